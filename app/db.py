@@ -1,0 +1,122 @@
+"""Database engine, sessions and the Alembic migrations that build the schema."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from fastapi import Request
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
+
+from app.config import ConfigError, Settings
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK_KEY = 0x486F6D65  # "Home": any constant shared by every app instance
+
+
+def make_engine(url: str) -> Engine:
+    """Create an engine; SQLite gets foreign keys, WAL and a busy timeout so it behaves."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(engine, "connect", _configure_sqlite_connection)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request, on the engine the app was created with."""
+    with Session(request.app.state.engine) as session:
+        yield session
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # ConfigParser treats % as interpolation; URLs may contain encoded characters.
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Apply every migration up to head on the given engine."""
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            # Several app containers may start at once: only one migrates, the others wait.
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+            )
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def migration_heads() -> set[str]:
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    return set(script.get_heads())
+
+
+def current_revisions(engine: Engine) -> set[str]:
+    with engine.connect() as connection:
+        return set(MigrationContext.configure(connection).get_current_heads())
+
+
+def describe_database(url: str) -> str:
+    """A safe description of a database URL for messages: no password."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return f"the SQLite file {parsed.database}"
+    return f"PostgreSQL at {parsed.host or 'localhost'}:{parsed.port or 5432}/{parsed.database}"
+
+
+def ensure_data_dir(settings: Settings) -> None:
+    """Create the data directory and prove it is writable, or say why not."""
+    data_dir = settings.data_dir
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=data_dir, prefix=".write-check-"):
+            pass
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        raise ConfigError(
+            f"The data directory {data_dir} cannot be written to ({reason}); "
+            "set HOMEWARD_DATA_DIR to a writable folder."
+        ) from error
+    if not os.access(data_dir, os.W_OK):  # pragma: no cover - covered by the write above
+        raise ConfigError(f"The data directory {data_dir} cannot be written to.")
+
+
+def check_database(engine: Engine) -> None:
+    """Prove the database answers, or raise one sentence saying it does not."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except SQLAlchemyError as error:
+        url = engine.url.render_as_string(hide_password=False)
+        cause = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+        raise ConfigError(
+            f"Cannot reach the database ({describe_database(url)}): {cause}."
+        ) from error
+
+
+def check_migrations_current(engine: Engine) -> None:
+    if current_revisions(engine) != migration_heads():
+        raise ConfigError(
+            "The database schema is not up to date; run `python -m app migrate` first."
+        )

@@ -1,0 +1,12 @@
+"""SQLModel tables. Importing this package registers every table on SQLModel.metadata."""
+
+from sqlmodel import SQLModel
+
+# Stable constraint names, so that migrations read the same on SQLite and PostgreSQL.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}

@@ -1,0 +1,19 @@
+"""Health check for load balancers and container orchestrators."""
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from app.config import ConfigError
+from app.db import check_database
+
+router = APIRouter()
+
+
+@router.get("/healthz", include_in_schema=False)
+def healthz(request: Request) -> JSONResponse:
+    """200 when the database answers, 503 with the reason when it does not."""
+    try:
+        check_database(request.app.state.engine)
+    except ConfigError as error:
+        return JSONResponse({"status": "unavailable", "message": str(error)}, status_code=503)
+    return JSONResponse({"status": "ok"})

@@ -1,0 +1,152 @@
+"""Browser tests: a real uvicorn on a free loopback port, driven by Debian's Chromium through
+Playwright, with axe-core checking every page the tests look at.
+
+They skip with a clear message when Chromium is missing, unless REQUIRE_BROWSER=1.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx2 as httpx
+import pytest
+from sqlalchemy import Engine
+
+from app.db import make_engine, migrate
+
+REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+AXE_SCRIPT = Path(__file__).resolve().parent.parent / "vendor" / "axe-core-4.14.1.min.js"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser/" in str(item.path):
+            item.add_marker(pytest.mark.browser)
+
+
+def find_chromium() -> str | None:
+    return (
+        os.environ.get("CHROMIUM_PATH")
+        or shutil.which("chromium")
+        or shutil.which("chromium-browser")
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class LiveServer:
+    """A uvicorn process serving the app on its own migrated SQLite database."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.database_url = f"sqlite:///{data_dir / 'browser.sqlite3'}"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.engine: Engine = make_engine(self.database_url)
+        migrate(self.engine)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HOMEWARD_")}
+        env.pop("DATABASE_URL", None)
+        env.update(
+            HOMEWARD_ENVIRONMENT="test",
+            HOMEWARD_DATA_DIR=str(data_dir),
+            HOMEWARD_DATABASE_URL=self.database_url,
+        )
+        self.log = (data_dir / "server.log").open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "app", "serve", "--port", str(self.port)],
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        self._wait_until_ready()
+
+    def _wait_until_ready(self) -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"The server stopped: {self.logs()}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise RuntimeError(f"The server did not start in 30 seconds: {self.logs()}")
+
+    def logs(self) -> str:
+        self.log.flush()
+        return (self.data_dir / "server.log").read_text()[-4000:]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        self.log.close()
+        self.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    server = LiveServer(tmp_path_factory.mktemp("live"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    path = find_chromium()
+    if path is None:
+        message = "Chromium is not installed (apt-get install chromium); browser tests need it"
+        if REQUIRE_BROWSER:
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: str) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser, live_server: LiveServer):  # type: ignore[no-untyped-def]
+    """A fresh browser context. axe-core is added by Playwright as an init script, outside
+    the page's Content Security Policy, and any console error fails the test."""
+    context = browser.new_context(base_url=live_server.url)
+    context.add_init_script(path=str(AXE_SCRIPT))
+    new_page = context.new_page()
+    console_errors: list[str] = []
+    new_page.on(
+        "console",
+        lambda message: console_errors.append(message.text) if message.type == "error" else None,
+    )
+    new_page.on("pageerror", lambda error: console_errors.append(str(error)))
+    yield new_page
+    context.close()
+    ignorable = [error for error in console_errors if "status of 404" not in error]
+    assert not ignorable, f"Browser console errors: {ignorable}"

@@ -1,0 +1,75 @@
+"""The command line stops bad configuration with one clear sentence, never a traceback."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from app.config import PLACEHOLDER_SECRET_KEY
+
+
+def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean_env = {k: v for k, v in os.environ.items() if not k.startswith("HOMEWARD_")}
+    clean_env.pop("DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        capture_output=True,
+        text=True,
+        env={**clean_env, **env},
+        timeout=60,
+        check=False,
+    )
+
+
+def assert_one_sentence(result: subprocess.CompletedProcess[str], expected: str) -> None:
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    message = result.stderr.strip()
+    assert len(message.splitlines()) == 1, message
+    assert expected in message
+
+
+def test_migrate_then_check_succeeds(tmp_path: Path) -> None:
+    migrated = run_cli("migrate", HOMEWARD_DATA_DIR=str(tmp_path))
+    assert migrated.returncode == 0, migrated.stderr
+    checked = run_cli("check", HOMEWARD_DATA_DIR=str(tmp_path))
+    assert checked.returncode == 0, checked.stderr
+    assert "up to date" in checked.stdout
+
+
+def test_check_refuses_a_database_that_was_never_migrated(tmp_path: Path) -> None:
+    result = run_cli("check", HOMEWARD_DATA_DIR=str(tmp_path))
+    assert_one_sentence(result, "python -m app migrate")
+
+
+def test_unreachable_database_is_one_sentence(tmp_path: Path) -> None:
+    result = run_cli(
+        "check",
+        HOMEWARD_DATA_DIR=str(tmp_path),
+        DATABASE_URL="postgresql+psycopg://nobody:secret@127.0.0.1:9/nowhere",
+    )
+    assert_one_sentence(result, "Cannot reach the database")
+    assert "secret" not in result.stderr
+
+
+def test_placeholder_secret_in_production_is_refused(tmp_path: Path) -> None:
+    result = run_cli(
+        "serve",
+        HOMEWARD_DATA_DIR=str(tmp_path),
+        HOMEWARD_ENVIRONMENT="production",
+        HOMEWARD_SECRET_KEY=PLACEHOLDER_SECRET_KEY,
+    )
+    assert_one_sentence(result, "HOMEWARD_SECRET_KEY")
+
+
+def test_unwritable_data_directory_is_refused() -> None:
+    # /proc refuses new folders even to root, so this holds however the tests are run.
+    result = run_cli("serve", HOMEWARD_DATA_DIR="/proc/homeward/data")
+    assert_one_sentence(result, "cannot be written to")
+
+
+def test_data_directory_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    not_a_dir = tmp_path / "file"
+    not_a_dir.write_text("occupied")
+    result = run_cli("serve", HOMEWARD_DATA_DIR=str(not_a_dir))
+    assert_one_sentence(result, "cannot be written to")
