@@ -28,6 +28,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 
 run: $(VENV)/.installed-run ## install, migrate and serve on http://127.0.0.1:8000 with SQLite and demo data
 	$(BIN)/python -m app migrate
+	$(BIN)/python -m app demo
 	$(BIN)/python -m app serve --host $(HOST) --port $(PORT)
 
 migrate: $(VENV)/.installed-run ## apply database migrations (DATABASE_URL picks the database)

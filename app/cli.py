@@ -15,6 +15,7 @@ from app.db import (
     ensure_data_dir,
     make_engine,
     migrate,
+    open_session,
 )
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -63,6 +64,82 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_create_user(args: argparse.Namespace, settings: Settings) -> int:
+    """Create a user (the first administrator, or users provisioned by a script)."""
+    from app.models.accounts import Role
+    from app.services import accounts
+    from app.services.audit import Actor
+    from app.services.errors import InvalidInput
+
+    password = _read_password()
+    engine = make_engine(settings.sqlalchemy_url)
+    check_database(engine)
+    check_migrations_current(engine)
+    actor = Actor(user=None, request_id="cli", path="python -m app create-user")
+    try:
+        roles = frozenset(Role(role) for role in args.role)
+    except ValueError:
+        raise ConfigError(
+            f"Unknown role; use one or more of: {', '.join(role.value for role in Role)}."
+        ) from None
+    with open_session(engine) as session:
+        try:
+            team = (
+                accounts.get_or_create_team(session, actor=actor, name=args.team)
+                if args.team
+                else None
+            )
+            user, _ = accounts.create_user(
+                session,
+                actor=actor,
+                details=accounts.UserDetails(
+                    name=args.name,
+                    email=args.email,
+                    team_id=team.id if team else None,
+                    roles=roles,
+                ),
+                password=password,
+            )
+        except InvalidInput as problem:
+            message = "; ".join(problem.errors.values())
+            raise ConfigError(f"Cannot create the user: {message}.") from None
+    print(f"Created {user.name} <{user.email}> ({', '.join(sorted(args.role))}).")
+    return 0
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        import getpass
+
+        first = getpass.getpass("Password: ")
+        if getpass.getpass("Password again: ") != first:
+            raise ConfigError("The two passwords are different.")
+        return first
+    # Only the first line: scripts pipe it in (`printf '%s\n' "$PASSWORD" | python -m app ...`).
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def cmd_demo(_args: argparse.Namespace, settings: Settings) -> int:
+    """Load the invented demo data and print the demo accounts (development only)."""
+    from app.demo import load_demo_accounts
+
+    if not settings.is_development:
+        raise ConfigError(
+            "Demo data is only loaded when HOMEWARD_ENVIRONMENT is development; "
+            "it never goes into a live database."
+        )
+    engine = make_engine(settings.sqlalchemy_url)
+    check_database(engine)
+    check_migrations_current(engine)
+    with open_session(engine) as session:
+        demo_accounts = load_demo_accounts(session)
+    print("Demo accounts (invented people; development only):")
+    for account in demo_accounts:
+        roles = ", ".join(sorted(role.value for role in account.roles))
+        print(f"  {account.email:32} {account.password:30} {roles}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m app", description="Homeward")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -90,6 +167,22 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "check", help="check the database is reachable and its schema current"
     ).set_defaults(handler=cmd_check)
+
+    create_user = commands.add_parser(
+        "create-user",
+        help="create a user; the password is read from standard input",
+    )
+    create_user.add_argument("--email", required=True)
+    create_user.add_argument("--name", required=True)
+    create_user.add_argument(
+        "--role", action="append", required=True, help="repeat for several roles"
+    )
+    create_user.add_argument("--team", help="the team, created if it does not exist")
+    create_user.set_defaults(handler=cmd_create_user)
+
+    commands.add_parser("demo", help="load invented demo data (development only)").set_defaults(
+        handler=cmd_demo
+    )
     return parser
 
 

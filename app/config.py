@@ -10,7 +10,7 @@ from pydantic import AliasChoices, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-PLACEHOLDER_SECRET_KEY = "change-me-this-is-not-a-secret"  # noqa: S105 - the known-bad value we refuse
+PLACEHOLDER_SECRET_KEY = "change-me-this-is-not-a-secret"
 MINIMUM_SECRET_KEY_LENGTH = 32
 
 

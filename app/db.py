@@ -40,9 +40,14 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def open_session(engine: Engine) -> Session:
+    """A session whose objects stay readable after commit (pages render after saving)."""
+    return Session(engine, expire_on_commit=False)
+
+
 def get_session(request: Request) -> Iterator[Session]:
     """One session per request, on the engine the app was created with."""
-    with Session(request.app.state.engine) as session:
+    with open_session(request.app.state.engine) as session:
         yield session
 
 

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.deps import (
+    PasswordChangeRequired,
+    PermissionDenied,
+    SignInRequired,
+    session_cookie_name,
+)
 from app.middleware import REQUEST_ID_HEADER
-from app.templating import render
+from app.security.csrf import CsrfFailure
+from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.templating import is_htmx, render
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +90,103 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
     return response
 
 
+async def _sign_in_required(request: Request, exc: Exception) -> Response:
+    if wants_json(request):
+        return JSONResponse({"message": "Sign in to continue."}, status_code=401)
+    expired = bool(getattr(request.state, "session_expired", False))
+    if is_htmx(request):
+        # A fragment must not be swapped into the page: htmx follows HX-Redirect instead.
+        page = urlsplit(request.headers.get("HX-Current-URL", "")).path or "/"
+        target = sign_in_url(page, expired=expired)
+        response: Response = Response(status_code=200, headers={"HX-Redirect": target})
+    else:
+        page = request.url.path if request.method == "GET" else _referring_path(request)
+        response = RedirectResponse(sign_in_url(page, expired=expired), status_code=303)
+    if expired:
+        response.delete_cookie(session_cookie_name(request.app.state.settings), path="/")
+    return response
+
+
+def sign_in_url(next_path: str, *, expired: bool = False) -> str:
+    query = {}
+    if is_safe_next(next_path) and next_path != "/":
+        query["next"] = next_path
+    if expired:
+        query["expired"] = "1"
+    return "/sign-in" + (f"?{urlencode(query)}" if query else "")
+
+
+def is_safe_next(path: str) -> bool:
+    """Only paths on this site, never another host (`//evil.example`, `/\\evil`)."""
+    return path.startswith("/") and not path.startswith(("//", "/\\")) and "\\" not in path
+
+
+def _referring_path(request: Request) -> str:
+    referer = urlsplit(request.headers.get("referer", ""))
+    same_site = referer.netloc in {"", request.url.netloc}
+    return referer.path if same_site and referer.path else "/"
+
+
+async def _password_change_required(request: Request, exc: Exception) -> Response:
+    if wants_json(request):
+        return JSONResponse(
+            {"message": "Change your temporary password before using the service."},
+            status_code=403,
+        )
+    if is_htmx(request):
+        return Response(status_code=200, headers={"HX-Redirect": "/account/password"})
+    return RedirectResponse("/account/password", status_code=303)
+
+
+async def _permission_denied(request: Request, exc: Exception) -> Response:
+    return error_response(request, 403)
+
+
+async def _csrf_failure(request: Request, exc: Exception) -> Response:
+    return error_response(
+        request,
+        403,
+        "This form has expired or did not come from Homeward. Go back, reload the page and "
+        "try again. Nothing was changed.",
+    )
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    return error_response(request, 404, str(exc) or None)
+
+
+async def _forbidden(request: Request, exc: Exception) -> Response:
+    return error_response(request, 403, str(exc) or None)
+
+
+async def _invalid_input(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, InvalidInput)
+    if wants_json(request):
+        return JSONResponse(
+            {
+                "message": "Some of the data sent is not valid.",
+                "errors": [
+                    {"location": field, "message": message} for field, message in exc.errors.items()
+                ],
+            },
+            status_code=422,
+        )
+    return error_response(request, 400, str(exc))
+
+
+async def _conflict(request: Request, exc: Exception) -> Response:
+    return error_response(request, 409, str(exc) or None)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_exception)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(SignInRequired, _sign_in_required)
+    app.add_exception_handler(PasswordChangeRequired, _password_change_required)
+    app.add_exception_handler(PermissionDenied, _permission_denied)
+    app.add_exception_handler(CsrfFailure, _csrf_failure)
+    app.add_exception_handler(NotFound, _not_found)
+    app.add_exception_handler(Forbidden, _forbidden)
+    app.add_exception_handler(InvalidInput, _invalid_input)
+    app.add_exception_handler(Conflict, _conflict)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.config import Settings, load_settings
 from app.db import make_engine
+from app.deps import protect_from_csrf
 from app.errors import install_error_handlers
-from app.middleware import RequestIdMiddleware
-from app.routes import health, pages
+from app.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
+from app.routes import admin, api, auth, families, health, pages
 from app.templating import STATIC_PATH, create_templates
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -26,14 +27,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url="/api/docs",
         redoc_url=None,
         openapi_url="/api/openapi.json",
+        # Every request resolves its session; every state-changing one must carry a CSRF token.
+        dependencies=[Depends(protect_from_csrf)],
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings.sqlalchemy_url)
     app.state.templates = create_templates(settings)
 
+    app.add_middleware(SecurityHeadersMiddleware, settings=settings)
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(health.router)
     app.include_router(pages.router)
+    app.include_router(auth.router)
+    app.include_router(admin.router)
+    app.include_router(families.router)
+    app.include_router(api.router)
     return app

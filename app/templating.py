@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Request, Response
@@ -17,6 +18,11 @@ from jinja2 import (
 from jinja2_fragments.fastapi import Jinja2Blocks
 
 from app.config import Settings
+from app.models.accounts import User
+from app.security.csrf import csrf_token
+from app.security.permissions import Permission, has_permission
+from app.services.sessions import policy_from, seconds_until_idle_timeout
+from app.timeutil import format_date, format_datetime
 
 SERVICE_NAME = "Homeward"
 GOVUK_FRONTEND_VERSION = "6.3.0"
@@ -46,7 +52,54 @@ def create_templates(settings: Settings) -> Jinja2Blocks:
         govuk_frontend_path=f"{STATIC_PATH}/vendor/govuk-frontend-{GOVUK_FRONTEND_VERSION}",
         htmx_version=HTMX_VERSION,
     )
-    return Jinja2Blocks(env=environment)
+    environment.filters.update(datetime=format_datetime, date=format_date)
+    return Jinja2Blocks(env=environment, context_processors=[layout_context])
+
+
+@dataclass(frozen=True)
+class Destination:
+    """A place in the service: in the navigation and on the home page of those allowed."""
+
+    permission: Permission
+    href: str
+    label: str
+    description: str
+
+
+DESTINATIONS: list[Destination] = [
+    Destination(
+        Permission.USERS_MANAGE, "/admin/users", "Users", "Add people, change their roles and teams"
+    ),
+    Destination(Permission.USERS_MANAGE, "/admin/teams", "Teams", "Add and rename teams"),
+    Destination(
+        Permission.AUDIT_READ, "/admin/audit", "Audit trail", "See who viewed and changed what"
+    ),
+]
+
+
+def destinations_for(user: User | None) -> list[Destination]:
+    return [item for item in DESTINATIONS if user and has_permission(user, item.permission)]
+
+
+def layout_context(request: Request) -> dict[str, Any]:
+    """What the layout needs on every page: the user, their navigation, the CSRF token and
+    when their session will time out."""
+    user = getattr(request.state, "user", None)
+    path = request.url.path
+    navigation = [
+        {"href": item.href, "text": item.label, "active": path.startswith(item.href)}
+        for item in destinations_for(user)
+    ]
+    record = getattr(request.state, "session_record", None)
+    settings = request.app.state.settings
+    return {
+        "current_user": user,
+        "navigation": navigation,
+        "csrf_token": csrf_token(request),
+        "session_seconds_left": (
+            seconds_until_idle_timeout(record, policy_from(settings)) if record else None
+        ),
+    }
 
 
 def is_htmx(request: Request) -> bool:

@@ -86,7 +86,9 @@ def db(engine: Engine) -> Iterator[Session]:
     """A session whose work is rolled back after the test, even what it commits."""
     connection = engine.connect()
     transaction = connection.begin()
-    session = Session(bind=connection, join_transaction_mode="create_savepoint")
+    session = Session(
+        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False
+    )
     yield session
     session.close()
     transaction.rollback()

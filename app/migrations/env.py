@@ -1,14 +1,24 @@
 """Alembic environment: runs migrations on a connection handed over by app.db or from a URL."""
 
+from typing import Any, Literal
+
 from alembic import context
 from sqlalchemy import Connection, create_engine
 from sqlmodel import SQLModel
 
 import app.models  # noqa: F401 - registers every table on SQLModel.metadata
 from app.config import load_settings
+from app.models.base import UTCDateTime
 
 config = context.config
 target_metadata = SQLModel.metadata
+
+
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
+    """Write our column types as plain SQLAlchemy types, so migrations never import app code."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def run_on(connection: Connection) -> None:
@@ -18,6 +28,7 @@ def run_on(connection: Connection) -> None:
         # SQLite cannot ALTER most things in place; batch mode copies the table instead.
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        render_item=render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

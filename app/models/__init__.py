@@ -10,3 +10,19 @@ SQLModel.metadata.naming_convention = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+from app.models.accounts import Role, SignInAttempt, Team, User, UserRole, UserSession  # noqa: E402
+from app.models.audit import AuditAction, AuditEvent  # noqa: E402
+from app.models.family import Family  # noqa: E402
+
+__all__ = [
+    "AuditAction",
+    "AuditEvent",
+    "Family",
+    "Role",
+    "SignInAttempt",
+    "Team",
+    "User",
+    "UserRole",
+    "UserSession",
+]

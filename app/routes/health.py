@@ -5,11 +5,13 @@ from fastapi.responses import JSONResponse
 
 from app.config import ConfigError
 from app.db import check_database
+from app.deps import requires
+from app.security.permissions import Permission
 
 router = APIRouter()
 
 
-@router.get("/healthz", include_in_schema=False)
+@router.get("/healthz", include_in_schema=False, dependencies=[requires(Permission.PUBLIC)])
 def healthz(request: Request) -> JSONResponse:
     """200 when the database answers, 503 with the reason when it does not."""
     try:

@@ -8,3 +8,74 @@ document.addEventListener("htmx:load", (event) => {
     initAll({ scope: event.detail.elt });
   }
 });
+
+// Idle-timeout warning: shown two minutes before the server ends an idle session.
+const WARNING_SECONDS = 120;
+const dialog = document.getElementById("timeout-warning");
+let warningTimer;
+let expiryTimer;
+let countdownTimer;
+
+function describeSeconds(seconds) {
+  if (seconds >= 60) {
+    const minutes = Math.ceil(seconds / 60);
+    return `${minutes} minute${minutes === 1 ? "" : "s"}`;
+  }
+  return `${seconds} second${seconds === 1 ? "" : "s"}`;
+}
+
+function showWarning(deadline) {
+  if (!dialog.open) {
+    dialog.showModal();
+  }
+  const countdown = dialog.querySelector(".hw-timeout-dialog__countdown");
+  clearInterval(countdownTimer);
+  const tick = () => {
+    const left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
+    // Update the words only every 15 seconds, so screen readers are not flooded.
+    if (left % 15 === 0 || left < 10) {
+      countdown.textContent = describeSeconds(left);
+    }
+  };
+  countdown.textContent = describeSeconds(Math.round((deadline - Date.now()) / 1000));
+  countdownTimer = setInterval(tick, 1000);
+}
+
+function schedule(secondsLeft) {
+  clearTimeout(warningTimer);
+  clearTimeout(expiryTimer);
+  clearInterval(countdownTimer);
+  const deadline = Date.now() + secondsLeft * 1000;
+  warningTimer = setTimeout(
+    () => showWarning(deadline),
+    Math.max(0, secondsLeft - WARNING_SECONDS) * 1000,
+  );
+  expiryTimer = setTimeout(() => {
+    window.location.assign("/sign-in?expired=1");
+  }, secondsLeft * 1000);
+}
+
+if (dialog && document.body.dataset.sessionSecondsLeft) {
+  const fullSeconds = Number(document.body.dataset.sessionSecondsLeft);
+  schedule(fullSeconds);
+
+  const extendForm = dialog.querySelector(".hw-timeout-dialog__extend");
+  extendForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const response = await fetch(extendForm.action, {
+      method: "POST",
+      headers: { "X-CSRF-Token": extendForm.elements.csrf_token.value, Accept: "application/json" },
+      credentials: "same-origin",
+    });
+    if (!response.ok) {
+      window.location.assign("/sign-in?expired=1");
+      return;
+    }
+    const body = await response.json();
+    dialog.close();
+    schedule(body.seconds_left);
+  });
+
+  // Any request htmx makes keeps the session alive on the server, so restart the clock.
+  document.addEventListener("htmx:afterRequest", () => schedule(fullSeconds));
+}

@@ -1,0 +1,115 @@
+"""Invented demo data for trying Homeward (`make run`). Development only; never production.
+
+Every name, date and event here is made up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from app.models.accounts import Role
+from app.models.base import utcnow
+from app.security.passwords import hash_password
+from app.services import accounts
+from app.services.audit import Actor
+
+DEMO_ACTOR = Actor(user=None, request_id="demo-data", client_address="", path="python -m app demo")
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    name: str
+    email: str
+    password: str
+    roles: frozenset[Role]
+    team: str | None
+
+
+DEMO_ACCOUNTS = [
+    DemoAccount(
+        "Priya Shah",
+        "priya.shah@homeward.test",
+        "practitioner-meadow-lantern",
+        frozenset({Role.PRACTITIONER}),
+        "Riverside Children's Team",
+    ),
+    DemoAccount(
+        "Tom Baker",
+        "tom.baker@homeward.test",
+        "practitioner-harbour-thistle",
+        frozenset({Role.PRACTITIONER}),
+        "Riverside Children's Team",
+    ),
+    DemoAccount(
+        "Grace Okafor",
+        "grace.okafor@homeward.test",
+        "supervisor-copper-heron",
+        frozenset({Role.SUPERVISOR}),
+        "Riverside Children's Team",
+    ),
+    DemoAccount(
+        "Daniel Evans",
+        "daniel.evans@homeward.test",
+        "practitioner-juniper-falcon",
+        frozenset({Role.PRACTITIONER}),
+        "Hillside Children's Team",
+    ),
+    DemoAccount(
+        "Helen Clarke",
+        "helen.clarke@homeward.test",
+        "supervisor-saffron-kestrel",
+        frozenset({Role.SUPERVISOR}),
+        "Hillside Children's Team",
+    ),
+    DemoAccount(
+        "Tariq Hussain",
+        "tariq.hussain@homeward.test",
+        "trainer-orchid-glacier",
+        frozenset({Role.TRAINER}),
+        None,
+    ),
+    DemoAccount(
+        "Alex Morgan",
+        "alex.morgan@homeward.test",
+        "admin-pebble-lagoon",
+        frozenset({Role.ADMIN}),
+        None,
+    ),
+]
+
+
+def load_demo_accounts(session: Session) -> list[DemoAccount]:
+    """Create the demo teams and users, or put them back as listed (passwords included)."""
+    for account in DEMO_ACCOUNTS:
+        team = (
+            accounts.get_or_create_team(session, actor=DEMO_ACTOR, name=account.team)
+            if account.team
+            else None
+        )
+        details = accounts.UserDetails(
+            name=account.name,
+            email=account.email,
+            team_id=team.id if team else None,
+            roles=account.roles,
+        )
+        existing = accounts.find_user_by_email(session, account.email)
+        if existing is None:
+            accounts.create_user(
+                session, actor=DEMO_ACTOR, details=details, password=account.password
+            )
+            continue
+        accounts.update_user(
+            session,
+            actor=DEMO_ACTOR,
+            user_id=existing.id,
+            details=details,
+            expected_version=existing.version,
+        )
+        existing.password_hash = hash_password(account.password)
+        existing.must_change_password = False
+        existing.updated_at = utcnow()
+        session.add(existing)
+    session.commit()
+    return DEMO_ACCOUNTS

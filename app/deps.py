@@ -1,0 +1,129 @@
+"""Typed dependencies: the database session, the signed-in user, permissions, the actor."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlmodel import Session
+
+from app.config import Settings
+from app.db import get_session
+from app.models.accounts import User
+from app.models.audit import AuditAction
+from app.security import csrf
+from app.security.permissions import Permission, has_permission
+from app.services import audit, sessions
+from app.services.audit import Actor
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+SESSION_COOKIE = "homeward_session"
+
+
+def session_cookie_name(settings: Settings) -> str:
+    # The __Host- prefix makes browsers refuse the cookie unless it is Secure, host-only and
+    # for path "/", so a neighbouring subdomain cannot plant or read it.
+    return f"__Host-{SESSION_COOKIE}" if settings.secure_cookies else SESSION_COOKIE
+
+
+def authenticate(request: Request, session: SessionDep) -> None:
+    """Resolve the session cookie (on every request) into request.state.user."""
+    request.state.user = None
+    request.state.session_record = None
+    request.state.session_id = None
+    settings: Settings = request.app.state.settings
+    token = request.cookies.get(session_cookie_name(settings))
+    if not token:
+        return
+    resolved = sessions.resolve(session, token=token, policy=sessions.policy_from(settings))
+    if resolved is None:
+        request.state.session_expired = True
+        return
+    record, user = resolved
+    request.state.user = user
+    request.state.session_record = record
+    request.state.session_id = record.id
+
+
+async def protect_from_csrf(
+    request: Request, session: SessionDep, _: None = Depends(authenticate)
+) -> None:
+    """Refuse state-changing requests without the right CSRF token, and audit the refusal."""
+    try:
+        await csrf.verify(request)
+    except csrf.CsrfFailure:
+        _record_denial(request, session, reason="missing or wrong CSRF token")
+        raise
+
+
+class SignInRequired(Exception):
+    """The route needs a signed-in user and there is none (or the session has ended)."""
+
+
+class PasswordChangeRequired(Exception):
+    """The user must change a temporary password before doing anything else."""
+
+
+class PermissionDenied(Exception):
+    """The signed-in user's roles do not grant the route's permission."""
+
+    def __init__(self, permission: Permission) -> None:
+        super().__init__(permission.value)
+        self.permission = permission
+
+
+class Requirement:
+    """A route's declared permission. Routes declare one with `requires(...)`; a test walks
+    every route and fails if one has none."""
+
+    def __init__(self, permission: Permission) -> None:
+        self.permission = permission
+
+    def __call__(
+        self, request: Request, session: SessionDep, _: None = Depends(authenticate)
+    ) -> User | None:
+        user: User | None = request.state.user
+        if self.permission is Permission.PUBLIC:
+            return user
+        if user is None:
+            raise SignInRequired
+        if user.must_change_password and self.permission is not Permission.SIGNED_IN:
+            raise PasswordChangeRequired
+        if not has_permission(user, self.permission):
+            _record_denial(request, session, reason=f"needs permission {self.permission.value}")
+            raise PermissionDenied(self.permission)
+        return user
+
+
+def requires(permission: Permission) -> Any:
+    """Declare the permission a route needs, as `user: Annotated[User, requires(...)]` (the
+    user is None only on PUBLIC routes) or `dependencies=[requires(...)]`."""
+    return Depends(Requirement(permission))
+
+
+def _record_denial(request: Request, session: Session, *, reason: str) -> None:
+    audit.record(session, actor_for(request), AuditAction.ACCESS_DENIED, details={"reason": reason})
+    session.commit()
+
+
+def actor_for(request: Request) -> Actor:
+    return Actor(
+        user=request.state.user,
+        request_id=getattr(request.state, "request_id", ""),
+        client_address=request.client.host if request.client else "",
+        path=request.url.path,
+    )
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def get_actor(request: Request, _: None = Depends(authenticate)) -> Actor:
+    return actor_for(request)
+
+
+ActorDep = Annotated[Actor, Depends(get_actor)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]

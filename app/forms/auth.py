@@ -1,0 +1,36 @@
+"""Forms for signing in and changing a password."""
+
+from pydantic import ConfigDict, field_validator
+
+from app.forms import PageForm
+
+
+class SignInForm(PageForm):
+    # Passwords are never stripped: leading or trailing spaces may be part of them.
+    model_config = ConfigDict(str_strip_whitespace=False)
+
+    email: str = ""
+    password: str = ""
+    next: str = ""
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("Enter your email address")
+        return value.strip()
+
+    @field_validator("password")
+    @classmethod
+    def _password(cls, value: str) -> str:
+        if not value:
+            raise ValueError("Enter your password")
+        return value
+
+
+class ChangePasswordForm(PageForm):
+    model_config = ConfigDict(str_strip_whitespace=False)
+
+    current_password: str = ""
+    new_password: str = ""
+    confirm_password: str = ""

@@ -1,0 +1,263 @@
+"""Administration: users, teams and the audit trail."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+
+from app.deps import ActorDep, SessionDep, requires
+from app.forms import FormState, form_values, validate_form
+from app.forms.admin import AuditFilterForm, TeamForm, UserForm
+from app.models.accounts import ROLE_LABELS, Role, User
+from app.models.audit import AuditAction
+from app.security.permissions import Permission
+from app.services import accounts, audit
+from app.services.errors import Conflict, InvalidInput
+from app.templating import render
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+manage_users = requires(Permission.USERS_MANAGE)
+ROLE_OPTIONS = [(role.value, ROLE_LABELS[role]) for role in Role]
+
+
+def _user_form_page(
+    request: Request,
+    session: SessionDep,
+    form: FormState,
+    *,
+    user: User | None,
+    conflict: bool = False,
+) -> Response:
+    teams = [(team.id, team.name) for team in accounts.list_teams(session)]
+    return render(
+        request,
+        "views/admin/user-form.html",
+        {
+            "form": form,
+            "errors": form.error_list(),
+            "user": user,
+            "conflict": conflict,
+            "team_options": teams,
+            "role_options": ROLE_OPTIONS,
+        },
+    )
+
+
+def _details(form: UserForm) -> accounts.UserDetails:
+    return accounts.UserDetails(
+        name=form.name,
+        email=form.email,
+        team_id=form.team_id,
+        roles=frozenset(form.roles),
+        active=form.active,
+    )
+
+
+@router.get("/users")
+def users(
+    request: Request,
+    session: SessionDep,
+    _: Annotated[User, manage_users],
+    search: str = "",
+    team: str = "",
+    role: str = "",
+    status: str = "",
+) -> Response:
+    """Every user, filtered by name or email, team, role and status."""
+    filters = accounts.UserListFilter(
+        search=search[:100],
+        team_id=_uuid_or_none(team),
+        role=Role(role) if role in Role.__members__.values() else None,
+        active={"active": True, "inactive": False}.get(status),
+    )
+    return render(
+        request,
+        "views/admin/users.html",
+        {
+            "users": accounts.list_users(session, filters=filters),
+            "filters": {"search": search, "team": team, "role": role, "status": status},
+            "team_options": [(t.id, t.name) for t in accounts.list_teams(session)],
+            "role_options": ROLE_OPTIONS,
+        },
+    )
+
+
+@router.get("/users/new")
+def new_user_page(
+    request: Request, session: SessionDep, _: Annotated[User, manage_users]
+) -> Response:
+    """The form to add a user."""
+    return _user_form_page(request, session, FormState(values={"active": "yes"}), user=None)
+
+
+@router.post("/users/new")
+async def create_user(
+    request: Request, session: SessionDep, actor: ActorDep, _: Annotated[User, manage_users]
+) -> Response:
+    """Add a user with a temporary password, shown once."""
+    values = form_values(await request.form())
+    values.setdefault("roles", [])
+    parsed, form = validate_form(UserForm, values)
+    if parsed is not None:
+        try:
+            user, temporary = accounts.create_user(session, actor=actor, details=_details(parsed))
+        except InvalidInput as problem:
+            form.add(problem.errors)
+        else:
+            return render(
+                request,
+                "views/admin/temporary-password.html",
+                {"user": user, "temporary_password": temporary, "created": True},
+            )
+    return _user_form_page(request, session, form, user=None)
+
+
+@router.get("/users/{user_id}")
+def edit_user_page(
+    request: Request, session: SessionDep, user_id: uuid.UUID, _: Annotated[User, manage_users]
+) -> Response:
+    """The form to change a user."""
+    user = accounts.get_user(session, user_id)
+    values = {
+        "name": user.name,
+        "email": user.email,
+        "team_id": str(user.team_id or ""),
+        "roles": sorted(role.value for role in user.roles),
+        "active": "yes" if user.active else "no",
+        "version": user.version,
+    }
+    return _user_form_page(request, session, FormState(values=values), user=user)
+
+
+@router.post("/users/{user_id}")
+async def update_user(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    user_id: uuid.UUID,
+    _: Annotated[User, manage_users],
+) -> Response:
+    """Save changes to a user; deactivating ends their sessions."""
+    user = accounts.get_user(session, user_id)
+    values = form_values(await request.form())
+    values.setdefault("roles", [])
+    parsed, form = validate_form(UserForm, values)
+    if parsed is not None:
+        try:
+            accounts.update_user(
+                session,
+                actor=actor,
+                user_id=user_id,
+                details=_details(parsed),
+                expected_version=parsed.version,
+            )
+        except InvalidInput as problem:
+            form.add(problem.errors)
+        except Conflict as conflict:
+            session.refresh(user)
+            form.errors["name"] = (
+                f"{conflict} Check the details saved now, shown above the form, then save "
+                "again to keep your changes"
+            )
+            form.values["version"] = user.version
+            return _user_form_page(request, session, form, user=user, conflict=True)
+        else:
+            return RedirectResponse(f"/admin/users?updated={user_id}", status_code=303)
+    return _user_form_page(request, session, form, user=user)
+
+
+@router.post("/users/{user_id}/reset-password")
+def reset_password(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    user_id: uuid.UUID,
+    _: Annotated[User, manage_users],
+) -> Response:
+    """Give the user a new temporary password and sign them out everywhere."""
+    temporary = accounts.reset_password(session, actor=actor, user_id=user_id)
+    return render(
+        request,
+        "views/admin/temporary-password.html",
+        {"user": accounts.get_user(session, user_id), "temporary_password": temporary},
+    )
+
+
+def _teams_page(request: Request, session: SessionDep, form: FormState) -> Response:
+    return render(
+        request,
+        "views/admin/teams.html",
+        {"teams": accounts.list_teams(session), "form": form, "errors": form.error_list()},
+    )
+
+
+@router.get("/teams")
+def teams(request: Request, session: SessionDep, _: Annotated[User, manage_users]) -> Response:
+    """The teams, and a form to add one."""
+    return _teams_page(request, session, FormState())
+
+
+@router.post("/teams")
+async def create_team(
+    request: Request, session: SessionDep, actor: ActorDep, _: Annotated[User, manage_users]
+) -> Response:
+    """Add a team."""
+    parsed, form = validate_form(TeamForm, form_values(await request.form()))
+    if parsed is not None:
+        try:
+            accounts.create_team(session, actor=actor, name=parsed.name)
+        except InvalidInput as problem:
+            form.add(problem.errors)
+        else:
+            return RedirectResponse("/admin/teams", status_code=303)
+    return _teams_page(request, session, form)
+
+
+@router.get("/audit")
+def audit_trail(
+    request: Request,
+    session: SessionDep,
+    _: Annotated[User, requires(Permission.AUDIT_READ)],
+) -> Response:
+    """The audit trail, newest first, filtered by person, action, family, record and date."""
+    parsed, form = validate_form(AuditFilterForm, dict(request.query_params))
+    filters = parsed or AuditFilterForm()
+    page = audit.search(
+        session,
+        filters=audit.AuditFilter(
+            user_id=filters.user_id,
+            action=filters.action,
+            family_id=filters.family_id,
+            entity_type=filters.entity_type[:40],
+            on_or_after=filters.date_from,
+            on_or_before=filters.date_to,
+        ),
+        page=max(1, filters.page),
+    )
+    return render(
+        request,
+        "views/admin/audit.html",
+        {
+            "page": page,
+            "form": form,
+            "errors": form.error_list(),
+            "user_options": [
+                (u.id, u.name)
+                for u in accounts.list_users(session, filters=accounts.UserListFilter())
+            ],
+            "action_options": [
+                (a.value, a.value.replace("_", " ").capitalize()) for a in AuditAction
+            ],
+            "query": {k: v for k, v in request.query_params.items() if k != "page"},
+        },
+    )
+
+
+def _uuid_or_none(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None

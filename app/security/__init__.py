@@ -1,0 +1,1 @@
+"""Passwords, permissions, CSRF and HTTP security headers."""

@@ -1,0 +1,50 @@
+"""Password hashing (argon2id) and the password policy."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
+
+MINIMUM_LENGTH = 12
+MAXIMUM_LENGTH = 128
+# zxcvbn's scale: 3 means "safely unguessable" to an online attacker.
+MINIMUM_STRENGTH = 3
+
+_hasher = PasswordHasher()
+# Verified against when the account does not exist, so that a wrong email takes as long
+# to refuse as a wrong password.
+_UNUSABLE_HASH = _hasher.hash("homeward-no-such-account")
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """True when the password matches; always does the same work, even with no hash."""
+    try:
+        return _hasher.verify(password_hash or _UNUSABLE_HASH, password) and bool(password_hash)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher.check_needs_rehash(password_hash)
+
+
+def password_problem(password: str, *, email: str = "", name: str = "") -> str | None:
+    """What is wrong with a new password, as an instruction; None when it is acceptable."""
+    if len(password) < MINIMUM_LENGTH:
+        return f"Password must be {MINIMUM_LENGTH} characters or more"
+    if len(password) > MAXIMUM_LENGTH:
+        return f"Password must be {MAXIMUM_LENGTH} characters or fewer"
+    personal = [part for part in (email, email.split("@")[0], *name.split()) if len(part) > 2]
+    if any(part.lower() in password.lower() for part in personal):
+        return "Password must not contain your name or email address"
+    if zxcvbn(password, user_inputs=personal)["score"] < MINIMUM_STRENGTH:
+        return (
+            "Password is too common or too easy to guess. Try 3 or more random words "
+            "together, like ‘marble harbour lantern’"
+        )
+    return None

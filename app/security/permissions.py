@@ -1,0 +1,101 @@
+"""Who may do what: permissions per role, and the one rule for family records."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from app.models.accounts import Role, User
+from app.models.family import Family
+
+
+class Permission(StrEnum):
+    PUBLIC = "public"  # anyone, signed in or not
+    SIGNED_IN = "signed_in"  # any active user: their own account, signing out
+    FAMILY_VIEW = "family:view"
+    FAMILY_CREATE = "family:create"
+    FAMILY_EDIT = "family:edit"
+    FAMILY_SUPERVISE = "family:supervise"
+    TEAM_CASELOAD = "team:caseload"
+    CONTENT_MANAGE = "content:manage"
+    USERS_MANAGE = "users:manage"
+    AUDIT_READ = "audit:read"
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.PRACTITIONER: frozenset(
+        {Permission.FAMILY_VIEW, Permission.FAMILY_CREATE, Permission.FAMILY_EDIT}
+    ),
+    Role.SUPERVISOR: frozenset(
+        {
+            Permission.FAMILY_VIEW,
+            Permission.FAMILY_CREATE,
+            Permission.FAMILY_SUPERVISE,
+            Permission.TEAM_CASELOAD,
+        }
+    ),
+    Role.TRAINER: frozenset({Permission.CONTENT_MANAGE}),
+    Role.ADMIN: frozenset({Permission.USERS_MANAGE, Permission.AUDIT_READ}),
+}
+
+PERMISSION_DESCRIPTIONS: dict[Permission, str] = {
+    Permission.PUBLIC: "Public pages: start page, accessibility statement, privacy notice, sign in",
+    Permission.SIGNED_IN: "Their own account: home page, change password, sign out",
+    Permission.FAMILY_VIEW: "See families allocated to their team",
+    Permission.FAMILY_CREATE: "Start work with a new family in their team",
+    Permission.FAMILY_EDIT: "Change the records of families allocated to them",
+    Permission.FAMILY_SUPERVISE: (
+        "Review, sign off, allocate and delete their team's families; see who accessed them"
+    ),
+    Permission.TEAM_CASELOAD: "See their team's whole caseload",
+    Permission.CONTENT_MANAGE: "Manage framework content",
+    Permission.USERS_MANAGE: "Create, change and deactivate users and teams",
+    Permission.AUDIT_READ: "Read the whole audit trail",
+}
+
+
+class FamilyAction(StrEnum):
+    VIEW = "view"
+    EDIT = "edit"
+    SUPERVISE = "supervise"
+
+
+# The family action a family-scoped route performs, from the permission it declares.
+FAMILY_ACTION_FOR: dict[Permission, FamilyAction] = {
+    Permission.FAMILY_VIEW: FamilyAction.VIEW,
+    Permission.FAMILY_EDIT: FamilyAction.EDIT,
+    Permission.FAMILY_SUPERVISE: FamilyAction.SUPERVISE,
+}
+
+
+def permissions_of(user: User) -> frozenset[Permission]:
+    granted = {Permission.PUBLIC, Permission.SIGNED_IN}
+    for role in user.roles:
+        granted |= ROLE_PERMISSIONS[role]
+    return frozenset(granted)
+
+
+def has_permission(user: User | None, permission: Permission) -> bool:
+    if permission is Permission.PUBLIC:
+        return True
+    return user is not None and user.active and permission in permissions_of(user)
+
+
+def can_see_family(user: User, family: Family) -> bool:
+    """Practitioners and supervisors see their own team's families; nobody else does."""
+    return (
+        user.active
+        and user.team_id is not None
+        and family.team_id == user.team_id
+        and user.has_role(Role.PRACTITIONER, Role.SUPERVISOR)
+    )
+
+
+def family_permits(user: User, family: Family, action: FamilyAction) -> bool:
+    """The one rule for family records."""
+    if not can_see_family(user, family):
+        return False
+    if action is FamilyAction.VIEW:
+        return True
+    if action is FamilyAction.EDIT:
+        return Role.PRACTITIONER in user.roles and family.allocated_practitioner_id == user.id
+    return Role.SUPERVISOR in user.roles

@@ -1,0 +1,399 @@
+"""Users and teams: creating, changing and deactivating them; passwords."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_
+from sqlmodel import Session, col, select
+
+from app.models.accounts import Role, Team, User, UserRole
+from app.models.audit import AuditAction
+from app.models.base import utcnow
+from app.security.passwords import hash_password, password_problem, verify_password
+from app.services import audit
+from app.services.errors import Conflict, InvalidInput, NotFound
+from app.services.sessions import revoke_all_sessions
+
+EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+NAME_MAX = 120
+EMAIL_MAX = 254
+_TEMPORARY_PASSWORD_WORDS = [
+    "amber",
+    "anchor",
+    "badger",
+    "beacon",
+    "birch",
+    "bramble",
+    "canal",
+    "cedar",
+    "comet",
+    "copper",
+    "coral",
+    "cricket",
+    "dawn",
+    "delta",
+    "ember",
+    "falcon",
+    "fern",
+    "fjord",
+    "gable",
+    "garnet",
+    "glacier",
+    "harbour",
+    "hazel",
+    "heron",
+    "island",
+    "ivy",
+    "jasper",
+    "juniper",
+    "kestrel",
+    "lagoon",
+    "lantern",
+    "larch",
+    "linnet",
+    "maple",
+    "marble",
+    "meadow",
+    "merlin",
+    "moss",
+    "nettle",
+    "oak",
+    "orchid",
+    "otter",
+    "pebble",
+    "pepper",
+    "pine",
+    "plover",
+    "quartz",
+    "raven",
+    "reed",
+    "river",
+    "robin",
+    "saffron",
+    "salmon",
+    "sorrel",
+    "spruce",
+    "swift",
+    "thistle",
+    "thorn",
+    "tide",
+    "topaz",
+    "tulip",
+    "valley",
+    "willow",
+    "wren",
+    "yarrow",
+]
+
+
+def email_key(email: str) -> str:
+    return email.strip().lower()
+
+
+def name_key(name: str) -> str:
+    return " ".join(name.split()).lower()
+
+
+def generate_temporary_password() -> str:
+    """Four random words and two digits: easy to pass on by phone, hard to guess."""
+    words = [secrets.choice(_TEMPORARY_PASSWORD_WORDS) for _ in range(4)]
+    return "-".join(words) + f"-{secrets.randbelow(90) + 10}"
+
+
+# Teams ---------------------------------------------------------------------------------------
+
+
+def list_teams(session: Session) -> Sequence[Team]:
+    return session.exec(select(Team).order_by(col(Team.name_key))).all()
+
+
+def get_or_create_team(session: Session, *, actor: audit.Actor, name: str) -> Team:
+    clean = " ".join(name.split())
+    if not clean:
+        raise InvalidInput({"name": "Enter the team name"})
+    if len(clean) > NAME_MAX:
+        raise InvalidInput({"name": f"Team name must be {NAME_MAX} characters or fewer"})
+    existing = session.exec(select(Team).where(col(Team.name_key) == name_key(clean))).first()
+    if existing:
+        return existing
+    team = Team(name=clean, name_key=name_key(clean))
+    session.add(team)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        AuditAction.CREATE,
+        entity_type="team",
+        entity_id=team.id,
+        details={"name": clean},
+    )
+    return team
+
+
+def create_team(session: Session, *, actor: audit.Actor, name: str) -> Team:
+    clean = " ".join(name.split())
+    if clean and session.exec(select(Team).where(col(Team.name_key) == name_key(clean))).first():
+        raise InvalidInput({"name": "A team with this name already exists"})
+    team = get_or_create_team(session, actor=actor, name=name)
+    session.commit()
+    return team
+
+
+# Users ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UserDetails:
+    """What an administrator sets for a user."""
+
+    name: str
+    email: str
+    team_id: uuid.UUID | None
+    roles: frozenset[Role]
+    active: bool = True
+
+
+def get_user(session: Session, user_id: uuid.UUID) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("There is no user at this address.")
+    return user
+
+
+def find_user_by_email(session: Session, email: str) -> User | None:
+    return session.exec(select(User).where(col(User.email_key) == email_key(email))).first()
+
+
+@dataclass(frozen=True)
+class UserListFilter:
+    search: str = ""
+    team_id: uuid.UUID | None = None
+    role: Role | None = None
+    active: bool | None = None
+
+
+def list_users(session: Session, *, filters: UserListFilter) -> Sequence[User]:
+    query = select(User)
+    if filters.search:
+        pattern = f"%{filters.search.strip().lower()}%"
+        query = query.where(
+            or_(func.lower(col(User.name)).like(pattern), col(User.email_key).like(pattern))
+        )
+    if filters.team_id:
+        query = query.where(col(User.team_id) == filters.team_id)
+    if filters.role:
+        query = query.where(
+            col(User.id).in_(
+                select(UserRole.user_id).where(col(UserRole.role) == filters.role.value)
+            )
+        )
+    if filters.active is not None:
+        query = query.where(col(User.active) == filters.active)
+    return session.exec(query.order_by(func.lower(col(User.name)))).unique().all()
+
+
+def _validate_details(session: Session, details: UserDetails, *, user_id: uuid.UUID | None) -> None:
+    errors: dict[str, str] = {}
+    name = details.name.strip()
+    if not name:
+        errors["name"] = "Enter the person's full name"
+    elif len(name) > NAME_MAX:
+        errors["name"] = f"Full name must be {NAME_MAX} characters or fewer"
+    email = details.email.strip()
+    if not email:
+        errors["email"] = "Enter the person's email address"
+    elif len(email) > EMAIL_MAX or not EMAIL_PATTERN.match(email):
+        errors["email"] = "Enter an email address in the correct format, like name@council.gov.uk"
+    else:
+        other = find_user_by_email(session, email)
+        if other is not None and other.id != user_id:
+            errors["email"] = "Another user already has this email address"
+    if not details.roles:
+        errors["roles"] = "Select at least one role"
+    needs_team = details.roles & {Role.PRACTITIONER, Role.SUPERVISOR}
+    if needs_team and details.team_id is None:
+        errors["team_id"] = "Select a team: practitioners and supervisors work in a team"
+    if details.team_id is not None and session.get(Team, details.team_id) is None:
+        errors["team_id"] = "Select a team from the list"
+    if errors:
+        raise InvalidInput(errors)
+
+
+def _snapshot(user: User) -> dict[str, object]:
+    return {
+        "name": user.name,
+        "email": user.email,
+        "team_id": user.team_id,
+        "roles": sorted(role.value for role in user.roles),
+        "active": user.active,
+    }
+
+
+def _snapshot_of(details: UserDetails) -> dict[str, object]:
+    return {
+        "name": details.name.strip(),
+        "email": details.email.strip(),
+        "team_id": details.team_id,
+        "roles": sorted(role.value for role in details.roles),
+        "active": details.active,
+    }
+
+
+def _set_roles(user: User, roles: Iterable[Role]) -> None:
+    wanted = {role.value for role in roles}
+    user.role_rows = [row for row in user.role_rows if row.role in wanted] + [
+        UserRole(user_id=user.id, role=role)
+        for role in sorted(wanted - {row.role for row in user.role_rows})
+    ]
+
+
+def create_user(
+    session: Session,
+    *,
+    actor: audit.Actor,
+    details: UserDetails,
+    password: str | None = None,
+) -> tuple[User, str | None]:
+    """Create a user. Without a password, a temporary one is generated and returned (to be
+    shown once); the user must change it at first sign-in."""
+    _validate_details(session, details, user_id=None)
+    temporary = None
+    if password is None:
+        temporary = generate_temporary_password()
+    else:
+        problem = password_problem(password, email=details.email, name=details.name)
+        if problem:
+            raise InvalidInput({"password": problem})
+    user = User(
+        name=details.name.strip(),
+        email=details.email.strip(),
+        email_key=email_key(details.email),
+        team_id=details.team_id,
+        password_hash=hash_password(temporary or password or ""),
+        must_change_password=temporary is not None,
+        active=details.active,
+    )
+    _set_roles(user, details.roles)
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        AuditAction.CREATE,
+        entity_type="user",
+        entity_id=user.id,
+        details=audit.changes({}, _snapshot(user)),
+    )
+    session.commit()
+    return user, temporary
+
+
+def update_user(
+    session: Session,
+    *,
+    actor: audit.Actor,
+    user_id: uuid.UUID,
+    details: UserDetails,
+    expected_version: int,
+) -> User:
+    user = get_user(session, user_id)
+    if user.version != expected_version:
+        raise Conflict("Someone else changed this user since you opened the page.", current=user)
+    _validate_details(session, details, user_id=user.id)
+    if actor.user_id == user.id:
+        if Role.ADMIN not in details.roles:
+            raise InvalidInput({"roles": "You cannot remove your own administrator role"})
+        if not details.active:
+            raise InvalidInput({"active": "You cannot deactivate your own account"})
+    before = _snapshot(user)
+    if before == _snapshot_of(details):
+        return user  # nothing changed: no new version, nothing to audit
+    user.name = details.name.strip()
+    user.email = details.email.strip()
+    user.email_key = email_key(details.email)
+    user.team_id = details.team_id
+    _set_roles(user, details.roles)
+    user.active = details.active
+    user.updated_at = utcnow()
+    user.version += 1
+    session.add(user)
+    if before["active"] and not user.active:
+        # Deactivating someone ends every session they have, on every app instance.
+        revoke_all_sessions(session, user_id=user.id)
+    audit.record(
+        session,
+        actor,
+        AuditAction.UPDATE,
+        entity_type="user",
+        entity_id=user.id,
+        details=audit.changes(before, _snapshot(user)),
+    )
+    session.commit()
+    return user
+
+
+def reset_password(session: Session, *, actor: audit.Actor, user_id: uuid.UUID) -> str:
+    """Give the user a new temporary password (returned, to show once) and end their sessions."""
+    user = get_user(session, user_id)
+    temporary = generate_temporary_password()
+    user.password_hash = hash_password(temporary)
+    user.must_change_password = True
+    user.updated_at = utcnow()
+    user.version += 1
+    session.add(user)
+    revoke_all_sessions(session, user_id=user.id)
+    audit.record(
+        session,
+        actor,
+        AuditAction.UPDATE,
+        entity_type="user",
+        entity_id=user.id,
+        details={"password": "reset by an administrator"},
+    )
+    session.commit()
+    return temporary
+
+
+def change_own_password(
+    session: Session,
+    *,
+    actor: audit.Actor,
+    user: User,
+    current_password: str,
+    new_password: str,
+    confirmation: str,
+    keep_session_id: str | None,
+) -> None:
+    errors: dict[str, str] = {}
+    if not verify_password(user.password_hash, current_password):
+        errors["current_password"] = "Enter your current password correctly"
+    problem = password_problem(new_password, email=user.email, name=user.name)
+    if problem:
+        errors["new_password"] = problem
+    elif new_password == current_password:
+        errors["new_password"] = "Choose a new password that is different from your current one"
+    if not errors and new_password != confirmation:
+        errors["confirm_password"] = "Enter the same new password twice"
+    if errors:
+        raise InvalidInput(errors)
+    user.password_hash = hash_password(new_password)
+    user.must_change_password = False
+    user.updated_at = utcnow()
+    user.version += 1
+    session.add(user)
+    # Other browsers signed in as this person are signed out; this one stays.
+    revoke_all_sessions(session, user_id=user.id, except_id=keep_session_id)
+    audit.record(
+        session,
+        actor,
+        AuditAction.UPDATE,
+        entity_type="user",
+        entity_id=user.id,
+        details={"password": "changed by the user"},
+    )
+    session.commit()

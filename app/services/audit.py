@@ -1,0 +1,135 @@
+"""The audit trail: who did what to which record, when, from where. Append-only."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.models.accounts import User
+from app.models.audit import AuditAction, AuditEvent
+from app.timeutil import start_of_london_day
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person behind a request, and where the request came from."""
+
+    user: User | None
+    request_id: str = ""
+    client_address: str = ""
+    path: str = ""
+
+    @property
+    def user_id(self) -> uuid.UUID | None:
+        return self.user.id if self.user else None
+
+
+def record(
+    session: Session,
+    actor: Actor,
+    action: AuditAction,
+    *,
+    entity_type: str = "",
+    entity_id: object = "",
+    family_id: uuid.UUID | None = None,
+    details: Mapping[str, Any] | None = None,
+    user_id: uuid.UUID | None = None,
+) -> AuditEvent:
+    """Add an entry to the session; it is committed with the change it records."""
+    event = AuditEvent(
+        user_id=user_id or actor.user_id,
+        action=action.value,
+        entity_type=entity_type,
+        entity_id=str(entity_id or ""),
+        family_id=family_id,
+        request_id=actor.request_id[:64],
+        client_address=actor.client_address[:64],
+        path=actor.path[:300],
+        details=_json_safe(dict(details or {})),
+    )
+    session.add(event)
+    return event
+
+
+def changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields that differ, each with its value before and after."""
+    return {
+        field: {"before": _json_safe(before.get(field)), "after": _json_safe(after.get(field))}
+        for field in sorted(set(before) | set(after))
+        if before.get(field) != after.get(field)
+    }
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {str(key): _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_json_safe(item) for item in value]
+        return sorted(items, key=str) if isinstance(value, set | frozenset) else items
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, Enum):
+        return value.value
+    return value
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    user_id: uuid.UUID | None = None
+    action: AuditAction | None = None
+    family_id: uuid.UUID | None = None
+    entity_type: str = ""
+    on_or_after: date | None = None
+    on_or_before: date | None = None
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    events: Sequence[tuple[AuditEvent, User | None]]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def search(
+    session: Session, *, filters: AuditFilter, page: int = 1, page_size: int = 50
+) -> AuditPage:
+    """Entries matching the filter, newest first, one page at a time."""
+    conditions = []
+    if filters.user_id:
+        conditions.append(col(AuditEvent.user_id) == filters.user_id)
+    if filters.action:
+        conditions.append(col(AuditEvent.action) == filters.action.value)
+    if filters.family_id:
+        conditions.append(col(AuditEvent.family_id) == filters.family_id)
+    if filters.entity_type:
+        conditions.append(col(AuditEvent.entity_type) == filters.entity_type)
+    if filters.on_or_after:
+        conditions.append(col(AuditEvent.at) >= start_of_london_day(filters.on_or_after))
+    if filters.on_or_before:
+        conditions.append(
+            col(AuditEvent.at) < start_of_london_day(filters.on_or_before, days_after=1)
+        )
+    total = session.exec(select(func.count()).select_from(AuditEvent).where(*conditions)).one()
+    rows = session.exec(
+        select(AuditEvent, User)
+        .join(User, col(User.id) == col(AuditEvent.user_id), isouter=True)
+        .where(*conditions)
+        .order_by(col(AuditEvent.id).desc())
+        .offset((page - 1) * page_size)
+        .limit(page_size)
+    ).all()
+    return AuditPage(events=list(rows), total=total, page=page, page_size=page_size)

@@ -1,0 +1,36 @@
+"""Time: stored in UTC, shown and entered in Europe/London."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def start_of_london_day(day: date, *, days_after: int = 0) -> datetime:
+    """The UTC instant a London calendar day begins (clocks change, so not always midnight UTC)."""
+    local = datetime.combine(day + timedelta(days=days_after), time.min, tzinfo=LONDON)
+    return local.astimezone(UTC)
+
+
+def london_today() -> date:
+    return datetime.now(LONDON).date()
+
+
+def format_datetime(value: datetime | None) -> str:
+    """‘23 November 2026 at 6:05pm’ in London time."""
+    if value is None:
+        return ""
+    local = value.astimezone(LONDON)
+    hour = local.strftime("%I").lstrip("0") or "12"
+    return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{local:%p}".replace("AM", "am").replace(
+        "PM", "pm"
+    )
+
+
+def format_date(value: date | None) -> str:
+    """‘23 November 2026’, the GOV.UK style."""
+    if value is None:
+        return ""
+    return f"{value.day} {value:%B %Y}"
