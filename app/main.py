@@ -24,9 +24,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="Homeward",
         summary="Return-home (reunification) practice: families, chronologies and assessments.",
-        docs_url="/api/docs",
+        # The schema is served by app.routes.api behind sign-in, like every other page.
+        docs_url=None,
         redoc_url=None,
-        openapi_url="/api/openapi.json",
+        openapi_url=None,
         # Every request resolves its session; every state-changing one must carry a CSRF token.
         dependencies=[Depends(protect_from_csrf)],
     )

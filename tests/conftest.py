@@ -44,12 +44,13 @@ def reset_postgres(url: str) -> Engine:
 
 
 def test_settings(database_url: str, data_dir: Path, **overrides: object) -> Settings:
-    return Settings(
-        environment=Environment.TEST,
-        database_url=database_url,
-        data_dir=data_dir,
-        **overrides,  # type: ignore[arg-type]
-    )
+    values: dict[str, object] = {
+        "environment": Environment.TEST,
+        "database_url": database_url,
+        "data_dir": data_dir,
+        **overrides,
+    }
+    return Settings(**values)  # type: ignore[arg-type]
 
 
 test_settings.__test__ = False  # type: ignore[attr-defined]  # a helper, not a test

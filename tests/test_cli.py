@@ -73,3 +73,99 @@ def test_data_directory_that_is_a_file_is_refused(tmp_path: Path) -> None:
     not_a_dir.write_text("occupied")
     result = run_cli("serve", HOMEWARD_DATA_DIR=str(not_a_dir))
     assert_one_sentence(result, "cannot be written to")
+
+
+def test_create_user_reads_the_password_from_standard_input(tmp_path: Path) -> None:
+    run_cli("migrate", HOMEWARD_DATA_DIR=str(tmp_path))
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "app",
+            "create-user",
+            "--email",
+            "First.Admin@Council.test",
+            "--name",
+            "First Admin",
+            "--role",
+            "admin",
+            "--role",
+            "supervisor",
+            "--team",
+            "Riverside",
+        ],
+        input="lantern orchid glacier\n",
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HOMEWARD_DATA_DIR": str(tmp_path)},
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Created First Admin <First.Admin@Council.test> (admin, supervisor)." in result.stdout
+    again = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "app",
+            "create-user",
+            "--email",
+            "first.admin@council.test",
+            "--name",
+            "Again",
+            "--role",
+            "admin",
+        ],
+        input="lantern orchid glacier\n",
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HOMEWARD_DATA_DIR": str(tmp_path)},
+        timeout=60,
+        check=False,
+    )
+    assert_one_sentence(again, "Another user already has this email address")
+
+
+def test_create_user_refuses_a_weak_password(tmp_path: Path) -> None:
+    run_cli("migrate", HOMEWARD_DATA_DIR=str(tmp_path))
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "app",
+            "create-user",
+            "--email",
+            "a@council.test",
+            "--name",
+            "A Person",
+            "--role",
+            "admin",
+        ],
+        input="password\n",
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HOMEWARD_DATA_DIR": str(tmp_path)},
+        timeout=60,
+        check=False,
+    )
+    assert_one_sentence(result, "12 characters or more")
+
+
+def test_demo_data_is_refused_outside_development(tmp_path: Path) -> None:
+    run_cli("migrate", HOMEWARD_DATA_DIR=str(tmp_path))
+    result = run_cli(
+        "demo",
+        HOMEWARD_DATA_DIR=str(tmp_path),
+        HOMEWARD_ENVIRONMENT="production",
+        HOMEWARD_SECRET_KEY="p" * 40,
+    )
+    assert_one_sentence(result, "only loaded when HOMEWARD_ENVIRONMENT is development")
+
+
+def test_demo_data_loads_twice_without_duplicates(tmp_path: Path) -> None:
+    run_cli("migrate", HOMEWARD_DATA_DIR=str(tmp_path))
+    first = run_cli("demo", HOMEWARD_DATA_DIR=str(tmp_path))
+    second = run_cli("demo", HOMEWARD_DATA_DIR=str(tmp_path))
+    assert first.returncode == 0 and second.returncode == 0, second.stderr
+    assert first.stdout == second.stdout
+    assert "priya.shah@homeward.test" in first.stdout

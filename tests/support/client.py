@@ -12,7 +12,12 @@ from tests.support.html import check_html
 
 
 class CheckingClient(TestClient):
-    """TestClient whose HTML responses must parse, have a title, one h1 and unique ids."""
+    """TestClient whose HTML responses must parse, have a title, one h1 and unique ids.
+    It does not follow redirects unless asked, so tests see each 303."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("follow_redirects", False)
+        super().__init__(*args, **kwargs)
 
     def request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Response:  # type: ignore[override]
         response = super().request(method, url, **kwargs)

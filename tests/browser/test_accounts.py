@@ -1,0 +1,91 @@
+"""Signing in as each role in a real browser: each sees only what they should."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from app.models.accounts import User
+from tests.browser.conftest import sign_in
+from tests.support.axe import assert_accessible
+
+NAVIGATION = {
+    "practitioner": [],
+    "supervisor": [],
+    "trainer": [],
+    "admin": ["Users", "Teams", "Audit trail"],
+}
+
+
+def navigation_links(page: Page) -> list[str]:
+    return [
+        text.strip() for text in page.locator(".govuk-service-navigation__item a").all_inner_texts()
+    ]
+
+
+def test_sign_in_page_is_accessible_and_explains_mistakes(page: Page) -> None:
+    page.goto("/sign-in")
+    assert_accessible(page)
+    page.get_by_role("button", name="Sign in").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_focused()  # GOV.UK Frontend moves focus to the summary
+    expect(summary).to_contain_text("Enter your email address")
+    expect(page).to_have_title(re.compile("^Error: "))
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("role", ["practitioner", "supervisor", "trainer", "admin"])
+def test_each_role_sees_only_its_own_navigation(
+    page: Page, accounts: dict[str, User], role: str
+) -> None:
+    user = accounts[role]
+    sign_in(page, user)
+    expect(page.get_by_role("heading", level=1)).to_have_text(user.name)
+    assert navigation_links(page) == NAVIGATION[role]
+    assert_accessible(page)
+    if role != "admin":
+        response = page.goto("/admin/users")
+        assert response is not None
+        assert response.status == 403
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            "You do not have permission to see this page"
+        )
+        assert_accessible(page)
+
+
+def test_admin_pages_are_accessible_and_usable_by_keyboard(
+    page: Page, accounts: dict[str, User]
+) -> None:
+    sign_in(page, accounts["admin"])
+    page.get_by_role("link", name="Users").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Users")
+    assert_accessible(page)
+    page.get_by_role("button", name="Add a user").click()
+    assert_accessible(page)
+    page.get_by_label("Full name").fill("Kim Keyboard")
+    page.get_by_label("Email address").fill("kim.keyboard@browser.test")
+    page.get_by_label("Team").select_option(label="Browser Team")
+    page.get_by_label("Practitioner").check()
+    page.get_by_label("Email address").focus()
+    page.get_by_role("button", name="Add user").press("Enter")
+    expect(page.get_by_role("heading", name="User added")).to_be_visible()
+    assert_accessible(page)
+    page.goto("/admin/users/new")
+    page.get_by_role("button", name="Add user").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the person's full name")
+    assert_accessible(page)
+    page.goto("/admin/teams")
+    assert_accessible(page)
+    page.goto("/admin/audit")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Audit trail")
+    expect(page.locator("tbody")).to_contain_text("Kim Keyboard")
+    assert_accessible(page)
+
+
+def test_sign_out_from_the_navigation(page: Page, accounts: dict[str, User]) -> None:
+    sign_in(page, accounts["trainer"])
+    page.get_by_role("button", name="Sign out").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("You have signed out")
+    assert_accessible(page)
+    page.goto("/home")
+    expect(page).to_have_url(re.compile("/sign-in"))

@@ -1,0 +1,273 @@
+"""Authorisation in one place: every route declares a permission; the role matrix holds for
+pages and the JSON API; every family-scoped route leaves an audit entry.
+
+These tests walk the routes the app actually registers, so routes added later are covered
+without editing this file (a new path parameter needs a sample in PATH_SAMPLES).
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import iter_route_contexts
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from app.deps import Requirement
+from app.models.accounts import Role, User
+from app.models.audit import AuditAction, AuditEvent
+from app.models.family import Family
+from app.security.permissions import Permission
+from tests.factories import csrf_token, make_family, make_team, make_user, sign_in_as
+from tests.support.client import CheckingClient
+
+# The issue's rule, written out independently of app.security.permissions.
+SPEC: dict[Role, set[Permission]] = {
+    Role.PRACTITIONER: {Permission.FAMILY_VIEW, Permission.FAMILY_CREATE, Permission.FAMILY_EDIT},
+    Role.SUPERVISOR: {
+        Permission.FAMILY_VIEW,
+        Permission.FAMILY_CREATE,
+        Permission.FAMILY_SUPERVISE,
+        Permission.TEAM_CASELOAD,
+    },
+    Role.TRAINER: {Permission.CONTENT_MANAGE},
+    Role.ADMIN: {Permission.USERS_MANAGE, Permission.AUDIT_READ},
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    permission: Permission
+
+    @property
+    def family_scoped(self) -> bool:
+        return "{family_id}" in self.path
+
+    @property
+    def is_api(self) -> bool:
+        return self.path.startswith("/api/")
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"
+
+
+def _requirements(dependant: Dependant) -> Iterator[Requirement]:
+    for dependency in dependant.dependencies:
+        if isinstance(dependency.call, Requirement):
+            yield dependency.call
+        yield from _requirements(dependency)
+
+
+def registered_routes(app: FastAPI) -> tuple[list[Route], list[str]]:
+    """Every method and path the app serves with its declared permission, and the routes
+    that declare none."""
+    routes: list[Route] = []
+    undeclared: list[str] = []
+    for context in iter_route_contexts(app.routes):
+        dependant = getattr(context, "dependant", None)
+        if context.methods is None:  # a mount, such as /static
+            continue
+        declared = list(_requirements(dependant)) if dependant else []
+        for method in sorted(context.methods - {"HEAD"}):
+            if len(declared) != 1:
+                undeclared.append(f"{method} {context.path} declares {len(declared)} permissions")
+                continue
+            routes.append(Route(method, context.path, declared[0].permission))
+    return routes, undeclared
+
+
+def test_every_route_declares_exactly_one_permission(app: FastAPI) -> None:
+    routes, undeclared = registered_routes(app)
+    assert routes
+    assert undeclared == [], "Routes must declare one permission with requires(...)"
+
+
+@dataclass
+class World:
+    family: Family
+    personas: dict[str, User | None]
+    samples: dict[str, str]
+
+
+PERSONAS = [
+    "anonymous",
+    "allocated practitioner",
+    "colleague practitioner",
+    "other team practitioner",
+    "team supervisor",
+    "other team supervisor",
+    "trainer",
+    "admin",
+    "admin and team supervisor",
+]
+
+
+@pytest.fixture
+def world(db: Session) -> World:
+    team, other = make_team(db), make_team(db)
+    allocated = make_user(db, roles=[Role.PRACTITIONER], team=team)
+    family = make_family(db, team=team, allocated_to=allocated)
+    personas: dict[str, User | None] = {
+        "anonymous": None,
+        "allocated practitioner": allocated,
+        "colleague practitioner": make_user(db, roles=[Role.PRACTITIONER], team=team),
+        "other team practitioner": make_user(db, roles=[Role.PRACTITIONER], team=other),
+        "team supervisor": make_user(db, roles=[Role.SUPERVISOR], team=team),
+        "other team supervisor": make_user(db, roles=[Role.SUPERVISOR], team=other),
+        "trainer": make_user(db, roles=[Role.TRAINER]),
+        "admin": make_user(db, roles=[Role.ADMIN]),
+        "admin and team supervisor": make_user(db, roles=[Role.ADMIN, Role.SUPERVISOR], team=team),
+    }
+    target = make_user(db, roles=[Role.PRACTITIONER], team=team)
+    samples = {"family_id": str(family.id), "user_id": str(target.id)}
+    return World(family=family, personas=personas, samples=samples)
+
+
+def expected(route: Route, user: User | None, family: Family) -> str:
+    """'allowed', 'sign in' or 'denied', by the SPEC above."""
+    if route.permission is Permission.PUBLIC:
+        return "allowed"
+    if user is None:
+        return "sign in"
+    if route.permission is Permission.SIGNED_IN:
+        return "allowed"
+    granted = set().union(*(SPEC[role] for role in user.roles))
+    if route.permission not in granted:
+        return "denied"
+    if not route.family_scoped:
+        return "allowed"
+    same_team = user.team_id == family.team_id
+    if route.permission is Permission.FAMILY_VIEW:
+        return "allowed" if same_team else "denied"
+    if route.permission is Permission.FAMILY_EDIT:
+        return "allowed" if family.allocated_practitioner_id == user.id else "denied"
+    if route.permission is Permission.FAMILY_SUPERVISE:
+        return "allowed" if same_team and Role.SUPERVISOR in user.roles else "denied"
+    raise AssertionError(f"No family rule for {route.permission}")
+
+
+def concrete_path(route: Route, samples: dict[str, str]) -> str:
+    def sample(match: re.Match[str]) -> str:
+        name = match.group(1).split(":")[0]
+        assert name in samples, f"Add a sample value for {{{name}}} ({route}) to the world fixture"
+        return samples[name]
+
+    return re.sub(r"\{([^}]+)\}", sample, route.path)
+
+
+def call(client: CheckingClient, route: Route, path: str):  # type: ignore[no-untyped-def]
+    if route.method == "GET":
+        return client.get(path)
+    token = csrf_token(client)
+    if route.is_api:
+        return client.request(route.method, path, json={}, headers={"X-CSRF-Token": token})
+    return client.request(route.method, path, data={"csrf_token": token})
+
+
+def outcome(response) -> str:  # type: ignore[no-untyped-def]
+    location = response.headers.get("location", "") + response.headers.get("HX-Redirect", "")
+    if response.status_code == 401 or location.startswith("/sign-in"):
+        return "sign in"
+    if response.status_code in {403, 404}:
+        return "denied"
+    return "allowed"
+
+
+def test_role_matrix(app: FastAPI, client: CheckingClient, db: Session, world: World) -> None:
+    routes, _ = registered_routes(app)
+    failures = []
+    checked = 0
+    for route in routes:
+        path = concrete_path(route, world.samples)
+        for name in PERSONAS:
+            user = world.personas[name]
+            want = expected(route, user, world.family)
+            sign_in_as(client, db, user)
+            got = outcome(call(client, route, path))
+            checked += 1
+            if got != want:
+                failures.append(f"{route} as {name}: expected {want}, got {got}")
+    assert checked >= len(PERSONAS) * 10
+    assert failures == [], "\n".join(failures)
+
+
+def family_events(db: Session, family_id: uuid.UUID, action: AuditAction | None = None) -> int:
+    query = (
+        select(func.count()).select_from(AuditEvent).where(col(AuditEvent.family_id) == family_id)
+    )
+    if action:
+        query = query.where(col(AuditEvent.action) == action.value)
+    return db.exec(query).one()
+
+
+ALLOWED_PERSONA = {
+    Permission.FAMILY_VIEW: "colleague practitioner",
+    Permission.FAMILY_EDIT: "allocated practitioner",
+    Permission.FAMILY_SUPERVISE: "team supervisor",
+}
+
+
+def test_every_family_route_writes_an_audit_entry(
+    app: FastAPI, client: CheckingClient, db: Session, world: World
+) -> None:
+    routes = [route for route in registered_routes(app)[0] if route.family_scoped]
+    assert any(route.is_api for route in routes)
+    assert any(not route.is_api for route in routes)
+    missing = []
+    for route in routes:
+        path = concrete_path(route, world.samples)
+        sign_in_as(client, db, world.personas[ALLOWED_PERSONA[route.permission]])
+        before = family_events(db, world.family.id)
+        call(client, route, path)
+        if family_events(db, world.family.id) <= before:
+            missing.append(f"{route} (allowed)")
+        sign_in_as(client, db, world.personas["other team supervisor"])
+        before = family_events(db, world.family.id, AuditAction.ACCESS_DENIED)
+        call(client, route, path)
+        if family_events(db, world.family.id, AuditAction.ACCESS_DENIED) <= before:
+            missing.append(f"{route} (denied)")
+    assert missing == [], f"Family routes that left no audit entry: {missing}"
+
+
+def test_other_teams_family_is_not_found_not_forbidden(
+    client: CheckingClient, db: Session, world: World
+) -> None:
+    sign_in_as(client, db, world.personas["other team practitioner"])
+    page = client.get(f"/families/{world.family.id}/access-log")
+    api = client.get(f"/api/v1/families/{world.family.id}")
+    assert api.status_code == 404
+    assert api.json() == {"message": "There is no family record at this address you can see."}
+    assert page.status_code in {403, 404}
+    assert world.family.display_name not in page.text
+
+
+def test_a_made_up_family_id_is_not_found(
+    client: CheckingClient, db: Session, world: World
+) -> None:
+    sign_in_as(client, db, world.personas["team supervisor"])
+    response = client.get(f"/api/v1/families/{uuid.uuid4()}")
+    assert response.status_code == 404
+
+
+def test_supervisor_sees_who_accessed_the_record(
+    client: CheckingClient, db: Session, world: World
+) -> None:
+    viewer = world.personas["colleague practitioner"]
+    assert viewer is not None
+    sign_in_as(client, db, viewer)
+    client.get(f"/api/v1/families/{world.family.id}")
+    sign_in_as(client, db, world.personas["other team practitioner"])
+    client.get(f"/api/v1/families/{world.family.id}")
+    sign_in_as(client, db, world.personas["team supervisor"])
+    page = client.get(f"/families/{world.family.id}/access-log")
+    assert page.status_code == 200
+    assert viewer.name in page.text
+    assert "Access denied" in page.text
