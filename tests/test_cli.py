@@ -166,6 +166,7 @@ def test_demo_data_loads_twice_without_duplicates(tmp_path: Path) -> None:
     run_cli("migrate", HOMEWARD_DATA_DIR=str(tmp_path))
     first = run_cli("demo", HOMEWARD_DATA_DIR=str(tmp_path))
     second = run_cli("demo", HOMEWARD_DATA_DIR=str(tmp_path))
-    assert first.returncode == 0 and second.returncode == 0, second.stderr
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
     assert first.stdout == second.stdout
     assert "priya.shah@homeward.test" in first.stdout
