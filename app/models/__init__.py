@@ -13,12 +13,20 @@ SQLModel.metadata.naming_convention = {
 
 from app.models.accounts import Role, SignInAttempt, Team, User, UserRole, UserSession  # noqa: E402
 from app.models.audit import AuditAction, AuditEvent  # noqa: E402
-from app.models.family import Family  # noqa: E402
+from app.models.family import Adult, Child, EarlierReturn, Family, FamilyContact  # noqa: E402
+from app.models.progress import GateDecision, SectionProgress, SectionStatus  # noqa: E402
 
 __all__ = [
+    "Adult",
     "AuditAction",
     "AuditEvent",
+    "Child",
+    "EarlierReturn",
     "Family",
+    "FamilyContact",
+    "GateDecision",
+    "SectionProgress",
+    "SectionStatus",
     "Role",
     "SignInAttempt",
     "Team",

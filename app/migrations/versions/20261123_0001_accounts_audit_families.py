@@ -1,8 +1,8 @@
-"""accounts, sessions, audit trail and families
+"""accounts audit families
 
-Revision ID: 7b66118c32bf
+Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 18:42:45.448664
+Create Date: 2026-11-23 18:59:59.494341
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 
-revision: str = '7b66118c32bf'
+revision: str = '0001'
 down_revision: str | Sequence[str] | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -82,25 +82,38 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_user_account_team_id'), ['team_id'], unique=False)
 
     op.create_table('family',
-    sa.Column('id', sa.Uuid(), nullable=False),
-    sa.Column('reference', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-    sa.Column('display_name', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-    sa.Column('team_id', sa.Uuid(), nullable=False),
-    sa.Column('allocated_practitioner_id', sa.Uuid(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
-    sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('deleted_reason', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
     sa.Column('deleted_by_id', sa.Uuid(), nullable=True),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('reference', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('reference_key', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('display_name', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('team_id', sa.Uuid(), nullable=False),
+    sa.Column('allocated_practitioner_id', sa.Uuid(), nullable=True),
+    sa.Column('created_by_id', sa.Uuid(), nullable=True),
+    sa.Column('framework_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('framework_version', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('content_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('work_started_on', sa.Date(), nullable=False),
+    sa.Column('current_stage_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('next_action', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('next_review_due', sa.Date(), nullable=True),
+    sa.Column('awaiting_sign_off', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['allocated_practitioner_id'], ['user_account.id'], name=op.f('fk_family_allocated_practitioner_id_user_account')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_family_created_by_id_user_account')),
     sa.ForeignKeyConstraint(['deleted_by_id'], ['user_account.id'], name=op.f('fk_family_deleted_by_id_user_account')),
     sa.ForeignKeyConstraint(['team_id'], ['team.id'], name=op.f('fk_family_team_id_team')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_family')),
-    sa.UniqueConstraint('reference', name=op.f('uq_family_reference'))
+    sa.UniqueConstraint('reference_key', name=op.f('uq_family_reference_key'))
     )
     with op.batch_alter_table('family', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_family_allocated_practitioner_id'), ['allocated_practitioner_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_family_awaiting_sign_off'), ['awaiting_sign_off'], unique=False)
+        batch_op.create_index(batch_op.f('ix_family_next_review_due'), ['next_review_due'], unique=False)
         batch_op.create_index(batch_op.f('ix_family_team_id'), ['team_id'], unique=False)
 
     op.create_table('user_role',
@@ -123,6 +136,128 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('user_session', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_session_user_id'), ['user_id'], unique=False)
+
+    op.create_table('adult',
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('deleted_reason', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('deleted_by_id', sa.Uuid(), nullable=True),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('family_id', sa.Uuid(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('relationship', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('relationship_detail', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
+    sa.Column('parental_responsibility', sa.Boolean(), nullable=False),
+    sa.Column('lives_in_household', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['deleted_by_id'], ['user_account.id'], name=op.f('fk_adult_deleted_by_id_user_account')),
+    sa.ForeignKeyConstraint(['family_id'], ['family.id'], name=op.f('fk_adult_family_id_family')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_adult'))
+    )
+    with op.batch_alter_table('adult', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_adult_family_id'), ['family_id'], unique=False)
+
+    op.create_table('child',
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('deleted_reason', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('deleted_by_id', sa.Uuid(), nullable=True),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('family_id', sa.Uuid(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('date_of_birth', sa.Date(), nullable=False),
+    sa.Column('gender', sqlmodel.sql.sqltypes.AutoString(length=30), nullable=False),
+    sa.Column('ethnicity', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
+    sa.Column('legal_status', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('legal_status_detail', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('date_entered_care', sa.Date(), nullable=False),
+    sa.Column('entry_reason', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('entry_reason_detail', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+    sa.Column('placement_type', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+    sa.Column('placement_moves', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['deleted_by_id'], ['user_account.id'], name=op.f('fk_child_deleted_by_id_user_account')),
+    sa.ForeignKeyConstraint(['family_id'], ['family.id'], name=op.f('fk_child_family_id_family')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_child'))
+    )
+    with op.batch_alter_table('child', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_child_family_id'), ['family_id'], unique=False)
+
+    op.create_table('family_contact',
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('deleted_reason', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('deleted_by_id', sa.Uuid(), nullable=True),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('family_id', sa.Uuid(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('role', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('organisation', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
+    sa.Column('contact_details', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
+    sa.Column('notes', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+    sa.ForeignKeyConstraint(['deleted_by_id'], ['user_account.id'], name=op.f('fk_family_contact_deleted_by_id_user_account')),
+    sa.ForeignKeyConstraint(['family_id'], ['family.id'], name=op.f('fk_family_contact_family_id_family')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_family_contact'))
+    )
+    with op.batch_alter_table('family_contact', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_family_contact_family_id'), ['family_id'], unique=False)
+
+    op.create_table('gate_decision',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('family_id', sa.Uuid(), nullable=False),
+    sa.Column('gate_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('option_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('rationale', sqlmodel.sql.sqltypes.AutoString(length=10000), nullable=False),
+    sa.Column('decided_by_id', sa.Uuid(), nullable=False),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('framework_version', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['user_account.id'], name=op.f('fk_gate_decision_decided_by_id_user_account')),
+    sa.ForeignKeyConstraint(['family_id'], ['family.id'], name=op.f('fk_gate_decision_family_id_family')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_gate_decision'))
+    )
+    with op.batch_alter_table('gate_decision', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_gate_decision_family_id'), ['family_id'], unique=False)
+
+    op.create_table('section_progress',
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('family_id', sa.Uuid(), nullable=False),
+    sa.Column('section_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_by_id', sa.Uuid(), nullable=True),
+    sa.ForeignKeyConstraint(['family_id'], ['family.id'], name=op.f('fk_section_progress_family_id_family')),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user_account.id'], name=op.f('fk_section_progress_updated_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_section_progress')),
+    sa.UniqueConstraint('family_id', 'section_id', name=op.f('uq_section_progress_family_id'))
+    )
+    with op.batch_alter_table('section_progress', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_section_progress_family_id'), ['family_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_section_progress_status'), ['status'], unique=False)
+
+    op.create_table('earlier_return',
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('deleted_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('deleted_reason', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('deleted_by_id', sa.Uuid(), nullable=True),
+    sa.Column('id', sa.Uuid(), nullable=False),
+    sa.Column('child_id', sa.Uuid(), nullable=False),
+    sa.Column('returned_on', sa.Date(), nullable=False),
+    sa.Column('ended_on', sa.Date(), nullable=True),
+    sa.Column('broke_down', sa.Boolean(), nullable=False),
+    sa.Column('notes', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+    sa.ForeignKeyConstraint(['child_id'], ['child.id'], name=op.f('fk_earlier_return_child_id_child')),
+    sa.ForeignKeyConstraint(['deleted_by_id'], ['user_account.id'], name=op.f('fk_earlier_return_deleted_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_earlier_return'))
+    )
+    with op.batch_alter_table('earlier_return', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_earlier_return_child_id'), ['child_id'], unique=False)
 
     # ### end Alembic commands ###
     _make_audit_trail_append_only()
@@ -157,6 +292,31 @@ def downgrade() -> None:
         op.execute("DROP TRIGGER audit_event_no_change ON audit_event")
         op.execute("DROP FUNCTION audit_event_append_only()")
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('earlier_return', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_earlier_return_child_id'))
+
+    op.drop_table('earlier_return')
+    with op.batch_alter_table('section_progress', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_section_progress_status'))
+        batch_op.drop_index(batch_op.f('ix_section_progress_family_id'))
+
+    op.drop_table('section_progress')
+    with op.batch_alter_table('gate_decision', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_gate_decision_family_id'))
+
+    op.drop_table('gate_decision')
+    with op.batch_alter_table('family_contact', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_family_contact_family_id'))
+
+    op.drop_table('family_contact')
+    with op.batch_alter_table('child', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_child_family_id'))
+
+    op.drop_table('child')
+    with op.batch_alter_table('adult', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_adult_family_id'))
+
+    op.drop_table('adult')
     with op.batch_alter_table('user_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_session_user_id'))
 
@@ -164,6 +324,8 @@ def downgrade() -> None:
     op.drop_table('user_role')
     with op.batch_alter_table('family', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_family_team_id'))
+        batch_op.drop_index(batch_op.f('ix_family_next_review_due'))
+        batch_op.drop_index(batch_op.f('ix_family_awaiting_sign_off'))
         batch_op.drop_index(batch_op.f('ix_family_allocated_practitioner_id'))
 
     op.drop_table('family')
