@@ -1,0 +1,43 @@
+"""The one error type the content loader reports: where the problem is and what to do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+DocPath = tuple[str | int, ...]
+
+
+def format_path(path: DocPath) -> str:
+    """Write a path inside a document the way trainers read it: `risk_factors[2].id`."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else part
+    return text
+
+
+@dataclass(frozen=True)
+class ContentError:
+    """One problem in a content version, told in one sentence a trainer can act on."""
+
+    file: str
+    message: str
+    line: int | None = None
+    column: int | None = None
+    path: str = ""
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f", line {self.line}"
+            if self.column is not None:
+                where += f", column {self.column}"
+        if self.path:
+            where += f", at {self.path}"
+        return f"{where}: {self.message}"
+
+    @property
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.file, self.line or 0, self.column or 0, self.message)

@@ -1,0 +1,171 @@
+"""A loaded, validated content version and its look-ups: immutable once built."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Literal, Protocol, TypeVar
+
+from app.content.schema import (
+    CadenceFile,
+    ChronologyFile,
+    DomainFile,
+    Factor,
+    FactorKind,
+    FrameworkFile,
+    Level,
+    Option,
+    Question,
+    RulesFile,
+    Section,
+    Significance,
+    Source,
+    StageFile,
+    Term,
+    Theme,
+    Timepoint,
+    VocabularyFile,
+)
+
+VocabularyName = Literal["domains", "readiness_stages", "legal_statuses", "entry_reasons", "levels"]
+
+
+class _HasId(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+_T = TypeVar("_T", bound=_HasId)
+
+
+def _find(items: tuple[_T, ...], item_id: str) -> _T:
+    for item in items:
+        if item.id == item_id:
+            return item
+    raise KeyError(item_id)
+
+
+@dataclass(frozen=True)
+class FactorInfo:
+    """A factor with the domain it belongs to and whether it is a risk or a protective factor."""
+
+    factor: Factor
+    domain: DomainFile
+    kind: FactorKind
+
+
+@dataclass(frozen=True)
+class QuestionInfo:
+    """A question with where it sits: its stage, section and enclosing groups (outermost first)."""
+
+    question: Question
+    stage_id: str
+    section_id: str
+    groups: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SectionInfo:
+    """A section (a task in the overview) with the stage it belongs to."""
+
+    section: Section
+    stage_id: str
+
+
+@dataclass(frozen=True, eq=False)
+class FrameworkContent:
+    """One published framework version: id + semantic version + content hash, never changed."""
+
+    framework: FrameworkFile
+    content_hash: str
+    stages: tuple[StageFile, ...]
+    domains: tuple[DomainFile, ...]
+    levels: tuple[Level, ...]
+    timepoints: tuple[Timepoint, ...]
+    vocabulary: VocabularyFile
+    chronology: ChronologyFile
+    rules: RulesFile
+    cadence: CadenceFile
+    sources: tuple[Source, ...]
+    factors: Mapping[str, FactorInfo] = field(repr=False)
+    questions: Mapping[str, QuestionInfo] = field(repr=False)
+    sections: Mapping[str, SectionInfo] = field(repr=False)
+    chronology_windows: frozenset[int] = field(repr=False)
+
+    @property
+    def id(self) -> str:
+        return self.framework.id
+
+    @property
+    def version(self) -> str:
+        return self.framework.version
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """What a record stores to say which content it was made with."""
+        return (self.framework.id, self.framework.version, self.content_hash)
+
+    def stage(self, stage_id: str) -> StageFile:
+        return _find(self.stages, stage_id)
+
+    def domain(self, domain_id: str) -> DomainFile:
+        return _find(self.domains, domain_id)
+
+    def level(self, level_id: str) -> Level:
+        return _find(self.levels, level_id)
+
+    def level_rank(self, level_id: str) -> int:
+        return self.level(level_id).rank
+
+    @property
+    def lowest_level(self) -> Level:
+        return self.levels[0]
+
+    @property
+    def default_level(self) -> Level:
+        """The level suggested when no rule raises it."""
+        if self.rules.default_level is None:
+            return self.lowest_level
+        return self.level(self.rules.default_level)
+
+    def timepoint(self, timepoint_id: str) -> Timepoint:
+        return _find(self.timepoints, timepoint_id)
+
+    def source(self, source_id: str) -> Source:
+        return _find(self.sources, source_id)
+
+    def theme(self, theme_id: str) -> Theme:
+        return _find(self.chronology.themes, theme_id)
+
+    def significance(self, grade_id: str) -> Significance:
+        return _find(self.chronology.significance, grade_id)
+
+    def terms(self, vocabulary: VocabularyName) -> tuple[Term | Option, ...]:
+        """The entries of a vocabulary, as (id, label) items a choice question can offer."""
+        if vocabulary == "domains":
+            return tuple(Option(id=domain.id, label=domain.title) for domain in self.domains)
+        if vocabulary == "levels":
+            return tuple(Option(id=level.id, label=level.label) for level in self.levels)
+        terms: tuple[Term, ...] = getattr(self.vocabulary, vocabulary)
+        return terms
+
+    def term_label(self, vocabulary: VocabularyName, term_id: str) -> str:
+        for term in self.terms(vocabulary):
+            if term.id == term_id:
+                return term.label
+        return term_id
+
+    def options(self, question_id: str) -> tuple[Term | Option, ...]:
+        """The options a choice question offers, whether listed or drawn from a vocabulary."""
+        question = self.questions[question_id].question
+        options = getattr(question, "options", None)
+        if options is not None:
+            return tuple(options)
+        vocabulary = getattr(question, "options_from", None)
+        return self.terms(vocabulary) if vocabulary else ()
+
+    def readiness_rank(self, stage_id: str) -> int | None:
+        for position, term in enumerate(self.vocabulary.readiness_stages):
+            if term.id == stage_id:
+                return position
+        return None

@@ -1,0 +1,768 @@
+"""The rules engine: from content and a family snapshot to a suggested level and cautions.
+
+Pure and deterministic: no `eval`, no expressions; each condition kind in `schema.py` has one
+evaluator here. Every result says why: each fired rule carries the concrete inputs that made
+its condition true and the full citations of its sources. Unknown ids and missing facts in a
+snapshot make a condition false (with a reason saying what is missing); they never raise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+from app.content.model import FrameworkContent
+from app.content.schema import (
+    AllOf,
+    AllShow,
+    AnswerIs,
+    AnswerScalar,
+    AnswerTest,
+    AnyOf,
+    AnyShow,
+    Caution,
+    ChildIs,
+    ChildTest,
+    ChronologyCount,
+    Condition,
+    EarlierLevel,
+    FactorCount,
+    FactorIs,
+    Level,
+    MinimumLevelRule,
+    NotOf,
+    NotShow,
+    NumberTest,
+    Option,
+    Override,
+    ParentIs,
+    ParentTest,
+    ScoredTool,
+    ShowWhen,
+    Term,
+)
+from app.content.snapshot import (
+    AnswerValue,
+    ChildFacts,
+    CountStats,
+    FamilySnapshot,
+    ParentProblem,
+    parse_answer_key,
+)
+
+ReasonKind = Literal["factor", "factors", "answer", "child", "chronology", "parent", "level"]
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One concrete input behind a result, in words, with what it is about (`kind`, `ref`)."""
+
+    kind: ReasonKind
+    ref: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Whether a condition holds, and the inputs that decided it."""
+
+    holds: bool
+    reasons: tuple[Reason, ...]
+
+
+@dataclass(frozen=True)
+class Citation:
+    id: str
+    short: str
+    citation: str
+    url: str | None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A rule that fired: a minimum level, a caution or a scored tool's override."""
+
+    rule_id: str
+    kind: Literal["minimum_level", "caution", "override"]
+    title: str
+    text: str
+    advice: str | None
+    level: Level | None
+    reasons: tuple[Reason, ...]
+    sources: tuple[Citation, ...]
+
+
+@dataclass(frozen=True)
+class ItemScore:
+    """A scored item whose condition held, the points it gave and why."""
+
+    item_id: str
+    label: str
+    points: int
+    option: str | None
+    reasons: tuple[Reason, ...]
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    """A scored tool's total, its band, any overrides, and the level it gives."""
+
+    tool_id: str
+    title: str
+    score: int
+    items: tuple[ItemScore, ...]
+    band_level: Level
+    overrides: tuple[Finding, ...]
+    level: Level
+    sources: tuple[Citation, ...]
+
+
+@dataclass(frozen=True)
+class RulesResult:
+    """Everything the engine concluded, with the explanation of each part."""
+
+    content_key: tuple[str, str, str]
+    as_of: date
+    suggested_level: Level
+    default_level: Level
+    minimum_levels: tuple[Finding, ...]
+    cautions: tuple[Finding, ...]
+    tools: tuple[ToolResult, ...]
+
+    @property
+    def level_set_by(self) -> tuple[str, ...]:
+        """The ids of the rules and tools that put the suggestion at its level."""
+        rank = self.suggested_level.rank
+        ids = [
+            finding.rule_id
+            for finding in self.minimum_levels
+            if finding.level is not None and finding.level.rank == rank
+        ]
+        ids += [tool.tool_id for tool in self.tools if tool.level.rank == rank]
+        return tuple(ids)
+
+    def explanation(self) -> tuple[str, ...]:
+        """The result as plain sentences, one per line: level, rules, tools, cautions."""
+        setters = ", ".join(self.level_set_by) or "no rule raised it above the default"
+        lines = [f"Suggested level: {self.suggested_level.label} ({setters})."]
+        for finding in self.minimum_levels:
+            lines.append(_finding_line(finding))
+        for tool in self.tools:
+            lines.append(
+                f"{tool.title}: score {tool.score}, band {tool.band_level.label}, "
+                f"level {tool.level.label}."
+            )
+            lines += [
+                f"  {item.label}: {item.points:+d} ({_join(item.reasons)})" for item in tool.items
+            ]
+            lines += [f"  {_finding_line(finding)}" for finding in tool.overrides]
+        lines += [_finding_line(finding) for finding in self.cautions]
+        return tuple(lines)
+
+
+def _join(reasons: Iterable[Reason]) -> str:
+    return "; ".join(reason.text for reason in reasons)
+
+
+def _finding_line(finding: Finding) -> str:
+    level = f" (at least {finding.level.label})" if finding.level else ""
+    cited = ", ".join(source.short for source in finding.sources)
+    return f"{finding.title}{level}: {_join(finding.reasons)} [{cited}]"
+
+
+# --- answers --------------------------------------------------------------------------------
+
+
+def _same(value: AnswerValue, expected: AnswerScalar) -> bool:
+    # True == 1 in Python; an answer of yes must not match the number 1.
+    if isinstance(value, bool) != isinstance(expected, bool):
+        return False
+    return value == expected
+
+
+def _number(value: AnswerValue) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def answer_matches(test: AnswerTest, value: AnswerValue | None) -> bool:
+    """Whether one answer (None when unanswered) passes an answer test."""
+    if test.answered is not None:
+        return (value is not None and value != () and value != "") == test.answered
+    if value is None:
+        return False
+    if test.includes is not None:
+        return isinstance(value, tuple) and test.includes in value
+    if test.equals is not None:
+        return _same(value, test.equals)
+    if test.one_of is not None:
+        if isinstance(value, tuple):
+            return any(choice in value for choice in test.one_of if isinstance(choice, str))
+        return any(_same(value, choice) for choice in test.one_of)
+    number = _number(value)
+    if number is None:
+        return False
+    return (test.at_least is None or number >= test.at_least) and (
+        test.at_most is None or number <= test.at_most
+    )
+
+
+def show_when_holds(condition: ShowWhen, answers: Mapping[str, AnswerValue]) -> bool:
+    """Whether a question should be shown, given the answers in its scope by question id."""
+    if isinstance(condition, AllShow):
+        return all(show_when_holds(part, answers) for part in condition.all)
+    if isinstance(condition, AnyShow):
+        return any(show_when_holds(part, answers) for part in condition.any)
+    if isinstance(condition, NotShow):
+        return not show_when_holds(condition.not_, answers)
+    return answer_matches(condition, answers.get(condition.answer))
+
+
+# --- bounds ---------------------------------------------------------------------------------
+
+
+def _within(number: float, test: NumberTest) -> bool:
+    return (
+        (test.at_least is None or number >= test.at_least)
+        and (test.at_most is None or number <= test.at_most)
+        and (test.more_than is None or number > test.more_than)
+        and (test.less_than is None or number < test.less_than)
+    )
+
+
+def _bounds(test: NumberTest | None = None, **bounds: int | None) -> str:
+    values = dict(bounds)
+    if test is not None:
+        values = {
+            "at least": test.at_least,
+            "at most": test.at_most,
+            "more than": test.more_than,
+            "less than": test.less_than,
+        }
+    return " and ".join(
+        f"{name.replace('_', ' ')} {value}" for name, value in values.items() if value is not None
+    )
+
+
+def _judged(holds: bool, bounds: str) -> str:
+    return f"({bounds})" if holds else f"(not {bounds})"
+
+
+def _plural(count: int, word: str, plural: str | None = None) -> str:
+    return f"{count} {word if count == 1 else plural or word + 's'}"
+
+
+# --- the engine -----------------------------------------------------------------------------
+
+
+class _Engine:
+    def __init__(self, content: FrameworkContent, snapshot: FamilySnapshot) -> None:
+        self.content = content
+        self.snapshot = snapshot
+        self.answers: dict[str, list[tuple[tuple[tuple[str, str], ...], AnswerValue]]] = {}
+        for key, value in snapshot.answers.items():
+            parsed = parse_answer_key(key)
+            if parsed is not None:
+                self.answers.setdefault(parsed[1], []).append((parsed[0], value))
+        self.people = {child.id: child.label for child in snapshot.children}
+        self.people.update({parent.parent_id: parent.parent_label for parent in snapshot.parents})
+
+    def check(self, condition: Condition) -> Outcome:
+        if isinstance(condition, AllOf | AnyOf):
+            parts = [
+                self.check(part)
+                for part in (condition.all if isinstance(condition, AllOf) else condition.any)
+            ]
+            wanted = all if isinstance(condition, AllOf) else any
+            holds = wanted(part.holds for part in parts)
+            if isinstance(condition, AllOf):
+                chosen = parts if holds else [part for part in parts if not part.holds]
+            else:
+                chosen = [part for part in parts if part.holds] if holds else parts
+            return Outcome(holds, _unique(reason for part in chosen for reason in part.reasons))
+        if isinstance(condition, NotOf):
+            inner = self.check(condition.not_)
+            return Outcome(not inner.holds, inner.reasons)
+        if isinstance(condition, FactorIs):
+            return self._factor(condition)
+        if isinstance(condition, FactorCount):
+            return self._factor_count(condition)
+        if isinstance(condition, AnswerIs):
+            return self._answer(condition)
+        if isinstance(condition, ChildIs):
+            return self._children(condition)
+        if isinstance(condition, ChronologyCount):
+            return self._chronology(condition)
+        if isinstance(condition, ParentIs):
+            return self._parents(condition)
+        return self._earlier_level(condition)
+
+    # --- factors --------------------------------------------------------------------------
+
+    def _factor(self, condition: FactorIs) -> Outcome:
+        info = self.content.factors.get(condition.factor)
+        name = (
+            f'factor {condition.factor} "{info.factor.text}"'
+            if info
+            else f"factor {condition.factor}"
+        )
+        state = self.snapshot.factors.get(condition.factor)
+        status = state.status if state else "unknown"
+        evidence = state.evidence_count if state else 0
+        holds = status == condition.status and evidence >= condition.min_evidence
+        if state is None:
+            text = f"{name} has not been assessed"
+        elif status == "present":
+            links = _plural(evidence, "evidence link")
+            text = f"{name} is present with {links}"
+            if condition.min_evidence and evidence < condition.min_evidence:
+                text += f" (at least {condition.min_evidence} needed)"
+        elif status == "absent":
+            text = f"{name} is recorded as not present"
+        else:
+            text = f"{name} is recorded as not known"
+        return Outcome(holds, (Reason("factor", condition.factor, text),))
+
+    def _factor_count(self, condition: FactorCount) -> Outcome:
+        wanted = condition.factor_count
+        present = []
+        for factor_id, info in self.content.factors.items():
+            if wanted.domain is not None and info.domain.id != wanted.domain:
+                continue
+            if wanted.kind is not None and info.kind != wanted.kind:
+                continue
+            state = self.snapshot.factors.get(factor_id)
+            if state and state.status == "present" and state.evidence_count >= wanted.min_evidence:
+                present.append(factor_id)
+        count = len(present)
+        holds = (condition.at_least is None or count >= condition.at_least) and (
+            condition.at_most is None or count <= condition.at_most
+        )
+        kind = f"{wanted.kind} " if wanted.kind else ""
+        text = f"{_plural(count, kind + 'factor')} present"
+        if wanted.domain is not None:
+            title = (
+                self.content.domain(wanted.domain).title
+                if self._is_domain(wanted.domain)
+                else wanted.domain
+            )
+            text += f' in "{title}"'
+        if wanted.min_evidence:
+            text += f" with at least {_plural(wanted.min_evidence, 'evidence link')}"
+        text += " " + _judged(
+            holds, _bounds(at_least=condition.at_least, at_most=condition.at_most)
+        )
+        if present:
+            text += ": " + ", ".join(present)
+        ref = wanted.domain or wanted.kind or "all"
+        return Outcome(holds, (Reason("factors", ref, text),))
+
+    def _is_domain(self, domain_id: str) -> bool:
+        return any(domain.id == domain_id for domain in self.content.domains)
+
+    # --- answers --------------------------------------------------------------------------
+
+    def _answer(self, condition: AnswerIs) -> Outcome:
+        question_id = condition.answer
+        info = self.content.questions.get(question_id)
+        name = f'"{info.question.label}"' if info else f'question "{question_id}"'
+        instances = self.answers.get(question_id, [])
+        if not instances:
+            holds = answer_matches(condition, None)
+            return Outcome(holds, (Reason("answer", question_id, f"{name} has not been answered"),))
+        results = [(scopes, value, answer_matches(condition, value)) for scopes, value in instances]
+        if condition.instances == "all":
+            holds = all(passed for _, _, passed in results)
+            shown = results if holds else [result for result in results if not result[2]]
+        else:
+            holds = any(passed for _, _, passed in results)
+            shown = [result for result in results if result[2]] if holds else results
+        reasons = tuple(
+            Reason(
+                "answer",
+                question_id,
+                f"the answer to {name}{self._whose(scopes)} is {self._show(question_id, value)}",
+            )
+            for scopes, value, _ in shown
+        )
+        return Outcome(holds, _unique(reasons))
+
+    def _whose(self, scopes: tuple[tuple[str, str], ...]) -> str:
+        people = [self.people[instance] for _, instance in scopes if instance in self.people]
+        return f" for {', '.join(people)}" if people else ""
+
+    def _show(self, question_id: str, value: AnswerValue) -> str:
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, int | float):
+            return f"{value:g}"
+        labels = {option.id: option.label for option in self._options(question_id)}
+        if isinstance(value, tuple):
+            return ", ".join(f'"{labels.get(item, item)}"' for item in value) or "nothing selected"
+        return f'"{labels.get(value, value)}"'
+
+    def _options(self, question_id: str) -> tuple[Term | Option, ...]:
+        return self.content.options(question_id) if question_id in self.content.questions else ()
+
+    # --- children -------------------------------------------------------------------------
+
+    def _children(self, condition: ChildIs) -> Outcome:
+        children = self.snapshot.children
+        if not children:
+            return Outcome(False, (Reason("child", "", "no children are recorded"),))
+        results = [self._child(child, condition.child) for child in children]
+        if condition.which == "all":
+            holds = all(result.holds for result in results)
+            chosen = results if holds else [result for result in results if not result.holds]
+        else:
+            holds = any(result.holds for result in results)
+            chosen = [result for result in results if result.holds] if holds else results
+        return Outcome(holds, _unique(reason for result in chosen for reason in result.reasons))
+
+    def _child(self, child: ChildFacts, test: ChildTest) -> Outcome:
+        checks: list[tuple[bool, str]] = []
+        numbers = (
+            ("age", child.age_years, "is aged {n}", "age is not recorded"),
+            (
+                "months_in_care",
+                child.months_in_care,
+                "has been in care for {n} months",
+                "time in care is not recorded",
+            ),
+            (
+                "placement_moves",
+                child.placement_moves,
+                "has had {n} placement moves",
+                "placement moves are not recorded",
+            ),
+            (
+                "earlier_returns",
+                child.earlier_returns,
+                "has had {n} earlier returns home",
+                "earlier returns home are not recorded",
+            ),
+            (
+                "earlier_breakdowns",
+                child.earlier_breakdowns,
+                "has had {n} earlier returns home that broke down",
+                "earlier breakdowns are not recorded",
+            ),
+        )
+        for key, number, known, unknown in numbers:
+            number_test: NumberTest | None = getattr(test, key)
+            if number_test is None:
+                continue
+            if number is None:
+                checks.append((False, f"{child.label}'s {unknown}"))
+            else:
+                holds = _within(number, number_test)
+                judged = _judged(holds, _bounds(number_test))
+                checks.append((holds, f"{child.label} {known.format(n=number)} {judged}"))
+        if test.legal_status is not None:
+            status = child.legal_status
+            holds = status is not None and status in test.legal_status
+            if status is None:
+                checks.append((False, f"{child.label}'s legal status is not recorded"))
+            else:
+                label = self.content.term_label("legal_statuses", status)
+                checks.append((holds, f'{child.label}\'s legal status is "{label}"'))
+        if test.entry_reason is not None:
+            matched = sorted(child.entry_reasons & set(test.entry_reason))
+            if matched:
+                labels = ", ".join(
+                    f'"{self.content.term_label("entry_reasons", reason)}"' for reason in matched
+                )
+                checks.append((True, f"{child.label} entered care because of {labels}"))
+            elif child.entry_reasons:
+                reasons = ", ".join(
+                    f'"{self.content.term_label("entry_reasons", reason)}"'
+                    for reason in sorted(child.entry_reasons)
+                )
+                checks.append((False, f"{child.label} entered care because of {reasons}"))
+            else:
+                checks.append(
+                    (False, f"{child.label}'s reasons for entering care are not recorded")
+                )
+        holds = all(passed for passed, _ in checks)
+        shown = checks if holds else [check for check in checks if not check[0]]
+        return Outcome(holds, tuple(Reason("child", child.id, text) for _, text in shown))
+
+    # --- chronology -----------------------------------------------------------------------
+
+    def _chronology(self, condition: ChronologyCount) -> Outcome:
+        wanted = condition.chronology
+        stats_by_id = (
+            self.snapshot.chronology.themes
+            if wanted.theme
+            else self.snapshot.chronology.significance
+        )
+        subject_id = wanted.theme or wanted.significance or ""
+        stats = stats_by_id.get(subject_id, CountStats())
+        if wanted.theme:
+            subject = f'theme "{self._label(self.content.chronology.themes, subject_id)}" recorded'
+        else:
+            subject = (
+                f'entries rated "{self._label(self.content.chronology.significance, subject_id)}":'
+            )
+        bounds = _bounds(at_least=condition.at_least, at_most=condition.at_most)
+        if wanted.within_months is None:
+            count: int | None = stats.count
+            period = ""
+        else:
+            count = stats.within_months.get(wanted.within_months, 0 if stats.count == 0 else None)
+            period = f" in the last {wanted.within_months} months"
+        if count is None:
+            text = f"{subject} — no count for the last {wanted.within_months} months was supplied"
+            return Outcome(False, (Reason("chronology", subject_id, text),))
+        holds = (condition.at_least is None or count >= condition.at_least) and (
+            condition.at_most is None or count <= condition.at_most
+        )
+        times = _plural(count, "time") if wanted.theme else _plural(count, "entry", "entries")
+        text = f"{subject} {times}{period} {_judged(holds, bounds)}"
+        if stats.last is not None and count:
+            text += f", most recently on {stats.last.isoformat()}"
+        return Outcome(holds, (Reason("chronology", subject_id, text),))
+
+    @staticmethod
+    def _label(items: Iterable[object], item_id: str) -> str:
+        for item in items:
+            if getattr(item, "id", None) == item_id:
+                return str(getattr(item, "label", item_id))
+        return item_id
+
+    # --- parents --------------------------------------------------------------------------
+
+    def _parents(self, condition: ParentIs) -> Outcome:
+        test = condition.parent
+        candidates = [
+            parent
+            for parent in self.snapshot.parents
+            if test.problem_area is None or parent.problem_area == test.problem_area
+        ]
+        if not candidates:
+            area = ""
+            if test.problem_area is not None:
+                area = f' for "{self._domain_title(test.problem_area)}"'
+            return Outcome(
+                False, (Reason("parent", "", f"no parent's capacity to change is recorded{area}"),)
+            )
+        results = [self._parent(parent, test) for parent in candidates]
+        if condition.which == "all":
+            holds = all(result.holds for result in results)
+            chosen = results if holds else [result for result in results if not result.holds]
+        else:
+            holds = any(result.holds for result in results)
+            chosen = [result for result in results if result.holds] if holds else results
+        return Outcome(holds, _unique(reason for result in chosen for reason in result.reasons))
+
+    def _domain_title(self, domain_id: str) -> str:
+        return self.content.domain(domain_id).title if self._is_domain(domain_id) else domain_id
+
+    def _parent(self, parent: ParentProblem, test: ParentTest) -> Outcome:
+        who = parent.parent_label
+        if parent.problem_area is not None:
+            who += f' ("{self._domain_title(parent.problem_area)}")'
+        checks: list[tuple[bool, str]] = []
+        if test.readiness is not None:
+            checks.append(self._readiness(parent.readiness_stage, test, who))
+        if test.months_sustained is not None:
+            months = parent.months_sustained
+            if months is None:
+                checks.append((False, f"{who}: how long change has lasted is not recorded"))
+            else:
+                holds = _within(months, test.months_sustained)
+                bounds = _judged(holds, _bounds(test.months_sustained))
+                checks.append(
+                    (holds, f"{who}: change sustained for {_plural(months, 'month')} {bounds}")
+                )
+        if test.engaged is not None:
+            if parent.engaged is None:
+                checks.append((False, f"{who}: engagement with services is not recorded"))
+            else:
+                state = "is engaging" if parent.engaged else "is not engaging"
+                checks.append((parent.engaged == test.engaged, f"{who} {state} with services"))
+        holds = all(passed for passed, _ in checks)
+        shown = checks if holds else [check for check in checks if not check[0]]
+        return Outcome(holds, tuple(Reason("parent", parent.parent_id, text) for _, text in shown))
+
+    def _readiness(self, stage_id: str | None, test: ParentTest, who: str) -> tuple[bool, str]:
+        readiness = test.readiness
+        assert readiness is not None
+        if stage_id is None:
+            return False, f"{who}: readiness to change is not recorded"
+        rank = self.content.readiness_rank(stage_id)
+        label = self.content.term_label("readiness_stages", stage_id)
+        if rank is None:
+            return False, f'{who}: readiness "{stage_id}" is not a stage in this framework'
+        if readiness.one_of is not None:
+            holds = stage_id in readiness.one_of
+            names = ", ".join(
+                f'"{self.content.term_label("readiness_stages", s)}"' for s in readiness.one_of
+            )
+            return (
+                holds,
+                f'{who}: readiness to change is "{label}" {_judged(holds, "one of " + names)}',
+            )
+        edge = readiness.at_or_before or readiness.at_or_after or ""
+        edge_rank = self.content.readiness_rank(edge)
+        if edge_rank is None:
+            return False, f'{who}: readiness "{edge}" is not a stage in this framework'
+        before = readiness.at_or_before is not None
+        holds = rank <= edge_rank if before else rank >= edge_rank
+        edge_label = self.content.term_label("readiness_stages", edge)
+        bounds = f'{"at or before" if before else "at or after"} "{edge_label}"'
+        return holds, f'{who}: readiness to change is "{label}" {_judged(holds, bounds)}'
+
+    # --- earlier classifications ----------------------------------------------------------
+
+    def _earlier_level(self, condition: EarlierLevel) -> Outcome:
+        wanted_id = condition.earlier_level.at_least
+        ranks = {level.id: level for level in self.content.levels}
+        wanted = ranks.get(wanted_id)
+        earlier = [
+            ranks[level_id] for level_id in self.snapshot.earlier_levels if level_id in ranks
+        ]
+        if wanted is None or not earlier:
+            return Outcome(
+                False, (Reason("level", wanted_id, "no earlier classification is recorded"),)
+            )
+        highest = max(earlier, key=lambda level: level.rank)
+        holds = highest.rank >= wanted.rank
+        judged = _judged(holds, f'at least "{wanted.label}"')
+        text = f'the highest earlier classification was "{highest.label}" {judged}'
+        return Outcome(holds, (Reason("level", highest.id, text),))
+
+
+def _unique(reasons: Iterable[Reason]) -> tuple[Reason, ...]:
+    return tuple(dict.fromkeys(reasons))
+
+
+# --- rules ----------------------------------------------------------------------------------
+
+
+def _citations(content: FrameworkContent, source_ids: Iterable[str]) -> tuple[Citation, ...]:
+    citations = []
+    for source_id in source_ids:
+        for source in content.sources:
+            if source.id == source_id:
+                citations.append(Citation(source.id, source.short, source.citation, source.url))
+    return tuple(citations)
+
+
+def _finding(
+    content: FrameworkContent,
+    rule: MinimumLevelRule | Caution | Override,
+    outcome: Outcome,
+) -> Finding:
+    if isinstance(rule, Caution):
+        return Finding(
+            rule.id,
+            "caution",
+            rule.title,
+            rule.text,
+            rule.advice,
+            None,
+            outcome.reasons,
+            _citations(content, rule.sources),
+        )
+    kind: Literal["minimum_level", "override"] = (
+        "minimum_level" if isinstance(rule, MinimumLevelRule) else "override"
+    )
+    return Finding(
+        rule.id,
+        kind,
+        rule.title,
+        rule.explanation,
+        None,
+        content.level(rule.level),
+        outcome.reasons,
+        _citations(content, rule.sources),
+    )
+
+
+def _run_tool(engine: _Engine, tool: ScoredTool) -> ToolResult:
+    content = engine.content
+    items = []
+    for item in tool.items:
+        if item.when is not None and item.points is not None:
+            outcome = engine.check(item.when)
+            if outcome.holds:
+                items.append(ItemScore(item.id, item.label, item.points, None, outcome.reasons))
+            continue
+        for option in item.scores or ():
+            outcome = engine.check(option.when)
+            if outcome.holds:
+                items.append(
+                    ItemScore(item.id, item.label, option.points, option.label, outcome.reasons)
+                )
+                break
+    score = sum(item.points for item in items)
+    band = tool.bands[-1]
+    for candidate in tool.bands:
+        if candidate.max is None or score <= candidate.max:
+            band = candidate
+            break
+    overrides = []
+    for override in tool.overrides:
+        outcome = engine.check(override.when)
+        if outcome.holds:
+            overrides.append(_finding(content, override, outcome))
+    band_level = content.level(band.level)
+    level = band_level
+    if overrides:
+        # A mandatory override decides the tool's level, whatever the score says.
+        level = max(
+            (finding.level for finding in overrides if finding.level), key=lambda lv: lv.rank
+        )
+    return ToolResult(
+        tool.id,
+        tool.title,
+        score,
+        tuple(items),
+        band_level,
+        tuple(overrides),
+        level,
+        _citations(content, tool.sources),
+    )
+
+
+def evaluate_condition(
+    content: FrameworkContent, condition: Condition, snapshot: FamilySnapshot
+) -> Outcome:
+    """Evaluate one condition against a snapshot."""
+    return _Engine(content, snapshot).check(condition)
+
+
+def evaluate(content: FrameworkContent, snapshot: FamilySnapshot) -> RulesResult:
+    """Run every rule, caution and scored tool of `content` over `snapshot`."""
+    engine = _Engine(content, snapshot)
+    minimum_levels = []
+    for rule in content.rules.minimum_levels:
+        outcome = engine.check(rule.when)
+        if outcome.holds:
+            minimum_levels.append(_finding(content, rule, outcome))
+    cautions = []
+    for caution in content.rules.cautions:
+        outcome = engine.check(caution.when)
+        if outcome.holds:
+            cautions.append(_finding(content, caution, outcome))
+    tools = tuple(_run_tool(engine, tool) for tool in content.rules.scored_tools)
+    default = content.default_level
+    candidates = [default]
+    candidates += [finding.level for finding in minimum_levels if finding.level is not None]
+    candidates += [tool.level for tool in tools]
+    suggested = max(candidates, key=lambda level: level.rank)
+    return RulesResult(
+        content_key=content.key,
+        as_of=snapshot.as_of,
+        suggested_level=suggested,
+        default_level=default,
+        minimum_levels=tuple(minimum_levels),
+        cautions=tuple(cautions),
+        tools=tools,
+    )

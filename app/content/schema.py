@@ -1,0 +1,824 @@
+"""Pydantic models of the content files: strict, so a misspelt key is an error, not a default.
+
+Each content file has one top-level model (`*File`); `FILE_MODELS` maps file names to them.
+Conditions are structured YAML, never expressions: each kind is a mapping whose first key
+names it (`all`, `any`, `not`, `factor`, `factor_count`, `answer`, `child`, `chronology`,
+`parent`, `earlier_level`).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    model_validator,
+)
+
+from app.content.markdown import markdown_problem
+
+ID_PATTERN = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+SEMVER_PATTERN = re.compile(
+    r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)"
+    r"(?:-((?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*)"
+    r"(?:\.(?:0|[1-9][0-9]*|[0-9]*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
+    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?"
+)
+MAX_ID_LENGTH = 64
+MAX_LABEL_LENGTH = 400
+MAX_MARKDOWN_LENGTH = 20_000
+
+
+def _check_id(value: str) -> str:
+    if len(value) > MAX_ID_LENGTH or not ID_PATTERN.fullmatch(value):
+        raise ValueError(
+            f'"{value[:40]}" is not a valid id; use lower-case letters, digits and single '
+            f"hyphens, starting with a letter (at most {MAX_ID_LENGTH} characters)"
+        )
+    return value
+
+
+def _check_label(value: str) -> str:
+    if not value.strip():
+        raise ValueError("the text is empty; write something here")
+    if "\n" in value.strip():
+        raise ValueError("this text must fit on one line; use a guidance field for longer text")
+    if len(value) > MAX_LABEL_LENGTH:
+        raise ValueError(f"this text is longer than {MAX_LABEL_LENGTH} characters; shorten it")
+    return value.strip()
+
+
+def _check_markdown(value: str) -> str:
+    if not value.strip():
+        raise ValueError("the text is empty; write something here or remove the key")
+    if len(value) > MAX_MARKDOWN_LENGTH:
+        raise ValueError(f"this text is longer than {MAX_MARKDOWN_LENGTH} characters; shorten it")
+    problem = markdown_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value.strip()
+
+
+def _check_semver(value: str) -> str:
+    if not SEMVER_PATTERN.fullmatch(value):
+        raise ValueError(
+            f'"{value[:40]}" is not a semantic version; write it as MAJOR.MINOR.PATCH, '
+            "for example 1.0.0"
+        )
+    return value
+
+
+Id = Annotated[str, AfterValidator(_check_id)]
+Label = Annotated[str, AfterValidator(_check_label)]
+Markdown = Annotated[str, AfterValidator(_check_markdown)]
+SemVer = Annotated[str, AfterValidator(_check_semver)]
+Count = Annotated[int, Field(ge=0, le=10_000)]
+Colour = Literal["grey", "green", "turquoise", "blue", "purple", "pink", "red", "orange", "yellow"]
+FactorKind = Literal["risk", "protective"]
+Role = Literal["practitioner", "supervisor"]
+Vocabulary = Literal["domains", "readiness_stages", "legal_statuses", "entry_reasons", "levels"]
+AnswerScalar = str | bool | int | float
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+def _exactly_one(model: BaseModel, names: tuple[str, ...], what: str) -> None:
+    given = [name for name in names if getattr(model, name) is not None]
+    if len(given) != 1:
+        listed = ", ".join(names)
+        raise ValueError(f"{what} needs exactly one of: {listed}")
+
+
+def _at_least_one(model: BaseModel, names: tuple[str, ...], what: str) -> None:
+    if all(getattr(model, name) is None for name in names):
+        raise ValueError(f"{what} needs at least one of: {', '.join(names)}")
+
+
+# --- framework.yaml -------------------------------------------------------------------------
+
+
+class ChangelogEntry(Strict):
+    version: SemVer
+    date: date
+    changes: tuple[Label, ...] = Field(min_length=1)
+
+
+class FrameworkFile(Strict):
+    id: Id
+    version: SemVer
+    title: Label
+    summary: Markdown
+    licence: Markdown
+    stages: tuple[Id, ...] = Field(min_length=1)
+    domains: tuple[Id, ...] = Field(min_length=1)
+    changelog: tuple[ChangelogEntry, ...] = Field(min_length=1)
+
+
+# --- levels.yaml ----------------------------------------------------------------------------
+
+
+class Level(Strict):
+    id: Id
+    rank: int = Field(ge=1, le=20)
+    label: Label
+    meaning: Markdown
+    colour: Colour
+
+
+class Timepoint(Strict):
+    id: Id
+    label: Label
+    stage: Id
+    hint: Label | None = None
+
+
+class LevelsFile(Strict):
+    levels: tuple[Level, ...] = Field(min_length=2)
+    timepoints: tuple[Timepoint, ...] = ()
+
+
+# --- vocabulary.yaml ------------------------------------------------------------------------
+
+
+class Term(Strict):
+    id: Id
+    label: Label
+    hint: Label | None = None
+
+
+class VocabularyFile(Strict):
+    readiness_stages: tuple[Term, ...] = Field(min_length=2)
+    legal_statuses: tuple[Term, ...] = Field(min_length=1)
+    entry_reasons: tuple[Term, ...] = Field(min_length=1)
+
+
+# --- sources.yaml ---------------------------------------------------------------------------
+
+
+class Source(Strict):
+    id: Id
+    short: Label
+    citation: Label
+    url: Label | None = None
+    note: Label | None = None
+
+    @model_validator(mode="after")
+    def _http_url(self) -> Self:
+        if self.url is not None and not self.url.startswith(("https://", "http://")):
+            raise ValueError("a source url must start with https:// or http://")
+        return self
+
+
+class SourcesFile(Strict):
+    sources: tuple[Source, ...] = Field(min_length=1)
+
+
+# --- cadence.yaml ---------------------------------------------------------------------------
+
+
+class AfterReturnCadence(Strict):
+    first_review_after_weeks: int = Field(ge=1, le=104)
+    review_every_weeks: int = Field(ge=1, le=104)
+    monitor_for_months: int = Field(ge=1, le=60)
+
+
+class CadenceFile(Strict):
+    first_review_after_weeks: int = Field(ge=1, le=104)
+    review_every_weeks: int = Field(ge=1, le=104)
+    support_after_return_months: int = Field(ge=0, le=60)
+    after_return: AfterReturnCadence
+    guidance: Markdown | None = None
+
+
+# --- domains/<id>.yaml ----------------------------------------------------------------------
+
+
+class Factor(Strict):
+    id: Id
+    text: Label
+    guidance: Markdown
+    sources: tuple[Id, ...] = ()
+
+
+class DomainFile(Strict):
+    id: Id
+    title: Label
+    summary: Markdown
+    guidance: Markdown
+    risk_factors: tuple[Factor, ...] = Field(min_length=1)
+    protective_factors: tuple[Factor, ...] = Field(min_length=1)
+    sources: tuple[Id, ...] = ()
+
+
+# --- chronology.yaml ------------------------------------------------------------------------
+
+
+class InformationSource(Strict):
+    id: Id
+    label: Label
+    hint: Label | None = None
+
+
+class Theme(Strict):
+    id: Id
+    label: Label
+    polarity: FactorKind
+    domains: tuple[Id, ...] = Field(min_length=1)
+    hint: Label | None = None
+
+
+class Significance(Strict):
+    id: Id
+    label: Label
+    meaning: Label
+    colour: Colour
+
+
+class ChronologyFile(Strict):
+    guidance: Markdown | None = None
+    information_sources: tuple[InformationSource, ...] = Field(min_length=1)
+    themes: tuple[Theme, ...] = Field(min_length=1)
+    significance: tuple[Significance, ...] = Field(min_length=1)
+
+
+# --- conditions -----------------------------------------------------------------------------
+
+
+class NumberTest(Strict):
+    """A test on a whole number: every bound given must hold."""
+
+    at_least: int | None = None
+    at_most: int | None = None
+    more_than: int | None = None
+    less_than: int | None = None
+
+    @model_validator(mode="after")
+    def _some_bound(self) -> Self:
+        _at_least_one(self, ("at_least", "at_most", "more_than", "less_than"), "a number test")
+        return self
+
+
+class AnswerTest(Strict):
+    """A test on one question's answer, shared by rules and `show_when`."""
+
+    answer: Id
+    equals: AnswerScalar | None = None
+    one_of: tuple[AnswerScalar, ...] | None = Field(default=None, min_length=1)
+    includes: Id | None = None
+    answered: bool | None = None
+    at_least: int | float | None = None
+    at_most: int | float | None = None
+
+    @model_validator(mode="after")
+    def _one_test(self) -> Self:
+        tests = [
+            name
+            for name in ("equals", "one_of", "includes", "answered")
+            if getattr(self, name) is not None
+        ]
+        bounds = self.at_least is not None or self.at_most is not None
+        if len(tests) + bounds != 1:
+            raise ValueError(
+                "an answer condition needs exactly one test: equals, one_of, includes, "
+                "answered, or at_least/at_most"
+            )
+        return self
+
+
+class AllShow(Strict):
+    all: tuple[ShowWhen, ...] = Field(min_length=1)
+
+
+class AnyShow(Strict):
+    any: tuple[ShowWhen, ...] = Field(min_length=1)
+
+
+class NotShow(Strict):
+    not_: ShowWhen = Field(alias="not")
+
+
+CONDITION_KEYS = (
+    "all",
+    "any",
+    "not",
+    "factor",
+    "factor_count",
+    "answer",
+    "child",
+    "chronology",
+    "parent",
+    "earlier_level",
+)
+SHOW_WHEN_KEYS = ("all", "any", "not", "answer")
+
+
+def _first_key(keys: tuple[str, ...]) -> Any:
+    def discriminate(value: Any) -> str | None:
+        if isinstance(value, dict):
+            # The first key written names the kind, so extra keys are reported as extra.
+            for key in value:
+                if key in keys:
+                    return f"{key} condition"
+        elif isinstance(value, BaseModel):
+            fields = type(value).model_fields
+            for key in keys:
+                if key in fields or f"{key}_" in fields:
+                    return f"{key} condition"
+        return None
+
+    return discriminate
+
+
+def _condition_error(keys: tuple[str, ...]) -> str:
+    return "a condition must be a mapping that starts with one of: " + ", ".join(keys)
+
+
+ShowWhen = Annotated[
+    Annotated[AllShow, Tag("all condition")]
+    | Annotated[AnyShow, Tag("any condition")]
+    | Annotated[NotShow, Tag("not condition")]
+    | Annotated[AnswerTest, Tag("answer condition")],
+    Discriminator(
+        _first_key(SHOW_WHEN_KEYS),
+        custom_error_type="condition",
+        custom_error_message=_condition_error(SHOW_WHEN_KEYS),
+    ),
+]
+
+
+class AllOf(Strict):
+    all: tuple[Condition, ...] = Field(min_length=1)
+
+
+class AnyOf(Strict):
+    any: tuple[Condition, ...] = Field(min_length=1)
+
+
+class NotOf(Strict):
+    not_: Condition = Field(alias="not")
+
+
+class FactorIs(Strict):
+    factor: Id
+    status: Literal["present", "absent", "unknown"] = "present"
+    min_evidence: Count = 0
+
+
+class FactorFilter(Strict):
+    domain: Id | None = None
+    kind: FactorKind | None = None
+    min_evidence: Count = 0
+
+
+class FactorCount(Strict):
+    factor_count: FactorFilter
+    at_least: Count | None = None
+    at_most: Count | None = None
+
+    @model_validator(mode="after")
+    def _bound(self) -> Self:
+        _at_least_one(self, ("at_least", "at_most"), "factor_count")
+        return self
+
+
+class AnswerIs(AnswerTest):
+    instances: Literal["any", "all"] = "any"
+
+
+class ChildTest(Strict):
+    age: NumberTest | None = None
+    legal_status: tuple[Id, ...] | None = Field(default=None, min_length=1)
+    entry_reason: tuple[Id, ...] | None = Field(default=None, min_length=1)
+    months_in_care: NumberTest | None = None
+    placement_moves: NumberTest | None = None
+    earlier_returns: NumberTest | None = None
+    earlier_breakdowns: NumberTest | None = None
+
+    @model_validator(mode="after")
+    def _some_test(self) -> Self:
+        _at_least_one(self, tuple(type(self).model_fields), "a child condition")
+        return self
+
+
+class ChildIs(Strict):
+    child: ChildTest
+    which: Literal["any", "all"] = "any"
+
+
+class ChronologyFilter(Strict):
+    theme: Id | None = None
+    significance: Id | None = None
+    within_months: int | None = Field(default=None, ge=1, le=600)
+
+    @model_validator(mode="after")
+    def _one_subject(self) -> Self:
+        _exactly_one(self, ("theme", "significance"), "a chronology condition")
+        return self
+
+
+class ChronologyCount(Strict):
+    chronology: ChronologyFilter
+    at_least: Count | None = None
+    at_most: Count | None = None
+
+    @model_validator(mode="after")
+    def _bound(self) -> Self:
+        _at_least_one(self, ("at_least", "at_most"), "a chronology condition")
+        return self
+
+
+class StageTest(Strict):
+    at_or_before: Id | None = None
+    at_or_after: Id | None = None
+    one_of: tuple[Id, ...] | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _one_test(self) -> Self:
+        _exactly_one(self, ("at_or_before", "at_or_after", "one_of"), "a readiness test")
+        return self
+
+
+class ParentTest(Strict):
+    problem_area: Id | None = None
+    readiness: StageTest | None = None
+    months_sustained: NumberTest | None = None
+    engaged: bool | None = None
+
+    @model_validator(mode="after")
+    def _some_test(self) -> Self:
+        _at_least_one(self, ("readiness", "months_sustained", "engaged"), "a parent condition")
+        return self
+
+
+class ParentIs(Strict):
+    parent: ParentTest
+    which: Literal["any", "all"] = "any"
+
+
+class LevelTest(Strict):
+    at_least: Id
+
+
+class EarlierLevel(Strict):
+    earlier_level: LevelTest
+
+
+Condition = Annotated[
+    Annotated[AllOf, Tag("all condition")]
+    | Annotated[AnyOf, Tag("any condition")]
+    | Annotated[NotOf, Tag("not condition")]
+    | Annotated[FactorIs, Tag("factor condition")]
+    | Annotated[FactorCount, Tag("factor_count condition")]
+    | Annotated[AnswerIs, Tag("answer condition")]
+    | Annotated[ChildIs, Tag("child condition")]
+    | Annotated[ChronologyCount, Tag("chronology condition")]
+    | Annotated[ParentIs, Tag("parent condition")]
+    | Annotated[EarlierLevel, Tag("earlier_level condition")],
+    Discriminator(
+        _first_key(CONDITION_KEYS),
+        custom_error_type="condition",
+        custom_error_message=_condition_error(CONDITION_KEYS),
+    ),
+]
+
+
+# --- questions ------------------------------------------------------------------------------
+
+Fact = Literal[
+    "parent-problem-area", "parent-readiness-stage", "parent-months-sustained", "parent-engaged"
+]
+
+
+class QuestionBase(Strict):
+    id: Id
+    label: Label
+    hint: Label | None = None
+    guidance: Markdown | None = None
+    required: bool = False
+    show_when: ShowWhen | None = None
+    fact: Fact | None = None
+
+
+class ShortText(QuestionBase):
+    type: Literal["short_text"]
+    max_length: int = Field(default=200, ge=1, le=1000)
+
+
+class LongText(QuestionBase):
+    type: Literal["long_text"]
+    max_length: int = Field(default=10_000, ge=1, le=50_000)
+
+
+class YesNo(QuestionBase):
+    type: Literal["yes_no"]
+
+
+class Option(Strict):
+    id: Id
+    label: Label
+    hint: Label | None = None
+
+
+class _Choice(QuestionBase):
+    options: tuple[Option, ...] | None = Field(default=None, min_length=2)
+    options_from: Vocabulary | None = None
+
+    @model_validator(mode="after")
+    def _options_or_vocabulary(self) -> Self:
+        _exactly_one(self, ("options", "options_from"), "a choice question")
+        return self
+
+
+class SingleChoice(_Choice):
+    type: Literal["single_choice"]
+
+
+class MultipleChoice(_Choice):
+    type: Literal["multiple_choice"]
+
+
+class DateQuestion(QuestionBase):
+    type: Literal["date"]
+    allow_approximate: bool = False
+    allow_future: bool = True
+
+
+class NumberQuestion(QuestionBase):
+    type: Literal["number"]
+    integer: bool = True
+    min: int | float | None = None
+    max: int | float | None = None
+    unit: Label | None = None
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Self:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("min is greater than max; swap them")
+        return self
+
+
+class ScalePoint(Strict):
+    value: int
+    label: Label
+
+
+class ScaleQuestion(QuestionBase):
+    type: Literal["scale"]
+    min: int | None = None
+    max: int | None = None
+    min_label: Label | None = None
+    max_label: Label | None = None
+    points: tuple[ScalePoint, ...] | None = Field(default=None, min_length=2)
+
+    @model_validator(mode="after")
+    def _range_or_points(self) -> Self:
+        ends = (self.min, self.max, self.min_label, self.max_label)
+        if self.points is not None:
+            if any(value is not None for value in ends):
+                raise ValueError("a scale has either points or min/max with labels, not both")
+            values = [point.value for point in self.points]
+            if values != sorted(set(values)):
+                raise ValueError("scale points must be in increasing order of value, each once")
+        elif any(value is None for value in ends):
+            raise ValueError("a scale needs min, max, min_label and max_label (or points)")
+        elif self.min is not None and self.max is not None and self.min >= self.max:
+            raise ValueError("the scale's min must be less than its max")
+        return self
+
+
+class FactorChecklist(QuestionBase):
+    type: Literal["factor_checklist"]
+    domains: tuple[Id, ...] = Field(min_length=1)
+    kinds: tuple[FactorKind, ...] = Field(default=("risk", "protective"), min_length=1)
+
+
+class PerParent(QuestionBase):
+    type: Literal["per_parent"]
+    questions: tuple[Question, ...] = Field(min_length=1)
+
+
+class PerChild(QuestionBase):
+    type: Literal["per_child"]
+    questions: tuple[Question, ...] = Field(min_length=1)
+
+
+class Repeating(QuestionBase):
+    type: Literal["repeating"]
+    item_label: Label
+    min_items: int = Field(default=0, ge=0, le=100)
+    max_items: int | None = Field(default=None, ge=1, le=100)
+    questions: tuple[Question, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Self:
+        if self.max_items is not None and self.max_items < self.min_items:
+            raise ValueError("max_items is less than min_items")
+        return self
+
+
+class PerItem(QuestionBase):
+    type: Literal["per_item"]
+    of: Id
+    questions: tuple[Question, ...] = Field(min_length=1)
+
+
+Question = Annotated[
+    ShortText
+    | LongText
+    | YesNo
+    | SingleChoice
+    | MultipleChoice
+    | DateQuestion
+    | NumberQuestion
+    | ScaleQuestion
+    | FactorChecklist
+    | PerParent
+    | PerChild
+    | Repeating
+    | PerItem,
+    Field(discriminator="type"),
+]
+Group = PerParent | PerChild | Repeating | PerItem
+GROUP_TYPES = (PerParent, PerChild, Repeating, PerItem)
+
+
+# --- stages/<id>.yaml -----------------------------------------------------------------------
+
+
+class SectionBase(Strict):
+    id: Id
+    title: Label
+    summary: Label | None = None
+    guidance: Markdown | None = None
+    requires: tuple[Id, ...] = ()
+    recurrence: Literal["once", "each_review"] = "once"
+
+
+class QuestionsSection(SectionBase):
+    kind: Literal["questions"]
+    questions: tuple[Question, ...] = Field(min_length=1)
+
+
+class FactorsSection(SectionBase):
+    kind: Literal["factors"]
+    domain: Id
+    questions: tuple[Question, ...] = ()
+
+
+class ChronologySection(SectionBase):
+    kind: Literal["chronology"]
+
+
+class ClassificationSection(SectionBase):
+    kind: Literal["classification"]
+    timepoint: Id
+
+
+class GateOption(Strict):
+    id: Id
+    label: Label
+    hint: Label | None = None
+    next_stage: Id | None = None
+    ends_plan: bool = False
+
+
+class GateSection(SectionBase):
+    kind: Literal["gate"]
+    question: Label
+    recorded_by: Role
+    rationale_required: bool = True
+    options: tuple[GateOption, ...] = Field(min_length=2)
+
+
+Section = Annotated[
+    QuestionsSection | FactorsSection | ChronologySection | ClassificationSection | GateSection,
+    Field(discriminator="kind"),
+]
+
+
+class StageFile(Strict):
+    id: Id
+    title: Label
+    summary: Markdown
+    guidance: Markdown | None = None
+    sections: tuple[Section, ...] = Field(min_length=1)
+
+
+# --- rules.yaml -----------------------------------------------------------------------------
+
+
+class MinimumLevelRule(Strict):
+    id: Id
+    title: Label
+    level: Id
+    when: Condition
+    explanation: Markdown
+    sources: tuple[Id, ...] = Field(min_length=1)
+
+
+class Caution(Strict):
+    id: Id
+    title: Label
+    text: Markdown
+    advice: Markdown | None = None
+    when: Condition
+    sources: tuple[Id, ...] = Field(min_length=1)
+
+
+class ScoreOption(Strict):
+    label: Label
+    points: int = Field(ge=-100, le=100)
+    when: Condition
+
+
+class ScoredItem(Strict):
+    id: Id
+    label: Label
+    points: int | None = Field(default=None, ge=-100, le=100)
+    when: Condition | None = None
+    scores: tuple[ScoreOption, ...] | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _simple_or_options(self) -> Self:
+        simple = self.points is not None and self.when is not None
+        partial = (self.points is None) != (self.when is None)
+        if partial or simple == (self.scores is not None):
+            raise ValueError("a scored item needs either points and when, or a list of scores")
+        return self
+
+
+class Band(Strict):
+    min: int | None = None
+    max: int | None = None
+    level: Id
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("the band's min is greater than its max")
+        return self
+
+
+class Override(Strict):
+    id: Id
+    title: Label
+    level: Id
+    when: Condition
+    explanation: Markdown
+    sources: tuple[Id, ...] = ()
+
+
+class ScoredTool(Strict):
+    id: Id
+    title: Label
+    summary: Markdown
+    items: tuple[ScoredItem, ...] = Field(min_length=1)
+    bands: tuple[Band, ...] = Field(min_length=1)
+    overrides: tuple[Override, ...] = ()
+    sources: tuple[Id, ...] = ()
+
+
+class RulesFile(Strict):
+    default_level: Id | None = None
+    minimum_levels: tuple[MinimumLevelRule, ...] = ()
+    cautions: tuple[Caution, ...] = ()
+    scored_tools: tuple[ScoredTool, ...] = ()
+
+
+_RECURSIVE: tuple[type[BaseModel], ...] = (
+    AllShow,
+    AnyShow,
+    NotShow,
+    AllOf,
+    AnyOf,
+    NotOf,
+    PerParent,
+    PerChild,
+    Repeating,
+    PerItem,
+    QuestionsSection,
+    FactorsSection,
+    StageFile,
+)
+for _model in _RECURSIVE:
+    _model.model_rebuild()
+
+SINGLE_FILES: dict[str, type[Strict]] = {
+    "framework.yaml": FrameworkFile,
+    "levels.yaml": LevelsFile,
+    "vocabulary.yaml": VocabularyFile,
+    "chronology.yaml": ChronologyFile,
+    "rules.yaml": RulesFile,
+    "cadence.yaml": CadenceFile,
+    "sources.yaml": SourcesFile,
+}
+FOLDER_FILES: dict[str, type[Strict]] = {"stages": StageFile, "domains": DomainFile}

@@ -1,0 +1,231 @@
+"""The facts about one family that the rules engine reads: frozen values built by services.
+
+Answers are keyed by *answer keys*. A question outside any group is keyed by its id
+(`planned-return`). A question inside repeating groups is keyed by each enclosing group and the
+instance it belongs to, then its own id: `capacity[<parent id>].problems[<item id>].readiness`.
+Instances are the parent's or child's id for `per_parent` and `per_child` groups, and an item id
+for `repeating` and `per_item` groups. Question ids are unique in a version, so the engine finds
+every instance of a question by the last part of the key.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+from app.content.model import FrameworkContent
+
+AnswerValue = str | bool | int | float | date | tuple[str, ...]
+FactorStatus = Literal["present", "absent", "unknown"]
+Scope = tuple[str, str]
+
+_INSTANCE = re.compile(r"[A-Za-z0-9_-]+")
+_SCOPE = re.compile(r"([a-z][a-z0-9-]*)\[([A-Za-z0-9_-]+)\]")
+_QUESTION = re.compile(r"[a-z][a-z0-9-]*")
+
+
+def answer_key(question_id: str, *scopes: Scope) -> str:
+    """The key of an answer: `group[instance].` for each enclosing group, then the question id."""
+    for group_id, instance in scopes:
+        if not _INSTANCE.fullmatch(instance):
+            raise ValueError(f"an instance id may only use letters, digits, - and _: {instance!r}")
+        if not _QUESTION.fullmatch(group_id):
+            raise ValueError(f"not a group id: {group_id!r}")
+    return "".join(f"{group}[{instance}]." for group, instance in scopes) + question_id
+
+
+def parse_answer_key(key: str) -> tuple[tuple[Scope, ...], str] | None:
+    """The scopes and question id of an answer key, or None when the key is malformed."""
+    *scope_parts, question_id = key.split(".")
+    if not _QUESTION.fullmatch(question_id):
+        return None
+    scopes: list[Scope] = []
+    for part in scope_parts:
+        match = _SCOPE.fullmatch(part)
+        if match is None:
+            return None
+        scopes.append((match.group(1), match.group(2)))
+    return tuple(scopes), question_id
+
+
+@dataclass(frozen=True)
+class FactorState:
+    """A factor as recorded for the family: its status and how many pieces of evidence back it."""
+
+    status: FactorStatus
+    evidence_count: int = 0
+
+
+@dataclass(frozen=True)
+class ChildFacts:
+    """What the rules may ask about one child; None means not recorded."""
+
+    id: str
+    label: str
+    age_years: int | None = None
+    legal_status: str | None = None
+    entry_reasons: frozenset[str] = frozenset()
+    months_in_care: int | None = None
+    placement_moves: int | None = None
+    earlier_returns: int | None = None
+    earlier_breakdowns: int | None = None
+
+
+@dataclass(frozen=True)
+class ParentProblem:
+    """One parent's capacity to change in one problem area (a domain id)."""
+
+    parent_id: str
+    parent_label: str
+    problem_area: str | None = None
+    readiness_stage: str | None = None
+    months_sustained: int | None = None
+    engaged: bool | None = None
+
+
+@dataclass(frozen=True)
+class CountStats:
+    """How often a theme (or significance grade) appears: overall and in recent windows."""
+
+    count: int = 0
+    first: date | None = None
+    last: date | None = None
+    within_months: Mapping[int, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ChronologyEntryFacts:
+    """The parts of one chronology entry that statistics are made from."""
+
+    date: date
+    themes: frozenset[str] = frozenset()
+    significance: str | None = None
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day `months` calendar months earlier (the month's last day when it is shorter)."""
+    total = day.year * 12 + day.month - 1 - months
+    year, month = divmod(total, 12)
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class ChronologyStats:
+    """Counts per theme and per significance grade, as the chronology service computes them."""
+
+    entries: int = 0
+    themes: Mapping[str, CountStats] = field(default_factory=dict)
+    significance: Mapping[str, CountStats] = field(default_factory=dict)
+
+    @classmethod
+    def from_entries(
+        cls, entries: Iterable[ChronologyEntryFacts], *, as_of: date, windows: Iterable[int]
+    ) -> ChronologyStats:
+        """Statistics from entries in memory; `windows` are the month spans rules ask about."""
+        cutoffs = {months: months_before(as_of, months) for months in windows}
+        themes: dict[str, list[date]] = {}
+        grades: dict[str, list[date]] = {}
+        count = 0
+        for entry in entries:
+            count += 1
+            for theme in entry.themes:
+                themes.setdefault(theme, []).append(entry.date)
+            if entry.significance is not None:
+                grades.setdefault(entry.significance, []).append(entry.date)
+
+        def stats(dates: list[date]) -> CountStats:
+            return CountStats(
+                count=len(dates),
+                first=min(dates),
+                last=max(dates),
+                within_months={
+                    months: sum(1 for day in dates if cutoff <= day <= as_of)
+                    for months, cutoff in cutoffs.items()
+                },
+            )
+
+        return cls(
+            entries=count,
+            themes={theme: stats(dates) for theme, dates in themes.items()},
+            significance={grade: stats(dates) for grade, dates in grades.items()},
+        )
+
+
+@dataclass(frozen=True)
+class FamilySnapshot:
+    """Everything the rules engine may read about one family, as of one date."""
+
+    as_of: date
+    answers: Mapping[str, AnswerValue] = field(default_factory=dict)
+    factors: Mapping[str, FactorState] = field(default_factory=dict)
+    children: tuple[ChildFacts, ...] = ()
+    parents: tuple[ParentProblem, ...] = ()
+    chronology: ChronologyStats = field(default_factory=ChronologyStats)
+    earlier_levels: tuple[str, ...] = ()
+
+
+def parent_problems_from_answers(
+    content: FrameworkContent,
+    answers: Mapping[str, AnswerValue],
+    parent_labels: Mapping[str, str],
+) -> tuple[ParentProblem, ...]:
+    """Build `parents` from the answers to the questions content marks with parent facts."""
+    facts = {
+        question_id: info
+        for question_id, info in content.questions.items()
+        if info.question.fact is not None
+    }
+    if not facts:
+        return ()
+    per_parent = next(
+        (
+            group
+            for group in next(iter(facts.values())).groups
+            if content.questions[group].question.type == "per_parent"
+        ),
+        None,
+    )
+    rows: dict[tuple[Scope, ...], dict[str, AnswerValue]] = {}
+    for key, value in answers.items():
+        parsed = parse_answer_key(key)
+        if parsed is None or parsed[1] not in facts:
+            continue
+        scopes, question_id = parsed
+        fact = facts[question_id].question.fact
+        assert fact is not None
+        rows.setdefault(scopes, {})[fact] = value
+    problems = []
+    for scopes, row in sorted(rows.items()):
+        parent_id = next((instance for group, instance in scopes if group == per_parent), None)
+        if parent_id is None:
+            continue
+        problems.append(
+            ParentProblem(
+                parent_id=parent_id,
+                parent_label=parent_labels.get(parent_id, parent_id),
+                problem_area=_text(row.get("parent-problem-area")),
+                readiness_stage=_text(row.get("parent-readiness-stage")),
+                months_sustained=_whole(row.get("parent-months-sustained")),
+                engaged=_flag(row.get("parent-engaged")),
+            )
+        )
+    return tuple(problems)
+
+
+def _text(value: AnswerValue | None) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _flag(value: AnswerValue | None) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _whole(value: AnswerValue | None) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return int(value)

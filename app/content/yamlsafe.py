@@ -1,0 +1,293 @@
+"""Read YAML safely: plain data plus the line and column of every key and value.
+
+Content comes from trainers, and later from drafts typed into the app, so the reader trusts
+nothing: it walks the parser's events itself and refuses anchors and aliases (which can blow up
+memory), every explicit tag (`!!python/...` and custom `!tags`), duplicate keys, non-text keys,
+more than one document, deep nesting and tabs in indentation. Plain scalars are resolved with
+a small, predictable rule set (YAML 1.2 style: `yes` and `no` stay text).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import yaml
+
+from app.content.errors import DocPath
+
+MAX_DEPTH = 40
+MAX_NODES = 200_000
+
+_Parser: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_NULLS = {"", "~", "null", "Null", "NULL"}
+_TRUES = {"true", "True", "TRUE"}
+_FALSES = {"false", "False", "FALSE"}
+_INT = re.compile(r"[-+]?[0-9]+")
+_FLOAT = re.compile(r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_STANDARD_TAG_PREFIX = "tag:yaml.org,2002:"
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A position in a file, counted from 1 as editors show it."""
+
+    line: int
+    column: int
+
+
+@dataclass
+class Document:
+    """The data of one YAML file and where each part of it was written."""
+
+    data: Any
+    values: dict[DocPath, Mark] = field(default_factory=dict)
+    keys: dict[DocPath, Mark] = field(default_factory=dict)
+
+    def value_mark(self, path: DocPath) -> Mark | None:
+        """The mark of the value at `path`, or of its nearest written ancestor."""
+        for end in range(len(path), -1, -1):
+            mark = self.values.get(path[:end])
+            if mark is not None:
+                return mark
+        return None
+
+    def key_mark(self, path: DocPath) -> Mark | None:
+        """The mark of the key that introduces `path`, falling back to its value."""
+        return self.keys.get(path) or self.value_mark(path)
+
+
+class YamlProblem(Exception):
+    """Why a text is not acceptable YAML, and where."""
+
+    def __init__(self, message: str, mark: Mark | None = None, path: DocPath = ()) -> None:
+        super().__init__(message)
+        self.message = message
+        self.mark = mark
+        self.path = path
+
+
+def _mark(event: Any) -> Mark:
+    return Mark(event.start_mark.line + 1, event.start_mark.column + 1)
+
+
+def _describe_tag(tag: str) -> str:
+    if tag.startswith(_STANDARD_TAG_PREFIX):
+        return "!!" + tag.removeprefix(_STANDARD_TAG_PREFIX)
+    return tag
+
+
+def _resolve_plain(value: str, mark: Mark) -> Any:
+    if value in _NULLS:
+        return None
+    if value in _TRUES:
+        return True
+    if value in _FALSES:
+        return False
+    if _INT.fullmatch(value):
+        return int(value)
+    if _FLOAT.fullmatch(value):
+        return float(value)
+    if _DATE.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise YamlProblem(
+                f"{value} is not a real date; write dates as YYYY-MM-DD", mark
+            ) from None
+    return value
+
+
+def check_indentation(text: str) -> None:
+    """Refuse tabs in indentation, which YAML forbids and editors hide."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        stripped = line.lstrip(" \t")
+        indent = line[: len(line) - len(stripped)]
+        if "\t" in indent:
+            raise YamlProblem(
+                "a tab is used for indentation; YAML needs spaces, so replace the tab with spaces",
+                Mark(number, indent.index("\t") + 1),
+            )
+
+
+@dataclass
+class _Frame:
+    container: dict[str, Any] | list[Any]
+    path: DocPath
+    mark: Mark
+    key: str | None = None
+
+
+class _Builder:
+    """Turns the parser's events into plain data, recording marks and refusing unsafe YAML."""
+
+    def __init__(self) -> None:
+        self.document = Document(data=None)
+        self.stack: list[_Frame] = []
+        self.documents = 0
+        self.nodes = 0
+
+    def feed(self, event: Any) -> None:
+        if isinstance(event, yaml.DocumentStartEvent):
+            self.documents += 1
+            if self.documents > 1:
+                raise YamlProblem(
+                    "the file holds more than one YAML document; remove the `---` line and "
+                    "keep one document per file",
+                    _mark(event),
+                )
+        elif isinstance(event, yaml.AliasEvent):
+            raise YamlProblem(
+                f"the alias *{event.anchor} is not allowed; write the content out in full "
+                "instead of using anchors and aliases",
+                _mark(event),
+                self._next_path(),
+            )
+        elif isinstance(event, yaml.ScalarEvent):
+            self._check_node(event)
+            self._scalar(event)
+        elif isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            self._check_node(event)
+            self._open(event)
+        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            frame = self.stack.pop()
+            value = frame.container
+            self._place(tuple(value) if isinstance(value, list) else value, frame.path)
+
+    def _check_node(self, event: Any) -> None:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise YamlProblem(
+                f"the file has more than {MAX_NODES} values; split it into smaller files",
+                _mark(event),
+            )
+        if event.anchor is not None:
+            raise YamlProblem(
+                f"the anchor &{event.anchor} is not allowed; write the content out in full "
+                "instead of using anchors and aliases",
+                _mark(event),
+                self._next_path(),
+            )
+        tag = event.tag
+        if tag is not None and tag != "!":
+            raise YamlProblem(
+                f'the tag "{_describe_tag(tag)}" is not allowed; remove it (put the value in '
+                "quotes if you meant text)",
+                _mark(event),
+                self._next_path(),
+            )
+
+    def _expecting_key(self) -> bool:
+        return (
+            bool(self.stack)
+            and isinstance(self.stack[-1].container, dict)
+            and (self.stack[-1].key is None)
+        )
+
+    def _next_path(self) -> DocPath:
+        if not self.stack:
+            return ()
+        frame = self.stack[-1]
+        if isinstance(frame.container, dict):
+            return (*frame.path, frame.key) if frame.key is not None else frame.path
+        return (*frame.path, len(frame.container))
+
+    def _scalar(self, event: Any) -> None:
+        mark = _mark(event)
+        if self._expecting_key():
+            self._key(event.value, mark)
+            return
+        plain = bool(event.implicit[0]) and event.tag is None
+        value = _resolve_plain(event.value, mark) if plain else event.value
+        path = self._next_path()
+        self.document.values[path] = mark
+        self._place(value, path)
+
+    def _key(self, key: str, mark: Mark) -> None:
+        frame = self.stack[-1]
+        assert isinstance(frame.container, dict)
+        path = (*frame.path, key)
+        if key in frame.container:
+            first = self.document.keys[path]
+            raise YamlProblem(
+                f'the key "{key}" appears twice in this mapping (first at line {first.line}); '
+                "keep only one",
+                mark,
+                path,
+            )
+        frame.key = key
+        self.document.keys[path] = mark
+
+    def _open(self, event: Any) -> None:
+        mark = _mark(event)
+        if self._expecting_key():
+            raise YamlProblem(
+                "a key must be plain text, not a list or a mapping; check the indentation",
+                mark,
+                self.stack[-1].path,
+            )
+        if len(self.stack) >= MAX_DEPTH:
+            raise YamlProblem(
+                f"the content is nested more than {MAX_DEPTH} levels deep; simplify it", mark
+            )
+        path = self._next_path()
+        self.document.values[path] = mark
+        container: dict[str, Any] | list[Any] = (
+            {} if isinstance(event, yaml.MappingStartEvent) else []
+        )
+        self.stack.append(_Frame(container, path, mark))
+
+    def _place(self, value: Any, path: DocPath) -> None:
+        if not self.stack:
+            self.document.data = value
+            return
+        frame = self.stack[-1]
+        if isinstance(frame.container, dict):
+            assert frame.key is not None
+            frame.container[frame.key] = value
+            frame.key = None
+        else:
+            frame.container.append(value)
+
+
+def read_yaml(text: str) -> Document:
+    """Parse one YAML document safely; raise YamlProblem with a mark when it is not acceptable."""
+    check_indentation(text)
+    builder = _Builder()
+    try:
+        for event in yaml.parse(text, Loader=_Parser):
+            builder.feed(event)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = Mark(mark.line + 1, mark.column + 1) if mark is not None else None
+        problem = (error.problem or error.context or "unexpected content").strip()
+        raise YamlProblem(
+            f"this is not valid YAML ({problem}); check the indentation, colons and quotes "
+            "around here",
+            where,
+        ) from None
+    except yaml.YAMLError as error:
+        raise YamlProblem(_reader_message(error), _reader_mark(text, error)) from None
+    return builder.document
+
+
+def _reader_message(error: yaml.YAMLError) -> str:
+    character = getattr(error, "character", None)
+    if isinstance(character, int):
+        return (
+            f"the file contains the control character #x{character:04x}, which YAML does not "
+            "allow; remove it"
+        )
+    return "this is not valid YAML; check the file is plain text"
+
+
+def _reader_mark(text: str, error: yaml.YAMLError) -> Mark | None:
+    position = getattr(error, "position", None)
+    if not isinstance(position, int):
+        return None
+    before = text[:position]
+    return Mark(before.count("\n") + 1, position - (before.rfind("\n") + 1) + 1)
