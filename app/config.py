@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     data_dir: Path = PROJECT_ROOT / "data"
     content_dir: Path = PROJECT_ROOT / "framework_content"
     templates_dir: Path = PROJECT_ROOT / "templates"
+    # The framework new families follow (its latest published version is pinned at the start).
+    default_framework: str = "reunification"
     session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
     session_absolute_hours: int = Field(default=12, ge=1, le=7 * 24)
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlmodel import Session
 
 from app.config import Settings
+from app.content.registry import ContentRegistry
 from app.db import get_session
 from app.models.accounts import User
 from app.models.audit import AuditAction
@@ -17,6 +19,14 @@ from app.services import audit, sessions
 from app.services.audit import Actor
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def get_content(request: Request) -> ContentRegistry:
+    registry: ContentRegistry = request.app.state.content
+    return registry
+
+
+ContentDep = Annotated[ContentRegistry, Depends(get_content)]
 
 SESSION_COOKIE = "homeward_session"
 
@@ -103,7 +113,21 @@ def requires(permission: Permission) -> Any:
 
 
 def _record_denial(request: Request, session: Session, *, reason: str) -> None:
-    audit.record(session, actor_for(request), AuditAction.ACCESS_DENIED, details={"reason": reason})
+    # A refused request for a family's page is recorded against that family, so that its
+    # "who has accessed this record" view shows attempts from people without the role too.
+    try:
+        family_id = uuid.UUID(str(request.path_params.get("family_id", "")))
+    except ValueError:
+        family_id = None
+    audit.record(
+        session,
+        actor_for(request),
+        AuditAction.ACCESS_DENIED,
+        entity_type="family" if family_id else "",
+        entity_id=family_id or "",
+        family_id=family_id,
+        details={"reason": reason},
+    )
     session.commit()
 
 

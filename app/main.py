@@ -8,11 +8,12 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.config import Settings, load_settings
+from app.content.registry import load_registry
 from app.db import make_engine
 from app.deps import protect_from_csrf
 from app.errors import install_error_handlers
 from app.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
-from app.routes import admin, api, auth, families, health, pages
+from app.routes import admin, api, auth, families, family_records, health, pages
 from app.templating import STATIC_PATH, create_templates
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -34,6 +35,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings.sqlalchemy_url)
     app.state.templates = create_templates(settings)
+    # A broken content version is refused and reported; the good versions still serve.
+    app.state.content = load_registry(settings.content_dir)
 
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)
     app.add_middleware(RequestIdMiddleware)
@@ -44,5 +47,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(admin.router)
     app.include_router(families.router)
+    app.include_router(family_records.router)
     app.include_router(api.router)
     return app

@@ -22,7 +22,7 @@ from app.models.accounts import User
 from app.security.csrf import csrf_token
 from app.security.permissions import Permission, has_permission
 from app.services.sessions import policy_from, seconds_until_idle_timeout
-from app.timeutil import format_date, format_datetime
+from app.timeutil import age_in_years, format_date, format_datetime, months_between
 
 SERVICE_NAME = "Homeward"
 GOVUK_FRONTEND_VERSION = "6.3.0"
@@ -52,7 +52,9 @@ def create_templates(settings: Settings) -> Jinja2Blocks:
         govuk_frontend_path=f"{STATIC_PATH}/vendor/govuk-frontend-{GOVUK_FRONTEND_VERSION}",
         htmx_version=HTMX_VERSION,
     )
-    environment.filters.update(datetime=format_datetime, date=format_date)
+    environment.filters.update(
+        datetime=format_datetime, date=format_date, age=age_in_years, months_since=months_between
+    )
     return Jinja2Blocks(env=environment, context_processors=[layout_context])
 
 
@@ -68,12 +70,25 @@ class Destination:
 
 DESTINATIONS: list[Destination] = [
     Destination(
+        Permission.FAMILY_VIEW,
+        "/families",
+        "Families",
+        "Your families and your team's: where each stands and what is due next",
+    ),
+    Destination(
         Permission.USERS_MANAGE, "/admin/users", "Users", "Add people, change their roles and teams"
     ),
     Destination(Permission.USERS_MANAGE, "/admin/teams", "Teams", "Add and rename teams"),
     Destination(
         Permission.AUDIT_READ, "/admin/audit", "Audit trail", "See who viewed and changed what"
     ),
+]
+
+
+# Links in every family's own navigation, after Overview and Family details: features add
+# theirs here. (label, path after /families/<id>, permission needed to see it)
+FAMILY_LINKS: list[tuple[str, str, Permission]] = [
+    ("Who has accessed this record", "/access-log", Permission.FAMILY_SUPERVISE),
 ]
 
 
@@ -92,9 +107,18 @@ def layout_context(request: Request) -> dict[str, Any]:
     ]
     record = getattr(request.state, "session_record", None)
     settings = request.app.state.settings
+
+    def family_links(family: Any) -> list[tuple[str, str]]:
+        return [
+            (f"/families/{family.id}{suffix}", label)
+            for label, suffix, permission in FAMILY_LINKS
+            if has_permission(user, permission)
+        ]
+
     return {
         "current_user": user,
         "navigation": navigation,
+        "family_links": family_links,
         "csrf_token": csrf_token(request),
         "session_seconds_left": (
             seconds_until_idle_timeout(record, policy_from(settings)) if record else None

@@ -34,3 +34,14 @@ def format_date(value: date | None) -> str:
     if value is None:
         return ""
     return f"{value.day} {value:%B %Y}"
+
+
+def age_in_years(born: date, on: date | None = None) -> int:
+    on = on or london_today()
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def months_between(start: date, end: date | None = None) -> int:
+    """Whole months from `start` to `end` (today by default)."""
+    end = end or london_today()
+    return (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day)

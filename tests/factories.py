@@ -6,21 +6,26 @@ import itertools
 import json
 import uuid
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import httpx2 as httpx
 from bs4 import BeautifulSoup
 from sqlmodel import Session
 
+from app.config import PROJECT_ROOT
+from app.content.registry import load_registry
 from app.models.accounts import Role, Team, User, UserRole, UserSession
 from app.models.base import utcnow
-from app.models.family import Family
+from app.models.family import Adult, Child, EarlierReturn, Family, FamilyContact
 from app.security.passwords import hash_password
+from app.services.progress import refresh_family
 from app.services.sessions import hash_token
+from app.timeutil import london_today
 from tests.support.client import CheckingClient
 
 DEFAULT_PASSWORD = "correct-horse-battery-staple"
+CONTENT = load_registry(PROJECT_ROOT / "framework_content")
 _counter = itertools.count(1)
 # Hashing is deliberately slow; tests share one hash of the default password.
 _DEFAULT_HASH = hash_password(DEFAULT_PASSWORD)
@@ -71,13 +76,22 @@ def make_family(
     display_name: str | None = None,
 ) -> Family:
     number = next(_counter)
+    content = CONTENT.latest("reunification")
+    reference = reference or f"FAM-{number:05d}"
     family = Family(
-        reference=reference or f"FAM-{number:05d}",
+        reference=reference,
+        reference_key=reference.upper(),
         display_name=display_name or f"Family {number}",
         team_id=team.id,
         allocated_practitioner_id=allocated_to.id if allocated_to else None,
+        framework_id=content.id,
+        framework_version=content.version,
+        content_hash=content.content_hash,
+        work_started_on=london_today(),
     )
     session.add(family)
+    session.flush()
+    refresh_family(session, family, content)
     session.flush()
     return family
 
@@ -119,3 +133,70 @@ def post_form(
 ) -> httpx.Response:
     """POST a form the way a browser would, with the page's CSRF token."""
     return client.post(url, data={"csrf_token": csrf_token(client), **(data or {})}, **kwargs)
+
+
+def make_child(
+    session: Session,
+    family: Family,
+    *,
+    name: str | None = None,
+    born: date = date(2014, 5, 1),
+    entered_care: date = date(2025, 9, 1),
+    legal_status: str = "interim-care-order",
+    entry_reason: str = "neglect",
+    placement_moves: int = 1,
+) -> Child:
+    child = Child(
+        family_id=family.id,
+        name=name or f"Child {next(_counter)}",
+        date_of_birth=born,
+        gender="girl",
+        legal_status=legal_status,
+        date_entered_care=entered_care,
+        entry_reason=entry_reason,
+        placement_type="foster-care",
+        placement_moves=placement_moves,
+    )
+    session.add(child)
+    session.flush()
+    return child
+
+
+def make_adult(session: Session, family: Family, *, name: str | None = None) -> Adult:
+    adult = Adult(
+        family_id=family.id,
+        name=name or f"Parent {next(_counter)}",
+        relationship="mother",
+        parental_responsibility=True,
+        lives_in_household=True,
+    )
+    session.add(adult)
+    session.flush()
+    return adult
+
+
+def make_contact(session: Session, family: Family, *, kind: str = "professional") -> FamilyContact:
+    contact = FamilyContact(
+        family_id=family.id,
+        kind=kind,
+        name=f"Contact {next(_counter)}",
+        role="Health visitor",
+        organisation="Riverside Health",
+    )
+    session.add(contact)
+    session.flush()
+    return contact
+
+
+def make_return(
+    session: Session, child: Child, *, returned_on: date = date(2022, 3, 1), broke_down: bool = True
+) -> EarlierReturn:
+    record = EarlierReturn(
+        child_id=child.id,
+        returned_on=returned_on,
+        ended_on=date(2022, 9, 1) if broke_down else None,
+        broke_down=broke_down,
+    )
+    session.add(record)
+    session.flush()
+    return record

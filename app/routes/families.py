@@ -1,20 +1,487 @@
-"""Family pages."""
+"""Family pages: the caseload, starting work with a family, its overview (the task list),
+and the records of its children, adults, network and professionals."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from collections.abc import Callable, Mapping, Sequence
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+from sqlmodel import Session
 
-from app.deps import ActorDep, SessionDep, requires
-from app.models.accounts import User
+from app.content.model import FrameworkContent
+from app.deps import ActorDep, ContentDep, SessionDep, SettingsDep, requires
+from app.forms import FormState, form_values
+from app.forms.family import (
+    FAMILY_FIELDS,
+    ParsedForm,
+    family_details,
+    form_state,
+)
+from app.models.accounts import Role, User
+from app.models.family import Family
 from app.security.permissions import FamilyAction, Permission
-from app.services import audit
+from app.services import audit, families, progress
 from app.services.access import open_family
+from app.services.errors import Conflict, InvalidInput
 from app.templating import render
+from app.timeutil import london_today
 
 router = APIRouter(prefix="/families", include_in_schema=False)
+
+# Pages of the features that render a kind of content section; a feature registers its page
+# here, and the task list links every section of that kind to it.
+SECTION_PAGES: dict[str, Callable[[Family, Any], str]] = {}
+
+
+# Caseload ------------------------------------------------------------------------------------
+
+
+@router.get("")
+def caseload(
+    request: Request,
+    session: SessionDep,
+    registry: ContentDep,
+    settings: SettingsDep,
+    user: Annotated[User, requires(Permission.FAMILY_VIEW)],
+    scope: str = "",
+    search: str = "",
+    stage: str = "",
+    flag: str = "",
+    practitioner: str = "",
+    sort: str = "review",
+    page: int = 1,
+) -> Response:
+    """My families; a supervisor's team view; families awaiting sign-off."""
+    is_supervisor = Role.SUPERVISOR in user.roles
+    if scope not in {"mine", "team", "sign-off"}:
+        scope = "team" if is_supervisor and Role.PRACTITIONER not in user.roles else "mine"
+    if scope == "sign-off" and not is_supervisor:
+        scope = "mine"
+    query = families.CaseloadQuery(
+        scope=scope,
+        search=search[:100],
+        stage=stage[:64],
+        flag=flag if flag in {"overdue", "sign-off"} else "",
+        practitioner_id=_uuid(practitioner),
+        sort=sort if sort in families.CASELOAD_SORTS else "review",
+        page=max(1, page),
+    )
+    content = registry.latest(settings.default_framework)
+    results = families.caseload(session, user=user, query=query)
+    return render(
+        request,
+        "views/families/caseload.html",
+        {
+            "results": results,
+            "query": query,
+            "is_supervisor": is_supervisor,
+            "stage_titles": {stage.id: stage.title for stage in content.stages},
+            "practitioners": families.team_practitioners(session, user.team_id),
+            "today": london_today(),
+            "params": {key: value for key, value in request.query_params.items() if key != "page"},
+        },
+        htmx_block="results",
+    )
+
+
+def _uuid(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value) if value else None
+    except ValueError:
+        return None
+
+
+# Starting work with a family -----------------------------------------------------------------
+
+
+def _family_form(
+    request: Request,
+    session: Session,
+    user: User,
+    form: FormState,
+    *,
+    family: Family | None = None,
+    conflict: list[dict[str, str]] | None = None,
+) -> Response:
+    team_id = family.team_id if family else user.team_id
+    return render(
+        request,
+        "views/families/family-form.html",
+        {
+            "form": form,
+            "errors": form.error_list(),
+            "family": family,
+            "conflict": conflict,
+            "practitioners": [
+                (person.id, person.name) for person in families.team_practitioners(session, team_id)
+            ],
+        },
+    )
+
+
+@router.get("/new")
+def new_family(
+    request: Request,
+    session: SessionDep,
+    user: Annotated[User, requires(Permission.FAMILY_CREATE)],
+) -> Response:
+    """The form to start work with a family."""
+    allocated = str(user.id) if Role.PRACTITIONER in user.roles else ""
+    return _family_form(
+        request, session, user, FormState(values={"allocated_practitioner_id": allocated})
+    )
+
+
+@router.post("/new")
+async def create_family(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    settings: SettingsDep,
+    user: Annotated[User, requires(Permission.FAMILY_CREATE)],
+) -> Response:
+    """Start work with a family in the user's team."""
+    form = ParsedForm(form_values(await request.form()))
+    try:
+        family = families.create_family(
+            session,
+            actor=actor,
+            registry=registry,
+            framework_id=settings.default_framework,
+            details=family_details(form),
+        )
+    except InvalidInput as problem:
+        state = form_state(form.values, form.errors, problem.errors, FAMILY_FIELDS)
+        return _family_form(request, session, user, state)
+    return RedirectResponse(f"/families/{family.id}/details", status_code=303)
+
+
+# Overview ------------------------------------------------------------------------------------
+
+
+def _family_page_context(
+    session: Session, registry: Any, family: Family
+) -> tuple[FrameworkContent, dict[str, Any]]:
+    content = families.content_for(registry, family)
+    practitioner = (
+        session.get(User, family.allocated_practitioner_id)
+        if family.allocated_practitioner_id
+        else None
+    )
+    return content, {"family": family, "content": content, "practitioner": practitioner}
+
+
+@router.get("/{family_id}")
+def overview(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    user: Annotated[User, requires(Permission.FAMILY_VIEW)],
+) -> Response:
+    """The family's journey through the framework, as a task list from its content version."""
+    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.VIEW)
+    content, context = _family_page_context(session, registry, family)
+    journey = progress.family_journey(session, family, content)
+    child_rows = families.children(session, family)
+    returns = families.earlier_returns(session, [child.id for child in child_rows])
+    return render(
+        request,
+        "views/families/overview.html",
+        {
+            **context,
+            "journey": journey,
+            "section_url": _section_url,
+            "children": child_rows,
+            "returns_by_child": _group_returns(returns),
+            "overdue": progress.is_overdue(family.next_review_due),
+            "can_edit": family.allocated_practitioner_id == user.id,
+            "can_supervise": Role.SUPERVISOR in user.roles,
+            "today": london_today(),
+        },
+    )
+
+
+def _section_url(family: Family, section: Any) -> str | None:
+    page = SECTION_PAGES.get(section.kind)
+    return page(family, section) if page else None
+
+
+def _group_returns(returns: Sequence[Any]) -> dict[uuid.UUID, list[Any]]:
+    grouped: dict[uuid.UUID, list[Any]] = {}
+    for item in returns:
+        grouped.setdefault(item.child_id, []).append(item)
+    return grouped
+
+
+@router.get("/{family_id}/details")
+def details(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    user: Annotated[User, requires(Permission.FAMILY_VIEW)],
+) -> Response:
+    """Everyone in the family's record: children, parents and carers, network, professionals."""
+    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.VIEW)
+    content, context = _family_page_context(session, registry, family)
+    child_rows = families.children(session, family)
+    return render(
+        request,
+        "views/families/details.html",
+        {
+            **context,
+            "children": child_rows,
+            "returns_by_child": _group_returns(
+                families.earlier_returns(session, [child.id for child in child_rows])
+            ),
+            "adults": families.adults(session, family),
+            "network": families.contacts(session, family, "network"),
+            "professionals": families.contacts(session, family, "professional"),
+            "can_edit": family.allocated_practitioner_id == user.id,
+            "can_supervise": Role.SUPERVISOR in user.roles,
+            "legal_statuses": families.vocabulary(content, "legal_statuses"),
+            "entry_reasons": families.vocabulary(content, "entry_reasons"),
+            "genders": families.GENDERS,
+            "placements": families.PLACEMENT_TYPES,
+            "relationships": families.RELATIONSHIPS,
+            "today": london_today(),
+        },
+    )
+
+
+# Changing the family itself ------------------------------------------------------------------
+
+
+def _family_values(family: Family) -> dict[str, Any]:
+    return {
+        "reference": family.reference,
+        "display_name": family.display_name,
+        "allocated_practitioner_id": str(family.allocated_practitioner_id or ""),
+        "version": family.version,
+    }
+
+
+@router.get("/{family_id}/edit")
+def edit_family(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    family_id: uuid.UUID,
+    user: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """The form to change the family's reference and name."""
+    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
+    return _family_form(
+        request, session, user, FormState(values=_family_values(family)), family=family
+    )
+
+
+@router.post("/{family_id}/edit")
+async def update_family(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    family_id: uuid.UUID,
+    user: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """Save the family's reference and name."""
+    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
+    return await _save_family(request, session, actor, user, family)
+
+
+@router.get("/{family_id}/allocate")
+def allocate_page(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    family_id: uuid.UUID,
+    user: Annotated[User, requires(Permission.FAMILY_SUPERVISE)],
+) -> Response:
+    """The supervisor's form to allocate the family (and correct its reference or name)."""
+    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.SUPERVISE)
+    return _family_form(
+        request, session, user, FormState(values=_family_values(family)), family=family
+    )
+
+
+@router.post("/{family_id}/allocate")
+async def allocate(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    family_id: uuid.UUID,
+    user: Annotated[User, requires(Permission.FAMILY_SUPERVISE)],
+) -> Response:
+    """Save the allocation."""
+    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.SUPERVISE)
+    return await _save_family(request, session, actor, user, family)
+
+
+def compare_versions(
+    saved: Mapping[str, Any],
+    mine: Mapping[str, Any],
+    labels: Mapping[str, str],
+    fields: Sequence[str],
+) -> list[dict[str, str]]:
+    """The fields where what is saved now differs from what the user typed."""
+    rows = []
+    for name in fields:
+        keys = (
+            [f"{name}-day", f"{name}-month", f"{name}-year"] if f"{name}-day" in saved else [name]
+        )
+        saved_text = "/".join(str(saved.get(key, "")) for key in keys)
+        mine_text = "/".join(str(mine.get(key, "")) for key in keys)
+        if saved_text != mine_text:
+            rows.append({"label": labels.get(name, name), "saved": saved_text, "mine": mine_text})
+    return rows
+
+
+async def _save_family(
+    request: Request, session: Session, actor: audit.Actor, user: User, family: Family
+) -> Response:
+    form = ParsedForm(form_values(await request.form()))
+    version = form.whole_number("version", "Version") or 0
+    try:
+        families.update_family(
+            session,
+            actor=actor,
+            family=family,
+            details=family_details(form),
+            expected_version=version,
+        )
+    except InvalidInput as problem:
+        state = form_state(form.values, form.errors, problem.errors, FAMILY_FIELDS)
+        return _family_form(request, session, user, state, family=family)
+    except Conflict:
+        state = FormState(values={**form.values, "version": family.version})
+        rows = compare_versions(
+            _family_values(family), form.values, FAMILY_LABELS, ("reference", "display_name")
+        )
+        return _family_form(request, session, user, state, family=family, conflict=rows)
+    return RedirectResponse(f"/families/{family.id}", status_code=303)
+
+
+FAMILY_LABELS = {"reference": "Reference", "display_name": "Family name"}
+STALE_DELETE = (
+    "Someone else changed this record after you opened this page. Check it, then try again"
+)
+
+
+# Deleting ------------------------------------------------------------------------------------
+
+
+@router.get("/{family_id}/delete")
+def delete_family_page(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    family_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_SUPERVISE)],
+) -> Response:
+    """Confirm deleting the family's record, with a reason."""
+    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.SUPERVISE)
+    return delete_page(
+        request,
+        family,
+        f"the record of the {family.display_name}",
+        f"/families/{family.id}",
+        family.version,
+    )
+
+
+@router.post("/{family_id}/delete")
+async def delete_family(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    family_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_SUPERVISE)],
+) -> Response:
+    """Delete (softly: supervisors can still see it) the family's record."""
+    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.SUPERVISE)
+    form = ParsedForm(form_values(await request.form()))
+    try:
+        families.delete_family(
+            session,
+            actor=actor,
+            family=family,
+            reason=form.text("reason"),
+            expected_version=form.whole_number("version", "Version") or 0,
+        )
+    except InvalidInput as problem:
+        state = FormState(values=dict(form.values), errors=problem.errors)
+        return delete_page(
+            request,
+            family,
+            f"the record of the {family.display_name}",
+            f"/families/{family.id}",
+            family.version,
+            state,
+        )
+    except Conflict:
+        state = FormState(
+            values={**form.values},
+            errors={"reason": STALE_DELETE},
+        )
+        return delete_page(
+            request,
+            family,
+            f"the record of the {family.display_name}",
+            f"/families/{family.id}",
+            family.version,
+            state,
+        )
+    return RedirectResponse("/families?deleted=1", status_code=303)
+
+
+def delete_page(
+    request: Request,
+    family: Family,
+    what: str,
+    back: str,
+    version: int,
+    form: FormState | None = None,
+) -> Response:
+    form = form or FormState()
+    return render(
+        request,
+        "views/families/delete.html",
+        {
+            "family": family,
+            "what": what,
+            "back": back,
+            "version": version,
+            "form": form,
+            "errors": form.error_list(),
+        },
+    )
+
+
+@router.get("/{family_id}/deleted")
+def deleted_records(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    family_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_SUPERVISE)],
+) -> Response:
+    """Records deleted from this family, with who deleted them and why (supervisors)."""
+    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.SUPERVISE)
+    rows = families.deleted_records(session, family)
+    deleters = {row.deleted_by_id for _, row in rows if row.deleted_by_id}
+    names = {user.id: user.name for user in (session.get(User, i) for i in deleters) if user}
+    return render(
+        request,
+        "views/families/deleted.html",
+        {"family": family, "rows": rows, "names": names},
+    )
 
 
 @router.get("/{family_id}/access-log")

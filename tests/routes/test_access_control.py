@@ -24,7 +24,17 @@ from app.models.accounts import Role, User
 from app.models.audit import AuditAction, AuditEvent
 from app.models.family import Family
 from app.security.permissions import Permission
-from tests.factories import csrf_token, make_family, make_team, make_user, sign_in_as
+from tests.factories import (
+    csrf_token,
+    make_adult,
+    make_child,
+    make_contact,
+    make_family,
+    make_return,
+    make_team,
+    make_user,
+    sign_in_as,
+)
 from tests.support.client import CheckingClient
 
 # The rule, written out independently of app.security.permissions.
@@ -127,7 +137,18 @@ def world(db: Session) -> World:
         "admin and team supervisor": make_user(db, roles=[Role.ADMIN, Role.SUPERVISOR], team=team),
     }
     target = make_user(db, roles=[Role.PRACTITIONER], team=team)
-    samples = {"family_id": str(family.id), "user_id": str(target.id)}
+    child = make_child(db, family)
+    samples = {
+        "family_id": str(family.id),
+        "user_id": str(target.id),
+        "child_id": str(child.id),
+        "adult_id": str(make_adult(db, family).id),
+        "contact_id": str(make_contact(db, family).id),
+        "return_id": str(make_return(db, child).id),
+        "kind": "network",
+        "collection": "children",
+        "record_id": str(child.id),
+    }
     return World(family=family, personas=personas, samples=samples)
 
 

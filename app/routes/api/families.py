@@ -1,20 +1,30 @@
-"""Families in the JSON API."""
+"""Families, children and adults in the JSON API: the same services, permissions and audit
+trail as the pages. Changes carry the record's `version`; a stale one answers 409 with the
+record as it is now."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Annotated
+from datetime import date, datetime
+from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter
-from pydantic import BaseModel
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 
-from app.deps import ActorDep, SessionDep, requires
+from app.deps import ActorDep, ContentDep, SessionDep, SettingsDep, requires
 from app.models.accounts import User
 from app.security.permissions import FamilyAction, Permission
+from app.services import families
 from app.services.access import open_family
+from app.services.errors import Conflict
 
 router = APIRouter(prefix="/families", tags=["families"])
+Public = TypeVar("Public", bound=BaseModel)
+
+
+class ApiModel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
 
 
 class FamilyPublic(BaseModel):
@@ -23,8 +33,179 @@ class FamilyPublic(BaseModel):
     display_name: str
     team_id: uuid.UUID
     allocated_practitioner_id: uuid.UUID | None
+    framework_id: str
+    framework_version: str
+    content_hash: str
+    work_started_on: date
+    current_stage_id: str | None
+    next_action: str | None
+    next_review_due: date | None
+    awaiting_sign_off: bool
     version: int
     updated_at: datetime
+
+
+class FamilyCreate(ApiModel):
+    reference: str = Field(max_length=1000)
+    display_name: str = Field(max_length=1000)
+    allocated_practitioner_id: uuid.UUID | None = None
+
+
+class FamilyUpdate(ApiModel):
+    version: int
+    reference: str | None = Field(default=None, max_length=1000)
+    display_name: str | None = Field(default=None, max_length=1000)
+    allocated_practitioner_id: uuid.UUID | None = None
+
+
+class DeleteRequest(ApiModel):
+    version: int
+    reason: str = Field(max_length=10000)
+
+
+class ChildPublic(BaseModel):
+    id: uuid.UUID
+    family_id: uuid.UUID
+    name: str
+    date_of_birth: date
+    gender: str
+    ethnicity: str | None
+    legal_status: str
+    legal_status_detail: str | None
+    date_entered_care: date
+    entry_reason: str
+    entry_reason_detail: str | None
+    placement_type: str
+    placement_moves: int
+    version: int
+    updated_at: datetime
+
+
+class ChildCreate(ApiModel):
+    name: str = Field(max_length=1000)
+    date_of_birth: date
+    gender: str = Field(max_length=100)
+    ethnicity: str | None = Field(default=None, max_length=1000)
+    legal_status: str = Field(max_length=100)
+    legal_status_detail: str | None = Field(default=None, max_length=1000)
+    date_entered_care: date
+    entry_reason: str = Field(max_length=100)
+    entry_reason_detail: str | None = Field(default=None, max_length=10000)
+    placement_type: str = Field(max_length=100)
+    placement_moves: int = Field(ge=0, le=200)
+
+
+class ChildUpdate(ApiModel):
+    version: int
+    name: str | None = Field(default=None, max_length=1000)
+    date_of_birth: date | None = None
+    gender: str | None = Field(default=None, max_length=100)
+    ethnicity: str | None = Field(default=None, max_length=1000)
+    legal_status: str | None = Field(default=None, max_length=100)
+    legal_status_detail: str | None = Field(default=None, max_length=1000)
+    date_entered_care: date | None = None
+    entry_reason: str | None = Field(default=None, max_length=100)
+    entry_reason_detail: str | None = Field(default=None, max_length=10000)
+    placement_type: str | None = Field(default=None, max_length=100)
+    placement_moves: int | None = Field(default=None, ge=0, le=200)
+
+
+class AdultPublic(BaseModel):
+    id: uuid.UUID
+    family_id: uuid.UUID
+    name: str
+    relationship: str
+    relationship_detail: str | None
+    parental_responsibility: bool
+    lives_in_household: bool
+    version: int
+    updated_at: datetime
+
+
+class AdultCreate(ApiModel):
+    name: str = Field(max_length=1000)
+    relationship: str = Field(max_length=100)
+    relationship_detail: str | None = Field(default=None, max_length=1000)
+    parental_responsibility: bool
+    lives_in_household: bool
+
+
+class AdultUpdate(ApiModel):
+    version: int
+    name: str | None = Field(default=None, max_length=1000)
+    relationship: str | None = Field(default=None, max_length=100)
+    relationship_detail: str | None = Field(default=None, max_length=1000)
+    parental_responsibility: bool | None = None
+    lives_in_household: bool | None = None
+
+
+def _public(model: type[Public], record: Any) -> Public:
+    return model.model_validate(record, from_attributes=True)
+
+
+def _merged(record: Any, change: BaseModel) -> dict[str, Any]:
+    """The record's current values with the fields the request set (a PATCH)."""
+    values = {
+        name: getattr(record, name) for name in type(change).model_fields if name != "version"
+    }
+    values.update(change.model_dump(exclude_unset=True, exclude={"version"}))
+    return values
+
+
+def _stale(model: type[BaseModel], conflict: Conflict) -> JSONResponse:
+    """409 for a stale version, with the record as it is saved now."""
+    current = _public(model, conflict.current).model_dump(mode="json")
+    return JSONResponse({"message": str(conflict), "current": current}, status_code=409)
+
+
+conflict_response: dict[int | str, dict[str, Any]] = {
+    409: {"description": "The version sent is stale: the body holds the record as saved now"}
+}
+
+
+# Families ------------------------------------------------------------------------------------
+
+
+@router.get("", response_model=list[FamilyPublic])
+def list_families(
+    session: SessionDep,
+    user: Annotated[User, requires(Permission.FAMILY_VIEW)],
+    scope: str = "team",
+    search: str = "",
+    page: int = 1,
+) -> list[FamilyPublic]:
+    """The families of the user's team (scope=team) or allocated to them (scope=mine)."""
+    results = families.caseload(
+        session,
+        user=user,
+        query=families.CaseloadQuery(
+            scope="mine" if scope == "mine" else "team",
+            search=search[:100],
+            page=max(1, page),
+            page_size=100,
+        ),
+    )
+    return [_public(FamilyPublic, row.family) for row in results.rows]
+
+
+@router.post("", response_model=FamilyPublic, status_code=201)
+def create_family(
+    body: FamilyCreate,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    settings: SettingsDep,
+    _: Annotated[User, requires(Permission.FAMILY_CREATE)],
+) -> FamilyPublic:
+    """Start work with a family in the user's team."""
+    family = families.create_family(
+        session,
+        actor=actor,
+        registry=registry,
+        framework_id=settings.default_framework,
+        details=families.FamilyDetails(**body.model_dump()),
+    )
+    return _public(FamilyPublic, family)
 
 
 @router.get("/{family_id}", response_model=FamilyPublic)
@@ -36,4 +217,252 @@ def get_family(
 ) -> FamilyPublic:
     """One family's record."""
     family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.VIEW)
-    return FamilyPublic.model_validate(family, from_attributes=True)
+    return _public(FamilyPublic, family)
+
+
+@router.patch("/{family_id}", response_model=FamilyPublic, responses=conflict_response)
+def update_family(
+    body: FamilyUpdate,
+    session: SessionDep,
+    actor: ActorDep,
+    family_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Any:
+    """Change the family's reference, name or allocation."""
+    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
+    details = families.FamilyDetails(**_merged(family, body))
+    try:
+        return _public(
+            FamilyPublic,
+            families.update_family(
+                session, actor=actor, family=family, details=details, expected_version=body.version
+            ),
+        )
+    except Conflict as conflict:
+        return _stale(FamilyPublic, conflict)
+
+
+@router.delete("/{family_id}", status_code=204, responses=conflict_response)
+def delete_family(
+    body: DeleteRequest,
+    session: SessionDep,
+    actor: ActorDep,
+    family_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_SUPERVISE)],
+) -> Response:
+    """Delete the family's record (softly: supervisors can still see it)."""
+    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.SUPERVISE)
+    try:
+        families.delete_family(
+            session, actor=actor, family=family, reason=body.reason, expected_version=body.version
+        )
+    except Conflict as conflict:
+        return _stale(FamilyPublic, conflict)
+    return Response(status_code=204)
+
+
+# Children ------------------------------------------------------------------------------------
+
+
+@router.get("/{family_id}/children", response_model=list[ChildPublic])
+def list_children(
+    session: SessionDep,
+    actor: ActorDep,
+    family_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_VIEW)],
+) -> list[ChildPublic]:
+    """The family's children."""
+    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.VIEW)
+    return [_public(ChildPublic, child) for child in families.children(session, family)]
+
+
+@router.post("/{family_id}/children", response_model=ChildPublic, status_code=201)
+def create_child(
+    body: ChildCreate,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> ChildPublic:
+    """Add a child to the family."""
+    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
+    child = families.add_child(
+        session,
+        actor=actor,
+        family=family,
+        content=families.content_for(registry, family),
+        details=families.ChildDetails(**body.model_dump()),
+    )
+    return _public(ChildPublic, child)
+
+
+@router.get("/{family_id}/children/{child_id}", response_model=ChildPublic)
+def get_child(
+    session: SessionDep,
+    actor: ActorDep,
+    family_id: uuid.UUID,
+    child_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_VIEW)],
+) -> ChildPublic:
+    """One child."""
+    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.VIEW)
+    return _public(ChildPublic, families.get_child(session, family, child_id))
+
+
+@router.patch(
+    "/{family_id}/children/{child_id}", response_model=ChildPublic, responses=conflict_response
+)
+def update_child(
+    body: ChildUpdate,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    child_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Any:
+    """Change a child's details."""
+    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
+    child = families.get_child(session, family, child_id)
+    details = families.ChildDetails(**_merged(child, body))
+    try:
+        updated = families.update_child(
+            session,
+            actor=actor,
+            family=family,
+            content=families.content_for(registry, family),
+            child=child,
+            details=details,
+            expected_version=body.version,
+        )
+    except Conflict as conflict:
+        return _stale(ChildPublic, conflict)
+    return _public(ChildPublic, updated)
+
+
+@router.delete("/{family_id}/children/{child_id}", status_code=204, responses=conflict_response)
+def delete_child(
+    body: DeleteRequest,
+    session: SessionDep,
+    actor: ActorDep,
+    family_id: uuid.UUID,
+    child_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """Delete a child's record (softly: supervisors can still see it)."""
+    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
+    child = families.get_child(session, family, child_id)
+    try:
+        families.delete_record(
+            session,
+            actor=actor,
+            family=family,
+            record=child,
+            entity_type="child",
+            reason=body.reason,
+            expected_version=body.version,
+        )
+    except Conflict as conflict:
+        return _stale(ChildPublic, conflict)
+    return Response(status_code=204)
+
+
+# Adults --------------------------------------------------------------------------------------
+
+
+@router.get("/{family_id}/adults", response_model=list[AdultPublic])
+def list_adults(
+    session: SessionDep,
+    actor: ActorDep,
+    family_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_VIEW)],
+) -> list[AdultPublic]:
+    """The family's parents and carers."""
+    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.VIEW)
+    return [_public(AdultPublic, adult) for adult in families.adults(session, family)]
+
+
+@router.post("/{family_id}/adults", response_model=AdultPublic, status_code=201)
+def create_adult(
+    body: AdultCreate,
+    session: SessionDep,
+    actor: ActorDep,
+    family_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> AdultPublic:
+    """Add a parent or carer."""
+    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
+    adult = families.add_adult(
+        session, actor=actor, family=family, details=families.AdultDetails(**body.model_dump())
+    )
+    return _public(AdultPublic, adult)
+
+
+@router.get("/{family_id}/adults/{adult_id}", response_model=AdultPublic)
+def get_adult(
+    session: SessionDep,
+    actor: ActorDep,
+    family_id: uuid.UUID,
+    adult_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_VIEW)],
+) -> AdultPublic:
+    """One parent or carer."""
+    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.VIEW)
+    return _public(AdultPublic, families.get_adult(session, family, adult_id))
+
+
+@router.patch(
+    "/{family_id}/adults/{adult_id}", response_model=AdultPublic, responses=conflict_response
+)
+def update_adult(
+    body: AdultUpdate,
+    session: SessionDep,
+    actor: ActorDep,
+    family_id: uuid.UUID,
+    adult_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Any:
+    """Change a parent's or carer's details."""
+    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
+    adult = families.get_adult(session, family, adult_id)
+    details = families.AdultDetails(**_merged(adult, body))
+    try:
+        updated = families.update_adult(
+            session,
+            actor=actor,
+            family=family,
+            adult=adult,
+            details=details,
+            expected_version=body.version,
+        )
+    except Conflict as conflict:
+        return _stale(AdultPublic, conflict)
+    return _public(AdultPublic, updated)
+
+
+@router.delete("/{family_id}/adults/{adult_id}", status_code=204, responses=conflict_response)
+def delete_adult(
+    body: DeleteRequest,
+    session: SessionDep,
+    actor: ActorDep,
+    family_id: uuid.UUID,
+    adult_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """Delete a parent's or carer's record (softly)."""
+    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
+    adult = families.get_adult(session, family, adult_id)
+    try:
+        families.delete_record(
+            session,
+            actor=actor,
+            family=family,
+            record=adult,
+            entity_type="adult",
+            reason=body.reason,
+            expected_version=body.version,
+        )
+    except Conflict as conflict:
+        return _stale(AdultPublic, conflict)
+    return Response(status_code=204)

@@ -1,0 +1,758 @@
+"""Pages for the records inside a family: children and their earlier returns home, parents
+and carers, the family network and professionals. Each is added, changed and (softly)
+deleted by the practitioner the family is allocated to."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+from sqlmodel import Session
+
+from app.content.model import FrameworkContent
+from app.deps import ActorDep, ContentDep, SessionDep, requires
+from app.forms import FormState, form_values
+from app.forms.family import (
+    ADULT_FIELDS,
+    CHILD_FIELDS,
+    CONTACT_FIELDS,
+    RETURN_FIELDS,
+    ParsedForm,
+    adult_details,
+    child_details,
+    contact_details,
+    date_parts,
+    form_state,
+    return_details,
+)
+from app.models.accounts import User
+from app.models.family import Child, Family
+from app.routes.families import STALE_DELETE, compare_versions, delete_page
+from app.security.permissions import FamilyAction, Permission
+from app.services import audit, families
+from app.services.access import open_family
+from app.services.errors import Conflict, InvalidInput, NotFound
+from app.templating import render
+from app.timeutil import format_date
+
+router = APIRouter(prefix="/families", include_in_schema=False)
+
+
+# Children, adults, contacts and earlier returns ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Editor:
+    """How one kind of family record is edited through pages."""
+
+    kind: str
+    noun: str
+    template: str
+    fields: tuple[str, ...]
+    labels: Mapping[str, str]
+    values_of: Callable[[Any], dict[str, Any]]
+
+
+def _child_values(child: Child) -> dict[str, Any]:
+    return {
+        "name": child.name,
+        **date_parts("date_of_birth", child.date_of_birth),
+        "gender": child.gender,
+        "ethnicity": child.ethnicity or "",
+        "legal_status": child.legal_status,
+        "legal_status_detail": child.legal_status_detail or "",
+        **date_parts("date_entered_care", child.date_entered_care),
+        "entry_reason": child.entry_reason,
+        "entry_reason_detail": child.entry_reason_detail or "",
+        "placement_type": child.placement_type,
+        "placement_moves": str(child.placement_moves),
+        "version": child.version,
+    }
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else ("yes" if value else "no")
+
+
+CHILD = Editor(
+    kind="child",
+    noun="child",
+    template="views/families/child-form.html",
+    fields=CHILD_FIELDS,
+    labels={
+        "name": "Full name",
+        "date_of_birth": "Date of birth",
+        "gender": "Gender",
+        "ethnicity": "Ethnicity",
+        "legal_status": "Legal status",
+        "legal_status_detail": "Legal status (details)",
+        "date_entered_care": "Date came into care",
+        "entry_reason": "Main reason for coming into care",
+        "entry_reason_detail": "More about why",
+        "placement_type": "Where the child lives now",
+        "placement_moves": "Placement moves",
+    },
+    values_of=_child_values,
+)
+ADULT = Editor(
+    kind="adult",
+    noun="parent or carer",
+    template="views/families/adult-form.html",
+    fields=ADULT_FIELDS,
+    labels={
+        "name": "Full name",
+        "relationship": "Relationship",
+        "relationship_detail": "Relationship (details)",
+        "parental_responsibility": "Parental responsibility",
+        "lives_in_household": "Lives in the household",
+    },
+    values_of=lambda adult: {
+        "name": adult.name,
+        "relationship": adult.relationship,
+        "relationship_detail": adult.relationship_detail or "",
+        "parental_responsibility": _yes_no(adult.parental_responsibility),
+        "lives_in_household": _yes_no(adult.lives_in_household),
+        "version": adult.version,
+    },
+)
+CONTACT = Editor(
+    kind="contact",
+    noun="contact",
+    template="views/families/contact-form.html",
+    fields=CONTACT_FIELDS,
+    labels={
+        "name": "Name",
+        "role": "Role or relationship",
+        "organisation": "Organisation",
+        "contact_details": "Contact details",
+        "notes": "Notes",
+    },
+    values_of=lambda contact: {
+        "name": contact.name,
+        "role": contact.role,
+        "organisation": contact.organisation or "",
+        "contact_details": contact.contact_details or "",
+        "notes": contact.notes or "",
+        "version": contact.version,
+    },
+)
+RETURN = Editor(
+    kind="return",
+    noun="earlier return home",
+    template="views/families/return-form.html",
+    fields=RETURN_FIELDS,
+    labels={
+        "returned_on": "Went home on",
+        "ended_on": "Return ended on",
+        "broke_down": "Broke down",
+        "notes": "Notes",
+    },
+    values_of=lambda item: {
+        **date_parts("returned_on", item.returned_on),
+        **date_parts("ended_on", item.ended_on),
+        "broke_down": _yes_no(item.broke_down),
+        "notes": item.notes or "",
+        "version": item.version,
+    },
+)
+
+
+def _record_form(
+    request: Request,
+    editor: Editor,
+    family: Family,
+    content: FrameworkContent,
+    form: FormState,
+    *,
+    record: Any = None,
+    child: Child | None = None,
+    action: str,
+    conflict: list[dict[str, str]] | None = None,
+) -> Response:
+    return render(
+        request,
+        editor.template,
+        {
+            "family": family,
+            "content": content,
+            "editor": editor,
+            "record": record,
+            "child": child,
+            "form": form,
+            "errors": form.error_list(),
+            "action": action,
+            "conflict": conflict,
+            "legal_statuses": list(families.vocabulary(content, "legal_statuses").items()),
+            "entry_reasons": list(families.vocabulary(content, "entry_reasons").items()),
+            "genders": list(families.GENDERS.items()),
+            "placements": list(families.PLACEMENT_TYPES.items()),
+            "relationships": list(families.RELATIONSHIPS.items()),
+            "kind": request.path_params.get("kind"),
+        },
+    )
+
+
+async def _save_record(
+    request: Request,
+    session: Session,
+    editor: Editor,
+    family: Family,
+    content: FrameworkContent,
+    *,
+    save: Callable[[ParsedForm, int], Any],
+    record: Any = None,
+    child: Child | None = None,
+    fields: Sequence[str] | None = None,
+) -> Response:
+    """Parse the form, save through `save`, and re-render with errors or the conflict."""
+    form = ParsedForm(form_values(await request.form()))
+    version = form.whole_number("version", "Version") or 0
+    action = request.url.path
+    try:
+        save(form, version)
+    except InvalidInput as problem:
+        state = form_state(form.values, form.errors, problem.errors, fields or editor.fields)
+        return _record_form(
+            request, editor, family, content, state, record=record, child=child, action=action
+        )
+    except Conflict:
+        saved = editor.values_of(record)
+        rows = compare_versions(saved, form.values, editor.labels, fields or editor.fields)
+        # The user's text stays in the form; the new version lets them save it over the top.
+        state = FormState(values={**form.values, "version": saved["version"]})
+        return _record_form(
+            request,
+            editor,
+            family,
+            content,
+            state,
+            record=record,
+            child=child,
+            action=action,
+            conflict=rows,
+        )
+    return RedirectResponse(f"/families/{family.id}/details", status_code=303)
+
+
+def _open_for_edit(
+    session: Session, registry: Any, actor: audit.Actor, family_id: uuid.UUID
+) -> tuple[Family, FrameworkContent]:
+    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
+    return family, families.content_for(registry, family)
+
+
+@router.get("/{family_id}/children/new")
+def new_child(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """The form to add a child."""
+    family, content = _open_for_edit(session, registry, actor, family_id)
+    return _record_form(request, CHILD, family, content, FormState(), action=request.url.path)
+
+
+@router.post("/{family_id}/children/new")
+async def create_child(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """Add a child to the family."""
+    family, content = _open_for_edit(session, registry, actor, family_id)
+    return await _save_record(
+        request,
+        session,
+        CHILD,
+        family,
+        content,
+        save=lambda form, _v: families.add_child(
+            session, actor=actor, family=family, content=content, details=child_details(form)
+        ),
+    )
+
+
+@router.get("/{family_id}/children/{child_id}")
+def edit_child(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    child_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """The form to change a child's details."""
+    family, content = _open_for_edit(session, registry, actor, family_id)
+    child = families.get_child(session, family, child_id)
+    return _record_form(
+        request,
+        CHILD,
+        family,
+        content,
+        FormState(values=CHILD.values_of(child)),
+        record=child,
+        action=request.url.path,
+    )
+
+
+@router.post("/{family_id}/children/{child_id}")
+async def update_child(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    child_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """Save a child's details."""
+    family, content = _open_for_edit(session, registry, actor, family_id)
+    child = families.get_child(session, family, child_id)
+    return await _save_record(
+        request,
+        session,
+        CHILD,
+        family,
+        content,
+        record=child,
+        save=lambda form, version: families.update_child(
+            session,
+            actor=actor,
+            family=family,
+            content=content,
+            child=child,
+            details=child_details(form),
+            expected_version=version,
+        ),
+    )
+
+
+@router.get("/{family_id}/children/{child_id}/returns/new")
+def new_return(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    child_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """The form to record an earlier return home."""
+    family, content = _open_for_edit(session, registry, actor, family_id)
+    child = families.get_child(session, family, child_id)
+    return _record_form(
+        request, RETURN, family, content, FormState(), child=child, action=request.url.path
+    )
+
+
+@router.post("/{family_id}/children/{child_id}/returns/new")
+async def create_return(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    child_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """Record an earlier return home."""
+    family, content = _open_for_edit(session, registry, actor, family_id)
+    child = families.get_child(session, family, child_id)
+    return await _save_record(
+        request,
+        session,
+        RETURN,
+        family,
+        content,
+        child=child,
+        save=lambda form, _v: families.add_return(
+            session, actor=actor, family=family, child=child, details=return_details(form)
+        ),
+    )
+
+
+@router.get("/{family_id}/children/{child_id}/returns/{return_id}")
+def edit_return(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    child_id: uuid.UUID,
+    return_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """The form to change an earlier return home."""
+    family, content = _open_for_edit(session, registry, actor, family_id)
+    child = families.get_child(session, family, child_id)
+    record = families.get_return(session, child, return_id)
+    return _record_form(
+        request,
+        RETURN,
+        family,
+        content,
+        FormState(values=RETURN.values_of(record)),
+        record=record,
+        child=child,
+        action=request.url.path,
+    )
+
+
+@router.post("/{family_id}/children/{child_id}/returns/{return_id}")
+async def update_return(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    child_id: uuid.UUID,
+    return_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """Save an earlier return home."""
+    family, content = _open_for_edit(session, registry, actor, family_id)
+    child = families.get_child(session, family, child_id)
+    record = families.get_return(session, child, return_id)
+    return await _save_record(
+        request,
+        session,
+        RETURN,
+        family,
+        content,
+        record=record,
+        child=child,
+        save=lambda form, version: families.update_return(
+            session,
+            actor=actor,
+            family=family,
+            child=child,
+            record=record,
+            details=return_details(form),
+            expected_version=version,
+        ),
+    )
+
+
+@router.get("/{family_id}/adults/new")
+def new_adult(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """The form to add a parent or carer."""
+    family, content = _open_for_edit(session, registry, actor, family_id)
+    return _record_form(request, ADULT, family, content, FormState(), action=request.url.path)
+
+
+@router.post("/{family_id}/adults/new")
+async def create_adult(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """Add a parent or carer."""
+    family, content = _open_for_edit(session, registry, actor, family_id)
+    return await _save_record(
+        request,
+        session,
+        ADULT,
+        family,
+        content,
+        save=lambda form, _v: families.add_adult(
+            session, actor=actor, family=family, details=adult_details(form)
+        ),
+    )
+
+
+@router.get("/{family_id}/adults/{adult_id}")
+def edit_adult(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    adult_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """The form to change a parent's or carer's details."""
+    family, content = _open_for_edit(session, registry, actor, family_id)
+    adult = families.get_adult(session, family, adult_id)
+    return _record_form(
+        request,
+        ADULT,
+        family,
+        content,
+        FormState(values=ADULT.values_of(adult)),
+        record=adult,
+        action=request.url.path,
+    )
+
+
+@router.post("/{family_id}/adults/{adult_id}")
+async def update_adult(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    adult_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """Save a parent's or carer's details."""
+    family, content = _open_for_edit(session, registry, actor, family_id)
+    adult = families.get_adult(session, family, adult_id)
+    return await _save_record(
+        request,
+        session,
+        ADULT,
+        family,
+        content,
+        record=adult,
+        save=lambda form, version: families.update_adult(
+            session,
+            actor=actor,
+            family=family,
+            adult=adult,
+            details=adult_details(form),
+            expected_version=version,
+        ),
+    )
+
+
+@router.get("/{family_id}/contacts/new/{kind}")
+def new_contact(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    kind: str,
+    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """The form to add someone from the family's network, or a professional."""
+    family, content = _open_for_edit(session, registry, actor, family_id)
+    _check_kind(kind)
+    return _record_form(request, CONTACT, family, content, FormState(), action=request.url.path)
+
+
+@router.post("/{family_id}/contacts/new/{kind}")
+async def create_contact(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    kind: str,
+    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """Add someone from the family's network, or a professional."""
+    family, content = _open_for_edit(session, registry, actor, family_id)
+    _check_kind(kind)
+    return await _save_record(
+        request,
+        session,
+        CONTACT,
+        family,
+        content,
+        save=lambda form, _v: families.add_contact(
+            session, actor=actor, family=family, details=contact_details(form, kind)
+        ),
+    )
+
+
+@router.get("/{family_id}/contacts/{contact_id}")
+def edit_contact(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    contact_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """The form to change a contact."""
+    family, content = _open_for_edit(session, registry, actor, family_id)
+    contact = families.get_contact(session, family, contact_id)
+    request.path_params["kind"] = contact.kind
+    return _record_form(
+        request,
+        CONTACT,
+        family,
+        content,
+        FormState(values=CONTACT.values_of(contact)),
+        record=contact,
+        action=request.url.path,
+    )
+
+
+@router.post("/{family_id}/contacts/{contact_id}")
+async def update_contact(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    contact_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """Save a contact."""
+    family, content = _open_for_edit(session, registry, actor, family_id)
+    contact = families.get_contact(session, family, contact_id)
+    request.path_params["kind"] = contact.kind
+    return await _save_record(
+        request,
+        session,
+        CONTACT,
+        family,
+        content,
+        record=contact,
+        save=lambda form, version: families.update_contact(
+            session,
+            actor=actor,
+            family=family,
+            contact=contact,
+            details=contact_details(form, contact.kind),
+            expected_version=version,
+        ),
+    )
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in families.CONTACT_KINDS:
+        raise NotFound("There is no such list of contacts.")
+
+
+# Deleting a child, adult, contact or earlier return -----------------------------------------
+
+DELETABLE: dict[str, tuple[str, Callable[[Session, Family, uuid.UUID], Any]]] = {
+    "children": ("child", families.get_child),
+    "adults": ("adult", families.get_adult),
+    "contacts": ("contact", families.get_contact),
+}
+
+
+def _deletable(
+    session: Session, family: Family, collection: str, record_id: uuid.UUID
+) -> tuple[str, Any, str]:
+    if collection not in DELETABLE:
+        raise NotFound("There is no such record.")
+    entity_type, getter = DELETABLE[collection]
+    record = getter(session, family, record_id)
+    return entity_type, record, record.name
+
+
+@router.get("/{family_id}/{collection}/{record_id}/delete")
+def delete_record_page(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    family_id: uuid.UUID,
+    collection: str,
+    record_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """Confirm deleting a child, parent or carer, or contact, with a reason."""
+    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
+    _entity, record, name = _deletable(session, family, collection, record_id)
+    return delete_page(request, family, name, f"/families/{family.id}/details", record.version)
+
+
+@router.post("/{family_id}/{collection}/{record_id}/delete")
+async def delete_record(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    family_id: uuid.UUID,
+    collection: str,
+    record_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """Delete a child, parent or carer, or contact (supervisors can still see it)."""
+    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
+    entity_type, record, name = _deletable(session, family, collection, record_id)
+    form = ParsedForm(form_values(await request.form()))
+    try:
+        families.delete_record(
+            session,
+            actor=actor,
+            family=family,
+            record=record,
+            entity_type=entity_type,
+            reason=form.text("reason"),
+            expected_version=form.whole_number("version", "Version") or 0,
+        )
+    except (InvalidInput, Conflict) as problem:
+        errors = problem.errors if isinstance(problem, InvalidInput) else {"reason": STALE_DELETE}
+        state = FormState(values=dict(form.values), errors=errors)
+        return delete_page(
+            request, family, name, f"/families/{family.id}/details", record.version, state
+        )
+    return RedirectResponse(f"/families/{family.id}/details", status_code=303)
+
+
+@router.get("/{family_id}/children/{child_id}/returns/{return_id}/delete")
+def delete_return_page(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    family_id: uuid.UUID,
+    child_id: uuid.UUID,
+    return_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """Confirm deleting an earlier return home, with a reason."""
+    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
+    record = families.get_return(session, families.get_child(session, family, child_id), return_id)
+    what = f"the return home on {format_date(record.returned_on)}"
+    return delete_page(request, family, what, f"/families/{family.id}/details", record.version)
+
+
+@router.post("/{family_id}/children/{child_id}/returns/{return_id}/delete")
+async def delete_return(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    family_id: uuid.UUID,
+    child_id: uuid.UUID,
+    return_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """Delete an earlier return home."""
+    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
+    record = families.get_return(session, families.get_child(session, family, child_id), return_id)
+    form = ParsedForm(form_values(await request.form()))
+    try:
+        families.delete_record(
+            session,
+            actor=actor,
+            family=family,
+            record=record,
+            entity_type="earlier_return",
+            reason=form.text("reason"),
+            expected_version=form.whole_number("version", "Version") or 0,
+        )
+    except (InvalidInput, Conflict) as problem:
+        errors = problem.errors if isinstance(problem, InvalidInput) else {"reason": STALE_DELETE}
+        what = f"the return home on {format_date(record.returned_on)}"
+        state = FormState(values=dict(form.values), errors=errors)
+        return delete_page(
+            request, family, what, f"/families/{family.id}/details", record.version, state
+        )
+    return RedirectResponse(f"/families/{family.id}/details", status_code=303)
