@@ -13,7 +13,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from fastapi import Request
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
@@ -29,11 +29,19 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(engine, "connect", _configure_sqlite_connection)
-        # pysqlite begins transactions late and mishandles SAVEPOINT; SQLAlchemy's documented
-        # fix is to switch its handling off and emit BEGIN ourselves.
-        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _begin_sqlite_transaction)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def _begin_sqlite_transaction(connection: Connection) -> None:
+    """pysqlite begins transactions late and mishandles SAVEPOINT, so (as SQLAlchemy's docs
+    advise) we switch its handling off and begin ourselves. IMMEDIATE takes the write lock at
+    the start: nearly every request writes (the audit trail records reads too), and a deferred
+    transaction that reads and then writes fails at once when another wrote in between,
+    instead of waiting its turn. Read-only checks pass `sqlite_begin="DEFERRED"`."""
+    mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+    connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
@@ -82,7 +90,7 @@ def migration_heads() -> set[str]:
 
 
 def current_revisions(engine: Engine) -> set[str]:
-    with engine.connect() as connection:
+    with engine.connect().execution_options(sqlite_begin="DEFERRED") as connection:
         return set(MigrationContext.configure(connection).get_current_heads())
 
 
@@ -114,7 +122,7 @@ def ensure_data_dir(settings: Settings) -> None:
 def check_database(engine: Engine) -> None:
     """Prove the database answers, or raise one sentence saying it does not."""
     try:
-        with engine.connect() as connection:
+        with engine.connect().execution_options(sqlite_begin="DEFERRED") as connection:
             connection.execute(text("SELECT 1"))
     except SQLAlchemyError as error:
         url = engine.url.render_as_string(hide_password=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ from jinja2 import (
     select_autoescape,
 )
 from jinja2_fragments.fastapi import Jinja2Blocks
+from markupsafe import Markup
 
 from app.config import Settings
 from app.models.accounts import User
@@ -45,6 +47,7 @@ def create_templates(settings: Settings) -> Jinja2Blocks:
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=_without_control_characters,
     )
     environment.globals.update(
         service_name=SERVICE_NAME,
@@ -124,6 +127,18 @@ def layout_context(request: Request) -> dict[str, Any]:
             seconds_until_idle_timeout(record, policy_from(settings)) if record else None
         ),
     }
+
+
+# Characters HTML forbids (C0 controls other than whitespace, and DEL): a re-rendered form
+# must not echo one back, whatever was typed or pasted.
+_FORBIDDEN_IN_HTML = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def _without_control_characters(value: Any) -> Any:
+    if isinstance(value, str) and _FORBIDDEN_IN_HTML.search(value):
+        cleaned = _FORBIDDEN_IN_HTML.sub("\ufffd", value)
+        return Markup(cleaned) if isinstance(value, Markup) else cleaned
+    return value
 
 
 def is_htmx(request: Request) -> bool:

@@ -17,6 +17,7 @@ from app.models.base import utcnow
 from app.security.passwords import hash_password, password_problem, verify_password
 from app.services import audit
 from app.services.errors import Conflict, InvalidInput, NotFound
+from app.services.records import LIKE_ESCAPE, contains_pattern
 from app.services.sessions import revoke_all_sessions
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
@@ -180,9 +181,12 @@ class UserListFilter:
 def list_users(session: Session, *, filters: UserListFilter) -> Sequence[User]:
     query = select(User)
     if filters.search:
-        pattern = f"%{filters.search.strip().lower()}%"
+        pattern = contains_pattern(filters.search)
         query = query.where(
-            or_(func.lower(col(User.name)).like(pattern), col(User.email_key).like(pattern))
+            or_(
+                func.lower(col(User.name)).like(pattern, escape=LIKE_ESCAPE),
+                col(User.email_key).like(pattern, escape=LIKE_ESCAPE),
+            )
         )
     if filters.team_id:
         query = query.where(col(User.team_id) == filters.team_id)

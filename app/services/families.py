@@ -19,7 +19,13 @@ from app.models.audit import AuditAction
 from app.models.family import Adult, Child, EarlierReturn, Family, FamilyContact
 from app.services import audit, progress
 from app.services.errors import Forbidden, NotFound
-from app.services.records import Problems, save_changes, soft_delete
+from app.services.records import (
+    LIKE_ESCAPE,
+    Problems,
+    contains_pattern,
+    save_changes,
+    soft_delete,
+)
 from app.timeutil import london_today
 
 Created = TypeVar("Created", bound=SQLModel)
@@ -262,14 +268,15 @@ def caseload(session: Session, *, user: User, query: CaseloadQuery) -> CaseloadP
     if query.practitioner_id:
         conditions.append(col(Family.allocated_practitioner_id) == query.practitioner_id)
     if query.search.strip():
-        pattern = f"%{query.search.strip().lower()}%"
+        pattern = contains_pattern(query.search)
         child_match = select(Child.family_id).where(
-            func.lower(col(Child.name)).like(pattern), col(Child.deleted_at).is_(None)
+            func.lower(col(Child.name)).like(pattern, escape=LIKE_ESCAPE),
+            col(Child.deleted_at).is_(None),
         )
         conditions.append(
             or_(
-                func.lower(col(Family.display_name)).like(pattern),
-                func.lower(col(Family.reference)).like(pattern),
+                func.lower(col(Family.display_name)).like(pattern, escape=LIKE_ESCAPE),
+                func.lower(col(Family.reference)).like(pattern, escape=LIKE_ESCAPE),
                 col(Family.id).in_(child_match),
             )
         )

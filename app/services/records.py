@@ -79,6 +79,18 @@ class Problems:
             raise InvalidInput(self.errors)
 
 
+LIKE_ESCAPE = "\\"
+
+
+def contains_pattern(text: str) -> str:
+    """A LIKE pattern matching `text` anywhere, case-folded, with its own % and _ taken
+    literally (use with `escape=LIKE_ESCAPE`)."""
+    escaped = text.strip().lower()
+    for special in (LIKE_ESCAPE, "%", "_"):
+        escaped = escaped.replace(special, LIKE_ESCAPE + special)
+    return f"%{escaped}%"
+
+
 def changes_between(record: SQLModel, values: Mapping[str, Any]) -> dict[str, Any]:
     """The fields of `values` that differ from the record, with before and after."""
     before = {name: getattr(record, name) for name in values}

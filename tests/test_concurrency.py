@@ -1,0 +1,95 @@
+"""Two people saving the same record at once: one wins, the other gets a conflict and loses
+nothing. Real separate database connections, on SQLite and PostgreSQL."""
+
+import contextlib
+import threading
+import uuid
+
+import pytest
+from sqlalchemy import Engine
+
+from app.db import open_session
+from app.models.accounts import Role
+from app.services import families
+from app.services.audit import Actor
+from app.services.errors import Conflict
+from tests.factories import CONTENT, make_child, make_family, make_team, make_user
+
+V1 = CONTENT.latest("reunification")
+
+
+def details(child, name: str) -> families.ChildDetails:  # type: ignore[no-untyped-def]
+    return families.ChildDetails(
+        name=name,
+        date_of_birth=child.date_of_birth,
+        gender=child.gender,
+        ethnicity=None,
+        legal_status=child.legal_status,
+        legal_status_detail=None,
+        date_entered_care=child.date_entered_care,
+        entry_reason=child.entry_reason,
+        entry_reason_detail=None,
+        placement_type=child.placement_type,
+        placement_moves=child.placement_moves,
+    )
+
+
+@pytest.fixture
+def saved_child(engine: Engine):  # type: ignore[no-untyped-def]
+    with open_session(engine) as session:
+        team = make_team(session, f"Race {uuid.uuid4().hex[:8]}")
+        user = make_user(session, roles=[Role.PRACTITIONER], team=team)
+        family = make_family(session, team=team, allocated_to=user)
+        child = make_child(session, family, name="Before")
+        session.commit()
+        return user.id, family.id, child.id
+
+
+def test_racing_saves_of_one_version_cannot_both_win(engine: Engine, saved_child) -> None:  # type: ignore[no-untyped-def]
+    user_id, family_id, child_id = saved_child
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def save(name: str) -> None:
+        with open_session(engine) as session:
+            from app.models.accounts import User
+            from app.models.family import Child, Family
+
+            user = session.get(User, user_id)
+            family = session.get(Family, family_id)
+            child = session.get(Child, child_id)
+            assert user and family and child
+            # On PostgreSQL both read version 1 before either saves. SQLite serialises writing
+            # transactions, so there the second reads only after the first has finished.
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait(timeout=2)
+            try:
+                families.update_child(
+                    session,
+                    actor=Actor(user=user),
+                    family=family,
+                    content=V1,
+                    child=child,
+                    details=details(child, name),
+                    expected_version=1,
+                )
+                outcomes.append(f"saved {name}")
+            except Conflict as conflict:
+                outcomes.append(f"conflict, saved now: {conflict.current.name}")
+
+    threads = [threading.Thread(target=save, args=(name,)) for name in ("Ann", "Bea")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(outcomes) == 2
+    winners = [outcome for outcome in outcomes if outcome.startswith("saved")]
+    assert len(winners) == 1, outcomes
+    winner = winners[0].removeprefix("saved ")
+    assert f"conflict, saved now: {winner}" in outcomes
+    with open_session(engine) as session:
+        from app.models.family import Child
+
+        child = session.get(Child, child_id)
+        assert child is not None
+        assert (child.name, child.version) == (winner, 2)
