@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.config import Settings, load_settings
+from app.content.registry import load_registry
 from app.db import make_engine
 from app.errors import install_error_handlers
 from app.middleware import RequestIdMiddleware
@@ -30,6 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings.sqlalchemy_url)
     app.state.templates = create_templates(settings)
+    app.state.content = load_registry(settings.content_dir)
 
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)

@@ -17,6 +17,7 @@ from jinja2 import (
 from jinja2_fragments.fastapi import Jinja2Blocks
 
 from app.config import Settings
+from app.content.markdown import render_guidance
 
 SERVICE_NAME = "Homeward"
 GOVUK_FRONTEND_VERSION = "6.3.0"
@@ -40,6 +41,7 @@ def create_templates(settings: Settings) -> Jinja2Blocks:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    environment.filters["guidance"] = render_guidance
     environment.globals.update(
         service_name=SERVICE_NAME,
         static_path=STATIC_PATH,

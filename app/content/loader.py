@@ -315,6 +315,9 @@ class _Load:
             return model_type.model_validate(document.data)
         except ValidationError as error:
             for details in error.errors(include_url=False):
+                # A list whose items failed is also reported as too short: say it once.
+                if details["type"] == "too_short" and "after validation" in details["msg"]:
+                    continue
                 self._schema_error(name, document, details)
             return None
 

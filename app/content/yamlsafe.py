@@ -262,17 +262,40 @@ def read_yaml(text: str) -> Document:
         for event in yaml.parse(text, Loader=_Parser):
             builder.feed(event)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        where = Mark(mark.line + 1, mark.column + 1) if mark is not None else None
-        problem = (error.problem or error.context or "unexpected content").strip()
-        raise YamlProblem(
-            f"this is not valid YAML ({problem}); check the indentation, colons and quotes "
-            "around here",
-            where,
-        ) from None
+        raise YamlProblem(_syntax_message(error), _syntax_mark(error)) from None
     except yaml.YAMLError as error:
         raise YamlProblem(_reader_message(error), _reader_mark(text, error)) from None
     return builder.document
+
+
+# The parser's names for what it was reading, in the words the content guide uses.
+_CONTEXTS = {
+    "flow sequence": "list in square brackets",
+    "flow mapping": "mapping in curly brackets",
+    "block mapping": "mapping",
+    "block collection": "list",
+    "quoted scalar": "quoted text",
+    "block scalar": "block of text",
+}
+
+
+def _syntax_mark(error: yaml.MarkedYAMLError) -> Mark | None:
+    mark = error.problem_mark or error.context_mark
+    return Mark(mark.line + 1, mark.column + 1) if mark is not None else None
+
+
+def _syntax_message(error: yaml.MarkedYAMLError) -> str:
+    problem = (error.problem or "unexpected content").strip()
+    context = (error.context or "").strip()
+    for parser_name, words in _CONTEXTS.items():
+        if parser_name in context and error.context_mark is not None:
+            if error.problem_mark is None or error.context_mark.line != error.problem_mark.line:
+                problem += f", in the {words} that starts on line {error.context_mark.line + 1}"
+            break
+    return (
+        f"this is not valid YAML ({problem}); check the indentation, colons, brackets and "
+        "quotes around here"
+    )
 
 
 def _reader_message(error: yaml.YAMLError) -> str:
