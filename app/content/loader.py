@@ -23,7 +23,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from app.content.checks import Files, Problem, check_version
-from app.content.errors import ContentError, DocPath, format_path
+from app.content.errors import ContentError, DocPath, format_path, printable
 from app.content.model import FrameworkContent
 from app.content.schema import FOLDER_FILES, ID_PATTERN, SEMVER_PATTERN, SINGLE_FILES
 from app.content.yamlsafe import Document, YamlProblem, read_yaml
@@ -142,10 +142,10 @@ class _Load:
     def _add(
         self, name: str, message: str, line: int | None, column: int | None, path: DocPath
     ) -> None:
-        text = " ".join(message.split())
+        text = printable(" ".join(message.split()))
         if not text.endswith("."):
             text += "."
-        file = f"{self.origin}/{name}" if name else self.origin
+        file = printable(f"{self.origin}/{name}" if name else self.origin)
         self.errors.append(ContentError(file, text, line, column, format_path(path)))
 
     def result(self, content: FrameworkContent | None = None) -> LoadResult:
@@ -164,15 +164,12 @@ class _Load:
             return self.result()
         digest = content_hash(files)
         cached = _cache.get(digest)
-        if cached is not None:
-            self._check_identity(cached.id, cached.version)
+        if cached is not None and self._expected(cached.id, cached.version):
             return self.result(cached)
         models = self._parse_and_validate(files)
         if self.errors or models is None:
             return self.result()
         self._check_identity(models.framework.id, models.framework.version)
-        if self.errors:
-            return self.result()
         content, problems = check_version(models, self._where, digest)
         for problem in problems:
             self._report(problem)
@@ -314,9 +311,12 @@ class _Load:
         try:
             return model_type.model_validate(document.data)
         except ValidationError as error:
-            for details in error.errors(include_url=False):
+            errors = error.errors(include_url=False)
+            for details in errors:
                 # A list whose items failed is also reported as too short: say it once.
-                if details["type"] == "too_short" and "after validation" in details["msg"]:
+                loc = details["loc"]
+                inner = any(other["loc"][: len(loc)] == loc != other["loc"] for other in errors)
+                if details["type"] == "too_short" and inner:
                     continue
                 self._schema_error(name, document, details)
             return None
@@ -331,6 +331,9 @@ class _Load:
         self._add(name, message, mark.line if mark else None, mark.column if mark else None, path)
 
     # --- identity and cross references ----------------------------------------------------
+
+    def _expected(self, found_id: str, found_version: str) -> bool:
+        return self.framework_id in (None, found_id) and self.version in (None, found_version)
 
     def _check_identity(self, found_id: str, found_version: str) -> None:
         document = self.documents.get("framework.yaml")
