@@ -8,6 +8,8 @@ import re
 import pytest
 from pydantic import BaseModel
 
+from app.config import PROJECT_ROOT
+from app.content.loader import load_version
 from app.content.markdown import render_guidance
 from app.content.schema import (
     GROUP_TYPES,
@@ -247,3 +249,23 @@ def test_content_is_written_in_british_english(path: object) -> None:
     text = path.read_text()  # type: ignore[attr-defined]
 
     assert not AMERICAN.findall(text)
+
+
+def test_the_scored_tool_example_in_the_guide_is_valid_content() -> None:
+    guide = (PROJECT_ROOT / "docs" / "content.md").read_text()
+    block = next(
+        part.split("```", 1)[0]
+        for part in guide.split("```yaml\n")
+        if part.startswith("scored_tools:")
+    )
+    texts = {
+        path.relative_to(V1_DIR).as_posix(): path.read_bytes() for path in V1_DIR.rglob("*.yaml")
+    }
+    texts["rules.yaml"] += ("\n" + block).encode()
+
+    result = load_version(texts, origin="guide")
+
+    assert result.ok, [str(error) for error in result.errors]
+    assert result.content is not None
+    (tool,) = result.content.rules.scored_tools
+    assert [band.level for band in tool.bands] == ["low", "medium", "high"]
