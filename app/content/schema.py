@@ -690,6 +690,14 @@ class GateOption(Strict):
     next_stage: Id | None = None
     ends_plan: bool = False
 
+    @model_validator(mode="after")
+    def _one_effect(self) -> Self:
+        if self.next_stage is not None and self.ends_plan:
+            raise ValueError(
+                "an option either leads to a next stage or ends the plan, not both; remove one"
+            )
+        return self
+
 
 class GateSection(SectionBase):
     kind: Literal["gate"]

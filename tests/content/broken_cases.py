@@ -400,6 +400,17 @@ CASES = [
         {"stages/assess.yaml": Replace("next_stage: review", "next_stage: reveiw")},
     ),
     BrokenCase(
+        "gate-option-with-two-effects",
+        "stages/assess.yaml",
+        128,
+        "an option either leads to a next stage or ends the plan, not both",
+        {
+            "stages/assess.yaml": Replace(
+                "next_stage: review", "next_stage: review\n        ends_plan: true"
+            )
+        },
+    ),
+    BrokenCase(
         "changelog-without-this-version",
         "framework.yaml",
         13,
