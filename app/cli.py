@@ -53,8 +53,9 @@ def check_content(settings: Settings) -> None:
     """Report refused content versions; fail only when no version at all is valid."""
     registry = read_registry(settings.content_dir)
     for origin, errors in registry.errors.items():
+        count = f"{len(errors)} error{'' if len(errors) == 1 else 's'}"
         print(
-            f"Content {origin} is refused ({len(errors)} error(s)); "
+            f"Content {origin} is refused ({count}); "
             "run `python -m app content validate` to see them.",
             file=sys.stderr,
         )

@@ -419,25 +419,25 @@ class _Engine:
             (
                 "months_in_care",
                 child.months_in_care,
-                "has been in care for {n} months",
+                "has been in care for {n} month{s}",
                 "time in care is not recorded",
             ),
             (
                 "placement_moves",
                 child.placement_moves,
-                "has had {n} placement moves",
+                "has had {n} placement move{s}",
                 "placement moves are not recorded",
             ),
             (
                 "earlier_returns",
                 child.earlier_returns,
-                "has had {n} earlier returns home",
+                "has had {n} earlier return{s} home",
                 "earlier returns home are not recorded",
             ),
             (
                 "earlier_breakdowns",
                 child.earlier_breakdowns,
-                "has had {n} earlier returns home that broke down",
+                "has had {n} earlier return{s} home that broke down",
                 "earlier breakdowns are not recorded",
             ),
         )
@@ -450,7 +450,8 @@ class _Engine:
             else:
                 holds = _within(number, number_test)
                 judged = _judged(holds, _test_bounds(number_test))
-                checks.append((holds, f"{child.label} {known.format(n=number)} {judged}"))
+                facts = known.format(n=number, s="" if number == 1 else "s")
+                checks.append((holds, f"{child.label} {facts} {judged}"))
         if test.legal_status is not None:
             status = child.legal_status
             holds = status is not None and status in test.legal_status

@@ -94,7 +94,7 @@ def test_check_reports_refused_versions_but_passes_while_one_is_valid(
     assert result.returncode == 0, result.stderr
     assert "OK: framework content tiny 1.0.0 is valid." in result.stdout
     assert result.stderr.splitlines() == [
-        "Content tiny/1.0.1 is refused (2 error(s)); run `python -m app content validate` to "
+        "Content tiny/1.0.1 is refused (2 errors); run `python -m app content validate` to "
         "see them."
     ]
 

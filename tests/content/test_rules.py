@@ -208,7 +208,7 @@ def test_answers_in_groups_match_any_or_all_instances_and_name_the_person() -> N
         ("earlier_returns: {at_least: 2}", "Sam has had 2 earlier returns home (at least 2)"),
         (
             "earlier_breakdowns: {at_least: 1, less_than: 3}",
-            "Sam has had 1 earlier returns home that broke down (at least 1 and less than 3)",
+            "Sam has had 1 earlier return home that broke down (at least 1 and less than 3)",
         ),
     ],
 )
