@@ -493,11 +493,9 @@ class _Engine:
         subject_id = wanted.theme or wanted.significance or ""
         stats = stats_by_id.get(subject_id, CountStats())
         if wanted.theme:
-            subject = f'theme "{self._label(self.content.chronology.themes, subject_id)}" recorded'
+            subject = f'theme "{self._theme_label(subject_id)}" recorded'
         else:
-            subject = (
-                f'entries rated "{self._label(self.content.chronology.significance, subject_id)}":'
-            )
+            subject = f'entries rated "{self._grade_label(subject_id)}":'
         bounds = _bounds(condition.at_least, condition.at_most)
         if wanted.within_months is None:
             count: int | None = stats.count
@@ -517,12 +515,17 @@ class _Engine:
             text += f", most recently on {stats.last.isoformat()}"
         return Outcome(holds, (Reason("chronology", subject_id, text),))
 
-    @staticmethod
-    def _label(items: Iterable[object], item_id: str) -> str:
-        for item in items:
-            if getattr(item, "id", None) == item_id:
-                return str(getattr(item, "label", item_id))
-        return item_id
+    def _theme_label(self, theme_id: str) -> str:
+        try:
+            return self.content.theme(theme_id).label
+        except KeyError:
+            return theme_id
+
+    def _grade_label(self, grade_id: str) -> str:
+        try:
+            return self.content.significance(grade_id).label
+        except KeyError:
+            return grade_id
 
     # --- parents --------------------------------------------------------------------------
 
@@ -639,12 +642,8 @@ def _quantify(outcomes: list[Outcome], *, every: bool) -> Outcome:
 
 
 def _citations(content: FrameworkContent, source_ids: Iterable[str]) -> tuple[Citation, ...]:
-    citations = []
-    for source_id in source_ids:
-        for source in content.sources:
-            if source.id == source_id:
-                citations.append(Citation(source.id, source.short, source.citation, source.url))
-    return tuple(citations)
+    sources = (content.source(source_id) for source_id in source_ids)
+    return tuple(Citation(s.id, s.short, s.citation, s.url) for s in sources)
 
 
 def _finding(

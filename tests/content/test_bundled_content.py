@@ -102,6 +102,7 @@ def test_four_ordered_levels_and_three_classification_timepoints() -> None:
         if isinstance(info.section, ClassificationSection)
     ]
     assert classified == ["before-plan", "before-return", "after-return"]
+    assert content.timepoint("after-return").label == "Classification 3, after the return"
 
 
 def test_at_least_twelve_cautions_each_citing_a_listed_source() -> None:
