@@ -6,8 +6,11 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from app.config import ConfigError, Settings, load_settings
+from app.content.registry import read_registry
+from app.content.validate import validate_path
 from app.db import (
     check_database,
     check_migrations_current,
@@ -43,7 +46,32 @@ def cmd_check(_args: argparse.Namespace, settings: Settings) -> int:
     check_database(engine)
     check_migrations_current(engine)
     print(f"OK: {describe_database(settings.sqlalchemy_url)} is reachable and up to date.")
+    check_content(settings)
     return 0
+
+
+def check_content(settings: Settings) -> None:
+    """Report refused content versions; fail only when no version at all is valid."""
+    registry = read_registry(settings.content_dir)
+    for origin, errors in registry.errors.items():
+        count = f"{len(errors)} error{'' if len(errors) == 1 else 's'}"
+        print(
+            f"Content {origin} is refused ({count}); "
+            "run `python -m app content validate` to see them.",
+            file=sys.stderr,
+        )
+    served = [f"{content.id} {content.version}" for content in registry.all()]
+    if not served:
+        raise ConfigError(
+            f"No valid framework content was found in {settings.content_dir}; "
+            "run `python -m app content validate` to see why."
+        )
+    print(f"OK: framework content {', '.join(served)} is valid.")
+
+
+def cmd_content_validate(args: argparse.Namespace, settings: Settings) -> int:
+    """Validate framework content and print every error."""
+    return validate_path(args.path or settings.content_dir, sys.stdout, sys.stderr)
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -183,6 +211,17 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("demo", help="load invented demo data (development only)").set_defaults(
         handler=cmd_demo
     )
+
+    content = commands.add_parser("content", help="work with framework content")
+    content_commands = content.add_subparsers(dest="action", required=True, metavar="ACTION")
+    validate = content_commands.add_parser("validate", help="check content and print every error")
+    validate.add_argument(
+        "path",
+        nargs="?",
+        type=Path,
+        help="a content, framework or version folder (default: the configured content folder)",
+    )
+    validate.set_defaults(handler=cmd_content_validate)
     return parser
 
 

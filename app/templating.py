@@ -20,6 +20,7 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from markupsafe import Markup
 
 from app.config import Settings
+from app.content.markdown import render_guidance
 from app.models.accounts import User
 from app.security.csrf import csrf_token
 from app.security.permissions import Permission, has_permission
@@ -49,6 +50,7 @@ def create_templates(settings: Settings) -> Jinja2Blocks:
         lstrip_blocks=True,
         finalize=_without_control_characters,
     )
+    environment.filters["guidance"] = render_guidance
     environment.globals.update(
         service_name=SERVICE_NAME,
         static_path=STATIC_PATH,
@@ -137,7 +139,8 @@ _FORBIDDEN_IN_HTML = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 def _without_control_characters(value: Any) -> Any:
     if isinstance(value, str) and _FORBIDDEN_IN_HTML.search(value):
         cleaned = _FORBIDDEN_IN_HTML.sub("\ufffd", value)
-        return Markup(cleaned) if isinstance(value, Markup) else cleaned
+        # Removing characters from markup that is already safe keeps it safe.
+        return Markup(cleaned) if isinstance(value, Markup) else cleaned  # noqa: S704
     return value
 
 

@@ -58,7 +58,9 @@ def test_racing_saves_of_one_version_cannot_both_win(engine: Engine, saved_child
             user = session.get(User, user_id)
             family = session.get(Family, family_id)
             child = session.get(Child, child_id)
-            assert user and family and child
+            assert user
+            assert family
+            assert child
             # On PostgreSQL both read version 1 before either saves. SQLite serialises writing
             # transactions, so there the second reads only after the first has finished.
             with contextlib.suppress(threading.BrokenBarrierError):

@@ -452,6 +452,7 @@ class _Checker:
                 "the prerequisites go round in a circle ("
                 + " → ".join([*cycle, cycle[0]])
                 + "), so none of these sections could ever start; remove one of them",
+                at_key=True,
             )
 
     def _check_question(self, question_id: str, at: _QuestionAt) -> None:
@@ -634,6 +635,7 @@ class _Checker:
                 "show_when goes round in a circle ("
                 + " → ".join([*cycle, cycle[0]])
                 + "), so these questions could never be shown; break the circle",
+                at_key=True,
             )
 
     def _check_facts(self) -> None:

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
 
 DocPath = tuple[str | int, ...]
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def printable(text: str) -> str:
+    """Text with control characters escaped, so a message stays on one visible line."""
+    return "".join(char if char.isprintable() else repr(char)[1:-1] for char in text)
 
 
 def format_path(path: DocPath) -> str:
@@ -13,6 +21,8 @@ def format_path(path: DocPath) -> str:
     for part in path:
         if isinstance(part, int):
             text += f"[{part}]"
+        elif not _PLAIN_KEY.fullmatch(part):
+            text += f"[{printable(json.dumps(part, ensure_ascii=False))}]"
         else:
             text += f".{part}" if text else part
     return text

@@ -17,16 +17,28 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from app.content.checks import Files, Problem, check_version
-from app.content.errors import ContentError, DocPath, format_path
+from app.content.errors import ContentError, DocPath, format_path, printable
 from app.content.model import FrameworkContent
-from app.content.schema import FOLDER_FILES, ID_PATTERN, SEMVER_PATTERN, SINGLE_FILES
-from app.content.yamlsafe import Document, YamlProblem, read_yaml
+from app.content.schema import (
+    FOLDER_FILES,
+    ID_PATTERN,
+    SEMVER_PATTERN,
+    SINGLE_FILES,
+    CadenceFile,
+    ChronologyFile,
+    FrameworkFile,
+    LevelsFile,
+    RulesFile,
+    SourcesFile,
+    VocabularyFile,
+)
+from app.content.yamlsafe import Document, Mark, YamlProblem, read_yaml
 
 logger = logging.getLogger(__name__)
 
@@ -133,19 +145,12 @@ class _Load:
         self.errors: list[ContentError] = []
         self.documents: dict[str, Document] = {}
 
-    def error(
-        self, name: str, message: str, document: Document | None = None, path: DocPath = ()
-    ) -> None:
-        mark = document.value_mark(path) if document is not None else None
-        self._add(name, message, mark.line if mark else None, mark.column if mark else None, path)
-
-    def _add(
-        self, name: str, message: str, line: int | None, column: int | None, path: DocPath
-    ) -> None:
-        text = " ".join(message.split())
+    def _add(self, name: str, message: str, mark: Mark | None = None, path: DocPath = ()) -> None:
+        text = printable(" ".join(message.split()))
         if not text.endswith("."):
             text += "."
-        file = f"{self.origin}/{name}" if name else self.origin
+        file = printable(f"{self.origin}/{name}" if name else self.origin)
+        line, column = (mark.line, mark.column) if mark else (None, None)
         self.errors.append(ContentError(file, text, line, column, format_path(path)))
 
     def result(self, content: FrameworkContent | None = None) -> LoadResult:
@@ -164,15 +169,12 @@ class _Load:
             return self.result()
         digest = content_hash(files)
         cached = _cache.get(digest)
-        if cached is not None:
-            self._check_identity(cached.id, cached.version)
+        if cached is not None and self._expected(cached.id, cached.version):
             return self.result(cached)
         models = self._parse_and_validate(files)
-        if self.errors or models is None:
+        if models is None:
             return self.result()
         self._check_identity(models.framework.id, models.framework.version)
-        if self.errors:
-            return self.result()
         content, problems = check_version(models, self._where, digest)
         for problem in problems:
             self._report(problem)
@@ -185,9 +187,7 @@ class _Load:
 
     def _encode(self, texts: Mapping[str, str | bytes]) -> dict[str, bytes]:
         if len(texts) > MAX_FILES:
-            self._add(
-                "", f"the version has more than {MAX_FILES} files; remove some", None, None, ()
-            )
+            self._add("", f"the version has more than {MAX_FILES} files; remove some")
             return {}
         files: dict[str, bytes] = {}
         total = 0
@@ -202,9 +202,6 @@ class _Load:
                     name,
                     f"the file is {len(data) // 1024} KB, larger than the "
                     f"{MAX_FILE_BYTES // 1024} KB allowed; split it or shorten it",
-                    None,
-                    None,
-                    (),
                 )
                 continue
             total += len(data)
@@ -214,18 +211,15 @@ class _Load:
                 "",
                 f"the version's files add up to more than {MAX_VERSION_BYTES // (1024 * 1024)} MB; "
                 "shorten them",
-                None,
-                None,
-                (),
             )
         for name in SINGLE_FILES:
             if name not in texts:
-                self._add(name, "this file is missing; every version needs it", None, None, ())
+                self._add(name, "this file is missing; every version needs it")
         return files
 
     def _known_name(self, name: object) -> bool:
         if not isinstance(name, str):
-            self._add("", "a file name is not text; name files like levels.yaml", None, None, ())
+            self._add("", "a file name is not text; name files like levels.yaml")
             return False
         if name in SINGLE_FILES or _FOLDER_FILE.fullmatch(name):
             return True
@@ -236,31 +230,23 @@ class _Load:
             message = (
                 f"this is not a recognised content file; the files of a version are {_KNOWN_FILES}"
             )
-        self._add(shown, message, None, None, ())
+        self._add(shown, message)
         return False
 
     def _utf8(self, name: str, text: str) -> bytes | None:
         try:
             return text.encode("utf-8")
         except UnicodeEncodeError as error:
-            line, column = _line_and_column(text, error.start)
-            self._add(
-                name, "the text contains characters that are not valid Unicode", line, column, ()
-            )
+            mark = _mark_at(text, error.start)
+            self._add(name, "the text contains characters that are not valid Unicode", mark)
             return None
 
     def _decode(self, name: str, data: bytes) -> str | None:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as error:
-            line, column = _line_and_column(data[: error.start].decode("utf-8", "replace"), None)
-            self._add(
-                name,
-                "the file is not UTF-8 text; save it with UTF-8 encoding",
-                line,
-                column,
-                (),
-            )
+            mark = _mark_at(data[: error.start].decode("utf-8", "replace"))
+            self._add(name, "the file is not UTF-8 text; save it with UTF-8 encoding", mark)
             return None
         return text.removeprefix("\ufeff")
 
@@ -274,14 +260,7 @@ class _Load:
             try:
                 document = read_yaml(text)
             except YamlProblem as problem:
-                mark = problem.mark
-                self._add(
-                    name,
-                    problem.message,
-                    mark.line if mark else None,
-                    mark.column if mark else None,
-                    problem.path,
-                )
+                self._add(name, problem.message, problem.mark, problem.path)
                 continue
             self.documents[name] = document
             folder = _FOLDER_FILE.fullmatch(name)
@@ -296,25 +275,31 @@ class _Load:
         if self.errors:
             return None
         return Files(
-            framework=single["framework.yaml"],  # type: ignore[arg-type]
-            levels=single["levels.yaml"],  # type: ignore[arg-type]
-            vocabulary=single["vocabulary.yaml"],  # type: ignore[arg-type]
-            chronology=single["chronology.yaml"],  # type: ignore[arg-type]
-            rules=single["rules.yaml"],  # type: ignore[arg-type]
-            cadence=single["cadence.yaml"],  # type: ignore[arg-type]
-            sources=single["sources.yaml"],  # type: ignore[arg-type]
+            framework=_typed(single["framework.yaml"], FrameworkFile),
+            levels=_typed(single["levels.yaml"], LevelsFile),
+            vocabulary=_typed(single["vocabulary.yaml"], VocabularyFile),
+            chronology=_typed(single["chronology.yaml"], ChronologyFile),
+            rules=_typed(single["rules.yaml"], RulesFile),
+            cadence=_typed(single["cadence.yaml"], CadenceFile),
+            sources=_typed(single["sources.yaml"], SourcesFile),
             stages=folders["stages"],
             domains=folders["domains"],
         )
 
     def _validate(self, name: str, document: Document, model_type: type[BaseModel]) -> Any:
         if document.data is None:
-            self._add(name, "the file is empty; write its content as key: value lines", 1, 1, ())
+            self._add(name, "the file is empty; write its content as key: value lines", Mark(1, 1))
             return None
         try:
             return model_type.model_validate(document.data)
         except ValidationError as error:
-            for details in error.errors(include_url=False):
+            errors = error.errors(include_url=False)
+            for details in errors:
+                # A list whose items failed is also reported as too short: say it once.
+                loc = details["loc"]
+                inner = any(other["loc"][: len(loc)] == loc != other["loc"] for other in errors)
+                if details["type"] == "too_short" and inner:
+                    continue
                 self._schema_error(name, document, details)
             return None
 
@@ -324,57 +309,63 @@ class _Load:
             mark = document.key_mark(path)
         else:
             mark = document.value_mark(path)
-        message = schema_message(details, value)
-        self._add(name, message, mark.line if mark else None, mark.column if mark else None, path)
+        self._add(name, schema_message(details, value), mark, path)
 
     # --- identity and cross references ----------------------------------------------------
 
+    def _expected(self, found_id: str, found_version: str) -> bool:
+        return self.framework_id in (None, found_id) and self.version in (None, found_version)
+
     def _check_identity(self, found_id: str, found_version: str) -> None:
-        document = self.documents.get("framework.yaml")
         if self.framework_id is not None and found_id != self.framework_id:
-            self.error(
+            self._add(
                 "framework.yaml",
                 f'the framework id is "{found_id}" but its folder is named '
                 f'"{self.framework_id}"; make them match',
-                document,
+                self._mark("framework.yaml", ("id",)),
                 ("id",),
             )
         if self.version is not None and found_version != self.version:
-            self.error(
+            self._add(
                 "framework.yaml",
                 f'the version is "{found_version}" but its folder is named "{self.version}"; '
                 "make them match",
-                document,
+                self._mark("framework.yaml", ("version",)),
                 ("version",),
             )
 
     def _where(self, file: str, path: DocPath, from_file: str) -> str:
-        document = self.documents.get(file)
-        mark = document.value_mark(path) if document is not None else None
+        mark = self._mark(file, path)
         place = "" if file == from_file else f"in {file} "
         return f"{place}at line {mark.line}" if mark else f"in {file}"
 
     def _report(self, problem: Problem) -> None:
-        document = self.documents.get(problem.file)
-        mark = None
-        if document is not None:
-            mark = (
-                document.key_mark(problem.path)
-                if problem.at_key
-                else document.value_mark(problem.path)
-            )
         self._add(
             problem.file,
             problem.message,
-            mark.line if mark else None,
-            mark.column if mark else None,
+            self._mark(problem.file, problem.path, problem.at_key),
             problem.path,
         )
 
+    def _mark(self, file: str, path: DocPath, at_key: bool = False) -> Mark | None:
+        document = self.documents.get(file)
+        if document is None:
+            return None
+        return document.key_mark(path) if at_key else document.value_mark(path)
 
-def _line_and_column(text: str, position: int | None) -> tuple[int, int]:
+
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def _typed(model: BaseModel, kind: type[_M]) -> _M:
+    assert isinstance(model, kind)
+    return model
+
+
+def _mark_at(text: str, position: int | None = None) -> Mark:
+    """The line and column of a position in a text (its end when no position is given)."""
     before = text if position is None else text[:position]
-    return before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+    return Mark(before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1)
 
 
 def _document_path(data: Any, loc: tuple[int | str, ...]) -> tuple[DocPath, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 from app.content.schema import (
     CadenceFile,
@@ -24,10 +24,9 @@ from app.content.schema import (
     Term,
     Theme,
     Timepoint,
+    Vocabulary,
     VocabularyFile,
 )
-
-VocabularyName = Literal["domains", "readiness_stages", "legal_statuses", "entry_reasons", "levels"]
 
 
 class _HasId(Protocol):
@@ -140,7 +139,7 @@ class FrameworkContent:
     def significance(self, grade_id: str) -> Significance:
         return _find(self.chronology.significance, grade_id)
 
-    def terms(self, vocabulary: VocabularyName) -> tuple[Term | Option, ...]:
+    def terms(self, vocabulary: Vocabulary) -> tuple[Term | Option, ...]:
         """The entries of a vocabulary, as (id, label) items a choice question can offer."""
         if vocabulary == "domains":
             return tuple(Option(id=domain.id, label=domain.title) for domain in self.domains)
@@ -149,7 +148,7 @@ class FrameworkContent:
         terms: tuple[Term, ...] = getattr(self.vocabulary, vocabulary)
         return terms
 
-    def term_label(self, vocabulary: VocabularyName, term_id: str) -> str:
+    def term_label(self, vocabulary: Vocabulary, term_id: str) -> str:
         for term in self.terms(vocabulary):
             if term.id == term_id:
                 return term.label

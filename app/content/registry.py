@@ -118,15 +118,20 @@ class ContentRegistry:
         )
 
 
+def read_registry(content_dir: Path) -> ContentRegistry:
+    """Load every version under `content_dir`, keeping the errors of refused versions."""
+    if not content_dir.is_dir():
+        return ContentRegistry([])
+    return ContentRegistry(load_version_dir(path) for path in find_version_dirs(content_dir))
+
+
 def load_registry(content_dir: Path) -> ContentRegistry:
     """Load every version under `content_dir`; refused versions are logged, never fatal."""
     if not content_dir.is_dir():
         logger.error(
             "The content folder %s does not exist; no framework content is served.", content_dir
         )
-        return ContentRegistry([])
-    results = [load_version_dir(path) for path in find_version_dirs(content_dir)]
-    registry = ContentRegistry(results)
+    registry = read_registry(content_dir)
     for origin, errors in registry.errors.items():
         logger.warning(
             "Content %s was refused (%d error%s); the first: %s",

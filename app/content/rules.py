@@ -233,18 +233,24 @@ def _within(number: float, test: NumberTest) -> bool:
     )
 
 
-def _bounds(test: NumberTest | None = None, **bounds: int | None) -> str:
-    values = dict(bounds)
-    if test is not None:
-        values = {
-            "at least": test.at_least,
-            "at most": test.at_most,
-            "more than": test.more_than,
-            "less than": test.less_than,
-        }
-    return " and ".join(
-        f"{name.replace('_', ' ')} {value}" for name, value in values.items() if value is not None
+def _bounds(
+    at_least: int | None = None,
+    at_most: int | None = None,
+    more_than: int | None = None,
+    less_than: int | None = None,
+) -> str:
+    """Bounds in words: `at least 3 and less than 6`."""
+    named = (
+        ("at least", at_least),
+        ("at most", at_most),
+        ("more than", more_than),
+        ("less than", less_than),
     )
+    return " and ".join(f"{name} {value}" for name, value in named if value is not None)
+
+
+def _test_bounds(test: NumberTest) -> str:
+    return _bounds(test.at_least, test.at_most, test.more_than, test.less_than)
 
 
 def _judged(holds: bool, bounds: str) -> str:
@@ -271,18 +277,10 @@ class _Engine:
         self.people.update({parent.parent_id: parent.parent_label for parent in snapshot.parents})
 
     def check(self, condition: Condition) -> Outcome:
-        if isinstance(condition, AllOf | AnyOf):
-            parts = [
-                self.check(part)
-                for part in (condition.all if isinstance(condition, AllOf) else condition.any)
-            ]
-            wanted = all if isinstance(condition, AllOf) else any
-            holds = wanted(part.holds for part in parts)
-            if isinstance(condition, AllOf):
-                chosen = parts if holds else [part for part in parts if not part.holds]
-            else:
-                chosen = [part for part in parts if part.holds] if holds else parts
-            return Outcome(holds, _unique(reason for part in chosen for reason in part.reasons))
+        if isinstance(condition, AllOf):
+            return _quantify([self.check(part) for part in condition.all], every=True)
+        if isinstance(condition, AnyOf):
+            return _quantify([self.check(part) for part in condition.any], every=False)
         if isinstance(condition, NotOf):
             inner = self.check(condition.not_)
             return Outcome(not inner.holds, inner.reasons)
@@ -344,24 +342,20 @@ class _Engine:
         kind = f"{wanted.kind} " if wanted.kind else ""
         text = f"{_plural(count, kind + 'factor')} present"
         if wanted.domain is not None:
-            title = (
-                self.content.domain(wanted.domain).title
-                if self._is_domain(wanted.domain)
-                else wanted.domain
-            )
-            text += f' in "{title}"'
+            text += f' in "{self._domain_title(wanted.domain)}"'
         if wanted.min_evidence:
             text += f" with at least {_plural(wanted.min_evidence, 'evidence link')}"
-        text += " " + _judged(
-            holds, _bounds(at_least=condition.at_least, at_most=condition.at_most)
-        )
+        text += " " + _judged(holds, _bounds(condition.at_least, condition.at_most))
         if present:
             text += ": " + ", ".join(present)
         ref = wanted.domain or wanted.kind or "all"
         return Outcome(holds, (Reason("factors", ref, text),))
 
-    def _is_domain(self, domain_id: str) -> bool:
-        return any(domain.id == domain_id for domain in self.content.domains)
+    def _domain_title(self, domain_id: str) -> str:
+        for domain in self.content.domains:
+            if domain.id == domain_id:
+                return domain.title
+        return domain_id
 
     # --- answers --------------------------------------------------------------------------
 
@@ -373,22 +367,21 @@ class _Engine:
         if not instances:
             holds = answer_matches(condition, None)
             return Outcome(holds, (Reason("answer", question_id, f"{name} has not been answered"),))
-        results = [(scopes, value, answer_matches(condition, value)) for scopes, value in instances]
-        if condition.instances == "all":
-            holds = all(passed for _, _, passed in results)
-            shown = results if holds else [result for result in results if not result[2]]
-        else:
-            holds = any(passed for _, _, passed in results)
-            shown = [result for result in results if result[2]] if holds else results
-        reasons = tuple(
-            Reason(
-                "answer",
-                question_id,
-                f"the answer to {name}{self._whose(scopes)} is {self._show(question_id, value)}",
+        outcomes = [
+            Outcome(
+                answer_matches(condition, value),
+                (
+                    Reason(
+                        "answer",
+                        question_id,
+                        f"the answer to {name}{self._whose(scopes)} is "
+                        f"{self._show(question_id, value)}",
+                    ),
+                ),
             )
-            for scopes, value, _ in shown
-        )
-        return Outcome(holds, _unique(reasons))
+            for scopes, value in instances
+        ]
+        return _quantify(outcomes, every=condition.instances == "all")
 
     def _whose(self, scopes: tuple[tuple[str, str], ...]) -> str:
         people = [self.people[instance] for _, instance in scopes if instance in self.people]
@@ -399,7 +392,9 @@ class _Engine:
             return "yes" if value else "no"
         if isinstance(value, date):
             return value.isoformat()
-        if isinstance(value, int | float):
+        if isinstance(value, int):
+            return str(value)
+        if isinstance(value, float):
             return f"{value:g}"
         labels = {option.id: option.label for option in self._options(question_id)}
         if isinstance(value, tuple):
@@ -412,17 +407,10 @@ class _Engine:
     # --- children -------------------------------------------------------------------------
 
     def _children(self, condition: ChildIs) -> Outcome:
-        children = self.snapshot.children
-        if not children:
+        if not self.snapshot.children:
             return Outcome(False, (Reason("child", "", "no children are recorded"),))
-        results = [self._child(child, condition.child) for child in children]
-        if condition.which == "all":
-            holds = all(result.holds for result in results)
-            chosen = results if holds else [result for result in results if not result.holds]
-        else:
-            holds = any(result.holds for result in results)
-            chosen = [result for result in results if result.holds] if holds else results
-        return Outcome(holds, _unique(reason for result in chosen for reason in result.reasons))
+        outcomes = [self._child(child, condition.child) for child in self.snapshot.children]
+        return _quantify(outcomes, every=condition.which == "all")
 
     def _child(self, child: ChildFacts, test: ChildTest) -> Outcome:
         checks: list[tuple[bool, str]] = []
@@ -431,25 +419,25 @@ class _Engine:
             (
                 "months_in_care",
                 child.months_in_care,
-                "has been in care for {n} months",
+                "has been in care for {n} month{s}",
                 "time in care is not recorded",
             ),
             (
                 "placement_moves",
                 child.placement_moves,
-                "has had {n} placement moves",
+                "has had {n} placement move{s}",
                 "placement moves are not recorded",
             ),
             (
                 "earlier_returns",
                 child.earlier_returns,
-                "has had {n} earlier returns home",
+                "has had {n} earlier return{s} home",
                 "earlier returns home are not recorded",
             ),
             (
                 "earlier_breakdowns",
                 child.earlier_breakdowns,
-                "has had {n} earlier returns home that broke down",
+                "has had {n} earlier return{s} home that broke down",
                 "earlier breakdowns are not recorded",
             ),
         )
@@ -461,8 +449,9 @@ class _Engine:
                 checks.append((False, f"{child.label}'s {unknown}"))
             else:
                 holds = _within(number, number_test)
-                judged = _judged(holds, _bounds(number_test))
-                checks.append((holds, f"{child.label} {known.format(n=number)} {judged}"))
+                judged = _judged(holds, _test_bounds(number_test))
+                facts = known.format(n=number, s="" if number == 1 else "s")
+                checks.append((holds, f"{child.label} {facts} {judged}"))
         if test.legal_status is not None:
             status = child.legal_status
             holds = status is not None and status in test.legal_status
@@ -504,12 +493,10 @@ class _Engine:
         subject_id = wanted.theme or wanted.significance or ""
         stats = stats_by_id.get(subject_id, CountStats())
         if wanted.theme:
-            subject = f'theme "{self._label(self.content.chronology.themes, subject_id)}" recorded'
+            subject = f'theme "{self._theme_label(subject_id)}" recorded'
         else:
-            subject = (
-                f'entries rated "{self._label(self.content.chronology.significance, subject_id)}":'
-            )
-        bounds = _bounds(at_least=condition.at_least, at_most=condition.at_most)
+            subject = f'entries rated "{self._grade_label(subject_id)}":'
+        bounds = _bounds(condition.at_least, condition.at_most)
         if wanted.within_months is None:
             count: int | None = stats.count
             period = ""
@@ -528,12 +515,17 @@ class _Engine:
             text += f", most recently on {stats.last.isoformat()}"
         return Outcome(holds, (Reason("chronology", subject_id, text),))
 
-    @staticmethod
-    def _label(items: Iterable[object], item_id: str) -> str:
-        for item in items:
-            if getattr(item, "id", None) == item_id:
-                return str(getattr(item, "label", item_id))
-        return item_id
+    def _theme_label(self, theme_id: str) -> str:
+        try:
+            return self.content.theme(theme_id).label
+        except KeyError:
+            return theme_id
+
+    def _grade_label(self, grade_id: str) -> str:
+        try:
+            return self.content.significance(grade_id).label
+        except KeyError:
+            return grade_id
 
     # --- parents --------------------------------------------------------------------------
 
@@ -551,17 +543,8 @@ class _Engine:
             return Outcome(
                 False, (Reason("parent", "", f"no parent's capacity to change is recorded{area}"),)
             )
-        results = [self._parent(parent, test) for parent in candidates]
-        if condition.which == "all":
-            holds = all(result.holds for result in results)
-            chosen = results if holds else [result for result in results if not result.holds]
-        else:
-            holds = any(result.holds for result in results)
-            chosen = [result for result in results if result.holds] if holds else results
-        return Outcome(holds, _unique(reason for result in chosen for reason in result.reasons))
-
-    def _domain_title(self, domain_id: str) -> str:
-        return self.content.domain(domain_id).title if self._is_domain(domain_id) else domain_id
+        outcomes = [self._parent(parent, test) for parent in candidates]
+        return _quantify(outcomes, every=condition.which == "all")
 
     def _parent(self, parent: ParentProblem, test: ParentTest) -> Outcome:
         who = parent.parent_label
@@ -576,7 +559,7 @@ class _Engine:
                 checks.append((False, f"{who}: how long change has lasted is not recorded"))
             else:
                 holds = _within(months, test.months_sustained)
-                bounds = _judged(holds, _bounds(test.months_sustained))
+                bounds = _judged(holds, _test_bounds(test.months_sustained))
                 checks.append(
                     (holds, f"{who}: change sustained for {_plural(months, 'month')} {bounds}")
                 )
@@ -642,16 +625,25 @@ def _unique(reasons: Iterable[Reason]) -> tuple[Reason, ...]:
     return tuple(dict.fromkeys(reasons))
 
 
+def _quantify(outcomes: list[Outcome], *, every: bool) -> Outcome:
+    """All (`every`) or any of the outcomes, explained by the ones that decided it."""
+    passed = [outcome for outcome in outcomes if outcome.holds]
+    failed = [outcome for outcome in outcomes if not outcome.holds]
+    if every:
+        holds = bool(outcomes) and not failed
+        deciding = outcomes if holds else failed
+    else:
+        holds = bool(passed)
+        deciding = passed if holds else outcomes
+    return Outcome(holds, _unique(reason for outcome in deciding for reason in outcome.reasons))
+
+
 # --- rules ----------------------------------------------------------------------------------
 
 
 def _citations(content: FrameworkContent, source_ids: Iterable[str]) -> tuple[Citation, ...]:
-    citations = []
-    for source_id in source_ids:
-        for source in content.sources:
-            if source.id == source_id:
-                citations.append(Citation(source.id, source.short, source.citation, source.url))
-    return tuple(citations)
+    sources = (content.source(source_id) for source_id in source_ids)
+    return tuple(Citation(s.id, s.short, s.citation, s.url) for s in sources)
 
 
 def _finding(

@@ -1,6 +1,7 @@
 """Pydantic models of the content files: strict, so a misspelt key is an error, not a default.
 
-Each content file has one top-level model (`*File`); `FILE_MODELS` maps file names to them.
+Each content file has one top-level model (`*File`); `SINGLE_FILES` and `FOLDER_FILES` map
+file names and folders to them.
 Conditions are structured YAML, never expressions: each kind is a mapping whose first key
 names it (`all`, `any`, `not`, `factor`, `factor_count`, `answer`, `child`, `chronology`,
 `parent`, `earlier_level`).
@@ -647,7 +648,6 @@ Question = Annotated[
     | PerItem,
     Field(discriminator="type"),
 ]
-Group = PerParent | PerChild | Repeating | PerItem
 GROUP_TYPES = (PerParent, PerChild, Repeating, PerItem)
 
 
@@ -689,6 +689,14 @@ class GateOption(Strict):
     hint: Label | None = None
     next_stage: Id | None = None
     ends_plan: bool = False
+
+    @model_validator(mode="after")
+    def _one_effect(self) -> Self:
+        if self.next_stage is not None and self.ends_plan:
+            raise ValueError(
+                "an option either leads to a next stage or ends the plan, not both; remove one"
+            )
+        return self
 
 
 class GateSection(SectionBase):

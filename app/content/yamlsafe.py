@@ -81,7 +81,7 @@ def _describe_tag(tag: str) -> str:
     return tag
 
 
-def _resolve_plain(value: str, mark: Mark) -> Any:
+def _resolve_plain(value: str) -> Any:
     if value in _NULLS:
         return None
     if value in _TRUES:
@@ -96,9 +96,7 @@ def _resolve_plain(value: str, mark: Mark) -> Any:
         try:
             return date.fromisoformat(value)
         except ValueError:
-            raise YamlProblem(
-                f"{value} is not a real date; write dates as YYYY-MM-DD", mark
-            ) from None
+            raise ValueError(f"{value} is not a real date; write dates as YYYY-MM-DD") from None
     return value
 
 
@@ -116,9 +114,10 @@ def check_indentation(text: str) -> None:
 
 @dataclass
 class _Frame:
+    """A mapping or list being built, where it sits, and the key awaiting its value."""
+
     container: dict[str, Any] | list[Any]
     path: DocPath
-    mark: Mark
     key: str | None = None
 
 
@@ -154,9 +153,8 @@ class _Builder:
             self._check_node(event)
             self._open(event)
         elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
-            frame = self.stack.pop()
-            value = frame.container
-            self._place(tuple(value) if isinstance(value, list) else value, frame.path)
+            value = self.stack.pop().container
+            self._place(tuple(value) if isinstance(value, list) else value)
 
     def _check_node(self, event: Any) -> None:
         self.nodes += 1
@@ -201,11 +199,15 @@ class _Builder:
         if self._expecting_key():
             self._key(event.value, mark)
             return
-        plain = bool(event.implicit[0]) and event.tag is None
-        value = _resolve_plain(event.value, mark) if plain else event.value
         path = self._next_path()
+        value = event.value
+        if event.implicit[0] and event.tag is None:
+            try:
+                value = _resolve_plain(value)
+            except ValueError as error:
+                raise YamlProblem(str(error), mark, path) from None
         self.document.values[path] = mark
-        self._place(value, path)
+        self._place(value)
 
     def _key(self, key: str, mark: Mark) -> None:
         frame = self.stack[-1]
@@ -239,9 +241,9 @@ class _Builder:
         container: dict[str, Any] | list[Any] = (
             {} if isinstance(event, yaml.MappingStartEvent) else []
         )
-        self.stack.append(_Frame(container, path, mark))
+        self.stack.append(_Frame(container, path))
 
-    def _place(self, value: Any, path: DocPath) -> None:
+    def _place(self, value: Any) -> None:
         if not self.stack:
             self.document.data = value
             return
@@ -262,17 +264,40 @@ def read_yaml(text: str) -> Document:
         for event in yaml.parse(text, Loader=_Parser):
             builder.feed(event)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        where = Mark(mark.line + 1, mark.column + 1) if mark is not None else None
-        problem = (error.problem or error.context or "unexpected content").strip()
-        raise YamlProblem(
-            f"this is not valid YAML ({problem}); check the indentation, colons and quotes "
-            "around here",
-            where,
-        ) from None
+        raise YamlProblem(_syntax_message(error), _syntax_mark(error)) from None
     except yaml.YAMLError as error:
         raise YamlProblem(_reader_message(error), _reader_mark(text, error)) from None
     return builder.document
+
+
+# The parser's names for what it was reading, in the words the content guide uses.
+_CONTEXTS = {
+    "flow sequence": "list in square brackets",
+    "flow mapping": "mapping in curly brackets",
+    "block mapping": "mapping",
+    "block collection": "list",
+    "quoted scalar": "quoted text",
+    "block scalar": "block of text",
+}
+
+
+def _syntax_mark(error: yaml.MarkedYAMLError) -> Mark | None:
+    mark = error.problem_mark or error.context_mark
+    return Mark(mark.line + 1, mark.column + 1) if mark is not None else None
+
+
+def _syntax_message(error: yaml.MarkedYAMLError) -> str:
+    problem = (error.problem or "unexpected content").strip()
+    context = (error.context or "").strip()
+    for parser_name, words in _CONTEXTS.items():
+        if parser_name in context and error.context_mark is not None:
+            if error.problem_mark is None or error.context_mark.line != error.problem_mark.line:
+                problem += f", in the {words} that starts on line {error.context_mark.line + 1}"
+            break
+    return (
+        f"this is not valid YAML ({problem}); check the indentation, colons, brackets and "
+        "quotes around here"
+    )
 
 
 def _reader_message(error: yaml.YAMLError) -> str:

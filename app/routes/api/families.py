@@ -12,11 +12,11 @@ from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.deps import ActorDep, ContentDep, SessionDep, SettingsDep, requires
+from app.deps import ActorDep, ContentDep, SessionDep, SettingsDep, family_access, requires
 from app.models.accounts import User
+from app.models.family import Family
 from app.security.permissions import FamilyAction, Permission
 from app.services import families
-from app.services.access import open_family
 from app.services.errors import Conflict
 
 router = APIRouter(prefix="/families", tags=["families"])
@@ -212,11 +212,10 @@ def create_family(
 def get_family(
     session: SessionDep,
     actor: ActorDep,
-    family_id: uuid.UUID,
     _: Annotated[User, requires(Permission.FAMILY_VIEW)],
+    family: Annotated[Family, family_access(FamilyAction.VIEW)],
 ) -> FamilyPublic:
     """One family's record."""
-    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.VIEW)
     return _public(FamilyPublic, family)
 
 
@@ -225,11 +224,10 @@ def update_family(
     body: FamilyUpdate,
     session: SessionDep,
     actor: ActorDep,
-    family_id: uuid.UUID,
     _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+    family: Annotated[Family, family_access(FamilyAction.EDIT)],
 ) -> Any:
     """Change the family's reference, name or allocation."""
-    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
     details = families.FamilyDetails(**_merged(family, body))
     try:
         return _public(
@@ -247,11 +245,10 @@ def delete_family(
     body: DeleteRequest,
     session: SessionDep,
     actor: ActorDep,
-    family_id: uuid.UUID,
     _: Annotated[User, requires(Permission.FAMILY_SUPERVISE)],
+    family: Annotated[Family, family_access(FamilyAction.SUPERVISE)],
 ) -> Response:
     """Delete the family's record (softly: supervisors can still see it)."""
-    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.SUPERVISE)
     try:
         families.delete_family(
             session, actor=actor, family=family, reason=body.reason, expected_version=body.version
@@ -268,11 +265,10 @@ def delete_family(
 def list_children(
     session: SessionDep,
     actor: ActorDep,
-    family_id: uuid.UUID,
     _: Annotated[User, requires(Permission.FAMILY_VIEW)],
+    family: Annotated[Family, family_access(FamilyAction.VIEW)],
 ) -> list[ChildPublic]:
     """The family's children."""
-    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.VIEW)
     return [_public(ChildPublic, child) for child in families.children(session, family)]
 
 
@@ -282,11 +278,10 @@ def create_child(
     session: SessionDep,
     actor: ActorDep,
     registry: ContentDep,
-    family_id: uuid.UUID,
     _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+    family: Annotated[Family, family_access(FamilyAction.EDIT)],
 ) -> ChildPublic:
     """Add a child to the family."""
-    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
     child = families.add_child(
         session,
         actor=actor,
@@ -301,12 +296,11 @@ def create_child(
 def get_child(
     session: SessionDep,
     actor: ActorDep,
-    family_id: uuid.UUID,
     child_id: uuid.UUID,
     _: Annotated[User, requires(Permission.FAMILY_VIEW)],
+    family: Annotated[Family, family_access(FamilyAction.VIEW)],
 ) -> ChildPublic:
     """One child."""
-    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.VIEW)
     return _public(ChildPublic, families.get_child(session, family, child_id))
 
 
@@ -318,12 +312,11 @@ def update_child(
     session: SessionDep,
     actor: ActorDep,
     registry: ContentDep,
-    family_id: uuid.UUID,
     child_id: uuid.UUID,
     _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+    family: Annotated[Family, family_access(FamilyAction.EDIT)],
 ) -> Any:
     """Change a child's details."""
-    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
     child = families.get_child(session, family, child_id)
     details = families.ChildDetails(**_merged(child, body))
     try:
@@ -346,12 +339,11 @@ def delete_child(
     body: DeleteRequest,
     session: SessionDep,
     actor: ActorDep,
-    family_id: uuid.UUID,
     child_id: uuid.UUID,
     _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+    family: Annotated[Family, family_access(FamilyAction.EDIT)],
 ) -> Response:
     """Delete a child's record (softly: supervisors can still see it)."""
-    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
     child = families.get_child(session, family, child_id)
     try:
         families.delete_record(
@@ -375,11 +367,10 @@ def delete_child(
 def list_adults(
     session: SessionDep,
     actor: ActorDep,
-    family_id: uuid.UUID,
     _: Annotated[User, requires(Permission.FAMILY_VIEW)],
+    family: Annotated[Family, family_access(FamilyAction.VIEW)],
 ) -> list[AdultPublic]:
     """The family's parents and carers."""
-    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.VIEW)
     return [_public(AdultPublic, adult) for adult in families.adults(session, family)]
 
 
@@ -388,11 +379,10 @@ def create_adult(
     body: AdultCreate,
     session: SessionDep,
     actor: ActorDep,
-    family_id: uuid.UUID,
     _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+    family: Annotated[Family, family_access(FamilyAction.EDIT)],
 ) -> AdultPublic:
     """Add a parent or carer."""
-    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
     adult = families.add_adult(
         session, actor=actor, family=family, details=families.AdultDetails(**body.model_dump())
     )
@@ -403,12 +393,11 @@ def create_adult(
 def get_adult(
     session: SessionDep,
     actor: ActorDep,
-    family_id: uuid.UUID,
     adult_id: uuid.UUID,
     _: Annotated[User, requires(Permission.FAMILY_VIEW)],
+    family: Annotated[Family, family_access(FamilyAction.VIEW)],
 ) -> AdultPublic:
     """One parent or carer."""
-    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.VIEW)
     return _public(AdultPublic, families.get_adult(session, family, adult_id))
 
 
@@ -419,12 +408,11 @@ def update_adult(
     body: AdultUpdate,
     session: SessionDep,
     actor: ActorDep,
-    family_id: uuid.UUID,
     adult_id: uuid.UUID,
     _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+    family: Annotated[Family, family_access(FamilyAction.EDIT)],
 ) -> Any:
     """Change a parent's or carer's details."""
-    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
     adult = families.get_adult(session, family, adult_id)
     details = families.AdultDetails(**_merged(adult, body))
     try:
@@ -446,12 +434,11 @@ def delete_adult(
     body: DeleteRequest,
     session: SessionDep,
     actor: ActorDep,
-    family_id: uuid.UUID,
     adult_id: uuid.UUID,
     _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+    family: Annotated[Family, family_access(FamilyAction.EDIT)],
 ) -> Response:
     """Delete a parent's or carer's record (softly)."""
-    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
     adult = families.get_adult(session, family, adult_id)
     try:
         families.delete_record(

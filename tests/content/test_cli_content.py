@@ -1,0 +1,115 @@
+"""`python -m app content validate` and the content part of `python -m app check`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.cli import main
+from tests.content.broken_cases import CASES, materialise, tiny_texts
+from tests.content.support import V1_DIR
+
+
+@pytest.fixture
+def content_dir(tmp_path: Path) -> Path:
+    """A content folder with a good tiny version and a broken later one."""
+    materialise(tiny_texts(), tmp_path / "content" / "tiny" / "1.0.0")
+    broken = next(case for case in CASES if case.name == "duplicate-factor-id")
+    materialise(broken.texts(), tmp_path / "content" / "tiny" / "1.0.1")
+    return tmp_path / "content"
+
+
+def test_validate_passes_on_the_bundled_content(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["content", "validate"]) == 0
+
+    out = capsys.readouterr().out
+    assert "OK    reunification/1.0.0  sha256 " in out
+    assert "1 version(s) checked: 1 valid, 0 refused." in out
+
+
+def test_validate_accepts_one_version_folder(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["content", "validate", str(V1_DIR)]) == 0
+    assert "OK    reunification/1.0.0" in capsys.readouterr().out
+
+
+def test_validate_lists_every_error_and_fails(
+    content_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["content", "validate", str(content_dir)]) == 1
+
+    captured = capsys.readouterr()
+    assert "OK    tiny/1.0.0" in captured.out
+    assert "FAIL  tiny/1.0.1  (2 errors)" in captured.out
+    assert captured.err.splitlines() == [
+        "tiny/1.0.1/domains/alpha.yaml, line 10, column 9, at risk_factors[1].id: the id "
+        '"al-r1" is already used at line 6; give each factor its own id.',
+        'tiny/1.0.1/framework.yaml, line 2, column 10, at version: the version is "1.0.0" '
+        'but its folder is named "1.0.1"; make them match.',
+    ]
+
+
+def test_validate_refuses_a_path_that_is_not_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["content", "validate", str(tmp_path / "missing")]) == 1
+    assert "is not a folder" in capsys.readouterr().err
+
+    assert main(["content", "validate", str(tmp_path)]) == 1
+    assert "No content versions were found" in capsys.readouterr().err
+
+
+def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("HOMEWARD_")}
+    clean.pop("DATABASE_URL", None)
+    return subprocess.run(
+        [sys.executable, "-m", "app", *args],
+        capture_output=True,
+        text=True,
+        env={**clean, **env},
+        timeout=60,
+        check=False,
+    )
+
+
+def test_validate_from_the_command_line_exits_non_zero_on_errors(content_dir: Path) -> None:
+    result = run_cli("content", "validate", str(content_dir))
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert 'the id "al-r1" is already used at line 6' in result.stderr
+
+
+def test_check_reports_refused_versions_but_passes_while_one_is_valid(
+    content_dir: Path, tmp_path: Path
+) -> None:
+    env = {"HOMEWARD_DATA_DIR": str(tmp_path / "data"), "HOMEWARD_CONTENT_DIR": str(content_dir)}
+    assert run_cli("migrate", **env).returncode == 0
+
+    result = run_cli("check", **env)
+
+    assert result.returncode == 0, result.stderr
+    assert "OK: framework content tiny 1.0.0 is valid." in result.stdout
+    assert result.stderr.splitlines() == [
+        "Content tiny/1.0.1 is refused (2 errors); run `python -m app content validate` to "
+        "see them."
+    ]
+
+
+def test_check_fails_when_no_content_version_is_valid(tmp_path: Path) -> None:
+    broken = next(case for case in CASES if case.name == "yaml-syntax")
+    materialise(broken.texts(), tmp_path / "content" / "tiny" / "1.0.0")
+    env = {
+        "HOMEWARD_DATA_DIR": str(tmp_path / "data"),
+        "HOMEWARD_CONTENT_DIR": str(tmp_path / "content"),
+    }
+    assert run_cli("migrate", **env).returncode == 0
+
+    result = run_cli("check", **env)
+
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.splitlines()[-1].startswith("No valid framework content was found in")
