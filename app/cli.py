@@ -149,7 +149,8 @@ def _read_password() -> str:
 
 def cmd_demo(_args: argparse.Namespace, settings: Settings) -> int:
     """Load the invented demo data and print the demo accounts (development only)."""
-    from app.demo import load_demo_accounts
+    from app.content.registry import load_registry
+    from app.demo import load_demo
 
     if not settings.is_development:
         raise ConfigError(
@@ -160,7 +161,7 @@ def cmd_demo(_args: argparse.Namespace, settings: Settings) -> int:
     check_database(engine)
     check_migrations_current(engine)
     with open_session(engine) as session:
-        demo_accounts = load_demo_accounts(session)
+        demo_accounts = load_demo(session, load_registry(settings.content_dir))
     print("Demo accounts (invented people; development only):")
     for account in demo_accounts:
         roles = ", ".join(sorted(role.value for role in account.roles))

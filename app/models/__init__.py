@@ -13,6 +13,11 @@ SQLModel.metadata.naming_convention = {
 
 from app.models.accounts import Role, SignInAttempt, Team, User, UserRole, UserSession  # noqa: E402
 from app.models.audit import AuditAction, AuditEvent  # noqa: E402
+from app.models.chronology import (  # noqa: E402
+    ChronologyEntry,
+    ChronologyEntryChild,
+    ChronologyEntryTheme,
+)
 from app.models.family import Adult, Child, EarlierReturn, Family, FamilyContact  # noqa: E402
 from app.models.progress import GateDecision, SectionProgress, SectionStatus  # noqa: E402
 
@@ -21,6 +26,9 @@ __all__ = [
     "AuditAction",
     "AuditEvent",
     "Child",
+    "ChronologyEntry",
+    "ChronologyEntryChild",
+    "ChronologyEntryTheme",
     "EarlierReturn",
     "Family",
     "FamilyContact",

@@ -10,8 +10,8 @@ from tests.browser.conftest import sign_in
 from tests.support.axe import assert_accessible
 
 NAVIGATION = {
-    "practitioner": [],
-    "supervisor": [],
+    "practitioner": ["Families"],
+    "supervisor": ["Families"],
     "trainer": [],
     "admin": ["Users", "Teams", "Audit trail"],
 }

@@ -1,7 +1,4 @@
-"""Invented demo data for trying Homeward (`make run`). Development only; never production.
-
-Every name, date and event here is made up.
-"""
+"""Demo teams and people, one or more for each role."""
 
 from __future__ import annotations
 
@@ -9,13 +6,11 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from app.demo.common import DEMO_ACTOR
 from app.models.accounts import Role
 from app.models.base import utcnow
 from app.security.passwords import hash_password
 from app.services import accounts
-from app.services.audit import Actor
-
-DEMO_ACTOR = Actor(user=None, request_id="demo-data", client_address="", path="python -m app demo")
 
 
 @dataclass(frozen=True)

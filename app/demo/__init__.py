@@ -1,0 +1,19 @@
+"""Invented demo data for trying Homeward (`make run`). Development only; never production.
+
+Every name, date and event here is made up. Loading is idempotent: records are found by
+their email address or family reference and left alone if they exist. Each feature adds its
+part as a module here and one call in `load_demo`.
+"""
+
+from sqlmodel import Session
+
+from app.content.registry import ContentRegistry
+from app.demo.accounts import DemoAccount, load_demo_accounts
+from app.demo.families import load_demo_families
+
+
+def load_demo(session: Session, registry: ContentRegistry) -> list[DemoAccount]:
+    """Load every part of the demo; returns the demo accounts to print."""
+    accounts = load_demo_accounts(session)
+    load_demo_families(session, registry)
+    return accounts

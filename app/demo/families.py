@@ -1,0 +1,492 @@
+"""Demo families at different points of the journey, with children, parents and carers,
+their network and the professionals involved. Dates are relative to today, so the demo
+stays realistic whenever it is loaded."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlmodel import Session, col, select
+
+from app.content.registry import ContentRegistry
+from app.models.accounts import Role, User, UserRole
+from app.models.base import utcnow
+from app.models.family import Family
+from app.models.progress import GateDecision, SectionStatus
+from app.services import families, progress
+from app.services.audit import Actor
+from app.timeutil import london_today
+
+
+@dataclass(frozen=True)
+class DemoChild:
+    name: str
+    age_years: int
+    gender: str
+    legal_status: str
+    months_in_care: int
+    entry_reason: str
+    entry_reason_detail: str
+    placement_type: str
+    placement_moves: int
+    ethnicity: str | None = None
+    # (years ago it began, months it lasted, broke down, what happened)
+    earlier_returns: tuple[tuple[int, int, bool, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class DemoFamily:
+    reference: str
+    name: str
+    practitioner_email: str
+    started_weeks_ago: int
+    children: tuple[DemoChild, ...]
+    # (name, relationship, parental responsibility, lives in the household)
+    adults: tuple[tuple[str, str, bool, bool], ...]
+    # (kind, name, role, organisation, notes)
+    contacts: tuple[tuple[str, str, str, str | None, str | None], ...]
+    completed: tuple[str, ...] = ()
+    in_progress: tuple[str, ...] = ()
+    awaiting_sign_off: tuple[str, ...] = ()
+    # (gate id, option id, rationale, weeks ago)
+    decisions: tuple[tuple[str, str, str, int], ...] = field(default=())
+
+
+ASSESSMENT_FACTOR_SECTIONS = (
+    "factors-substance-misuse",
+    "factors-domestic-abuse",
+    "factors-mental-health",
+    "factors-parenting-capacity",
+    "factors-history-of-harm",
+    "factors-previous-returns",
+    "factors-child-needs",
+    "factors-child-wishes",
+    "factors-motivation",
+    "factors-household",
+    "factors-network",
+    "factors-practical",
+    "factors-engagement",
+)
+ASSESSMENT_DONE = (
+    "identification",
+    "chronology",
+    *ASSESSMENT_FACTOR_SECTIONS,
+    "capacity-to-change",
+    "wishes-and-feelings",
+    "views",
+)
+
+DEMO_FAMILIES = (
+    DemoFamily(
+        reference="RIV-2026-014",
+        name="Harper family",
+        practitioner_email="priya.shah@homeward.test",
+        started_weeks_ago=3,
+        children=(
+            DemoChild(
+                "Amy Harper",
+                12,
+                "girl",
+                "interim-care-order",
+                9,
+                "neglect",
+                "Repeated neglect: the home without food or heating, Amy missing school to "
+                "look after Leo, and Kim drinking heavily.",
+                "foster-care",
+                3,
+                "White British",
+                earlier_returns=(
+                    (
+                        3,
+                        7,
+                        True,
+                        "Went home after 8 months in care; came back "
+                        "into care when Kim's drinking returned after her partner "
+                        "moved back in.",
+                    ),
+                ),
+            ),
+            DemoChild(
+                "Leo Harper",
+                7,
+                "boy",
+                "interim-care-order",
+                9,
+                "neglect",
+                "",
+                "foster-care",
+                1,
+                "White British",
+            ),
+        ),
+        adults=(
+            ("Kim Harper", "mother", True, True),
+            ("Dean Walsh", "partner-of-parent", False, True),
+            ("Martin Harper", "father", True, False),
+        ),
+        contacts=(
+            ("network", "Jo Clarke", "Maternal aunt", None, "Has offered weekend respite."),
+            (
+                "professional",
+                "Ms R. Ahmed",
+                "Designated safeguarding lead",
+                "Riverside Primary School",
+                None,
+            ),
+            (
+                "professional",
+                "Sam Leary",
+                "Recovery worker",
+                "Riverside Alcohol Service",
+                "Kim has attended 6 of 8 sessions.",
+            ),
+            (
+                "professional",
+                "Ann Peters",
+                "Independent reviewing officer",
+                "Riverside Council",
+                None,
+            ),
+        ),
+        completed=("identification",),
+        in_progress=("chronology",),
+    ),
+    DemoFamily(
+        reference="RIV-2025-102",
+        name="Okoro family",
+        practitioner_email="priya.shah@homeward.test",
+        started_weeks_ago=5,
+        children=(
+            DemoChild(
+                "Tomi Okoro",
+                15,
+                "boy",
+                "s20",
+                14,
+                "family-acute-stress",
+                "Accommodated by agreement after conflict at home escalated; Tomi says he "
+                "wants to go home.",
+                "residential",
+                5,
+                "Black British (Nigerian)",
+            ),
+        ),
+        adults=(("Grace Okoro", "mother", True, True),),
+        contacts=(
+            (
+                "network",
+                "Pastor Femi Adeyemi",
+                "Family friend and church leader",
+                None,
+                "Mentors Tomi and supports Grace.",
+            ),
+            (
+                "professional",
+                "Dr L. Chen",
+                "Child and adolescent mental health clinician",
+                "Riverside CAMHS",
+                None,
+            ),
+        ),
+        completed=ASSESSMENT_DONE,
+        awaiting_sign_off=("classification-before-plan",),
+    ),
+    DemoFamily(
+        reference="RIV-2025-088",
+        name="Nowak family",
+        practitioner_email="tom.baker@homeward.test",
+        started_weeks_ago=16,
+        children=(
+            DemoChild(
+                "Zofia Nowak",
+                4,
+                "girl",
+                "care-order",
+                20,
+                "physical-abuse",
+                "Unexplained bruising at 2 years old; father later convicted.",
+                "kinship-care",
+                0,
+                "White Polish",
+            ),
+        ),
+        adults=(("Ewa Nowak", "mother", True, True),),
+        contacts=(
+            (
+                "network",
+                "Halina Nowak",
+                "Maternal grandmother",
+                None,
+                "Zofia's kinship carer; supports a return to Ewa.",
+            ),
+            ("professional", "Priya Natt", "Health visitor", "Riverside Health", None),
+        ),
+        completed=(*ASSESSMENT_DONE, "classification-before-plan"),
+        in_progress=("written-agreement",),
+        decisions=(
+            (
+                "decision-work-towards-return",
+                "work-towards-return",
+                "Ewa has separated from Zofia's father, engaged fully with the domestic abuse "
+                "programme for 8 months and kept every contact session.",
+                4,
+            ),
+        ),
+    ),
+    DemoFamily(
+        reference="RIV-2024-051",
+        name="Begum family",
+        practitioner_email="tom.baker@homeward.test",
+        started_weeks_ago=40,
+        children=(
+            DemoChild(
+                "Sara Begum",
+                11,
+                "girl",
+                "care-order",
+                26,
+                "emotional-abuse",
+                "",
+                "foster-care",
+                2,
+                "British Bangladeshi",
+            ),
+            DemoChild(
+                "Ayaan Begum",
+                9,
+                "boy",
+                "care-order",
+                26,
+                "emotional-abuse",
+                "",
+                "foster-care",
+                2,
+                "British Bangladeshi",
+            ),
+        ),
+        adults=(
+            ("Nadia Begum", "mother", True, True),
+            ("Rafiq Begum", "father", True, True),
+        ),
+        contacts=(
+            ("professional", "Tessa Hall", "Family support worker", "Riverside Family Hub", None),
+        ),
+        completed=(
+            *ASSESSMENT_DONE,
+            "classification-before-plan",
+            "written-agreement",
+            "child-view-of-agreement",
+            "support-plan",
+        ),
+        in_progress=("goal-progress",),
+        decisions=(
+            (
+                "decision-work-towards-return",
+                "work-towards-return",
+                "Both parents completed the parenting programme and the home is calm.",
+                30,
+            ),
+            (
+                "agreement-sign-off",
+                "signed-off",
+                "Goals are specific and the parents agree them.",
+                26,
+            ),
+            (
+                "support-plan-agreed",
+                "agreed",
+                "Services are in place before and after the return.",
+                20,
+            ),
+        ),
+    ),
+    DemoFamily(
+        reference="HIL-2026-003",
+        name="Clarke family",
+        practitioner_email="daniel.evans@homeward.test",
+        started_weeks_ago=2,
+        children=(
+            DemoChild(
+                "Mia Clarke",
+                14,
+                "girl",
+                "s20",
+                6,
+                "parental-illness-or-disability",
+                "Mother admitted to hospital; no other carer available.",
+                "foster-care",
+                1,
+                "Mixed White and Black Caribbean",
+            ),
+        ),
+        adults=(("Louise Clarke", "mother", True, True),),
+        contacts=(),
+    ),
+    DemoFamily(
+        reference="RIV-2026-020",
+        name="Murphy family",
+        practitioner_email="priya.shah@homeward.test",
+        started_weeks_ago=0,
+        children=(
+            DemoChild(
+                "Connor Murphy",
+                2,
+                "boy",
+                "interim-care-order",
+                2,
+                "neglect",
+                "",
+                "foster-care",
+                0,
+                "White Irish",
+            ),
+        ),
+        adults=(("Shannon Murphy", "mother", True, True),),
+        contacts=(),
+    ),
+)
+
+
+def _years_ago(years: int, today: date) -> date:
+    return (
+        today.replace(year=today.year - years)
+        if (today.month, today.day) != (2, 29)
+        else (today - timedelta(days=365 * years))
+    )
+
+
+def load_demo_families(session: Session, registry: ContentRegistry) -> None:
+    """Create the demo families that do not exist yet."""
+    today = london_today()
+    for demo in DEMO_FAMILIES:
+        exists = session.exec(
+            select(Family.id).where(col(Family.reference_key) == demo.reference.upper())
+        ).first()
+        if exists:
+            continue
+        practitioner = session.exec(
+            select(User).where(col(User.email_key) == demo.practitioner_email)
+        ).one()
+        actor = Actor(user=practitioner, request_id="demo-data", path="python -m app demo")
+        family = families.create_family(
+            session,
+            actor=actor,
+            registry=registry,
+            framework_id="reunification",
+            details=families.FamilyDetails(
+                reference=demo.reference,
+                display_name=demo.name,
+                allocated_practitioner_id=practitioner.id,
+            ),
+        )
+        family.work_started_on = today - timedelta(weeks=demo.started_weeks_ago)
+        content = families.content_for(registry, family)
+        for child in demo.children:
+            born = _years_ago(child.age_years, today) - timedelta(days=40)
+            record = families.add_child(
+                session,
+                actor=actor,
+                family=family,
+                content=content,
+                details=families.ChildDetails(
+                    name=child.name,
+                    date_of_birth=born,
+                    gender=child.gender,
+                    ethnicity=child.ethnicity,
+                    legal_status=child.legal_status,
+                    legal_status_detail=None,
+                    date_entered_care=today - timedelta(days=30 * child.months_in_care),
+                    entry_reason=child.entry_reason,
+                    entry_reason_detail=child.entry_reason_detail or None,
+                    placement_type=child.placement_type,
+                    placement_moves=child.placement_moves,
+                ),
+            )
+            for years_ago, months, broke_down, notes in child.earlier_returns:
+                began = _years_ago(years_ago, today)
+                families.add_return(
+                    session,
+                    actor=actor,
+                    family=family,
+                    child=record,
+                    details=families.ReturnDetails(
+                        returned_on=began,
+                        ended_on=began + timedelta(days=30 * months),
+                        broke_down=broke_down,
+                        notes=notes,
+                    ),
+                )
+        for name, relationship, responsibility, household in demo.adults:
+            families.add_adult(
+                session,
+                actor=actor,
+                family=family,
+                details=families.AdultDetails(
+                    name=name,
+                    relationship=relationship,
+                    relationship_detail=None,
+                    parental_responsibility=responsibility,
+                    lives_in_household=household,
+                ),
+            )
+        for kind, contact_name, role, organisation, contact_notes in demo.contacts:
+            families.add_contact(
+                session,
+                actor=actor,
+                family=family,
+                details=families.ContactDetails(
+                    kind=kind,
+                    name=contact_name,
+                    role=role,
+                    organisation=organisation,
+                    contact_details=None,
+                    notes=contact_notes,
+                ),
+            )
+        _record_progress(session, actor, family, demo, registry)
+
+
+def _record_progress(
+    session: Session, actor: Actor, family: Family, demo: DemoFamily, registry: ContentRegistry
+) -> None:
+    content = families.content_for(registry, family)
+    practitioner_id = family.allocated_practitioner_id
+    assert practitioner_id is not None
+    for status, sections in (
+        (SectionStatus.COMPLETED, demo.completed),
+        (SectionStatus.IN_PROGRESS, demo.in_progress),
+        (SectionStatus.AWAITING_SIGN_OFF, demo.awaiting_sign_off),
+    ):
+        for section_id in sections:
+            progress.set_section_status(
+                session,
+                actor=actor,
+                family=family,
+                content=content,
+                section_id=section_id,
+                status=status,
+            )
+    supervisor = session.exec(
+        select(User).where(
+            col(User.team_id) == family.team_id,
+            col(User.id).in_(
+                select(UserRole.user_id).where(col(UserRole.role) == Role.SUPERVISOR.value)
+            ),
+        )
+    ).first()
+    for gate_id, option_id, rationale, weeks_ago in demo.decisions:
+        session.add(
+            GateDecision(
+                family_id=family.id,
+                gate_id=gate_id,
+                option_id=option_id,
+                rationale=rationale,
+                decided_by_id=supervisor.id if supervisor else practitioner_id,
+                decided_at=utcnow() - timedelta(weeks=weeks_ago),
+                framework_version=family.framework_version,
+            )
+        )
+    session.flush()
+    progress.refresh_family(session, family, content)
+    session.commit()
