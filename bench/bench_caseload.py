@@ -15,11 +15,11 @@ from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.config import Environment, Settings  # noqa: E402
-from app.db import make_engine, migrate, open_session  # noqa: E402
-from app.main import create_app  # noqa: E402
-from app.models.accounts import Role  # noqa: E402
-from tests.factories import make_child, make_family, make_team, make_user, start_session  # noqa: E402
+from app.config import Environment, Settings
+from app.db import make_engine, migrate, open_session
+from app.main import create_app
+from app.models.accounts import Role
+from tests.factories import make_child, make_family, make_team, make_user, start_session
 
 FAMILIES = 5_000
 ROUNDS = 40
@@ -43,14 +43,18 @@ def main() -> None:
             practitioners = [make_user(session, team=team) for _ in range(20)]
             for number in range(FAMILIES):
                 family = make_family(
-                    session, team=team, allocated_to=practitioners[number % 20],
+                    session,
+                    team=team,
+                    allocated_to=practitioners[number % 20],
                     display_name=f"Family {number}",
                 )
                 make_child(session, family, name=f"Child {number}")
             token = start_session(session, supervisor)
             session.commit()
         print(f"loaded {FAMILIES} families in {time.perf_counter() - started:.1f} s")
-        app = create_app(Settings(environment=Environment.TEST, database_url=url, data_dir=Path(folder)))
+        app = create_app(
+            Settings(environment=Environment.TEST, database_url=url, data_dir=Path(folder))
+        )
         with TestClient(app) as client:
             client.cookies.set("homeward_session", token)
             for label, path in QUERIES.items():
