@@ -11,6 +11,7 @@ from sqlmodel import Session
 from app.config import Settings
 from app.content.registry import ContentRegistry
 from app.db import get_session
+from app.forms import form_values
 from app.models.accounts import User
 from app.models.audit import AuditAction
 from app.models.family import Family
@@ -21,6 +22,15 @@ from app.services.access import open_family
 from app.services.audit import Actor
 
 SessionDep = Annotated[Session, Depends(get_session)]
+
+
+async def read_form(request: Request) -> dict[str, Any]:
+    """The posted form as a dict. Reading it here lets routes be plain functions, which FastAPI
+    runs in its thread pool, so a database wait never blocks the event loop."""
+    return form_values(await request.form())
+
+
+FormValues = Annotated[dict[str, Any], Depends(read_form)]
 
 
 def get_content(request: Request) -> ContentRegistry:

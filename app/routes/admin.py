@@ -8,8 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
-from app.deps import ActorDep, SessionDep, requires
-from app.forms import FormState, form_values, validate_form
+from app.deps import ActorDep, FormValues, SessionDep, requires
+from app.forms import FormState, validate_form
 from app.forms.admin import AuditFilterForm, TeamForm, UserForm
 from app.models.accounts import ROLE_LABELS, Role, User
 from app.models.audit import AuditAction
@@ -94,11 +94,15 @@ def new_user_page(
 
 
 @router.post("/users/new")
-async def create_user(
-    request: Request, session: SessionDep, actor: ActorDep, _: Annotated[User, manage_users]
+def create_user(
+    form_data: FormValues,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    _: Annotated[User, manage_users],
 ) -> Response:
     """Add a user with a temporary password, shown once."""
-    values = form_values(await request.form())
+    values = form_data
     values.setdefault("roles", [])
     parsed, form = validate_form(UserForm, values)
     if parsed is not None:
@@ -133,7 +137,8 @@ def edit_user_page(
 
 
 @router.post("/users/{user_id}")
-async def update_user(
+def update_user(
+    form_data: FormValues,
     request: Request,
     session: SessionDep,
     actor: ActorDep,
@@ -142,7 +147,7 @@ async def update_user(
 ) -> Response:
     """Save changes to a user; deactivating ends their sessions."""
     user = accounts.get_user(session, user_id)
-    values = form_values(await request.form())
+    values = form_data
     values.setdefault("roles", [])
     parsed, form = validate_form(UserForm, values)
     if parsed is not None:
@@ -201,11 +206,15 @@ def teams(request: Request, session: SessionDep, _: Annotated[User, manage_users
 
 
 @router.post("/teams")
-async def create_team(
-    request: Request, session: SessionDep, actor: ActorDep, _: Annotated[User, manage_users]
+def create_team(
+    form_data: FormValues,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    _: Annotated[User, manage_users],
 ) -> Response:
     """Add a team."""
-    parsed, form = validate_form(TeamForm, form_values(await request.form()))
+    parsed, form = validate_form(TeamForm, form_data)
     if parsed is not None:
         try:
             accounts.create_team(session, actor=actor, name=parsed.name)

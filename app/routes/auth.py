@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 
-from app.deps import ActorDep, SessionDep, SettingsDep, requires, session_cookie_name
+from app.deps import ActorDep, FormValues, SessionDep, SettingsDep, requires, session_cookie_name
 from app.errors import is_safe_next
-from app.forms import FormState, form_values, validate_form
+from app.forms import FormState, validate_form
 from app.forms.auth import ChangePasswordForm, SignInForm
 from app.models.accounts import User
 from app.security.csrf import ANONYMOUS_COOKIE
@@ -52,7 +52,8 @@ def sign_in_page(
 
 
 @router.post("/sign-in")
-async def sign_in(
+def sign_in(
+    form_data: FormValues,
     request: Request,
     session: SessionDep,
     actor: ActorDep,
@@ -60,7 +61,7 @@ async def sign_in(
     _: Annotated[User | None, requires(Permission.PUBLIC)],
 ) -> Response:
     """Check the email address and password, then start a new session."""
-    values = form_values(await request.form())
+    values = form_data
     parsed, form = validate_form(SignInForm, values)
     form.values.pop("password", None)
     if parsed is None:
@@ -152,14 +153,15 @@ def password_page(
 
 
 @router.post("/account/password")
-async def change_password(
+def change_password(
+    form_data: FormValues,
     request: Request,
     session: SessionDep,
     actor: ActorDep,
     user: Annotated[User, requires(Permission.SIGNED_IN)],
 ) -> Response:
     """Change one's own password; other sessions of this user are signed out."""
-    parsed, form = validate_form(ChangePasswordForm, form_values(await request.form()))
+    parsed, form = validate_form(ChangePasswordForm, form_data)
     form.values.clear()  # passwords are never sent back to the browser
     if parsed is not None:
         try:

@@ -12,8 +12,8 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
 from app.content.model import FrameworkContent
-from app.deps import ActorDep, ContentDep, SessionDep, SettingsDep, requires
-from app.forms import FormState, form_values
+from app.deps import ActorDep, ContentDep, FormValues, SessionDep, SettingsDep, requires
+from app.forms import FormState
 from app.forms.family import (
     FAMILY_FIELDS,
     ParsedForm,
@@ -136,7 +136,8 @@ def new_family(
 
 
 @router.post("/new")
-async def create_family(
+def create_family(
+    form_data: FormValues,
     request: Request,
     session: SessionDep,
     actor: ActorDep,
@@ -145,7 +146,7 @@ async def create_family(
     user: Annotated[User, requires(Permission.FAMILY_CREATE)],
 ) -> Response:
     """Start work with a family in the user's team."""
-    form = ParsedForm(form_values(await request.form()))
+    form = ParsedForm(form_data)
     try:
         family = families.create_family(
             session,
@@ -284,7 +285,8 @@ def edit_family(
 
 
 @router.post("/{family_id}/edit")
-async def update_family(
+def update_family(
+    form_data: FormValues,
     request: Request,
     session: SessionDep,
     actor: ActorDep,
@@ -293,7 +295,7 @@ async def update_family(
 ) -> Response:
     """Save the family's reference and name."""
     family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
-    return await _save_family(request, session, actor, user, family)
+    return _save_family(form_data, request, session, actor, user, family)
 
 
 @router.get("/{family_id}/allocate")
@@ -312,7 +314,8 @@ def allocate_page(
 
 
 @router.post("/{family_id}/allocate")
-async def allocate(
+def allocate(
+    form_data: FormValues,
     request: Request,
     session: SessionDep,
     actor: ActorDep,
@@ -321,7 +324,7 @@ async def allocate(
 ) -> Response:
     """Save the allocation."""
     family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.SUPERVISE)
-    return await _save_family(request, session, actor, user, family)
+    return _save_family(form_data, request, session, actor, user, family)
 
 
 def compare_versions(
@@ -343,10 +346,15 @@ def compare_versions(
     return rows
 
 
-async def _save_family(
-    request: Request, session: Session, actor: audit.Actor, user: User, family: Family
+def _save_family(
+    form_data: dict[str, Any],
+    request: Request,
+    session: Session,
+    actor: audit.Actor,
+    user: User,
+    family: Family,
 ) -> Response:
-    form = ParsedForm(form_values(await request.form()))
+    form = ParsedForm(form_data)
     version = form.whole_number("version", "Version") or 0
     try:
         families.update_family(
@@ -397,7 +405,8 @@ def delete_family_page(
 
 
 @router.post("/{family_id}/delete")
-async def delete_family(
+def delete_family(
+    form_data: FormValues,
     request: Request,
     session: SessionDep,
     actor: ActorDep,
@@ -406,7 +415,7 @@ async def delete_family(
 ) -> Response:
     """Delete (softly: supervisors can still see it) the family's record."""
     family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.SUPERVISE)
-    form = ParsedForm(form_values(await request.form()))
+    form = ParsedForm(form_data)
     try:
         families.delete_family(
             session,

@@ -14,8 +14,8 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
 from app.content.model import FrameworkContent
-from app.deps import ActorDep, ContentDep, SessionDep, requires
-from app.forms import FormState, form_values
+from app.deps import ActorDep, ContentDep, FormValues, SessionDep, requires
+from app.forms import FormState
 from app.forms.family import (
     ADULT_FIELDS,
     CHILD_FIELDS,
@@ -196,7 +196,8 @@ def _record_form(
     )
 
 
-async def _save_record(
+def _save_record(
+    form_data: dict[str, Any],
     request: Request,
     session: Session,
     editor: Editor,
@@ -209,7 +210,7 @@ async def _save_record(
     fields: Sequence[str] | None = None,
 ) -> Response:
     """Parse the form, save through `save`, and re-render with errors or the conflict."""
-    form = ParsedForm(form_values(await request.form()))
+    form = ParsedForm(form_data)
     version = form.whole_number("version", "Version") or 0
     action = request.url.path
     try:
@@ -260,7 +261,8 @@ def new_child(
 
 
 @router.post("/{family_id}/children/new")
-async def create_child(
+def create_child(
+    form_data: FormValues,
     request: Request,
     session: SessionDep,
     actor: ActorDep,
@@ -270,7 +272,8 @@ async def create_child(
 ) -> Response:
     """Add a child to the family."""
     family, content = _open_for_edit(session, registry, actor, family_id)
-    return await _save_record(
+    return _save_record(
+        form_data,
         request,
         session,
         CHILD,
@@ -307,7 +310,8 @@ def edit_child(
 
 
 @router.post("/{family_id}/children/{child_id}")
-async def update_child(
+def update_child(
+    form_data: FormValues,
     request: Request,
     session: SessionDep,
     actor: ActorDep,
@@ -319,7 +323,8 @@ async def update_child(
     """Save a child's details."""
     family, content = _open_for_edit(session, registry, actor, family_id)
     child = families.get_child(session, family, child_id)
-    return await _save_record(
+    return _save_record(
+        form_data,
         request,
         session,
         CHILD,
@@ -357,7 +362,8 @@ def new_return(
 
 
 @router.post("/{family_id}/children/{child_id}/returns/new")
-async def create_return(
+def create_return(
+    form_data: FormValues,
     request: Request,
     session: SessionDep,
     actor: ActorDep,
@@ -369,7 +375,8 @@ async def create_return(
     """Record an earlier return home."""
     family, content = _open_for_edit(session, registry, actor, family_id)
     child = families.get_child(session, family, child_id)
-    return await _save_record(
+    return _save_record(
+        form_data,
         request,
         session,
         RETURN,
@@ -410,7 +417,8 @@ def edit_return(
 
 
 @router.post("/{family_id}/children/{child_id}/returns/{return_id}")
-async def update_return(
+def update_return(
+    form_data: FormValues,
     request: Request,
     session: SessionDep,
     actor: ActorDep,
@@ -424,7 +432,8 @@ async def update_return(
     family, content = _open_for_edit(session, registry, actor, family_id)
     child = families.get_child(session, family, child_id)
     record = families.get_return(session, child, return_id)
-    return await _save_record(
+    return _save_record(
+        form_data,
         request,
         session,
         RETURN,
@@ -459,7 +468,8 @@ def new_adult(
 
 
 @router.post("/{family_id}/adults/new")
-async def create_adult(
+def create_adult(
+    form_data: FormValues,
     request: Request,
     session: SessionDep,
     actor: ActorDep,
@@ -469,7 +479,8 @@ async def create_adult(
 ) -> Response:
     """Add a parent or carer."""
     family, content = _open_for_edit(session, registry, actor, family_id)
-    return await _save_record(
+    return _save_record(
+        form_data,
         request,
         session,
         ADULT,
@@ -506,7 +517,8 @@ def edit_adult(
 
 
 @router.post("/{family_id}/adults/{adult_id}")
-async def update_adult(
+def update_adult(
+    form_data: FormValues,
     request: Request,
     session: SessionDep,
     actor: ActorDep,
@@ -518,7 +530,8 @@ async def update_adult(
     """Save a parent's or carer's details."""
     family, content = _open_for_edit(session, registry, actor, family_id)
     adult = families.get_adult(session, family, adult_id)
-    return await _save_record(
+    return _save_record(
+        form_data,
         request,
         session,
         ADULT,
@@ -553,7 +566,8 @@ def new_contact(
 
 
 @router.post("/{family_id}/contacts/new/{kind}")
-async def create_contact(
+def create_contact(
+    form_data: FormValues,
     request: Request,
     session: SessionDep,
     actor: ActorDep,
@@ -565,7 +579,8 @@ async def create_contact(
     """Add someone from the family's network, or a professional."""
     family, content = _open_for_edit(session, registry, actor, family_id)
     _check_kind(kind)
-    return await _save_record(
+    return _save_record(
+        form_data,
         request,
         session,
         CONTACT,
@@ -603,7 +618,8 @@ def edit_contact(
 
 
 @router.post("/{family_id}/contacts/{contact_id}")
-async def update_contact(
+def update_contact(
+    form_data: FormValues,
     request: Request,
     session: SessionDep,
     actor: ActorDep,
@@ -616,7 +632,8 @@ async def update_contact(
     family, content = _open_for_edit(session, registry, actor, family_id)
     contact = families.get_contact(session, family, contact_id)
     request.path_params["kind"] = contact.kind
-    return await _save_record(
+    return _save_record(
+        form_data,
         request,
         session,
         CONTACT,
@@ -675,7 +692,8 @@ def delete_record_page(
 
 
 @router.post("/{family_id}/{collection}/{record_id}/delete")
-async def delete_record(
+def delete_record(
+    form_data: FormValues,
     request: Request,
     session: SessionDep,
     actor: ActorDep,
@@ -687,7 +705,7 @@ async def delete_record(
     """Delete a child, parent or carer, or contact (supervisors can still see it)."""
     family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
     entity_type, record, name = _deletable(session, family, collection, record_id)
-    form = ParsedForm(form_values(await request.form()))
+    form = ParsedForm(form_data)
     try:
         families.delete_record(
             session,
@@ -725,7 +743,8 @@ def delete_return_page(
 
 
 @router.post("/{family_id}/children/{child_id}/returns/{return_id}/delete")
-async def delete_return(
+def delete_return(
+    form_data: FormValues,
     request: Request,
     session: SessionDep,
     actor: ActorDep,
@@ -737,7 +756,7 @@ async def delete_return(
     """Delete an earlier return home."""
     family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
     record = families.get_return(session, families.get_child(session, family, child_id), return_id)
-    form = ParsedForm(form_values(await request.form()))
+    form = ParsedForm(form_data)
     try:
         families.delete_record(
             session,

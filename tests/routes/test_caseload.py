@@ -58,6 +58,23 @@ def test_htmx_filtering_returns_only_the_results_fragment(
     assert "HX-Request" in response.headers["vary"]
 
 
+def test_htmx_fragment_renders_pagination_and_flags(client: CheckingClient, db: Session) -> None:
+    team = make_team(db)
+    me = make_user(db, roles=[Role.SUPERVISOR], team=team)
+    for number in range(30):
+        family = make_family(db, team=team, display_name=f"Paged family {number:02}")
+        family.work_started_on = london_today() - timedelta(weeks=10)
+        progress.refresh_family(db, family, CONTENT.latest("reunification"))
+    sign_in_as(client, db, me)
+    response = client.get(
+        "/families", params={"scope": "team", "search": "paged"}, headers={"HX-Request": "true"}
+    )
+    fragment = soup(response)
+    assert len(fragment.select("#results tbody tr")) == 25
+    assert fragment.select_one("nav.govuk-pagination a[rel=next]") is not None
+    assert "Overdue" in fragment.get_text()
+
+
 def test_overdue_and_sign_off_flags_and_the_supervisor_list(
     client: CheckingClient, db: Session
 ) -> None:
