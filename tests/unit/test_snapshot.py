@@ -1,0 +1,51 @@
+"""The family snapshot the rules engine reads is built from the live record."""
+
+from datetime import UTC, date, datetime
+
+from sqlmodel import Session
+
+from app.content.rules import evaluate
+from app.models.chronology import ChronologyEntry, ChronologyEntryTheme
+from app.services.snapshot import build_family_snapshot
+from tests.factories import CONTENT, make_child, make_family, make_return, make_team, make_user
+
+REUNIFICATION = CONTENT.latest("reunification")
+
+
+def test_snapshot_holds_children_returns_and_chronology_counts(db: Session) -> None:
+    team = make_team(db)
+    author = make_user(db, team=team)
+    family = make_family(db, team=team, allocated_to=author)
+    older = make_child(
+        db, family, name="Ada", born=date(2012, 6, 15), entered_care=date(2025, 3, 20)
+    )
+    make_return(db, older, returned_on=date(2021, 1, 4), broke_down=True)
+    make_return(db, older, returned_on=date(2023, 5, 1), broke_down=False)
+    gone = make_child(db, family, name="Removed in error")
+    gone.deleted_at = datetime(2026, 1, 1, tzinfo=UTC)
+    entry = ChronologyEntry(
+        family_id=family.id,
+        occurred_on=date(2026, 1, 10),
+        date_precision="day",
+        source_id="police",
+        what_happened="Police called to the home",
+        significance="red",
+        author_id=author.id,
+    )
+    db.add(entry)
+    db.flush()
+    db.add(ChronologyEntryTheme(entry_id=entry.id, theme_id="domestic-abuse-incident"))
+    db.flush()
+
+    snapshot = build_family_snapshot(db, family=family, content=REUNIFICATION, as_of=date(2026, 6, 14))
+
+    assert [child.label for child in snapshot.children] == ["Ada"]
+    ada = snapshot.children[0]
+    assert (ada.age_years, ada.months_in_care) == (13, 14)
+    assert (ada.earlier_returns, ada.earlier_breakdowns) == (2, 1)
+    assert (ada.legal_status, ada.entry_reasons) == ("interim-care-order", frozenset({"neglect"}))
+    assert snapshot.chronology.entries == 1
+    assert snapshot.chronology.themes["domestic-abuse-incident"].count == 1
+    # A rule on earlier breakdowns reads the snapshot as it is.
+    fired = {finding.rule_id for finding in evaluate(REUNIFICATION, snapshot).minimum_levels}
+    assert "earlier-breakdown" in fired
