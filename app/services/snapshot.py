@@ -19,7 +19,9 @@ from app.services.chronology_stats import chronology_stats
 from app.timeutil import age_in_years, months_between
 
 
-def children_facts(session: Session, family_id: uuid.UUID, *, as_of: date) -> tuple[ChildFacts, ...]:
+def children_facts(
+    session: Session, family_id: uuid.UUID, *, as_of: date
+) -> tuple[ChildFacts, ...]:
     """What the rules may ask about each child of the family (deleted children left out)."""
     children = session.exec(
         select(Child)

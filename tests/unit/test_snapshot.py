@@ -37,7 +37,9 @@ def test_snapshot_holds_children_returns_and_chronology_counts(db: Session) -> N
     db.add(ChronologyEntryTheme(entry_id=entry.id, theme_id="domestic-abuse-incident"))
     db.flush()
 
-    snapshot = build_family_snapshot(db, family=family, content=REUNIFICATION, as_of=date(2026, 6, 14))
+    snapshot = build_family_snapshot(
+        db, family=family, content=REUNIFICATION, as_of=date(2026, 6, 14)
+    )
 
     assert [child.label for child in snapshot.children] == ["Ada"]
     ada = snapshot.children[0]
