@@ -94,6 +94,7 @@ DESTINATIONS: list[Destination] = [
 # theirs here. (label, path after /families/<id>, permission needed to see it)
 FAMILY_LINKS: list[tuple[str, str, Permission]] = [
     ("Who has accessed this record", "/access-log", Permission.FAMILY_SUPERVISE),
+    ("Framework version", "/version", Permission.FAMILY_VIEW),
 ]
 
 
