@@ -14,9 +14,13 @@ SQLModel.metadata.naming_convention = {
 from app.models.accounts import Role, SignInAttempt, Team, User, UserRole, UserSession  # noqa: E402
 from app.models.audit import AuditAction, AuditEvent  # noqa: E402
 from app.models.chronology import (  # noqa: E402
+    ChronologyComment,
     ChronologyEntry,
     ChronologyEntryChild,
     ChronologyEntryTheme,
+    ChronologyImport,
+    ChronologyReview,
+    ChronologyWrittenAnalysis,
 )
 from app.models.family import Adult, Child, EarlierReturn, Family, FamilyContact  # noqa: E402
 from app.models.progress import GateDecision, SectionProgress, SectionStatus  # noqa: E402
@@ -26,9 +30,13 @@ __all__ = [
     "AuditAction",
     "AuditEvent",
     "Child",
+    "ChronologyComment",
     "ChronologyEntry",
     "ChronologyEntryChild",
     "ChronologyEntryTheme",
+    "ChronologyImport",
+    "ChronologyReview",
+    "ChronologyWrittenAnalysis",
     "EarlierReturn",
     "Family",
     "FamilyContact",
