@@ -1,7 +1,7 @@
 """chronology analysis, comments, reviews and imports
 
 Revision ID: 0003
-Revises: 0002
+Revises: 0004
 Create Date: 2026-12-04 14:43:33.550331
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 
 
 revision: str = '0003'
-down_revision: str | Sequence[str] | None = '0002'
+down_revision: str | Sequence[str] | None = '0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
