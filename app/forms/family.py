@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from app.forms import FormState
+from app.security.input import FIRST_YEAR, LAST_YEAR
 from app.services.families import (
     AdultDetails,
     ChildDetails,
@@ -91,7 +92,7 @@ class ParsedForm:
             return None
         try:
             day, month, year = (int(parts[p]) for p in ("day", "month", "year"))
-            if year < 1900:
+            if not FIRST_YEAR <= year <= LAST_YEAR:
                 raise ValueError
             return date(year, month, day)
         except ValueError:

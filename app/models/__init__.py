@@ -12,6 +12,14 @@ SQLModel.metadata.naming_convention = {
 }
 
 from app.models.accounts import Role, SignInAttempt, Team, User, UserRole, UserSession  # noqa: E402
+from app.models.assessment import (  # noqa: E402
+    AssessmentAnswer,
+    AssessmentSection,
+    Classification,
+    FactorEvidence,
+    FactorRating,
+    SectionRevision,
+)
 from app.models.audit import AuditAction, AuditEvent  # noqa: E402
 from app.models.chronology import (  # noqa: E402
     ChronologyEntry,
@@ -23,18 +31,24 @@ from app.models.progress import GateDecision, SectionProgress, SectionStatus  # 
 
 __all__ = [
     "Adult",
+    "AssessmentAnswer",
+    "AssessmentSection",
     "AuditAction",
     "AuditEvent",
     "Child",
     "ChronologyEntry",
     "ChronologyEntryChild",
     "ChronologyEntryTheme",
+    "Classification",
     "EarlierReturn",
+    "FactorEvidence",
+    "FactorRating",
     "Family",
     "FamilyContact",
     "GateDecision",
     "Role",
     "SectionProgress",
+    "SectionRevision",
     "SectionStatus",
     "SignInAttempt",
     "Team",

@@ -1,8 +1,9 @@
 """Build the rules engine's `FamilySnapshot` of one family from the database.
 
 One function every reader of the rules calls (the classification page, the family summary), so
-they all see the same facts. Parts of the record that later stages add (answers, factors,
-parents' capacity to change, earlier classifications) join here as they arrive.
+they all see the same facts: children, chronology counts, the assessment's answers and factor
+ratings (with evidence counts), parents' capacity to change, and the levels of earlier
+classifications that were signed off.
 """
 
 from __future__ import annotations
@@ -13,8 +14,15 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from app.content.model import FrameworkContent
-from app.content.snapshot import ChildFacts, FamilySnapshot
+from app.content.snapshot import (
+    ChildFacts,
+    FactorState,
+    FamilySnapshot,
+    parent_problems_from_answers,
+)
+from app.models.assessment import Classification, ClassificationStatus, FactorStatus
 from app.models.family import Child, EarlierReturn, Family
+from app.services import assessment
 from app.services.chronology_stats import chronology_stats
 from app.timeutil import age_in_years, months_between
 
@@ -56,10 +64,42 @@ def build_family_snapshot(
     session: Session, *, family: Family, content: FrameworkContent, as_of: date
 ) -> FamilySnapshot:
     """Everything the rules engine may read about `family` as of `as_of`."""
+    answers = assessment.family_answers(session, family, content)
     return FamilySnapshot(
         as_of=as_of,
+        answers=answers,
+        factors=factor_states(session, family.id),
         children=children_facts(session, family.id, as_of=as_of),
+        parents=parent_problems_from_answers(
+            content, answers, assessment.people_of(session, family).labels
+        ),
         chronology=chronology_stats(
             session, family.id, as_of=as_of, windows=content.chronology_windows
         ),
+        earlier_levels=earlier_levels(session, family.id),
     )
+
+
+def factor_states(session: Session, family_id: uuid.UUID) -> dict[str, FactorState]:
+    """Each rated factor's status and how much evidence backs it."""
+    counts = assessment.evidence_counts(session, family_id)
+    statuses = {status.value for status in FactorStatus}
+    return {
+        factor_id: FactorState(status=row.status, evidence_count=counts.get(factor_id, 0))  # type: ignore[arg-type]
+        for factor_id, row in assessment.ratings(session, family_id).items()
+        if row.status in statuses
+    }
+
+
+def earlier_levels(session: Session, family_id: uuid.UUID) -> tuple[str, ...]:
+    """The levels of the classifications signed off so far, oldest first: the supervisor's
+    where they gave one, otherwise the practitioner's."""
+    rows = session.exec(
+        select(Classification)
+        .where(
+            col(Classification.family_id) == family_id,
+            col(Classification.status) == ClassificationStatus.AGREED.value,
+        )
+        .order_by(col(Classification.reviewed_at))
+    ).all()
+    return tuple(row.supervisor_level or row.practitioner_level for row in rows)

@@ -1,0 +1,342 @@
+"""The assessment as plain data for the family summary and exports: factors by domain with
+their evidence, each parent's capacity to change, each child's views, and the history of
+classifications and decisions. No HTML here; callers render it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TypeVar
+
+from sqlmodel import Session, col, select
+
+from app.content.model import FrameworkContent
+from app.content.schema import PerChild, PerParent, Question, Repeating
+from app.content.snapshot import AnswerValue, answer_key
+from app.models.accounts import User
+from app.models.assessment import FACTOR_STATUS_LABELS, FactorStatus
+from app.models.family import Family
+from app.models.progress import GateDecision
+from app.services import assessment
+from app.services.classification import history
+from app.services.evidence import EvidenceItem, evidence_for
+from app.timeutil import format_date
+
+
+@dataclass(frozen=True)
+class FactorSummary:
+    factor_id: str
+    text: str
+    kind: str  # "risk" or "protective"
+    status: str | None  # a FactorStatus, or None when not rated
+    status_label: str
+    notes: str | None
+    evidence: tuple[EvidenceItem, ...]
+
+    @property
+    def present_without_evidence(self) -> bool:
+        """Flagged on pages and in the summary: present, but nothing backs it."""
+        return self.status == FactorStatus.PRESENT and not self.evidence
+
+
+@dataclass(frozen=True)
+class DomainFactors:
+    domain_id: str
+    title: str
+    risk: tuple[FactorSummary, ...]
+    protective: tuple[FactorSummary, ...]
+
+    @property
+    def present_risks(self) -> int:
+        return sum(1 for factor in self.risk if factor.status == FactorStatus.PRESENT)
+
+    @property
+    def present_protective(self) -> int:
+        return sum(1 for factor in self.protective if factor.status == FactorStatus.PRESENT)
+
+
+def factors_by_domain(
+    session: Session, *, family: Family, content: FrameworkContent
+) -> list[DomainFactors]:
+    """Every domain of the pinned content with each factor's rating, notes and evidence."""
+    saved = assessment.ratings(session, family.id)
+    evidence: dict[str, list[EvidenceItem]] = {}
+    for item in evidence_for(session, family.id):
+        evidence.setdefault(item.factor_id, []).append(item)
+
+    def summary(factor_id: str, text: str, kind: str) -> FactorSummary:
+        rating = saved.get(factor_id)
+        status = rating.status if rating and rating.status else None
+        return FactorSummary(
+            factor_id=factor_id,
+            text=text,
+            kind=kind,
+            status=status,
+            status_label=FACTOR_STATUS_LABELS[FactorStatus(status)] if status else "Not rated",
+            notes=rating.notes if rating else None,
+            evidence=tuple(evidence.get(factor_id, ())),
+        )
+
+    return [
+        DomainFactors(
+            domain_id=domain.id,
+            title=domain.title,
+            risk=tuple(summary(f.id, f.text, "risk") for f in domain.risk_factors),
+            protective=tuple(
+                summary(f.id, f.text, "protective") for f in domain.protective_factors
+            ),
+        )
+        for domain in content.domains
+    ]
+
+
+@dataclass(frozen=True)
+class Answered:
+    """A question and its answer in words ("Not answered" when empty)."""
+
+    question_id: str
+    label: str
+    answer: str
+    answered: bool
+
+
+def show_answer(content: FrameworkContent, question: Question, value: AnswerValue | None) -> str:
+    """An answer as a person reads it."""
+    if assessment.empty(value):
+        return "Not answered"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, date):
+        return format_date(value)
+    labels = {option.id: option.label for option in content.options(question.id)}
+    if question.type == "factor_checklist":
+        labels = {fid: info.factor.text for fid, info in content.factors.items()}
+    if isinstance(value, tuple):
+        return "; ".join(labels.get(item, item) for item in value)
+    text = f"{value:g}" if isinstance(value, float) else labels.get(str(value), str(value))
+    unit = getattr(question, "unit", None)
+    return f"{text} {unit}" if unit and question.type == "number" else text
+
+
+def _answered(
+    content: FrameworkContent,
+    questions: tuple[Question, ...],
+    answers: dict[str, AnswerValue],
+    scopes: tuple[tuple[str, str], ...],
+) -> list[Answered]:
+    rows = []
+    for question in questions:
+        if question.type in assessment.GROUP_TYPES:
+            continue
+        value = answers.get(answer_key(question.id, *scopes))
+        rows.append(
+            Answered(
+                question.id,
+                question.label,
+                show_answer(content, question, value),
+                not assessment.empty(value),
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class ProblemArea:
+    item_id: str
+    label: str
+    answers: tuple[Answered, ...]
+
+
+@dataclass(frozen=True)
+class ParentCapacity:
+    parent_id: str
+    name: str
+    answers: tuple[Answered, ...]
+    problem_areas: tuple[ProblemArea, ...]
+
+
+Group = TypeVar("Group", PerParent, PerChild)
+
+
+def _groups(content: FrameworkContent, kind: type[Group]) -> list[Group]:
+    """Top-level groups of one kind."""
+    return [
+        info.question
+        for info in content.questions.values()
+        if isinstance(info.question, kind) and not info.groups
+    ]
+
+
+def capacity_to_change(
+    session: Session, *, family: Family, content: FrameworkContent
+) -> list[ParentCapacity]:
+    """Each parent's capacity to change: the per-parent questions whose repeating items hold
+    the content's parent facts (problem area, readiness, engagement, months sustained)."""
+    answers = assessment.family_answers(session, family, content)
+    items = assessment.items_in(answers, content)
+    people = assessment.people_of(session, family)
+    groups = [
+        group
+        for group in _groups(content, PerParent)
+        if any(
+            info.question.fact is not None and group.id in info.groups
+            for info in content.questions.values()
+        )
+    ]
+    result = []
+    for group in groups:
+        for parent_id, name in people.parents:
+            scopes = ((group.id, parent_id),)
+            areas = []
+            for inner in group.questions:
+                if not isinstance(inner, Repeating):
+                    continue
+                prefix = f"{group.id}[{parent_id}].{inner.id}"
+                for number, item in enumerate(items.get(prefix, []), start=1):
+                    item_scopes = (*scopes, (inner.id, item))
+                    rows = _answered(content, inner.questions, answers, item_scopes)
+                    area = next(
+                        (row.answer for row in rows if _fact(content, row.question_id)
+                         == "parent-problem-area" and row.answered),
+                        f"{inner.item_label} {number}",
+                    )  # fmt: skip
+                    areas.append(ProblemArea(item, area, tuple(rows)))
+            result.append(
+                ParentCapacity(
+                    parent_id=parent_id,
+                    name=name,
+                    answers=tuple(_answered(content, group.questions, answers, scopes)),
+                    problem_areas=tuple(areas),
+                )
+            )
+    return result
+
+
+def _fact(content: FrameworkContent, question_id: str) -> str | None:
+    info = content.questions.get(question_id)
+    return info.question.fact if info else None
+
+
+@dataclass(frozen=True)
+class ChildViews:
+    child_id: str
+    name: str
+    answers: tuple[Answered, ...]
+
+
+def children_views(
+    session: Session, *, family: Family, content: FrameworkContent
+) -> list[ChildViews]:
+    """Each child's wishes and feelings: the answers to the content's per-child questions."""
+    answers = assessment.family_answers(session, family, content)
+    people = assessment.people_of(session, family)
+    result = []
+    for group in _groups(content, PerChild):
+        section = content.questions[group.id].section_id
+        if content.sections[section].stage_id != content.stages[0].id:
+            continue
+        for child_id, name in people.children:
+            rows = _answered(content, group.questions, answers, ((group.id, child_id),))
+            result.append(ChildViews(child_id, name, tuple(rows)))
+    return result
+
+
+@dataclass(frozen=True)
+class ClassificationRecord:
+    """One submission: the three levels, who did what and when, and the outcome."""
+
+    id: str
+    section_id: str
+    timepoint_id: str
+    suggested_level: str
+    practitioner_level: str
+    rationale: str | None
+    submitted_by: str
+    submitted_at: datetime
+    status: str
+    supervisor_agrees: bool | None
+    supervisor_level: str | None
+    supervisor_comments: str | None
+    reviewed_by: str | None
+    reviewed_at: datetime | None
+    gate_option_id: str | None
+    explanation_lines: tuple[str, ...]
+
+
+def _names(session: Session, ids: set[object]) -> dict[object, str]:
+    wanted = [item for item in ids if item is not None]
+    if not wanted:
+        return {}
+    rows = session.exec(select(User).where(col(User.id).in_(wanted))).all()
+    return {row.id: row.name for row in rows}
+
+
+def classification_history(session: Session, *, family: Family) -> list[ClassificationRecord]:
+    """Every classification submitted for the family, oldest first."""
+    rows = list(reversed(history(session, family.id)))
+    names = _names(
+        session, {row.submitted_by_id for row in rows} | {row.reviewed_by_id for row in rows}
+    )
+    return [
+        ClassificationRecord(
+            id=str(row.id),
+            section_id=row.section_id,
+            timepoint_id=row.timepoint_id,
+            suggested_level=row.suggested_level,
+            practitioner_level=row.practitioner_level,
+            rationale=row.rationale,
+            submitted_by=names.get(row.submitted_by_id, "Unknown"),
+            submitted_at=row.submitted_at,
+            status=row.status,
+            supervisor_agrees=row.supervisor_agrees,
+            supervisor_level=row.supervisor_level,
+            supervisor_comments=row.supervisor_comments,
+            reviewed_by=names.get(row.reviewed_by_id) if row.reviewed_by_id else None,
+            reviewed_at=row.reviewed_at,
+            gate_option_id=row.gate_option_id,
+            explanation_lines=tuple(row.explanation.get("lines", ())),
+        )
+        for row in rows
+    ]
+
+
+@dataclass(frozen=True)
+class DecisionRecord:
+    gate_id: str
+    gate_title: str
+    option_id: str
+    option_label: str
+    rationale: str
+    decided_by: str
+    decided_at: datetime
+    framework_version: str
+
+
+def decision_history(
+    session: Session, *, family: Family, content: FrameworkContent
+) -> list[DecisionRecord]:
+    """Every decision recorded at a gate, oldest first, in the pinned content's words."""
+    rows = session.exec(
+        select(GateDecision)
+        .where(col(GateDecision.family_id) == family.id)
+        .order_by(col(GateDecision.decided_at))
+    ).all()
+    names = _names(session, {row.decided_by_id for row in rows})
+    result = []
+    for row in rows:
+        info = content.sections.get(row.gate_id)
+        section = info.section if info else None
+        labels = {option.id: option.label for option in getattr(section, "options", ())}
+        result.append(
+            DecisionRecord(
+                gate_id=row.gate_id,
+                gate_title=section.title if section else row.gate_id,
+                option_id=row.option_id,
+                option_label=labels.get(row.option_id, row.option_id),
+                rationale=row.rationale,
+                decided_by=names.get(row.decided_by_id, "Unknown"),
+                decided_at=row.decided_at,
+                framework_version=row.framework_version,
+            )
+        )
+    return result

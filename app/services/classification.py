@@ -1,0 +1,504 @@
+"""Risk classification at each timepoint the content defines: the rules engine's suggestion
+with its explanation, the practitioner's level and rationale, and the supervisor's review and
+decision at the gate that follows.
+
+The tool suggests; the practitioner judges; the supervisor signs off. Every submission is a new
+row, so the suggested, practitioner's and supervisor's levels of every round are kept.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from app.content.model import FrameworkContent
+from app.content.rules import Finding, Reason, RulesResult, evaluate
+from app.content.schema import ClassificationSection, GateSection
+from app.models.accounts import Role
+from app.models.assessment import Classification, ClassificationStatus
+from app.models.audit import AuditAction
+from app.models.base import utcnow
+from app.models.chronology import ChronologyEntry, ChronologyEntryTheme
+from app.models.family import Family
+from app.models.progress import GateDecision, SectionStatus
+from app.services import assessment, audit, progress
+from app.services.errors import Conflict, Forbidden, NotFound
+from app.services.evidence import evidence_for
+from app.services.records import Problems
+from app.services.snapshot import build_family_snapshot
+from app.timeutil import format_date, london_today
+
+ENTRIES_PER_REASON = 5
+RATIONALE_MAX = 10000
+ALREADY_SUBMITTED = (
+    "This classification has already been submitted and is waiting for sign-off; nothing was "
+    "changed."
+)
+STALE_CLASSIFICATION = (
+    "Someone else submitted or reviewed this classification after you opened the page; nothing "
+    "was changed. Check the page as it is now, then try again."
+)
+ALREADY_REVIEWED = (
+    "This classification has already been reviewed, or was replaced by a newer submission; "
+    "nothing was changed."
+)
+
+
+def classification_section(content: FrameworkContent, section_id: str) -> ClassificationSection:
+    info = content.sections.get(section_id)
+    if info is None or not isinstance(info.section, ClassificationSection):
+        raise NotFound("This framework version has no such classification.")
+    return info.section
+
+
+def gate_after(content: FrameworkContent, section_id: str) -> GateSection | None:
+    """The decision gate that waits for this classification."""
+    for info in content.sections.values():
+        if isinstance(info.section, GateSection) and section_id in info.section.requires:
+            return info.section
+    return None
+
+
+def classification_for_gate(content: FrameworkContent, gate_id: str) -> str | None:
+    """The classification section a gate waits for, if any."""
+    info = content.sections.get(gate_id)
+    if info is None or not isinstance(info.section, GateSection):
+        return None
+    for required in info.section.requires:
+        if isinstance(content.sections[required].section, ClassificationSection):
+            return required
+    return None
+
+
+# --- the suggestion -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    result: RulesResult
+    explanation: dict[str, Any]
+
+    @property
+    def level_id(self) -> str:
+        return self.result.suggested_level.id
+
+
+def suggest(
+    session: Session, *, family: Family, content: FrameworkContent, as_of: date | None = None
+) -> Suggestion:
+    """The level the content's rules suggest for the family now, and why."""
+    as_of = as_of or london_today()
+    snapshot = build_family_snapshot(session, family=family, content=content, as_of=as_of)
+    result = evaluate(content, snapshot)
+    return Suggestion(result=result, explanation=explain(session, family, content, result))
+
+
+def explain(
+    session: Session, family: Family, content: FrameworkContent, result: RulesResult
+) -> dict[str, Any]:
+    """The result as JSON: each fired rule with the answers, factors (with their evidence) and
+    chronology entries behind it, and its sources."""
+    evidence: dict[str, list[dict[str, Any]]] = {}
+    for item in evidence_for(session, family.id):
+        evidence.setdefault(item.factor_id, []).append(
+            {
+                "kind": item.kind_label,
+                "on": format_date(item.on) if item.on else None,
+                "source": item.source,
+                "description": item.description[:300],
+            }
+        )
+    theme_ids = {theme.id for theme in content.chronology.themes}
+    entry_cache: dict[str, list[dict[str, Any]]] = {}
+
+    def entries(ref: str) -> list[dict[str, Any]]:
+        if ref not in entry_cache:
+            entry_cache[ref] = _entries_for(session, family.id, ref, is_theme=ref in theme_ids)
+        return entry_cache[ref]
+
+    def reason(item: Reason) -> dict[str, Any]:
+        data: dict[str, Any] = {"kind": item.kind, "ref": item.ref, "text": item.text}
+        if item.kind == "factor":
+            data["evidence"] = evidence.get(item.ref, [])
+        elif item.kind == "chronology" and item.ref:
+            data["entries"] = entries(item.ref)
+        return data
+
+    def finding(item: Finding) -> dict[str, Any]:
+        return {
+            "id": item.rule_id,
+            "kind": item.kind,
+            "title": item.title,
+            "text": item.text,
+            "advice": item.advice,
+            "level": item.level.id if item.level else None,
+            "level_label": item.level.label if item.level else None,
+            "reasons": [reason(part) for part in item.reasons],
+            "sources": [
+                {"short": source.short, "citation": source.citation, "url": source.url}
+                for source in item.sources
+            ],
+        }
+
+    return {
+        "as_of": result.as_of.isoformat(),
+        "content_version": result.content_key[1],
+        "level": result.suggested_level.id,
+        "level_label": result.suggested_level.label,
+        "default_level": result.default_level.id,
+        "set_by": list(result.level_set_by),
+        "minimum_levels": [finding(item) for item in result.minimum_levels],
+        "cautions": [finding(item) for item in result.cautions],
+        "tools": [
+            {
+                "id": tool.tool_id,
+                "title": tool.title,
+                "score": tool.score,
+                "level": tool.level.id,
+                "items": [
+                    {
+                        "label": item.label,
+                        "points": item.points,
+                        "reasons": [reason(part) for part in item.reasons],
+                    }
+                    for item in tool.items
+                ],
+                "overrides": [finding(item) for item in tool.overrides],
+            }
+            for tool in result.tools
+        ],
+        "lines": list(result.explanation()),
+    }
+
+
+def _entries_for(
+    session: Session, family_id: uuid.UUID, ref: str, *, is_theme: bool
+) -> list[dict[str, Any]]:
+    query = select(ChronologyEntry).where(
+        col(ChronologyEntry.family_id) == family_id, col(ChronologyEntry.deleted_at).is_(None)
+    )
+    if is_theme:
+        query = query.join(
+            ChronologyEntryTheme, col(ChronologyEntryTheme.entry_id) == col(ChronologyEntry.id)
+        ).where(col(ChronologyEntryTheme.theme_id) == ref)
+    else:
+        query = query.where(col(ChronologyEntry.significance) == ref)
+    rows = session.exec(
+        query.order_by(col(ChronologyEntry.occurred_on).desc()).limit(ENTRIES_PER_REASON)
+    ).all()
+    return [
+        {
+            "id": str(row.id),
+            "on": format_date(row.occurred_on),
+            "source": row.source_detail or row.source_id,
+            "what_happened": row.what_happened[:300],
+        }
+        for row in rows
+    ]
+
+
+# --- history --------------------------------------------------------------------------------
+
+
+def history(
+    session: Session, family_id: uuid.UUID, section_id: str | None = None
+) -> list[Classification]:
+    """Every submission for the family (or one classification section), newest first."""
+    query = select(Classification).where(col(Classification.family_id) == family_id)
+    if section_id is not None:
+        query = query.where(col(Classification.section_id) == section_id)
+    return list(
+        session.exec(
+            query.order_by(col(Classification.submitted_at).desc(), col(Classification.id))
+        ).all()
+    )
+
+
+def latest(session: Session, family_id: uuid.UUID, section_id: str) -> Classification | None:
+    rows = history(session, family_id, section_id)
+    return rows[0] if rows else None
+
+
+def missing_sections(
+    session: Session, family: Family, content: FrameworkContent, section_id: str
+) -> list[str]:
+    """Titles of the sections that must be complete before the classification is submitted."""
+    section = classification_section(content, section_id)
+    statuses = progress.section_statuses(session, family.id)
+    return [
+        content.sections[required].section.title
+        for required in section.requires
+        if statuses.get(required, SectionStatus.NOT_STARTED) not in progress.DONE
+    ]
+
+
+# --- submitting -----------------------------------------------------------------------------
+
+
+def submit(
+    session: Session,
+    *,
+    actor: audit.Actor,
+    family: Family,
+    content: FrameworkContent,
+    section_id: str,
+    level: str,
+    rationale: str,
+    latest_id: str,
+) -> Classification:
+    """Submit the practitioner's level for sign-off. `latest_id` is the newest submission the
+    form was made from ("" for none), so a stale or repeated form changes nothing."""
+    section = classification_section(content, section_id)
+    if actor.user is None:
+        raise Forbidden("Sign in to submit a classification.")
+    current = latest(session, family.id, section_id)
+    if current is not None and current.status == ClassificationStatus.SUBMITTED:
+        raise Conflict(ALREADY_SUBMITTED)
+    if (str(current.id) if current else "") != latest_id:
+        raise Conflict(STALE_CLASSIFICATION)
+    suggestion = suggest(session, family=family, content=content)
+    problems = Problems()
+    waiting = missing_sections(session, family, content, section_id)
+    if waiting:
+        problems.add(
+            "level",
+            "Complete these sections before submitting the classification: " + ", ".join(waiting),
+        )
+    levels = {item.id: item.label for item in content.levels}
+    chosen = problems.choice("level", level, levels, missing="Select the level you recommend")
+    differs = chosen is not None and chosen != suggestion.level_id
+    cleaned = problems.text(
+        "rationale",
+        rationale,
+        label="your reasons",
+        max_length=RATIONALE_MAX,
+        required=differs,
+        missing=(
+            "Enter why your level differs from the suggested level "
+            f"({suggestion.result.suggested_level.label})"
+        ),
+    )
+    problems.raise_if_any()
+    assert chosen is not None
+    row = Classification(
+        family_id=family.id,
+        section_id=section_id,
+        timepoint_id=section.timepoint,
+        content_version=content.version,
+        suggested_level=suggestion.level_id,
+        explanation=suggestion.explanation,
+        practitioner_level=chosen,
+        rationale=cleaned,
+        submitted_by_id=actor.user.id,
+        status=ClassificationStatus.SUBMITTED.value,
+    )
+    session.add(row)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        AuditAction.CREATE,
+        entity_type="classification",
+        entity_id=row.id,
+        family_id=family.id,
+        details={
+            "timepoint": section.timepoint,
+            "suggested_level": suggestion.level_id,
+            "practitioner_level": chosen,
+        },
+    )
+    progress.set_section_status(
+        session,
+        actor=actor,
+        family=family,
+        content=content,
+        section_id=section_id,
+        status=SectionStatus.AWAITING_SIGN_OFF,
+    )
+    session.commit()
+    return row
+
+
+# --- reviewing ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Review:
+    agrees: bool | None
+    comments: str
+    level: str
+    gate_option: str
+
+
+def review(
+    session: Session,
+    *,
+    actor: audit.Actor,
+    family: Family,
+    content: FrameworkContent,
+    classification_id: uuid.UUID,
+    details: Review,
+    expected_version: int,
+) -> Classification:
+    """The supervisor agrees (signing off, with the decision at the gate) or disagrees
+    (sending it back with comments and their own level)."""
+    row = session.get(Classification, classification_id)
+    if row is None or row.family_id != family.id:
+        raise NotFound("There is no such classification for this family.")
+    user = actor.user
+    if user is None or Role.SUPERVISOR not in user.roles:
+        raise Forbidden("Only a supervisor of this family's team can sign off a classification.")
+    if user.id in {row.submitted_by_id, family.allocated_practitioner_id}:
+        raise Forbidden(
+            "You cannot sign off a classification you submitted, or one for a family allocated "
+            "to you: ask another supervisor."
+        )
+    if row.status != ClassificationStatus.SUBMITTED:
+        raise Conflict(ALREADY_REVIEWED)
+    gate = gate_after(content, row.section_id)
+    problems = Problems()
+    if details.agrees is None:
+        problems.add("agrees", "Select whether you agree with the practitioner's level")
+    levels = {item.id: item.label for item in content.levels}
+    supervisor_level: str | None = row.practitioner_level
+    option = None
+    if details.agrees is False:
+        supervisor_level = problems.choice(
+            "supervisor_level", details.level, levels, missing="Select the level you think is right"
+        )
+    if details.agrees and gate is not None:
+        options = {item.id: item.label for item in gate.options}
+        option = problems.choice(
+            "gate_option", details.gate_option, options, missing=f"Select: {gate.question}"
+        )
+    comments_needed = details.agrees is False or bool(gate and gate.rationale_required)
+    comments = problems.text(
+        "comments",
+        details.comments,
+        label="your comments",
+        max_length=RATIONALE_MAX,
+        required=comments_needed,
+        missing=(
+            "Enter why you disagree, so the practitioner knows what to look at again"
+            if details.agrees is False
+            else "Enter the reasons for your decision"
+        ),
+    )
+    problems.raise_if_any()
+    now = utcnow()
+    status = ClassificationStatus.AGREED if details.agrees else ClassificationStatus.DISAGREED
+    result = session.execute(
+        update(Classification)
+        .where(
+            col(Classification.id) == row.id,
+            col(Classification.version) == expected_version,
+            col(Classification.status) == ClassificationStatus.SUBMITTED.value,
+        )
+        .values(
+            version=expected_version + 1,
+            status=status.value,
+            supervisor_agrees=bool(details.agrees),
+            supervisor_comments=comments,
+            supervisor_level=supervisor_level,
+            reviewed_by_id=user.id,
+            reviewed_at=now,
+            gate_id=gate.id if gate and option else None,
+            gate_option_id=option,
+        )
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        raise Conflict(STALE_CLASSIFICATION)
+    session.refresh(row)
+    audit.record(
+        session,
+        actor,
+        AuditAction.UPDATE,
+        entity_type="classification",
+        entity_id=row.id,
+        family_id=family.id,
+        details={
+            "review": status.value,
+            "supervisor_level": supervisor_level,
+            "gate_option": option,
+        },
+    )
+    if status is ClassificationStatus.DISAGREED:
+        progress.set_section_status(
+            session,
+            actor=actor,
+            family=family,
+            content=content,
+            section_id=row.section_id,
+            status=SectionStatus.IN_PROGRESS,
+        )
+        session.commit()
+        return row
+    _sign_off(session, actor, family, content, row, gate, option, comments or "")
+    return row
+
+
+def _sign_off(
+    session: Session,
+    actor: audit.Actor,
+    family: Family,
+    content: FrameworkContent,
+    row: Classification,
+    gate: GateSection | None,
+    option: str | None,
+    comments: str,
+) -> None:
+    """Record the gate decision and freeze every section the classification rests on."""
+    section = classification_section(content, row.section_id)
+    frozen = [
+        required
+        for required in section.requires
+        if content.sections[required].section.kind in assessment.FORM_SECTION_KINDS
+    ]
+    assessment.freeze_sections(
+        session,
+        actor=actor,
+        family=family,
+        content=content,
+        section_ids=frozen,
+        classification_id=row.id,
+    )
+    if gate is not None and option is not None:
+        decision = GateDecision(
+            family_id=family.id,
+            gate_id=gate.id,
+            option_id=option,
+            rationale=comments,
+            decided_by_id=actor.user.id if actor.user else row.submitted_by_id,
+            framework_version=content.version,
+        )
+        session.add(decision)
+        session.flush()
+        row.gate_decision_id = decision.id
+        session.add(row)
+        audit.record(
+            session,
+            actor,
+            AuditAction.CREATE,
+            entity_type="gate_decision",
+            entity_id=decision.id,
+            family_id=family.id,
+            details={"gate": gate.id, "option": option},
+        )
+    session.flush()
+    for section_id in (*frozen, row.section_id):
+        progress.set_section_status(
+            session,
+            actor=actor,
+            family=family,
+            content=content,
+            section_id=section_id,
+            status=SectionStatus.SIGNED_OFF,
+        )
+    progress.refresh_family(session, family, content)
+    session.commit()

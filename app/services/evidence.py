@@ -1,0 +1,271 @@
+"""Evidence for risk and protective factors: entries of the family's own chronology, and
+reports, observations and other evidence with their date and source."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import or_
+from sqlmodel import Session, col, func, select
+
+from app.content.model import FactorInfo, FrameworkContent
+from app.models.assessment import EVIDENCE_KIND_LABELS, EvidenceKind, FactorEvidence
+from app.models.audit import AuditAction
+from app.models.base import utcnow
+from app.models.chronology import ChronologyEntry
+from app.models.family import Family
+from app.services import audit
+from app.services.errors import InvalidInput, NotFound
+from app.services.records import LIKE_ESCAPE, Problems, contains_pattern, save_changes
+from app.timeutil import format_date
+
+PICKER_LIMIT = 50
+OTHER_KINDS = (EvidenceKind.REPORT, EvidenceKind.OBSERVATION, EvidenceKind.OTHER)
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    """A piece of evidence as pages and summaries show it."""
+
+    id: uuid.UUID
+    factor_id: str
+    kind: str
+    kind_label: str
+    on: date | None
+    source: str | None
+    description: str
+    chronology_entry_id: uuid.UUID | None
+    version: int
+
+
+def factor_info(content: FrameworkContent, factor_id: str) -> FactorInfo:
+    info = content.factors.get(factor_id)
+    if info is None:
+        raise NotFound("This framework version has no such factor.")
+    return info
+
+
+def evidence_for(
+    session: Session, family_id: uuid.UUID, factor_id: str | None = None
+) -> list[EvidenceItem]:
+    """The evidence linked to the family's factors (or one factor), oldest event first."""
+    query = (
+        select(FactorEvidence, ChronologyEntry)
+        .join(
+            ChronologyEntry,
+            col(ChronologyEntry.id) == col(FactorEvidence.chronology_entry_id),
+            isouter=True,
+        )
+        .where(col(FactorEvidence.family_id) == family_id, col(FactorEvidence.deleted_at).is_(None))
+    )
+    if factor_id is not None:
+        query = query.where(col(FactorEvidence.factor_id) == factor_id)
+    items = []
+    for evidence, entry in session.exec(query).all():
+        if entry is not None and entry.deleted_at is not None:
+            continue  # a deleted chronology entry no longer counts as evidence
+        items.append(
+            EvidenceItem(
+                id=evidence.id,
+                factor_id=evidence.factor_id,
+                kind=evidence.kind,
+                kind_label=EVIDENCE_KIND_LABELS[EvidenceKind(evidence.kind)],
+                on=entry.occurred_on if entry else evidence.evidence_date,
+                source=entry.source_detail or entry.source_id if entry else evidence.source,
+                description=entry.what_happened if entry else evidence.description or "",
+                chronology_entry_id=evidence.chronology_entry_id,
+                version=evidence.version,
+            )
+        )
+    return sorted(items, key=lambda item: (item.on or date.max, item.description))
+
+
+def search_entries(
+    session: Session, family: Family, *, text: str = "", limit: int = PICKER_LIMIT
+) -> tuple[list[ChronologyEntry], int]:
+    """The family's chronology entries matching `text`, newest first, and how many match."""
+    conditions = [
+        col(ChronologyEntry.family_id) == family.id,
+        col(ChronologyEntry.deleted_at).is_(None),
+    ]
+    if text.strip():
+        pattern = contains_pattern(text[:100])
+        conditions.append(
+            or_(
+                *(
+                    func.lower(column).like(pattern, escape=LIKE_ESCAPE)
+                    for column in (
+                        col(ChronologyEntry.what_happened),
+                        col(ChronologyEntry.source_detail),
+                        col(ChronologyEntry.who_was_involved),
+                    )
+                )
+            )
+        )
+    total = session.exec(select(func.count()).select_from(ChronologyEntry).where(*conditions)).one()
+    rows = session.exec(
+        select(ChronologyEntry)
+        .where(*conditions)
+        .order_by(col(ChronologyEntry.occurred_on).desc(), col(ChronologyEntry.created_at))
+        .limit(limit)
+    ).all()
+    return list(rows), total
+
+
+def link_entries(
+    session: Session,
+    *,
+    actor: audit.Actor,
+    family: Family,
+    content: FrameworkContent,
+    factor_id: str,
+    entry_ids: Sequence[str],
+) -> int:
+    """Link chronology entries of the same family to a factor; returns how many were new."""
+    factor_info(content, factor_id)
+    problems = Problems()
+    wanted: list[uuid.UUID] = []
+    for raw in entry_ids:
+        try:
+            wanted.append(uuid.UUID(str(raw)))
+        except ValueError:
+            problems.add("entries", "Select entries from this family's chronology")
+    if not wanted and not problems.errors:
+        problems.add("entries", "Select at least one chronology entry")
+    problems.raise_if_any()
+    found = session.exec(
+        select(ChronologyEntry.id).where(
+            col(ChronologyEntry.id).in_(wanted),
+            col(ChronologyEntry.family_id) == family.id,
+            col(ChronologyEntry.deleted_at).is_(None),
+        )
+    ).all()
+    if len(set(found)) != len(set(wanted)):
+        raise InvalidInput(
+            {
+                "entries": "Select entries from this family's own chronology; evidence cannot "
+                "come from another family's record"
+            }
+        )
+    linked = {item.chronology_entry_id for item in evidence_for(session, family.id, factor_id)}
+    added = 0
+    for entry_id in dict.fromkeys(wanted):
+        if entry_id in linked:
+            continue
+        evidence = FactorEvidence(
+            family_id=family.id,
+            factor_id=factor_id,
+            kind=EvidenceKind.CHRONOLOGY.value,
+            chronology_entry_id=entry_id,
+            added_by_id=actor.user_id,
+        )
+        session.add(evidence)
+        session.flush()
+        audit.record(
+            session,
+            actor,
+            AuditAction.CREATE,
+            entity_type="factor_evidence",
+            entity_id=evidence.id,
+            family_id=family.id,
+            details={"factor": factor_id, "chronology_entry": str(entry_id)},
+        )
+        added += 1
+    session.commit()
+    return added
+
+
+@dataclass(frozen=True)
+class OtherEvidence:
+    kind: str
+    on: date | None
+    source: str
+    description: str
+
+
+def add_other(
+    session: Session,
+    *,
+    actor: audit.Actor,
+    family: Family,
+    content: FrameworkContent,
+    factor_id: str,
+    details: OtherEvidence,
+) -> FactorEvidence:
+    """Add a report, an observation or other evidence, with its date and source."""
+    factor_info(content, factor_id)
+    problems = Problems()
+    problems.choice(
+        "kind",
+        details.kind,
+        {kind.value: kind.value for kind in OTHER_KINDS},
+        missing="Select what kind of evidence this is",
+    )
+    if details.on is None:
+        problems.add("on", "Enter the date of the evidence")
+    problems.past_date("on", details.on, label="the date of the evidence")
+    source = problems.text(
+        "source", details.source, label="where the evidence comes from", max_length=300
+    )
+    description = problems.text(
+        "description", details.description, label="what the evidence shows", max_length=2000
+    )
+    problems.raise_if_any()
+    evidence = FactorEvidence(
+        family_id=family.id,
+        factor_id=factor_id,
+        kind=details.kind,
+        evidence_date=details.on,
+        source=source,
+        description=description,
+        added_by_id=actor.user_id,
+    )
+    session.add(evidence)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        AuditAction.CREATE,
+        entity_type="factor_evidence",
+        entity_id=evidence.id,
+        family_id=family.id,
+        details={"factor": factor_id, "kind": details.kind, "on": format_date(details.on)},
+    )
+    session.commit()
+    return evidence
+
+
+def remove(
+    session: Session,
+    *,
+    actor: audit.Actor,
+    family: Family,
+    factor_id: str,
+    evidence_id: uuid.UUID,
+    expected_version: int,
+) -> None:
+    """Unlink a piece of evidence from a factor (kept, marked removed, for the record)."""
+    evidence = session.get(FactorEvidence, evidence_id)
+    if (
+        evidence is None
+        or evidence.family_id != family.id
+        or evidence.factor_id != factor_id
+        or evidence.deleted_at is not None
+    ):
+        raise NotFound("This evidence is not linked to the factor any more.")
+    save_changes(
+        session,
+        actor=actor,
+        record=evidence,
+        values={
+            "deleted_at": utcnow(),
+            "deleted_reason": "Removed from the factor",
+            "deleted_by_id": actor.user_id,
+        },
+        expected_version=expected_version,
+        entity_type="factor_evidence",
+        family_id=family.id,
+    )

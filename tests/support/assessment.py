@@ -1,0 +1,101 @@
+"""Building assessment records for tests: chronology entries, answers through the real
+service, factor ratings, and families ready for classification."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+from typing import Any
+
+from sqlmodel import Session
+
+from app.content.model import FrameworkContent
+from app.models.accounts import User
+from app.models.chronology import ChronologyEntry, ChronologyEntryTheme
+from app.models.family import Family
+from app.models.progress import SectionStatus
+from app.services import assessment, progress
+from app.services.audit import Actor
+from tests.factories import CONTENT
+
+_counter = itertools.count(1)
+V1 = CONTENT.get("reunification", "1.0.0")
+
+
+def actor(user: User | None) -> Actor:
+    return Actor(user=user, request_id="test", client_address="", path="/test")
+
+
+def make_entry(
+    session: Session,
+    family: Family,
+    author: User,
+    *,
+    on: date = date(2026, 3, 1),
+    themes: tuple[str, ...] = (),
+    significance: str = "significant",
+    what: str | None = None,
+) -> ChronologyEntry:
+    entry = ChronologyEntry(
+        family_id=family.id,
+        occurred_on=on,
+        date_precision="day",
+        source_id="police",
+        what_happened=what or f"Event {next(_counter)}",
+        significance=significance,
+        author_id=author.id,
+    )
+    session.add(entry)
+    session.flush()
+    for theme in themes:
+        session.add(ChronologyEntryTheme(entry_id=entry.id, theme_id=theme))
+    session.flush()
+    return entry
+
+
+def save(
+    session: Session,
+    user: User,
+    family: Family,
+    section_id: str,
+    form: dict[str, Any],
+    *,
+    complete: bool = False,
+    content: FrameworkContent = V1,
+) -> assessment.SaveResult:
+    """Save a section through the service, at whatever version it is now."""
+    row = assessment.section_row(session, family.id, section_id)
+    return assessment.save_section(
+        session,
+        actor=actor(user),
+        family=family,
+        content=content,
+        section_id=section_id,
+        form=form,
+        expected_version=row.version if row else 0,
+        complete=complete,
+    )
+
+
+def rate(
+    session: Session, user: User, family: Family, section_id: str, statuses: dict[str, str]
+) -> None:
+    """Rate factors of one factors section; the rest are left as they are."""
+    state = assessment.section_state(session, family, V1, section_id)
+    form = {
+        name: value for name, value in state.values.items() if name.startswith(assessment.FACTOR)
+    }
+    form.update({f"f.{factor}.status": status for factor, status in statuses.items()})
+    save(session, user, family, section_id, form)
+
+
+def mark_done(session: Session, user: User, family: Family, section_ids: tuple[str, ...]) -> None:
+    for section_id in section_ids:
+        progress.set_section_status(
+            session,
+            actor=actor(user),
+            family=family,
+            content=V1,
+            section_id=section_id,
+            status=SectionStatus.COMPLETED,
+        )
