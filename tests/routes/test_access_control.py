@@ -44,6 +44,7 @@ SPEC: dict[Role, set[Permission]] = {
         Permission.FAMILY_VIEW,
         Permission.FAMILY_CREATE,
         Permission.FAMILY_SUPERVISE,
+        Permission.FAMILY_EXPORT,
         Permission.TEAM_CASELOAD,
     },
     Role.TRAINER: {Permission.CONTENT_MANAGE},
@@ -170,7 +171,7 @@ def expected(route: Route, user: User | None, family: Family) -> str:
         return "allowed" if same_team else "denied"
     if route.permission is Permission.FAMILY_EDIT:
         return "allowed" if family.allocated_practitioner_id == user.id else "denied"
-    if route.permission is Permission.FAMILY_SUPERVISE:
+    if route.permission in {Permission.FAMILY_SUPERVISE, Permission.FAMILY_EXPORT}:
         return "allowed" if same_team and Role.SUPERVISOR in user.roles else "denied"
     raise AssertionError(f"No family rule for {route.permission}")
 
@@ -233,6 +234,7 @@ ALLOWED_PERSONA = {
     Permission.FAMILY_VIEW: "colleague practitioner",
     Permission.FAMILY_EDIT: "allocated practitioner",
     Permission.FAMILY_SUPERVISE: "team supervisor",
+    Permission.FAMILY_EXPORT: "team supervisor",
 }
 
 
