@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     default_framework: str = "reunification"
     session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
     session_absolute_hours: int = Field(default=12, ge=1, le=7 * 24)
+    # The largest request body accepted (forms, JSON); anything bigger is refused with 413.
+    max_request_bytes: int = Field(default=1024 * 1024, ge=16 * 1024, le=100 * 1024 * 1024)
 
     @model_validator(mode="after")
     def _refuse_unsafe_production_defaults(self) -> Self:
@@ -74,6 +76,12 @@ class Settings(BaseSettings):
     @property
     def secure_cookies(self) -> bool:
         return self.environment is Environment.PRODUCTION
+
+    def cookie_name(self, base: str) -> str:
+        """The name a cookie is set under. With secure cookies the __Host- prefix makes
+        browsers refuse it unless it is Secure, host-only and for path "/", so a neighbouring
+        subdomain cannot plant or read it."""
+        return f"__Host-{base}" if self.secure_cookies else base
 
 
 def load_settings(**overrides: object) -> Settings:

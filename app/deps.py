@@ -5,13 +5,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from sqlmodel import Session
 
 from app.config import Settings
 from app.content.registry import ContentRegistry
 from app.db import get_session
-from app.forms import form_values
+from app.forms import form_values, read_form_data
 from app.models.accounts import User
 from app.models.audit import AuditAction
 from app.models.family import Family
@@ -27,7 +27,7 @@ SessionDep = Annotated[Session, Depends(get_session)]
 async def read_form(request: Request) -> dict[str, Any]:
     """The posted form as a dict. Reading it here lets routes be plain functions, which FastAPI
     runs in its thread pool, so a database wait never blocks the event loop."""
-    return form_values(await request.form())
+    return form_values(await read_form_data(request))
 
 
 FormValues = Annotated[dict[str, Any], Depends(read_form)]
@@ -45,9 +45,15 @@ SESSION_COOKIE = "homeward_session"
 
 
 def session_cookie_name(settings: Settings) -> str:
-    # The __Host- prefix makes browsers refuse the cookie unless it is Secure, host-only and
-    # for path "/", so a neighbouring subdomain cannot plant or read it.
-    return f"__Host-{SESSION_COOKIE}" if settings.secure_cookies else SESSION_COOKIE
+    return settings.cookie_name(SESSION_COOKIE)
+
+
+def clear_cookie(response: Response, name: str, settings: Settings) -> None:
+    """Delete a cookie with the attributes it was set with: browsers ignore a deletion of a
+    __Host- cookie that is not itself Secure."""
+    response.delete_cookie(
+        name, path="/", secure=settings.secure_cookies, httponly=True, samesite="lax"
+    )
 
 
 def authenticate(request: Request, session: SessionDep) -> None:
@@ -55,6 +61,8 @@ def authenticate(request: Request, session: SessionDep) -> None:
     request.state.user = None
     request.state.session_record = None
     request.state.session_id = None
+    # The error handler for unstorable input rolls this back before rendering its page.
+    request.state.db = session
     settings: Settings = request.app.state.settings
     token = request.cookies.get(session_cookie_name(settings))
     if not token:

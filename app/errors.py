@@ -9,15 +9,17 @@ from urllib.parse import urlencode, urlsplit
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.deps import (
     PasswordChangeRequired,
     PermissionDenied,
     SignInRequired,
+    clear_cookie,
     session_cookie_name,
 )
-from app.middleware import REQUEST_ID_HEADER
+from app.middleware import REQUEST_ID_HEADER, security_headers
 from app.security.csrf import CsrfFailure
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.templating import is_htmx, render
@@ -32,7 +34,9 @@ PLAIN_MESSAGES = {
     404: "Page not found.",
     405: "This address does not accept that kind of request.",
     409: "Someone else changed this record since you opened it.",
-    413: "What you sent is too large.",
+    413: "What you sent is too large. Nothing was changed.",
+    414: "The address of this page is too long.",
+    415: "This address does not accept that kind of content.",
     500: "Sorry, there is a problem with the service.",
 }
 
@@ -85,9 +89,36 @@ async def _unexpected_error(request: Request, exc: Exception) -> Response:
         "Unhandled error on %s %s (request %s)", request.method, request.url.path, request_id
     )
     response = error_response(request, 500)
-    # This handler runs outside the other middleware, so it sets the id header itself.
+    # This handler runs outside the other middleware, so it sets their headers itself.
+    response.headers.update(security_headers(request.app.state.settings))
     response.headers[REQUEST_ID_HEADER] = request_id
     return response
+
+
+UNSTORABLE = (
+    "Something you sent cannot be stored: a hidden control character, or a number or date "
+    "out of range. Check what you entered and try again. Nothing was changed."
+)
+
+
+def _unstorable_input(request: Request, exc: Exception) -> Response:
+    """The backstop for a value that got past validation to the database (PostgreSQL refuses
+    NUL in text and numbers beyond its column types) or to date arithmetic: the person is
+    told, not shown a 500. Validation should have caught it, so it is logged."""
+    logger.warning(
+        "Unstorable input on %s %s (request %s): %s",
+        request.method,
+        request.url.path,
+        getattr(request.state, "request_id", "-"),
+        type(exc).__name__,
+    )
+    session = getattr(request.state, "db", None)
+    if session is not None:
+        # The failed statement aborted the transaction; the error page must still render.
+        session.rollback()
+    if wants_json(request):
+        return JSONResponse({"message": UNSTORABLE}, status_code=422)
+    return error_response(request, 400, UNSTORABLE)
 
 
 async def _sign_in_required(request: Request, exc: Exception) -> Response:
@@ -103,7 +134,8 @@ async def _sign_in_required(request: Request, exc: Exception) -> Response:
         page = request.url.path if request.method == "GET" else _referring_path(request)
         response = RedirectResponse(sign_in_url(page, expired=expired), status_code=303)
     if expired:
-        response.delete_cookie(session_cookie_name(request.app.state.settings), path="/")
+        settings = request.app.state.settings
+        clear_cookie(response, session_cookie_name(settings), settings)
     return response
 
 
@@ -116,9 +148,21 @@ def sign_in_url(next_path: str, *, expired: bool = False) -> str:
     return "/sign-in" + (f"?{urlencode(query)}" if query else "")
 
 
+MAX_NEXT_LENGTH = 2000
+
+
 def is_safe_next(path: str) -> bool:
-    """Only paths on this site, never another host (`//evil.example`, `/\\evil`)."""
-    return path.startswith("/") and not path.startswith(("//", "/\\")) and "\\" not in path
+    """Only paths on this site, never another host: `//evil.example`, `/\\evil`, and
+    `/<tab>/evil.example` (browsers drop tabs and line feeds from URLs) all count as another
+    host, as does anything with a scheme."""
+    if not path.startswith("/") or len(path) > MAX_NEXT_LENGTH:
+        return False
+    if any(ord(character) <= 0x20 or ord(character) == 0x7F for character in path):
+        return False
+    if path.startswith("//") or "\\" in path:
+        return False
+    parts = urlsplit(path)
+    return not parts.scheme and not parts.netloc
 
 
 def _referring_path(request: Request) -> str:
@@ -189,4 +233,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(InvalidInput, _invalid_input)
     app.add_exception_handler(Conflict, _conflict)
+    app.add_exception_handler(DataError, _unstorable_input)
+    app.add_exception_handler(OverflowError, _unstorable_input)
     app.add_exception_handler(Exception, _unexpected_error)

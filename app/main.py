@@ -11,9 +11,20 @@ from app.config import Settings, load_settings
 from app.content.registry import load_registry
 from app.db import make_engine
 from app.deps import protect_from_csrf
-from app.errors import install_error_handlers
-from app.middleware import RequestIdMiddleware, SecurityHeadersMiddleware
-from app.routes import admin, api, assessment, auth, families, family_records, health, pages
+from app.errors import error_response, install_error_handlers
+from app.middleware import RequestIdMiddleware, RequestLimitsMiddleware, SecurityHeadersMiddleware
+from app.routes import (
+    admin,
+    api,
+    assessment,
+    auth,
+    chronology,
+    families,
+    family_records,
+    health,
+    pages,
+    summary,
+)
 from app.templating import STATIC_PATH, create_templates
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -29,6 +40,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
+        # No automatic redirect from /path/ to /path: it would re-send a POST to a URL built
+        # from the Host header. A trailing slash is simply not found.
+        redirect_slashes=False,
         # Every request resolves its session; every state-changing one must carry a CSRF token.
         dependencies=[Depends(protect_from_csrf)],
     )
@@ -38,6 +52,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # A broken content version is refused and reported; the good versions still serve.
     app.state.content = load_registry(settings.content_dir)
 
+    # Added first, so it runs inside the others: its refusals get the headers and request id.
+    app.add_middleware(
+        RequestLimitsMiddleware, max_body_bytes=settings.max_request_bytes, respond=error_response
+    )
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
@@ -47,7 +65,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(admin.router)
     app.include_router(families.router)
+    # Before family_records, whose /{collection}/{record_id}/delete would also match ours.
+    app.include_router(chronology.router)
     app.include_router(family_records.router)
     app.include_router(assessment.router)
+    app.include_router(summary.router)
     app.include_router(api.router)
     return app

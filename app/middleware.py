@@ -1,4 +1,5 @@
-"""ASGI middleware: a request id on every request, and security headers on every response."""
+"""ASGI middleware: a request id on every request, security headers on every response, and
+limits on what a request may send."""
 
 from __future__ import annotations
 
@@ -6,10 +7,15 @@ import base64
 import hashlib
 import re
 import uuid
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import unquote_to_bytes
 
 import govuk_frontend_jinja
+from fastapi import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.config import Settings
@@ -17,8 +23,9 @@ from app.security.csrf import ANONYMOUS_COOKIE
 from app.templating import STATIC_PATH
 
 REQUEST_ID_HEADER = "x-request-id"
-# A caller-supplied id is kept only if it is short and plain, so it cannot inject into logs.
-_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# A caller-supplied id is kept only if it is short and plain, so it cannot inject into logs
+# (fullmatch: "$" alone would let a trailing line feed through).
+_SAFE_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
 
 class RequestIdMiddleware:
@@ -29,8 +36,9 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        supplied = dict(scope["headers"]).get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
-        request_id = supplied if _SAFE_REQUEST_ID.match(supplied) else uuid.uuid4().hex
+        supplied = dict(scope["headers"]).get(REQUEST_ID_HEADER.encode(), b"")[:65]
+        text = supplied.decode("latin-1")
+        request_id = text if _SAFE_REQUEST_ID.fullmatch(text) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
 
         async def send_with_id(message: Message) -> None:
@@ -43,23 +51,35 @@ class RequestIdMiddleware:
         await self.app(scope, receive, send_with_id)
 
 
+def security_headers(settings: Settings) -> dict[str, str]:
+    """The headers every response carries (the 500 page too, which is sent from outside
+    this middleware)."""
+    headers = {
+        "content-security-policy": content_security_policy(),
+        "x-content-type-options": "nosniff",
+        "referrer-policy": "same-origin",
+        "x-frame-options": "DENY",
+        "cross-origin-opener-policy": "same-origin",
+        "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=()",
+        # Pages hold child-protection records: never keep them in a cache.
+        "cache-control": "no-store",
+    }
+    if not settings.is_development:
+        headers["strict-transport-security"] = "max-age=31536000; includeSubDomains"
+    return headers
+
+
 class SecurityHeadersMiddleware:
     """Security headers on every response, and the pre-sign-in CSRF cookie when one was made."""
 
     def __init__(self, app: ASGIApp, *, settings: Settings) -> None:
         self.app = app
         self.settings = settings
-        headers = {
-            "content-security-policy": content_security_policy(),
-            "x-content-type-options": "nosniff",
-            "referrer-policy": "same-origin",
-            "x-frame-options": "DENY",
-            "cross-origin-opener-policy": "same-origin",
-            "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=()",
-        }
-        if not settings.is_development:
-            headers["strict-transport-security"] = "max-age=31536000; includeSubDomains"
-        self.headers = [(name.encode(), value.encode()) for name, value in headers.items()]
+        self.headers = [
+            (name.encode(), value.encode())
+            for name, value in security_headers(settings).items()
+            if name != "cache-control"
+        ]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -73,7 +93,6 @@ class SecurityHeadersMiddleware:
                 present = {name.lower() for name, _ in headers}
                 headers.extend(item for item in self.headers if item[0] not in present)
                 if not is_static and b"cache-control" not in present:
-                    # Pages hold child-protection records: never keep them in a cache.
                     headers.append((b"cache-control", b"no-store"))
                 presession = scope.get("state", {}).get("new_presession")
                 if presession:
@@ -84,7 +103,78 @@ class SecurityHeadersMiddleware:
 
     def _presession_cookie(self, value: str) -> bytes:
         secure = "; Secure" if self.settings.secure_cookies else ""
-        return f"{ANONYMOUS_COOKIE}={value}; Path=/; HttpOnly; SameSite=Lax{secure}".encode()
+        name = self.settings.cookie_name(ANONYMOUS_COOKIE)
+        return f"{name}={value}; Path=/; HttpOnly; SameSite=Lax{secure}".encode()
+
+
+MAX_QUERY_BYTES = 8 * 1024
+FORBIDDEN_IN_ADDRESS = re.compile(rb"[\x00-\x1f\x7f]")
+BAD_ADDRESS = "The address of this page contains characters that are not allowed."
+Responder = Callable[[Request, int, str | None], Response]
+
+
+class RequestBodyTooLarge(HTTPException):
+    """Raised while the app reads a body that grows past the limit. An HTTPException, so that
+    FastAPI's body parsing lets it through and the 413 handler answers."""
+
+    def __init__(self) -> None:
+        super().__init__(413)
+
+
+class RequestLimitsMiddleware:
+    """Refuses what no page or API call needs, before any of the app sees it: bodies over
+    HOMEWARD_MAX_REQUEST_BYTES (413, also when sent without a Content-Length, counted as they
+    stream in), query strings over 8 KiB (414), and addresses with control characters or
+    invalid UTF-8 (400; PostgreSQL would refuse them in a search)."""
+
+    def __init__(self, app: ASGIApp, *, max_body_bytes: int, respond: Responder) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        self.respond = respond
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        refusal = self._refusal(scope)
+        if refusal is not None:
+            status, message = refusal
+            response = self.respond(Request(scope), status, message)
+            await response(scope, receive, send)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    raise RequestBodyTooLarge
+            return message
+
+        await self.app(scope, counting_receive, send)
+
+    def _refusal(self, scope: Scope) -> tuple[int, str | None] | None:
+        query: bytes = scope.get("query_string", b"")
+        if len(query) > MAX_QUERY_BYTES:
+            return 414, None
+        raw_path: bytes = scope.get("raw_path") or scope["path"].encode("utf-8", "replace")
+        for part in (unquote_to_bytes(raw_path), unquote_to_bytes(query.replace(b"+", b" "))):
+            if FORBIDDEN_IN_ADDRESS.search(part):
+                return 400, BAD_ADDRESS
+            try:
+                part.decode("utf-8")
+            except UnicodeDecodeError:
+                return 400, BAD_ADDRESS
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None:
+            if not length.isdigit():
+                return 400, None
+            # The digits are counted first: int() refuses strings of thousands of digits.
+            if len(length) > 12 or int(length) > self.max_body_bytes:
+                return 413, None
+        return None
 
 
 def content_security_policy() -> str:

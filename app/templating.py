@@ -25,6 +25,7 @@ from app.models.accounts import User
 from app.security.csrf import csrf_token
 from app.security.permissions import Permission, has_permission
 from app.services.sessions import policy_from, seconds_until_idle_timeout
+from app.summary.text import clean, direction
 from app.timeutil import age_in_years, format_date, format_datetime, months_between
 
 SERVICE_NAME = "Homeward"
@@ -58,7 +59,12 @@ def create_templates(settings: Settings) -> Jinja2Blocks:
         htmx_version=HTMX_VERSION,
     )
     environment.filters.update(
-        datetime=format_datetime, date=format_date, age=age_in_years, months_since=months_between
+        datetime=format_datetime,
+        date=format_date,
+        age=age_in_years,
+        months_since=months_between,
+        clean_text=clean,
+        text_dir=direction,
     )
     return Jinja2Blocks(env=environment, context_processors=[layout_context])
 
@@ -93,6 +99,8 @@ DESTINATIONS: list[Destination] = [
 # Links in every family's own navigation, after Overview and Family details: features add
 # theirs here. (label, path after /families/<id>, permission needed to see it)
 FAMILY_LINKS: list[tuple[str, str, Permission]] = [
+    ("Chronology", "/chronology", Permission.FAMILY_VIEW),
+    ("Summary", "/summary", Permission.FAMILY_VIEW),
     ("Who has accessed this record", "/access-log", Permission.FAMILY_SUPERVISE),
     ("Framework version", "/version", Permission.FAMILY_VIEW),
 ]

@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from app.forms import FormState
+from app.security.input import FIRST_YEAR, LAST_YEAR, value_problem
 from app.services.families import (
     AdultDetails,
     ChildDetails,
@@ -68,10 +69,15 @@ class ParsedForm:
         if not raw:
             return None
         try:
-            return int(raw)
+            number = int(raw)
         except ValueError:
             self.errors[name] = f"{label} must be a whole number, like 3"
             return None
+        problem = value_problem(number, label)
+        if problem:
+            self.errors[name] = problem
+            return None
+        return number
 
     def uuid(self, name: str) -> uuid.UUID | None:
         try:
@@ -91,7 +97,7 @@ class ParsedForm:
             return None
         try:
             day, month, year = (int(parts[p]) for p in ("day", "month", "year"))
-            if year < 1900:
+            if not FIRST_YEAR <= year <= LAST_YEAR:
                 raise ValueError
             return date(year, month, day)
         except ValueError:

@@ -7,7 +7,15 @@ from typing import Annotated
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 
-from app.deps import ActorDep, FormValues, SessionDep, SettingsDep, requires, session_cookie_name
+from app.deps import (
+    ActorDep,
+    FormValues,
+    SessionDep,
+    SettingsDep,
+    clear_cookie,
+    requires,
+    session_cookie_name,
+)
 from app.errors import is_safe_next
 from app.forms import FormState, validate_form
 from app.forms.auth import ChangePasswordForm, SignInForm
@@ -90,7 +98,7 @@ def sign_in(
         samesite="lax",
         path="/",
     )
-    response.delete_cookie(ANONYMOUS_COOKIE, path="/")
+    clear_cookie(response, settings.cookie_name(ANONYMOUS_COOKIE), settings)
     return response
 
 
@@ -108,7 +116,7 @@ def sign_out(
     if token:
         sessions.sign_out(session, actor=actor, token=token)
     response = RedirectResponse("/signed-out", status_code=303)
-    response.delete_cookie(cookie, path="/")
+    clear_cookie(response, cookie, settings)
     return response
 
 

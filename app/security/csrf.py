@@ -14,6 +14,8 @@ import secrets
 
 from fastapi import Request
 
+from app.forms import is_form, read_form_data
+
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 ANONYMOUS_COOKIE = "homeward_presession"
@@ -32,7 +34,7 @@ def _binding(request: Request) -> str:
     session_id: str | None = getattr(request.state, "session_id", None)
     if session_id:
         return f"session:{session_id}"
-    value = request.cookies.get(ANONYMOUS_COOKIE, "")
+    value = request.cookies.get(request.app.state.settings.cookie_name(ANONYMOUS_COOKIE), "")
     if len(value) < 32:
         # First visit: make a value; the security middleware sets it as a cookie.
         value = getattr(request.state, "new_presession", None) or secrets.token_urlsafe(32)
@@ -50,11 +52,12 @@ async def verify(request: Request) -> None:
     if request.method in SAFE_METHODS:
         return
     sent = request.headers.get(CSRF_HEADER)
-    if sent is None and request.headers.get("content-type", "").startswith(
-        ("application/x-www-form-urlencoded", "multipart/form-data")
-    ):
-        form = await request.form()
+    if sent is None and is_form(request):
+        form = await read_form_data(request)
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
-    if not sent or not hmac.compare_digest(sent, csrf_token(request)):
+    # Compared as bytes: compare_digest refuses str with non-ASCII characters (a TypeError,
+    # so a 500, for any forged token with an accent in it).
+    expected = csrf_token(request).encode()
+    if not sent or not hmac.compare_digest(sent.encode("utf-8", "replace"), expected):
         raise CsrfFailure

@@ -15,6 +15,8 @@ class Permission(StrEnum):
     FAMILY_CREATE = "family:create"
     FAMILY_EDIT = "family:edit"
     FAMILY_SUPERVISE = "family:supervise"
+    # The family's whole record as data, for a subject access request.
+    FAMILY_EXPORT = "family:export"
     TEAM_CASELOAD = "team:caseload"
     CONTENT_MANAGE = "content:manage"
     USERS_MANAGE = "users:manage"
@@ -30,6 +32,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.FAMILY_VIEW,
             Permission.FAMILY_CREATE,
             Permission.FAMILY_SUPERVISE,
+            Permission.FAMILY_EXPORT,
             Permission.TEAM_CASELOAD,
         }
     ),
@@ -46,6 +49,9 @@ PERMISSION_DESCRIPTIONS: dict[Permission, str] = {
     Permission.FAMILY_SUPERVISE: (
         "Review, sign off, allocate and delete their team's families; see who accessed them"
     ),
+    Permission.FAMILY_EXPORT: (
+        "Export a family's whole record (JSON or CSV) to answer a subject access request"
+    ),
     Permission.TEAM_CASELOAD: "See their team's whole caseload",
     Permission.CONTENT_MANAGE: "Manage framework content",
     Permission.USERS_MANAGE: "Create, change and deactivate users and teams",
@@ -57,6 +63,7 @@ class FamilyAction(StrEnum):
     VIEW = "view"
     EDIT = "edit"
     SUPERVISE = "supervise"
+    EXPORT = "export"
 
 
 # The family action a family-scoped route performs, from the permission it declares.
@@ -64,6 +71,7 @@ FAMILY_ACTION_FOR: dict[Permission, FamilyAction] = {
     Permission.FAMILY_VIEW: FamilyAction.VIEW,
     Permission.FAMILY_EDIT: FamilyAction.EDIT,
     Permission.FAMILY_SUPERVISE: FamilyAction.SUPERVISE,
+    Permission.FAMILY_EXPORT: FamilyAction.EXPORT,
 }
 
 
@@ -98,4 +106,5 @@ def family_permits(user: User, family: Family, action: FamilyAction) -> bool:
         return True
     if action is FamilyAction.EDIT:
         return Role.PRACTITIONER in user.roles and family.allocated_practitioner_id == user.id
+    # Supervising and exporting the whole record are for the team's supervisors.
     return Role.SUPERVISOR in user.roles

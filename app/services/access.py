@@ -75,3 +75,26 @@ def _forbidden_message(action: FamilyAction) -> str:
     if action is FamilyAction.EDIT:
         return "Only the practitioner this family is allocated to can change its record."
     return "Only a supervisor of this family's team can do this."
+
+
+def record_export(
+    session: Session,
+    *,
+    actor: audit.Actor,
+    family: Family,
+    document: str,
+    file_format: str,
+    disclosure: bool = False,
+) -> None:
+    """Audit a copy of a family's information leaving the service (a download or a printout's
+    source), beside the view `open_family` already recorded."""
+    audit.record(
+        session,
+        actor,
+        AuditAction.EXPORT,
+        entity_type="family",
+        entity_id=family.id,
+        family_id=family.id,
+        details={"document": document, "format": file_format, "disclosure": disclosure},
+    )
+    session.commit()

@@ -11,14 +11,19 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from app.models.accounts import Role, Team, User, UserRole
+from app.models.accounts import Role, SignInAttempt, Team, User, UserRole
 from app.models.audit import AuditAction
 from app.models.base import utcnow
 from app.security.passwords import hash_password, password_problem, verify_password
 from app.services import audit
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.records import LIKE_ESCAPE, contains_pattern
-from app.services.sessions import revoke_all_sessions
+from app.services.sessions import is_throttled, revoke_all_sessions
+
+PASSWORD_CHECK_THROTTLED = (
+    "There have been too many attempts to enter your current password. Wait 15 minutes, "
+    "then try again"
+)
 
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 NAME_MAX = 120
@@ -374,7 +379,32 @@ def change_own_password(
     keep_session_id: str | None,
 ) -> None:
     errors: dict[str, str] = {}
+    # The current password is a guess like any sign-in: someone at an unlocked screen must
+    # not be able to try passwords without limit. Failures count towards the same limits.
+    now = utcnow()
+    if is_throttled(
+        session, email_key=user.email_key, client_address=actor.client_address, now=now
+    ):
+        raise InvalidInput({"current_password": PASSWORD_CHECK_THROTTLED})
     if not verify_password(user.password_hash, current_password):
+        session.add(
+            SignInAttempt(
+                email_key=user.email_key,
+                client_address=actor.client_address[:64],
+                succeeded=False,
+                at=now,
+            )
+        )
+        audit.record(
+            session,
+            actor,
+            AuditAction.SIGN_IN_FAILED,
+            entity_type="user",
+            entity_id=user.id,
+            user_id=user.id,
+            details={"reason": "wrong current password when changing password"},
+        )
+        session.commit()
         errors["current_password"] = "Enter your current password correctly"
     problem = password_problem(new_password, email=user.email, name=user.name)
     if problem:

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from app.models.accounts import User
 from app.models.audit import AuditAction, AuditEvent
+from app.services.paging import clamp_page, page_count
 from app.timeutil import start_of_london_day
 
 
@@ -101,7 +102,7 @@ class AuditPage:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
+        return page_count(self.total, self.page_size)
 
 
 def search(
@@ -124,6 +125,7 @@ def search(
             col(AuditEvent.at) < start_of_london_day(filters.on_or_before, days_after=1)
         )
     total = session.exec(select(func.count()).select_from(AuditEvent).where(*conditions)).one()
+    page = clamp_page(page, total=total, page_size=page_size)
     rows = session.exec(
         select(AuditEvent, User)
         .join(User, col(User.id) == col(AuditEvent.user_id), isouter=True)

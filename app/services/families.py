@@ -19,6 +19,7 @@ from app.models.audit import AuditAction
 from app.models.family import Adult, Child, EarlierReturn, Family, FamilyContact
 from app.services import audit, progress
 from app.services.errors import Forbidden, NotFound
+from app.services.paging import clamp_page, page_count
 from app.services.records import (
     LIKE_ESCAPE,
     Problems,
@@ -246,7 +247,7 @@ class CaseloadPage:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
+        return page_count(self.total, self.page_size)
 
 
 def caseload(session: Session, *, user: User, query: CaseloadQuery) -> CaseloadPage:
@@ -287,7 +288,7 @@ def caseload(session: Session, *, user: User, query: CaseloadQuery) -> CaseloadP
         .where(col(Child.family_id) == col(Family.id), col(Child.deleted_at).is_(None))
         .scalar_subquery()
     )
-    page = max(1, query.page)
+    page = clamp_page(query.page, total=total, page_size=query.page_size)
     rows = session.exec(
         select(Family, User.name, children)
         .join(User, col(User.id) == col(Family.allocated_practitioner_id), isouter=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Mapping
 from datetime import date
@@ -13,15 +12,13 @@ from sqlmodel import Session, SQLModel, col
 
 from app.models.audit import AuditAction
 from app.models.base import utcnow
+from app.security.input import has_control_characters
 from app.services import audit
 from app.services.errors import Conflict, InvalidInput
 from app.timeutil import format_date, london_today
 
 Record = TypeVar("Record", bound=SQLModel)
 
-# Control characters (but tab, line feed and carriage return) never belong in case notes;
-# they usually come from pasting out of other systems and break exports.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\u2028\u2029\ufeff]")
 CONFLICT_MESSAGE = (
     "Someone else saved a change to this record after you opened it. Your changes have not "
     "been saved yet."
@@ -53,8 +50,11 @@ class Problems:
             if required:
                 self.add(field, missing or f"Enter {label}")
             return None
-        if _CONTROL.search(cleaned):
+        if has_control_characters(cleaned):
+            # Returned as None so that no query (a uniqueness check, say) ever sees it:
+            # PostgreSQL refuses NUL in text.
             self.add(field, f"Remove the hidden control characters from {label}")
+            return None
         if len(cleaned) > max_length:
             self.add(
                 field, f"{label[0].upper()}{label[1:]} must be {max_length} characters or fewer"

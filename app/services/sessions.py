@@ -68,6 +68,17 @@ def _failures_since(session: Session, column: object, value: str, since: datetim
     ).one()
 
 
+def is_throttled(session: Session, *, email_key: str, client_address: str, now: datetime) -> bool:
+    """True when the account, or the client address, has failed too often lately."""
+    since = now - THROTTLE_WINDOW
+    return (
+        _failures_since(session, col(SignInAttempt.email_key), email_key, since)
+        >= MAX_FAILURES_PER_ACCOUNT
+        or _failures_since(session, col(SignInAttempt.client_address), client_address, since)
+        >= MAX_FAILURES_PER_ADDRESS
+    )
+
+
 def sign_in(
     session: Session,
     *,
@@ -82,13 +93,7 @@ def sign_in(
     that nobody can learn whether an account exists."""
     key = email.strip().lower()[:254]
     now = utcnow()
-    since = now - THROTTLE_WINDOW
-    throttled = (
-        _failures_since(session, col(SignInAttempt.email_key), key, since)
-        >= MAX_FAILURES_PER_ACCOUNT
-        or _failures_since(session, col(SignInAttempt.client_address), actor.client_address, since)
-        >= MAX_FAILURES_PER_ADDRESS
-    )
+    throttled = is_throttled(session, email_key=key, client_address=actor.client_address, now=now)
     user = session.exec(select(User).where(col(User.email_key) == key)).first()
     # The password is checked even when throttled or unknown, so timing reveals nothing.
     password_ok = verify_password(user.password_hash if user else None, password)

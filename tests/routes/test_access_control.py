@@ -30,6 +30,7 @@ from tests.factories import (
     make_adult,
     make_child,
     make_contact,
+    make_entry,
     make_family,
     make_return,
     make_team,
@@ -45,6 +46,7 @@ SPEC: dict[Role, set[Permission]] = {
         Permission.FAMILY_VIEW,
         Permission.FAMILY_CREATE,
         Permission.FAMILY_SUPERVISE,
+        Permission.FAMILY_EXPORT,
         Permission.TEAM_CASELOAD,
     },
     Role.TRAINER: {Permission.CONTENT_MANAGE},
@@ -153,6 +155,7 @@ def world(db: Session) -> World:
         "classification_section": "classification-before-plan",
         "factor_id": "sm-r1",
         "evidence_id": str(_evidence(db, family, allocated).id),
+        "entry_id": str(make_entry(db, family, author=allocated).id),
     }
     return World(family=family, personas=personas, samples=samples)
 
@@ -189,7 +192,7 @@ def expected(route: Route, user: User | None, family: Family) -> str:
         return "allowed" if same_team else "denied"
     if route.permission is Permission.FAMILY_EDIT:
         return "allowed" if family.allocated_practitioner_id == user.id else "denied"
-    if route.permission is Permission.FAMILY_SUPERVISE:
+    if route.permission in {Permission.FAMILY_SUPERVISE, Permission.FAMILY_EXPORT}:
         return "allowed" if same_team and Role.SUPERVISOR in user.roles else "denied"
     raise AssertionError(f"No family rule for {route.permission}")
 
@@ -252,6 +255,7 @@ ALLOWED_PERSONA = {
     Permission.FAMILY_VIEW: "colleague practitioner",
     Permission.FAMILY_EDIT: "allocated practitioner",
     Permission.FAMILY_SUPERVISE: "team supervisor",
+    Permission.FAMILY_EXPORT: "team supervisor",
 }
 
 

@@ -10,21 +10,18 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from app.deps import ActorDep, ContentDep, SessionDep, SettingsDep, family_access, requires
 from app.models.accounts import User
 from app.models.family import Family
+from app.routes.api.models import ApiModel
 from app.security.permissions import FamilyAction, Permission
 from app.services import families
 from app.services.errors import Conflict
 
 router = APIRouter(prefix="/families", tags=["families"])
 Public = TypeVar("Public", bound=BaseModel)
-
-
-class ApiModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 class FamilyPublic(BaseModel):

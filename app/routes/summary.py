@@ -1,0 +1,172 @@
+"""A family's summary (page, PDF, Word, and the disclosure copy of each) and the export of its
+whole record for a subject access request. Every download is audited as an export."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Request, Response
+from sqlmodel import Session
+
+from app.content.registry import ContentRegistry
+from app.deps import ActorDep, ContentDep, SessionDep, requires
+from app.models.accounts import User
+from app.models.base import utcnow
+from app.models.family import Family
+from app.security.permissions import FamilyAction, Permission, has_permission
+from app.services import data_export, families
+from app.services.access import open_family, record_export
+from app.summary.build import build_summary
+from app.summary.document import SummaryDocument
+from app.summary.pdf import render_pdf
+from app.summary.word import render_docx
+from app.templating import render
+
+router = APIRouter(prefix="/families", include_in_schema=False)
+
+PDF = "application/pdf"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _summary(
+    session: Session, registry: ContentRegistry, family: Family, user: User, disclosure: str
+) -> SummaryDocument:
+    return build_summary(
+        session,
+        family=family,
+        content=families.content_for(registry, family),
+        produced_by=user,
+        disclosure=disclosure == "1",
+    )
+
+
+def _file_name(family: Family, stem: str, suffix: str) -> str:
+    # The reference is typed by people: keep only characters safe in any file system.
+    reference = re.sub(r"[^A-Za-z0-9_-]+", "-", family.reference).strip("-")[:40] or "family"
+    return f"{stem}-{reference}-{utcnow():%Y%m%d}.{suffix}"
+
+
+def _download(body: bytes, media_type: str, file_name: str) -> Response:
+    return Response(
+        body,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{file_name}"'},
+    )
+
+
+@router.get("/{family_id}/summary")
+def summary_page(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    user: Annotated[User, requires(Permission.FAMILY_VIEW)],
+    disclosure: str = "",
+) -> Response:
+    """The decision-support summary: the evidence together, and why the tool suggests what it
+    does."""
+    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.VIEW)
+    doc = _summary(session, registry, family, user, disclosure)
+    return render(
+        request,
+        "views/families/summary.html",
+        {
+            "family": family,
+            "doc": doc,
+            "base": f"/families/{family.id}/summary",
+            "query": "?disclosure=1" if doc.provenance.disclosure else "",
+            "can_export": has_permission(user, Permission.FAMILY_EXPORT),
+        },
+    )
+
+
+@router.get("/{family_id}/summary.pdf")
+def summary_pdf(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    user: Annotated[User, requires(Permission.FAMILY_VIEW)],
+    disclosure: str = "",
+) -> Response:
+    """The summary as a PDF."""
+    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.VIEW)
+    doc = _summary(session, registry, family, user, disclosure)
+    body = render_pdf(request.app.state.templates.env, doc)
+    record_export(
+        session,
+        actor=actor,
+        family=family,
+        document="summary",
+        file_format="pdf",
+        disclosure=doc.provenance.disclosure,
+    )
+    stem = "disclosure-summary" if doc.provenance.disclosure else "summary"
+    return _download(body, PDF, _file_name(family, stem, "pdf"))
+
+
+@router.get("/{family_id}/summary.docx")
+def summary_docx(
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    user: Annotated[User, requires(Permission.FAMILY_VIEW)],
+    disclosure: str = "",
+) -> Response:
+    """The summary as a Word document."""
+    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.VIEW)
+    doc = _summary(session, registry, family, user, disclosure)
+    body = render_docx(doc)
+    record_export(
+        session,
+        actor=actor,
+        family=family,
+        document="summary",
+        file_format="docx",
+        disclosure=doc.provenance.disclosure,
+    )
+    stem = "disclosure-summary" if doc.provenance.disclosure else "summary"
+    return _download(body, DOCX, _file_name(family, stem, "docx"))
+
+
+def _record(
+    session: Session, actor: ActorDep, family_id: uuid.UUID, user: User, fmt: str
+) -> tuple[Family, data_export.FamilyRecord]:
+    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EXPORT)
+    record = data_export.family_record(session, family=family, exported_by=user, now=utcnow())
+    record_export(session, actor=actor, family=family, document="whole record", file_format=fmt)
+    return family, record
+
+
+@router.get("/{family_id}/export.json")
+def export_json(
+    session: SessionDep,
+    actor: ActorDep,
+    family_id: uuid.UUID,
+    user: Annotated[User, requires(Permission.FAMILY_EXPORT)],
+) -> Response:
+    """The family's whole record as JSON, for a subject access request (supervisors)."""
+    family, record = _record(session, actor, family_id, user, "json")
+    return _download(
+        data_export.as_json(record), "application/json", _file_name(family, "record", "json")
+    )
+
+
+@router.get("/{family_id}/export.csv")
+def export_csv(
+    session: SessionDep,
+    actor: ActorDep,
+    family_id: uuid.UUID,
+    user: Annotated[User, requires(Permission.FAMILY_EXPORT)],
+) -> Response:
+    """The family's whole record as CSV files in a zip, for a subject access request
+    (supervisors)."""
+    family, record = _record(session, actor, family_id, user, "csv")
+    return _download(
+        data_export.as_csv_zip(record), "application/zip", _file_name(family, "record", "zip")
+    )

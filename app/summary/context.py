@@ -1,0 +1,84 @@
+"""What section builders read: the family, its content version and the records they share,
+each loaded once however many sections use it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cached_property
+
+from sqlmodel import Session, col, select
+
+from app.content.model import FrameworkContent
+from app.content.rules import RulesResult, evaluate
+from app.content.snapshot import FamilySnapshot
+from app.models.accounts import User
+from app.models.family import Adult, Child, EarlierReturn, Family
+from app.models.progress import GateDecision
+from app.services import families, progress
+from app.services.snapshot import build_family_snapshot
+
+
+@dataclass
+class SummaryContext:
+    session: Session
+    family: Family
+    content: FrameworkContent
+    as_of: date
+    now: datetime
+    produced_by: User
+    # A copy for disclosure to the family: information marked as third-party is left out.
+    disclosure: bool = False
+
+    @cached_property
+    def children(self) -> Sequence[Child]:
+        return families.children(self.session, self.family)
+
+    @cached_property
+    def returns_by_child(self) -> dict[uuid.UUID, list[EarlierReturn]]:
+        grouped: dict[uuid.UUID, list[EarlierReturn]] = {child.id: [] for child in self.children}
+        for item in families.earlier_returns(self.session, list(grouped)):
+            grouped[item.child_id].append(item)
+        return grouped
+
+    @cached_property
+    def adults(self) -> Sequence[Adult]:
+        return families.adults(self.session, self.family)
+
+    @cached_property
+    def snapshot(self) -> FamilySnapshot:
+        return build_family_snapshot(
+            self.session, family=self.family, content=self.content, as_of=self.as_of
+        )
+
+    @cached_property
+    def rules(self) -> RulesResult:
+        return evaluate(self.content, self.snapshot)
+
+    @cached_property
+    def journey(self) -> progress.Journey:
+        return progress.family_journey(self.session, self.family, self.content)
+
+    @cached_property
+    def decisions(self) -> Sequence[GateDecision]:
+        """Every decision recorded at a gate, oldest first (superseded ones included)."""
+        return self.session.exec(
+            select(GateDecision)
+            .where(col(GateDecision.family_id) == self.family.id)
+            .order_by(col(GateDecision.decided_at))
+        ).all()
+
+    @cached_property
+    def last_review(self) -> datetime | None:
+        """When the latest decision was recorded: the summary's "last review"."""
+        return self.decisions[-1].decided_at if self.decisions else None
+
+    def names(self, user_ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
+        """Staff names by id, for "decided by" and "recorded by"."""
+        wanted = {user_id for user_id in user_ids if user_id is not None}
+        if not wanted:
+            return {}
+        rows = self.session.exec(select(User).where(col(User.id).in_(wanted))).all()
+        return {user.id: user.name for user in rows}

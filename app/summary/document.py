@@ -1,0 +1,109 @@
+"""The summary as plain data: sections of headings, paragraphs, tables, lists and suggestions.
+
+Section builders produce these values; the page, the PDF and the Word file are three
+renderings of the same `SummaryDocument`, so they always hold the same content in the same
+order. Every string here is plain text as entered (never markup): each renderer escapes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import ClassVar, Literal
+
+ParagraphStyle = Literal["body", "hint", "missing", "notice"]
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph. `missing` says what has not been recorded yet; `notice` stands out."""
+
+    block: ClassVar[str] = "paragraph"
+    text: str
+    style: ParagraphStyle = "body"
+
+
+@dataclass(frozen=True)
+class Subheading:
+    block: ClassVar[str] = "subheading"
+    text: str
+
+
+@dataclass(frozen=True)
+class BulletList:
+    block: ClassVar[str] = "list"
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    block: ClassVar[str] = "table"
+    caption: str
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class FactList:
+    """Key–value pairs (a summary list on the page)."""
+
+    block: ClassVar[str] = "facts"
+    rows: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """Something the tool suggests, with everything behind it: the rule that made it, the
+    family's facts that made the rule fire, and the research it rests on."""
+
+    block: ClassVar[str] = "suggestion"
+    title: str
+    text: str
+    rule: str
+    inputs: tuple[str, ...]
+    sources: tuple[str, ...]
+    advice: str | None = None
+    label: str = "Caution"
+
+
+Block = Paragraph | Subheading | BulletList | Table | FactList | Suggestion
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    blocks: tuple[Block, ...]
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where the summary came from: the content version, the data's time, who made it."""
+
+    framework_id: str
+    framework_title: str
+    framework_version: str
+    content_hash: str
+    data_as_at: datetime
+    produced_by: str
+    disclosure: bool
+
+    @property
+    def short_hash(self) -> str:
+        return self.content_hash[:12]
+
+
+@dataclass(frozen=True)
+class SummaryDocument:
+    family_name: str
+    reference: str
+    title: str
+    as_of: date
+    provenance: Provenance
+    sections: tuple[Section, ...] = field(default=())
+
+    def section(self, section_id: str) -> Section:
+        for section in self.sections:
+            if section.id == section_id:
+                return section
+        raise KeyError(section_id)

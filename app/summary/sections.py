@@ -1,0 +1,586 @@
+"""The sections of a family's summary, in order: each is one builder function and one entry in
+`SUMMARY_SECTIONS`. A builder reads the `SummaryContext` and returns plain blocks; the page,
+the PDF and the Word file render every section alike, so a new section needs no template.
+
+Builders never fail on missing data: where nothing is recorded yet they say what is missing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import case, func
+from sqlmodel import col, select
+
+from app.content.rules import Citation, Finding, Reason
+from app.content.schema import GateSection
+from app.models.audit import AuditAction, AuditEvent
+from app.models.chronology import ChronologyEntry, ChronologyEntryTheme
+from app.models.progress import SectionStatus
+from app.services import families, progress
+from app.summary.context import SummaryContext
+from app.summary.document import (
+    Block,
+    BulletList,
+    FactList,
+    Paragraph,
+    Subheading,
+    Suggestion,
+    Table,
+)
+from app.summary.text import markdown_to_text
+from app.timeutil import age_in_years, format_date, format_datetime, months_between
+
+Builder = Callable[[SummaryContext], Sequence[Block]]
+SIGNIFICANT_EVENTS = 10
+TOP_THEMES = 10
+THIRD_PARTY_LEFT_OUT = (
+    "This is a disclosure copy: chronology entries and notes marked as third-party "
+    "information have been left out."
+)
+
+
+@dataclass(frozen=True)
+class SummarySection:
+    id: str
+    title: str
+    build: Builder
+
+
+def _plural(count: int, word: str, plural: str | None = None) -> str:
+    return f"{count} {word if count == 1 else plural or word + 's'}"
+
+
+def _yes_no(value: bool) -> str:
+    return "Yes" if value else "No"
+
+
+def event_date(day: date, precision: str) -> str:
+    """An event's date as precisely as it is known."""
+    if precision == "month":
+        return f"{day:%B %Y}"
+    if precision == "year":
+        return str(day.year)
+    if precision == "approximate":
+        return f"About {format_date(day)}"
+    return format_date(day)
+
+
+def citation(source: Citation) -> str:
+    return f"{source.citation} {source.url}" if source.url else source.citation
+
+
+def _reasons(reasons: Sequence[Reason]) -> tuple[str, ...]:
+    return tuple(reason.text[:1].upper() + reason.text[1:] for reason in reasons)
+
+
+def finding_suggestion(finding: Finding, label: str) -> Suggestion:
+    """A fired rule as a suggestion with its rule, inputs and sources."""
+    level = f" (at least {finding.level.label})" if finding.level else ""
+    return Suggestion(
+        title=finding.title + level,
+        text=markdown_to_text(finding.text),
+        rule=finding.rule_id,
+        inputs=_reasons(finding.reasons),
+        sources=tuple(citation(source) for source in finding.sources),
+        advice=markdown_to_text(finding.advice) if finding.advice else None,
+        label=label,
+    )
+
+
+# Children and key facts ----------------------------------------------------------------------
+
+
+def children_and_key_facts(ctx: SummaryContext) -> list[Block]:
+    content = ctx.content
+    blocks: list[Block] = []
+    if not ctx.children:
+        blocks.append(
+            Paragraph("No children are recorded yet: add them in the family details.", "missing")
+        )
+    for child in ctx.children:
+        returns = ctx.returns_by_child.get(child.id, [])
+        broke_down = sum(1 for item in returns if item.broke_down)
+        in_care = _plural(months_between(child.date_entered_care, ctx.as_of), "month")
+        status = content.term_label("legal_statuses", child.legal_status)
+        reason = content.term_label("entry_reasons", child.entry_reason)
+        age = _plural(age_in_years(child.date_of_birth, ctx.as_of), "year")
+        if child.legal_status_detail:
+            status += f": {child.legal_status_detail}"
+        if child.entry_reason_detail:
+            reason += f": {child.entry_reason_detail}"
+        rows = [
+            ("Age", f"{age} (born {format_date(child.date_of_birth)})"),
+            ("Legal status", status),
+            ("In care since", f"{format_date(child.date_entered_care)} ({in_care})"),
+            ("Why they came into care", reason),
+            ("Placement", families.PLACEMENT_TYPES.get(child.placement_type, child.placement_type)),
+            ("Placement moves", str(child.placement_moves)),
+            (
+                "Earlier returns home",
+                f"{len(returns)}, of which {broke_down} broke down" if returns else "None recorded",
+            ),
+        ]
+        blocks += [Subheading(child.name), FactList(tuple(rows))]
+        if returns:
+            blocks.append(
+                Table(
+                    caption=f"{child.name}'s earlier returns home",
+                    headers=("Went home", "Ended", "Broke down", "Notes"),
+                    rows=tuple(
+                        (
+                            format_date(item.returned_on),
+                            format_date(item.ended_on) if item.ended_on else "Not ended",
+                            _yes_no(item.broke_down),
+                            item.notes or "",
+                        )
+                        for item in returns
+                    ),
+                )
+            )
+    blocks.append(Subheading("Parents and carers"))
+    if ctx.adults:
+        blocks.append(
+            Table(
+                caption="Parents and carers",
+                headers=("Name", "Relationship", "Parental responsibility", "Lives in household"),
+                rows=tuple(
+                    (
+                        adult.name,
+                        adult.relationship_detail
+                        or families.RELATIONSHIPS.get(adult.relationship, adult.relationship),
+                        _yes_no(adult.parental_responsibility),
+                        _yes_no(adult.lives_in_household),
+                    )
+                    for adult in ctx.adults
+                ),
+            )
+        )
+    else:
+        blocks.append(Paragraph("No parents or carers are recorded yet.", "missing"))
+    return blocks
+
+
+# Chronology ----------------------------------------------------------------------------------
+
+
+def _entry_filter(ctx: SummaryContext) -> list[object]:
+    conditions: list[object] = [
+        col(ChronologyEntry.family_id) == ctx.family.id,
+        col(ChronologyEntry.deleted_at).is_(None),
+    ]
+    if ctx.disclosure:
+        conditions.append(col(ChronologyEntry.third_party).is_(False))
+    return conditions
+
+
+def chronology(ctx: SummaryContext) -> list[Block]:
+    content = ctx.content
+    live = _entry_filter(ctx)
+    blocks: list[Block] = []
+    if ctx.disclosure:
+        blocks.append(Paragraph(THIRD_PARTY_LEFT_OUT, "notice"))
+    total, first, last = ctx.session.exec(
+        select(
+            func.count(),
+            func.min(col(ChronologyEntry.occurred_on)),
+            func.max(col(ChronologyEntry.occurred_on)),
+        ).where(*live)  # type: ignore[arg-type]
+    ).one()
+    if not total:
+        blocks.append(Paragraph("No chronology entries are recorded yet.", "missing"))
+        return blocks
+    grades = dict(
+        ctx.session.exec(
+            select(col(ChronologyEntry.significance), func.count())
+            .where(*live)  # type: ignore[arg-type]
+            .group_by(col(ChronologyEntry.significance))
+        ).all()
+    )
+    rows = [("Entries", str(total)), ("From", format_date(first)), ("To", format_date(last))]
+    rows += [
+        (grade.label, str(grades.get(grade.id, 0))) for grade in content.chronology.significance
+    ]
+    blocks.append(FactList(tuple(rows)))
+    blocks += _themes(ctx, live)
+    blocks += _significant_events(ctx, live)
+    return blocks
+
+
+def _themes(ctx: SummaryContext, live: list[object]) -> list[Block]:
+    year_ago = date(ctx.as_of.year - 1, ctx.as_of.month, min(ctx.as_of.day, 28))
+    recent = func.sum(case((col(ChronologyEntry.occurred_on) >= year_ago, 1), else_=0))
+    rows = ctx.session.exec(
+        select(
+            col(ChronologyEntryTheme.theme_id),
+            func.count(),
+            recent,
+            func.max(col(ChronologyEntry.occurred_on)),
+        )
+        .join(ChronologyEntry, col(ChronologyEntry.id) == col(ChronologyEntryTheme.entry_id))
+        .where(*live)  # type: ignore[arg-type]
+        .group_by(col(ChronologyEntryTheme.theme_id))
+        .order_by(func.count().desc(), col(ChronologyEntryTheme.theme_id))
+        .limit(TOP_THEMES)
+    ).all()
+    if not rows:
+        return [Paragraph("No themes have been recorded against the entries yet.", "missing")]
+    themes = {theme.id: theme for theme in ctx.content.chronology.themes}
+
+    def describe(theme_id: str) -> tuple[str, str]:
+        theme = themes.get(theme_id)
+        if theme is None:
+            return theme_id, ""
+        return theme.label, "Protective" if theme.polarity == "protective" else "Risk"
+
+    return [
+        Table(
+            caption="Themes recorded most often",
+            headers=("Theme", "Kind", "Times", "In the last 12 months", "Most recently"),
+            rows=tuple(
+                (*describe(theme_id), str(count), str(int(within or 0)), format_date(latest))
+                for theme_id, count, within, latest in rows
+            ),
+        )
+    ]
+
+
+def _significant_events(ctx: SummaryContext, live: list[object]) -> list[Block]:
+    grades = ctx.content.chronology.significance
+    # The content lists grades from the most serious; sort by that order, then newest first.
+    significance = col(ChronologyEntry.significance)
+    rank = case(
+        *((significance == grade.id, index) for index, grade in enumerate(grades)),
+        else_=len(grades),
+    )
+    entries = ctx.session.exec(
+        select(ChronologyEntry)
+        .where(*live)  # type: ignore[arg-type]
+        .order_by(rank, col(ChronologyEntry.occurred_on).desc(), col(ChronologyEntry.id))
+        .limit(SIGNIFICANT_EVENTS)
+    ).all()
+    labels = {grade.id: grade.label for grade in grades}
+    sources = {source.id: source.label for source in ctx.content.chronology.information_sources}
+    return [
+        Table(
+            caption="Most significant events",
+            headers=("Date", "What happened", "Impact on the child", "Source", "Significance"),
+            rows=tuple(
+                (
+                    event_date(entry.occurred_on, entry.date_precision),
+                    entry.what_happened,
+                    entry.impact_on_child or "Not recorded",
+                    entry.source_detail or sources.get(entry.source_id, entry.source_id),
+                    labels.get(entry.significance, entry.significance),
+                )
+                for entry in entries
+            ),
+        )
+    ]
+
+
+# The assessment ------------------------------------------------------------------------------
+
+
+def factors_by_domain(ctx: SummaryContext) -> list[Block]:
+    return [
+        Paragraph(
+            "The risk and protective factors have not been assessed yet: for each of the "
+            f"{len(ctx.content.domains)} domains, the factors present and their evidence will "
+            "show here.",
+            "missing",
+        )
+    ]
+
+
+def capacity_to_change(ctx: SummaryContext) -> list[Block]:
+    if not ctx.adults:
+        return [Paragraph("No parents or carers are recorded yet.", "missing")]
+    return [
+        Paragraph(
+            "The parents' capacity to change has not been assessed yet ("
+            + ", ".join(adult.name for adult in ctx.adults)
+            + ").",
+            "missing",
+        )
+    ]
+
+
+def childrens_views(ctx: SummaryContext) -> list[Block]:
+    if not ctx.children:
+        return [Paragraph("No children are recorded yet.", "missing")]
+    return [
+        Paragraph(
+            "The children's wishes and feelings have not been recorded yet ("
+            + ", ".join(child.name for child in ctx.children)
+            + ").",
+            "missing",
+        )
+    ]
+
+
+# Classification and decisions ----------------------------------------------------------------
+
+
+def classification_and_decisions(ctx: SummaryContext) -> list[Block]:
+    rules = ctx.rules
+    blocks: list[Block] = [Subheading("The level the rules suggest")]
+    blocks.append(
+        Paragraph(
+            f"Suggested level: {rules.suggested_level.label}. "
+            + markdown_to_text(rules.suggested_level.meaning)
+        )
+    )
+    if not ctx.snapshot.factors:
+        blocks.append(
+            Paragraph(
+                "The factors have not been assessed yet, so this suggestion rests only on the "
+                "children's facts and the chronology.",
+                "missing",
+            )
+        )
+    if not rules.minimum_levels and not rules.tools:
+        blocks.append(
+            Paragraph(
+                f"No rule raised the suggestion above the default level "
+                f"({rules.default_level.label}).",
+                "hint",
+            )
+        )
+    blocks += [finding_suggestion(finding, "Minimum level") for finding in rules.minimum_levels]
+    for tool in rules.tools:
+        inputs = [
+            f"{item.label}: {item.points:+d}"
+            + (f" ({item.option})" if item.option else "")
+            + f" because {'; '.join(reason.text for reason in item.reasons)}"
+            for item in tool.items
+        ]
+        inputs += [
+            f"Override {finding.title}: {'; '.join(r.text for r in finding.reasons)}"
+            for finding in tool.overrides
+        ]
+        blocks.append(
+            Suggestion(
+                title=f"{tool.title}: {tool.level.label}",
+                text=f"Score {tool.score}, in the {tool.band_level.label} band.",
+                rule=tool.tool_id,
+                inputs=tuple(inputs) or ("No scored item applies to what is recorded.",),
+                sources=tuple(citation(source) for source in tool.sources),
+                label="Scored tool",
+            )
+        )
+    blocks.append(Subheading("Classifications"))
+    blocks.append(Paragraph("No classification has been recorded yet.", "missing"))
+    blocks += _decisions(ctx)
+    return blocks
+
+
+def _decisions(ctx: SummaryContext) -> list[Block]:
+    blocks: list[Block] = [Subheading("Decisions")]
+    if not ctx.decisions:
+        blocks.append(Paragraph("No decisions have been recorded yet.", "missing"))
+        return blocks
+    gates = {
+        section_id: info.section
+        for section_id, info in ctx.content.sections.items()
+        if isinstance(info.section, GateSection)
+    }
+    latest = {decision.gate_id: decision.id for decision in ctx.decisions}
+    names = ctx.names(decision.decided_by_id for decision in ctx.decisions)
+    rows = []
+    for decision in ctx.decisions:
+        gate = gates.get(decision.gate_id)
+        outcome = decision.option_id
+        if gate is not None:
+            outcome = next(
+                (option.label for option in gate.options if option.id == decision.option_id),
+                outcome,
+            )
+        if latest[decision.gate_id] != decision.id:
+            outcome += " (superseded by a later decision)"
+        rows.append(
+            (
+                gate.title if gate else decision.gate_id,
+                outcome,
+                decision.rationale,
+                names.get(decision.decided_by_id, "Unknown"),
+                format_datetime(decision.decided_at),
+            )
+        )
+    blocks.append(
+        Table(
+            caption="Decisions recorded",
+            headers=("Decision", "Outcome", "Rationale", "Decided by", "When"),
+            rows=tuple(rows),
+        )
+    )
+    return blocks
+
+
+# Cautions ------------------------------------------------------------------------------------
+
+
+def cautions(ctx: SummaryContext) -> list[Block]:
+    fired = ctx.rules.cautions
+    checked = len(ctx.content.rules.cautions)
+    if not fired:
+        return [
+            Paragraph(
+                f"None of the framework's {checked} research-based cautions applies to what is "
+                "recorded so far.",
+                "hint",
+            )
+        ]
+    blocks: list[Block] = [
+        Paragraph(
+            f"{_plural(len(fired), 'caution')} of the framework's {checked} "
+            f"{'applies' if len(fired) == 1 else 'apply'} to this family. Each shows why it "
+            "applies and the research behind it."
+        )
+    ]
+    blocks += [finding_suggestion(finding, "Caution") for finding in fired]
+    return blocks
+
+
+# Progress and reviews ------------------------------------------------------------------------
+
+
+def progress_and_reviews(ctx: SummaryContext) -> list[Block]:
+    journey = ctx.journey
+    family = ctx.family
+    names = ctx.names([family.allocated_practitioner_id])
+    due = family.next_review_due
+    overdue = due is not None and due < ctx.as_of
+    rows = [
+        ("Stage", journey.current_stage.title if journey.current_stage else "All stages complete"),
+        ("Next", journey.next_action),
+        (
+            "Next review due",
+            (format_date(due) + (" (overdue)" if overdue else "")) if due else "Not set",
+        ),
+        ("Work started", format_date(family.work_started_on)),
+        (
+            "Allocated to",
+            names.get(family.allocated_practitioner_id, "Not allocated")
+            if family.allocated_practitioner_id
+            else "Not allocated",
+        ),
+    ]
+    blocks: list[Block] = [FactList(tuple(rows))]
+    blocks.append(
+        Table(
+            caption="Stages",
+            headers=("Stage", "Sections done", "Awaiting sign-off"),
+            rows=tuple(
+                (
+                    stage.title,
+                    f"{sum(task.status in progress.DONE for task in stage.tasks)} of "
+                    f"{len(stage.tasks)}",
+                    ", ".join(
+                        task.section.title
+                        for task in stage.tasks
+                        if task.status is SectionStatus.AWAITING_SIGN_OFF
+                    )
+                    or "None",
+                )
+                for stage in journey.stages
+            ),
+        )
+    )
+    return blocks
+
+
+# Changes since the last review ---------------------------------------------------------------
+
+# How the audit trail's entity types read in a sentence.
+ENTITY_NOUNS = {
+    "family": ("family record", "family records"),
+    "child": ("child's record", "children's records"),
+    "adult": ("parent or carer's record", "parents' and carers' records"),
+    "contact": ("network or professional contact", "network and professional contacts"),
+    "earlier_return": ("earlier return home", "earlier returns home"),
+    "chronology_entry": ("chronology entry", "chronology entries"),
+    "section_progress": ("section status", "section statuses"),
+}
+ACTION_VERBS = {
+    AuditAction.CREATE.value: "added",
+    AuditAction.UPDATE.value: "changed",
+    AuditAction.DELETE.value: "deleted",
+}
+
+
+def changes_since_review(ctx: SummaryContext) -> list[Block]:
+    since = ctx.last_review
+    if since is None:
+        due = ctx.family.next_review_due
+        when = f" The first review is due on {format_date(due)}." if due else ""
+        return [
+            Paragraph(
+                "No review has been recorded yet, so there is nothing to compare with." + when,
+                "missing",
+            )
+        ]
+    counts = Counter(
+        ctx.session.exec(
+            select(col(AuditEvent.entity_type), col(AuditEvent.action)).where(
+                col(AuditEvent.family_id) == ctx.family.id,
+                col(AuditEvent.at) > since,
+                col(AuditEvent.action).in_(list(ACTION_VERBS)),
+            )
+        ).all()
+    )
+    blocks: list[Block] = [
+        Paragraph(
+            f"Since the last decision was recorded, on {format_datetime(since)}:",
+        )
+    ]
+    if not counts:
+        blocks.append(Paragraph("Nothing in the record has changed.", "hint"))
+    else:
+        items = []
+        for (entity, action), count in sorted(counts.items()):
+            one, many = ENTITY_NOUNS.get(entity, (entity.replace("_", " "), ""))
+            noun = one if count == 1 else (many or one + "s")
+            items.append(f"{count} {noun} {ACTION_VERBS[action]}")
+        blocks.append(BulletList(tuple(items)))
+    new_entries = ctx.session.exec(
+        select(ChronologyEntry)
+        .where(*_entry_filter(ctx), col(ChronologyEntry.created_at) > since)  # type: ignore[arg-type]
+        .order_by(col(ChronologyEntry.occurred_on).desc())
+        .limit(SIGNIFICANT_EVENTS)
+    ).all()
+    if new_entries:
+        labels = {grade.id: grade.label for grade in ctx.content.chronology.significance}
+        blocks.append(
+            Table(
+                caption="Chronology entries added since the last review (latest first)",
+                headers=("Date", "What happened", "Significance"),
+                rows=tuple(
+                    (
+                        event_date(entry.occurred_on, entry.date_precision),
+                        entry.what_happened,
+                        labels.get(entry.significance, entry.significance),
+                    )
+                    for entry in new_entries
+                ),
+            )
+        )
+    return blocks
+
+
+SUMMARY_SECTIONS: tuple[SummarySection, ...] = (
+    SummarySection("children", "Children and key facts", children_and_key_facts),
+    SummarySection("chronology", "Chronology: patterns and significant events", chronology),
+    SummarySection("factors", "Risk and protective factors by domain", factors_by_domain),
+    SummarySection("capacity", "Parents' capacity to change", capacity_to_change),
+    SummarySection("views", "The children's views", childrens_views),
+    SummarySection(
+        "classification", "Classification history and decisions", classification_and_decisions
+    ),
+    SummarySection("cautions", "Research-based cautions", cautions),
+    SummarySection("progress", "Progress and reviews", progress_and_reviews),
+    SummarySection("changes", "What has changed since the last review", changes_since_review),
+)

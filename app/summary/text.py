@@ -1,0 +1,108 @@
+"""Text as entered, made safe to show in a page, a PDF, a Word file or a spreadsheet.
+
+Nothing here escapes markup: Jinja's autoescaping does that for HTML (and so for the PDF), and
+python-docx writes text nodes. What these helpers handle is what escaping does not: control
+characters that XML forbids, words too long to wrap, right-to-left writing, Markdown from the
+framework content, and cells a spreadsheet would run as formulas.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+
+# C0 controls other than tab and newline, DEL, C1 controls, lone surrogates and the two
+# noncharacters XML names: XML 1.0 (and so Word) refuses most of them, and none of them means
+# anything on paper.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+REPLACEMENT = "\ufffd"
+# Longer than any real word: such a run is an identifier, a link or pasted noise.
+LONG_WORD = 30
+_LONG_RUN = re.compile(rf"\S{{{LONG_WORD + 1},}}")
+ZERO_WIDTH_SPACE = "\u200b"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def clean(text: str | None) -> str:
+    """Text with control characters shown as U+FFFD and line endings made \\n."""
+    if not text:
+        return ""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _CONTROL.sub(REPLACEMENT, text)
+
+
+def direction(text: str | None) -> str:
+    """ "rtl" when the first strongly directional character is right-to-left, else "ltr".
+
+    Browsers understand dir="auto" but WeasyPrint does not, so the direction is worked out
+    here and set explicitly in both."""
+    for character in text or "":
+        kind = unicodedata.bidirectional(character)
+        if kind in {"R", "AL"}:
+            return "rtl"
+        if kind == "L":
+            return "ltr"
+    return "ltr"
+
+
+def isolate(text: str) -> str:
+    """Wrap text in Unicode first-strong isolates, so that right-to-left text inside a sentence
+    (a name, a quotation) cannot reorder the words around it where markup cannot isolate it."""
+    if direction(text) == "rtl":
+        return f"\u2068{text}\u2069"
+    return text
+
+
+def breakable(text: str) -> str:
+    """Long runs without spaces given zero-width break opportunities, for Word, which otherwise
+    widens a table column to fit them (HTML and the PDF use CSS overflow-wrap instead)."""
+
+    def split(match: re.Match[str]) -> str:
+        run = match.group(0)
+        return ZERO_WIDTH_SPACE.join(run[i : i + LONG_WORD] for i in range(0, len(run), LONG_WORD))
+
+    return _LONG_RUN.sub(split, text)
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> MarkdownIt:
+    return MarkdownIt("zero").enable(["list", "emphasis", "link", "newline", "escape", "entity"])
+
+
+@lru_cache(maxsize=512)
+def markdown_to_text(source: str) -> str:
+    """The framework content's Markdown (guidance subset) as plain text: emphasis dropped,
+    links written as "text (address)", list items as lines starting with a bullet."""
+    lines: list[str] = []
+    bullet = ""
+    for token in _markdown().parse(source):
+        if token.type == "list_item_open":
+            bullet = "• "
+        elif token.type == "inline":
+            parts: list[str] = []
+            href = ""
+            for child in token.children or []:
+                if child.type in {"text", "html_inline"}:
+                    parts.append(child.content)
+                elif child.type in {"softbreak", "hardbreak"}:
+                    parts.append(" " if child.type == "softbreak" else "\n")
+                elif child.type == "link_open":
+                    href = str(child.attrGet("href") or "")
+                elif child.type == "link_close" and href:
+                    parts.append(f" ({href})")
+                    href = ""
+            lines.append(bullet + "".join(parts))
+            bullet = ""
+    return "\n".join(lines)
+
+
+def csv_cell(value: str) -> str:
+    """A cell a spreadsheet shows as text: one starting like a formula gets a leading
+    apostrophe (the OWASP advice), so opening an export never runs what someone typed."""
+    value = clean(value)
+    if value.startswith(_FORMULA_START):
+        return "'" + value
+    return value

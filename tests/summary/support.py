@@ -1,0 +1,39 @@
+"""Reading the summary's PDF and Word files back as text, as a person would see it."""
+
+from __future__ import annotations
+
+import subprocess
+from io import BytesIO
+
+from docx import Document
+from docx.oxml.ns import qn
+
+
+def pdf_text(body: bytes) -> str:
+    """The PDF's text in drawing order (pdftotext -raw, from poppler-utils), so table cells
+    stay whole; whitespace collapsed."""
+    assert body.startswith(b"%PDF-")
+    command = ["pdftotext", "-raw", "-enc", "UTF-8", "-", "-"]
+    result = subprocess.run(command, input=body, capture_output=True, check=True)
+    return " ".join(result.stdout.decode("utf-8").split())
+
+
+def docx_paragraphs(body: bytes) -> list[tuple[str, str]]:
+    """(style name, text) of every paragraph in the body, tables included, in order."""
+    document = Document(BytesIO(body))
+    styles = {style.style_id: style.name for style in document.styles}
+    rows = []
+    for paragraph in document.element.body.iter(qn("w:p")):
+        style = paragraph.find(f"{qn('w:pPr')}/{qn('w:pStyle')}")
+        name = styles.get(style.get(qn("w:val")), "") if style is not None else "Normal"
+        text = "".join(node.text or "" for node in paragraph.iter(qn("w:t")))
+        rows.append((name, text.replace("\u200b", "")))
+    return rows
+
+
+def docx_text(body: bytes) -> str:
+    return " ".join(" ".join(text for _, text in docx_paragraphs(body)).split())
+
+
+def docx_headings(body: bytes, level: int) -> list[str]:
+    return [text for style, text in docx_paragraphs(body) if style == f"Heading {level}"]
