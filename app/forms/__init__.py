@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import HTTPException, Request
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidationInfo, field_validator
+from python_multipart.multipart import parse_options_header
 from starlette.datastructures import FormData
 
 from app.security.input import value_problem
@@ -37,23 +38,32 @@ def is_form(request: Request) -> bool:
 
 
 async def read_form_data(request: Request) -> FormData:
-    """The posted form, read strictly: anything but a form is refused (415), and a body that
-    is not valid UTF-8 (which Starlette would quietly turn into other characters) is 400."""
+    """The posted form, read strictly: anything but a form is refused (415); a body that is
+    not valid percent-encoded UTF-8 (which Starlette would quietly turn into other
+    characters), or a multipart body cut short, is 400."""
     media = media_type(request)
     if media not in {URLENCODED, MULTIPART}:
         raise HTTPException(415, "Send this form from its page in Homeward.")
     if media == URLENCODED:
         body = await request.body()  # kept by the request, so the parser below reuses it
         try:
+            # Browsers percent-encode every non-ASCII byte; Starlette would read raw ones as
+            # Latin-1 and store mojibake, so they are refused too.
             parse_qsl(
-                body.decode("utf-8"),
+                body.decode("ascii"),
                 keep_blank_values=True,
                 errors="strict",
                 max_num_fields=MAX_FORM_FIELDS,
             )
         except ValueError as error:  # UnicodeDecodeError included
             raise HTTPException(400, FORM_NOT_READ) from error
-    # Malformed multipart bodies are 400s from Starlette itself.
+    else:
+        # Starlette refuses a malformed multipart body (400) but takes a truncated one, cut
+        # before its closing boundary, as an empty form.
+        _, options = parse_options_header(request.headers.get("content-type", ""))
+        boundary = options.get(b"boundary", b"")
+        if not boundary or b"--" + boundary + b"--" not in await request.body():
+            raise HTTPException(400, FORM_NOT_READ)
     return await request.form()
 
 

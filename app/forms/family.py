@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from app.forms import FormState
-from app.security.input import FIRST_YEAR, LAST_YEAR
+from app.security.input import FIRST_YEAR, LAST_YEAR, value_problem
 from app.services.families import (
     AdultDetails,
     ChildDetails,
@@ -69,10 +69,15 @@ class ParsedForm:
         if not raw:
             return None
         try:
-            return int(raw)
+            number = int(raw)
         except ValueError:
             self.errors[name] = f"{label} must be a whole number, like 3"
             return None
+        problem = value_problem(number, label)
+        if problem:
+            self.errors[name] = problem
+            return None
+        return number
 
     def uuid(self, name: str) -> uuid.UUID | None:
         try:

@@ -29,6 +29,7 @@ from tests.factories import (
     make_adult,
     make_child,
     make_contact,
+    make_entry,
     make_family,
     make_return,
     make_team,
@@ -149,6 +150,7 @@ def world(db: Session) -> World:
         "kind": "network",
         "collection": "children",
         "record_id": str(child.id),
+        "entry_id": str(make_entry(db, family, author=allocated).id),
     }
     return World(family=family, personas=personas, samples=samples)
 
