@@ -132,9 +132,16 @@ def test_the_version_page_moves_only_on_confirmation(
     client: CheckingClient,
     db: Session,
     registry: ContentRegistry,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(app.state, "content", registry)
+    bundled = app.state.content
+    app.state.content = registry
+    try:
+        check_the_version_page(client, db)
+    finally:
+        app.state.content = bundled
+
+
+def check_the_version_page(client: CheckingClient, db: Session) -> None:
     user, family = answered_family(db)
     sign_in_as(client, db, user)
     page = client.get(f"/families/{family.id}/version")
