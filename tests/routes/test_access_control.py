@@ -31,6 +31,7 @@ from tests.factories import (
     make_contact,
     make_entry,
     make_family,
+    make_import,
     make_return,
     make_team,
     make_user,
@@ -151,6 +152,7 @@ def world(db: Session) -> World:
         "collection": "children",
         "record_id": str(child.id),
         "entry_id": str(make_entry(db, family, author=allocated).id),
+        "import_id": str(make_import(db, family, uploader=allocated).id),
     }
     return World(family=family, personas=personas, samples=samples)
 
