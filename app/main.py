@@ -16,6 +16,7 @@ from app.middleware import RequestIdMiddleware, RequestLimitsMiddleware, Securit
 from app.routes import (
     admin,
     api,
+    assessment,
     auth,
     chronology,
     families,
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Before family_records, whose /{collection}/{record_id}/delete would also match ours.
     app.include_router(chronology.router)
     app.include_router(family_records.router)
+    app.include_router(assessment.router)
     app.include_router(summary.router)
     app.include_router(api.router)
     return app
