@@ -13,7 +13,18 @@ from app.db import make_engine
 from app.deps import protect_from_csrf
 from app.errors import error_response, install_error_handlers
 from app.middleware import RequestIdMiddleware, RequestLimitsMiddleware, SecurityHeadersMiddleware
-from app.routes import admin, api, auth, families, family_records, health, pages, summary
+from app.routes import (
+    admin,
+    api,
+    assessment,
+    auth,
+    chronology,
+    families,
+    family_records,
+    health,
+    pages,
+    summary,
+)
 from app.templating import STATIC_PATH, create_templates
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -54,7 +65,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(auth.router)
     app.include_router(admin.router)
     app.include_router(families.router)
+    # Before family_records, whose /{collection}/{record_id}/delete would also match ours.
+    app.include_router(chronology.router)
     app.include_router(family_records.router)
+    app.include_router(assessment.router)
     app.include_router(summary.router)
     app.include_router(api.router)
     return app

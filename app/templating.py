@@ -99,8 +99,10 @@ DESTINATIONS: list[Destination] = [
 # Links in every family's own navigation, after Overview and Family details: features add
 # theirs here. (label, path after /families/<id>, permission needed to see it)
 FAMILY_LINKS: list[tuple[str, str, Permission]] = [
+    ("Chronology", "/chronology", Permission.FAMILY_VIEW),
     ("Summary", "/summary", Permission.FAMILY_VIEW),
     ("Who has accessed this record", "/access-log", Permission.FAMILY_SUPERVISE),
+    ("Framework version", "/version", Permission.FAMILY_VIEW),
 ]
 
 

@@ -17,6 +17,7 @@ from app.config import PROJECT_ROOT
 from app.content.registry import load_registry
 from app.models.accounts import Role, Team, User, UserRole, UserSession
 from app.models.base import utcnow
+from app.models.chronology import ChronologyEntry, ChronologyEntryChild, ChronologyEntryTheme
 from app.models.family import Adult, Child, EarlierReturn, Family, FamilyContact
 from app.security.passwords import hash_password
 from app.services.progress import refresh_family
@@ -200,3 +201,35 @@ def make_return(
     session.add(record)
     session.flush()
     return record
+
+
+def make_entry(
+    session: Session,
+    family: Family,
+    *,
+    author: User,
+    occurred_on: date = date(2024, 3, 27),
+    precision: str = "day",
+    source: str = "police",
+    what: str = "Police called to the home after a neighbour heard shouting",
+    significance: str = "red",
+    themes: Iterable[str] = ("domestic-abuse-incident",),
+    children: Iterable[Child] = (),
+) -> ChronologyEntry:
+    entry = ChronologyEntry(
+        family_id=family.id,
+        occurred_on=occurred_on,
+        date_precision=precision,
+        source_id=source,
+        what_happened=what,
+        significance=significance,
+        author_id=author.id,
+    )
+    session.add(entry)
+    session.flush()
+    for theme in themes:
+        session.add(ChronologyEntryTheme(entry_id=entry.id, theme_id=theme))
+    for child in children:
+        session.add(ChronologyEntryChild(entry_id=entry.id, child_id=child.id))
+    session.flush()
+    return entry

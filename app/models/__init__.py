@@ -22,9 +22,13 @@ from app.models.assessment import (  # noqa: E402
 )
 from app.models.audit import AuditAction, AuditEvent  # noqa: E402
 from app.models.chronology import (  # noqa: E402
+    ChronologyComment,
     ChronologyEntry,
     ChronologyEntryChild,
     ChronologyEntryTheme,
+    ChronologyImport,
+    ChronologyReview,
+    ChronologyWrittenAnalysis,
 )
 from app.models.family import Adult, Child, EarlierReturn, Family, FamilyContact  # noqa: E402
 from app.models.progress import GateDecision, SectionProgress, SectionStatus  # noqa: E402
@@ -36,9 +40,13 @@ __all__ = [
     "AuditAction",
     "AuditEvent",
     "Child",
+    "ChronologyComment",
     "ChronologyEntry",
     "ChronologyEntryChild",
     "ChronologyEntryTheme",
+    "ChronologyImport",
+    "ChronologyReview",
+    "ChronologyWrittenAnalysis",
     "Classification",
     "EarlierReturn",
     "FactorEvidence",

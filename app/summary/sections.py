@@ -16,11 +16,12 @@ from sqlalchemy import case, func
 from sqlmodel import col, select
 
 from app.content.rules import Citation, Finding, Reason
-from app.content.schema import GateSection
 from app.models.audit import AuditAction, AuditEvent
 from app.models.chronology import ChronologyEntry, ChronologyEntryTheme
 from app.models.progress import SectionStatus
-from app.services import families, progress
+from app.services import assessment_summary, families, progress
+from app.services.assessment_summary import Answered
+from app.services.evidence import EvidenceItem
 from app.summary.context import SummaryContext
 from app.summary.document import (
     Block,
@@ -285,41 +286,136 @@ def _significant_events(ctx: SummaryContext, live: list[object]) -> list[Block]:
 # The assessment ------------------------------------------------------------------------------
 
 
+def _third_party_entries(ctx: SummaryContext) -> set[object]:
+    """Ids of the family's chronology entries marked as third-party information."""
+    if not ctx.disclosure:
+        return set()
+    return set(
+        ctx.session.exec(
+            select(col(ChronologyEntry.id)).where(
+                col(ChronologyEntry.family_id) == ctx.family.id,
+                col(ChronologyEntry.third_party).is_(True),
+            )
+        ).all()
+    )
+
+
+def _evidence(item: EvidenceItem) -> str:
+    when = format_date(item.on) if item.on else "Undated"
+    source = f" ({item.source})" if item.source else ""
+    return f"{when}, {item.kind_label.lower()}: {item.description}{source}"
+
+
 def factors_by_domain(ctx: SummaryContext) -> list[Block]:
-    return [
-        Paragraph(
-            "The risk and protective factors have not been assessed yet: for each of the "
-            f"{len(ctx.content.domains)} domains, the factors present and their evidence will "
-            "show here.",
-            "missing",
-        )
+    domains = assessment_summary.factors_by_domain(
+        ctx.session, family=ctx.family, content=ctx.content
+    )
+    rated = [
+        factor
+        for domain in domains
+        for factor in (*domain.risk, *domain.protective)
+        if factor.status is not None
     ]
+    if not rated:
+        return [
+            Paragraph(
+                "The risk and protective factors have not been assessed yet: for each of the "
+                f"{len(domains)} domains, the factors present and their evidence will show here.",
+                "missing",
+            )
+        ]
+    hidden = _third_party_entries(ctx)
+    blocks: list[Block] = []
+    if ctx.disclosure:
+        blocks.append(Paragraph(THIRD_PARTY_LEFT_OUT, "notice"))
+    unrated = 0
+    for domain in domains:
+        factors = [f for f in (*domain.risk, *domain.protective) if f.status is not None]
+        unrated += len(domain.risk) + len(domain.protective) - len(factors)
+        blocks.append(Subheading(domain.title))
+        if not factors:
+            blocks.append(Paragraph("No factor in this domain has been rated yet.", "missing"))
+            continue
+        blocks.append(
+            Paragraph(
+                f"{_plural(domain.present_risks, 'risk factor')} and "
+                f"{_plural(domain.present_protective, 'protective factor')} present."
+            )
+        )
+        rows = []
+        flagged = []
+        for factor in factors:
+            evidence = [e for e in factor.evidence if e.chronology_entry_id not in hidden]
+            if factor.present_without_evidence:
+                flagged.append(factor.text)
+            rows.append(
+                (
+                    factor.text,
+                    factor.kind.capitalize(),
+                    factor.status_label,
+                    "\n".join(_evidence(item) for item in evidence) or "No evidence recorded",
+                    factor.notes or "",
+                )
+            )
+        blocks.append(
+            Table(
+                caption=f"Factors rated in {domain.title}",
+                headers=("Factor", "Kind", "Status", "Evidence", "Notes"),
+                rows=tuple(rows),
+            )
+        )
+        if flagged:
+            blocks.append(
+                Paragraph(
+                    "Recorded as present without any evidence: " + "; ".join(flagged) + ".",
+                    "notice",
+                )
+            )
+    if unrated:
+        blocks.append(
+            Paragraph(f"{_plural(unrated, 'factor')} of the framework not rated yet.", "missing")
+        )
+    return blocks
+
+
+def _answers(rows: Sequence[Answered]) -> FactList:
+    return FactList(tuple((row.label, row.answer) for row in rows))
 
 
 def capacity_to_change(ctx: SummaryContext) -> list[Block]:
-    if not ctx.adults:
-        return [Paragraph("No parents or carers are recorded yet.", "missing")]
-    return [
-        Paragraph(
-            "The parents' capacity to change has not been assessed yet ("
-            + ", ".join(adult.name for adult in ctx.adults)
-            + ").",
-            "missing",
-        )
-    ]
+    parents = assessment_summary.capacity_to_change(
+        ctx.session, family=ctx.family, content=ctx.content
+    )
+    answered = any(
+        row.answered
+        for parent in parents
+        for row in (*parent.answers, *(r for area in parent.problem_areas for r in area.answers))
+    )
+    if not answered:
+        names = ", ".join(adult.name for adult in ctx.adults)
+        who = f" ({names})" if names else ": no parents or carers are recorded yet"
+        return [
+            Paragraph(f"The parents' capacity to change has not been assessed yet{who}.", "missing")
+        ]
+    blocks: list[Block] = []
+    for parent in parents:
+        blocks += [Subheading(parent.name), _answers(parent.answers)]
+        for area in parent.problem_areas:
+            blocks += [Paragraph(f"{parent.name}: {area.label}"), _answers(area.answers)]
+    return blocks
 
 
 def childrens_views(ctx: SummaryContext) -> list[Block]:
-    if not ctx.children:
-        return [Paragraph("No children are recorded yet.", "missing")]
-    return [
-        Paragraph(
-            "The children's wishes and feelings have not been recorded yet ("
-            + ", ".join(child.name for child in ctx.children)
-            + ").",
-            "missing",
-        )
-    ]
+    views = assessment_summary.children_views(ctx.session, family=ctx.family, content=ctx.content)
+    if not any(row.answered for child in views for row in child.answers):
+        names = ", ".join(child.name for child in ctx.children)
+        who = f" ({names})" if names else ": no children are recorded yet"
+        text = f"The children's wishes and feelings have not been recorded yet{who}."
+        return [Paragraph(text, "missing")]
+    blocks: list[Block] = []
+    for child in views:
+        blocks += [Subheading(child.name), _answers(child.answers)]
+    return blocks
 
 
 # Classification and decisions ----------------------------------------------------------------
@@ -372,41 +468,82 @@ def classification_and_decisions(ctx: SummaryContext) -> list[Block]:
                 label="Scored tool",
             )
         )
-    blocks.append(Subheading("Classifications"))
-    blocks.append(Paragraph("No classification has been recorded yet.", "missing"))
+    blocks += _classifications(ctx)
     blocks += _decisions(ctx)
+    return blocks
+
+
+def _level(ctx: SummaryContext, level_id: str | None) -> str:
+    if level_id is None:
+        return "Not given"
+    try:
+        return ctx.content.level(level_id).label
+    except KeyError:
+        return level_id
+
+
+def _classifications(ctx: SummaryContext) -> list[Block]:
+    blocks: list[Block] = [Subheading("Classifications")]
+    records = assessment_summary.classification_history(ctx.session, family=ctx.family)
+    if not records:
+        blocks.append(Paragraph("No classification has been recorded yet.", "missing"))
+        return blocks
+    for record in records:
+        try:
+            timepoint = ctx.content.timepoint(record.timepoint_id).label
+        except KeyError:
+            timepoint = record.timepoint_id
+        if record.reviewed_at is None:
+            review = "Waiting for a supervisor"
+        else:
+            verdict = "Agreed" if record.supervisor_agrees else "Disagreed"
+            if record.supervisor_level and record.supervisor_level != record.practitioner_level:
+                verdict += f", level {_level(ctx, record.supervisor_level)}"
+            review = f"{verdict} ({record.reviewed_by or 'Unknown'}, "
+            review += f"{format_datetime(record.reviewed_at)})"
+            if record.supervisor_comments:
+                review += f": {record.supervisor_comments}"
+        rationale = f": {record.rationale}" if record.rationale else ""
+        blocks.append(
+            FactList(
+                (
+                    ("Classification", timepoint),
+                    ("Suggested by the rules", _level(ctx, record.suggested_level)),
+                    ("Practitioner", f"{_level(ctx, record.practitioner_level)}{rationale}"),
+                    (
+                        "Submitted",
+                        f"{record.submitted_by}, {format_datetime(record.submitted_at)}",
+                    ),
+                    ("Supervisor", review),
+                )
+            )
+        )
+        if record.explanation_lines:
+            blocks.append(Paragraph("Why the rules suggested this level when it was submitted:"))
+            blocks.append(BulletList(tuple(line.strip() for line in record.explanation_lines)))
     return blocks
 
 
 def _decisions(ctx: SummaryContext) -> list[Block]:
     blocks: list[Block] = [Subheading("Decisions")]
-    if not ctx.decisions:
+    decisions = assessment_summary.decision_history(
+        ctx.session, family=ctx.family, content=ctx.content
+    )
+    if not decisions:
         blocks.append(Paragraph("No decisions have been recorded yet.", "missing"))
         return blocks
-    gates = {
-        section_id: info.section
-        for section_id, info in ctx.content.sections.items()
-        if isinstance(info.section, GateSection)
-    }
-    latest = {decision.gate_id: decision.id for decision in ctx.decisions}
-    names = ctx.names(decision.decided_by_id for decision in ctx.decisions)
+    latest = {decision.gate_id: index for index, decision in enumerate(decisions)}
     rows = []
-    for decision in ctx.decisions:
-        gate = gates.get(decision.gate_id)
-        outcome = decision.option_id
-        if gate is not None:
-            outcome = next(
-                (option.label for option in gate.options if option.id == decision.option_id),
-                outcome,
-            )
-        if latest[decision.gate_id] != decision.id:
+    for index, decision in enumerate(decisions):
+        outcome = decision.option_label
+        if latest[decision.gate_id] != index:
             outcome += " (superseded by a later decision)"
         rows.append(
             (
-                gate.title if gate else decision.gate_id,
+                decision.gate_title,
                 outcome,
                 decision.rationale,
-                names.get(decision.decided_by_id, "Unknown"),
+                decision.decided_by,
                 format_datetime(decision.decided_at),
             )
         )

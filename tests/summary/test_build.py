@@ -7,7 +7,9 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from app.models.accounts import Role
+from app.models.assessment import Classification
 from app.models.base import utcnow
+from app.services import evidence
 from app.summary.build import build_summary
 from app.summary.document import (
     FactList,
@@ -18,8 +20,9 @@ from app.summary.document import (
     Table,
 )
 from app.summary.sections import SUMMARY_SECTIONS, THIRD_PARTY_LEFT_OUT
-from tests.factories import CONTENT, make_family, make_team, make_user
+from tests.factories import CONTENT, make_adult, make_family, make_team, make_user
 from tests.summary.conftest import Rich, make_entry
+from tests.support.assessment import V1, actor, rate, save
 
 CONTENT_VERSION = CONTENT.latest("reunification")
 
@@ -161,3 +164,90 @@ def test_deleted_entries_are_left_out(db: Session, rich: Rich) -> None:
     db.add(entry)
     db.flush()
     assert "Entered in error" not in words(summary(db, rich).section("chronology"))
+
+
+def test_factors_by_domain_with_evidence_and_flags(db: Session, rich: Rich) -> None:
+    user = rich.practitioner
+    rate(db, user, rich.family, "factors-substance-misuse", {"sm-r1": "present"})
+    rate(db, user, rich.family, "factors-domestic-abuse", {"da-r1": "present", "da-p1": "absent"})
+    entry = make_entry(db, rich.family, user, what="Police log: shouting", third_party=True)
+    evidence.link_entries(
+        db,
+        actor=actor(user),
+        family=rich.family,
+        content=V1,
+        factor_id="da-r1",
+        entry_ids=[str(entry.id)],
+    )
+    section = summary(db, rich).section("factors")
+    text = words(section)
+    tables = {block.caption: block for block in section.blocks if isinstance(block, Table)}
+    abuse = tables["Factors rated in Domestic abuse"]
+    assert any("Police log: shouting" in row[3] for row in abuse.rows)
+    assert "1 risk factor and 0 protective factors present." in text
+    assert "Recorded as present without any evidence: " in text  # sm-r1 has none
+    assert "not rated yet" in text
+    disclosed = words(summary(db, rich, disclosure=True).section("factors"))
+    assert "Police log: shouting" not in disclosed
+    assert THIRD_PARTY_LEFT_OUT in disclosed
+
+
+def test_capacity_to_change_and_childrens_views(db: Session, rich: Rich) -> None:
+    parent = make_adult(db, rich.family, name="Kim Okafor")
+    prefix = f"a.capacity[{parent.id}]"
+    save(
+        db,
+        rich.practitioner,
+        rich.family,
+        "capacity-to-change",
+        {
+            f"{prefix}.accepts-concerns": "partly",
+            f"items.capacity[{parent.id}].problem-areas": "one",
+            f"{prefix}.problem-areas[one].problem-area": "substance-misuse",
+            f"{prefix}.problem-areas[one].readiness-stage": "contemplation",
+        },
+    )
+    save(
+        db,
+        rich.practitioner,
+        rich.family,
+        "wishes-and-feelings",
+        {f"a.child-views[{rich.older.id}].seen-alone": "yes"},
+    )
+    doc = summary(db, rich)
+    capacity = words(doc.section("capacity"))
+    assert "Kim Okafor" in capacity
+    assert "Kim Okafor: Parental substance misuse" in capacity
+    assert "Thinking about change" in capacity
+    views = words(doc.section("views"))
+    assert "Ada Okafor" in views
+    assert "Yes" in views
+
+
+def test_classification_history_shows_every_level_and_the_review(db: Session, rich: Rich) -> None:
+    db.add(
+        Classification(
+            family_id=rich.family.id,
+            section_id="classification-before-plan",
+            timepoint_id="before-plan",
+            content_version="1.0.0",
+            suggested_level="high",
+            explanation={"lines": ["Suggested level: High (earlier-breakdown)."]},
+            practitioner_level="medium",
+            rationale="Grace has kept to the safety plan for six months.",
+            submitted_by_id=rich.practitioner.id,
+            status="disagreed",
+            supervisor_agrees=False,
+            supervisor_level="high",
+            supervisor_comments="Too soon to lower it.",
+            reviewed_by_id=rich.supervisor.id,
+            reviewed_at=utcnow(),
+        )
+    )
+    db.flush()
+    text = words(summary(db, rich).section("classification"))
+    assert "Classification 1, before the plan" in text
+    assert "Medium: Grace has kept to the safety plan for six months." in text
+    assert "Disagreed, level High (Sam Supervisor" in text
+    assert "Too soon to lower it." in text
+    assert "Suggested level: High (earlier-breakdown)." in text

@@ -79,3 +79,29 @@ if (dialog && document.body.dataset.sessionSecondsLeft) {
   // Any request htmx makes keeps the session alive on the server, so restart the clock.
   document.addEventListener("htmx:afterRequest", () => schedule(fullSeconds));
 }
+
+// After htmx swaps in a form or a result, move focus to it so that keyboard and screen
+// reader users continue from there (GOV.UK error summaries and banners focus themselves).
+document.addEventListener("htmx:afterSettle", (event) => {
+  const scope = event.detail.elt;
+  if (scope.querySelector(".govuk-error-summary, .govuk-notification-banner--success")) {
+    return;
+  }
+  const target = scope.querySelector("[data-hw-focus]");
+  if (target) {
+    target.focus();
+  }
+});
+
+// Escape inside an in-place form cancels it, as its Cancel link does.
+document.addEventListener("keydown", (event) => {
+  if (event.key !== "Escape") {
+    return;
+  }
+  const form = event.target.closest && event.target.closest("form[data-hw-cancel]");
+  const cancel = form && document.getElementById(form.dataset.hwCancel);
+  if (cancel) {
+    event.preventDefault();
+    cancel.click();
+  }
+});

@@ -1,0 +1,391 @@
+"""The chronology pages: the filtered table of entries with the analysis beside it, adding
+and changing entries (in place with htmx, or as their own pages without JavaScript), and
+deleting them."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import RedirectResponse
+from sqlmodel import Session
+
+from app.content.model import FrameworkContent
+from app.deps import ActorDep, ContentDep, FormValues, SessionDep, requires
+from app.forms import FormState
+from app.forms.chronology import entry_details, entry_form_state, entry_values
+from app.forms.family import ParsedForm
+from app.models.accounts import Role, User
+from app.models.chronology import ChronologyEntry
+from app.models.family import Family
+from app.routes.families import SECTION_PAGES, STALE_DELETE, compare_versions, delete_page
+from app.security.permissions import FamilyAction, Permission
+from app.services import chronology, families
+from app.services.access import open_family
+from app.services.audit import Actor
+from app.services.errors import Conflict, InvalidInput
+from app.templating import is_htmx, render
+
+router = APIRouter(prefix="/families", include_in_schema=False)
+
+# The task list links the framework's chronology section to this page.
+SECTION_PAGES["chronology"] = lambda family, _section: f"/families/{family.id}/chronology"
+
+FILTER_KEYS = ("q", "theme", "source", "significance", "child", "from", "to", "sort")
+
+
+def _base(family: Family) -> str:
+    return f"/families/{family.id}/chronology"
+
+
+def _open(
+    session: Session, registry: Any, actor: Actor, family_id: uuid.UUID, action: FamilyAction
+) -> tuple[Family, FrameworkContent]:
+    family = open_family(session, actor=actor, family_id=family_id, action=action)
+    return family, families.content_for(registry, family)
+
+
+def _query(
+    request: Request, content: FrameworkContent, children: dict[uuid.UUID, str]
+) -> tuple[chronology.EntryQuery, dict[str, str], dict[str, str]]:
+    """The list query from the address, the filter values to show, and filter problems.
+    Values the page never offers are dropped rather than refused."""
+    raw = {key: request.query_params.get(key, "")[:200] for key in FILTER_KEYS}
+    errors: dict[str, str] = {}
+    dates: dict[str, Any] = {}
+    for key, label in (("from", "From"), ("to", "To")):
+        if raw[key].strip():
+            try:
+                dates[key], _precision = chronology.parse_date_text(raw[key])
+            except chronology.DateProblem as problem:
+                errors[f"filter-{key}"] = f"{label}: {problem}"
+    child = None
+    try:
+        child = uuid.UUID(raw["child"]) if raw["child"] else None
+    except ValueError:
+        child = None
+    try:
+        page = max(1, int(request.query_params.get("page", "1")))
+    except ValueError:
+        page = 1
+    query = chronology.EntryQuery(
+        text=raw["q"].strip()[:100],
+        theme=raw["theme"] if raw["theme"] in chronology.themes(content) else "",
+        source=raw["source"] if raw["source"] in chronology.sources(content) else "",
+        significance=raw["significance"]
+        if raw["significance"] in chronology.grades(content)
+        else "",
+        child=child if child in children else None,
+        date_from=dates.get("from"),
+        date_to=dates.get("to"),
+        sort=raw["sort"] if raw["sort"] in chronology.SORTS else "newest",
+        page=min(page, 100_000),
+    )
+    return query, raw, errors
+
+
+def _params(raw: dict[str, str]) -> dict[str, str]:
+    return {key: value for key, value in raw.items() if value}
+
+
+def _return_query(request: Request) -> str:
+    """The list's filters, carried through an add or edit so the list comes back the same."""
+    kept = {key: request.query_params.get(key, "")[:200] for key in (*FILTER_KEYS, "page")}
+    kept = {key: value for key, value in kept.items() if value}
+    return f"?{urlencode(kept)}" if kept else ""
+
+
+def chronology_page(
+    request: Request,
+    session: Session,
+    family: Family,
+    content: FrameworkContent,
+    user: User,
+    *,
+    adding: FormState | None = None,
+    editing: tuple[ChronologyEntry, FormState] | None = None,
+    conflict: list[dict[str, str]] | None = None,
+    saved: str | None = None,
+) -> Response:
+    """The chronology page (or its workspace block for htmx)."""
+    children = chronology.child_names(session, family)
+    query, raw, filter_errors = _query(request, content, children)
+    results = chronology.list_entries(session, family=family, content=content, query=query)
+    form = adding or (editing[1] if editing else None)
+    errors = form.error_list() if form else []
+    return render(
+        request,
+        "views/chronology/chronology.html",
+        {
+            **_vocabulary(content),
+            "family": family,
+            "content": content,
+            "results": results,
+            "query": query,
+            "filters": raw,
+            "filter_errors": filter_errors,
+            "params": _params(raw),
+            "return_query": _return_query(request),
+            "can_edit": family.allocated_practitioner_id == user.id,
+            "is_supervisor": Role.SUPERVISOR in user.roles,
+            "adding": adding,
+            "editing_id": editing[0].id if editing else None,
+            "editing_entry": editing[0] if editing else None,
+            "form": form,
+            "errors": errors
+            + [{"text": text, "href": "#" + key} for key, text in filter_errors.items()],
+            "conflict": conflict,
+            "saved": saved,
+            "base": _base(family),
+            "sorts": chronology.SORTS,
+            "is_htmx_request": is_htmx(request),
+        },
+        htmx_block="workspace",
+    )
+
+
+def _vocabulary(content: FrameworkContent) -> dict[str, Any]:
+    return {
+        "source_labels": chronology.sources(content),
+        "theme_labels": chronology.themes(content),
+        "theme_polarity": {theme.id: theme.polarity for theme in content.chronology.themes},
+        "grade_labels": chronology.grades(content),
+        "grade_colours": {grade.id: grade.colour for grade in content.chronology.significance},
+        "grade_rank": {
+            grade.id: position for position, grade in enumerate(content.chronology.significance)
+        },
+        "precisions": chronology.DATE_PRECISIONS,
+        "describe_date": chronology.describe_event_date,
+    }
+
+
+def _entry_form_page(
+    request: Request,
+    session: Session,
+    family: Family,
+    content: FrameworkContent,
+    form: FormState,
+    *,
+    entry: ChronologyEntry | None = None,
+    conflict: list[dict[str, str]] | None = None,
+) -> Response:
+    return render(
+        request,
+        "views/chronology/entry-form.html",
+        {
+            **_vocabulary(content),
+            "family": family,
+            "content": content,
+            "entry": entry,
+            "form": form,
+            "errors": form.error_list(),
+            "conflict": conflict,
+            "children": chronology.child_names(session, family),
+            "action": request.url.path,
+            "return_query": _return_query(request),
+            "base": _base(family),
+        },
+    )
+
+
+def _entry_row(session: Session, entry: ChronologyEntry) -> chronology.EntryRow:
+    theme_map, child_map = chronology.entry_links(session, [entry.id])
+    return chronology.EntryRow(
+        entry=entry, theme_ids=theme_map[entry.id], child_ids=child_map[entry.id], comments=0
+    )
+
+
+# The page ------------------------------------------------------------------------------------
+
+
+@router.get("/{family_id}/chronology")
+def chronology_view(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    user: Annotated[User, requires(Permission.FAMILY_VIEW)],
+) -> Response:
+    """The family's chronology: entries with filters, sorting and pages, and the analysis."""
+    family, content = _open(session, registry, actor, family_id, FamilyAction.VIEW)
+    return chronology_page(request, session, family, content, user)
+
+
+# Adding --------------------------------------------------------------------------------------
+
+
+@router.get("/{family_id}/chronology/new")
+def new_entry(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    user: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """The form to add an entry: in place above the table (htmx), or a page of its own."""
+    family, content = _open(session, registry, actor, family_id, FamilyAction.EDIT)
+    form = FormState(values={"date_precision": "day"})
+    if is_htmx(request):
+        return chronology_page(request, session, family, content, user, adding=form)
+    return _entry_form_page(request, session, family, content, form)
+
+
+@router.post("/{family_id}/chronology/new")
+def create_entry(
+    form_data: FormValues,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    user: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """Add an entry to the chronology."""
+    family, content = _open(session, registry, actor, family_id, FamilyAction.EDIT)
+    form = ParsedForm(form_data)
+    try:
+        entry = chronology.add_entry(
+            session, actor=actor, family=family, content=content, details=entry_details(form)
+        )
+    except InvalidInput as problem:
+        state = entry_form_state(form.values, form.errors, problem.errors)
+        if is_htmx(request):
+            return chronology_page(request, session, family, content, user, adding=state)
+        return _entry_form_page(request, session, family, content, state)
+    if is_htmx(request):
+        return chronology_page(request, session, family, content, user, saved="Entry added")
+    return RedirectResponse(
+        f"{_base(family)}{_return_query(request)}#entry-{entry.id}", status_code=303
+    )
+
+
+# Changing ------------------------------------------------------------------------------------
+
+
+@router.get("/{family_id}/chronology/{entry_id}/edit")
+def edit_entry(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    entry_id: uuid.UUID,
+    user: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """The form to change an entry: in place in its row (htmx), or a page of its own."""
+    family, content = _open(session, registry, actor, family_id, FamilyAction.EDIT)
+    entry = chronology.get_entry(session, family, entry_id)
+    form = FormState(values=entry_values(_entry_row(session, entry)))
+    if is_htmx(request):
+        return chronology_page(request, session, family, content, user, editing=(entry, form))
+    return _entry_form_page(request, session, family, content, form, entry=entry)
+
+
+@router.post("/{family_id}/chronology/{entry_id}/edit")
+def update_entry(
+    form_data: FormValues,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    entry_id: uuid.UUID,
+    user: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """Save changes to an entry."""
+    family, content = _open(session, registry, actor, family_id, FamilyAction.EDIT)
+    entry = chronology.get_entry(session, family, entry_id)
+    form = ParsedForm(form_data)
+    version = form.whole_number("version", "Version") or 0
+    conflict = None
+    try:
+        chronology.update_entry(
+            session,
+            actor=actor,
+            family=family,
+            content=content,
+            entry=entry,
+            details=entry_details(form),
+            expected_version=version,
+        )
+    except InvalidInput as problem:
+        state = entry_form_state(form.values, form.errors, problem.errors)
+    except Conflict:
+        saved = entry_values(_entry_row(session, entry))
+        conflict = compare_versions(
+            saved,
+            form.values,
+            chronology.FIELD_LABELS,
+            [name for name in chronology.FIELD_LABELS if name not in {"themes", "children"}],
+        )
+        # The user's text stays in the form; the new version lets them save it over the top.
+        state = FormState(values={**form.values, "version": saved["version"]})
+    else:
+        if is_htmx(request):
+            return chronology_page(request, session, family, content, user, saved="Entry saved")
+        return RedirectResponse(
+            f"{_base(family)}{_return_query(request)}#entry-{entry.id}", status_code=303
+        )
+    if is_htmx(request):
+        return chronology_page(
+            request, session, family, content, user, editing=(entry, state), conflict=conflict
+        )
+    return _entry_form_page(
+        request, session, family, content, state, entry=entry, conflict=conflict
+    )
+
+
+# Deleting ------------------------------------------------------------------------------------
+
+
+def _describe(entry: ChronologyEntry) -> str:
+    return f"the entry of {chronology.describe_event_date(entry.occurred_on, entry.date_precision)}"
+
+
+@router.get("/{family_id}/chronology/{entry_id}/delete")
+def delete_entry_page(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    family_id: uuid.UUID,
+    entry_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """Confirm deleting an entry, with a reason."""
+    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
+    entry = chronology.get_entry(session, family, entry_id)
+    return delete_page(request, family, _describe(entry), _base(family), entry.version)
+
+
+@router.post("/{family_id}/chronology/{entry_id}/delete")
+def delete_entry(
+    form_data: FormValues,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    family_id: uuid.UUID,
+    entry_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """Delete an entry (supervisors can still see it)."""
+    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
+    entry = chronology.get_entry(session, family, entry_id)
+    form = ParsedForm(form_data)
+    try:
+        chronology.delete_entry(
+            session,
+            actor=actor,
+            family=family,
+            entry=entry,
+            reason=form.text("reason"),
+            expected_version=form.whole_number("version", "Version") or 0,
+        )
+    except (InvalidInput, Conflict) as problem:
+        errors = problem.errors if isinstance(problem, InvalidInput) else {"reason": STALE_DELETE}
+        state = FormState(values=dict(form.values), errors=errors)
+        return delete_page(request, family, _describe(entry), _base(family), entry.version, state)
+    return RedirectResponse(_base(family), status_code=303)
