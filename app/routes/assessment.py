@@ -215,6 +215,53 @@ def save_section(
     return RedirectResponse(f"/families/{family.id}", status_code=303)
 
 
+@router.post("/{family_id}/sections/{section_id}/complete")
+def complete_section(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    section_id: str,
+    user: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """Mark the analytical chronology complete (offered where a classification waits for it);
+    a section with a guided form is completed on its own page instead."""
+    family, content = _open(session, registry, actor, family_id, FamilyAction.EDIT)
+    info = content.sections.get(section_id)
+    if info is None:
+        raise NotFound("This framework version has no such section.")
+    if info.section.kind != "chronology":
+        return RedirectResponse(_section_page(family, info.section), status_code=303)
+    waiting = next(
+        (
+            item.section
+            for item in content.sections.values()
+            if isinstance(item.section, ClassificationSection)
+            and section_id in item.section.requires
+        ),
+        None,
+    )
+    try:
+        assessment.complete_chronology_section(
+            session, actor=actor, family=family, content=content, section_id=section_id
+        )
+    except InvalidInput as problem:
+        if waiting is None:
+            raise
+        return _classification_response(
+            request,
+            session,
+            family,
+            content,
+            user,
+            waiting.id,
+            form=FormState(errors=problem.errors),
+        )
+    back = _classification_page(family, waiting) if waiting else f"/families/{family.id}"
+    return RedirectResponse(back, status_code=303)
+
+
 @router.post("/{family_id}/sections/{section_id}/autosave")
 def autosave_section(
     form_data: FormValues,
@@ -507,6 +554,13 @@ def _classification_response(
             "review_form": review_form,
             "errors": form.error_list() + review_form.error_list(),
             "missing": classification.missing_sections(session, family, content, section_id),
+            "chronology_waiting": [
+                required
+                for required in section.requires
+                if content.sections[required].section.kind == "chronology"
+                and content.sections[required].section.title
+                in classification.missing_sections(session, family, content, section_id)
+            ],
             "can_submit": can_submit,
             "can_review": can_review,
             "waiting": waiting,

@@ -45,6 +45,7 @@ from app.models.assessment import (
 )
 from app.models.audit import AuditAction
 from app.models.base import utcnow
+from app.models.chronology import ChronologyEntry
 from app.models.family import Adult, Child, Family
 from app.models.progress import SectionStatus
 from app.services import audit, progress
@@ -1096,3 +1097,35 @@ def choices(content: FrameworkContent, question: Question) -> list[tuple[str, st
         (option.id, option.label, getattr(option, "hint", None))
         for option in content.options(question.id)
     ]
+
+
+def complete_chronology_section(
+    session: Session,
+    *,
+    actor: audit.Actor,
+    family: Family,
+    content: FrameworkContent,
+    section_id: str,
+) -> None:
+    """Mark a chronology section complete: the practitioner says the history is gathered.
+    A chronology with no entries cannot be complete."""
+    info = content.sections.get(section_id)
+    if info is None or info.section.kind != "chronology":
+        raise NotFound("This framework version has no such chronology section.")
+    first = session.exec(
+        select(ChronologyEntry.id).where(
+            col(ChronologyEntry.family_id) == family.id, col(ChronologyEntry.deleted_at).is_(None)
+        )
+    ).first()
+    if first is None:
+        raise InvalidInput(
+            {"chronology": "Add the family's history to the chronology before marking it complete"}
+        )
+    progress.set_section_status(
+        session,
+        actor=actor,
+        family=family,
+        content=content,
+        section_id=section_id,
+        status=SectionStatus.COMPLETED,
+    )
