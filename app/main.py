@@ -16,6 +16,7 @@ from app.middleware import RequestIdMiddleware, RequestLimitsMiddleware, Securit
 from app.routes import (
     admin,
     api,
+    assessment,
     auth,
     chronology,
     families,
@@ -53,7 +54,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Added first, so it runs inside the others: its refusals get the headers and request id.
     app.add_middleware(
-        RequestLimitsMiddleware, max_body_bytes=settings.max_request_bytes, respond=error_response
+        RequestLimitsMiddleware,
+        max_body_bytes=settings.max_request_bytes,
+        respond=error_response,
+        uploads=[chronology.UPLOAD],
     )
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)
     app.add_middleware(RequestIdMiddleware)
@@ -67,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Before family_records, whose /{collection}/{record_id}/delete would also match ours.
     app.include_router(chronology.router)
     app.include_router(family_records.router)
+    app.include_router(assessment.router)
     app.include_router(summary.router)
     app.include_router(api.router)
     return app

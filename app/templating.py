@@ -102,6 +102,7 @@ FAMILY_LINKS: list[tuple[str, str, Permission]] = [
     ("Chronology", "/chronology", Permission.FAMILY_VIEW),
     ("Summary", "/summary", Permission.FAMILY_VIEW),
     ("Who has accessed this record", "/access-log", Permission.FAMILY_SUPERVISE),
+    ("Framework version", "/version", Permission.FAMILY_VIEW),
 ]
 
 

@@ -45,6 +45,7 @@ from app.models.assessment import (
 )
 from app.models.audit import AuditAction
 from app.models.base import utcnow
+from app.models.chronology import ChronologyEntry
 from app.models.family import Adult, Child, Family
 from app.models.progress import SectionStatus
 from app.services import audit, progress
@@ -301,8 +302,11 @@ def form_fields(key: str, question: Question, value: AnswerValue | None) -> dict
     if isinstance(value, bool):
         return {name: "yes" if value else "no"}
     if isinstance(value, date):
-        return {f"{name}-day": str(value.day), f"{name}-month": str(value.month),
-                f"{name}-year": str(value.year)}  # fmt: skip
+        return {
+            f"{name}-day": str(value.day),
+            f"{name}-month": str(value.month),
+            f"{name}-year": str(value.year),
+        }
     if isinstance(value, tuple):
         return {name: list(value)}
     if isinstance(value, float):
@@ -317,7 +321,7 @@ def _posted(form: Mapping[str, Any], name: str) -> str:
     return str(raw).strip()
 
 
-def _posted_list(form: Mapping[str, Any], name: str) -> list[str]:
+def posted_list(form: Mapping[str, Any], name: str) -> list[str]:
     raw = form.get(name, [])
     values = raw if isinstance(raw, list) else [raw]
     return [str(item).strip() for item in values if str(item).strip()]
@@ -378,7 +382,7 @@ def parse_value(
             return None
         return int(raw) if kind == "scale" else raw
     if kind in {"multiple_choice", "factor_checklist"}:
-        chosen = _posted_list(form, name)
+        chosen = posted_list(form, name)
         allowed = option_ids(content, question)
         if any(item not in allowed for item in chosen):
             problems.add(error_id, f"Select only the options given for {label}")
@@ -701,7 +705,7 @@ def _posted_items(form: Mapping[str, Any], problems: Problems) -> dict[str, list
     for name in form:
         if not name.startswith(ITEMS):
             continue
-        ids = _posted_list(form, name)
+        ids = posted_list(form, name)
         if any(not _ITEM_ID.fullmatch(item) for item in ids):
             problems.add(
                 "section-form", "The form lists an item that cannot exist; reload the page"
@@ -1070,3 +1074,58 @@ def freeze_sections(
         if row is not None:
             row.status = SectionStatus.SIGNED_OFF.value
             session.add(row)
+
+
+def choices(content: FrameworkContent, question: Question) -> list[tuple[str, str, str | None]]:
+    """A choice question's options as (value, label, hint), for its radios or checkboxes."""
+    if question.type == "factor_checklist":
+        return [
+            (factor_id, content.factors[factor_id].factor.text, None)
+            for factor_id in option_ids(content, question)
+        ]
+    points = getattr(question, "points", None)
+    if question.type == "scale":
+        if points:
+            return [(str(point.value), point.label, None) for point in points]
+        low, high = getattr(question, "min", 0), getattr(question, "max", 0)
+        ends = {
+            low: getattr(question, "min_label", None),
+            high: getattr(question, "max_label", None),
+        }
+        return [(str(value), str(value), ends.get(value)) for value in range(low, high + 1)]
+    return [
+        (option.id, option.label, getattr(option, "hint", None))
+        for option in content.options(question.id)
+    ]
+
+
+def complete_chronology_section(
+    session: Session,
+    *,
+    actor: audit.Actor,
+    family: Family,
+    content: FrameworkContent,
+    section_id: str,
+) -> None:
+    """Mark a chronology section complete: the practitioner says the history is gathered.
+    A chronology with no entries cannot be complete."""
+    info = content.sections.get(section_id)
+    if info is None or info.section.kind != "chronology":
+        raise NotFound("This framework version has no such chronology section.")
+    first = session.exec(
+        select(ChronologyEntry.id).where(
+            col(ChronologyEntry.family_id) == family.id, col(ChronologyEntry.deleted_at).is_(None)
+        )
+    ).first()
+    if first is None:
+        raise InvalidInput(
+            {"chronology": "Add the family's history to the chronology before marking it complete"}
+        )
+    progress.set_section_status(
+        session,
+        actor=actor,
+        family=family,
+        content=content,
+        section_id=section_id,
+        status=SectionStatus.COMPLETED,
+    )

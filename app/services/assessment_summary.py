@@ -14,7 +14,7 @@ from app.content.model import FrameworkContent
 from app.content.schema import PerChild, PerParent, Question, Repeating
 from app.content.snapshot import AnswerValue, answer_key
 from app.models.accounts import User
-from app.models.assessment import FACTOR_STATUS_LABELS, FactorStatus
+from app.models.assessment import FACTOR_STATUS_LABELS, AssessmentAnswer, FactorStatus
 from app.models.family import Family
 from app.models.progress import GateDecision
 from app.services import assessment
@@ -118,6 +118,20 @@ def show_answer(content: FrameworkContent, question: Question, value: AnswerValu
     return f"{text} {unit}" if unit and question.type == "number" else text
 
 
+def show_retired(row: AssessmentAnswer) -> str:
+    """An answer to a question the pinned version no longer has, as it was stored."""
+    value = assessment.value_of(row, None)
+    if assessment.empty(value):
+        return "Not answered"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, date):
+        return format_date(value)
+    if isinstance(value, tuple):
+        return "; ".join(value)
+    return str(value)
+
+
 def _answered(
     content: FrameworkContent,
     questions: tuple[Question, ...],
@@ -196,10 +210,14 @@ def capacity_to_change(
                     item_scopes = (*scopes, (inner.id, item))
                     rows = _answered(content, inner.questions, answers, item_scopes)
                     area = next(
-                        (row.answer for row in rows if _fact(content, row.question_id)
-                         == "parent-problem-area" and row.answered),
+                        (
+                            row.answer
+                            for row in rows
+                            if _fact(content, row.question_id) == "parent-problem-area"
+                            and row.answered
+                        ),
                         f"{inner.item_label} {number}",
-                    )  # fmt: skip
+                    )
                     areas.append(ProblemArea(item, area, tuple(rows)))
             result.append(
                 ParentCapacity(

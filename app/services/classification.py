@@ -453,12 +453,20 @@ def _sign_off(
     option: str | None,
     comments: str,
 ) -> None:
-    """Record the gate decision and freeze every section the classification rests on."""
-    section = classification_section(content, row.section_id)
+    """Record the gate decision and freeze the sections of the stage up to the classification."""
+    stage = content.stage(content.sections[row.section_id].stage_id)
+    earlier = []
+    for item in stage.sections:
+        if item.id == row.section_id:
+            break
+        earlier.append(item)
+    # The whole record so far is frozen: every form section of the stage before this point.
+    statuses = progress.section_statuses(session, family.id)
     frozen = [
-        required
-        for required in section.requires
-        if content.sections[required].section.kind in assessment.FORM_SECTION_KINDS
+        item.id
+        for item in earlier
+        if item.kind in assessment.FORM_SECTION_KINDS
+        and statuses.get(item.id, SectionStatus.NOT_STARTED) is not SectionStatus.NOT_STARTED
     ]
     assessment.freeze_sections(
         session,

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from app.deps import Requirement
 from app.models.accounts import Role, User
+from app.models.assessment import FactorEvidence
 from app.models.audit import AuditAction, AuditEvent
 from app.models.family import Family
 from app.security.permissions import Permission
@@ -31,6 +32,7 @@ from tests.factories import (
     make_contact,
     make_entry,
     make_family,
+    make_import,
     make_return,
     make_team,
     make_user,
@@ -150,9 +152,29 @@ def world(db: Session) -> World:
         "kind": "network",
         "collection": "children",
         "record_id": str(child.id),
+        "section_id": "identification",
+        "classification_section": "classification-before-plan",
+        "factor_id": "sm-r1",
+        "evidence_id": str(_evidence(db, family, allocated).id),
         "entry_id": str(make_entry(db, family, author=allocated).id),
+        "import_id": str(make_import(db, family, uploader=allocated).id),
+        "scope": "overall",
     }
     return World(family=family, personas=personas, samples=samples)
+
+
+def _evidence(db: Session, family: Family, author: User) -> FactorEvidence:
+    evidence = FactorEvidence(
+        family_id=family.id,
+        factor_id="sm-r1",
+        kind="report",
+        source="Recovery service",
+        description="Attendance report",
+        added_by_id=author.id,
+    )
+    db.add(evidence)
+    db.flush()
+    return evidence
 
 
 def expected(route: Route, user: User | None, family: Family) -> str:

@@ -33,7 +33,7 @@ def make_entry(
     *,
     on: date = date(2026, 3, 1),
     themes: tuple[str, ...] = (),
-    significance: str = "significant",
+    significance: str = "red",
     what: str | None = None,
 ) -> ChronologyEntry:
     entry = ChronologyEntry(

@@ -1,0 +1,352 @@
+"""Assessment pages: guided forms, autosave, evidence, classification and sign-off, and the
+content version page, with every kind of bad input."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from sqlmodel import Session, col, select
+
+from app.models.accounts import Role, User
+from app.models.assessment import AssessmentAnswer, Classification, FactorEvidence
+from app.models.family import Family
+from app.models.progress import GateDecision
+from app.services import progress
+from tests.factories import (
+    make_adult,
+    make_child,
+    make_family,
+    make_team,
+    make_user,
+    post_form,
+    sign_in_as,
+)
+from tests.services.test_assessment_service import IDENTIFICATION
+from tests.support.assessment import V1, make_entry, mark_done
+from tests.support.client import CheckingClient, soup
+
+ASSESSMENT_SECTIONS = tuple(
+    section.id
+    for section in V1.stage("assessment").sections
+    if section.kind in {"questions", "factors", "chronology"}
+)
+
+
+@dataclass
+class Case:
+    practitioner: User
+    supervisor: User
+    family: Family
+
+
+@pytest.fixture
+def case(db: Session) -> Case:
+    team = make_team(db)
+    practitioner = make_user(db, roles=[Role.PRACTITIONER], team=team)
+    supervisor = make_user(db, roles=[Role.SUPERVISOR], team=team)
+    family = make_family(db, team=team, allocated_to=practitioner)
+    make_adult(db, family, name="Kim Harper")
+    make_child(db, family, name="Amy Harper")
+    return Case(practitioner, supervisor, family)
+
+
+def url(case: Case, path: str) -> str:
+    return f"/families/{case.family.id}{path}"
+
+
+def saved(db: Session, family: Family) -> dict[str, AssessmentAnswer]:
+    rows = db.exec(select(AssessmentAnswer).where(col(AssessmentAnswer.family_id) == family.id))
+    return {row.answer_key: row for row in rows}
+
+
+def test_every_assessment_section_page_renders(
+    client: CheckingClient, db: Session, case: Case
+) -> None:
+    sign_in_as(client, db, case.practitioner)
+    for section in V1.stage("assessment").sections:
+        if section.kind not in {"questions", "factors"}:
+            continue
+        page = client.get(url(case, f"/sections/{section.id}"))
+        assert page.status_code == 200, section.id
+        assert soup(page).h1.get_text(strip=True) == section.title  # type: ignore[union-attr]
+    sign_in_as(client, db, case.supervisor)
+    page = client.get(url(case, "/sections/identification"))
+    assert page.status_code == 200
+    assert soup(page).select("form#section-form") == []
+
+
+def test_save_and_come_back_later_then_mark_as_complete(
+    client: CheckingClient, db: Session, case: Case
+) -> None:
+    sign_in_as(client, db, case.practitioner)
+    draft = {"a.identification-route": "court", "version": "0", "action": "save"}
+    response = post_form(client, url(case, "/sections/identification"), draft)
+    assert response.status_code == 303
+    assert saved(db, case.family)["identification-route"].value_choice == "court"
+    page = client.get(url(case, "/sections/identification"))
+    assert soup(page).select_one('input[value="court"]')["checked"] is not None  # type: ignore[index]
+    response = post_form(
+        client,
+        url(case, "/sections/identification"),
+        {"a.identification-route": "court", "version": "1", "action": "complete"},
+    )
+    assert response.status_code == 200
+    summary = soup(response).select_one(".govuk-error-summary")
+    assert summary is not None
+    assert "Why is a return home being considered now?" in summary.get_text()
+    response = post_form(
+        client,
+        url(case, "/sections/identification"),
+        {**IDENTIFICATION, "version": "2", "action": "complete"},
+    )
+    assert response.status_code == 303
+    statuses = progress.section_statuses(db, case.family.id)
+    assert statuses["identification"].value == "completed"
+    overview = client.get(url(case, ""))
+    assert f'href="/families/{case.family.id}/sections/identification"' in overview.text
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"a.made-up-question": "x"}, "not in this section of version 1.0.0"),
+        ({"a.identification-route": "not-an-option"}, "Select one of the options given"),
+    ],
+)
+def test_bad_answers_are_refused_with_input_kept(
+    client: CheckingClient, db: Session, case: Case, extra: dict[str, str], message: str
+) -> None:
+    sign_in_as(client, db, case.practitioner)
+    form = {**IDENTIFICATION, **extra, "version": "0", "action": "save"}
+    response = post_form(client, url(case, "/sections/identification"), form)
+    assert response.status_code == 200
+    assert message in soup(response).select_one(".govuk-error-summary").get_text()  # type: ignore[union-attr]
+    assert IDENTIFICATION["a.return-considered-reason"] in response.text
+    assert saved(db, case.family) == {}
+
+
+def test_a_stale_section_form_is_refused_with_input_kept(
+    client: CheckingClient, db: Session, case: Case
+) -> None:
+    sign_in_as(client, db, case.practitioner)
+    post_form(
+        client,
+        url(case, "/sections/identification"),
+        {"a.return-to": "same-parent", "version": "0"},
+    )
+    stale = {"a.return-considered-reason": "My newer words", "version": "0", "action": "save"}
+    response = post_form(client, url(case, "/sections/identification"), stale)
+    assert response.status_code == 200
+    assert "Someone else saved this section" in response.text
+    assert "My newer words" in response.text
+    assert "return-considered-reason" not in saved(db, case.family)
+
+
+def test_autosave_saves_a_draft_and_swaps_in_follow_up_questions(
+    client: CheckingClient, db: Session, case: Case
+) -> None:
+    sign_in_as(client, db, case.practitioner)
+    response = post_form(
+        client,
+        url(case, "/sections/identification/autosave"),
+        {"a.unplanned-return-risk": "yes", "version": "0"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    fragment = soup(response)
+    assert fragment.select_one('#autosave-status input[name="version"]')["value"] == "1"  # type: ignore[index]
+    swapped = fragment.select_one("#cond-a-unplanned-return-plan")
+    assert swapped is not None
+    assert swapped["hx-swap-oob"] == "true"
+    assert swapped.select_one("textarea") is not None
+    assert saved(db, case.family)["unplanned-return-risk"].value_bool is True
+    stale = post_form(
+        client,
+        url(case, "/sections/identification/autosave"),
+        {"a.unplanned-return-risk": "no", "version": "0"},
+        headers={"HX-Request": "true"},
+    )
+    assert "Someone else saved this section" in stale.text
+    assert saved(db, case.family)["unplanned-return-risk"].value_bool is True
+
+
+def test_repeating_items_are_added_and_removed_without_javascript(
+    client: CheckingClient, db: Session, case: Case
+) -> None:
+    sign_in_as(client, db, case.practitioner)
+    page = soup(client.get(url(case, "/sections/capacity-to-change")))
+    add = page.select_one('button[value^="add:capacity["]')
+    assert add is not None
+    response = post_form(
+        client, url(case, "/sections/capacity-to-change"), {"version": "0", "action": add["value"]}
+    )
+    assert response.status_code == 200
+    page = soup(response)
+    (item,) = page.select('input[name^="items.capacity["]')
+    area = f'input[name$=".problem-areas[{item["value"]}].problem-area"]'
+    assert page.select(area)
+    form = {field["name"]: field["value"] for field in page.select('input[type="hidden"]')}
+    form.update({page.select(area)[0]["name"]: "substance-misuse", "action": "save"})
+    assert post_form(client, url(case, "/sections/capacity-to-change"), form).status_code == 303
+    assert any(key.endswith(".problem-area") for key in saved(db, case.family))
+    remove = soup(client.get(url(case, "/sections/capacity-to-change"))).select_one(
+        'button[value^="remove:"]'
+    )
+    assert remove is not None
+    form["version"] = str(int(form["version"]) + 1)
+    form["action"] = remove["value"]
+    assert post_form(client, url(case, "/sections/capacity-to-change"), form).status_code == 303
+    assert not any(key.endswith(".problem-area") for key in saved(db, case.family))
+
+
+def test_evidence_links_only_this_familys_entries(
+    client: CheckingClient, db: Session, case: Case
+) -> None:
+    other = make_family(db, team=make_team(db))
+    mine = make_entry(db, case.family, case.practitioner, what="Police called to the flat")
+    theirs = make_entry(db, other, case.practitioner, what="Another family's event")
+    sign_in_as(client, db, case.practitioner)
+    page = client.get(url(case, "/factors/da-r1/evidence?search=police"))
+    assert "Police called to the flat" in page.text
+    assert "Another family" not in page.text
+    fragment = client.get(
+        url(case, "/factors/da-r1/evidence?search=nothing-like-this"),
+        headers={"HX-Request": "true"},
+    )
+    assert "0 entries match" in fragment.text
+    response = post_form(
+        client, url(case, "/factors/da-r1/evidence/link"), {"entries": str(theirs.id)}
+    )
+    assert response.status_code == 200
+    assert "another family" in response.text
+    links = db.exec(select(FactorEvidence).where(col(FactorEvidence.family_id) == case.family.id))
+    assert list(links) == []
+    response = post_form(
+        client, url(case, "/factors/da-r1/evidence/link"), {"entries": str(mine.id)}
+    )
+    assert response.status_code == 303
+    response = post_form(
+        client,
+        url(case, "/factors/da-r1/evidence/other"),
+        {
+            "kind": "report",
+            "on-day": "2",
+            "on-month": "3",
+            "on-year": "2026",
+            "source": "Refuge worker",
+            "description": "Kim attends the Freedom programme",
+        },
+    )
+    assert response.status_code == 303
+    page = client.get(url(case, "/factors/da-r1/evidence"))
+    assert "Kim attends the Freedom programme" in page.text
+    assert "Police called to the flat" in page.text
+    response = post_form(client, url(case, "/factors/da-r1/evidence/other"), {"kind": "rumour"})
+    assert "Select what kind of evidence this is" in response.text
+
+
+def ready_for_classification(db: Session, case: Case) -> None:
+    """Every section the first classification needs, marked complete."""
+    required = V1.sections["classification-before-plan"].section.requires  # type: ignore[union-attr]
+    mark_done(db, case.practitioner, case.family, tuple(required))
+
+
+def submit(client: CheckingClient, case: Case, **fields: str):  # type: ignore[no-untyped-def]
+    return post_form(client, url(case, "/classification/classification-before-plan"), fields)
+
+
+def test_classification_submit_disagree_resubmit_and_sign_off(
+    client: CheckingClient, db: Session, case: Case
+) -> None:
+    sign_in_as(client, db, case.practitioner)
+    page = client.get(url(case, "/classification/classification-before-plan"))
+    assert "Complete these sections first" in page.text
+    ready_for_classification(db, case)
+    page = client.get(url(case, "/classification/classification-before-plan"))
+    assert "Suggested level" in page.text
+    response = submit(client, case, level="very-high", rationale="", latest="")
+    assert "Enter why your level differs from the suggested level (Low)" in response.text
+    assert submit(client, case, level="low", rationale="", latest="").status_code == 303
+    again = submit(client, case, level="low", rationale="", latest="")
+    assert "already been submitted" in again.text
+    assert db.exec(select(Classification)).all().__len__() == 1
+    first = db.exec(select(Classification)).one()
+
+    # A practitioner cannot post a sign-off; the supervisor disagrees once.
+    sign_off = url(case, "/classification/classification-before-plan/sign-off")
+    review = {"classification": str(first.id), "version": "1"}
+    assert post_form(client, sign_off, {**review, "agrees": "yes"}).status_code == 403
+    sign_in_as(client, db, case.supervisor)
+    response = post_form(client, sign_off, {**review, "agrees": "no"})
+    assert "Enter why you disagree" in response.text
+    response = post_form(
+        client,
+        sign_off,
+        {**review, "agrees": "no", "supervisor_level": "medium", "comments": "Weigh the relapse."},
+    )
+    assert response.status_code == 303
+    stale = post_form(client, sign_off, {**review, "agrees": "yes", "comments": "ok"})
+    assert "already been reviewed" in stale.text
+
+    sign_in_as(client, db, case.practitioner)
+    response = submit(
+        client, case, level="medium", rationale="Relapse last year", latest=str(first.id)
+    )
+    assert response.status_code == 303
+    second = next(row for row in db.exec(select(Classification)) if row.id != first.id)
+    sign_in_as(client, db, case.supervisor)
+    response = post_form(
+        client,
+        sign_off,
+        {
+            "classification": str(second.id),
+            "version": "1",
+            "agrees": "yes",
+            "gate_option": "work-towards-return",
+            "comments": "Agreed: work towards a return.",
+        },
+    )
+    assert response.status_code == 303
+    db.refresh(second)
+    assert (second.suggested_level, second.practitioner_level, second.supervisor_level) == (
+        "low",
+        "medium",
+        "medium",
+    )
+    decision = db.exec(select(GateDecision)).one()
+    assert decision.option_id == "work-towards-return"
+    statuses = progress.section_statuses(db, case.family.id)
+    assert statuses["classification-before-plan"].value == "signed_off"
+    assert statuses["capacity-to-change"].value == "signed_off"
+    assert "identification" not in statuses  # never started, so nothing to freeze
+    page = client.get(url(case, "/sections/capacity-to-change"))
+    assert "Signed-off revisions" in page.text
+
+
+def test_the_allocated_practitioner_cannot_sign_off_even_as_a_supervisor(
+    client: CheckingClient, db: Session, case: Case
+) -> None:
+    both = make_user(db, roles=[Role.PRACTITIONER, Role.SUPERVISOR], team=make_team(db))
+    both.team_id = case.family.team_id
+    case.family.allocated_practitioner_id = both.id
+    db.add_all([both, case.family])
+    db.flush()
+    ready_for_classification(db, case)
+    sign_in_as(client, db, both)
+    assert submit(client, case, level="low", latest="").status_code == 303
+    row = db.exec(select(Classification)).one()
+    response = post_form(
+        client,
+        url(case, "/classification/classification-before-plan/sign-off"),
+        {
+            "classification": str(row.id),
+            "version": "1",
+            "agrees": "yes",
+            "gate_option": "work-towards-return",
+            "comments": "Fine",
+        },
+    )
+    assert response.status_code == 403
+    db.refresh(row)
+    assert row.status == "submitted"
