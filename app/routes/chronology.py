@@ -25,10 +25,11 @@ from app.models.chronology import ChronologyEntry, ChronologyImport
 from app.models.family import Family
 from app.routes.families import SECTION_PAGES, STALE_DELETE, compare_versions, delete_page
 from app.security.permissions import FamilyAction, Permission
-from app.services import audit, chronology, chronology_csv, families
+from app.services import audit, chronology, chronology_analysis, chronology_csv, families
 from app.services.access import open_family
 from app.services.errors import Conflict, InvalidInput
 from app.templating import is_htmx, render
+from app.timeutil import format_date
 
 router = APIRouter(prefix="/families", include_in_schema=False)
 
@@ -121,6 +122,7 @@ def chronology_page(
     children = chronology.child_names(session, family)
     query, raw, filter_errors = _query(request, content, children)
     results = chronology.list_entries(session, family=family, content=content, query=query)
+    analysis = chronology_analysis.analyse_chronology(session, family=family, content=content)
     form = adding or (editing[1] if editing else None)
     errors = form.error_list() if form else []
     return render(
@@ -131,6 +133,7 @@ def chronology_page(
             "family": family,
             "content": content,
             "results": results,
+            "analysis": analysis,
             "query": query,
             "filters": raw,
             "filter_errors": filter_errors,
@@ -404,6 +407,124 @@ def export_entries(
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="chronology-{name}.csv"'},
     )
+
+
+# Analysis ------------------------------------------------------------------------------------
+
+
+@router.get("/{family_id}/chronology/analysis")
+def analysis_page(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    user: Annotated[User, requires(Permission.FAMILY_VIEW)],
+) -> Response:
+    """The whole analysis: the patterns in the entries and the written analysis."""
+    family, content = _open(session, registry, actor, family_id, FamilyAction.VIEW)
+    analysis = chronology_analysis.analyse_chronology(session, family=family, content=content)
+    return render(
+        request,
+        "views/chronology/analysis.html",
+        {
+            **_vocabulary(content),
+            "family": family,
+            "analysis": analysis,
+            "scopes": chronology_analysis.theme_scopes(analysis, content),
+            "can_edit": family.allocated_practitioner_id == user.id,
+            "base": _base(family),
+        },
+    )
+
+
+def _written_page(
+    request: Request,
+    session: Session,
+    family: Family,
+    content: FrameworkContent,
+    scope: str,
+    form: FormState,
+    conflict: str | None = None,
+) -> Response:
+    summary = None
+    if scope != chronology_analysis.OVERALL:
+        analysis = chronology_analysis.analyse_chronology(session, family=family, content=content)
+        found = next((item for item in analysis.themes if item.theme_id == scope), None)
+        if found:
+            summary = (
+                f"{found.count} {'entry has' if found.count == 1 else 'entries have'} this "
+                f"theme, from {format_date(found.first)} to {format_date(found.last)}."
+            )
+    return render(
+        request,
+        "views/chronology/written-analysis.html",
+        {
+            "family": family,
+            "subject": chronology_analysis.scope_label(content, scope),
+            "summary": summary,
+            "form": form,
+            "errors": form.error_list(),
+            "conflict": conflict,
+            "base": _base(family),
+        },
+    )
+
+
+@router.get("/{family_id}/chronology/analysis/{scope}")
+def edit_written_analysis(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    scope: str,
+    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """Write or change the analysis of a theme, or of the chronology as a whole."""
+    family, content = _open(session, registry, actor, family_id, FamilyAction.EDIT)
+    chronology_analysis.check_scope(content, scope)
+    saved = chronology_analysis.written_analyses(session, family).get(scope)
+    values = {"text": saved.text, "version": saved.version} if saved else {"version": 0}
+    return _written_page(request, session, family, content, scope, FormState(values=values))
+
+
+@router.post("/{family_id}/chronology/analysis/{scope}")
+def save_written_analysis(
+    form_data: FormValues,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    scope: str,
+    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """Save the written analysis."""
+    family, content = _open(session, registry, actor, family_id, FamilyAction.EDIT)
+    chronology_analysis.check_scope(content, scope)
+    form = ParsedForm(form_data)
+    try:
+        chronology_analysis.save_written_analysis(
+            session,
+            actor=actor,
+            family=family,
+            content=content,
+            scope=scope,
+            text=form.text("text"),
+            expected_version=form.whole_number("version", "Version") or 0,
+        )
+    except InvalidInput as problem:
+        state = FormState(values=dict(form.values), errors=problem.errors)
+        return _written_page(request, session, family, content, scope, state)
+    except Conflict:
+        saved = chronology_analysis.written_analyses(session, family).get(scope)
+        # The user's text stays; the saved version lets them save it over the top.
+        state = FormState(values={**form.values, "version": saved.version if saved else 0})
+        return _written_page(
+            request, session, family, content, scope, state, conflict=saved.text if saved else ""
+        )
+    return RedirectResponse(f"{_base(family)}/analysis", status_code=303)
 
 
 # Adding --------------------------------------------------------------------------------------

@@ -158,6 +158,7 @@ def world(db: Session) -> World:
         "evidence_id": str(_evidence(db, family, allocated).id),
         "entry_id": str(make_entry(db, family, author=allocated).id),
         "import_id": str(make_import(db, family, uploader=allocated).id),
+        "scope": "overall",
     }
     return World(family=family, personas=personas, samples=samples)
 
