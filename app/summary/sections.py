@@ -144,7 +144,7 @@ def children_and_key_facts(ctx: SummaryContext) -> list[Block]:
     if ctx.adults:
         blocks.append(
             Table(
-                caption="Parents and carers",
+                caption="Relationship, parental responsibility and household",
                 headers=("Name", "Relationship", "Parental responsibility", "Lives in household"),
                 widths=(34, 26, 20, 20),
                 rows=tuple(
@@ -714,6 +714,14 @@ ENTITY_NOUNS = {
     "earlier_return": ("earlier return home", "earlier returns home"),
     "chronology_entry": ("chronology entry", "chronology entries"),
     "section_progress": ("section status", "section statuses"),
+    "assessment_section": ("assessment section", "assessment sections"),
+    "factor_evidence": ("piece of evidence for a factor", "pieces of evidence for factors"),
+    "classification": ("classification", "classifications"),
+    "gate_decision": ("decision", "decisions"),
+    "chronology_analysis": ("written analysis of the chronology", "written analyses"),
+    "chronology_comment": ("comment on the chronology", "comments on the chronology"),
+    "chronology_review": ("chronology review", "chronology reviews"),
+    "chronology_import": ("chronology import", "chronology imports"),
 }
 ACTION_VERBS = {
     AuditAction.CREATE.value: "added",
