@@ -25,7 +25,15 @@ from app.models.chronology import ChronologyEntry, ChronologyImport
 from app.models.family import Family
 from app.routes.families import SECTION_PAGES, STALE_DELETE, compare_versions, delete_page
 from app.security.permissions import FamilyAction, Permission
-from app.services import audit, chronology, chronology_analysis, chronology_csv, families
+from app.services import (
+    audit,
+    chronology,
+    chronology_analysis,
+    chronology_csv,
+    chronology_review,
+    chronology_timeline,
+    families,
+)
 from app.services.access import open_family
 from app.services.errors import Conflict, InvalidInput
 from app.templating import is_htmx, render
@@ -123,6 +131,16 @@ def chronology_page(
     query, raw, filter_errors = _query(request, content, children)
     results = chronology.list_entries(session, family=family, content=content, query=query)
     analysis = chronology_analysis.analyse_chronology(session, family=family, content=content)
+    latest = chronology_review.latest_review(session, family)
+    changed = (
+        len(
+            chronology_review.changes_since(
+                session, family=family, content=content, review=latest[0]
+            )
+        )
+        if latest
+        else 0
+    )
     form = adding or (editing[1] if editing else None)
     errors = form.error_list() if form else []
     return render(
@@ -134,6 +152,8 @@ def chronology_page(
             "content": content,
             "results": results,
             "analysis": analysis,
+            "review": latest,
+            "changed_since_review": changed,
             "query": query,
             "filters": raw,
             "filter_errors": filter_errors,
@@ -702,3 +722,201 @@ def delete_entry(
         state = FormState(values=dict(form.values), errors=errors)
         return delete_page(request, family, _describe(entry), _base(family), entry.version, state)
     return RedirectResponse(_base(family), status_code=303)
+
+
+# Timeline ------------------------------------------------------------------------------------
+
+
+@router.get("/{family_id}/chronology/timeline")
+def timeline_page(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_VIEW)],
+) -> Response:
+    """Events over time by theme, with care and earlier returns home, and the same as tables."""
+    family, content = _open(session, registry, actor, family_id, FamilyAction.VIEW)
+    return render(
+        request,
+        "views/chronology/timeline.html",
+        {
+            "family": family,
+            "timeline": chronology_timeline.build_timeline(session, family=family, content=content),
+            "base": _base(family),
+        },
+    )
+
+
+# Supervisor review ---------------------------------------------------------------------------
+
+
+def _review_page(
+    request: Request,
+    session: Session,
+    family: Family,
+    content: FrameworkContent,
+    user: User,
+    *,
+    form: FormState | None = None,
+    comment_form: FormState | None = None,
+) -> Response:
+    latest = chronology_review.latest_review(session, family)
+    form = form or FormState()
+    comment_form = comment_form or FormState()
+    return render(
+        request,
+        "views/chronology/review.html",
+        {
+            "family": family,
+            "review": latest[0] if latest else None,
+            "reviewer": latest[1] if latest else None,
+            "changes": chronology_review.changes_since(
+                session, family=family, content=content, review=latest[0]
+            )
+            if latest
+            else [],
+            "comments": chronology_review.comments(session, family, entry=None),
+            "is_supervisor": Role.SUPERVISOR in user.roles,
+            "form": form,
+            "comment_form": comment_form,
+            "errors": form.error_list() + comment_form.error_list(),
+            "base": _base(family),
+        },
+    )
+
+
+@router.get("/{family_id}/chronology/review")
+def review_page(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    user: Annotated[User, requires(Permission.FAMILY_VIEW)],
+) -> Response:
+    """The last review, what changed since, and comments on the whole chronology."""
+    family, content = _open(session, registry, actor, family_id, FamilyAction.VIEW)
+    return _review_page(request, session, family, content, user)
+
+
+@router.post("/{family_id}/chronology/review")
+def mark_reviewed(
+    form_data: FormValues,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    user: Annotated[User, requires(Permission.FAMILY_SUPERVISE)],
+) -> Response:
+    """Record that the supervisor reviewed the chronology as it stands."""
+    family, content = _open(session, registry, actor, family_id, FamilyAction.SUPERVISE)
+    form = ParsedForm(form_data)
+    try:
+        chronology_review.mark_reviewed(
+            session, actor=actor, family=family, note=form.optional_text("note")
+        )
+    except InvalidInput as problem:
+        state = FormState(values=dict(form.values), errors=problem.errors)
+        return _review_page(request, session, family, content, user, form=state)
+    return RedirectResponse(f"{_base(family)}/review", status_code=303)
+
+
+@router.post("/{family_id}/chronology/comments")
+def comment_on_chronology(
+    form_data: FormValues,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    user: Annotated[User, requires(Permission.FAMILY_SUPERVISE)],
+) -> Response:
+    """Add a supervisor's comment on the whole chronology."""
+    family, content = _open(session, registry, actor, family_id, FamilyAction.SUPERVISE)
+    form = ParsedForm(form_data)
+    try:
+        chronology_review.add_comment(
+            session, actor=actor, family=family, entry=None, body=form.text("body")
+        )
+    except InvalidInput as problem:
+        state = FormState(values=dict(form.values), errors=problem.errors)
+        return _review_page(request, session, family, content, user, comment_form=state)
+    return RedirectResponse(f"{_base(family)}/review", status_code=303)
+
+
+# One entry (last: its address would otherwise catch /chronology/review and the like) -------
+
+
+def _entry_page(
+    request: Request,
+    session: Session,
+    family: Family,
+    content: FrameworkContent,
+    user: User,
+    entry: ChronologyEntry,
+    form: FormState | None = None,
+) -> Response:
+    form = form or FormState()
+    author = session.get(User, entry.author_id)
+    return render(
+        request,
+        "views/chronology/entry.html",
+        {
+            **_vocabulary(content),
+            "family": family,
+            "entry": entry,
+            "row": _entry_row(session, entry),
+            "author_name": author.name if author else "",
+            "children": chronology.child_names(session, family),
+            "comments": chronology_review.comments(session, family, entry=entry),
+            "can_edit": family.allocated_practitioner_id == user.id,
+            "is_supervisor": Role.SUPERVISOR in user.roles,
+            "form": form,
+            "errors": form.error_list(),
+            "base": _base(family),
+        },
+    )
+
+
+@router.get("/{family_id}/chronology/{entry_id}")
+def entry_page(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    entry_id: uuid.UUID,
+    user: Annotated[User, requires(Permission.FAMILY_VIEW)],
+) -> Response:
+    """One entry in full, with the supervisor's comments on it."""
+    family, content = _open(session, registry, actor, family_id, FamilyAction.VIEW)
+    entry = chronology.get_entry(session, family, entry_id)
+    return _entry_page(request, session, family, content, user, entry)
+
+
+@router.post("/{family_id}/chronology/{entry_id}/comments")
+def comment_on_entry(
+    form_data: FormValues,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    entry_id: uuid.UUID,
+    user: Annotated[User, requires(Permission.FAMILY_SUPERVISE)],
+) -> Response:
+    """Add a supervisor's comment on an entry."""
+    family, content = _open(session, registry, actor, family_id, FamilyAction.SUPERVISE)
+    entry = chronology.get_entry(session, family, entry_id)
+    form = ParsedForm(form_data)
+    try:
+        chronology_review.add_comment(
+            session, actor=actor, family=family, entry=entry, body=form.text("body")
+        )
+    except InvalidInput as problem:
+        state = FormState(values=dict(form.values), errors=problem.errors)
+        return _entry_page(request, session, family, content, user, entry, state)
+    return RedirectResponse(f"{_base(family)}/{entry.id}", status_code=303)

@@ -16,6 +16,7 @@ from sqlalchemy import case, func
 from sqlmodel import col, select
 
 from app.content.rules import Citation, Finding, Reason
+from app.models.assessment import FactorStatus
 from app.models.audit import AuditAction, AuditEvent
 from app.models.chronology import ChronologyEntry, ChronologyEntryTheme
 from app.models.progress import SectionStatus
@@ -131,6 +132,7 @@ def children_and_key_facts(ctx: SummaryContext) -> list[Block]:
                 Table(
                     caption=f"{child.name}'s earlier returns home",
                     headers=("Went home", "Ended", "Broke down", "Notes"),
+                    widths=(18, 18, 12, 52),
                     rows=tuple(
                         (
                             format_date(item.returned_on),
@@ -148,6 +150,7 @@ def children_and_key_facts(ctx: SummaryContext) -> list[Block]:
             Table(
                 caption="Parents and carers",
                 headers=("Name", "Relationship", "Parental responsibility", "Lives in household"),
+                widths=(34, 26, 20, 20),
                 rows=tuple(
                     (
                         adult.name,
@@ -241,6 +244,7 @@ def _themes(ctx: SummaryContext, live: list[object]) -> list[Block]:
         Table(
             caption="Themes recorded most often",
             headers=("Theme", "Kind", "Times", "In the last 12 months", "Most recently"),
+            widths=(38, 14, 10, 18, 20),
             rows=tuple(
                 (*describe(theme_id), str(count), str(int(within or 0)), format_date(latest))
                 for theme_id, count, within, latest in rows
@@ -269,6 +273,7 @@ def _significant_events(ctx: SummaryContext, live: list[object]) -> list[Block]:
         Table(
             caption="Most significant events",
             headers=("Date", "What happened", "Impact on the child", "Source", "Significance"),
+            widths=(14, 38, 26, 11, 11),
             rows=tuple(
                 (
                     event_date(entry.occurred_on, entry.date_precision),
@@ -300,9 +305,9 @@ def _third_party_entries(ctx: SummaryContext) -> set[object]:
     )
 
 
-def _evidence(item: EvidenceItem) -> str:
+def _evidence(item: EvidenceItem, sources: dict[str, str]) -> str:
     when = format_date(item.on) if item.on else "Undated"
-    source = f" ({item.source})" if item.source else ""
+    source = f" ({sources.get(item.source, item.source)})" if item.source else ""
     return f"{when}, {item.kind_label.lower()}: {item.description}{source}"
 
 
@@ -325,6 +330,7 @@ def factors_by_domain(ctx: SummaryContext) -> list[Block]:
             )
         ]
     hidden = _third_party_entries(ctx)
+    sources = {source.id: source.label for source in ctx.content.chronology.information_sources}
     blocks: list[Block] = []
     if ctx.disclosure:
         blocks.append(Paragraph(THIRD_PARTY_LEFT_OUT, "notice"))
@@ -342,28 +348,30 @@ def factors_by_domain(ctx: SummaryContext) -> list[Block]:
                 f"{_plural(domain.present_protective, 'protective factor')} present."
             )
         )
-        rows = []
-        flagged = []
-        for factor in factors:
-            evidence = [e for e in factor.evidence if e.chronology_entry_id not in hidden]
-            if factor.present_without_evidence:
-                flagged.append(factor.text)
-            rows.append(
-                (
-                    factor.text,
-                    factor.kind.capitalize(),
-                    factor.status_label,
-                    "\n".join(_evidence(item) for item in evidence) or "No evidence recorded",
-                    factor.notes or "",
+        present = [f for f in factors if f.status == FactorStatus.PRESENT]
+        if present:
+            blocks.append(
+                Table(
+                    caption=f"Factors present in {domain.title}",
+                    headers=("Factor", "Kind", "Evidence", "Notes"),
+                    widths=(25, 14, 43, 18),
+                    rows=tuple(
+                        (
+                            factor.text,
+                            factor.kind.capitalize(),
+                            "\n".join(
+                                _evidence(item, sources)
+                                for item in factor.evidence
+                                if item.chronology_entry_id not in hidden
+                            )
+                            or "No evidence recorded",
+                            factor.notes or "",
+                        )
+                        for factor in present
+                    ),
                 )
             )
-        blocks.append(
-            Table(
-                caption=f"Factors rated in {domain.title}",
-                headers=("Factor", "Kind", "Status", "Evidence", "Notes"),
-                rows=tuple(rows),
-            )
-        )
+        flagged = [factor.text for factor in present if factor.present_without_evidence]
         if flagged:
             blocks.append(
                 Paragraph(
@@ -371,6 +379,17 @@ def factors_by_domain(ctx: SummaryContext) -> list[Block]:
                     "notice",
                 )
             )
+        # Factors not present or not known are listed, not tabled: the table is the evidence.
+        others = [
+            f"{label}: " + "; ".join(f.text for f in factors if f.status == status) + "."
+            for status, label in (
+                (FactorStatus.ABSENT, "Not present"),
+                (FactorStatus.UNKNOWN, "Not known"),
+            )
+            if any(f.status == status for f in factors)
+        ]
+        if others:
+            blocks.append(BulletList(tuple(others)))
     if unrated:
         blocks.append(
             Paragraph(f"{_plural(unrated, 'factor')} of the framework not rated yet.", "missing")
@@ -551,6 +570,7 @@ def _decisions(ctx: SummaryContext) -> list[Block]:
         Table(
             caption="Decisions recorded",
             headers=("Decision", "Outcome", "Rationale", "Decided by", "When"),
+            widths=(20, 18, 32, 14, 16),
             rows=tuple(rows),
         )
     )
@@ -611,6 +631,7 @@ def progress_and_reviews(ctx: SummaryContext) -> list[Block]:
         Table(
             caption="Stages",
             headers=("Stage", "Sections done", "Awaiting sign-off"),
+            widths=(35, 20, 45),
             rows=tuple(
                 (
                     stage.title,
@@ -695,6 +716,7 @@ def changes_since_review(ctx: SummaryContext) -> list[Block]:
             Table(
                 caption="Chronology entries added since the last review (latest first)",
                 headers=("Date", "What happened", "Significance"),
+                widths=(18, 64, 18),
                 rows=tuple(
                     (
                         event_date(entry.occurred_on, entry.date_precision),

@@ -182,9 +182,10 @@ def test_factors_by_domain_with_evidence_and_flags(db: Session, rich: Rich) -> N
     section = summary(db, rich).section("factors")
     text = words(section)
     tables = {block.caption: block for block in section.blocks if isinstance(block, Table)}
-    abuse = tables["Factors rated in Domestic abuse"]
-    assert any("Police log: shouting" in row[3] for row in abuse.rows)
+    abuse = tables["Factors present in Domestic abuse"]
+    assert any("Police log: shouting" in row[2] for row in abuse.rows)
     assert "1 risk factor and 0 protective factors present." in text
+    assert f"Not present: {V1.factors['da-p1'].factor.text}." in text
     assert "Recorded as present without any evidence: " in text  # sm-r1 has none
     assert "not rated yet" in text
     disclosed = words(summary(db, rich, disclosure=True).section("factors"))
