@@ -130,7 +130,7 @@ def build_timeline(session: Session, *, family: Family, content: FrameworkConten
     month = cast(func.extract("month", day), Integer)
     counted: Sequence[Any] = session.exec(
         select(
-            func.coalesce(col(ChronologyEntryTheme.theme_id), NO_THEME),
+            col(ChronologyEntryTheme.theme_id),
             *[year, month, col(ChronologyEntry.significance), func.count()],
         )
         .select_from(ChronologyEntry)
@@ -142,7 +142,7 @@ def build_timeline(session: Session, *, family: Family, content: FrameworkConten
             col(ChronologyEntry.deleted_at).is_(None),
         )
         .group_by(
-            func.coalesce(col(ChronologyEntryTheme.theme_id), NO_THEME),
+            col(ChronologyEntryTheme.theme_id),
             year,
             month,
             col(ChronologyEntry.significance),
@@ -258,7 +258,8 @@ def build_timeline(session: Session, *, family: Family, content: FrameworkConten
     grouped: dict[str, dict[tuple[int, str], int]] = {}
     for theme_id, in_year, in_month, grade, count in counted:
         key = (int(in_year) * 12 + int(in_month) - 1, grade)
-        cell = grouped.setdefault(theme_id, {})
+        # Entries with no theme come back with a NULL theme (the outer join).
+        cell = grouped.setdefault(theme_id or NO_THEME, {})
         cell[key] = cell.get(key, 0) + count
     order = in_content_order((t for t in grouped if t != NO_THEME), theme_labels)
     if NO_THEME in grouped:
