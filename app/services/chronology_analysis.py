@@ -135,10 +135,11 @@ class ChronologyAnalysis:
         return [item for item in self.returns if item.broke_down]
 
 
-def _live(family: Family) -> list[ColumnElement[bool]]:
+def _live(family: Family, third_party: bool = True) -> list[ColumnElement[bool]]:
     return [
         col(ChronologyEntry.family_id) == family.id,
         col(ChronologyEntry.deleted_at).is_(None),
+        *([] if third_party else [col(ChronologyEntry.third_party).is_(False)]),
     ]
 
 
@@ -156,9 +157,12 @@ def analyse_chronology(
     family: Family,
     content: FrameworkContent,
     gap_days: int = DEFAULT_GAP_DAYS,
+    third_party: bool = True,
 ) -> ChronologyAnalysis:
-    """The patterns in `family`'s chronology (entries not deleted), and its written analysis."""
-    live = _live(family)
+    """The patterns in `family`'s chronology (entries not deleted), and its written analysis.
+    Without `third_party`, entries marked as third-party information are left out of every
+    count and list (the summary's disclosure copy)."""
+    live = _live(family, third_party)
     day = col(ChronologyEntry.occurred_on)
     labels = themes(content)
     polarity = {theme.id: theme.polarity for theme in content.chronology.themes}
@@ -213,8 +217,8 @@ def analyse_chronology(
         .limit(HIGH_SHOWN)
     ).all()
 
-    gaps = _gaps(session, family, gap_days)
-    returns, preceding_rows = _returns(session, family)
+    gaps = _gaps(session, family, gap_days, third_party)
+    returns, preceding_rows = _returns(session, family, third_party)
     theme_map, _children = entry_links(
         session,
         list({entry.id for entry in high_rows} | {entry.id for _id, entry in preceding_rows}),
@@ -283,12 +287,12 @@ def analyse_chronology(
     )
 
 
-def _gaps(session: Session, family: Family, gap_days: int) -> list[Gap]:
+def _gaps(session: Session, family: Family, gap_days: int, third_party: bool) -> list[Gap]:
     """Stretches longer than `gap_days` between one entry and the next (SQL window)."""
     day = col(ChronologyEntry.occurred_on)
     ordered = (
         select(day.label("day"), func.lag(day, type_=Date()).over(order_by=day).label("previous"))
-        .where(*_live(family))
+        .where(*_live(family, third_party))
         .subquery()
     )
     rows = session.exec(
@@ -303,7 +307,7 @@ def _gaps(session: Session, family: Family, gap_days: int) -> list[Gap]:
 
 
 def _returns(
-    session: Session, family: Family
+    session: Session, family: Family, third_party: bool
 ) -> tuple[list[tuple[EarlierReturn, str, int]], list[tuple[uuid.UUID, ChronologyEntry]]]:
     """The family's earlier returns home (oldest first) with how many entries are dated
     during each, and the first entries of each (up to its end, or today)."""
@@ -321,7 +325,7 @@ def _returns(
         return [], []
     day = col(ChronologyEntry.occurred_on)
     during = [
-        *_live(family),
+        *_live(family, third_party),
         day >= col(EarlierReturn.returned_on),
         day <= func.coalesce(col(EarlierReturn.ended_on), london_today()),
         col(EarlierReturn.id).in_([item.id for item, _name in returns]),

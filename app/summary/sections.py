@@ -10,18 +10,24 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
 
-from sqlalchemy import case, func
+from sqlalchemy import case
 from sqlmodel import col, select
 
 from app.content.rules import Citation, Finding, Reason
 from app.models.assessment import FactorStatus
 from app.models.audit import AuditAction, AuditEvent
-from app.models.chronology import ChronologyEntry, ChronologyEntryTheme
+from app.models.chronology import ChronologyEntry
 from app.models.progress import SectionStatus
 from app.services import assessment_summary, families, progress
 from app.services.assessment_summary import Answered
+from app.services.chronology import describe_event_date
+from app.services.chronology_analysis import (
+    OVERALL,
+    ChronologyAnalysis,
+    analyse_chronology,
+    scope_label,
+)
 from app.services.evidence import EvidenceItem
 from app.summary.context import SummaryContext
 from app.summary.document import (
@@ -39,6 +45,7 @@ from app.timeutil import age_in_years, format_date, format_datetime, months_betw
 Builder = Callable[[SummaryContext], Sequence[Block]]
 SIGNIFICANT_EVENTS = 10
 TOP_THEMES = 10
+BALANCE_YEARS = 10
 THIRD_PARTY_LEFT_OUT = (
     "This is a disclosure copy: chronology entries and notes marked as third-party "
     "information have been left out."
@@ -58,17 +65,6 @@ def _plural(count: int, word: str, plural: str | None = None) -> str:
 
 def _yes_no(value: bool) -> str:
     return "Yes" if value else "No"
-
-
-def event_date(day: date, precision: str) -> str:
-    """An event's date as precisely as it is known."""
-    if precision == "month":
-        return f"{day:%B %Y}"
-    if precision == "year":
-        return str(day.year)
-    if precision == "approximate":
-        return f"About {format_date(day)}"
-    return format_date(day)
 
 
 def citation(source: Citation) -> str:
@@ -183,74 +179,130 @@ def _entry_filter(ctx: SummaryContext) -> list[object]:
 
 def chronology(ctx: SummaryContext) -> list[Block]:
     content = ctx.content
-    live = _entry_filter(ctx)
     blocks: list[Block] = []
     if ctx.disclosure:
         blocks.append(Paragraph(THIRD_PARTY_LEFT_OUT, "notice"))
-    total, first, last = ctx.session.exec(
-        select(
-            func.count(),
-            func.min(col(ChronologyEntry.occurred_on)),
-            func.max(col(ChronologyEntry.occurred_on)),
-        ).where(*live)  # type: ignore[arg-type]
-    ).one()
-    if not total:
+    analysis = analyse_chronology(
+        ctx.session, family=ctx.family, content=content, third_party=not ctx.disclosure
+    )
+    if not analysis.entries:
         blocks.append(Paragraph("No chronology entries are recorded yet.", "missing"))
         return blocks
-    grades = dict(
-        ctx.session.exec(
-            select(col(ChronologyEntry.significance), func.count())
-            .where(*live)  # type: ignore[arg-type]
-            .group_by(col(ChronologyEntry.significance))
-        ).all()
-    )
-    rows = [("Entries", str(total)), ("From", format_date(first)), ("To", format_date(last))]
+    rows = [
+        ("Entries", str(analysis.entries)),
+        ("From", format_date(analysis.first)),
+        ("To", format_date(analysis.last)),
+    ]
     rows += [
-        (grade.label, str(grades.get(grade.id, 0))) for grade in content.chronology.significance
+        (grade.label, str(analysis.significance_counts.get(grade.id, 0)))
+        for grade in content.chronology.significance
     ]
     blocks.append(FactList(tuple(rows)))
-    blocks += _themes(ctx, live)
-    blocks += _significant_events(ctx, live)
+    blocks += _patterns(ctx, analysis)
+    blocks += _significant_events(ctx, _entry_filter(ctx))
+    blocks += _written_analysis(ctx, analysis)
     return blocks
 
 
-def _themes(ctx: SummaryContext, live: list[object]) -> list[Block]:
-    year_ago = date(ctx.as_of.year - 1, ctx.as_of.month, min(ctx.as_of.day, 28))
-    recent = func.sum(case((col(ChronologyEntry.occurred_on) >= year_ago, 1), else_=0))
-    rows = ctx.session.exec(
-        select(
-            col(ChronologyEntryTheme.theme_id),
-            func.count(),
-            recent,
-            func.max(col(ChronologyEntry.occurred_on)),
+def _patterns(ctx: SummaryContext, analysis: ChronologyAnalysis) -> list[Block]:
+    blocks: list[Block] = [Subheading("Patterns")]
+    repeated = analysis.repeated
+    if repeated:
+        blocks.append(
+            Paragraph(
+                "Risk themes recorded more than once: "
+                + "; ".join(f"{item.label} ({_plural(item.count, 'time')})" for item in repeated)
+                + "."
+            )
         )
-        .join(ChronologyEntry, col(ChronologyEntry.id) == col(ChronologyEntryTheme.entry_id))
-        .where(*live)  # type: ignore[arg-type]
-        .group_by(col(ChronologyEntryTheme.theme_id))
-        .order_by(func.count().desc(), col(ChronologyEntryTheme.theme_id))
-        .limit(TOP_THEMES)
-    ).all()
-    if not rows:
-        return [Paragraph("No themes have been recorded against the entries yet.", "missing")]
-    themes = {theme.id: theme for theme in ctx.content.chronology.themes}
-
-    def describe(theme_id: str) -> tuple[str, str]:
-        theme = themes.get(theme_id)
-        if theme is None:
-            return theme_id, ""
-        return theme.label, "Protective" if theme.polarity == "protective" else "Risk"
-
-    return [
-        Table(
-            caption="Themes recorded most often",
-            headers=("Theme", "Kind", "Times", "In the last 12 months", "Most recently"),
-            widths=(38, 14, 10, 18, 20),
-            rows=tuple(
-                (*describe(theme_id), str(count), str(int(within or 0)), format_date(latest))
-                for theme_id, count, within, latest in rows
-            ),
+    else:
+        blocks.append(Paragraph("No risk theme has been recorded more than once.", "hint"))
+    most = sorted(analysis.themes, key=lambda item: (-item.count, item.label))[:TOP_THEMES]
+    if most:
+        blocks.append(
+            Table(
+                caption="Themes recorded most often",
+                headers=("Theme", "Kind", "Times", "First", "Most recently"),
+                rows=tuple(
+                    (
+                        item.label,
+                        item.polarity.capitalize(),
+                        str(item.count),
+                        format_date(item.first),
+                        format_date(item.last),
+                    )
+                    for item in most
+                ),
+                widths=(38, 14, 10, 19, 19),
+            )
         )
+    else:
+        blocks.append(Paragraph("No themes have been recorded against the entries yet.", "missing"))
+    if analysis.balance:
+        blocks.append(
+            Table(
+                caption="Risk and protective themes by year (most recent years)",
+                headers=("Year", "Risk themes", "Protective themes"),
+                rows=tuple(
+                    (str(year.year), str(year.risk), str(year.protective))
+                    for year in analysis.balance[-BALANCE_YEARS:]
+                ),
+                widths=(34, 33, 33),
+            )
+        )
+    for item in analysis.returns:
+        ended = (
+            f"broke down on {format_date(item.ended_on)}"
+            if item.broke_down and item.ended_on
+            else (f"ended on {format_date(item.ended_on)}" if item.ended_on else "has not ended")
+        )
+        themes = ", ".join(
+            f"{_theme_label(ctx, theme)} ({count})"
+            for theme, count in list(item.theme_counts.items())[:5]
+        )
+        text = (
+            f"{item.child_name} went home on {format_date(item.returned_on)}; the return "
+            f"{ended}. {_plural(item.preceding_total, 'entry', 'entries')} dated during it"
+            + (f", showing {themes}." if themes else ".")
+        )
+        blocks.append(Paragraph(text))
+    if analysis.gaps:
+        blocks.append(
+            Paragraph(
+                f"Periods of more than {analysis.gap_days} days with no entries (check whether "
+                "records are missing):"
+            )
+        )
+        blocks.append(
+            BulletList(
+                tuple(
+                    f"{format_date(gap.start)} to {format_date(gap.end)} ({gap.days} days)"
+                    for gap in analysis.gaps
+                )
+            )
+        )
+    return blocks
+
+
+def _theme_label(ctx: SummaryContext, theme_id: str) -> str:
+    try:
+        return ctx.content.theme(theme_id).label
+    except KeyError:
+        return theme_id
+
+
+def _written_analysis(ctx: SummaryContext, analysis: ChronologyAnalysis) -> list[Block]:
+    blocks: list[Block] = [Subheading("The practitioner's analysis")]
+    written = [
+        (scope_label(ctx.content, scope), item.text)
+        for scope, item in sorted(analysis.written.items(), key=lambda pair: pair[0] != OVERALL)
+        if item.deleted_at is None and item.text.strip()
     ]
+    if not written:
+        blocks.append(Paragraph("No written analysis of the chronology yet.", "missing"))
+    for scope, text in written:
+        blocks += [Paragraph(f"About {scope}:", "hint"), Paragraph(text)]
+    return blocks
 
 
 def _significant_events(ctx: SummaryContext, live: list[object]) -> list[Block]:
@@ -276,7 +328,7 @@ def _significant_events(ctx: SummaryContext, live: list[object]) -> list[Block]:
             widths=(14, 38, 26, 11, 11),
             rows=tuple(
                 (
-                    event_date(entry.occurred_on, entry.date_precision),
+                    describe_event_date(entry.occurred_on, entry.date_precision),
                     entry.what_happened,
                     entry.impact_on_child or "Not recorded",
                     entry.source_detail or sources.get(entry.source_id, entry.source_id),
@@ -719,7 +771,7 @@ def changes_since_review(ctx: SummaryContext) -> list[Block]:
                 widths=(18, 64, 18),
                 rows=tuple(
                     (
-                        event_date(entry.occurred_on, entry.date_precision),
+                        describe_event_date(entry.occurred_on, entry.date_precision),
                         entry.what_happened,
                         labels.get(entry.significance, entry.significance),
                     )
