@@ -130,8 +130,14 @@ def chronology_page(
     children = chronology.child_names(session, family)
     query, raw, filter_errors = _query(request, content, children)
     results = chronology.list_entries(session, family=family, content=content, query=query)
-    analysis = chronology_analysis.analyse_chronology(session, family=family, content=content)
-    latest = chronology_review.latest_review(session, family)
+    # An htmx request redraws only the entries, and the patterns beside them after a save.
+    whole_page = not is_htmx(request)
+    analysis = (
+        chronology_analysis.analyse_chronology(session, family=family, content=content)
+        if whole_page or saved
+        else None
+    )
+    latest = chronology_review.latest_review(session, family) if whole_page else None
     changed = (
         len(
             chronology_review.changes_since(
@@ -152,6 +158,7 @@ def chronology_page(
             "content": content,
             "results": results,
             "analysis": analysis,
+            "oob_panel": bool(saved) and not whole_page,
             "review": latest,
             "changed_since_review": changed,
             "query": query,

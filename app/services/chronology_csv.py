@@ -12,8 +12,9 @@ import csv
 import io
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import update
@@ -552,13 +553,28 @@ def discard_import(
 # Export --------------------------------------------------------------------------------------
 
 
-def _date_cell(entry: ChronologyEntry) -> str:
-    day = entry.occurred_on
-    if entry.date_precision == "year":
+EXPORTED = (
+    "occurred_on",
+    "date_precision",
+    "source_id",
+    "source_detail",
+    "what_happened",
+    "who_was_involved",
+    "impact_on_child",
+    "response",
+    "outcome",
+    "significance",
+    "parents_comments",
+    "third_party",
+)
+
+
+def _date_cell(day: date, precision: str) -> str:
+    if precision == "year":
         return f"{day.year}"
-    if entry.date_precision == "month":
+    if precision == "month":
         return f"{day:%m/%Y}"
-    if entry.date_precision == "approximate":
+    if precision == "approximate":
         return f"about {day:%m/%Y}"
     return f"{day:%d/%m/%Y}"
 
@@ -566,15 +582,17 @@ def _date_cell(entry: ChronologyEntry) -> str:
 def export_csv(session: Session, *, family: Family, content: FrameworkContent) -> str:
     """The family's entries, oldest first, in the import's columns, safe to open in a
     spreadsheet (a BOM so that Excel reads UTF-8; formula-like cells neutralised)."""
-    entries = session.exec(
-        select(ChronologyEntry)
+    # Plain rows rather than ORM objects: an export reads every entry.
+    columns = [col(getattr(ChronologyEntry, name)) for name in EXPORTED]
+    rows: Sequence[Any] = session.exec(
+        select(col(ChronologyEntry.id), *columns)
         .where(
             col(ChronologyEntry.family_id) == family.id,
             col(ChronologyEntry.deleted_at).is_(None),
         )
         .order_by(col(ChronologyEntry.occurred_on), col(ChronologyEntry.created_at))
     ).all()
-    theme_map, child_map = chronology.entry_links(session, [entry.id for entry in entries])
+    theme_map, child_map = chronology.entry_links(session, [row[0] for row in rows])
     names = chronology.child_names(session, family)
     source_labels = chronology.sources(content)
     theme_labels = chronology.themes(content)
@@ -582,25 +600,26 @@ def export_csv(session: Session, *, family: Family, content: FrameworkContent) -
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(HEADERS)
-    for entry in entries:
+    for entry_id, *values in rows:
+        entry = dict(zip(EXPORTED, values, strict=True))
         cells = [
-            _date_cell(entry),
-            entry.date_precision,
-            source_labels.get(entry.source_id, entry.source_id),
-            entry.source_detail or "",
-            entry.what_happened,
-            entry.who_was_involved or "",
-            "; ".join(name for child, name in names.items() if child in child_map[entry.id]),
-            entry.impact_on_child or "",
-            entry.response or "",
-            entry.outcome or "",
+            _date_cell(entry["occurred_on"], entry["date_precision"]),
+            entry["date_precision"],
+            source_labels.get(entry["source_id"], entry["source_id"]),
+            entry["source_detail"] or "",
+            entry["what_happened"],
+            entry["who_was_involved"] or "",
+            "; ".join(name for child, name in names.items() if child in child_map[entry_id]),
+            entry["impact_on_child"] or "",
+            entry["response"] or "",
+            entry["outcome"] or "",
             "; ".join(
                 theme_labels.get(theme, theme)
-                for theme in chronology.in_content_order(theme_map[entry.id], theme_labels)
+                for theme in chronology.in_content_order(theme_map[entry_id], theme_labels)
             ),
-            grade_labels.get(entry.significance, entry.significance),
-            entry.parents_comments or "",
-            "yes" if entry.third_party else "no",
+            grade_labels.get(entry["significance"], entry["significance"]),
+            entry["parents_comments"] or "",
+            "yes" if entry["third_party"] else "no",
         ]
         writer.writerow([neutralise(cell) for cell in cells])
     return "\ufeff" + out.getvalue()

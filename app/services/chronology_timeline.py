@@ -109,6 +109,7 @@ class Timeline:
     table: list[TableRow]
     grade_labels: list[str]
     episodes: list[EpisodeRow]
+    period_name: str = "month"
 
     @property
     def empty(self) -> bool:
@@ -255,9 +256,23 @@ def build_timeline(session: Session, *, family: Family, content: FrameworkConten
     if care_rows:
         y += 10
 
+    # A mark per month over a few years; per quarter, or per year, over longer histories, so
+    # that marks stay apart and readable.
+    months_per_mark = 1 if span <= 60 else (3 if span <= 180 else 12)
+
+    def period(index: int) -> str:
+        first = date(index // 12, index % 12 + 1, 1)
+        if months_per_mark == 12:
+            return str(first.year)
+        if months_per_mark == 3:
+            last = date(index // 12, index % 12 + 3, 1)
+            return f"{first:%b}–{last:%b %Y}"
+        return f"{first:%B %Y}"
+
     grouped: dict[str, dict[tuple[int, str], int]] = {}
     for theme_id, in_year, in_month, grade, count in counted:
-        key = (int(in_year) * 12 + int(in_month) - 1, grade)
+        month_index = int(in_year) * 12 + int(in_month) - 1
+        key = (month_index - month_index % months_per_mark, grade)
         # Entries with no theme come back with a NULL theme (the outer join).
         cell = grouped.setdefault(theme_id or NO_THEME, {})
         cell[key] = cell.get(key, 0) + count
@@ -276,13 +291,13 @@ def build_timeline(session: Session, *, family: Family, content: FrameworkConten
             offset = (min(rank, 3) - 1) * 9
             marks.append(
                 Mark(
-                    x=x_of_month(index + 0.5),
+                    x=x_of_month(index + months_per_mark / 2),
                     y=y + LANE_HEIGHT / 2 + offset,
                     shape=SHAPES[min(rank, 3)],
                     fill=FILLS[min(rank, 3)],
                     count=count,
                     title=(
-                        f"{label}, {date(index // 12, index % 12 + 1, 1):%B %Y}: {count} "
+                        f"{label}, {period(index)}: {count} "
                         f"{'entry' if count == 1 else 'entries'}, "
                         f"{grades[rank].label if rank < len(grades) else grade}"
                     ),
@@ -293,8 +308,7 @@ def build_timeline(session: Session, *, family: Family, content: FrameworkConten
                 by_month[index][rank] += count
         lanes.append(Lane(label, polarity.get(theme_id, "none") if theme_id else "none", y, marks))
         table.extend(
-            TableRow(label, f"{date(index // 12, index % 12 + 1, 1):%B %Y}", counts)
-            for index, counts in sorted(by_month.items())
+            TableRow(label, period(index), counts) for index, counts in sorted(by_month.items())
         )
         y += LANE_HEIGHT
 
@@ -317,4 +331,5 @@ def build_timeline(session: Session, *, family: Family, content: FrameworkConten
         table=table,
         grade_labels=[grade.label for grade in grades],
         episodes=episodes,
+        period_name={1: "month", 3: "quarter", 12: "year"}[months_per_mark],
     )

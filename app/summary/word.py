@@ -31,14 +31,27 @@ from app.timeutil import format_datetime
 MISSING_LABEL = "Not recorded yet: "
 
 
+# Word's document properties hold at most 255 characters (python-docx refuses more); names
+# people type can take a property past that.
+MAX_PROPERTY_LENGTH = 255
+
+
+def _property(text: str) -> str:
+    if len(text) <= MAX_PROPERTY_LENGTH:
+        return text
+    return text[: MAX_PROPERTY_LENGTH - 1] + "…"
+
+
 def render_docx(doc: SummaryDocument) -> bytes:
     """The .docx file of `doc`."""
     word = Document()
     properties = word.core_properties
-    properties.title = f"{doc.title}: {_plain(doc.family_name)} ({_plain(doc.reference)})"
-    properties.author = _plain(doc.provenance.produced_by)
-    properties.subject = doc.provenance.framework_title
-    properties.comments = provenance_text(doc.provenance)
+    properties.title = _property(
+        f"{doc.title}: {_plain(doc.family_name)} ({_plain(doc.reference)})"
+    )
+    properties.author = _property(_plain(doc.provenance.produced_by))
+    properties.subject = _property(doc.provenance.framework_title)
+    properties.comments = _property(provenance_text(doc.provenance))
     properties.language = "en-GB"
     _footer(word, doc)
     caption = word.add_paragraph()

@@ -229,3 +229,12 @@ def test_a_correct_password_change_still_works_after_a_typo(
     assert refreshed is not None
     assert verify_password(refreshed.password_hash, new_password)
     assert csrf_token(client)
+
+
+def test_a_huge_password_is_refused_like_any_wrong_one(client: CheckingClient, db: Session) -> None:
+    make_user(db, email="long@council.test")
+    for password in ("x" * 500_000, DEFAULT_PASSWORD + "x" * 1000):
+        response = sign_in(client, "long@council.test", password)
+        assert response.status_code == 200
+        assert error_messages(response) == ["Enter a correct email address and password"]
+    assert sign_in(client, "long@council.test", DEFAULT_PASSWORD).status_code == 303
