@@ -39,7 +39,7 @@ from app.summary.document import (
     Suggestion,
     Table,
 )
-from app.summary.text import markdown_to_text
+from app.summary.text import isolate, isolate_names, markdown_to_text
 from app.timeutil import age_in_years, format_date, format_datetime, months_between
 
 Builder = Callable[[SummaryContext], Sequence[Block]]
@@ -71,18 +71,21 @@ def citation(source: Citation) -> str:
     return f"{source.citation} {source.url}" if source.url else source.citation
 
 
-def _reasons(reasons: Sequence[Reason]) -> tuple[str, ...]:
-    return tuple(reason.text[:1].upper() + reason.text[1:] for reason in reasons)
+def _reasons(reasons: Sequence[Reason], names: Sequence[str]) -> tuple[str, ...]:
+    return tuple(
+        isolate_names(reason.text[:1].upper() + reason.text[1:], names) for reason in reasons
+    )
 
 
-def finding_suggestion(finding: Finding, label: str) -> Suggestion:
-    """A fired rule as a suggestion with its rule, inputs and sources."""
+def finding_suggestion(finding: Finding, label: str, names: Sequence[str] = ()) -> Suggestion:
+    """A fired rule as a suggestion with its rule, inputs (the people in them isolated when
+    written right to left) and sources."""
     level = f" (at least {finding.level.label})" if finding.level else ""
     return Suggestion(
         title=finding.title + level,
         text=markdown_to_text(finding.text),
         rule=finding.rule_id,
-        inputs=_reasons(finding.reasons),
+        inputs=_reasons(finding.reasons, names),
         sources=tuple(citation(source) for source in finding.sources),
         advice=markdown_to_text(finding.advice) if finding.advice else None,
         label=label,
@@ -126,7 +129,7 @@ def children_and_key_facts(ctx: SummaryContext) -> list[Block]:
         if returns:
             blocks.append(
                 Table(
-                    caption=f"{child.name}'s earlier returns home",
+                    caption=f"{isolate(child.name)}'s earlier returns home",
                     headers=("Went home", "Ended", "Broke down", "Notes"),
                     widths=(18, 18, 12, 52),
                     rows=tuple(
@@ -261,7 +264,7 @@ def _patterns(ctx: SummaryContext, analysis: ChronologyAnalysis) -> list[Block]:
             for theme, count in list(item.theme_counts.items())[:5]
         )
         text = (
-            f"{item.child_name} went home on {format_date(item.returned_on)}; the return "
+            f"{isolate(item.child_name)} went home on {format_date(item.returned_on)}; the return "
             f"{ended}. {_plural(item.preceding_total, 'entry', 'entries')} dated during it"
             + (f", showing {themes}." if themes else ".")
         )
@@ -463,7 +466,7 @@ def capacity_to_change(ctx: SummaryContext) -> list[Block]:
         for row in (*parent.answers, *(r for area in parent.problem_areas for r in area.answers))
     )
     if not answered:
-        names = ", ".join(adult.name for adult in ctx.adults)
+        names = ", ".join(isolate(adult.name) for adult in ctx.adults)
         who = f" ({names})" if names else ": no parents or carers are recorded yet"
         return [
             Paragraph(f"The parents' capacity to change has not been assessed yet{who}.", "missing")
@@ -472,14 +475,15 @@ def capacity_to_change(ctx: SummaryContext) -> list[Block]:
     for parent in parents:
         blocks += [Subheading(parent.name), _answers(parent.answers)]
         for area in parent.problem_areas:
-            blocks += [Paragraph(f"{parent.name}: {area.label}"), _answers(area.answers)]
+            heading = f"{isolate(parent.name)}: {area.label}"
+            blocks += [Paragraph(heading), _answers(area.answers)]
     return blocks
 
 
 def childrens_views(ctx: SummaryContext) -> list[Block]:
     views = assessment_summary.children_views(ctx.session, family=ctx.family, content=ctx.content)
     if not any(row.answered for child in views for row in child.answers):
-        names = ", ".join(child.name for child in ctx.children)
+        names = ", ".join(isolate(child.name) for child in ctx.children)
         who = f" ({names})" if names else ": no children are recorded yet"
         text = f"The children's wishes and feelings have not been recorded yet{who}."
         return [Paragraph(text, "missing")]
@@ -517,7 +521,9 @@ def classification_and_decisions(ctx: SummaryContext) -> list[Block]:
                 "hint",
             )
         )
-    blocks += [finding_suggestion(finding, "Minimum level") for finding in rules.minimum_levels]
+    blocks += [
+        finding_suggestion(finding, "Minimum level", ctx.people) for finding in rules.minimum_levels
+    ]
     for tool in rules.tools:
         inputs = [
             f"{item.label}: {item.points:+d}"
@@ -650,7 +656,7 @@ def cautions(ctx: SummaryContext) -> list[Block]:
             "applies and the research behind it."
         )
     ]
-    blocks += [finding_suggestion(finding, "Caution") for finding in fired]
+    blocks += [finding_suggestion(finding, "Caution", ctx.people) for finding in fired]
     return blocks
 
 

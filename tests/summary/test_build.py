@@ -21,7 +21,16 @@ from app.summary.document import (
     Table,
 )
 from app.summary.sections import SUMMARY_SECTIONS, THIRD_PARTY_LEFT_OUT
-from tests.factories import CONTENT, make_adult, make_family, make_team, make_user
+from app.summary.text import direction
+from tests.factories import (
+    CONTENT,
+    make_adult,
+    make_child,
+    make_family,
+    make_return,
+    make_team,
+    make_user,
+)
 from tests.summary.conftest import Rich, make_entry
 from tests.support.assessment import V1, actor, rate, save
 
@@ -289,3 +298,20 @@ def test_classification_history_shows_every_level_and_the_review(db: Session, ri
     assert "Disagreed, level High (Sam Supervisor" in text
     assert "Too soon to lower it." in text
     assert "Suggested level: High (earlier-breakdown)." in text
+
+
+def test_a_right_to_left_name_is_isolated_in_our_sentences(db: Session, rich: Rich) -> None:
+    child = make_child(db, rich.family, name="سارة", born=date(2012, 1, 5))
+    make_return(db, child, returned_on=date(2021, 5, 1), broke_down=True)
+    doc = summary(db, rich)
+    cautions = [b for b in doc.section("cautions").blocks if isinstance(b, Suggestion)]
+    inputs = [text for caution in cautions for text in caution.inputs if "سارة" in text]
+    assert inputs
+    assert all("\u2068سارة\u2069" in text for text in inputs)
+    assert all(direction(text) == "ltr" for text in inputs)
+    pattern = next(
+        block.text
+        for block in doc.section("chronology").blocks
+        if isinstance(block, Paragraph) and "went home on 1 May 2021" in block.text
+    )
+    assert pattern.startswith("\u2068سارة\u2069 went home")

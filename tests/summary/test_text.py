@@ -13,6 +13,7 @@ from app.summary.text import (
     csv_cell,
     direction,
     isolate,
+    isolate_names,
     markdown_to_text,
 )
 
@@ -45,6 +46,15 @@ def test_direction_follows_the_first_strong_character(text: str, expected: str) 
 def test_isolate_wraps_right_to_left_text_only() -> None:
     assert isolate("مرحبا") == "\u2068مرحبا\u2069"
     assert isolate("Hello") == "Hello"
+
+
+def test_an_isolated_name_does_not_turn_our_sentence_right_to_left() -> None:
+    sentence = f"{isolate('سارة')} went home on 1 March 2022"
+    assert direction(sentence) == "ltr"
+    assert direction(f"{isolate('Sara')} قالت") == "ltr"
+    reason = isolate_names("سارة is aged 12 (more than 10)", ["سارة", "Ben"])
+    assert reason == "\u2068سارة\u2069 is aged 12 (more than 10)"
+    assert direction(reason) == "ltr"
 
 
 def test_breakable_splits_only_very_long_runs() -> None:
