@@ -21,6 +21,7 @@ from app.deps import (
 )
 from app.middleware import REQUEST_ID_HEADER, security_headers
 from app.security.csrf import CsrfFailure
+from app.security.redirects import is_safe_next
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from app.templating import is_htmx, render
 
@@ -146,23 +147,6 @@ def sign_in_url(next_path: str, *, expired: bool = False) -> str:
     if expired:
         query["expired"] = "1"
     return "/sign-in" + (f"?{urlencode(query)}" if query else "")
-
-
-MAX_NEXT_LENGTH = 2000
-
-
-def is_safe_next(path: str) -> bool:
-    """Only paths on this site, never another host: `//evil.example`, `/\\evil`, and
-    `/<tab>/evil.example` (browsers drop tabs and line feeds from URLs) all count as another
-    host, as does anything with a scheme."""
-    if not path.startswith("/") or len(path) > MAX_NEXT_LENGTH:
-        return False
-    if any(ord(character) <= 0x20 or ord(character) == 0x7F for character in path):
-        return False
-    if path.startswith("//") or "\\" in path:
-        return False
-    parts = urlsplit(path)
-    return not parts.scheme and not parts.netloc
 
 
 def _referring_path(request: Request) -> str:

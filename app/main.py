@@ -54,7 +54,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     # Added first, so it runs inside the others: its refusals get the headers and request id.
     app.add_middleware(
-        RequestLimitsMiddleware, max_body_bytes=settings.max_request_bytes, respond=error_response
+        RequestLimitsMiddleware,
+        max_body_bytes=settings.max_request_bytes,
+        respond=error_response,
+        uploads=[chronology.UPLOAD],
     )
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)
     app.add_middleware(RequestIdMiddleware)

@@ -7,7 +7,8 @@ import base64
 import hashlib
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
@@ -117,8 +118,18 @@ class RequestBodyTooLarge(HTTPException):
     """Raised while the app reads a body that grows past the limit. An HTTPException, so that
     FastAPI's body parsing lets it through and the 413 handler answers."""
 
-    def __init__(self) -> None:
-        super().__init__(413)
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(413, message)
+
+
+@dataclass(frozen=True)
+class UploadAllowance:
+    """A page that takes a file upload may receive more than a form: up to `max_bytes` at
+    addresses matching `path`, refused beyond that with the sentence `too_large`."""
+
+    path: re.Pattern[str]
+    max_bytes: int
+    too_large: str
 
 
 class RequestLimitsMiddleware:
@@ -127,10 +138,24 @@ class RequestLimitsMiddleware:
     stream in), query strings over 8 KiB (414), and addresses with control characters or
     invalid UTF-8 (400; PostgreSQL would refuse them in a search)."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, respond: Responder) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        respond: Responder,
+        uploads: Sequence[UploadAllowance] = (),
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.respond = respond
+        self.uploads = tuple(uploads)
+
+    def _body_limit(self, scope: Scope) -> tuple[int, str | None]:
+        for upload in self.uploads:
+            if upload.path.fullmatch(scope["path"]):
+                return max(upload.max_bytes, self.max_body_bytes), upload.too_large
+        return self.max_body_bytes, None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -143,14 +168,15 @@ class RequestLimitsMiddleware:
             await response(scope, receive, send)
             return
         received = 0
+        limit, too_large = self._body_limit(scope)
 
         async def counting_receive() -> Message:
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
-                    raise RequestBodyTooLarge
+                if received > limit:
+                    raise RequestBodyTooLarge(too_large)
             return message
 
         await self.app(scope, counting_receive, send)
@@ -172,8 +198,9 @@ class RequestLimitsMiddleware:
             if not length.isdigit():
                 return 400, None
             # The digits are counted first: int() refuses strings of thousands of digits.
-            if len(length) > 12 or int(length) > self.max_body_bytes:
-                return 413, None
+            limit, too_large = self._body_limit(scope)
+            if len(length) > 12 or int(length) > limit:
+                return 413, too_large
         return None
 
 

@@ -17,7 +17,12 @@ from app.config import PROJECT_ROOT
 from app.content.registry import load_registry
 from app.models.accounts import Role, Team, User, UserRole, UserSession
 from app.models.base import utcnow
-from app.models.chronology import ChronologyEntry, ChronologyEntryChild, ChronologyEntryTheme
+from app.models.chronology import (
+    ChronologyEntry,
+    ChronologyEntryChild,
+    ChronologyEntryTheme,
+    ChronologyImport,
+)
 from app.models.family import Adult, Child, EarlierReturn, Family, FamilyContact
 from app.security.passwords import hash_password
 from app.services.progress import refresh_family
@@ -233,3 +238,16 @@ def make_entry(
         session.add(ChronologyEntryChild(entry_id=entry.id, child_id=child.id))
     session.flush()
     return entry
+
+
+def make_import(session: Session, family: Family, *, uploader: User) -> ChronologyImport:
+    """A pending chronology import of one good row, as if `uploader` had just uploaded it."""
+    record = ChronologyImport(
+        family_id=family.id,
+        uploaded_by_id=uploader.id,
+        filename="chronology.csv",
+        csv_text="Date,Source,What happened,Significance\r\n03/04/2024,Police,Call-out,Red\r\n",
+    )
+    session.add(record)
+    session.flush()
+    return record

@@ -3,6 +3,7 @@
 from pydantic import ConfigDict, field_validator
 
 from app.forms import PageForm
+from app.security.redirects import is_safe_next
 
 
 class SignInForm(PageForm):
@@ -12,6 +13,12 @@ class SignInForm(PageForm):
     email: str = ""
     password: str = ""
     next: str = ""
+
+    @field_validator("next", mode="before")
+    @classmethod
+    def _next(cls, value: object) -> object:
+        # Not the person's input: an unsafe address is dropped, not explained.
+        return value if isinstance(value, str) and is_safe_next(value) else ""
 
     @field_validator("email")
     @classmethod

@@ -58,7 +58,7 @@ def event_date(form: ParsedForm, precision: str) -> date | None:
         if year < 1000:
             raise ValueError
         return date(year, month, day)
-    except ValueError:
+    except (ValueError, OverflowError):  # date() overflows on a month like 10**30
         form.errors["occurred_on"] = "The date must be a real date"
         return None
 

@@ -100,7 +100,7 @@ class ParsedForm:
             if not FIRST_YEAR <= year <= LAST_YEAR:
                 raise ValueError
             return date(year, month, day)
-        except ValueError:
+        except (ValueError, OverflowError):  # date() overflows on a month like 10**30
             self.errors[name] = f"{label} must be a real date"
             return None
 

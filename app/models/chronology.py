@@ -4,7 +4,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Text, UniqueConstraint
+from sqlalchemy import JSON, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from app.models.base import UTCDateTime, new_id, utcnow
@@ -13,6 +13,8 @@ from app.models.family import Versioned
 
 class ChronologyEntry(Versioned, table=True):
     __tablename__ = "chronology_entry"
+    # A family's entries in date order: the list, its pages, gaps and the analysis's windows.
+    __table_args__ = (Index("ix_chronology_entry_family_day", "family_id", "occurred_on"),)
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     family_id: uuid.UUID = Field(foreign_key="family.id", index=True)

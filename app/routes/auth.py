@@ -16,12 +16,12 @@ from app.deps import (
     requires,
     session_cookie_name,
 )
-from app.errors import is_safe_next
 from app.forms import FormState, validate_form
 from app.forms.auth import ChangePasswordForm, SignInForm
 from app.models.accounts import User
 from app.security.csrf import ANONYMOUS_COOKIE
 from app.security.permissions import Permission
+from app.security.redirects import is_safe_next
 from app.services import accounts, sessions
 from app.services.errors import InvalidInput
 from app.templating import render

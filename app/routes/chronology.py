@@ -4,35 +4,52 @@ deleting them."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
 from app.content.model import FrameworkContent
 from app.deps import ActorDep, ContentDep, FormValues, SessionDep, requires
-from app.forms import FormState
+from app.forms import FormState, read_form_data
 from app.forms.chronology import entry_details, entry_form_state, entry_values
 from app.forms.family import ParsedForm
+from app.middleware import UploadAllowance
 from app.models.accounts import Role, User
-from app.models.chronology import ChronologyEntry
+from app.models.audit import AuditAction
+from app.models.chronology import ChronologyEntry, ChronologyImport
 from app.models.family import Family
 from app.routes.families import SECTION_PAGES, STALE_DELETE, compare_versions, delete_page
 from app.security.permissions import FamilyAction, Permission
-from app.services import chronology, families
+from app.services import (
+    audit,
+    chronology,
+    chronology_analysis,
+    chronology_csv,
+    chronology_review,
+    chronology_timeline,
+    families,
+)
 from app.services.access import open_family
-from app.services.audit import Actor
 from app.services.errors import Conflict, InvalidInput
 from app.templating import is_htmx, render
+from app.timeutil import format_date
 
 router = APIRouter(prefix="/families", include_in_schema=False)
 
 # The task list links the framework's chronology section to this page.
 SECTION_PAGES["chronology"] = lambda family, _section: f"/families/{family.id}/chronology"
 
+# The import page may receive the largest file allowed, plus the form around it.
+UPLOAD = UploadAllowance(
+    path=re.compile(r"/families/[^/]+/chronology/import"),
+    max_bytes=chronology_csv.MAX_BYTES + 64 * 1024,
+    too_large=chronology_csv.TOO_LARGE,
+)
 FILTER_KEYS = ("q", "theme", "source", "significance", "child", "from", "to", "sort")
 
 
@@ -41,7 +58,7 @@ def _base(family: Family) -> str:
 
 
 def _open(
-    session: Session, registry: Any, actor: Actor, family_id: uuid.UUID, action: FamilyAction
+    session: Session, registry: Any, actor: audit.Actor, family_id: uuid.UUID, action: FamilyAction
 ) -> tuple[Family, FrameworkContent]:
     family = open_family(session, actor=actor, family_id=family_id, action=action)
     return family, families.content_for(registry, family)
@@ -113,6 +130,23 @@ def chronology_page(
     children = chronology.child_names(session, family)
     query, raw, filter_errors = _query(request, content, children)
     results = chronology.list_entries(session, family=family, content=content, query=query)
+    # An htmx request redraws only the entries, and the patterns beside them after a save.
+    whole_page = not is_htmx(request)
+    analysis = (
+        chronology_analysis.analyse_chronology(session, family=family, content=content)
+        if whole_page or saved
+        else None
+    )
+    latest = chronology_review.latest_review(session, family) if whole_page else None
+    changed = (
+        len(
+            chronology_review.changes_since(
+                session, family=family, content=content, review=latest[0]
+            )
+        )
+        if latest
+        else 0
+    )
     form = adding or (editing[1] if editing else None)
     errors = form.error_list() if form else []
     return render(
@@ -123,6 +157,10 @@ def chronology_page(
             "family": family,
             "content": content,
             "results": results,
+            "analysis": analysis,
+            "oob_panel": bool(saved) and not whole_page,
+            "review": latest,
+            "changed_since_review": changed,
             "query": query,
             "filters": raw,
             "filter_errors": filter_errors,
@@ -211,7 +249,309 @@ def chronology_view(
 ) -> Response:
     """The family's chronology: entries with filters, sorting and pages, and the analysis."""
     family, content = _open(session, registry, actor, family_id, FamilyAction.VIEW)
-    return chronology_page(request, session, family, content, user)
+    imported = request.query_params.get("imported", "")
+    saved = None
+    if imported.isdigit():
+        saved = f"{int(imported)} {'entry' if imported == '1' else 'entries'} imported"
+    return chronology_page(request, session, family, content, user, saved=saved)
+
+
+# Import and export ---------------------------------------------------------------------------
+
+
+async def read_upload(request: Request) -> tuple[str, bytes | None]:
+    """The uploaded file's name and (at most one byte more than allowed of) its bytes."""
+    form = await read_form_data(request)
+    upload = form.get("file")
+    if upload is None or isinstance(upload, str):
+        return "", None
+    data = await upload.read(chronology_csv.MAX_BYTES + 1)
+    return upload.filename or "", data
+
+
+UploadDep = Annotated[tuple[str, bytes | None], Depends(read_upload)]
+
+
+def _import_page(
+    request: Request, family: Family, content: FrameworkContent, form: FormState
+) -> Response:
+    return render(
+        request,
+        "views/chronology/import.html",
+        {
+            **_vocabulary(content),
+            "family": family,
+            "content": content,
+            "form": form,
+            "errors": form.error_list(),
+            "columns": chronology_csv.COLUMNS,
+            "max_rows": chronology_csv.MAX_ROWS,
+            "base": _base(family),
+        },
+    )
+
+
+@router.get("/{family_id}/chronology/import")
+def import_page(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """Upload a CSV file of entries."""
+    family, content = _open(session, registry, actor, family_id, FamilyAction.EDIT)
+    return _import_page(request, family, content, FormState())
+
+
+@router.post("/{family_id}/chronology/import")
+def upload_import(
+    upload: UploadDep,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """Keep the file and show its preview, or refuse it in one sentence."""
+    family, content = _open(session, registry, actor, family_id, FamilyAction.EDIT)
+    filename, data = upload
+    try:
+        if data is None or not (data or filename):
+            raise chronology_csv.FileRefused("Choose a CSV file to import")
+        record = chronology_csv.start_import(
+            session, actor=actor, family=family, content=content, filename=filename, data=data
+        )
+    except chronology_csv.FileRefused as refusal:
+        return _import_page(request, family, content, FormState(errors={"file": str(refusal)}))
+    return RedirectResponse(f"{_base(family)}/import/{record.id}", status_code=303)
+
+
+def _preview_page(
+    request: Request,
+    session: Session,
+    family: Family,
+    content: FrameworkContent,
+    record: ChronologyImport,
+) -> Response:
+    result = None
+    refused = None
+    if record.status == "pending":
+        try:
+            result = chronology_csv.preview(
+                record.csv_text, content=content, children=chronology.child_names(session, family)
+            )
+        except chronology_csv.FileRefused as refusal:
+            # Content or children may have changed since the upload.
+            refused = str(refusal)
+    return render(
+        request,
+        "views/chronology/import-preview.html",
+        {
+            "family": family,
+            "record": record,
+            "preview": result,
+            "refused": refused,
+            "base": _base(family),
+        },
+    )
+
+
+@router.get("/{family_id}/chronology/import/{import_id}")
+def import_preview(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    import_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """Each row of the file as it will be saved, with its problems (its uploader only)."""
+    family, content = _open(session, registry, actor, family_id, FamilyAction.EDIT)
+    record = chronology_csv.get_import(session, actor=actor, family=family, import_id=import_id)
+    return _preview_page(request, session, family, content, record)
+
+
+@router.post("/{family_id}/chronology/import/{import_id}")
+def finish_import(
+    form_data: FormValues,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    import_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """Import every row (one transaction), or discard the file."""
+    family, content = _open(session, registry, actor, family_id, FamilyAction.EDIT)
+    record = chronology_csv.get_import(session, actor=actor, family=family, import_id=import_id)
+    if form_data.get("action") == "discard":
+        chronology_csv.discard_import(session, actor=actor, family=family, record=record)
+        return RedirectResponse(f"{_base(family)}/import", status_code=303)
+    if form_data.get("action") != "import":
+        return _preview_page(request, session, family, content, record)
+    try:
+        count = chronology_csv.confirm_import(
+            session, actor=actor, family=family, content=content, record=record
+        )
+    except InvalidInput:
+        # The preview shows each row's problems (the file or the family changed).
+        return _preview_page(request, session, family, content, record)
+    except Conflict:
+        session.refresh(record)
+        return _preview_page(request, session, family, content, record)
+    return RedirectResponse(f"{_base(family)}?imported={count}", status_code=303)
+
+
+@router.get("/{family_id}/chronology/export.csv")
+def export_entries(
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_VIEW)],
+) -> Response:
+    """The chronology as a CSV file, in the columns the import reads."""
+    family, content = _open(session, registry, actor, family_id, FamilyAction.VIEW)
+    text = chronology_csv.export_csv(session, family=family, content=content)
+    audit.record(
+        session,
+        actor,
+        AuditAction.EXPORT,
+        entity_type="chronology",
+        entity_id=family.id,
+        family_id=family.id,
+        details={"format": "csv"},
+    )
+    session.commit()
+    name = re.sub(r"[^A-Za-z0-9_-]+", "-", family.reference).strip("-") or "family"
+    return Response(
+        text.encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="chronology-{name}.csv"'},
+    )
+
+
+# Analysis ------------------------------------------------------------------------------------
+
+
+@router.get("/{family_id}/chronology/analysis")
+def analysis_page(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    user: Annotated[User, requires(Permission.FAMILY_VIEW)],
+) -> Response:
+    """The whole analysis: the patterns in the entries and the written analysis."""
+    family, content = _open(session, registry, actor, family_id, FamilyAction.VIEW)
+    analysis = chronology_analysis.analyse_chronology(session, family=family, content=content)
+    return render(
+        request,
+        "views/chronology/analysis.html",
+        {
+            **_vocabulary(content),
+            "family": family,
+            "analysis": analysis,
+            "scopes": chronology_analysis.theme_scopes(analysis, content),
+            "can_edit": family.allocated_practitioner_id == user.id,
+            "base": _base(family),
+        },
+    )
+
+
+def _written_page(
+    request: Request,
+    session: Session,
+    family: Family,
+    content: FrameworkContent,
+    scope: str,
+    form: FormState,
+    conflict: str | None = None,
+) -> Response:
+    summary = None
+    if scope != chronology_analysis.OVERALL:
+        analysis = chronology_analysis.analyse_chronology(session, family=family, content=content)
+        found = next((item for item in analysis.themes if item.theme_id == scope), None)
+        if found:
+            summary = (
+                f"{found.count} {'entry has' if found.count == 1 else 'entries have'} this "
+                f"theme, from {format_date(found.first)} to {format_date(found.last)}."
+            )
+    return render(
+        request,
+        "views/chronology/written-analysis.html",
+        {
+            "family": family,
+            "subject": chronology_analysis.scope_label(content, scope),
+            "summary": summary,
+            "form": form,
+            "errors": form.error_list(),
+            "conflict": conflict,
+            "base": _base(family),
+        },
+    )
+
+
+@router.get("/{family_id}/chronology/analysis/{scope}")
+def edit_written_analysis(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    scope: str,
+    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """Write or change the analysis of a theme, or of the chronology as a whole."""
+    family, content = _open(session, registry, actor, family_id, FamilyAction.EDIT)
+    chronology_analysis.check_scope(content, scope)
+    saved = chronology_analysis.written_analyses(session, family).get(scope)
+    values = {"text": saved.text, "version": saved.version} if saved else {"version": 0}
+    return _written_page(request, session, family, content, scope, FormState(values=values))
+
+
+@router.post("/{family_id}/chronology/analysis/{scope}")
+def save_written_analysis(
+    form_data: FormValues,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    scope: str,
+    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+) -> Response:
+    """Save the written analysis."""
+    family, content = _open(session, registry, actor, family_id, FamilyAction.EDIT)
+    chronology_analysis.check_scope(content, scope)
+    form = ParsedForm(form_data)
+    try:
+        chronology_analysis.save_written_analysis(
+            session,
+            actor=actor,
+            family=family,
+            content=content,
+            scope=scope,
+            text=form.text("text"),
+            expected_version=form.whole_number("version", "Version") or 0,
+        )
+    except InvalidInput as problem:
+        state = FormState(values=dict(form.values), errors=problem.errors)
+        return _written_page(request, session, family, content, scope, state)
+    except Conflict:
+        saved = chronology_analysis.written_analyses(session, family).get(scope)
+        # The user's text stays; the saved version lets them save it over the top.
+        state = FormState(values={**form.values, "version": saved.version if saved else 0})
+        return _written_page(
+            request, session, family, content, scope, state, conflict=saved.text if saved else ""
+        )
+    return RedirectResponse(f"{_base(family)}/analysis", status_code=303)
 
 
 # Adding --------------------------------------------------------------------------------------
@@ -389,3 +729,201 @@ def delete_entry(
         state = FormState(values=dict(form.values), errors=errors)
         return delete_page(request, family, _describe(entry), _base(family), entry.version, state)
     return RedirectResponse(_base(family), status_code=303)
+
+
+# Timeline ------------------------------------------------------------------------------------
+
+
+@router.get("/{family_id}/chronology/timeline")
+def timeline_page(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    _: Annotated[User, requires(Permission.FAMILY_VIEW)],
+) -> Response:
+    """Events over time by theme, with care and earlier returns home, and the same as tables."""
+    family, content = _open(session, registry, actor, family_id, FamilyAction.VIEW)
+    return render(
+        request,
+        "views/chronology/timeline.html",
+        {
+            "family": family,
+            "timeline": chronology_timeline.build_timeline(session, family=family, content=content),
+            "base": _base(family),
+        },
+    )
+
+
+# Supervisor review ---------------------------------------------------------------------------
+
+
+def _review_page(
+    request: Request,
+    session: Session,
+    family: Family,
+    content: FrameworkContent,
+    user: User,
+    *,
+    form: FormState | None = None,
+    comment_form: FormState | None = None,
+) -> Response:
+    latest = chronology_review.latest_review(session, family)
+    form = form or FormState()
+    comment_form = comment_form or FormState()
+    return render(
+        request,
+        "views/chronology/review.html",
+        {
+            "family": family,
+            "review": latest[0] if latest else None,
+            "reviewer": latest[1] if latest else None,
+            "changes": chronology_review.changes_since(
+                session, family=family, content=content, review=latest[0]
+            )
+            if latest
+            else [],
+            "comments": chronology_review.comments(session, family, entry=None),
+            "is_supervisor": Role.SUPERVISOR in user.roles,
+            "form": form,
+            "comment_form": comment_form,
+            "errors": form.error_list() + comment_form.error_list(),
+            "base": _base(family),
+        },
+    )
+
+
+@router.get("/{family_id}/chronology/review")
+def review_page(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    user: Annotated[User, requires(Permission.FAMILY_VIEW)],
+) -> Response:
+    """The last review, what changed since, and comments on the whole chronology."""
+    family, content = _open(session, registry, actor, family_id, FamilyAction.VIEW)
+    return _review_page(request, session, family, content, user)
+
+
+@router.post("/{family_id}/chronology/review")
+def mark_reviewed(
+    form_data: FormValues,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    user: Annotated[User, requires(Permission.FAMILY_SUPERVISE)],
+) -> Response:
+    """Record that the supervisor reviewed the chronology as it stands."""
+    family, content = _open(session, registry, actor, family_id, FamilyAction.SUPERVISE)
+    form = ParsedForm(form_data)
+    try:
+        chronology_review.mark_reviewed(
+            session, actor=actor, family=family, note=form.optional_text("note")
+        )
+    except InvalidInput as problem:
+        state = FormState(values=dict(form.values), errors=problem.errors)
+        return _review_page(request, session, family, content, user, form=state)
+    return RedirectResponse(f"{_base(family)}/review", status_code=303)
+
+
+@router.post("/{family_id}/chronology/comments")
+def comment_on_chronology(
+    form_data: FormValues,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    user: Annotated[User, requires(Permission.FAMILY_SUPERVISE)],
+) -> Response:
+    """Add a supervisor's comment on the whole chronology."""
+    family, content = _open(session, registry, actor, family_id, FamilyAction.SUPERVISE)
+    form = ParsedForm(form_data)
+    try:
+        chronology_review.add_comment(
+            session, actor=actor, family=family, entry=None, body=form.text("body")
+        )
+    except InvalidInput as problem:
+        state = FormState(values=dict(form.values), errors=problem.errors)
+        return _review_page(request, session, family, content, user, comment_form=state)
+    return RedirectResponse(f"{_base(family)}/review", status_code=303)
+
+
+# One entry (last: its address would otherwise catch /chronology/review and the like) -------
+
+
+def _entry_page(
+    request: Request,
+    session: Session,
+    family: Family,
+    content: FrameworkContent,
+    user: User,
+    entry: ChronologyEntry,
+    form: FormState | None = None,
+) -> Response:
+    form = form or FormState()
+    author = session.get(User, entry.author_id)
+    return render(
+        request,
+        "views/chronology/entry.html",
+        {
+            **_vocabulary(content),
+            "family": family,
+            "entry": entry,
+            "row": _entry_row(session, entry),
+            "author_name": author.name if author else "",
+            "children": chronology.child_names(session, family),
+            "comments": chronology_review.comments(session, family, entry=entry),
+            "can_edit": family.allocated_practitioner_id == user.id,
+            "is_supervisor": Role.SUPERVISOR in user.roles,
+            "form": form,
+            "errors": form.error_list(),
+            "base": _base(family),
+        },
+    )
+
+
+@router.get("/{family_id}/chronology/{entry_id}")
+def entry_page(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    entry_id: uuid.UUID,
+    user: Annotated[User, requires(Permission.FAMILY_VIEW)],
+) -> Response:
+    """One entry in full, with the supervisor's comments on it."""
+    family, content = _open(session, registry, actor, family_id, FamilyAction.VIEW)
+    entry = chronology.get_entry(session, family, entry_id)
+    return _entry_page(request, session, family, content, user, entry)
+
+
+@router.post("/{family_id}/chronology/{entry_id}/comments")
+def comment_on_entry(
+    form_data: FormValues,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    registry: ContentDep,
+    family_id: uuid.UUID,
+    entry_id: uuid.UUID,
+    user: Annotated[User, requires(Permission.FAMILY_SUPERVISE)],
+) -> Response:
+    """Add a supervisor's comment on an entry."""
+    family, content = _open(session, registry, actor, family_id, FamilyAction.SUPERVISE)
+    entry = chronology.get_entry(session, family, entry_id)
+    form = ParsedForm(form_data)
+    try:
+        chronology_review.add_comment(
+            session, actor=actor, family=family, entry=entry, body=form.text("body")
+        )
+    except InvalidInput as problem:
+        state = FormState(values=dict(form.values), errors=problem.errors)
+        return _entry_page(request, session, family, content, user, entry, state)
+    return RedirectResponse(f"{_base(family)}/{entry.id}", status_code=303)

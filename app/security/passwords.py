@@ -23,6 +23,9 @@ def hash_password(password: str) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """True when the password matches; always does the same work, even with no hash."""
+    # No stored password is longer than MAXIMUM_LENGTH, so one character more still cannot
+    # match, and a megabyte typed into the box costs no more to refuse than a word.
+    password = password[: MAXIMUM_LENGTH + 1]
     try:
         return _hasher.verify(password_hash or _UNUSABLE_HASH, password) and bool(password_hash)
     except (VerificationError, InvalidHashError):

@@ -413,7 +413,7 @@ def _parse_date(
     day, month, year = (int(part) for part in parts)
     try:
         value = date(year, month, day)
-    except ValueError:
+    except (ValueError, OverflowError):  # date() overflows on a year like 10**30
         problems.add(error_id, f"Enter a real date for {label}, for example 27 3 2025")
         return None
     if year < 1900:

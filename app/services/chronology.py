@@ -188,7 +188,7 @@ def _full_year(text: str) -> int:
 def _make(year: int, month: int, day: int, raw: str) -> date:
     try:
         value = date(year, month, day)
-    except ValueError:
+    except (ValueError, OverflowError):  # date() overflows on a year like 10**30
         raise DateProblem(f"‘{raw}’ is not a real date") from None
     check_event_date(value, raw=raw)
     return value

@@ -48,6 +48,13 @@ class SummaryContext:
         return families.adults(self.session, self.family)
 
     @cached_property
+    def people(self) -> tuple[str, ...]:
+        """The names of the family's children and adults."""
+        return tuple(child.name for child in self.children) + tuple(
+            adult.name for adult in self.adults
+        )
+
+    @cached_property
     def snapshot(self) -> FamilySnapshot:
         return build_family_snapshot(
             self.session, family=self.family, content=self.content, as_of=self.as_of

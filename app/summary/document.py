@@ -41,6 +41,9 @@ class Table:
     caption: str
     headers: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
+    # Relative column widths in per cent, for the PDF: WeasyPrint lays out fixed-width tables
+    # many times faster than ones sized to their content.
+    widths: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -10,17 +10,24 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
 
-from sqlalchemy import case, func
+from sqlalchemy import case
 from sqlmodel import col, select
 
 from app.content.rules import Citation, Finding, Reason
+from app.models.assessment import FactorStatus
 from app.models.audit import AuditAction, AuditEvent
-from app.models.chronology import ChronologyEntry, ChronologyEntryTheme
+from app.models.chronology import ChronologyEntry
 from app.models.progress import SectionStatus
 from app.services import assessment_summary, families, progress
 from app.services.assessment_summary import Answered
+from app.services.chronology import describe_event_date
+from app.services.chronology_analysis import (
+    OVERALL,
+    ChronologyAnalysis,
+    analyse_chronology,
+    scope_label,
+)
 from app.services.evidence import EvidenceItem
 from app.summary.context import SummaryContext
 from app.summary.document import (
@@ -32,12 +39,13 @@ from app.summary.document import (
     Suggestion,
     Table,
 )
-from app.summary.text import markdown_to_text
+from app.summary.text import isolate, isolate_names, markdown_to_text
 from app.timeutil import age_in_years, format_date, format_datetime, months_between
 
 Builder = Callable[[SummaryContext], Sequence[Block]]
 SIGNIFICANT_EVENTS = 10
 TOP_THEMES = 10
+BALANCE_YEARS = 10
 THIRD_PARTY_LEFT_OUT = (
     "This is a disclosure copy: chronology entries and notes marked as third-party "
     "information have been left out."
@@ -59,33 +67,25 @@ def _yes_no(value: bool) -> str:
     return "Yes" if value else "No"
 
 
-def event_date(day: date, precision: str) -> str:
-    """An event's date as precisely as it is known."""
-    if precision == "month":
-        return f"{day:%B %Y}"
-    if precision == "year":
-        return str(day.year)
-    if precision == "approximate":
-        return f"About {format_date(day)}"
-    return format_date(day)
-
-
 def citation(source: Citation) -> str:
     return f"{source.citation} {source.url}" if source.url else source.citation
 
 
-def _reasons(reasons: Sequence[Reason]) -> tuple[str, ...]:
-    return tuple(reason.text[:1].upper() + reason.text[1:] for reason in reasons)
+def _reasons(reasons: Sequence[Reason], names: Sequence[str]) -> tuple[str, ...]:
+    return tuple(
+        isolate_names(reason.text[:1].upper() + reason.text[1:], names) for reason in reasons
+    )
 
 
-def finding_suggestion(finding: Finding, label: str) -> Suggestion:
-    """A fired rule as a suggestion with its rule, inputs and sources."""
+def finding_suggestion(finding: Finding, label: str, names: Sequence[str] = ()) -> Suggestion:
+    """A fired rule as a suggestion with its rule, inputs (the people in them isolated when
+    written right to left) and sources."""
     level = f" (at least {finding.level.label})" if finding.level else ""
     return Suggestion(
         title=finding.title + level,
         text=markdown_to_text(finding.text),
         rule=finding.rule_id,
-        inputs=_reasons(finding.reasons),
+        inputs=_reasons(finding.reasons, names),
         sources=tuple(citation(source) for source in finding.sources),
         advice=markdown_to_text(finding.advice) if finding.advice else None,
         label=label,
@@ -129,8 +129,9 @@ def children_and_key_facts(ctx: SummaryContext) -> list[Block]:
         if returns:
             blocks.append(
                 Table(
-                    caption=f"{child.name}'s earlier returns home",
+                    caption=f"{isolate(child.name)}'s earlier returns home",
                     headers=("Went home", "Ended", "Broke down", "Notes"),
+                    widths=(18, 18, 12, 52),
                     rows=tuple(
                         (
                             format_date(item.returned_on),
@@ -146,8 +147,9 @@ def children_and_key_facts(ctx: SummaryContext) -> list[Block]:
     if ctx.adults:
         blocks.append(
             Table(
-                caption="Parents and carers",
+                caption="Relationship, parental responsibility and household",
                 headers=("Name", "Relationship", "Parental responsibility", "Lives in household"),
+                widths=(34, 26, 20, 20),
                 rows=tuple(
                     (
                         adult.name,
@@ -180,73 +182,130 @@ def _entry_filter(ctx: SummaryContext) -> list[object]:
 
 def chronology(ctx: SummaryContext) -> list[Block]:
     content = ctx.content
-    live = _entry_filter(ctx)
     blocks: list[Block] = []
     if ctx.disclosure:
         blocks.append(Paragraph(THIRD_PARTY_LEFT_OUT, "notice"))
-    total, first, last = ctx.session.exec(
-        select(
-            func.count(),
-            func.min(col(ChronologyEntry.occurred_on)),
-            func.max(col(ChronologyEntry.occurred_on)),
-        ).where(*live)  # type: ignore[arg-type]
-    ).one()
-    if not total:
+    analysis = analyse_chronology(
+        ctx.session, family=ctx.family, content=content, third_party=not ctx.disclosure
+    )
+    if not analysis.entries:
         blocks.append(Paragraph("No chronology entries are recorded yet.", "missing"))
         return blocks
-    grades = dict(
-        ctx.session.exec(
-            select(col(ChronologyEntry.significance), func.count())
-            .where(*live)  # type: ignore[arg-type]
-            .group_by(col(ChronologyEntry.significance))
-        ).all()
-    )
-    rows = [("Entries", str(total)), ("From", format_date(first)), ("To", format_date(last))]
+    rows = [
+        ("Entries", str(analysis.entries)),
+        ("From", format_date(analysis.first)),
+        ("To", format_date(analysis.last)),
+    ]
     rows += [
-        (grade.label, str(grades.get(grade.id, 0))) for grade in content.chronology.significance
+        (grade.label, str(analysis.significance_counts.get(grade.id, 0)))
+        for grade in content.chronology.significance
     ]
     blocks.append(FactList(tuple(rows)))
-    blocks += _themes(ctx, live)
-    blocks += _significant_events(ctx, live)
+    blocks += _patterns(ctx, analysis)
+    blocks += _significant_events(ctx, _entry_filter(ctx))
+    blocks += _written_analysis(ctx, analysis)
     return blocks
 
 
-def _themes(ctx: SummaryContext, live: list[object]) -> list[Block]:
-    year_ago = date(ctx.as_of.year - 1, ctx.as_of.month, min(ctx.as_of.day, 28))
-    recent = func.sum(case((col(ChronologyEntry.occurred_on) >= year_ago, 1), else_=0))
-    rows = ctx.session.exec(
-        select(
-            col(ChronologyEntryTheme.theme_id),
-            func.count(),
-            recent,
-            func.max(col(ChronologyEntry.occurred_on)),
+def _patterns(ctx: SummaryContext, analysis: ChronologyAnalysis) -> list[Block]:
+    blocks: list[Block] = [Subheading("Patterns")]
+    repeated = analysis.repeated
+    if repeated:
+        blocks.append(
+            Paragraph(
+                "Risk themes recorded more than once: "
+                + "; ".join(f"{item.label} ({_plural(item.count, 'time')})" for item in repeated)
+                + "."
+            )
         )
-        .join(ChronologyEntry, col(ChronologyEntry.id) == col(ChronologyEntryTheme.entry_id))
-        .where(*live)  # type: ignore[arg-type]
-        .group_by(col(ChronologyEntryTheme.theme_id))
-        .order_by(func.count().desc(), col(ChronologyEntryTheme.theme_id))
-        .limit(TOP_THEMES)
-    ).all()
-    if not rows:
-        return [Paragraph("No themes have been recorded against the entries yet.", "missing")]
-    themes = {theme.id: theme for theme in ctx.content.chronology.themes}
-
-    def describe(theme_id: str) -> tuple[str, str]:
-        theme = themes.get(theme_id)
-        if theme is None:
-            return theme_id, ""
-        return theme.label, "Protective" if theme.polarity == "protective" else "Risk"
-
-    return [
-        Table(
-            caption="Themes recorded most often",
-            headers=("Theme", "Kind", "Times", "In the last 12 months", "Most recently"),
-            rows=tuple(
-                (*describe(theme_id), str(count), str(int(within or 0)), format_date(latest))
-                for theme_id, count, within, latest in rows
-            ),
+    else:
+        blocks.append(Paragraph("No risk theme has been recorded more than once.", "hint"))
+    most = sorted(analysis.themes, key=lambda item: (-item.count, item.label))[:TOP_THEMES]
+    if most:
+        blocks.append(
+            Table(
+                caption="Themes recorded most often",
+                headers=("Theme", "Kind", "Times", "First", "Most recently"),
+                rows=tuple(
+                    (
+                        item.label,
+                        item.polarity.capitalize(),
+                        str(item.count),
+                        format_date(item.first),
+                        format_date(item.last),
+                    )
+                    for item in most
+                ),
+                widths=(38, 14, 10, 19, 19),
+            )
         )
+    else:
+        blocks.append(Paragraph("No themes have been recorded against the entries yet.", "missing"))
+    if analysis.balance:
+        blocks.append(
+            Table(
+                caption="Risk and protective themes by year (most recent years)",
+                headers=("Year", "Risk themes", "Protective themes"),
+                rows=tuple(
+                    (str(year.year), str(year.risk), str(year.protective))
+                    for year in analysis.balance[-BALANCE_YEARS:]
+                ),
+                widths=(34, 33, 33),
+            )
+        )
+    for item in analysis.returns:
+        ended = (
+            f"broke down on {format_date(item.ended_on)}"
+            if item.broke_down and item.ended_on
+            else (f"ended on {format_date(item.ended_on)}" if item.ended_on else "has not ended")
+        )
+        themes = ", ".join(
+            f"{_theme_label(ctx, theme)} ({count})"
+            for theme, count in list(item.theme_counts.items())[:5]
+        )
+        text = (
+            f"{isolate(item.child_name)} went home on {format_date(item.returned_on)}; the return "
+            f"{ended}. {_plural(item.preceding_total, 'entry', 'entries')} dated during it"
+            + (f", showing {themes}." if themes else ".")
+        )
+        blocks.append(Paragraph(text))
+    if analysis.gaps:
+        blocks.append(
+            Paragraph(
+                f"Periods of more than {analysis.gap_days} days with no entries (check whether "
+                "records are missing):"
+            )
+        )
+        blocks.append(
+            BulletList(
+                tuple(
+                    f"{format_date(gap.start)} to {format_date(gap.end)} ({gap.days} days)"
+                    for gap in analysis.gaps
+                )
+            )
+        )
+    return blocks
+
+
+def _theme_label(ctx: SummaryContext, theme_id: str) -> str:
+    try:
+        return ctx.content.theme(theme_id).label
+    except KeyError:
+        return theme_id
+
+
+def _written_analysis(ctx: SummaryContext, analysis: ChronologyAnalysis) -> list[Block]:
+    blocks: list[Block] = [Subheading("The practitioner's analysis")]
+    written = [
+        (scope_label(ctx.content, scope), item.text)
+        for scope, item in sorted(analysis.written.items(), key=lambda pair: pair[0] != OVERALL)
+        if item.deleted_at is None and item.text.strip()
     ]
+    if not written:
+        blocks.append(Paragraph("No written analysis of the chronology yet.", "missing"))
+    for scope, text in written:
+        blocks += [Paragraph(f"About {scope}:", "hint"), Paragraph(text)]
+    return blocks
 
 
 def _significant_events(ctx: SummaryContext, live: list[object]) -> list[Block]:
@@ -269,9 +328,10 @@ def _significant_events(ctx: SummaryContext, live: list[object]) -> list[Block]:
         Table(
             caption="Most significant events",
             headers=("Date", "What happened", "Impact on the child", "Source", "Significance"),
+            widths=(14, 38, 26, 11, 11),
             rows=tuple(
                 (
-                    event_date(entry.occurred_on, entry.date_precision),
+                    describe_event_date(entry.occurred_on, entry.date_precision),
                     entry.what_happened,
                     entry.impact_on_child or "Not recorded",
                     entry.source_detail or sources.get(entry.source_id, entry.source_id),
@@ -300,9 +360,9 @@ def _third_party_entries(ctx: SummaryContext) -> set[object]:
     )
 
 
-def _evidence(item: EvidenceItem) -> str:
+def _evidence(item: EvidenceItem, sources: dict[str, str]) -> str:
     when = format_date(item.on) if item.on else "Undated"
-    source = f" ({item.source})" if item.source else ""
+    source = f" ({sources.get(item.source, item.source)})" if item.source else ""
     return f"{when}, {item.kind_label.lower()}: {item.description}{source}"
 
 
@@ -325,6 +385,7 @@ def factors_by_domain(ctx: SummaryContext) -> list[Block]:
             )
         ]
     hidden = _third_party_entries(ctx)
+    sources = {source.id: source.label for source in ctx.content.chronology.information_sources}
     blocks: list[Block] = []
     if ctx.disclosure:
         blocks.append(Paragraph(THIRD_PARTY_LEFT_OUT, "notice"))
@@ -342,28 +403,30 @@ def factors_by_domain(ctx: SummaryContext) -> list[Block]:
                 f"{_plural(domain.present_protective, 'protective factor')} present."
             )
         )
-        rows = []
-        flagged = []
-        for factor in factors:
-            evidence = [e for e in factor.evidence if e.chronology_entry_id not in hidden]
-            if factor.present_without_evidence:
-                flagged.append(factor.text)
-            rows.append(
-                (
-                    factor.text,
-                    factor.kind.capitalize(),
-                    factor.status_label,
-                    "\n".join(_evidence(item) for item in evidence) or "No evidence recorded",
-                    factor.notes or "",
+        present = [f for f in factors if f.status == FactorStatus.PRESENT]
+        if present:
+            blocks.append(
+                Table(
+                    caption=f"Factors present in {domain.title}",
+                    headers=("Factor", "Kind", "Evidence", "Notes"),
+                    widths=(25, 14, 43, 18),
+                    rows=tuple(
+                        (
+                            factor.text,
+                            factor.kind.capitalize(),
+                            "\n".join(
+                                _evidence(item, sources)
+                                for item in factor.evidence
+                                if item.chronology_entry_id not in hidden
+                            )
+                            or "No evidence recorded",
+                            factor.notes or "",
+                        )
+                        for factor in present
+                    ),
                 )
             )
-        blocks.append(
-            Table(
-                caption=f"Factors rated in {domain.title}",
-                headers=("Factor", "Kind", "Status", "Evidence", "Notes"),
-                rows=tuple(rows),
-            )
-        )
+        flagged = [factor.text for factor in present if factor.present_without_evidence]
         if flagged:
             blocks.append(
                 Paragraph(
@@ -371,6 +434,17 @@ def factors_by_domain(ctx: SummaryContext) -> list[Block]:
                     "notice",
                 )
             )
+        # Factors not present or not known are listed, not tabled: the table is the evidence.
+        others = [
+            f"{label}: " + "; ".join(f.text for f in factors if f.status == status) + "."
+            for status, label in (
+                (FactorStatus.ABSENT, "Not present"),
+                (FactorStatus.UNKNOWN, "Not known"),
+            )
+            if any(f.status == status for f in factors)
+        ]
+        if others:
+            blocks.append(BulletList(tuple(others)))
     if unrated:
         blocks.append(
             Paragraph(f"{_plural(unrated, 'factor')} of the framework not rated yet.", "missing")
@@ -392,7 +466,7 @@ def capacity_to_change(ctx: SummaryContext) -> list[Block]:
         for row in (*parent.answers, *(r for area in parent.problem_areas for r in area.answers))
     )
     if not answered:
-        names = ", ".join(adult.name for adult in ctx.adults)
+        names = ", ".join(isolate(adult.name) for adult in ctx.adults)
         who = f" ({names})" if names else ": no parents or carers are recorded yet"
         return [
             Paragraph(f"The parents' capacity to change has not been assessed yet{who}.", "missing")
@@ -401,14 +475,15 @@ def capacity_to_change(ctx: SummaryContext) -> list[Block]:
     for parent in parents:
         blocks += [Subheading(parent.name), _answers(parent.answers)]
         for area in parent.problem_areas:
-            blocks += [Paragraph(f"{parent.name}: {area.label}"), _answers(area.answers)]
+            heading = f"{isolate(parent.name)}: {area.label}"
+            blocks += [Paragraph(heading), _answers(area.answers)]
     return blocks
 
 
 def childrens_views(ctx: SummaryContext) -> list[Block]:
     views = assessment_summary.children_views(ctx.session, family=ctx.family, content=ctx.content)
     if not any(row.answered for child in views for row in child.answers):
-        names = ", ".join(child.name for child in ctx.children)
+        names = ", ".join(isolate(child.name) for child in ctx.children)
         who = f" ({names})" if names else ": no children are recorded yet"
         text = f"The children's wishes and feelings have not been recorded yet{who}."
         return [Paragraph(text, "missing")]
@@ -446,7 +521,9 @@ def classification_and_decisions(ctx: SummaryContext) -> list[Block]:
                 "hint",
             )
         )
-    blocks += [finding_suggestion(finding, "Minimum level") for finding in rules.minimum_levels]
+    blocks += [
+        finding_suggestion(finding, "Minimum level", ctx.people) for finding in rules.minimum_levels
+    ]
     for tool in rules.tools:
         inputs = [
             f"{item.label}: {item.points:+d}"
@@ -551,6 +628,7 @@ def _decisions(ctx: SummaryContext) -> list[Block]:
         Table(
             caption="Decisions recorded",
             headers=("Decision", "Outcome", "Rationale", "Decided by", "When"),
+            widths=(20, 18, 32, 14, 16),
             rows=tuple(rows),
         )
     )
@@ -578,7 +656,7 @@ def cautions(ctx: SummaryContext) -> list[Block]:
             "applies and the research behind it."
         )
     ]
-    blocks += [finding_suggestion(finding, "Caution") for finding in fired]
+    blocks += [finding_suggestion(finding, "Caution", ctx.people) for finding in fired]
     return blocks
 
 
@@ -611,6 +689,7 @@ def progress_and_reviews(ctx: SummaryContext) -> list[Block]:
         Table(
             caption="Stages",
             headers=("Stage", "Sections done", "Awaiting sign-off"),
+            widths=(35, 20, 45),
             rows=tuple(
                 (
                     stage.title,
@@ -641,6 +720,14 @@ ENTITY_NOUNS = {
     "earlier_return": ("earlier return home", "earlier returns home"),
     "chronology_entry": ("chronology entry", "chronology entries"),
     "section_progress": ("section status", "section statuses"),
+    "assessment_section": ("assessment section", "assessment sections"),
+    "factor_evidence": ("piece of evidence for a factor", "pieces of evidence for factors"),
+    "classification": ("classification", "classifications"),
+    "gate_decision": ("decision", "decisions"),
+    "chronology_analysis": ("written analysis of the chronology", "written analyses"),
+    "chronology_comment": ("comment on the chronology", "comments on the chronology"),
+    "chronology_review": ("chronology review", "chronology reviews"),
+    "chronology_import": ("chronology import", "chronology imports"),
 }
 ACTION_VERBS = {
     AuditAction.CREATE.value: "added",
@@ -695,9 +782,10 @@ def changes_since_review(ctx: SummaryContext) -> list[Block]:
             Table(
                 caption="Chronology entries added since the last review (latest first)",
                 headers=("Date", "What happened", "Significance"),
+                widths=(18, 64, 18),
                 rows=tuple(
                     (
-                        event_date(entry.occurred_on, entry.date_precision),
+                        describe_event_date(entry.occurred_on, entry.date_precision),
                         entry.what_happened,
                         labels.get(entry.significance, entry.significance),
                     )

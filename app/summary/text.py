@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
@@ -34,25 +35,47 @@ def clean(text: str | None) -> str:
     return _CONTROL.sub(REPLACEMENT, text)
 
 
+_ISOLATE_OPEN = {"\u2066", "\u2067", "\u2068"}  # LRI, RLI, FSI
+_ISOLATE_CLOSE = "\u2069"  # PDI
+
+
 def direction(text: str | None) -> str:
-    """ "rtl" when the first strongly directional character is right-to-left, else "ltr".
+    """The writing direction of `text`: "rtl" when its first strongly directional character is
+    right-to-left, else "ltr". Isolated runs (a name inside one of our sentences) are skipped,
+    as the Unicode bidirectional algorithm does.
 
     Browsers understand dir="auto" but WeasyPrint does not, so the direction is worked out
     here and set explicitly in both."""
+    depth = 0
     for character in text or "":
-        kind = unicodedata.bidirectional(character)
-        if kind in {"R", "AL"}:
-            return "rtl"
-        if kind == "L":
-            return "ltr"
+        if character in _ISOLATE_OPEN:
+            depth += 1
+        elif character == _ISOLATE_CLOSE:
+            depth = max(0, depth - 1)
+        elif depth == 0:
+            kind = unicodedata.bidirectional(character)
+            if kind in {"R", "AL"}:
+                return "rtl"
+            if kind == "L":
+                return "ltr"
     return "ltr"
 
 
 def isolate(text: str) -> str:
-    """Wrap text in Unicode first-strong isolates, so that right-to-left text inside a sentence
-    (a name, a quotation) cannot reorder the words around it where markup cannot isolate it."""
+    """Wrap right-to-left text in a Unicode first-strong isolate, so that a name inside one of
+    our sentences cannot reorder the words around it, nor turn the sentence right-to-left."""
     if direction(text) == "rtl":
-        return f"\u2068{text}\u2069"
+        return f"\u2068{text}{_ISOLATE_CLOSE}"
+    return text
+
+
+def isolate_names(text: str, names: Iterable[str]) -> str:
+    """`text` with each right-to-left name in it isolated (for sentences built elsewhere, such
+    as the rules engine's reasons)."""
+    for name in names:
+        isolated = isolate(name)
+        if isolated != name:
+            text = text.replace(name, isolated)
     return text
 
 

@@ -25,24 +25,37 @@ from app.summary.document import (
     SummaryDocument,
     Table,
 )
-from app.summary.text import breakable, clean, direction
+from app.summary.text import breakable, clean, direction, isolate
 from app.timeutil import format_datetime
 
 MISSING_LABEL = "Not recorded yet: "
+
+
+# Word's document properties hold at most 255 characters (python-docx refuses more); names
+# people type can take a property past that.
+MAX_PROPERTY_LENGTH = 255
+
+
+def _property(text: str) -> str:
+    if len(text) <= MAX_PROPERTY_LENGTH:
+        return text
+    return text[: MAX_PROPERTY_LENGTH - 1] + "…"
 
 
 def render_docx(doc: SummaryDocument) -> bytes:
     """The .docx file of `doc`."""
     word = Document()
     properties = word.core_properties
-    properties.title = f"{doc.title}: {_plain(doc.family_name)} ({_plain(doc.reference)})"
-    properties.author = _plain(doc.provenance.produced_by)
-    properties.subject = doc.provenance.framework_title
-    properties.comments = provenance_text(doc.provenance)
+    properties.title = _property(
+        f"{doc.title}: {isolate(_plain(doc.family_name))} ({_plain(doc.reference)})"
+    )
+    properties.author = _property(_plain(doc.provenance.produced_by))
+    properties.subject = _property(doc.provenance.framework_title)
+    properties.comments = _property(provenance_text(doc.provenance))
     properties.language = "en-GB"
     _footer(word, doc)
     caption = word.add_paragraph()
-    _add_text(caption, f"{doc.family_name} ({doc.reference})")
+    _add_text(caption, f"{isolate(doc.family_name)} ({doc.reference})")
     word.add_heading(doc.title, level=1)
     _add_text(word.add_paragraph(style="Caption"), provenance_text(doc.provenance))
     for number, section in enumerate(doc.sections, start=1):
@@ -58,7 +71,7 @@ def provenance_text(p: Provenance) -> str:
     text = (
         f"Made with {p.framework_title} ({p.framework_id}) version {p.framework_version}, "
         f"content hash {p.short_hash}. Data as at {format_datetime(p.data_as_at)}. "
-        f"Produced by {p.produced_by}."
+        f"Produced by {_plain(p.produced_by)}."
     )
     if p.disclosure:
         text += " Disclosure copy: information marked as third-party is left out."
@@ -148,7 +161,7 @@ def _footer(word: WordDocument, doc: SummaryDocument) -> None:
     p = doc.provenance
     paragraph = word.sections[0].footer.paragraphs[0]
     text = (
-        f"{_plain(doc.family_name)} ({_plain(doc.reference)}) · {p.framework_id} "
+        f"{isolate(_plain(doc.family_name))} ({_plain(doc.reference)}) · {p.framework_id} "
         f"{p.framework_version} ({p.short_hash}) · data as at {format_datetime(p.data_as_at)} · "
         f"produced by {_plain(p.produced_by)}"
     )

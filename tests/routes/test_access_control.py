@@ -32,6 +32,7 @@ from tests.factories import (
     make_contact,
     make_entry,
     make_family,
+    make_import,
     make_return,
     make_team,
     make_user,
@@ -156,6 +157,8 @@ def world(db: Session) -> World:
         "factor_id": "sm-r1",
         "evidence_id": str(_evidence(db, family, allocated).id),
         "entry_id": str(make_entry(db, family, author=allocated).id),
+        "import_id": str(make_import(db, family, uploader=allocated).id),
+        "scope": "overall",
     }
     return World(family=family, personas=personas, samples=samples)
 

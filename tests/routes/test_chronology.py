@@ -428,3 +428,41 @@ def test_an_entry_of_another_family_is_not_found(
     other = make_family(db, team=team, allocated_to=practitioner)
     entry = make_entry(db, other, author=practitioner)
     assert client.get(f"/families/{family.id}/chronology/{entry.id}/edit").status_code == 404
+
+
+def test_the_analysis_is_shown_beside_the_entries(
+    client: CheckingClient, db: Session, family: Family, practitioner: User
+) -> None:
+    for year in (2019, 2020, 2023):
+        make_entry(db, family, author=practitioner, occurred_on=date(year, 5, 1))
+    page = soup(client.get(f"/families/{family.id}/chronology"))
+    panel = page.select_one(".hw-analysis-panel").get_text(" ", strip=True)
+    assert "Domestic abuse incident : 3 times, 2019 to 2023" in panel
+    assert "3 entries" in panel
+    assert "1 May 2020 to 1 May 2023" in panel
+    full = soup(client.get(f"/families/{family.id}/chronology/analysis"))
+    table = full.select_one("table").get_text(" ", strip=True)
+    assert "2019 2020 2021 2022 2023 Total" in table
+    assert "Domestic abuse incident (risk) 1 1 – – 1 3" in table
+
+
+def test_writing_the_analysis(
+    client: CheckingClient, db: Session, family: Family, practitioner: User
+) -> None:
+    url = f"/families/{family.id}/chronology/analysis/overall"
+    assert soup(client.get(url)).h1.get_text(strip=True) == (
+        "Analysis of the chronology as a whole"
+    )
+    empty = post_form(client, url, {"version": "0", "text": "  "})
+    assert errors(empty) == {"#text": "Enter your analysis"}
+    saved = post_form(client, url, {"version": "0", "text": "Line one.\nLine two."})
+    assert saved.status_code == 303
+    stale = post_form(client, url, {"version": "0", "text": "My other words"})
+    assert "Someone else changed this analysis" in stale.text
+    assert soup(stale).select_one("#text").get_text() == "My other words"
+    assert soup(stale).select_one('input[name="version"]')["value"] == "1"
+    page = client.get(f"/families/{family.id}/chronology/analysis")
+    assert "Line one.\nLine two." in soup(page).select_one(".hw-written").get_text()
+    theme = client.get(f"/families/{family.id}/chronology/analysis/neglect-of-care")
+    assert soup(theme).h1.get_text(strip=True) == "Analysis of Neglect of the child's care"
+    assert client.get(f"/families/{family.id}/chronology/analysis/made-up").status_code == 404

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlmodel import Session
 
 from app.models.accounts import Role
 from app.models.assessment import Classification
 from app.models.base import utcnow
+from app.models.chronology import ChronologyWrittenAnalysis
 from app.services import evidence
 from app.summary.build import build_summary
 from app.summary.document import (
@@ -20,7 +21,16 @@ from app.summary.document import (
     Table,
 )
 from app.summary.sections import SUMMARY_SECTIONS, THIRD_PARTY_LEFT_OUT
-from tests.factories import CONTENT, make_adult, make_family, make_team, make_user
+from app.summary.text import direction
+from tests.factories import (
+    CONTENT,
+    make_adult,
+    make_child,
+    make_family,
+    make_return,
+    make_team,
+    make_user,
+)
 from tests.summary.conftest import Rich, make_entry
 from tests.support.assessment import V1, actor, rate, save
 
@@ -83,15 +93,49 @@ def test_chronology_counts_themes_and_most_significant_first(db: Session, rich: 
     facts = next(block for block in section.blocks if isinstance(block, FactList))
     assert ("Entries", "3") in facts.rows
     assert ("Red, serious", "1") in facts.rows
-    themes, events = [block for block in section.blocks if isinstance(block, Table)]
+    tables = {block.caption: block for block in section.blocks if isinstance(block, Table)}
+    themes = tables["Themes recorded most often"]
     assert themes.rows[0][:3] == ("Domestic abuse incident", "Risk", "2")
+    events = tables["Most significant events"]
     assert events.rows[0][1].startswith("Police called")
-    assert events.rows[0][4] == "Red, serious"
     assert [row[4] for row in events.rows] == [
         "Red, serious",
         "Amber, concerning",
         "Green, positive or routine",
     ]
+    by_year = tables["Risk and protective themes by year (most recent years)"]
+    assert by_year.rows == (("2025", "2", "1"),)
+
+
+def test_chronology_patterns_returns_gaps_and_written_analysis(db: Session, rich: Rich) -> None:
+    make_entry(
+        db,
+        rich.family,
+        rich.practitioner,
+        what="Ada came back into care after a row at home.",
+        occurred_on=date(2022, 8, 20),
+        significance="red",
+        themes=("return-breakdown",),
+    )
+    db.add(
+        ChronologyWrittenAnalysis(
+            family_id=rich.family.id,
+            scope="overall",
+            text="Violence at home recurs whenever Grace's partner returns.",
+            updated_by_id=rich.practitioner.id,
+        )
+    )
+    db.flush()
+    text = words(summary(db, rich).section("chronology"))
+    assert "Risk themes recorded more than once: Domestic abuse incident (2 times)." in text
+    assert (
+        "Ada Okafor went home on 1 March 2022; the return broke down on 1 September 2022. "
+        "1 entry dated during it, showing A return home broke down (1)." in text
+    )
+    assert "Periods of more than 183 days with no entries" in text
+    assert "20 August 2022 to 14 September 2025 (1121 days)" in text
+    assert "About the chronology as a whole:" in text
+    assert "Violence at home recurs whenever Grace's partner returns." in text
 
 
 def test_disclosure_copy_leaves_out_third_party_entries_and_says_so(
@@ -102,6 +146,8 @@ def test_disclosure_copy_leaves_out_third_party_entries_and_says_so(
     text = words(disclosed.section("chronology"))
     assert "Neighbour reported" in full
     assert "Neighbour reported" not in text
+    assert "Domestic abuse incident (2 times)" in full
+    assert "Domestic abuse incident (2 times)" not in text  # one was third-party
     assert THIRD_PARTY_LEFT_OUT in text
     assert disclosed.provenance.disclosure
     assert disclosed.title == "Summary for disclosure"
@@ -182,9 +228,10 @@ def test_factors_by_domain_with_evidence_and_flags(db: Session, rich: Rich) -> N
     section = summary(db, rich).section("factors")
     text = words(section)
     tables = {block.caption: block for block in section.blocks if isinstance(block, Table)}
-    abuse = tables["Factors rated in Domestic abuse"]
-    assert any("Police log: shouting" in row[3] for row in abuse.rows)
+    abuse = tables["Factors present in Domestic abuse"]
+    assert any("Police log: shouting" in row[2] for row in abuse.rows)
     assert "1 risk factor and 0 protective factors present." in text
+    assert f"Not present: {V1.factors['da-p1'].factor.text}." in text
     assert "Recorded as present without any evidence: " in text  # sm-r1 has none
     assert "not rated yet" in text
     disclosed = words(summary(db, rich, disclosure=True).section("factors"))
@@ -251,3 +298,20 @@ def test_classification_history_shows_every_level_and_the_review(db: Session, ri
     assert "Disagreed, level High (Sam Supervisor" in text
     assert "Too soon to lower it." in text
     assert "Suggested level: High (earlier-breakdown)." in text
+
+
+def test_a_right_to_left_name_is_isolated_in_our_sentences(db: Session, rich: Rich) -> None:
+    child = make_child(db, rich.family, name="سارة", born=date(2012, 1, 5))
+    make_return(db, child, returned_on=date(2021, 5, 1), broke_down=True)
+    doc = summary(db, rich)
+    cautions = [b for b in doc.section("cautions").blocks if isinstance(b, Suggestion)]
+    inputs = [text for caution in cautions for text in caution.inputs if "سارة" in text]
+    assert inputs
+    assert all("\u2068سارة\u2069" in text for text in inputs)
+    assert all(direction(text) == "ltr" for text in inputs)
+    pattern = next(
+        block.text
+        for block in doc.section("chronology").blocks
+        if isinstance(block, Paragraph) and "went home on 1 May 2021" in block.text
+    )
+    assert pattern.startswith("\u2068سارة\u2069 went home")

@@ -83,7 +83,8 @@ if (dialog && document.body.dataset.sessionSecondsLeft) {
 // After htmx swaps in a form or a result, move focus to it so that keyboard and screen
 // reader users continue from there (GOV.UK error summaries and banners focus themselves).
 document.addEventListener("htmx:afterSettle", (event) => {
-  const scope = event.detail.elt;
+  // After an outerHTML swap the event's element is the one replaced: look in the document.
+  const scope = event.detail.elt.isConnected ? event.detail.elt : document;
   if (scope.querySelector(".govuk-error-summary, .govuk-notification-banner--success")) {
     return;
   }

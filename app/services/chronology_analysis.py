@@ -1,0 +1,481 @@
+"""The chronology's analysis: the patterns in a family's entries, worked out by the database
+(counts per theme per year, repeated themes, gaps, earlier returns home and what preceded each
+breakdown, high-significance entries), plus the practitioner's written analysis.
+
+Only aggregates and the few entries the analysis names are loaded; the family's whole history
+never is, so the analysis costs the same few queries for 50 entries or 5,000.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Date, Integer, cast, func, insert, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from app.content.model import FrameworkContent
+from app.models.audit import AuditAction
+from app.models.base import utcnow
+from app.models.chronology import (
+    ChronologyEntry,
+    ChronologyEntryTheme,
+    ChronologyWrittenAnalysis,
+)
+from app.models.family import Child, EarlierReturn, Family
+from app.services import audit
+from app.services.chronology import describe_event_date, entry_links, in_content_order, themes
+from app.services.errors import Conflict, NotFound
+from app.services.records import CONFLICT_MESSAGE, Problems
+from app.timeutil import london_today
+
+OVERALL = "overall"
+WRITTEN_MAX = 20000
+HIGH_SHOWN = 50
+PRECEDING_SHOWN = 30
+DEFAULT_GAP_DAYS = 183
+
+
+@dataclass(frozen=True)
+class EntrySummary:
+    """What the analysis shows of one entry."""
+
+    id: uuid.UUID
+    occurred_on: date
+    date_precision: str
+    significance: str
+    source_id: str
+    what_happened: str
+    theme_ids: tuple[str, ...] = ()
+
+    @property
+    def when(self) -> str:
+        return describe_event_date(self.occurred_on, self.date_precision)
+
+
+@dataclass(frozen=True)
+class ThemeSummary:
+    theme_id: str
+    label: str
+    polarity: str
+    count: int
+    first: date
+    last: date
+    per_year: dict[int, int]
+
+    @property
+    def repeated(self) -> bool:
+        return self.count > 1
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A stretch with no entries: from one entry's date to the next."""
+
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+
+@dataclass(frozen=True)
+class ReturnHome:
+    """An earlier return home of a child, and the entries dated during it."""
+
+    id: uuid.UUID
+    child_name: str
+    returned_on: date
+    ended_on: date | None
+    broke_down: bool
+    notes: str | None
+    preceding: list[EntrySummary]
+    preceding_total: int
+    theme_counts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class YearBalance:
+    year: int
+    risk: int
+    protective: int
+
+
+@dataclass(frozen=True)
+class ChronologyAnalysis:
+    entries: int
+    first: date | None
+    last: date | None
+    years: list[int]
+    themes: list[ThemeSummary]
+    significance_counts: dict[str, int]
+    high_grade: str
+    high: list[EntrySummary]
+    high_total: int
+    returns: list[ReturnHome]
+    gaps: list[Gap]
+    gap_days: int
+    balance: list[YearBalance]
+    written: dict[str, ChronologyWrittenAnalysis] = field(default_factory=dict)
+
+    @property
+    def repeated(self) -> list[ThemeSummary]:
+        """Risk themes seen more than once, the most frequent first."""
+        return sorted(
+            (item for item in self.themes if item.repeated and item.polarity == "risk"),
+            key=lambda item: (-item.count, item.first),
+        )
+
+    @property
+    def breakdowns(self) -> list[ReturnHome]:
+        return [item for item in self.returns if item.broke_down]
+
+
+def _live(family: Family, third_party: bool = True) -> list[ColumnElement[bool]]:
+    return [
+        col(ChronologyEntry.family_id) == family.id,
+        col(ChronologyEntry.deleted_at).is_(None),
+        *([] if third_party else [col(ChronologyEntry.third_party).is_(False)]),
+    ]
+
+
+def _days_between(session: Session, later: Any, earlier: Any) -> ColumnElement[int]:
+    """Whole days from `earlier` to `later`, in the database's own date arithmetic."""
+    if session.get_bind().dialect.name == "sqlite":
+        return cast(func.julianday(later) - func.julianday(earlier), Integer)
+    # PostgreSQL: date minus date is a whole number of days.
+    return cast(later - earlier, Integer)
+
+
+def analyse_chronology(
+    session: Session,
+    *,
+    family: Family,
+    content: FrameworkContent,
+    gap_days: int = DEFAULT_GAP_DAYS,
+    third_party: bool = True,
+) -> ChronologyAnalysis:
+    """The patterns in `family`'s chronology (entries not deleted), and its written analysis.
+    Without `third_party`, entries marked as third-party information are left out of every
+    count and list (the summary's disclosure copy)."""
+    live = _live(family, third_party)
+    day = col(ChronologyEntry.occurred_on)
+    labels = themes(content)
+    polarity = {theme.id: theme.polarity for theme in content.chronology.themes}
+
+    # Counts per theme per year, with first and last dates.
+    year = cast(func.extract("year", day), Integer)
+    aggregates: list[Any] = [year, func.count(), func.min(day), func.max(day)]
+    per_theme: dict[str, dict[int, int]] = {}
+    bounds: dict[str, tuple[date, date]] = {}
+    for theme_id, in_year, count, first, last in session.exec(
+        select(col(ChronologyEntryTheme.theme_id), *aggregates)
+        .join(ChronologyEntry, col(ChronologyEntry.id) == col(ChronologyEntryTheme.entry_id))
+        .where(*live)
+        .group_by(col(ChronologyEntryTheme.theme_id), year)
+    ).all():
+        per_theme.setdefault(theme_id, {})[int(in_year)] = count
+        earliest, latest = bounds.get(theme_id, (first, last))
+        bounds[theme_id] = (min(earliest, first), max(latest, last))
+    theme_rows = [
+        ThemeSummary(
+            theme_id=theme_id,
+            label=labels.get(theme_id, theme_id),
+            polarity=polarity.get(theme_id, "risk"),
+            count=sum(per_theme[theme_id].values()),
+            first=bounds[theme_id][0],
+            last=bounds[theme_id][1],
+            per_year=dict(sorted(per_theme[theme_id].items())),
+        )
+        for theme_id in in_content_order(per_theme, labels)
+    ]
+
+    # Totals and counts per significance grade.
+    grade_counts: dict[str, int] = {}
+    total, first_day, last_day = 0, None, None
+    for grade, count, first, last in session.exec(
+        select(col(ChronologyEntry.significance), func.count(), func.min(day), func.max(day))
+        .where(*live)
+        .group_by(col(ChronologyEntry.significance))
+    ).all():
+        grade_counts[grade] = count
+        total += count
+        first_day = first if first_day is None else min(first_day, first)
+        last_day = last if last_day is None else max(last_day, last)
+    years = list(range(first_day.year, last_day.year + 1)) if first_day and last_day else []
+
+    # Entries of the highest significance (the first grade of the content's scale).
+    high_grade = content.chronology.significance[0].id
+    high_rows = session.exec(
+        select(ChronologyEntry)
+        .where(*live, col(ChronologyEntry.significance) == high_grade)
+        .order_by(day.desc(), col(ChronologyEntry.created_at).desc())
+        .limit(HIGH_SHOWN)
+    ).all()
+
+    gaps = _gaps(session, family, gap_days, third_party)
+    returns, preceding_rows = _returns(session, family, third_party)
+    theme_map, _children = entry_links(
+        session,
+        list({entry.id for entry in high_rows} | {entry.id for _id, entry in preceding_rows}),
+    )
+
+    def summary(entry: ChronologyEntry) -> EntrySummary:
+        text = entry.what_happened
+        return EntrySummary(
+            id=entry.id,
+            occurred_on=entry.occurred_on,
+            date_precision=entry.date_precision,
+            significance=entry.significance,
+            source_id=entry.source_id,
+            what_happened=text if len(text) <= 300 else text[:299] + "…",
+            theme_ids=tuple(in_content_order(theme_map.get(entry.id, []), labels)),
+        )
+
+    by_return: dict[uuid.UUID, list[ChronologyEntry]] = {}
+    for return_id, entry in preceding_rows:
+        by_return.setdefault(return_id, []).append(entry)
+    return_rows = []
+    for item, child_name, count in returns:
+        entries = by_return.get(item.id, [])
+        theme_counts: dict[str, int] = {}
+        for entry in entries:
+            for theme_id in theme_map.get(entry.id, []):
+                theme_counts[theme_id] = theme_counts.get(theme_id, 0) + 1
+        return_rows.append(
+            ReturnHome(
+                id=item.id,
+                child_name=child_name,
+                returned_on=item.returned_on,
+                ended_on=item.ended_on,
+                broke_down=item.broke_down,
+                notes=item.notes,
+                preceding=[summary(entry) for entry in entries[:PRECEDING_SHOWN]],
+                preceding_total=count,
+                theme_counts=dict(sorted(theme_counts.items(), key=lambda pair: -pair[1])),
+            )
+        )
+
+    balance_map: dict[int, list[int]] = {}
+    for theme_row in theme_rows:
+        for in_year, count in theme_row.per_year.items():
+            slot = balance_map.setdefault(in_year, [0, 0])
+            slot[0 if theme_row.polarity == "risk" else 1] += count
+    return ChronologyAnalysis(
+        entries=total,
+        first=first_day,
+        last=last_day,
+        years=years,
+        themes=theme_rows,
+        significance_counts=grade_counts,
+        high_grade=high_grade,
+        high=[summary(entry) for entry in high_rows],
+        high_total=grade_counts.get(high_grade, 0),
+        returns=return_rows,
+        gaps=gaps,
+        gap_days=gap_days,
+        balance=[
+            YearBalance(in_year, *balance_map.get(in_year, [0, 0]))
+            for in_year in years
+            if in_year in balance_map
+        ],
+        written=written_analyses(session, family),
+    )
+
+
+def _gaps(session: Session, family: Family, gap_days: int, third_party: bool) -> list[Gap]:
+    """Stretches longer than `gap_days` between one entry and the next (SQL window)."""
+    day = col(ChronologyEntry.occurred_on)
+    ordered = (
+        select(day.label("day"), func.lag(day, type_=Date()).over(order_by=day).label("previous"))
+        .where(*_live(family, third_party))
+        .subquery()
+    )
+    rows = session.exec(
+        select(ordered.c.previous, ordered.c.day)
+        .where(
+            ordered.c.previous.is_not(None),
+            _days_between(session, ordered.c.day, ordered.c.previous) > gap_days,
+        )
+        .order_by(ordered.c.day)
+    ).all()
+    return [Gap(start=start, end=end) for start, end in rows]
+
+
+def _returns(
+    session: Session, family: Family, third_party: bool
+) -> tuple[list[tuple[EarlierReturn, str, int]], list[tuple[uuid.UUID, ChronologyEntry]]]:
+    """The family's earlier returns home (oldest first) with how many entries are dated
+    during each, and the first entries of each (up to its end, or today)."""
+    returns = session.exec(
+        select(EarlierReturn, col(Child.name))
+        .join(Child, col(Child.id) == col(EarlierReturn.child_id))
+        .where(
+            col(Child.family_id) == family.id,
+            col(Child.deleted_at).is_(None),
+            col(EarlierReturn.deleted_at).is_(None),
+        )
+        .order_by(col(EarlierReturn.returned_on))
+    ).all()
+    if not returns:
+        return [], []
+    day = col(ChronologyEntry.occurred_on)
+    during = [
+        *_live(family, third_party),
+        day >= col(EarlierReturn.returned_on),
+        day <= func.coalesce(col(EarlierReturn.ended_on), london_today()),
+        col(EarlierReturn.id).in_([item.id for item, _name in returns]),
+    ]
+    counts = dict(
+        session.exec(
+            select(col(EarlierReturn.id), func.count())
+            .select_from(EarlierReturn)
+            .join(ChronologyEntry, col(ChronologyEntry.family_id) == family.id)
+            .where(*during)
+            .group_by(col(EarlierReturn.id))
+        ).all()
+    )
+    ranked = (
+        select(
+            col(EarlierReturn.id).label("return_id"),
+            col(ChronologyEntry.id).label("entry_id"),
+            func.row_number()
+            .over(partition_by=col(EarlierReturn.id), order_by=(day, col(ChronologyEntry.id)))
+            .label("position"),
+        )
+        .select_from(EarlierReturn)
+        .join(ChronologyEntry, col(ChronologyEntry.family_id) == family.id)
+        .where(*during)
+        .subquery()
+    )
+    preceding = session.exec(
+        select(ranked.c.return_id, ChronologyEntry)
+        .join(ChronologyEntry, col(ChronologyEntry.id) == ranked.c.entry_id)
+        .where(ranked.c.position <= PRECEDING_SHOWN)
+        .order_by(ranked.c.return_id, col(ChronologyEntry.occurred_on), col(ChronologyEntry.id))
+    ).all()
+    return (
+        [(item, name, counts.get(item.id, 0)) for item, name in returns],
+        [(return_id, entry) for return_id, entry in preceding],
+    )
+
+
+# The written analysis ------------------------------------------------------------------------
+
+
+def written_analyses(session: Session, family: Family) -> dict[str, ChronologyWrittenAnalysis]:
+    return {
+        row.scope: row
+        for row in session.exec(
+            select(ChronologyWrittenAnalysis).where(
+                col(ChronologyWrittenAnalysis.family_id) == family.id,
+                col(ChronologyWrittenAnalysis.deleted_at).is_(None),
+            )
+        ).all()
+    }
+
+
+def scope_label(content: FrameworkContent, scope: str) -> str:
+    """What a written analysis is about: "the chronology as a whole", or the theme's name."""
+    if scope == OVERALL:
+        return "the chronology as a whole"
+    return themes(content)[scope]
+
+
+def check_scope(content: FrameworkContent, scope: str) -> None:
+    if scope != OVERALL and scope not in themes(content):
+        raise NotFound("There is no such theme in this family's framework content.")
+
+
+def save_written_analysis(
+    session: Session,
+    *,
+    actor: audit.Actor,
+    family: Family,
+    content: FrameworkContent,
+    scope: str,
+    text: str,
+    expected_version: int,
+) -> ChronologyWrittenAnalysis:
+    """Save the written analysis of a theme or of the whole chronology, if nobody else saved
+    it since `expected_version` (0 when there was none); otherwise Conflict."""
+    assert actor.user_id is not None
+    check_scope(content, scope)
+    problems = Problems()
+    cleaned = problems.text(
+        "text",
+        text,
+        label="your analysis",
+        max_length=WRITTEN_MAX,
+        missing="Enter your analysis",
+    )
+    problems.raise_if_any()
+    existing = written_analyses(session, family).get(scope)
+    now = utcnow()
+    if existing is None:
+        if expected_version != 0:
+            raise Conflict(CONFLICT_MESSAGE)
+        try:
+            session.execute(
+                insert(ChronologyWrittenAnalysis).values(
+                    id=uuid.uuid4(),
+                    family_id=family.id,
+                    scope=scope,
+                    text=cleaned,
+                    updated_by_id=actor.user_id,
+                    version=1,
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+            session.flush()
+        except IntegrityError:
+            # Someone else wrote the first version at the same moment.
+            session.rollback()
+            raise Conflict(CONFLICT_MESSAGE) from None
+        action = AuditAction.CREATE
+        before = None
+    else:
+        if existing.text == cleaned and existing.version == expected_version:
+            return existing
+        result = session.execute(
+            update(ChronologyWrittenAnalysis)
+            .where(
+                col(ChronologyWrittenAnalysis.id) == existing.id,
+                col(ChronologyWrittenAnalysis.version) == expected_version,
+            )
+            .values(
+                text=cleaned,
+                version=expected_version + 1,
+                updated_at=now,
+                updated_by_id=actor.user_id,
+            )
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            session.rollback()
+            raise Conflict(CONFLICT_MESSAGE)
+        action = AuditAction.UPDATE
+        before = existing.text
+    saved = written_analyses(session, family)[scope]
+    audit.record(
+        session,
+        actor,
+        action,
+        entity_type="chronology_analysis",
+        entity_id=saved.id,
+        family_id=family.id,
+        details={"scope": scope, **audit.changes({"text": before}, {"text": cleaned})},
+    )
+    session.commit()
+    session.refresh(saved)
+    return saved
+
+
+def theme_scopes(analysis: ChronologyAnalysis, content: FrameworkContent) -> list[str]:
+    """The themes to offer a written analysis for: those with entries or with writing."""
+    shown = {item.theme_id for item in analysis.themes} | set(analysis.written) - {OVERALL}
+    return in_content_order((scope for scope in shown if scope in themes(content)), themes(content))

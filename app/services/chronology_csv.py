@@ -1,0 +1,625 @@
+"""Chronology entries to and from CSV: the columns documented in docs/chronology-import.md.
+
+An import is read twice: once when the file is uploaded (a file that cannot be a chronology is
+refused in one sentence and not kept) and again, from the text kept in the database, each time
+its preview is shown and when it is confirmed, so that the preview always matches what will be
+saved. Confirming saves every row in one transaction, or none.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from app.content.model import FrameworkContent
+from app.models.audit import AuditAction
+from app.models.base import utcnow
+from app.models.chronology import ChronologyEntry, ChronologyImport
+from app.models.family import Family
+from app.services import audit, chronology
+from app.services.chronology import (
+    CheckedEntry,
+    DateProblem,
+    EntryDetails,
+    check_entry,
+    describe_event_date,
+    parse_date_text,
+)
+from app.services.errors import Conflict, InvalidInput, NotFound
+
+MAX_BYTES = 2 * 1024 * 1024
+MAX_ROWS = 5000
+TOO_LARGE = (
+    "The file is larger than 2 MB: split it into smaller files and import each one. "
+    "Nothing was saved."
+)
+# Cells a spreadsheet would run as a formula (tab and carriage return too, as some do).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+LIST_SEPARATOR = re.compile(r"\s*[;|\n]\s*")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("date", "Date", True, ("event date", "date of event", "occurred on")),
+    Column("date_precision", "Date precision", False, ("precision", "how exact")),
+    Column("source", "Source", True, ("information source", "source of information")),
+    Column("source_detail", "Source details", False, ("source detail", "reference")),
+    Column(
+        "what_happened",
+        "What happened",
+        True,
+        ("event", "description", "details", "summary", "what happened?"),
+    ),
+    Column("who_was_involved", "Who was involved", False, ("who", "people involved")),
+    Column("children", "Children", False, ("child", "children concerned", "which children")),
+    Column("impact_on_child", "Impact on the child", False, ("impact", "impact on child")),
+    Column("response", "Response", False, ("action", "action taken")),
+    Column("outcome", "Outcome", False, ()),
+    Column("themes", "Themes", False, ("theme",)),
+    Column("significance", "Significance", True, ("rag", "rating", "rag rating")),
+    Column("parents_comments", "Parents' comments", False, ("parents comments", "parent comments")),
+    Column(
+        "third_party", "Third-party information", False, ("third party", "third-party", "3rd party")
+    ),
+)
+HEADERS = [column.header for column in COLUMNS]
+PRECISION_WORDS = {
+    "day": "day",
+    "exact": "day",
+    "exact date": "day",
+    "month": "month",
+    "year": "year",
+    "approximate": "approximate",
+    "approx": "approximate",
+    "about": "approximate",
+}
+REQUIRED_MESSAGES = {
+    "date": "Date: Enter the date",
+    "source": "Source: Enter where the information came from",
+    "what_happened": "What happened: Enter what happened",
+    "significance": "Significance: Enter how significant the event is",
+}
+# The column a validation problem of the entry belongs to.
+FIELD_COLUMNS = {
+    "occurred_on": "Date",
+    "date_precision": "Date precision",
+    "source_id": "Source",
+    "source_detail": "Source details",
+}
+YES = {"yes", "y", "true", "1"}
+NO = {"no", "n", "false", "0", ""}
+
+
+class FileRefused(Exception):
+    """A file that cannot be a chronology at all; the message is one sentence."""
+
+
+def _key(text: str) -> str:
+    """A name compared loosely: any case, apostrophes dropped, punctuation as spaces."""
+    plain = text.lower().replace("’", "").replace("'", "")
+    return " ".join(re.sub(r"[^a-z0-9?]+", " ", plain).split())
+
+
+_HEADER_KEYS: dict[str, str] = {
+    _key(name): column.key
+    for column in COLUMNS
+    for name in (column.header, column.key, *column.aliases)
+}
+
+
+def neutralise(cell: str) -> str:
+    """A cell a spreadsheet will show as text, never run as a formula."""
+    return "'" + cell if cell.startswith(FORMULA_START) else cell
+
+
+def _restore(cell: str) -> str:
+    """Undo `neutralise`, so that an exported file imports as it was."""
+    if len(cell) > 1 and cell[0] == "'" and cell[1] in "=+-@\t\r":
+        return cell[1:]
+    return cell
+
+
+# Reading an upload ---------------------------------------------------------------------------
+
+
+def decode(data: bytes) -> str:
+    """The text of an uploaded file, or FileRefused."""
+    if not data.strip():
+        raise FileRefused("The file is empty: choose the CSV file with your chronology in it.")
+    if len(data) > MAX_BYTES:
+        raise FileRefused(TOO_LARGE)
+    binary = (
+        "The file is not a CSV text file (it contains binary data): save it from your "
+        "spreadsheet as ‘CSV UTF-8’ and try again."
+    )
+    if b"\x00" in data:
+        raise FileRefused(binary)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            # Excel's plain "CSV" in the UK is Windows-1252.
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise FileRefused(binary) from None
+    if _CONTROL.search(text):
+        raise FileRefused(binary)
+    return text
+
+
+@dataclass
+class PreviewRow:
+    """A row of the file as it will be saved, with what is wrong with it."""
+
+    line: int
+    shown: dict[str, str]
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    checked: CheckedEntry | None = None
+
+
+@dataclass
+class Preview:
+    rows: list[PreviewRow]
+    columns: list[str]
+
+    @property
+    def ready(self) -> int:
+        return sum(1 for row in self.rows if not row.errors)
+
+    @property
+    def with_errors(self) -> int:
+        return sum(1 for row in self.rows if row.errors)
+
+    @property
+    def can_import(self) -> bool:
+        return bool(self.rows) and not self.with_errors
+
+
+class _Lookup:
+    """Names a file may use for content items: ids and labels, any case."""
+
+    def __init__(self, items: Mapping[str, str], extra: Mapping[str, str] | None = None) -> None:
+        self.by_name: dict[str, str] = {}
+        for item_id, label in items.items():
+            self.by_name[_key(item_id)] = item_id
+            self.by_name[_key(label)] = item_id
+        for name, item_id in (extra or {}).items():
+            self.by_name.setdefault(_key(name), item_id)
+
+    def find(self, name: str) -> str | None:
+        return self.by_name.get(_key(name))
+
+
+def preview(text: str, *, content: FrameworkContent, children: Mapping[uuid.UUID, str]) -> Preview:
+    """Read the file's rows as they would be saved, each with its problems; FileRefused when
+    the file as a whole cannot be read as a chronology."""
+    reader = _reader(text)
+    try:
+        header = next(reader, None)
+        if header is None or not any(cell.strip() for cell in header):
+            raise FileRefused("The file is empty: its first row must be the column headings.")
+        keys = _header_keys(header)
+        raw_rows: list[tuple[int, list[str]]] = []
+        for cells in reader:
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(raw_rows) == MAX_ROWS:
+                raise FileRefused(
+                    f"The file has more than {MAX_ROWS:,} rows: split it into smaller files "
+                    "and import each one. Nothing was saved."
+                )
+            raw_rows.append((reader.line_num, cells))
+    except csv.Error as error:
+        raise FileRefused(
+            f"The file could not be read as CSV ({error}, near line {reader.line_num}): "
+            "save it from your spreadsheet as ‘CSV UTF-8’ and try again."
+        ) from None
+    sources = _Lookup(chronology.sources(content))
+    themes = _Lookup(chronology.themes(content))
+    # A grade's first word works too ("Red" for "Red, serious"), as do its colour names.
+    grades = _Lookup(
+        chronology.grades(content),
+        {
+            word: grade.id
+            for grade in content.chronology.significance
+            for word in (grade.label.split(",")[0], grade.colour)
+        },
+    )
+    child_ids = _Lookup({str(child_id): name for child_id, name in children.items()})
+    rows = [
+        _read_row(line, cells, keys, content, children, sources, themes, grades, child_ids)
+        for line, cells in raw_rows
+    ]
+    return Preview(rows=rows, columns=[column.header for column in COLUMNS if column.key in keys])
+
+
+def _reader(text: str) -> Any:
+    first_line = text.split("\n", 1)[0]
+    delimiter = ","
+    if "," not in first_line:
+        for candidate in (";", "\t"):
+            if candidate in first_line:
+                delimiter = candidate
+                break
+    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+
+
+def _header_keys(header: list[str]) -> list[str]:
+    keys: list[str] = []
+    unknown: list[str] = []
+    for cell in header:
+        name = cell.strip()
+        key = _HEADER_KEYS.get(_key(name))
+        if key is None:
+            if name:
+                unknown.append(name)
+            keys.append("")
+            continue
+        if key in keys:
+            raise FileRefused(f"The column ‘{name}’ appears twice in the first row: keep one.")
+        keys.append(key)
+    if not any(keys):
+        shown = ", ".join(cell.strip() for cell in header if cell.strip())[:120]
+        raise FileRefused(
+            "The first row must be the column headings (Date, Source, What happened, "
+            f"Significance and any others from the guide), but it is ‘{shown}’."
+        )
+    if unknown:
+        raise FileRefused(
+            f"The column {_quoted(unknown)} is not one we know: rename or remove it (the "
+            "guide lists the columns)."
+        )
+    missing = [column.header for column in COLUMNS if column.required and column.key not in keys]
+    if missing:
+        raise FileRefused(
+            f"The file has no {_quoted(missing)} column: add it and try again (the guide lists "
+            "the columns)."
+        )
+    return keys
+
+
+def _quoted(names: list[str]) -> str:
+    quoted = [f"‘{name}’" for name in names]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def _read_row(
+    line: int,
+    cells: list[str],
+    keys: list[str],
+    content: FrameworkContent,
+    children: Mapping[uuid.UUID, str],
+    sources: _Lookup,
+    themes: _Lookup,
+    grades: _Lookup,
+    child_ids: _Lookup,
+) -> PreviewRow:
+    row = PreviewRow(line=line, shown={})
+    extra = [cell for cell in cells[len(keys) :] if cell.strip()]
+    if extra:
+        row.errors.append(
+            f"This row has {len(cells)} cells but there are {len(keys)} column headings: "
+            "check for a stray comma or an unquoted cell"
+        )
+    values = {key: _restore(cell.strip()) for key, cell in zip(keys, cells, strict=False) if key}
+    labels = {column.key: column.header for column in COLUMNS}
+    for key, value in values.items():
+        if value.startswith(FORMULA_START):
+            row.notes.append(
+                f"{labels[key]} starts with ‘{value[0]}’: it is saved as text, never run as a "
+                "formula"
+            )
+
+    occurred_on = None
+    precision = ""
+    raw_date = values.get("date", "")
+    try:
+        occurred_on, precision = parse_date_text(raw_date)
+    except DateProblem as problem:
+        row.errors.append(f"Date: {problem}")
+    precision_text = values.get("date_precision", "").strip().lower()
+    if precision_text:
+        if precision_text in PRECISION_WORDS:
+            precision = PRECISION_WORDS[precision_text]
+        else:
+            row.errors.append(
+                f"Date precision: ‘{values['date_precision']}’ is not one of day, month, year "
+                "or approximate"
+            )
+
+    source_id = sources.find(values.get("source", "")) or ""
+    if values.get("source") and not source_id:
+        row.errors.append(f"Source: ‘{values['source']}’ is not a source we know (see the guide)")
+    grade = grades.find(values.get("significance", "")) or ""
+    if values.get("significance") and not grade:
+        row.errors.append(
+            f"Significance: ‘{values['significance']}’ is not one of "
+            + ", ".join(chronology.grades(content).values())
+        )
+    theme_ids: list[str] = []
+    for name in _split(values.get("themes", "")):
+        found = themes.find(name)
+        if found:
+            theme_ids.append(found)
+        else:
+            row.errors.append(f"Themes: ‘{name}’ is not a theme we know (see the guide)")
+    child_list: list[uuid.UUID] = []
+    for name in _split(values.get("children", "")):
+        found = child_ids.find(name)
+        if found:
+            child_list.append(uuid.UUID(found))
+        else:
+            row.errors.append(f"Children: ‘{name}’ is not a child in this family")
+    third = values.get("third_party", "").strip().lower()
+    if third not in YES | NO:
+        row.errors.append(f"Third-party information: ‘{values['third_party']}’ is not yes or no")
+
+    details = EntryDetails(
+        occurred_on=occurred_on,
+        date_precision=precision,
+        source_id=source_id,
+        source_detail=values.get("source_detail") or None,
+        what_happened=values.get("what_happened", ""),
+        who_was_involved=values.get("who_was_involved") or None,
+        impact_on_child=values.get("impact_on_child") or None,
+        response=values.get("response") or None,
+        outcome=values.get("outcome") or None,
+        theme_ids=tuple(theme_ids),
+        significance=grade,
+        parents_comments=values.get("parents_comments") or None,
+        third_party=third in YES,
+        child_ids=tuple(child_list),
+    )
+    for key, message in REQUIRED_MESSAGES.items():
+        if not values.get(key, "").strip() and key != "date":
+            row.errors.append(message)
+    try:
+        row.checked = check_entry(content, children, details)
+    except InvalidInput as problem:
+        reported = {message.split(":")[0] for message in row.errors}
+        for name, message in problem.errors.items():
+            column = FIELD_COLUMNS.get(name, chronology.FIELD_LABELS.get(name, name))
+            if column == "Date precision" and "Date" in reported:
+                continue
+            if column not in reported:
+                row.errors.append(f"{column}: {message}")
+    if row.errors:
+        row.checked = None
+    row.shown = {
+        "Date": describe_event_date(occurred_on, precision)
+        if occurred_on and precision in chronology.DATE_PRECISIONS
+        else raw_date,
+        "Source": chronology.sources(content).get(source_id, values.get("source", "")),
+        "Source details": values.get("source_detail", ""),
+        "What happened": values.get("what_happened", ""),
+        "Who was involved": values.get("who_was_involved", ""),
+        "Children": ", ".join(children.get(child, "") for child in child_list),
+        "Impact on the child": values.get("impact_on_child", ""),
+        "Response": values.get("response", ""),
+        "Outcome": values.get("outcome", ""),
+        "Themes": "; ".join(chronology.themes(content)[theme] for theme in theme_ids),
+        "Significance": chronology.grades(content).get(grade, values.get("significance", "")),
+        "Parents' comments": values.get("parents_comments", ""),
+        "Third-party information": "Yes" if third in YES else "No",
+    }
+    return row
+
+
+def _split(cell: str) -> list[str]:
+    return [part for part in LIST_SEPARATOR.split(cell.strip()) if part]
+
+
+# Imports kept until confirmed ----------------------------------------------------------------
+
+
+def start_import(
+    session: Session,
+    *,
+    actor: audit.Actor,
+    family: Family,
+    content: FrameworkContent,
+    filename: str,
+    data: bytes,
+) -> ChronologyImport:
+    """Keep an uploaded file for its preview, or refuse it (FileRefused) keeping nothing."""
+    assert actor.user_id is not None
+    text = decode(data)
+    preview(text, content=content, children=chronology.child_names(session, family))
+    record = ChronologyImport(
+        family_id=family.id,
+        uploaded_by_id=actor.user_id,
+        filename=_CONTROL.sub("", filename.replace("\\", "/").rsplit("/", 1)[-1])[:255]
+        or "chronology.csv",
+        csv_text=text,
+    )
+    session.add(record)
+    audit.record(
+        session,
+        actor,
+        AuditAction.CREATE,
+        entity_type="chronology_import",
+        entity_id=record.id,
+        family_id=family.id,
+        details={"filename": record.filename, "bytes": len(data)},
+    )
+    session.commit()
+    return record
+
+
+def get_import(
+    session: Session, *, actor: audit.Actor, family: Family, import_id: uuid.UUID
+) -> ChronologyImport:
+    """An import of this family's, seen only by the person who uploaded it."""
+    record = session.get(ChronologyImport, import_id)
+    if record is None or record.family_id != family.id or record.uploaded_by_id != actor.user_id:
+        raise NotFound("There is no import of yours at this address.")
+    return record
+
+
+def confirm_import(
+    session: Session,
+    *,
+    actor: audit.Actor,
+    family: Family,
+    content: FrameworkContent,
+    record: ChronologyImport,
+) -> int:
+    """Save every row of the import in one transaction; refuse if any row has a problem or
+    the import was already finished (Conflict)."""
+    assert actor.user_id is not None
+    if record.status != "pending":
+        raise Conflict("This import has already been finished.")
+    result = preview(
+        record.csv_text, content=content, children=chronology.child_names(session, family)
+    )
+    if not result.can_import:
+        raise InvalidInput(
+            {"file": "Fix the rows with problems in your file, then upload it again"}
+        )
+    try:
+        # Claiming the import in the same transaction as the rows: two confirmations racing
+        # each other cannot both save them.
+        claimed = session.execute(
+            update(ChronologyImport)
+            .where(col(ChronologyImport.id) == record.id, col(ChronologyImport.status) == "pending")
+            .values(status="imported", finished_at=utcnow(), imported_count=len(result.rows))
+        )
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            raise Conflict("This import has already been finished.")
+        count = chronology.insert_entries(
+            session,
+            family=family,
+            author_id=actor.user_id,
+            entries=[row.checked for row in result.rows if row.checked is not None],
+        )
+        audit.record(
+            session,
+            actor,
+            AuditAction.CREATE,
+            entity_type="chronology_import",
+            entity_id=record.id,
+            family_id=family.id,
+            details={"entries_imported": count, "filename": record.filename},
+        )
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    session.refresh(record)
+    return count
+
+
+def discard_import(
+    session: Session, *, actor: audit.Actor, family: Family, record: ChronologyImport
+) -> None:
+    """Throw an unconfirmed import away, with the file's text."""
+    if record.status != "pending":
+        return
+    session.execute(
+        update(ChronologyImport)
+        .where(col(ChronologyImport.id) == record.id, col(ChronologyImport.status) == "pending")
+        .values(status="discarded", finished_at=utcnow(), csv_text="")
+    )
+    audit.record(
+        session,
+        actor,
+        AuditAction.DELETE,
+        entity_type="chronology_import",
+        entity_id=record.id,
+        family_id=family.id,
+    )
+    session.commit()
+    session.refresh(record)
+
+
+# Export --------------------------------------------------------------------------------------
+
+
+EXPORTED = (
+    "occurred_on",
+    "date_precision",
+    "source_id",
+    "source_detail",
+    "what_happened",
+    "who_was_involved",
+    "impact_on_child",
+    "response",
+    "outcome",
+    "significance",
+    "parents_comments",
+    "third_party",
+)
+
+
+def _date_cell(day: date, precision: str) -> str:
+    if precision == "year":
+        return f"{day.year}"
+    if precision == "month":
+        return f"{day:%m/%Y}"
+    if precision == "approximate":
+        return f"about {day:%m/%Y}"
+    return f"{day:%d/%m/%Y}"
+
+
+def export_csv(session: Session, *, family: Family, content: FrameworkContent) -> str:
+    """The family's entries, oldest first, in the import's columns, safe to open in a
+    spreadsheet (a BOM so that Excel reads UTF-8; formula-like cells neutralised)."""
+    # Plain rows rather than ORM objects: an export reads every entry.
+    columns = [col(getattr(ChronologyEntry, name)) for name in EXPORTED]
+    rows: Sequence[Any] = session.exec(
+        select(col(ChronologyEntry.id), *columns)
+        .where(
+            col(ChronologyEntry.family_id) == family.id,
+            col(ChronologyEntry.deleted_at).is_(None),
+        )
+        .order_by(col(ChronologyEntry.occurred_on), col(ChronologyEntry.created_at))
+    ).all()
+    theme_map, child_map = chronology.entry_links(session, [row[0] for row in rows])
+    names = chronology.child_names(session, family)
+    source_labels = chronology.sources(content)
+    theme_labels = chronology.themes(content)
+    grade_labels = chronology.grades(content)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(HEADERS)
+    for entry_id, *values in rows:
+        entry = dict(zip(EXPORTED, values, strict=True))
+        cells = [
+            _date_cell(entry["occurred_on"], entry["date_precision"]),
+            entry["date_precision"],
+            source_labels.get(entry["source_id"], entry["source_id"]),
+            entry["source_detail"] or "",
+            entry["what_happened"],
+            entry["who_was_involved"] or "",
+            "; ".join(name for child, name in names.items() if child in child_map[entry_id]),
+            entry["impact_on_child"] or "",
+            entry["response"] or "",
+            entry["outcome"] or "",
+            "; ".join(
+                theme_labels.get(theme, theme)
+                for theme in chronology.in_content_order(theme_map[entry_id], theme_labels)
+            ),
+            grade_labels.get(entry["significance"], entry["significance"]),
+            entry["parents_comments"] or "",
+            "yes" if entry["third_party"] else "no",
+        ]
+        writer.writerow([neutralise(cell) for cell in cells])
+    return "\ufeff" + out.getvalue()

@@ -1,0 +1,86 @@
+"""The summary of each demo family, at every stage the demo covers: the page, its disclosure
+copy, the print layout and the PDF and Word downloads; axe checks every page."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlmodel import col, select
+
+from app.db import open_session
+from app.demo import load_demo
+from app.demo.accounts import DEMO_ACCOUNTS
+from app.demo.families import DEMO_FAMILIES
+from app.models.family import Family
+from app.summary.sections import SUMMARY_SECTIONS
+from tests.browser.conftest import LiveServer
+from tests.factories import CONTENT
+from tests.support.axe import assert_accessible
+
+PASSWORDS = {account.email: account.password for account in DEMO_ACCOUNTS}
+SUPERVISORS = {
+    "RIV": "grace.okafor@homeward.test",
+    "HIL": "helen.clarke@homeward.test",
+}
+
+
+@pytest.fixture(scope="module")
+def demo_families(live_server: LiveServer) -> dict[str, str]:
+    """The demo loaded into the live server's database: family id by reference."""
+    with open_session(live_server.engine) as session:
+        load_demo(session, CONTENT)
+        rows = session.exec(
+            select(Family.reference, Family.id).where(
+                col(Family.reference).in_([demo.reference for demo in DEMO_FAMILIES])
+            )
+        ).all()
+    return {reference: str(family_id) for reference, family_id in rows}
+
+
+def sign_in_demo(page: Page, email: str) -> None:
+    page.goto("/sign-in")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password", exact=True).fill(PASSWORDS[email])
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/home")
+
+
+@pytest.mark.parametrize("reference", [demo.reference for demo in DEMO_FAMILIES])
+def test_the_summary_of_each_demo_family(
+    page: Page, demo_families: dict[str, str], reference: str
+) -> None:
+    family_id = demo_families[reference]
+    sign_in_demo(page, SUPERVISORS[reference[:3]])
+    page.goto(f"/families/{family_id}")
+    page.get_by_role("navigation", name="This family's record").get_by_role(
+        "link", name="Summary"
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Summary")
+    for number, spec in enumerate(SUMMARY_SECTIONS, start=1):
+        expect(page.get_by_role("heading", level=2, name=f"{number}. {spec.title}")).to_be_visible()
+    expect(page.get_by_text("Data as at")).to_be_visible()
+    assert_accessible(page)
+
+    with page.expect_download() as pdf:
+        page.get_by_role("link", name="Download as PDF").click()
+    assert pdf.value.suggested_filename.endswith(".pdf")
+    with page.expect_download() as word:
+        page.get_by_role("link", name="Download as Word document").click()
+    assert word.value.suggested_filename.endswith(".docx")
+
+    page.get_by_role("link", name="Show the copy for disclosure").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Summary for disclosure")
+    assert_accessible(page)
+
+
+def test_printing_leaves_out_navigation_and_links(
+    page: Page, demo_families: dict[str, str]
+) -> None:
+    sign_in_demo(page, SUPERVISORS["RIV"])
+    page.goto(f"/families/{demo_families['RIV-2024-051']}/summary")
+    actions = page.get_by_role("heading", name="Download or print")
+    expect(actions).to_be_visible()
+    page.emulate_media(media="print")
+    expect(actions).to_be_hidden()
+    expect(page.get_by_role("navigation", name="This family's record")).to_be_hidden()
+    expect(page.get_by_role("heading", level=2, name="1. Children and key facts")).to_be_visible()

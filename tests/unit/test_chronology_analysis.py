@@ -1,0 +1,147 @@
+"""The chronology analysis, worked out in SQL, on SQLite and PostgreSQL."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import event
+from sqlmodel import Session
+
+from app.models.family import EarlierReturn
+from app.services.audit import Actor
+from app.services.chronology_analysis import (
+    OVERALL,
+    analyse_chronology,
+    save_written_analysis,
+)
+from app.services.errors import Conflict, InvalidInput, NotFound
+from tests.factories import CONTENT, make_child, make_entry, make_family, make_team, make_user
+
+CONTENT_V1 = CONTENT.latest("reunification")
+
+
+def test_patterns_in_the_entries(db: Session) -> None:
+    team = make_team(db)
+    author = make_user(db, team=team)
+    family = make_family(db, team=team, allocated_to=author)
+    other = make_family(db, team=team, allocated_to=author)
+    amy = make_child(db, family, name="Amy")
+    rows = [
+        (date(2019, 2, 1), "red", ["domestic-abuse-incident"]),
+        (date(2019, 3, 1), "amber", ["domestic-abuse-incident", "substance-use-incident"]),
+        (date(2020, 6, 1), "green", ["good-contact"]),
+        # A gap of more than 183 days, then a return home that broke down.
+        (date(2021, 5, 1), "amber", ["substance-use-incident"]),
+        (date(2021, 7, 1), "red", ["domestic-abuse-incident", "return-breakdown"]),
+        (date(2022, 1, 10), "green", ["abstinence-confirmed"]),
+    ]
+    for day, grade, themes in rows:
+        make_entry(db, family, author=author, occurred_on=day, significance=grade, themes=themes)
+        make_entry(db, other, author=author, occurred_on=day, significance=grade, themes=themes)
+    deleted = make_entry(db, family, author=author, occurred_on=date(2020, 1, 1))
+    deleted.deleted_at = deleted.created_at
+    db.add(deleted)
+    db.add(
+        EarlierReturn(
+            child_id=amy.id,
+            returned_on=date(2021, 4, 15),
+            ended_on=date(2021, 7, 2),
+            broke_down=True,
+            notes="Came back into care after a police call-out",
+        )
+    )
+    db.flush()
+
+    statements: list[str] = []
+    engine = db.get_bind()
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        analysis = analyse_chronology(db, family=family, content=CONTENT_V1)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    # A handful of queries whatever the number of entries; none loads every entry.
+    assert len(statements) <= 10
+
+    assert analysis.entries == 6
+    assert (analysis.first, analysis.last) == (date(2019, 2, 1), date(2022, 1, 10))
+    assert analysis.years == [2019, 2020, 2021, 2022]
+    by_theme = {item.theme_id: item for item in analysis.themes}
+    abuse = by_theme["domestic-abuse-incident"]
+    assert abuse.count == 3
+    assert abuse.per_year == {2019: 2, 2021: 1}
+    assert (abuse.first, abuse.last) == (date(2019, 2, 1), date(2021, 7, 1))
+    assert [item.theme_id for item in analysis.repeated] == [
+        "domestic-abuse-incident",
+        "substance-use-incident",
+    ]
+    assert analysis.significance_counts == {"red": 2, "amber": 2, "green": 2}
+    assert analysis.high_grade == "red"
+    assert [entry.occurred_on for entry in analysis.high] == [date(2021, 7, 1), date(2019, 2, 1)]
+    assert analysis.high[0].theme_ids == ("domestic-abuse-incident", "return-breakdown")
+    assert [(gap.start, gap.end) for gap in analysis.gaps] == [
+        (date(2019, 3, 1), date(2020, 6, 1)),
+        (date(2020, 6, 1), date(2021, 5, 1)),
+        (date(2021, 7, 1), date(2022, 1, 10)),
+    ]
+    assert analysis.gaps[0].days == 458
+    (breakdown,) = analysis.breakdowns
+    assert breakdown.child_name == "Amy"
+    assert breakdown.preceding_total == 2
+    assert [entry.occurred_on for entry in breakdown.preceding] == [
+        date(2021, 5, 1),
+        date(2021, 7, 1),
+    ]
+    assert breakdown.theme_counts["substance-use-incident"] == 1
+    assert [(row.year, row.risk, row.protective) for row in analysis.balance] == [
+        (2019, 3, 0),
+        (2020, 0, 1),
+        (2021, 3, 0),
+        (2022, 0, 1),
+    ]
+    longer = analyse_chronology(db, family=family, content=CONTENT_V1, gap_days=400)
+    assert len(longer.gaps) == 1
+
+
+def test_an_empty_chronology(db: Session) -> None:
+    team = make_team(db)
+    family = make_family(db, team=team)
+    analysis = analyse_chronology(db, family=family, content=CONTENT_V1)
+    assert analysis.entries == 0
+    assert analysis.years == []
+    assert analysis.themes == []
+    assert analysis.gaps == []
+    assert analysis.returns == []
+
+
+def test_written_analysis_is_versioned(db: Session) -> None:
+    team = make_team(db)
+    author = make_user(db, team=team)
+    family = make_family(db, team=team, allocated_to=author)
+    actor = Actor(user=author)
+
+    def save(scope: str, text: str, version: int):  # type: ignore[no-untyped-def]
+        return save_written_analysis(
+            db,
+            actor=actor,
+            family=family,
+            content=CONTENT_V1,
+            scope=scope,
+            text=text,
+            expected_version=version,
+        )
+
+    first = save(OVERALL, "Harm recurs whenever the mother's partner returns.", 0)
+    assert first.version == 1
+    assert save(OVERALL, "Harm recurs whenever he returns.", 1).version == 2
+    with pytest.raises(Conflict):
+        save(OVERALL, "A stale edit", 1)
+    with pytest.raises(Conflict):
+        save("domestic-abuse-incident", "Second first version", 3)
+    with pytest.raises(InvalidInput):
+        save(OVERALL, "   ", 2)
+    with pytest.raises(NotFound):
+        save("not-a-theme", "Text", 0)
+    save("domestic-abuse-incident", "Four call-outs in two years.", 0)
+    written = analyse_chronology(db, family=family, content=CONTENT_V1).written
+    assert written[OVERALL].text == "Harm recurs whenever he returns."
+    assert written["domestic-abuse-incident"].version == 1
