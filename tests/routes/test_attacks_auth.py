@@ -3,7 +3,10 @@ production, session fixation, and guessing the current password on an unlocked s
 
 from __future__ import annotations
 
+import threading
+import uuid
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,13 +15,20 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from app.config import Environment
-from app.db import get_session
+from app.db import get_session, open_session
 from app.main import create_app
-from app.models.accounts import User, UserSession
+from app.models.accounts import SignInAttempt, User, UserSession
 from app.models.audit import AuditAction, AuditEvent
 from app.security.passwords import verify_password
+from app.services import sessions
 from app.services.accounts import PASSWORD_CHECK_THROTTLED
-from app.services.sessions import MAX_FAILURES_PER_ACCOUNT, SIGN_IN_THROTTLED, hash_token
+from app.services.audit import Actor
+from app.services.sessions import (
+    MAX_FAILURES_PER_ACCOUNT,
+    SIGN_IN_REFUSED,
+    SIGN_IN_THROTTLED,
+    hash_token,
+)
 from tests.conftest import test_settings
 from tests.factories import (
     DEFAULT_PASSWORD,
@@ -238,3 +248,38 @@ def test_a_huge_password_is_refused_like_any_wrong_one(client: CheckingClient, d
         assert response.status_code == 200
         assert error_messages(response) == ["Enter a correct email address and password"]
     assert sign_in(client, "long@council.test", DEFAULT_PASSWORD).status_code == 303
+
+
+def test_parallel_guesses_cannot_pass_the_limit(engine: Engine) -> None:
+    """Eight wrong passwords at once, for an account one failure short of the limit, on
+    separate connections: only one is judged; the rest are throttled."""
+    email = f"race-{uuid.uuid4().hex[:8]}@council.test"
+    with open_session(engine) as session:
+        make_user(session, email=email)
+        for _ in range(MAX_FAILURES_PER_ACCOUNT - 1):
+            session.add(SignInAttempt(email_key=email, client_address="", succeeded=False))
+        session.commit()
+    barrier = threading.Barrier(8)
+    errors: list[str | None] = []
+
+    def guess(number: int) -> None:
+        with open_session(engine) as session:
+            barrier.wait()
+            result = sessions.sign_in(
+                session,
+                actor=Actor(user=None, client_address=f"10.0.0.{number}"),
+                email=email,
+                password=f"guess {number}",
+                user_agent="",
+                policy=sessions.SessionPolicy(idle=timedelta(minutes=30), absolute=timedelta(1)),
+            )
+            errors.append(result.error)
+
+    threads = [threading.Thread(target=guess, args=(number,)) for number in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(error or "" for error in errors) == sorted(
+        [SIGN_IN_REFUSED] + [SIGN_IN_THROTTLED] * 7
+    )
