@@ -325,8 +325,10 @@ def _significant_events(ctx: SummaryContext, live: list[object]) -> list[Block]:
     labels = {grade.id: grade.label for grade in grades}
     sources = {source.id: source.label for source in ctx.content.chronology.information_sources}
     return [
+        Subheading("Most significant events"),
         Table(
-            caption="Most significant events",
+            caption=f"The {SIGNIFICANT_EVENTS} most significant entries: the most serious first, "
+            "then the newest",
             headers=("Date", "What happened", "Impact on the child", "Source", "Significance"),
             widths=(14, 38, 26, 11, 11),
             rows=tuple(
@@ -339,7 +341,7 @@ def _significant_events(ctx: SummaryContext, live: list[object]) -> list[Block]:
                 )
                 for entry in entries
             ),
-        )
+        ),
     ]
 
 
