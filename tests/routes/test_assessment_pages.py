@@ -350,3 +350,18 @@ def test_the_allocated_practitioner_cannot_sign_off_even_as_a_supervisor(
     assert response.status_code == 403
     db.refresh(row)
     assert row.status == "submitted"
+
+
+def test_the_chronology_is_marked_complete_only_once_it_has_entries(
+    client: CheckingClient, db: Session, case: Case
+) -> None:
+    sign_in_as(client, db, case.practitioner)
+    complete = url(case, "/sections/chronology/complete")
+    response = post_form(client, complete)
+    assert "history to the chronology before marking it complete" in response.text
+    assert "chronology" not in progress.section_statuses(db, case.family.id)
+    make_entry(db, case.family, case.practitioner)
+    assert post_form(client, complete).status_code == 303
+    assert progress.section_statuses(db, case.family.id)["chronology"].value == "completed"
+    page = client.get(url(case, "/chronology"))
+    assert "Mark the chronology as complete" in page.text
