@@ -75,9 +75,7 @@ def visible(text: str) -> str:
 @FUZZ
 @given(st.text(min_size=1, max_size=200))
 def test_any_text_renders_escaped_in_the_page_blocks(text: str) -> None:
-    html = ENVIRONMENT.get_template("documents/summary-pdf.html").render(
-        doc=document(text), for_pdf=False
-    )
+    html = ENVIRONMENT.get_template("documents/summary-pdf.html").render(doc=document(text))
     page = BeautifulSoup(html, "html.parser")
     paragraph = page.select_one(".hw-summary-section p.govuk-body .hw-summary-text")
     assert paragraph is not None
