@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.content.model import FrameworkContent
@@ -25,7 +26,7 @@ from app.models.audit import AuditAction
 from app.models.base import utcnow
 from app.models.chronology import ChronologyEntry, ChronologyEntryTheme
 from app.models.family import Family
-from app.models.progress import GateDecision, SectionStatus
+from app.models.progress import GateDecision, SectionProgress, SectionStatus
 from app.services import assessment, audit, progress
 from app.services.errors import Conflict, Forbidden, NotFound
 from app.services.evidence import evidence_for
@@ -285,6 +286,7 @@ def submit(
     )
     problems.raise_if_any()
     assert chosen is not None
+    _claim_submission(session, actor, family, section_id)
     row = Classification(
         family_id=family.id,
         section_id=section_id,
@@ -312,16 +314,53 @@ def submit(
             "practitioner_level": chosen,
         },
     )
-    progress.set_section_status(
-        session,
-        actor=actor,
-        family=family,
-        content=content,
-        section_id=section_id,
-        status=SectionStatus.AWAITING_SIGN_OFF,
-    )
+    progress.refresh_family(session, family, content)
     session.commit()
     return row
+
+
+def _claim_submission(
+    session: Session, actor: audit.Actor, family: Family, section_id: str
+) -> None:
+    """Mark the classification as awaiting sign-off in one statement (or one unique insert),
+    so that of two submissions racing each other only one gets through."""
+    where = (
+        col(SectionProgress.family_id) == family.id,
+        col(SectionProgress.section_id) == section_id,
+    )
+    waiting = SectionStatus.AWAITING_SIGN_OFF.value
+    before = session.exec(select(SectionProgress.status).where(*where)).first()
+    result = session.execute(
+        update(SectionProgress)
+        .where(*where, col(SectionProgress.status) != waiting)
+        .values(status=waiting, updated_at=utcnow(), updated_by_id=actor.user_id)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        if before is not None:
+            session.rollback()
+            raise Conflict(ALREADY_SUBMITTED)
+        session.add(
+            SectionProgress(
+                family_id=family.id,
+                section_id=section_id,
+                status=waiting,
+                updated_by_id=actor.user_id,
+            )
+        )
+        try:
+            session.flush()
+        except IntegrityError:
+            session.rollback()
+            raise Conflict(ALREADY_SUBMITTED) from None
+    audit.record(
+        session,
+        actor,
+        AuditAction.UPDATE,
+        entity_type="section_progress",
+        entity_id=section_id,
+        family_id=family.id,
+        details={"status": {"before": before or SectionStatus.NOT_STARTED.value, "after": waiting}},
+    )
 
 
 # --- reviewing ------------------------------------------------------------------------------

@@ -11,8 +11,9 @@ from sqlmodel import Session, col, select
 from app.models.accounts import Role, User
 from app.models.assessment import AssessmentAnswer, Classification, FactorEvidence
 from app.models.family import Family
-from app.models.progress import GateDecision
-from app.services import progress
+from app.models.progress import GateDecision, SectionStatus
+from app.services import classification, progress
+from app.services.errors import Conflict
 from tests.factories import (
     make_adult,
     make_child,
@@ -23,7 +24,7 @@ from tests.factories import (
     sign_in_as,
 )
 from tests.services.test_assessment_service import IDENTIFICATION
-from tests.support.assessment import V1, make_entry, mark_done
+from tests.support.assessment import V1, actor, make_entry, mark_done
 from tests.support.client import CheckingClient, soup
 
 ASSESSMENT_SECTIONS = tuple(
@@ -397,3 +398,29 @@ def test_a_gate_opens_its_classification_and_others_see_sections_read_only(
     page = soup(client.get(url(case, "/sections/identification")))
     assert page.select_one("form#section-form") is None
     assert "Sam Lee, team manager" in page.get_text()
+
+
+def test_two_submissions_racing_each_other_cannot_both_get_through(db: Session, case: Case) -> None:
+    """The second of two submissions made from the same page, when the first has already
+    marked the classification as waiting, is refused before anything is written."""
+    ready_for_classification(db, case)
+    progress.set_section_status(
+        db,
+        actor=actor(case.practitioner),
+        family=case.family,
+        content=V1,
+        section_id="classification-before-plan",
+        status=SectionStatus.AWAITING_SIGN_OFF,
+    )
+    with pytest.raises(Conflict):
+        classification.submit(
+            db,
+            actor=actor(case.practitioner),
+            family=case.family,
+            content=V1,
+            section_id="classification-before-plan",
+            level="low",
+            rationale="",
+            latest_id="",
+        )
+    assert db.exec(select(Classification)).all() == []
