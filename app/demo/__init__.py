@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from app.content.registry import ContentRegistry
 from app.demo.accounts import DemoAccount, load_demo_accounts
+from app.demo.assessment import load_demo_assessments
 from app.demo.chronology import load_demo_chronologies
 from app.demo.families import load_demo_families
 
@@ -18,4 +19,6 @@ def load_demo(session: Session, registry: ContentRegistry) -> list[DemoAccount]:
     accounts = load_demo_accounts(session)
     load_demo_families(session, registry)
     load_demo_chronologies(session, registry)
+    # After the chronologies, so that factors can cite their entries as evidence.
+    load_demo_assessments(session, registry)
     return accounts

@@ -129,6 +129,9 @@ class AssessmentSection(SQLModel, table=True):
     # The revision being worked on: 1 until the first sign-off, then one more after each.
     revision: int = 1
     version: int = 1
+    # A random id per opened page: saves from the same page (its autosaves, then its buttons)
+    # never conflict with each other, since each posts the whole form.
+    editor: str | None = Field(default=None, max_length=40)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_by_id: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -75,7 +75,7 @@ def _section_response(
     state: assessment.SectionState,
     *,
     errors: dict[str, str] | None = None,
-    notice: str | None = None,
+    editor: str = "",
 ) -> Response:
     form = FormState(values=state.values, errors=dict(errors or {}))
     section = state.section
@@ -98,7 +98,6 @@ def _section_response(
             "state": state,
             "form": form,
             "errors": form.error_list(),
-            "notice": notice,
             "can_edit": family.allocated_practitioner_id == user.id,
             "factor_evidence": factor_evidence,
             "flags": state.factor_flags(),
@@ -113,6 +112,8 @@ def _section_response(
             "choices": lambda question: assessment.choices(content, question),
             "walk": assessment.walk,
             "retired_value": lambda row: assessment_summary.show_retired(row),
+            # The same id across a re-rendered page keeps its saves from conflicting.
+            "editor": editor or uuid.uuid4().hex,
         },
     )
 
@@ -169,6 +170,7 @@ def save_section(
     action = str(form_data.get("action") or "save")
     version = ParsedForm(form_data).whole_number("version", "Version") or 0
     fields = {key: value for key, value in form_data.items() if key != "action"}
+    editor = assessment.posted_editor(fields)
     if action.startswith("add:") and assessment.is_repeating_group(content, action[4:]):
         group_key = action[4:]
         name = assessment.ITEMS + group_key
@@ -202,14 +204,25 @@ def save_section(
             errors = {"section-form": str(problem)}
         else:
             errors = problem.errors
-        return _section_response(request, session, family, content, user, state, errors=errors)
+        return _section_response(
+            request, session, family, content, user, state, errors=errors, editor=editor
+        )
     if action == "complete" and not result.completed:
         return _section_response(
-            request, session, family, content, user, result.state, errors=result.state.missing
+            request,
+            session,
+            family,
+            content,
+            user,
+            result.state,
+            errors=result.state.missing,
+            editor=editor,
         )
     if action.startswith("add:"):
         # An item with no answers yet exists only in the form, so the page is shown directly.
-        return _section_response(request, session, family, content, user, result.state)
+        return _section_response(
+            request, session, family, content, user, result.state, editor=editor
+        )
     if action.startswith("remove:"):
         return RedirectResponse(_section_page(family, result.state.section), status_code=303)
     return RedirectResponse(f"/families/{family.id}", status_code=303)
@@ -258,8 +271,7 @@ def complete_section(
             waiting.id,
             form=FormState(errors=problem.errors),
         )
-    back = _classification_page(family, waiting) if waiting else f"/families/{family.id}"
-    return RedirectResponse(back, status_code=303)
+    return RedirectResponse(f"/families/{family.id}", status_code=303)
 
 
 @router.post("/{family_id}/sections/{section_id}/autosave")

@@ -441,7 +441,13 @@ def _parse_number(
         return None
     low, high = getattr(question, "min", None), getattr(question, "max", None)
     if (low is not None and number < low) or (high is not None and number > high):
-        problems.add(error_id, f"Enter a number from {low} to {high} for {label}")
+        if low is not None and high is not None:
+            allowed = f"from {low:g} to {high:g}"
+        elif low is not None:
+            allowed = f"of {low:g} or more"
+        else:
+            allowed = f"of {high:g} or less"
+        problems.add(error_id, f"Enter a number {allowed} for {label}")
         return None
     return int(number) if integer else number
 
@@ -813,7 +819,8 @@ def save_section(
     state, parsed, errors = posted_state(session, family, content, section_id, form)
     if errors:
         raise InvalidInput(errors)
-    row = _claim_section(session, actor, family, section_id, expected_version)
+    editor = posted_editor(form)
+    row = _claim_section(session, actor, family, section_id, expected_version, editor)
     changed = _store_answers(session, actor, family, content, section_id, parsed)
     changed += _store_ratings(session, actor, family, content, section_id, state)
     missing = missing_answers(state, parsed) if complete else {}
@@ -858,11 +865,28 @@ def save_section(
     return SaveResult(state=state, completed=done)
 
 
+_EDITOR = re.compile(r"[a-f0-9]{32}")
+
+
+def posted_editor(form: Mapping[str, Any]) -> str:
+    """The posted page's editor id, or "" when there is none (or it is malformed)."""
+    editor = _posted(form, "editor")
+    return editor if _EDITOR.fullmatch(editor) else ""
+
+
 def _claim_section(
-    session: Session, actor: audit.Actor, family: Family, section_id: str, expected_version: int
+    session: Session,
+    actor: audit.Actor,
+    family: Family,
+    section_id: str,
+    expected_version: int,
+    editor: str,
 ) -> AssessmentSection:
     """Bump the section's version if it is still `expected_version`, or raise Conflict: the
-    check is in the UPDATE (or the unique insert), so two racing saves cannot both win."""
+    check is in the UPDATE (or the unique insert), so two racing saves cannot both win.
+
+    A save from the same opened page as the last one (the same `editor`) is not a conflict:
+    a button pressed while that page's autosave was on its way posts the whole form too."""
     row = section_row(session, family.id, section_id)
     if row is None:
         if expected_version != 0:
@@ -871,6 +895,7 @@ def _claim_section(
             family_id=family.id,
             section_id=section_id,
             status=SectionStatus.IN_PROGRESS.value,
+            editor=editor or None,
             updated_by_id=actor.user_id,
         )
         session.add(row)
@@ -880,13 +905,20 @@ def _claim_section(
             session.rollback()
             raise Conflict(STALE_SECTION) from None
         return row
+    if editor and row.editor == editor and row.version > expected_version:
+        expected_version = row.version
     result = session.execute(
         update(AssessmentSection)
         .where(
             col(AssessmentSection.id) == row.id,
             col(AssessmentSection.version) == expected_version,
         )
-        .values(version=expected_version + 1, updated_at=utcnow(), updated_by_id=actor.user_id)
+        .values(
+            version=expected_version + 1,
+            editor=editor or None,
+            updated_at=utcnow(),
+            updated_by_id=actor.user_id,
+        )
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()

@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, update
+from sqlalchemy import func, text, update
 from sqlmodel import Session, col, select
 
 from app.config import Settings
@@ -25,6 +25,9 @@ from app.services import audit
 THROTTLE_WINDOW = timedelta(minutes=15)
 MAX_FAILURES_PER_ACCOUNT = 5
 MAX_FAILURES_PER_ADDRESS = 20
+# The first key of the two-key advisory locks that serialise sign-in attempts per account
+# (two-key locks never clash with the one-key migration lock).
+SIGN_IN_LOCK_SPACE = 0x5349474E  # "SIGN"
 # last_seen_at is written at most this often, so that every page view is not a write.
 TOUCH_INTERVAL = timedelta(seconds=30)
 
@@ -69,7 +72,17 @@ def _failures_since(session: Session, column: object, value: str, since: datetim
 
 
 def is_throttled(session: Session, *, email_key: str, client_address: str, now: datetime) -> bool:
-    """True when the account, or the client address, has failed too often lately."""
+    """True when the account, or the client address, has failed too often lately.
+
+    Takes the account's sign-in lock first, held until the transaction ends, so that parallel
+    guesses at one account are counted one after another: without it each could read the
+    same count and all pass the limit. (SQLite's transactions already take the write lock
+    at BEGIN, so the same holds there.)"""
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection().execute(
+            text("SELECT pg_advisory_xact_lock(:space, hashtext(:key))"),
+            {"space": SIGN_IN_LOCK_SPACE, "key": email_key},
+        )
     since = now - THROTTLE_WINDOW
     return (
         _failures_since(session, col(SignInAttempt.email_key), email_key, since)

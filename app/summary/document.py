@@ -41,9 +41,18 @@ class Table:
     caption: str
     headers: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
-    # Relative column widths in per cent, for the PDF: WeasyPrint lays out fixed-width tables
-    # many times faster than ones sized to their content.
+    # Column widths in per cent, in steps of 5 (the stylesheets have a class for each), adding
+    # up to 100. Fixed widths keep long words from squeezing the other columns, and WeasyPrint
+    # lays out fixed tables many times faster than tables sized to their content.
     widths: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.widths and (
+            len(self.widths) != len(self.headers)
+            or sum(self.widths) != 100
+            or any(width % 5 for width in self.widths)
+        ):
+            raise ValueError(f"table {self.caption!r}: widths must be one per column, in fives")
 
 
 @dataclass(frozen=True)

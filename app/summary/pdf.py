@@ -28,7 +28,7 @@ def _stylesheet(source: str) -> CSS:
 def render_pdf(environment: Environment, doc: SummaryDocument) -> bytes:
     """A tagged A4 PDF of `doc`: its headings are the PDF's bookmarks, and the provenance is
     in the footer of every page."""
-    html = environment.get_template(TEMPLATE).render(doc=doc, for_pdf=True)
+    html = environment.get_template(TEMPLATE).render(doc=doc)
     assert environment.loader is not None
     css_source, _, _ = environment.loader.get_source(environment, STYLESHEET)
     # The document is ours and fetches nothing: no address in anyone's text is ever opened.

@@ -131,7 +131,7 @@ def children_and_key_facts(ctx: SummaryContext) -> list[Block]:
                 Table(
                     caption=f"{isolate(child.name)}'s earlier returns home",
                     headers=("Went home", "Ended", "Broke down", "Notes"),
-                    widths=(18, 18, 12, 52),
+                    widths=(20, 20, 10, 50),
                     rows=tuple(
                         (
                             format_date(item.returned_on),
@@ -149,7 +149,7 @@ def children_and_key_facts(ctx: SummaryContext) -> list[Block]:
             Table(
                 caption="Relationship, parental responsibility and household",
                 headers=("Name", "Relationship", "Parental responsibility", "Lives in household"),
-                widths=(34, 26, 20, 20),
+                widths=(35, 25, 20, 20),
                 rows=tuple(
                     (
                         adult.name,
@@ -236,7 +236,7 @@ def _patterns(ctx: SummaryContext, analysis: ChronologyAnalysis) -> list[Block]:
                     )
                     for item in most
                 ),
-                widths=(38, 14, 10, 19, 19),
+                widths=(35, 15, 10, 20, 20),
             )
         )
     else:
@@ -250,7 +250,7 @@ def _patterns(ctx: SummaryContext, analysis: ChronologyAnalysis) -> list[Block]:
                     (str(year.year), str(year.risk), str(year.protective))
                     for year in analysis.balance[-BALANCE_YEARS:]
                 ),
-                widths=(34, 33, 33),
+                widths=(30, 35, 35),
             )
         )
     for item in analysis.returns:
@@ -325,10 +325,12 @@ def _significant_events(ctx: SummaryContext, live: list[object]) -> list[Block]:
     labels = {grade.id: grade.label for grade in grades}
     sources = {source.id: source.label for source in ctx.content.chronology.information_sources}
     return [
+        Subheading("Most significant events"),
         Table(
-            caption="Most significant events",
+            caption=f"The {SIGNIFICANT_EVENTS} most significant entries: the most serious first, "
+            "then the newest",
             headers=("Date", "What happened", "Impact on the child", "Source", "Significance"),
-            widths=(14, 38, 26, 11, 11),
+            widths=(15, 35, 20, 15, 15),
             rows=tuple(
                 (
                     describe_event_date(entry.occurred_on, entry.date_precision),
@@ -339,7 +341,7 @@ def _significant_events(ctx: SummaryContext, live: list[object]) -> list[Block]:
                 )
                 for entry in entries
             ),
-        )
+        ),
     ]
 
 
@@ -409,7 +411,7 @@ def factors_by_domain(ctx: SummaryContext) -> list[Block]:
                 Table(
                     caption=f"Factors present in {domain.title}",
                     headers=("Factor", "Kind", "Evidence", "Notes"),
-                    widths=(25, 14, 43, 18),
+                    widths=(25, 15, 45, 15),
                     rows=tuple(
                         (
                             factor.text,
@@ -628,7 +630,7 @@ def _decisions(ctx: SummaryContext) -> list[Block]:
         Table(
             caption="Decisions recorded",
             headers=("Decision", "Outcome", "Rationale", "Decided by", "When"),
-            widths=(20, 18, 32, 14, 16),
+            widths=(20, 20, 30, 15, 15),
             rows=tuple(rows),
         )
     )
@@ -782,7 +784,7 @@ def changes_since_review(ctx: SummaryContext) -> list[Block]:
             Table(
                 caption="Chronology entries added since the last review (latest first)",
                 headers=("Date", "What happened", "Significance"),
-                widths=(18, 64, 18),
+                widths=(20, 60, 20),
                 rows=tuple(
                     (
                         describe_event_date(entry.occurred_on, entry.date_precision),

@@ -71,7 +71,7 @@ def provenance_text(p: Provenance) -> str:
     text = (
         f"Made with {p.framework_title} ({p.framework_id}) version {p.framework_version}, "
         f"content hash {p.short_hash}. Data as at {format_datetime(p.data_as_at)}. "
-        f"Produced by {p.produced_by}."
+        f"Produced by {_plain(p.produced_by)}."
     )
     if p.disclosure:
         text += " Disclosure copy: information marked as third-party is left out."

@@ -3,22 +3,31 @@ production, session fixation, and guessing the current password on an unlocked s
 
 from __future__ import annotations
 
+import threading
+import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete
 from sqlmodel import Session, col, select
 
 from app.config import Environment
-from app.db import get_session
+from app.db import get_session, open_session
 from app.main import create_app
-from app.models.accounts import User, UserSession
+from app.models.accounts import SignInAttempt, User, UserSession
 from app.models.audit import AuditAction, AuditEvent
+from app.models.base import utcnow
 from app.security.passwords import verify_password
+from app.services import sessions
 from app.services.accounts import PASSWORD_CHECK_THROTTLED
-from app.services.sessions import MAX_FAILURES_PER_ACCOUNT, SIGN_IN_THROTTLED, hash_token
+from app.services.sessions import (
+    MAX_FAILURES_PER_ACCOUNT,
+    SIGN_IN_THROTTLED,
+    hash_token,
+)
 from tests.conftest import test_settings
 from tests.factories import (
     DEFAULT_PASSWORD,
@@ -238,3 +247,42 @@ def test_a_huge_password_is_refused_like_any_wrong_one(client: CheckingClient, d
         assert response.status_code == 200
         assert error_messages(response) == ["Enter a correct email address and password"]
     assert sign_in(client, "long@council.test", DEFAULT_PASSWORD).status_code == 303
+
+
+def test_parallel_guesses_cannot_pass_the_limit(engine: Engine) -> None:
+    """Eight guesses at once, on separate connections, at an account one failure short of
+    the limit, each doing what sign-in does (check the count, take time to verify, record
+    the failure): only one may be judged. Done on the throttle itself, since a real sign-in
+    writes audit entries that no test may delete."""
+    email = f"race-{uuid.uuid4().hex[:8]}@council.test"
+    with open_session(engine) as session:
+        for _ in range(MAX_FAILURES_PER_ACCOUNT - 1):
+            session.add(SignInAttempt(email_key=email, client_address="", succeeded=False))
+        session.commit()
+    barrier = threading.Barrier(8)
+    judged: list[bool] = []
+
+    def guess(number: int) -> None:
+        with open_session(engine) as session:
+            barrier.wait()
+            throttled = sessions.is_throttled(
+                session, email_key=email, client_address=f"10.0.0.{number}", now=utcnow()
+            )
+            if not throttled:
+                time.sleep(0.05)  # checking the password takes a while
+                session.add(SignInAttempt(email_key=email, client_address="", succeeded=False))
+            session.commit()
+            judged.append(not throttled)
+
+    try:
+        threads = [threading.Thread(target=guess, args=(number,)) for number in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert judged.count(True) == 1
+        assert len(judged) == 8
+    finally:
+        with open_session(engine) as session:
+            session.execute(delete(SignInAttempt).where(col(SignInAttempt.email_key) == email))
+            session.commit()

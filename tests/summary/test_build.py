@@ -96,7 +96,7 @@ def test_chronology_counts_themes_and_most_significant_first(db: Session, rich: 
     tables = {block.caption: block for block in section.blocks if isinstance(block, Table)}
     themes = tables["Themes recorded most often"]
     assert themes.rows[0][:3] == ("Domestic abuse incident", "Risk", "2")
-    events = tables["Most significant events"]
+    events = tables["The 10 most significant entries: the most serious first, then the newest"]
     assert events.rows[0][1].startswith("Police called")
     assert [row[4] for row in events.rows] == [
         "Red, serious",
