@@ -441,7 +441,13 @@ def _parse_number(
         return None
     low, high = getattr(question, "min", None), getattr(question, "max", None)
     if (low is not None and number < low) or (high is not None and number > high):
-        problems.add(error_id, f"Enter a number from {low} to {high} for {label}")
+        if low is not None and high is not None:
+            allowed = f"from {low:g} to {high:g}"
+        elif low is not None:
+            allowed = f"of {low:g} or more"
+        else:
+            allowed = f"of {high:g} or less"
+        problems.add(error_id, f"Enter a number {allowed} for {label}")
         return None
     return int(number) if integer else number
 

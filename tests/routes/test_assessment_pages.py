@@ -365,3 +365,35 @@ def test_the_chronology_is_marked_complete_only_once_it_has_entries(
     assert progress.section_statuses(db, case.family.id)["chronology"].value == "completed"
     page = client.get(url(case, "/chronology"))
     assert "Mark the chronology as complete" in page.text
+
+
+def test_evidence_is_removed_with_its_version_checked(
+    client: CheckingClient, db: Session, case: Case
+) -> None:
+    entry = make_entry(db, case.family, case.practitioner, what="Missed contact")
+    sign_in_as(client, db, case.practitioner)
+    post_form(client, url(case, "/factors/en-r1/evidence/link"), {"entries": str(entry.id)})
+    (evidence,) = db.exec(select(FactorEvidence).where(col(FactorEvidence.factor_id) == "en-r1"))
+    remove = url(case, f"/factors/en-r1/evidence/{evidence.id}/remove")
+    stale = post_form(client, remove, {"version": str(evidence.version + 1)})
+    assert "Someone else saved a change" in stale.text
+    assert post_form(client, remove, {"version": str(evidence.version)}).status_code == 303
+    db.refresh(evidence)
+    assert evidence.deleted_at is not None
+    page = client.get(url(case, "/factors/en-r1/evidence"))
+    assert "No evidence is linked yet" in page.text
+
+
+def test_a_gate_opens_its_classification_and_others_see_sections_read_only(
+    client: CheckingClient, db: Session, case: Case
+) -> None:
+    sign_in_as(client, db, case.practitioner)
+    post_form(client, url(case, "/sections/identification"), {**IDENTIFICATION, "version": "0"})
+    sign_in_as(client, db, case.supervisor)
+    gate = client.get(url(case, "/classification/decision-work-towards-return"))
+    assert gate.status_code == 303
+    assert gate.headers["location"].endswith("/classification/classification-before-plan")
+    assert client.get(url(case, "/classification/identification")).status_code == 404
+    page = soup(client.get(url(case, "/sections/identification")))
+    assert page.select_one("form#section-form") is None
+    assert "Sam Lee, team manager" in page.get_text()
