@@ -218,7 +218,9 @@ def preview(text: str, *, content: FrameworkContent, children: Mapping[uuid.UUID
             raise FileRefused("The file is empty: its first row must be the column headings.")
         keys = _header_keys(header)
         raw_rows: list[tuple[int, list[str]]] = []
-        for cells in reader:
+        # Numbered as a spreadsheet numbers its rows (the headings are row 1), so that a
+        # problem can be found in the file; a cell with line breaks is still one row.
+        for number, cells in enumerate(reader, start=2):
             if not any(cell.strip() for cell in cells):
                 continue
             if len(raw_rows) == MAX_ROWS:
@@ -226,7 +228,7 @@ def preview(text: str, *, content: FrameworkContent, children: Mapping[uuid.UUID
                     f"The file has more than {MAX_ROWS:,} rows: split it into smaller files "
                     "and import each one. Nothing was saved."
                 )
-            raw_rows.append((reader.line_num, cells))
+            raw_rows.append((number, cells))
     except csv.Error as error:
         raise FileRefused(
             f"The file could not be read as CSV ({error}, near line {reader.line_num}): "

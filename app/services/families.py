@@ -16,6 +16,7 @@ from app.content.model import FrameworkContent
 from app.content.registry import ContentRegistry
 from app.models.accounts import Role, User, UserRole
 from app.models.audit import AuditAction
+from app.models.chronology import ChronologyEntry
 from app.models.family import Adult, Child, EarlierReturn, Family, FamilyContact
 from app.services import audit, progress
 from app.services.errors import Forbidden, NotFound
@@ -748,9 +749,16 @@ def delete_record(
 
 
 def deleted_records(session: Session, family: Family) -> list[tuple[str, Any]]:
-    """Soft-deleted children, adults and contacts of a family, for supervisors to see."""
+    """Soft-deleted children, adults, contacts and chronology entries of a family, for
+    supervisors to see."""
     found: list[tuple[str, Any]] = []
-    for label, model in (("Child", Child), ("Parent or carer", Adult), ("Contact", FamilyContact)):
+    kinds: tuple[tuple[str, Any], ...] = (
+        ("Child", Child),
+        ("Parent or carer", Adult),
+        ("Contact", FamilyContact),
+        ("Chronology entry", ChronologyEntry),
+    )
+    for label, model in kinds:
         rows = session.exec(
             select(model).where(
                 col(model.family_id) == family.id, col(model.deleted_at).is_not(None)

@@ -84,3 +84,17 @@ def test_printing_leaves_out_navigation_and_links(
     expect(actions).to_be_hidden()
     expect(page.get_by_role("navigation", name="This family's record")).to_be_hidden()
     expect(page.get_by_role("heading", level=2, name="1. Children and key facts")).to_be_visible()
+
+
+def test_the_disclosure_copy_leaves_out_third_party_entries(
+    page: Page, demo_families: dict[str, str]
+) -> None:
+    sign_in_demo(page, SUPERVISORS["RIV"])
+    page.goto(f"/families/{demo_families['RIV-2026-014']}/summary")
+    third_party = page.get_by_text("Police called by a neighbour to shouting", exact=False)
+    expect(third_party).to_be_visible()
+    page.get_by_role("link", name="Show the copy for disclosure").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Summary for disclosure")
+    expect(third_party).to_have_count(0)
+    expect(page.get_by_text("This is a disclosure copy").first).to_be_visible()
+    assert_accessible(page)

@@ -320,7 +320,7 @@ def test_a_conflicting_change_keeps_what_the_user_typed(
 
 
 def test_deleting_an_entry_needs_a_reason(
-    client: CheckingClient, db: Session, family: Family, practitioner: User
+    client: CheckingClient, db: Session, team: Team, family: Family, practitioner: User
 ) -> None:
     entry = make_entry(db, family, author=practitioner)
     url = f"/families/{family.id}/chronology/{entry.id}/delete"
@@ -334,6 +334,10 @@ def test_deleting_an_entry_needs_a_reason(
     assert entry.deleted_by_id == practitioner.id
     assert "Police called" not in client.get(f"/families/{family.id}/chronology").text
     assert client.get(f"/families/{family.id}/chronology/{entry.id}/edit").status_code == 404
+    sign_in_as(client, db, make_user(db, roles=[Role.SUPERVISOR], team=team))
+    deleted = soup(client.get(f"/families/{family.id}/deleted")).select_one("tbody tr")
+    assert "Chronology entry: 27 March 2024, Police called" in deleted.get_text()
+    assert "Duplicate of another entry" in deleted.get_text()
 
 
 def test_filters_sorting_and_pages(

@@ -477,3 +477,18 @@ def test_export_then_import_is_a_round_trip(db: Session, team: Team) -> None:
         ]
 
     assert facts(target_family) == facts(source_family)
+
+
+def test_rows_are_numbered_as_in_a_spreadsheet(
+    client: CheckingClient, db: Session, family: Family
+) -> None:
+    text = (
+        "Date,Source,What happened,Significance\r\n"
+        '01/01/2020,Police,"Two lines:\r\nthe second",Red\r\n'
+        ",,,\r\n"
+        "01/01/2020,Police,,Red\r\n"
+    )
+    url = upload(client, family, text.encode()).headers["location"]
+    page = soup(client.get(url))
+    assert [row["id"] for row in page.select(".hw-import-table tbody tr")] == ["row-2", "row-4"]
+    assert "What happened: Enter what happened" in page.select_one("#row-4").get_text()
