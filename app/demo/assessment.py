@@ -1,6 +1,7 @@
 """Demo assessments at different stages, saved through the real services: the Harper family
-has drafts, one family's whole assessment waits for sign-off, and another's was sent back
-once and then signed off. Every answer here is invented."""
+has drafts, one family's whole assessment waits for sign-off, another's was sent back once
+and then signed off, and a family further on was signed off first time. Every answer here is
+invented."""
 
 from __future__ import annotations
 
@@ -60,6 +61,7 @@ def load_demo_assessments(session: Session, registry: ContentRegistry) -> None:
         "RIV-2026-014": _drafts,
         "RIV-2025-102": _awaiting_sign_off,
         "RIV-2025-088": _signed_off,
+        "RIV-2024-051": _signed_off_first_time,
     }
     for reference, plan in plans.items():
         family = session.exec(
@@ -241,18 +243,38 @@ def _submission(
 
 
 def _signed_off(session: Session, actor: Actor, family: Family, content: FrameworkContent) -> None:
+    """Sent back once, then signed off."""
+    _sign_off(session, actor, family, content, disagree_first=True)
+
+
+def _signed_off_first_time(
+    session: Session, actor: Actor, family: Family, content: FrameworkContent
+) -> None:
+    _sign_off(session, actor, family, content, disagree_first=False)
+
+
+def _sign_off(
+    session: Session,
+    actor: Actor,
+    family: Family,
+    content: FrameworkContent,
+    *,
+    disagree_first: bool,
+) -> None:
     _whole(session, actor, family, content)
     supervisor = _supervisor(session, family)
     if supervisor is None:
         return
-    first = _submission(session, actor, family, content, "low", "The parents have done well.")
-    first.status = "disagreed"
-    first.supervisor_agrees = False
-    first.supervisor_level = "medium"
-    first.supervisor_comments = "The change is recent: weigh the relapse two years ago."
-    first.reviewed_by_id = supervisor.id
-    first.reviewed_at = first.submitted_at
-    first.version = 2
+    if disagree_first:
+        first = _submission(session, actor, family, content, "low", "The parents have done well.")
+        first.status = "disagreed"
+        first.supervisor_agrees = False
+        first.supervisor_level = "medium"
+        first.supervisor_comments = "The change is recent: weigh the relapse two years ago."
+        first.reviewed_by_id = supervisor.id
+        first.reviewed_at = first.submitted_at
+        first.version = 2
+        session.add(first)
     second = _submission(
         session, actor, family, content, "medium", "Change is real but recent; relapse last time."
     )
@@ -272,7 +294,7 @@ def _signed_off(session: Session, actor: Actor, family: Family, content: Framewo
     second.gate_option_id = decision.option_id if decision else None
     second.gate_decision_id = decision.id if decision else None
     second.version = 2
-    session.add_all([first, second])
+    session.add(second)
     assessment.freeze_sections(
         session,
         actor=_actor(supervisor),

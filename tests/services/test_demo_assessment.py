@@ -49,3 +49,11 @@ def test_demo_families_show_assessments_at_different_stages(db: Session) -> None
     ).one()
     assert frozen >= 17
     assert progress.section_statuses(db, signed.id)["identification"].value == "signed_off"
+
+
+def test_a_family_further_on_was_signed_off_first_time(db: Session) -> None:
+    load_demo(db, CONTENT)
+    later = family(db, "RIV-2024-051")
+    (row,) = db.exec(select(Classification).where(col(Classification.family_id) == later.id))
+    assert row.status == "agreed"
+    assert row.supervisor_level == row.practitioner_level
