@@ -106,3 +106,54 @@ document.addEventListener("keydown", (event) => {
     cancel.click();
   }
 });
+
+// While an in-place form holds unsaved input (typed, or sent back with errors), anything that
+// would redraw the part of the page around it, or leave the list for another page of it, is
+// stopped and the user told why: the form and what was typed stay as they are.
+const OPEN_FORM_WARNING = "Save or cancel the entry you are editing before changing the list.";
+
+function unsavedForm() {
+  return document.querySelector("form[data-hw-cancel][data-hw-unsaved]");
+}
+
+function warnAbout(form) {
+  let warning = form.querySelector(".hw-open-form-warning");
+  if (!warning) {
+    warning = document.createElement("div");
+    warning.className = "govuk-inset-text hw-open-form-warning";
+    warning.setAttribute("role", "alert");
+    form.prepend(warning);
+  }
+  // Written afresh each time so that screen readers announce it again.
+  warning.textContent = "";
+  warning.textContent = OPEN_FORM_WARNING;
+  warning.scrollIntoView({ block: "nearest" });
+}
+
+function markUnsaved(event) {
+  const form = event.target.closest && event.target.closest("form[data-hw-cancel]");
+  if (form) {
+    form.dataset.hwUnsaved = "";
+  }
+}
+document.addEventListener("input", markUnsaved);
+document.addEventListener("change", markUnsaved);
+
+document.addEventListener("htmx:confirm", (event) => {
+  const form = unsavedForm();
+  const { elt, target } = event.detail;
+  // The form's own Save and Cancel go ahead: Cancel is the user choosing to discard.
+  if (form && target && target.contains(form) && !form.contains(elt)) {
+    event.preventDefault();
+    warnAbout(form);
+  }
+});
+
+document.addEventListener("click", (event) => {
+  const link = event.target.closest && event.target.closest("[data-hw-list-control] a[href]");
+  const form = link && unsavedForm();
+  if (form) {
+    event.preventDefault();
+    warnAbout(form);
+  }
+});
