@@ -288,6 +288,8 @@ def test_the_analysis_and_timeline_pages(
     expect(page.get_by_role("heading", level=1)).to_have_text("Chronology analysis")
     assert_accessible(page)
     page.get_by_role("link", name="Write the analysis of the chronology as a whole").click()
+    # axe must see the form page, not the analysis page it is leaving.
+    expect(page.get_by_label("Your analysis")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Your analysis").fill("Harm recurs when the partner returns.")
     page.get_by_role("button", name="Save analysis").click()

@@ -19,6 +19,8 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
 
 
 def assert_accessible(page: Any) -> None:
+    # A click that navigates returns once the navigation commits; axe needs the loaded page.
+    page.wait_for_load_state("load")
     violations = axe_violations(page)
     if violations:
         lines = [f"axe found {len(violations)} WCAG 2.2 A/AA violation(s) on {page.url}:"]
