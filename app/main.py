@@ -20,8 +20,10 @@ from app.routes import (
     auth,
     chronology,
     families,
+    family_pages,
     family_records,
     health,
+    journey,
     pages,
     summary,
 )
@@ -49,6 +51,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings.sqlalchemy_url)
     app.state.templates = create_templates(settings)
+    # Every family page's header and task list find their links here.
+    app.state.templates.env.globals.update(
+        family_links=family_pages.family_links, section_url=family_pages.section_url
+    )
     # A broken content version is refused and reported; the good versions still serve.
     app.state.content = load_registry(settings.content_dir)
 
@@ -72,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(chronology.router)
     app.include_router(family_records.router)
     app.include_router(assessment.router)
+    app.include_router(journey.router)
     app.include_router(summary.router)
     app.include_router(api.router)
     return app

@@ -96,16 +96,6 @@ DESTINATIONS: list[Destination] = [
 ]
 
 
-# Links in every family's own navigation, after Overview and Family details: features add
-# theirs here. (label, path after /families/<id>, permission needed to see it)
-FAMILY_LINKS: list[tuple[str, str, Permission]] = [
-    ("Chronology", "/chronology", Permission.FAMILY_VIEW),
-    ("Summary", "/summary", Permission.FAMILY_VIEW),
-    ("Who has accessed this record", "/access-log", Permission.FAMILY_SUPERVISE),
-    ("Framework version", "/version", Permission.FAMILY_VIEW),
-]
-
-
 def destinations_for(user: User | None) -> list[Destination]:
     return [item for item in DESTINATIONS if user and has_permission(user, item.permission)]
 
@@ -122,17 +112,9 @@ def layout_context(request: Request) -> dict[str, Any]:
     record = getattr(request.state, "session_record", None)
     settings = request.app.state.settings
 
-    def family_links(family: Any) -> list[tuple[str, str]]:
-        return [
-            (f"/families/{family.id}{suffix}", label)
-            for label, suffix, permission in FAMILY_LINKS
-            if has_permission(user, permission)
-        ]
-
     return {
         "current_user": user,
         "navigation": navigation,
-        "family_links": family_links,
         "csrf_token": csrf_token(request),
         "session_seconds_left": (
             seconds_until_idle_timeout(record, policy_from(settings)) if record else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -45,3 +46,10 @@ def months_between(start: date, end: date | None = None) -> int:
     """Whole months from `start` to `end` (today by default)."""
     end = end or london_today()
     return (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` calendar months later (the month's last day when it is shorter)."""
+    total = day.year * 12 + day.month - 1 + months
+    year, month = divmod(total, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))

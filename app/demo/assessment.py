@@ -18,7 +18,7 @@ from app.models.assessment import AssessmentAnswer, Classification
 from app.models.chronology import ChronologyEntry
 from app.models.family import Family
 from app.models.progress import GateDecision, SectionStatus
-from app.services import assessment, classification, evidence, families, progress
+from app.services import classification, evidence, families, progress, questions
 from app.services.audit import Actor
 from app.timeutil import london_today
 
@@ -94,7 +94,7 @@ def _supervisor(session: Session, family: Family) -> User | None:
     ).first()
 
 
-def _value(content: FrameworkContent, node: assessment.Node) -> dict[str, Any]:
+def _value(content: FrameworkContent, node: questions.Node) -> dict[str, Any]:
     question = node.question
     if question.id in ANSWERS:
         value = ANSWERS[question.id]
@@ -103,16 +103,16 @@ def _value(content: FrameworkContent, node: assessment.Node) -> dict[str, Any]:
     elif question.type == "yes_no":
         value = True
     elif question.type in {"single_choice", "scale"}:
-        value = assessment.choices(content, question)[0][0]
+        value = questions.choices(content, question)[0][0]
     elif question.type in {"multiple_choice", "factor_checklist"}:
-        value = tuple(option[0] for option in assessment.choices(content, question)[:2])
+        value = tuple(option[0] for option in questions.choices(content, question)[:2])
     elif question.type == "date":
         value = london_today() - timedelta(days=20)
     elif question.type == "number":
         value = 5
     else:
         return {}
-    return assessment.form_fields(node.key, question, value)
+    return questions.form_fields(node.key, question, value)
 
 
 def fill_section(
@@ -125,23 +125,25 @@ def fill_section(
     complete: bool,
 ) -> None:
     """Answer a section the way a practitioner would, one item per repeating group."""
-    state = assessment.section_state(session, family, content, section_id)
+    state = questions.section_state(session, family, content, section_id)
     items = {
         node.key: ["demo1"]
-        for node, _labels in assessment.walk(state.nodes)
+        for node, _labels in questions.walk(state.nodes)
         if node.question.type == "repeating"
     }
-    nodes = assessment.build_tree(
-        state.section.questions, {}, assessment.people_of(session, family), items
+    nodes = questions.build_tree(
+        state.section.questions,
+        {},
+        questions.Listing(people=questions.people_of(session, family), items=items),
     )
-    form: dict[str, Any] = {f"{assessment.ITEMS}{key}": ids for key, ids in items.items()}
-    for node, _labels in assessment.walk(nodes):
+    form: dict[str, Any] = {f"{questions.ITEMS}{key}": ids for key, ids in items.items()}
+    for node, _labels in questions.walk(nodes):
         if not node.is_group:
             form.update(_value(content, node))
     for factor in state.factors:
         form[factor.status_name] = "present" if factor.factor_id in PRESENT else "absent"
-    row = assessment.section_row(session, family.id, section_id)
-    assessment.save_section(
+    row = questions.section_row(session, family.id, section_id)
+    questions.save_section(
         session,
         actor=actor,
         family=family,
@@ -295,12 +297,12 @@ def _sign_off(
     second.gate_decision_id = decision.id if decision else None
     second.version = 2
     session.add(second)
-    assessment.freeze_sections(
+    questions.freeze_sections(
         session,
         actor=_actor(supervisor),
         family=family,
         content=content,
-        section_ids=form_sections(content),
+        keys=[(section_id, 0) for section_id in form_sections(content)],
         classification_id=second.id,
     )
     session.commit()

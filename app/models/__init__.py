@@ -31,7 +31,20 @@ from app.models.chronology import (  # noqa: E402
     ChronologyWrittenAnalysis,
 )
 from app.models.family import Adult, Child, EarlierReturn, Family, FamilyContact  # noqa: E402
-from app.models.progress import GateDecision, SectionProgress, SectionStatus  # noqa: E402
+from app.models.journey import (  # noqa: E402
+    CareReentry,
+    ChildOutcome,
+    ChildReturn,
+    MonitoringVisit,
+    MonitoringVisitChild,
+    ReviewCycle,
+)
+from app.models.progress import (  # noqa: E402
+    GateDecision,
+    GateProposal,
+    SectionProgress,
+    SectionStatus,
+)
 
 __all__ = [
     "Adult",
@@ -39,7 +52,10 @@ __all__ = [
     "AssessmentSection",
     "AuditAction",
     "AuditEvent",
+    "CareReentry",
     "Child",
+    "ChildOutcome",
+    "ChildReturn",
     "ChronologyComment",
     "ChronologyEntry",
     "ChronologyEntryChild",
@@ -54,6 +70,10 @@ __all__ = [
     "Family",
     "FamilyContact",
     "GateDecision",
+    "GateProposal",
+    "MonitoringVisit",
+    "MonitoringVisitChild",
+    "ReviewCycle",
     "Role",
     "SectionProgress",
     "SectionRevision",

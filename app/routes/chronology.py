@@ -23,7 +23,7 @@ from app.models.accounts import Role, User
 from app.models.audit import AuditAction
 from app.models.chronology import ChronologyEntry, ChronologyImport
 from app.models.family import Family
-from app.routes.families import SECTION_PAGES, STALE_DELETE, compare_versions, delete_page
+from app.routes.family_pages import STALE_DELETE, compare_versions, delete_page
 from app.security.permissions import FamilyAction, Permission
 from app.services import (
     audit,
@@ -42,7 +42,6 @@ from app.timeutil import format_date
 router = APIRouter(prefix="/families", include_in_schema=False)
 
 # The task list links the framework's chronology section to this page.
-SECTION_PAGES["chronology"] = lambda family, _section: f"/families/{family.id}/chronology"
 
 # The import page may receive the largest file allowed, plus the form around it.
 UPLOAD = UploadAllowance(

@@ -4,7 +4,7 @@ and the records of its children, adults, network and professionals."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
@@ -22,6 +22,8 @@ from app.forms.family import (
 )
 from app.models.accounts import Role, User
 from app.models.family import Family
+from app.models.journey import FAMILY_STATUS_LABELS, FamilyStatus
+from app.routes.family_pages import STALE_DELETE, ViewPage, compare_versions, delete_page
 from app.security.permissions import FamilyAction, Permission
 from app.services import audit, families, progress
 from app.services.access import open_family
@@ -30,11 +32,6 @@ from app.templating import render
 from app.timeutil import london_today
 
 router = APIRouter(prefix="/families", include_in_schema=False)
-
-# Pages of the features that render a kind of content section; a feature registers its page
-# here, and the task list links every section of that kind to it.
-SECTION_PAGES: dict[str, Callable[[Family, Any], str]] = {}
-
 
 # Caseload ------------------------------------------------------------------------------------
 
@@ -177,40 +174,36 @@ def _family_page_context(
 
 
 @router.get("/{family_id}")
-def overview(
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
-    user: Annotated[User, requires(Permission.FAMILY_VIEW)],
-) -> Response:
-    """The family's journey through the framework, as a task list from its content version."""
-    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.VIEW)
-    content, context = _family_page_context(session, registry, family)
+def overview(request: Request, session: SessionDep, page: ViewPage) -> Response:
+    """The family's journey through the framework, as a task list from its content version:
+    where the plan stands, the review under way, and who has gone home."""
+    family, content = page.family, page.content
     journey = progress.family_journey(session, family, content)
     child_rows = families.children(session, family)
     returns = families.earlier_returns(session, [child.id for child in child_rows])
+    practitioner = (
+        session.get(User, family.allocated_practitioner_id)
+        if family.allocated_practitioner_id
+        else None
+    )
     return render(
         request,
         "views/families/overview.html",
         {
-            **context,
+            **page.context,
+            "practitioner": practitioner,
             "journey": journey,
-            "section_url": _section_url,
+            "status_label": FAMILY_STATUS_LABELS[FamilyStatus(family.status)],
             "children": child_rows,
             "returns_by_child": _group_returns(returns),
+            "home": progress.children_at_home(session, family.id),
             "overdue": progress.is_overdue(family.next_review_due),
-            "can_edit": family.allocated_practitioner_id == user.id,
-            "can_supervise": Role.SUPERVISOR in user.roles,
+            "can_edit": page.can_edit,
+            "can_supervise": page.can_supervise,
+            "can_follow_up": page.can_follow_up,
             "today": london_today(),
         },
     )
-
-
-def _section_url(family: Family, section: Any) -> str | None:
-    page = SECTION_PAGES.get(section.kind)
-    return page(family, section) if page else None
 
 
 def _group_returns(returns: Sequence[Any]) -> dict[uuid.UUID, list[Any]]:
@@ -327,25 +320,6 @@ def allocate(
     return _save_family(form_data, request, session, actor, user, family)
 
 
-def compare_versions(
-    saved: Mapping[str, Any],
-    mine: Mapping[str, Any],
-    labels: Mapping[str, str],
-    fields: Sequence[str],
-) -> list[dict[str, str]]:
-    """The fields where what is saved now differs from what the user typed."""
-    rows = []
-    for name in fields:
-        keys = (
-            [f"{name}-day", f"{name}-month", f"{name}-year"] if f"{name}-day" in saved else [name]
-        )
-        saved_text = "/".join(str(saved.get(key, "")) for key in keys)
-        mine_text = "/".join(str(mine.get(key, "")) for key in keys)
-        if saved_text != mine_text:
-            rows.append({"label": labels.get(name, name), "saved": saved_text, "mine": mine_text})
-    return rows
-
-
 def _save_family(
     form_data: dict[str, Any],
     request: Request,
@@ -377,9 +351,6 @@ def _save_family(
 
 
 FAMILY_LABELS = {"reference": "Reference", "display_name": "Family name"}
-STALE_DELETE = (
-    "Someone else changed this record after you opened this page. Check it, then try again"
-)
 
 
 # Deleting ------------------------------------------------------------------------------------
@@ -448,29 +419,6 @@ def delete_family(
             state,
         )
     return RedirectResponse("/families?deleted=1", status_code=303)
-
-
-def delete_page(
-    request: Request,
-    family: Family,
-    what: str,
-    back: str,
-    version: int,
-    form: FormState | None = None,
-) -> Response:
-    form = form or FormState()
-    return render(
-        request,
-        "views/families/delete.html",
-        {
-            "family": family,
-            "what": what,
-            "back": back,
-            "version": version,
-            "form": form,
-            "errors": form.error_list(),
-        },
-    )
 
 
 @router.get("/{family_id}/deleted")

@@ -31,7 +31,7 @@ from app.forms.family import (
 )
 from app.models.accounts import User
 from app.models.family import Child, Family
-from app.routes.families import STALE_DELETE, compare_versions, delete_page
+from app.routes.family_pages import STALE_DELETE, compare_versions, delete_page
 from app.security.permissions import FamilyAction, Permission
 from app.services import audit, families
 from app.services.access import open_family
