@@ -22,6 +22,7 @@ class AuditAction(StrEnum):
     SIGN_IN_FAILED = "sign_in_failed"
     SIGN_OUT = "sign_out"
     ACCESS_DENIED = "access_denied"
+    RESTORE = "restore"
 
 
 class AuditEvent(SQLModel, table=True):
