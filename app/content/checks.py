@@ -114,6 +114,9 @@ class Problem:
     path: DocPath
     message: str
     at_key: bool = False
+    # A problem another one may cause (an unknown reference after a misspelt definition):
+    # listed after the others, so that trainers fix root causes first.
+    knock_on: bool = False
 
 
 @dataclass
@@ -163,8 +166,16 @@ class _Checker:
 
     # --- helpers --------------------------------------------------------------------------
 
-    def problem(self, file: str, path: DocPath, message: str, *, at_key: bool = False) -> None:
-        self.problems.append(Problem(file, path, message, at_key))
+    def problem(
+        self,
+        file: str,
+        path: DocPath,
+        message: str,
+        *,
+        at_key: bool = False,
+        knock_on: bool = False,
+    ) -> None:
+        self.problems.append(Problem(file, path, message, at_key, knock_on))
 
     def register(self, namespace: str, item_id: str, file: str, path: DocPath) -> None:
         known = self.ids.setdefault(namespace, {})
@@ -197,7 +208,9 @@ class _Checker:
             hint = ""
         place = WHERE_DEFINED.get(namespace)
         fix = f"define it in {place} or correct the id" if place else "correct the id"
-        self.problem(file, path, f'there is no {noun} with the id "{item_id}"{hint}; {fix}')
+        self.problem(
+            file, path, f'there is no {noun} with the id "{item_id}"{hint}; {fix}', knock_on=True
+        )
         return False
 
     # --- walking --------------------------------------------------------------------------
@@ -313,6 +326,7 @@ class _Checker:
                         path,
                         f'there is no file {folder}/{item_id}.yaml for "{item_id}"; add the file '
                         "or remove it from this list",
+                        knock_on=True,
                     )
             for item_id, file in ids_in_files.items():
                 if item_id not in seen:
@@ -321,6 +335,7 @@ class _Checker:
                         ("id",),
                         f'"{item_id}" is not listed under {listing} in framework.yaml; add it '
                         "there so its place in the order is known",
+                        knock_on=True,
                     )
         named: list[tuple[str, StageFile | DomainFile]] = [
             *self.files.stages.items(),
@@ -400,6 +415,7 @@ class _Checker:
                     ("id",),
                     f'no section assesses the domain "{domain.id}"; add a section with kind: '
                     f"factors and domain: {domain.id} to a stage",
+                    knock_on=True,
                 )
 
     def _check_chronology(self) -> None:

@@ -37,6 +37,8 @@ class ContentError:
     line: int | None = None
     column: int | None = None
     path: str = ""
+    # Possibly caused by another error (see checks.Problem): sorted after the root causes.
+    knock_on: bool = False
 
     def __str__(self) -> str:
         where = self.file
@@ -49,5 +51,5 @@ class ContentError:
         return f"{where}: {self.message}"
 
     @property
-    def sort_key(self) -> tuple[str, int, int, str]:
-        return (self.file, self.line or 0, self.column or 0, self.message)
+    def sort_key(self) -> tuple[bool, str, int, int, str]:
+        return (self.knock_on, self.file, self.line or 0, self.column or 0, self.message)

@@ -145,13 +145,21 @@ class _Load:
         self.errors: list[ContentError] = []
         self.documents: dict[str, Document] = {}
 
-    def _add(self, name: str, message: str, mark: Mark | None = None, path: DocPath = ()) -> None:
+    def _add(
+        self,
+        name: str,
+        message: str,
+        mark: Mark | None = None,
+        path: DocPath = (),
+        *,
+        knock_on: bool = False,
+    ) -> None:
         text = printable(" ".join(message.split()))
         if not text.endswith("."):
             text += "."
         file = printable(f"{self.origin}/{name}" if name else self.origin)
         line, column = (mark.line, mark.column) if mark else (None, None)
-        self.errors.append(ContentError(file, text, line, column, format_path(path)))
+        self.errors.append(ContentError(file, text, line, column, format_path(path), knock_on))
 
     def result(self, content: FrameworkContent | None = None) -> LoadResult:
         errors = sorted(self.errors, key=lambda error: error.sort_key)
@@ -198,10 +206,11 @@ class _Load:
             if data is None:
                 continue
             if len(data) > MAX_FILE_BYTES:
+                # Folders are read only one byte past the limit, so the true size is unknown.
                 self._add(
                     name,
-                    f"the file is {len(data) // 1024} KB, larger than the "
-                    f"{MAX_FILE_BYTES // 1024} KB allowed; split it or shorten it",
+                    f"the file is larger than the {MAX_FILE_BYTES // 1024} KB allowed; split it "
+                    "or shorten it",
                 )
                 continue
             total += len(data)
@@ -345,6 +354,7 @@ class _Load:
             problem.message,
             self._mark(problem.file, problem.path, problem.at_key),
             problem.path,
+            knock_on=problem.knock_on,
         )
 
     def _mark(self, file: str, path: DocPath, at_key: bool = False) -> Mark | None:
@@ -372,7 +382,14 @@ def _document_path(data: Any, loc: tuple[int | str, ...]) -> tuple[DocPath, Any]
     """Follow a pydantic error location through the data, skipping union tags it adds."""
     path: list[str | int] = []
     node = data
+    tag_expected = False
     for part in loc:
+        if tag_expected and isinstance(node, dict) and part in (node.get("kind"), node.get("type")):
+            # The tag of a discriminated union (a section's kind, a question's type) comes
+            # first: `kind: questions` must not be read as the section's `questions` key.
+            tag_expected = False
+            continue
+        tag_expected = isinstance(part, int)
         in_mapping = isinstance(node, dict) and isinstance(part, str) and part in node
         in_list = isinstance(node, tuple) and isinstance(part, int) and 0 <= part < len(node)
         if in_mapping or in_list:
@@ -483,11 +500,27 @@ def schema_message(details: ErrorDetails, value: Any) -> str:
 # --- folders --------------------------------------------------------------------------------
 
 
+class LinkedFile(OSError):
+    """A version folder holds a symbolic link: never followed, since it may point anywhere."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
 def read_version_dir(path: Path) -> dict[str, bytes]:
-    """The YAML files of a version folder (hidden files skipped); large files are cut short."""
+    """The YAML files of a version folder (hidden files skipped); large files are cut short.
+
+    Raises LinkedFile for a symbolic link inside the folder (or the folder itself being one):
+    following it could read, and echo in error messages, a file from anywhere."""
+    if path.is_symlink():
+        raise LinkedFile(".")
     files: dict[str, bytes] = {}
     for folder, dirs, names in os.walk(path):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in [*dirs, *names]:
+            if (Path(folder) / name).is_symlink():
+                raise LinkedFile((Path(folder) / name).relative_to(path).as_posix())
         for name in sorted(names):
             if name.startswith(".") or not name.endswith((".yaml", ".yml")):
                 continue
@@ -520,6 +553,13 @@ def load_version_dir(path: Path) -> LoadResult:
         return LoadResult(origin, None, (ContentError(origin, message + "."),))
     try:
         texts = read_version_dir(path)
+    except LinkedFile as link:
+        where = origin if link.name == "." else f"{origin}/{link.name}"
+        message = (
+            "this is a link to another place, which Homeward does not follow; put the real file "
+            "in the version folder instead of a link."
+        )
+        return LoadResult(origin, None, (ContentError(printable(where), message),))
     except OSError as error:
         reason = error.strerror or type(error).__name__
         return LoadResult(

@@ -9,6 +9,7 @@ a small, predictable rule set (YAML 1.2 style: `yes` and `no` stay text).
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,6 +21,7 @@ from app.content.errors import DocPath
 
 MAX_DEPTH = 40
 MAX_NODES = 200_000
+MAX_NUMBER_DIGITS = 30
 
 _Parser: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -30,6 +32,9 @@ _INT = re.compile(r"[-+]?[0-9]+")
 _FLOAT = re.compile(r"[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _STANDARD_TAG_PREFIX = "tag:yaml.org,2002:"
+# Characters that change the direction text is shown in (embeddings, overrides, isolates):
+# they can make a rule or a label display differently from what it says.
+_BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 
 @dataclass(frozen=True)
@@ -88,16 +93,36 @@ def _resolve_plain(value: str) -> Any:
         return True
     if value in _FALSES:
         return False
-    if _INT.fullmatch(value):
-        return int(value)
-    if _FLOAT.fullmatch(value):
-        return float(value)
+    if _INT.fullmatch(value) or _FLOAT.fullmatch(value):
+        digits = sum(character.isdigit() for character in value)
+        if digits > MAX_NUMBER_DIGITS:
+            raise ValueError(
+                f"this number has {digits} digits, more than the {MAX_NUMBER_DIGITS} allowed; "
+                "shorten it (put it in quotes if it is meant as text)"
+            )
+        number = int(value) if _INT.fullmatch(value) else float(value)
+        if number in (math.inf, -math.inf):
+            raise ValueError("this number is too large; write a smaller number")
+        return number
     if _DATE.fullmatch(value):
         try:
             return date.fromisoformat(value)
         except ValueError:
             raise ValueError(f"{value} is not a real date; write dates as YYYY-MM-DD") from None
     return value
+
+
+def check_direction_controls(text: str) -> None:
+    """Refuse characters that make text display in a different order from how it reads."""
+    found = _BIDI_CONTROLS.search(text)
+    if found is not None:
+        before = text[: found.start()]
+        raise YamlProblem(
+            f"the text contains the hidden direction control character "
+            f"U+{ord(found.group()):04X}, which can make it show differently from what it "
+            "says; remove it",
+            Mark(before.count("\n") + 1, found.start() - (before.rfind("\n") + 1) + 1),
+        )
 
 
 def check_indentation(text: str) -> None:
@@ -258,6 +283,7 @@ class _Builder:
 
 def read_yaml(text: str) -> Document:
     """Parse one YAML document safely; raise YamlProblem with a mark when it is not acceptable."""
+    check_direction_controls(text)
     check_indentation(text)
     builder = _Builder()
     try:

@@ -9,6 +9,7 @@ row, so the suggested, practitioner's and supervisor's levels of every round are
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -31,7 +32,7 @@ from app.models.journey import FamilyStatus
 from app.models.progress import SectionProgress, SectionStatus
 from app.services import audit, decisions, progress, questions
 from app.services.errors import Conflict, Forbidden, NotFound
-from app.services.evidence import evidence_for
+from app.services.evidence import EvidenceItem, evidence_for
 from app.services.records import Problems
 from app.services.snapshot import build_family_snapshot
 from app.timeutil import format_date, london_today
@@ -116,20 +117,47 @@ def explain(
     chronology entries behind it, and its sources."""
     evidence: dict[str, list[dict[str, Any]]] = {}
     for item in evidence_for(session, family.id):
-        evidence.setdefault(item.factor_id, []).append(
-            {
-                "kind": item.kind_label,
-                "on": format_date(item.on) if item.on else None,
-                "source": item.source,
-                "description": item.description[:300],
-            }
-        )
+        evidence.setdefault(item.factor_id, []).append(evidence_json(item))
     theme_ids = {theme.id for theme in content.chronology.themes}
+    return explanation_json(
+        result,
+        evidence=evidence,
+        entries=lambda ref: _entries_for(session, family.id, ref, is_theme=ref in theme_ids),
+    )
+
+
+def evidence_json(item: EvidenceItem) -> dict[str, Any]:
+    return {
+        "kind": item.kind_label,
+        "on": format_date(item.on) if item.on else None,
+        "source": item.source,
+        "description": item.description[:300],
+    }
+
+
+def entry_json(entry: ChronologyEntry) -> dict[str, Any]:
+    return {
+        "id": str(entry.id),
+        "on": format_date(entry.occurred_on),
+        "source": entry.source_detail or entry.source_id,
+        "what_happened": entry.what_happened[:300],
+    }
+
+
+def explanation_json(
+    result: RulesResult,
+    *,
+    evidence: Mapping[str, list[dict[str, Any]]],
+    entries: Callable[[str], list[dict[str, Any]]],
+) -> dict[str, Any]:
+    """The JSON of `explain`, from the evidence per factor and the most recent entries of a
+    theme or significance grade (at most ENTRIES_PER_REASON, newest first), however they were
+    found."""
     entry_cache: dict[str, list[dict[str, Any]]] = {}
 
-    def entries(ref: str) -> list[dict[str, Any]]:
+    def entries_of(ref: str) -> list[dict[str, Any]]:
         if ref not in entry_cache:
-            entry_cache[ref] = _entries_for(session, family.id, ref, is_theme=ref in theme_ids)
+            entry_cache[ref] = entries(ref)
         return entry_cache[ref]
 
     def reason(item: Reason) -> dict[str, Any]:
@@ -137,7 +165,7 @@ def explain(
         if item.kind == "factor":
             data["evidence"] = evidence.get(item.ref, [])
         elif item.kind == "chronology" and item.ref:
-            data["entries"] = entries(item.ref)
+            data["entries"] = entries_of(item.ref)
         return data
 
     def finding(item: Finding) -> dict[str, Any]:
@@ -202,15 +230,7 @@ def _entries_for(
     rows = session.exec(
         query.order_by(col(ChronologyEntry.occurred_on).desc()).limit(ENTRIES_PER_REASON)
     ).all()
-    return [
-        {
-            "id": str(row.id),
-            "on": format_date(row.occurred_on),
-            "source": row.source_detail or row.source_id,
-            "what_happened": row.what_happened[:300],
-        }
-        for row in rows
-    ]
+    return [entry_json(row) for row in rows]
 
 
 # --- history --------------------------------------------------------------------------------

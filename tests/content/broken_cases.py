@@ -436,4 +436,25 @@ CASES = [
             )
         },
     ),
+    BrokenCase(
+        "misspelt-key-of-a-questions-section",
+        "stages/assess.yaml",
+        7,
+        '"titel" is not a recognised key here (did you mean "title"?)',
+        {"stages/assess.yaml": Replace("    title: Start\n", "    titel: Start\n")},
+    ),
+    BrokenCase(
+        "number-with-thousands-of-digits",
+        "stages/assess.yaml",
+        98,
+        "this number has 5000 digits, more than the 30 allowed",
+        {"stages/assess.yaml": Replace("min: 0\n", "min: " + "9" * 5000 + "\n")},
+    ),
+    BrokenCase(
+        "right-to-left-override",
+        "stages/assess.yaml",
+        15,
+        "the hidden direction control character U+202E",
+        {"stages/assess.yaml": Replace("Is the return planned?", "Is the \u202ereturn planned?")},
+    ),
 ]

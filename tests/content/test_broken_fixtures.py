@@ -110,3 +110,71 @@ def test_every_error_is_reported_not_only_the_first() -> None:
     files = {error.file for error in result.errors}
     assert files == {"tiny/1.0.0/levels.yaml", "tiny/1.0.0/cadence.yaml"}
     assert len(result.errors) >= 4
+
+
+def test_an_error_in_a_questions_section_points_at_the_key_at_fault() -> None:
+    texts = tiny_texts()
+    texts["stages/assess.yaml"] = texts["stages/assess.yaml"].replace(b"    title: Start\n", b"", 1)
+
+    result = load_tiny(texts)
+
+    (error,) = result.errors
+    # The section's kind is also called "questions": the error must not land on that list.
+    assert error.path == "sections[0]"
+    assert error.line == 5
+    assert 'the required key "title" is missing' in error.message
+
+
+def test_root_causes_are_listed_before_the_errors_they_cause() -> None:
+    texts = tiny_texts()
+    texts["domains/alpha.yaml"] = texts["domains/alpha.yaml"].replace(
+        b"id: alpha\n", b"id: alfa\n", 1
+    )
+
+    result = load_tiny(texts)
+
+    first, *rest = result.errors
+    assert first.file == "tiny/1.0.0/domains/alpha.yaml"
+    assert 'the file is named alpha.yaml but its id is "alfa"' in first.message
+    assert rest
+    assert all(error.knock_on for error in rest)
+    assert any('there is no domain with the id "alpha"' in error.message for error in rest)
+
+
+def test_a_link_out_of_the_version_folder_is_not_followed(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("password: hunter2-secret\n")
+    folder = materialise(tiny_texts(), tmp_path / "tiny" / "1.0.0")
+    (folder / "domains" / "alpha.yaml").unlink()
+    (folder / "domains" / "alpha.yaml").symlink_to(secret)
+
+    result = load_version_dir(folder)
+
+    (error,) = result.errors
+    assert error.file == "tiny/1.0.0/domains/alpha.yaml"
+    assert "is a link to another place, which Homeward does not follow" in error.message
+    assert "hunter2" not in str(error)
+
+
+def test_a_linked_folder_inside_a_version_is_not_followed(tmp_path: Path) -> None:
+    elsewhere = materialise(tiny_texts(), tmp_path / "elsewhere")
+    folder = materialise(tiny_texts(), tmp_path / "tiny" / "1.0.0")
+    for file in (folder / "domains").iterdir():
+        file.unlink()
+    (folder / "domains").rmdir()
+    (folder / "domains").symlink_to(elsewhere / "domains")
+
+    result = load_version_dir(folder)
+
+    (error,) = result.errors
+    assert error.file == "tiny/1.0.0/domains"
+
+
+def test_an_oversized_file_does_not_misstate_its_size() -> None:
+    texts = tiny_texts()
+    texts["domains/alpha.yaml"] = b"# padding\n" * (MAX_FILE_BYTES // 10 + 1)
+
+    result = load_tiny(texts)
+
+    (error,) = result.errors
+    assert error.message == ("the file is larger than the 256 KB allowed; split it or shorten it.")

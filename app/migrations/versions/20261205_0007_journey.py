@@ -3,8 +3,8 @@ classifications and decisions (existing rows become cycle 0, answered once); dec
 and proposals; returns home per child; monitoring visits; outcomes; re-entry to care; where
 each family's plan stands.
 
-Revision ID: 0006_journey
-Revises: 0005
+Revision ID: 0007_journey
+Revises: 0006_retention
 Create Date: 2026-12-05 10:28:49.053631
 """
 
@@ -17,8 +17,8 @@ import sqlmodel
 from alembic import op
 
 
-revision: str = '0006_journey'
-down_revision: str | Sequence[str] | None = '0005'
+revision: str = '0007_journey'
+down_revision: str | Sequence[str] | None = '0006_retention'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
