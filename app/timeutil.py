@@ -3,10 +3,33 @@
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
+
+# The time the service takes as "now": the real time, except where the demo data builds a
+# family's history through the services as of dates in the past (`as_of`).
+_now: ContextVar[datetime | None] = ContextVar("homeward_now", default=None)
+
+
+def now_utc() -> datetime:
+    return _now.get() or datetime.now(UTC)
+
+
+@contextmanager
+def as_of(moment: datetime) -> Iterator[None]:
+    """Run what the block does as if it were `moment` (timezone-aware)."""
+    if moment.tzinfo is None:
+        raise ValueError("as_of needs a timezone-aware moment")
+    token = _now.set(moment.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _now.reset(token)
 
 
 def start_of_london_day(day: date, *, days_after: int = 0) -> datetime:
@@ -16,7 +39,7 @@ def start_of_london_day(day: date, *, days_after: int = 0) -> datetime:
 
 
 def london_today() -> date:
-    return datetime.now(LONDON).date()
+    return now_utc().astimezone(LONDON).date()
 
 
 def format_datetime(value: datetime | None) -> str:

@@ -9,9 +9,9 @@ from sqlmodel import Session
 
 from app.content.registry import ContentRegistry
 from app.demo.accounts import DemoAccount, load_demo_accounts
-from app.demo.assessment import load_demo_assessments
 from app.demo.chronology import load_demo_chronologies
 from app.demo.families import load_demo_families
+from app.demo.journey import load_demo_journeys
 
 
 def load_demo(session: Session, registry: ContentRegistry) -> list[DemoAccount]:
@@ -20,5 +20,5 @@ def load_demo(session: Session, registry: ContentRegistry) -> list[DemoAccount]:
     load_demo_families(session, registry)
     load_demo_chronologies(session, registry)
     # After the chronologies, so that factors can cite their entries as evidence.
-    load_demo_assessments(session, registry)
+    load_demo_journeys(session, registry)
     return accounts

@@ -45,10 +45,7 @@ STALE_DECISION = (
     "was changed. Check the page as it is now, then try again."
 )
 ALREADY_PROPOSED = "A proposal is already waiting for a manager's decision, so nothing was changed."
-PLAN_NOT_ACTIVE = (
-    "This family's return-home plan has ended or its case is closed: its record is kept as it "
-    "is, and no more decisions can be made."
-)
+PLAN_NOT_ACTIVE = progress.PLAN_NOT_ACTIVE
 
 
 def gate_section(content: FrameworkContent, gate_id: str) -> GateSection:

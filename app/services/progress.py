@@ -49,6 +49,10 @@ STATUS_LABELS = {
     SectionStatus.SIGNED_OFF: "Signed off",
 }
 Key = tuple[str, int]  # (section id, review cycle; 0 for sections answered once)
+PLAN_NOT_ACTIVE = (
+    "This family's return-home plan has ended or its case is closed: its record is kept as it "
+    "is and can no longer be changed."
+)
 
 
 @dataclass(frozen=True)
@@ -313,12 +317,13 @@ class _Judge:
             if not self.settled(required, self.scope(required, cycle, recurring))
         )
 
-    def blocked_outside_review(self, section_id: str, cycle: int) -> bool:
-        """True when a section of a review cannot start because of something outside the
-        review (not answered at each review) that is not settled."""
+    def blocked_outside_review(self, section_id: str) -> bool:
+        """True when a section of a review cannot start because something outside the reviews
+        (a section answered once) that it waits for, directly or through others, is not
+        settled: the agreement not yet signed off, no child gone home yet."""
         return any(
             not self.journey.is_recurring(required) and not self.settled(required, 0)
-            for required in self.journey.section(section_id).requires
+            for required in self.journey.prerequisites.get(section_id, ())
         )
 
 
@@ -485,7 +490,7 @@ def _step_cycles(session: Session, family: Family, content: FrameworkContent, st
         number = state.cycles[-1].number + 1 if state.cycles else 1
         phase = _phase_now(state)
         sections = journey_.review_sections(phase)
-        if not any(not judge.blocked_outside_review(sid, number) for sid in sections):
+        if all(judge.blocked_outside_review(sid) for sid in sections):
             return False
         session.add(
             ReviewCycle(
@@ -511,7 +516,7 @@ def _step_cycles(session: Session, family: Family, content: FrameworkContent, st
     number = open_cycle.number
     finished = [sid for sid in sections if judge.done(sid, number)]
     if finished and all(
-        judge.done(sid, number) or judge.blocked_outside_review(sid, number) for sid in sections
+        judge.done(sid, number) or judge.blocked_outside_review(sid) for sid in sections
     ):
         open_cycle.closed_at = now
         session.add(open_cycle)

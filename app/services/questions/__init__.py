@@ -3,6 +3,7 @@ values, saving and reading them per review cycle, and frozen revisions."""
 
 from app.services.questions.revisions import (
     freeze_sections,
+    json_value,
     lock_sections,
     reopen_form_section,
     revisions,
@@ -24,6 +25,7 @@ from app.services.questions.storage import (
     family_answers,
     form_section,
     is_repeating_group,
+    listing_for,
     missing_answers,
     posted_editor,
     posted_seq,
@@ -96,6 +98,8 @@ __all__ = [
     "is_repeating_group",
     "items_elsewhere",
     "items_in",
+    "json_value",
+    "listing_for",
     "lock_sections",
     "missing_answers",
     "new_item_id",

@@ -50,7 +50,7 @@ def section_snapshot(
     """A section's answers and factor ratings in a cycle, as plain JSON, read afresh from the
     database (not from objects the request loaded earlier)."""
     answers = {
-        row.answer_key: _json_value(value_of(row, content.questions[row.question_id].question))
+        row.answer_key: json_value(value_of(row, content.questions[row.question_id].question))
         for row in answer_rows(session, family.id, cycles=[cycle], fresh=True)
         if row.question_id in content.questions
         and content.questions[row.question_id].section_id == section.id
@@ -70,7 +70,7 @@ def section_snapshot(
     return {"answers": answers, "factors": factors}
 
 
-def _json_value(value: AnswerValue | None) -> Any:
+def json_value(value: AnswerValue | None) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, tuple):

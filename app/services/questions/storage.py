@@ -40,6 +40,7 @@ from app.models.audit import AuditAction
 from app.models.base import utcnow
 from app.models.chronology import ChronologyEntry
 from app.models.family import Family
+from app.models.journey import FamilyStatus
 from app.models.progress import SectionStatus
 from app.services import audit, progress
 from app.services.errors import Conflict, InvalidInput, NotFound
@@ -482,6 +483,8 @@ def save_section(
     and saves nothing. A section marked complete with answers missing is saved as a draft
     and the result lists what is missing.
     """
+    if family.status != FamilyStatus.ACTIVE:
+        raise Conflict(progress.PLAN_NOT_ACTIVE)
     state, parsed, errors = posted_state(session, family, content, section_id, form, cycle)
     if errors:
         raise InvalidInput(errors)
