@@ -62,14 +62,16 @@ class FamilyPage:
 
 
 def _opener(action: FamilyAction) -> Any:
-    permission = PERMISSION_FOR[action]
+    # The requirement is a default value, not inside the annotation: annotations here are
+    # strings resolved from the module's globals, which cannot see this closure's variables.
+    requirement = requires(PERMISSION_FOR[action])
 
     def open_page(
         session: SessionDep,
         actor: ActorDep,
         registry: ContentDep,
         family_id: uuid.UUID,
-        user: Annotated[User, requires(permission)],
+        user: User = requirement,
     ) -> FamilyPage:
         family = open_family(session, actor=actor, family_id=family_id, action=action)
         return FamilyPage(

@@ -157,3 +157,22 @@ document.addEventListener("click", (event) => {
     warnAbout(form);
   }
 });
+
+// A section page counts its saves (autosaves and buttons alike), so that the server can refuse
+// an earlier save that arrives after a later one instead of storing it over it.
+function countSave(form) {
+  const counter = form && form.querySelector("[data-hw-save-count]");
+  if (!counter) {
+    return null;
+  }
+  counter.value = String(Number(counter.value || "0") + 1);
+  return counter.value;
+}
+document.addEventListener("htmx:configRequest", (event) => {
+  const form = event.detail.elt.closest && event.detail.elt.closest("form");
+  const count = countSave(form);
+  if (count !== null) {
+    event.detail.parameters.seq = count;
+  }
+});
+document.addEventListener("submit", (event) => countSave(event.target));
