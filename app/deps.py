@@ -20,6 +20,7 @@ from app.security.permissions import FamilyAction, Permission, has_permission
 from app.services import audit, sessions
 from app.services.access import open_family
 from app.services.audit import Actor
+from app.services.content_store import ContentStore
 
 SessionDep = Annotated[Session, Depends(get_session)]
 
@@ -33,10 +34,10 @@ async def read_form(request: Request) -> dict[str, Any]:
 FormValues = Annotated[dict[str, Any], Depends(read_form)]
 
 
-def get_content(request: Request) -> ContentRegistry:
-    """The framework content the app loaded when it was created."""
-    registry: ContentRegistry = request.app.state.content
-    return registry
+def get_content(request: Request, session: SessionDep) -> ContentRegistry:
+    """The framework content the database holds now (see app.services.content_store)."""
+    store: ContentStore = request.app.state.content
+    return store.registry(session)
 
 
 ContentDep = Annotated[ContentRegistry, Depends(get_content)]

@@ -16,9 +16,10 @@ from fastapi import FastAPI
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from app.config import Environment, Settings
+from app.config import PROJECT_ROOT, Environment, Settings
 from app.db import get_session, make_engine, migrate
 from app.main import create_app
+from app.services.content_store import import_bundled
 from tests.support.client import CheckingClient
 
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
@@ -78,6 +79,9 @@ def engine(backend: str, database_url: str) -> Iterator[Engine]:
     """A database migrated with Alembic, exactly as production builds it."""
     engine = reset_postgres(database_url) if backend == "postgresql" else make_engine(database_url)
     migrate(engine)
+    # As an app instance does when it starts; before any test opens its rolled-back
+    # transaction, so that the apps' own start-up imports then only read.
+    import_bundled(engine, PROJECT_ROOT / "framework_content")
     yield engine
     engine.dispose()
 

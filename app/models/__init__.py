@@ -30,6 +30,11 @@ from app.models.chronology import (  # noqa: E402
     ChronologyReview,
     ChronologyWrittenAnalysis,
 )
+from app.models.content import (  # noqa: E402
+    ContentFile,
+    ContentState,
+    ContentVersion,
+)
 from app.models.family import Adult, Child, EarlierReturn, Family, FamilyContact  # noqa: E402
 from app.models.progress import GateDecision, SectionProgress, SectionStatus  # noqa: E402
 
@@ -48,6 +53,9 @@ __all__ = [
     "ChronologyReview",
     "ChronologyWrittenAnalysis",
     "Classification",
+    "ContentFile",
+    "ContentState",
+    "ContentVersion",
     "EarlierReturn",
     "FactorEvidence",
     "FactorRating",

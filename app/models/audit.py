@@ -22,6 +22,10 @@ class AuditAction(StrEnum):
     SIGN_IN_FAILED = "sign_in_failed"
     SIGN_OUT = "sign_out"
     ACCESS_DENIED = "access_denied"
+    # Framework content: a version published, retired, or uploaded from a zip.
+    PUBLISH = "publish"
+    RETIRE = "retire"
+    IMPORT = "import"
 
 
 class AuditEvent(SQLModel, table=True):
