@@ -141,6 +141,14 @@ class ContentStore:
                 self._built = built = _Built(generation, registry)
         return built.registry
 
+    def refused(self, engine: Engine) -> list[str]:
+        """The versions refused now (bundled or stored), for health checks; only reads."""
+        with (
+            engine.connect().execution_options(sqlite_begin="DEFERRED") as connection,
+            Session(bind=connection) as session,
+        ):
+            return sorted(self.registry(session).errors)
+
     def import_bundled(self, engine: Engine) -> None:
         """Import the bundled folder into the database (see `import_bundled`); idempotent and
         safe when several instances start at once."""
@@ -227,6 +235,20 @@ def _plan(
             )
             errors[origin] = (ContentError(origin, message),)
     return to_insert, errors
+
+
+def inspect_bundled(
+    engine: Engine, content_dir: Path
+) -> tuple[list[str], dict[str, tuple[ContentError, ...]]]:
+    """What importing the bundled folder would do, without writing: the versions it would add
+    and the bundled versions it would refuse."""
+    bundled = _bundled_versions(content_dir)
+    with (
+        engine.connect().execution_options(sqlite_begin="DEFERRED") as connection,
+        Session(bind=connection) as session,
+    ):
+        to_insert, errors = _plan(bundled, _stored_hashes(session))
+    return [item.result.origin for item in to_insert], errors
 
 
 def import_bundled(engine: Engine, content_dir: Path) -> dict[str, tuple[ContentError, ...]]:

@@ -42,6 +42,13 @@ def test_a_broken_version_does_not_stop_the_app(
 
     with caplog.at_level(logging.WARNING), TestClient(application) as client:
         assert client.get("/versions").json() == ["1.0.0"]
+        health = client.get("/healthz")
+
+    assert health.status_code == 200
+    assert health.json() == {
+        "status": "ok",
+        "refused_content_versions": ["framework_content/tiny/1.1.0"],
+    }
 
     assert "Content framework_content/tiny/1.1.0 was refused" in caplog.text
     application.state.engine.dispose()

@@ -7,14 +7,15 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from app.models.accounts import Role, User
 from app.models.audit import AuditEvent
 from app.models.content import ContentFile, ContentStatus, ContentVersion
-from app.services.content_store import version_texts
+from app.services.content_store import changed, version_texts
 from tests.content.broken_cases import TINY_DIR
-from tests.factories import make_user, post_form, sign_in_as
+from tests.factories import make_family, make_team, make_user, post_form, sign_in_as
 from tests.support.client import CheckingClient, soup
 from tests.support.content import publish_folder
 
@@ -312,3 +313,35 @@ def test_a_draft_can_start_a_new_framework(
         },
     )
     assert "A framework with this short name already exists" in taken.text
+
+
+def test_a_family_on_a_version_that_cannot_be_used_is_told_so(
+    client: CheckingClient, db: Session, tiny: ContentVersion
+) -> None:
+    team = make_team(db)
+    practitioner = make_user(db, roles=[Role.PRACTITIONER], team=team)
+    family = make_family(db, team=team, allocated_to=practitioner)
+    family.framework_id, family.framework_version = "tiny", "1.0.0"
+    family.content_hash = tiny.content_hash or ""
+    db.add(family)
+    db.execute(
+        update(ContentFile)
+        .where(
+            col(ContentFile.content_version_id) == tiny.id, col(ContentFile.name) == "levels.yaml"
+        )
+        .values(text=ContentFile.text + "\n# changed behind Homeward's back\n")
+    )
+    changed(db)
+    sign_in_as(client, db, practitioner)
+
+    for path in ("", "/summary", "/version", "/chronology"):
+        page = client.get(f"/families/{family.id}{path}")
+        assert page.status_code == 503, path
+        assert "The framework version is unavailable" in page.text
+        assert "Nothing in the family's record has been lost" in soup(page).get_text()
+    assert client.get("/families").status_code == 200
+    trainer = make_user(db, roles=[Role.TRAINER])
+    sign_in_as(client, db, trainer)
+    listing = client.get("/content")
+    assert "Unavailable" in listing.text
+    assert "no longer match the fingerprint" in listing.text
