@@ -16,6 +16,7 @@ from fastapi import Request
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from app.config import ConfigError, Settings
@@ -24,14 +25,35 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK_KEY = 0x486F6D65  # "Home": any constant shared by every app instance
 
 
-def make_engine(url: str) -> Engine:
-    """Create an engine; SQLite gets foreign keys, WAL and a busy timeout so it behaves."""
+def make_engine(url: str, **options: Any) -> Engine:
+    """Create an engine; SQLite gets foreign keys, WAL and a busy timeout so it behaves.
+    `options` go to SQLAlchemy's create_engine (pool sizes in tests)."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        engine = create_engine(
+            url, connect_args={"check_same_thread": False, "timeout": 30}, **options
+        )
         event.listen(engine, "connect", _configure_sqlite_connection)
         event.listen(engine, "begin", _begin_sqlite_transaction)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, **options)
+
+
+def make_probe_engine(url: str, *, timeout: float) -> Engine:
+    """An engine for health checks: no pool, so a check never waits behind requests for a
+    connection, and connecting gives up after `timeout` seconds."""
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url,
+            poolclass=NullPool,
+            connect_args={"check_same_thread": False, "timeout": timeout},
+        )
+        event.listen(engine, "connect", _configure_sqlite_connection)
+        event.listen(engine, "begin", _begin_sqlite_transaction)
+        return engine
+    # libpq counts whole seconds and treats anything under 2 as 2.
+    return create_engine(
+        url, poolclass=NullPool, connect_args={"connect_timeout": max(2, round(timeout))}
+    )
 
 
 def _begin_sqlite_transaction(connection: Connection) -> None:

@@ -8,8 +8,9 @@ from urllib.parse import urlencode, urlsplit
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, RedirectResponse
-from sqlalchemy.exc import DataError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from sqlalchemy.exc import DataError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.content.registry import UnknownContentError
@@ -29,7 +30,14 @@ from app.templating import is_htmx, render
 logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
-ERROR_PAGES = {403: "errors/403.html", 404: "errors/404.html", 500: "errors/500.html"}
+# The database is down, unreachable, dropped the connection or timed out; not bad input.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeout)
+ERROR_PAGES = {
+    403: "errors/403.html",
+    404: "errors/404.html",
+    500: "errors/500.html",
+    503: "errors/503.html",
+}
 PLAIN_MESSAGES = {
     400: "The request could not be understood.",
     403: "You do not have permission to do this.",
@@ -40,6 +48,18 @@ PLAIN_MESSAGES = {
     414: "The address of this page is too long.",
     415: "This address does not accept that kind of content.",
     500: "Sorry, there is a problem with the service.",
+    503: "Sorry, the service is unavailable. Try again in a few minutes.",
+}
+# Title and advice of the fixed page sent if an error page cannot be drawn.
+FAILURE_TEXT = {
+    500: (
+        "Sorry, there is a problem with the service",
+        "Try again later. Anything you saved before this message is safe.",
+    ),
+    503: (
+        "Sorry, the service is unavailable",
+        "Try again in a few minutes. Anything you saved before this message is safe.",
+    ),
 }
 
 
@@ -86,14 +106,68 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 async def _unexpected_error(request: Request, exc: Exception) -> Response:
     # Logged with the request id; the person sees no details (no stack traces, no secrets).
-    request_id = getattr(request.state, "request_id", "-")
     logger.exception(
-        "Unhandled error on %s %s (request %s)", request.method, request.url.path, request_id
+        "Unhandled error on %s %s (request %s)",
+        request.method,
+        request.url.path,
+        getattr(request.state, "request_id", "-"),
     )
-    response = error_response(request, 500)
     # This handler runs outside the other middleware, so it sets their headers itself.
+    response = failure_response(request, 500)
     response.headers.update(security_headers(request.app.state.settings))
-    response.headers[REQUEST_ID_HEADER] = request_id
+    response.headers[REQUEST_ID_HEADER] = getattr(request.state, "request_id", "-")
+    return response
+
+
+def _database_unavailable(request: Request, exc: Exception) -> Response:
+    """The database refused a connection, dropped one, timed out or is in recovery: the
+    person is told the service is unavailable for now (503), not that it is broken, and the
+    next request tries a fresh connection (the pool checks each one before use)."""
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    logger.error(
+        "Database unavailable on %s %s (request %s): %s: %s",
+        request.method,
+        request.url.path,
+        getattr(request.state, "request_id", "-"),
+        type(exc).__name__,
+        reason[0] if reason else "",
+    )
+    return failure_response(request, 503)
+
+
+FALLBACK_PAGE = """<!DOCTYPE html>
+<html lang="en-GB" class="govuk-template">
+<head><meta charset="utf-8"><title>{title} – Homeward</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="stylesheet" href="/static/css/homeward.css"></head>
+<body class="govuk-template__body"><div class="govuk-width-container">
+<main class="govuk-main-wrapper" id="main-content">
+<h1 class="govuk-heading-l">{title}</h1>
+<p class="govuk-body">{advice}</p>
+<p class="govuk-body">If you contact the service desk, give them this reference:
+<strong>{request_id}</strong>.</p>
+</main></div></body></html>
+"""
+
+
+def failure_response(request: Request, status_code: int) -> Response:
+    """The 500 or 503 page. It never fails itself: it is drawn without the signed-in person
+    (their details might have to be reloaded from the database, which may be what failed),
+    and if drawing it fails all the same, a fixed page is sent."""
+    request_id = getattr(request.state, "request_id", "-")
+    request.state.user = None
+    request.state.session_record = None
+    try:
+        response = error_response(request, status_code)
+    except Exception:
+        logger.exception("The error page itself failed (request %s)", request_id)
+        title, advice = FAILURE_TEXT[status_code]
+        response = HTMLResponse(
+            FALLBACK_PAGE.format(title=title, advice=advice, request_id=request_id),
+            status_code=status_code,
+        )
+    if status_code == 503:
+        response.headers["retry-after"] = "30"
     return response
 
 
@@ -250,4 +324,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(UnknownContentError, _content_unavailable)
     app.add_exception_handler(DataError, _unstorable_input)
     app.add_exception_handler(OverflowError, _unstorable_input)
+    for unavailable in DATABASE_UNAVAILABLE:
+        app.add_exception_handler(unavailable, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -14,6 +14,7 @@ from app.config import Settings, load_settings
 from app.db import make_engine
 from app.deps import protect_from_csrf
 from app.errors import error_response, install_error_handlers
+from app.health import HealthCheckMiddleware
 from app.middleware import RequestIdMiddleware, RequestLimitsMiddleware, SecurityHeadersMiddleware
 from app.routes import (
     admin,
@@ -24,7 +25,6 @@ from app.routes import (
     content,
     families,
     family_records,
-    health,
     pages,
     summary,
 )
@@ -72,11 +72,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         respond=error_response,
         uploads=[chronology.UPLOAD, content.UPLOAD],
     )
+    # Answered before routing: never resolves a session or waits for the requests' pool.
+    app.add_middleware(HealthCheckMiddleware, database_url=settings.sqlalchemy_url)
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="static")
-    app.include_router(health.router)
     app.include_router(pages.router)
     app.include_router(auth.router)
     app.include_router(admin.router)

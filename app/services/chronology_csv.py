@@ -25,6 +25,7 @@ from app.models.audit import AuditAction
 from app.models.base import utcnow
 from app.models.chronology import ChronologyEntry, ChronologyImport
 from app.models.family import Family
+from app.security.spreadsheet import neutralise_joined, restore, starts_like_formula
 from app.services import audit, chronology
 from app.services.chronology import (
     CheckedEntry,
@@ -42,8 +43,6 @@ TOO_LARGE = (
     "The file is larger than 2 MB: split it into smaller files and import each one. "
     "Nothing was saved."
 )
-# Cells a spreadsheet would run as a formula (tab and carriage return too, as some do).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 LIST_SEPARATOR = re.compile(r"\s*[;|\n]\s*")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -122,18 +121,6 @@ _HEADER_KEYS: dict[str, str] = {
     for column in COLUMNS
     for name in (column.header, column.key, *column.aliases)
 }
-
-
-def neutralise(cell: str) -> str:
-    """A cell a spreadsheet will show as text, never run as a formula."""
-    return "'" + cell if cell.startswith(FORMULA_START) else cell
-
-
-def _restore(cell: str) -> str:
-    """Undo `neutralise`, so that an exported file imports as it was."""
-    if len(cell) > 1 and cell[0] == "'" and cell[1] in "=+-@\t\r":
-        return cell[1:]
-    return cell
 
 
 # Reading an upload ---------------------------------------------------------------------------
@@ -321,10 +308,10 @@ def _read_row(
             f"This row has {len(cells)} cells but there are {len(keys)} column headings: "
             "check for a stray comma or an unquoted cell"
         )
-    values = {key: _restore(cell.strip()) for key, cell in zip(keys, cells, strict=False) if key}
+    values = {key: restore(cell.strip()) for key, cell in zip(keys, cells, strict=False) if key}
     labels = {column.key: column.header for column in COLUMNS}
     for key, value in values.items():
-        if value.startswith(FORMULA_START):
+        if starts_like_formula(value):
             row.notes.append(
                 f"{labels[key]} starts with ‘{value[0]}’: it is saved as text, never run as a "
                 "formula"
@@ -426,7 +413,8 @@ def _read_row(
 
 
 def _split(cell: str) -> list[str]:
-    return [part for part in LIST_SEPARATOR.split(cell.strip()) if part]
+    """The values of a list cell, each neutralised on its own by the export."""
+    return [restore(part) for part in LIST_SEPARATOR.split(cell.strip()) if part]
 
 
 # Imports kept until confirmed ----------------------------------------------------------------
@@ -604,24 +592,26 @@ def export_csv(session: Session, *, family: Family, content: FrameworkContent) -
     writer.writerow(HEADERS)
     for entry_id, *values in rows:
         entry = dict(zip(EXPORTED, values, strict=True))
-        cells = [
-            _date_cell(entry["occurred_on"], entry["date_precision"]),
-            entry["date_precision"],
-            source_labels.get(entry["source_id"], entry["source_id"]),
-            entry["source_detail"] or "",
-            entry["what_happened"],
-            entry["who_was_involved"] or "",
-            "; ".join(name for child, name in names.items() if child in child_map[entry_id]),
-            entry["impact_on_child"] or "",
-            entry["response"] or "",
-            entry["outcome"] or "",
-            "; ".join(
+        # Each cell as its values: the children and themes cells join several, and each value
+        # is neutralised on its own.
+        cells: list[list[str]] = [
+            [_date_cell(entry["occurred_on"], entry["date_precision"])],
+            [entry["date_precision"]],
+            [source_labels.get(entry["source_id"], entry["source_id"])],
+            [entry["source_detail"] or ""],
+            [entry["what_happened"]],
+            [entry["who_was_involved"] or ""],
+            [name for child, name in names.items() if child in child_map[entry_id]],
+            [entry["impact_on_child"] or ""],
+            [entry["response"] or ""],
+            [entry["outcome"] or ""],
+            [
                 theme_labels.get(theme, theme)
                 for theme in chronology.in_content_order(theme_map[entry_id], theme_labels)
-            ),
-            grade_labels.get(entry["significance"], entry["significance"]),
-            entry["parents_comments"] or "",
-            "yes" if entry["third_party"] else "no",
+            ],
+            [grade_labels.get(entry["significance"], entry["significance"])],
+            [entry["parents_comments"] or ""],
+            ["yes" if entry["third_party"] else "no"],
         ]
-        writer.writerow([neutralise(cell) for cell in cells])
+        writer.writerow([neutralise_joined(values) for values in cells])
     return "\ufeff" + out.getvalue()

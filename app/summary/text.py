@@ -15,6 +15,8 @@ from functools import lru_cache
 
 from markdown_it import MarkdownIt
 
+from app.security.spreadsheet import neutralise
+
 # C0 controls other than tab and newline, DEL, C1 controls, lone surrogates and the two
 # noncharacters XML names: XML 1.0 (and so Word) refuses most of them, and none of them means
 # anything on paper.
@@ -24,7 +26,6 @@ REPLACEMENT = "\ufffd"
 LONG_WORD = 30
 _LONG_RUN = re.compile(rf"\S{{{LONG_WORD + 1},}}")
 ZERO_WIDTH_SPACE = "\u200b"
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def clean(text: str | None) -> str:
@@ -123,9 +124,6 @@ def markdown_to_text(source: str) -> str:
 
 
 def csv_cell(value: str) -> str:
-    """A cell a spreadsheet shows as text: one starting like a formula gets a leading
-    apostrophe (the OWASP advice), so opening an export never runs what someone typed."""
-    value = clean(value)
-    if value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+    """A cell a spreadsheet shows as text, never runs as a formula (see
+    app.security.spreadsheet), with control characters shown as U+FFFD."""
+    return neutralise(clean(value))

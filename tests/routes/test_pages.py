@@ -73,25 +73,6 @@ def test_wrong_method_gets_a_page_not_a_traceback(client: CheckingClient) -> Non
     assert soup(response).h1.get_text(strip=True) == "There is a problem"
 
 
-def test_healthz_checks_the_database(client: CheckingClient) -> None:
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
-
-
-def test_healthz_reports_an_unreachable_database(settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from app.main import create_app
-
-    broken = create_app(
-        settings.model_copy(
-            update={"database_url": "sqlite:///" + str(tmp_path / "missing" / "x.db")}
-        )
-    )
-    response = TestClient(broken).get("/healthz")
-    assert response.status_code == 503
-    assert "Cannot reach the database" in response.json()["message"]
-
-
 @pytest.fixture
 def app_with_test_routes(app: FastAPI) -> Iterator[FastAPI]:
     """Routes that exist only for these tests: a page with an htmx block, and a crash."""

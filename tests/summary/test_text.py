@@ -82,6 +82,13 @@ def test_markdown_to_text_keeps_words_and_addresses() -> None:
         ("\tTab", "'\tTab"),
         ("Plain text", "Plain text"),
         ("a=b", "a=b"),
+        # Full-width forms, which Excel folds to the ASCII ones.
+        ("\uff1d1+1", "'\uff1d1+1"),
+        ("\uff0b44", "'\uff0b44"),
+        ("\uff0d5", "'\uff0d5"),
+        ("\uff20SUM(A1)", "'\uff20SUM(A1)"),
+        # An apostrophe is doubled, so that the export can be read back exactly.
+        ("'quoted", "''quoted"),
     ],
 )
 def test_csv_cells_never_start_like_a_formula(value: str, expected: str) -> None:
