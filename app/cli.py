@@ -177,6 +177,91 @@ def cmd_demo(_args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    """Back up the database to a file (a consistent copy, also while the app is running)."""
+    from app.backup import backup, default_backup_path
+    from app.models.base import utcnow
+
+    target = args.path or default_backup_path(settings, utcnow())
+    made = backup(settings, target)
+    print(
+        f"Backed up {describe_database(settings.sqlalchemy_url)} to {made.path} "
+        f"({made.size:,} bytes)."
+    )
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace, settings: Settings) -> int:
+    """Replace the database's content with a backup; every session is signed out."""
+    from app.backup import restore
+
+    where = describe_database(settings.sqlalchemy_url)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise ConfigError(
+                "restore replaces everything in the database: add --yes to confirm it."
+            )
+        answer = input(
+            f"This replaces everything in {where} with {args.path}. Type restore to continue: "
+        )
+        if answer.strip().lower() != "restore":
+            print("Nothing was changed.")
+            return 1
+    restored = restore(settings, args.path)
+    print(
+        f"Restored {where} from {args.path} (schema {restored.revision}, now up to date). "
+        f"{restored.sessions_revoked:,} sessions were signed out: everyone signs in again."
+    )
+    return 0
+
+
+def cmd_retention(args: argparse.Namespace, settings: Settings) -> int:
+    """Remove what the retention schedule no longer allows, and say what was removed."""
+    from app.models.base import utcnow
+    from app.services.audit import Actor
+    from app.services.retention import RetentionSchedule, apply_schedule
+
+    engine = make_engine(settings.sqlalchemy_url)
+    check_database(engine)
+    check_migrations_current(engine)
+    schedule = RetentionSchedule.from_settings(settings)
+    actor = Actor(user=None, request_id="cli", path="python -m app retention")
+    with open_session(engine) as session:
+        report = apply_schedule(
+            session, schedule=schedule, actor=actor, now=utcnow(), dry_run=args.dry_run
+        )
+        if args.dry_run:
+            session.rollback()
+        else:
+            session.commit()
+    verb = "Would remove" if args.dry_run else "Removed"
+    rows = sum(report.family_rows_removed.values())
+    print(
+        f"{verb} {len(report.families_removed):,} families deleted more than "
+        f"{schedule.deleted_family_days} days ago ({rows:,} rows; "
+        f"{report.audit_entries_redacted:,} of their audit entries emptied)."
+    )
+    for table, count in sorted(report.family_rows_removed.items()):
+        print(f"  {table}: {count:,}")
+    print(
+        f"{verb} {report.audit_entries_removed:,} audit entries older than "
+        f"{schedule.audit_years} years."
+    )
+    print(
+        f"{verb} {report.sessions_removed:,} sessions ended more than "
+        f"{schedule.session_days} days ago."
+    )
+    print(
+        f"{verb} {report.sign_in_attempts_removed:,} sign-in attempts older than "
+        f"{schedule.sign_in_attempt_days} days."
+    )
+    print(
+        f"{verb} the text of {report.uploads_cleared:,} chronology files uploaded more than "
+        f"{schedule.upload_days} days ago."
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m app", description="Homeward")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -204,6 +289,31 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "check", help="check the database is reachable and its schema current"
     ).set_defaults(handler=cmd_check)
+
+    backup = commands.add_parser(
+        "backup", help="back up the database (SQLite online backup, or pg_dump)"
+    )
+    backup.add_argument(
+        "path",
+        nargs="?",
+        type=Path,
+        help="the file to write (default: backups/homeward-<date>-<time> in the data directory)",
+    )
+    backup.set_defaults(handler=cmd_backup)
+    restore = commands.add_parser(
+        "restore", help="replace the database's content with a backup; signs everyone out"
+    )
+    restore.add_argument("path", type=Path, help="a file made by `python -m app backup`")
+    restore.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    restore.set_defaults(handler=cmd_restore)
+
+    retention = commands.add_parser(
+        "retention", help="remove what the retention schedule no longer allows (run daily)"
+    )
+    retention.add_argument(
+        "--dry-run", action="store_true", help="say what would be removed; change nothing"
+    )
+    retention.set_defaults(handler=cmd_retention)
 
     create_user = commands.add_parser(
         "create-user",

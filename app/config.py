@@ -42,6 +42,13 @@ class Settings(BaseSettings):
     session_absolute_hours: int = Field(default=12, ge=1, le=7 * 24)
     # The largest request body accepted (forms, JSON); anything bigger is refused with 413.
     max_request_bytes: int = Field(default=1024 * 1024, ge=16 * 1024, le=100 * 1024 * 1024)
+    # The retention schedule (app.services.retention, docs/operations.md): how long each kind
+    # of record is kept before `python -m app retention` removes it.
+    retention_deleted_family_days: int = Field(default=90, ge=1, le=3650)
+    retention_audit_years: int = Field(default=7, ge=1, le=100)
+    retention_session_days: int = Field(default=30, ge=1, le=3650)
+    retention_sign_in_attempt_days: int = Field(default=90, ge=1, le=3650)
+    retention_upload_days: int = Field(default=30, ge=1, le=3650)
 
     @model_validator(mode="after")
     def _refuse_unsafe_production_defaults(self) -> Self:

@@ -170,3 +170,18 @@ def test_demo_data_loads_twice_without_duplicates(tmp_path: Path) -> None:
     assert second.returncode == 0, second.stderr
     assert first.stdout == second.stdout
     assert "priya.shah@homeward.test" in first.stdout
+
+
+def test_retention_reports_what_it_removed(tmp_path: Path) -> None:
+    assert run_cli("migrate", HOMEWARD_DATA_DIR=str(tmp_path)).returncode == 0
+    dry = run_cli("retention", "--dry-run", HOMEWARD_DATA_DIR=str(tmp_path))
+    assert dry.returncode == 0, dry.stderr
+    assert "Would remove 0 families deleted more than 90 days ago" in dry.stdout
+    done = run_cli(
+        "retention",
+        HOMEWARD_DATA_DIR=str(tmp_path),
+        HOMEWARD_RETENTION_DELETED_FAMILY_DAYS="30",
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Removed 0 families deleted more than 30 days ago" in done.stdout
+    assert "sign-in attempts older than 90 days" in done.stdout

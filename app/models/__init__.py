@@ -20,7 +20,7 @@ from app.models.assessment import (  # noqa: E402
     FactorRating,
     SectionRevision,
 )
-from app.models.audit import AuditAction, AuditEvent  # noqa: E402
+from app.models.audit import AuditAction, AuditEvent, AuditRetention  # noqa: E402
 from app.models.chronology import (  # noqa: E402
     ChronologyComment,
     ChronologyEntry,
@@ -44,6 +44,7 @@ __all__ = [
     "AssessmentSection",
     "AuditAction",
     "AuditEvent",
+    "AuditRetention",
     "Child",
     "ChronologyComment",
     "ChronologyEntry",

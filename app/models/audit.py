@@ -22,6 +22,8 @@ class AuditAction(StrEnum):
     SIGN_IN_FAILED = "sign_in_failed"
     SIGN_OUT = "sign_out"
     ACCESS_DENIED = "access_denied"
+    RESTORE = "restore"
+    RETENTION = "retention"
     # Framework content: a version published, retired, or uploaded from a zip.
     PUBLISH = "publish"
     RETIRE = "retire"
@@ -43,3 +45,17 @@ class AuditEvent(SQLModel, table=True):
     path: str = Field(default="", max_length=300)
     # What changed ({field: {"before": ..., "after": ...}}) or other facts of the event.
     details: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+class AuditRetention(SQLModel, table=True):
+    """What the retention job may remove from the append-only audit trail, written and removed
+    again inside the job's own transaction, so no other transaction ever sees a row here. The
+    database's triggers refuse every change to `audit_event` except deleting entries older
+    than a row's `purge_before`, and emptying the `details` (only) of entries about a row's
+    `redact_family_id`, a family removed for good."""
+
+    __tablename__ = "audit_retention"
+
+    id: int | None = Field(default=None, primary_key=True)
+    purge_before: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    redact_family_id: uuid.UUID | None = None

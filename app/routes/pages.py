@@ -28,7 +28,7 @@ def accessibility(request: Request) -> Response:
 @router.get("/privacy", include_in_schema=False, dependencies=public)
 def privacy(request: Request) -> Response:
     """The privacy notice."""
-    return render(request, "views/pages/privacy.html")
+    return render(request, "views/pages/privacy.html", {"settings": request.app.state.settings})
 
 
 @router.get("/home", include_in_schema=False)

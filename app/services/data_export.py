@@ -86,14 +86,15 @@ def family_tables() -> list[tuple[Table, list[Table]]]:
     return [(by_name[name], chain) for name, chain in found.items()]
 
 
-def _condition(table: Table, chain: list[Table], family_id: uuid.UUID) -> ColumnElement[bool]:
+def belongs_to(table: Table, chain: list[Table], family_id: uuid.UUID) -> ColumnElement[bool]:
+    """The rows of `table` that are part of the family's record (see family_tables)."""
     if table.name == "family":
         return table.c.id == family_id
     if not chain:
         return table.c.family_id == family_id
     parent = chain[0]
     key = next(key for key in table.foreign_keys if key.column.table is parent)
-    return key.parent.in_(select_rows(key.column).where(_condition(parent, chain[1:], family_id)))
+    return key.parent.in_(select_rows(key.column).where(belongs_to(parent, chain[1:], family_id)))
 
 
 def _json_value(value: Any) -> Any:
@@ -119,7 +120,7 @@ def family_record(
         order = [table.c[name] for name in ("created_at", "occurred_on") if name in table.c]
         rows = session.execute(
             select_rows(table)
-            .where(_condition(table, chain, family.id))
+            .where(belongs_to(table, chain, family.id))
             .order_by(*order, *table.primary_key.columns)
         ).mappings()
         tables[table.name] = [

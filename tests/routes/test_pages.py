@@ -113,3 +113,12 @@ def test_server_error_page_shows_no_details(app_with_test_routes: FastAPI) -> No
     assert "Traceback" not in response.text
     assert "Sorry, there is a problem with the service" in response.text
     assert response.headers["x-request-id"] in response.text
+
+
+def test_the_privacy_notice_states_the_retention_schedule(client: CheckingClient) -> None:
+    page = soup(client.get("/privacy"))
+    section = page.find("h2", string="How long we keep it")
+    assert section is not None
+    text = section.find_next("ul").get_text(" ", strip=True)
+    assert "deleted: 90 days" in text
+    assert "7 years" in text

@@ -2,7 +2,7 @@
 answer, factor rating and classification was made under
 
 Revision ID: 0007_content_store
-Revises: 0005
+Revises: 0006_retention
 Create Date: 2026-12-05 10:03:55.910911
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision: str = '0007_content_store'
-down_revision: str | Sequence[str] | None = '0005'
+down_revision: str | Sequence[str] | None = '0006_retention'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
