@@ -23,6 +23,7 @@ from app.routes import (
     auth,
     chronology,
     content,
+    content_changes,
     families,
     family_records,
     pages,
@@ -88,5 +89,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(assessment.router)
     app.include_router(summary.router)
     app.include_router(content.router)
+    app.include_router(content_changes.router)
     app.include_router(api.router)
     return app

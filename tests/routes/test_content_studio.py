@@ -345,3 +345,103 @@ def test_a_family_on_a_version_that_cannot_be_used_is_told_so(
     listing = client.get("/content")
     assert "Unavailable" in listing.text
     assert "no longer match the fingerprint" in listing.text
+
+
+def test_forms_change_a_factor_and_a_question_keeping_the_rest_of_the_file(
+    client: CheckingClient, db: Session, trainer: User, tiny: ContentVersion
+) -> None:
+    sign_in_as(client, db, trainer)
+    draft_id = start_draft(client, tiny)
+    before = file_row(db, draft_id, "domains/alpha.yaml").text
+    form = client.get(f"/content/drafts/{draft_id}/changes/factor/al-r1")
+    assert soup(form).select_one("#text")["value"] == "First alpha risk"  # type: ignore[index]
+
+    saved = post_form(
+        client,
+        f"/content/drafts/{draft_id}/changes/factor/al-r1",
+        {
+            "text": "The first alpha risk, in plain words",
+            "guidance": "Look for it.\n\n- in records",
+            "file_version": "1",
+        },
+    )
+
+    assert saved.status_code == 303
+    after = file_row(db, draft_id, "domains/alpha.yaml").text
+    assert "text: The first alpha risk, in plain words" in after
+    assert "guidance: |\n      Look for it.\n\n      - in records\n" in after
+    untouched = [
+        line for line in before.splitlines() if "al-r1" not in line and "First alpha" not in line
+    ]
+    assert all(line in after for line in untouched if "guidance" not in line)
+
+    options = post_form(
+        client,
+        f"/content/drafts/{draft_id}/changes/question/supports",
+        {
+            "label": "Which supports are in place now?",
+            "hint": "Tick all that apply",
+            "option-family": "Family and friends",
+            "option-school": "School",
+            "option-health": "",
+            "new_options": "Youth club",
+            "file_version": "1",
+        },
+    )
+    assert options.status_code == 303
+    stage = file_row(db, draft_id, "stages/assess.yaml").text
+    assert "label: Which supports are in place now?" in stage
+    assert "hint: Tick all that apply" in stage
+    assert "id: youth-club" in stage
+    assert "id: health" not in stage
+    publish = client.get(f"/content/drafts/{draft_id}/publish")
+    assert "Option removed: Health" in publish.text
+    assert "need a new major version" in publish.text
+
+
+def test_forms_add_a_factor_and_a_question_and_refuse_bad_input(
+    client: CheckingClient, db: Session, trainer: User, tiny: ContentVersion
+) -> None:
+    sign_in_as(client, db, trainer)
+    draft_id = start_draft(client, tiny)
+
+    refused = post_form(
+        client,
+        f"/content/drafts/{draft_id}/changes/new-factor",
+        {"domain": "alpha", "kind": "risk", "factor_id": "al-r1", "text": "", "guidance": "x"},
+    )
+    assert refused.status_code == 200
+    text = soup(refused).get_text()
+    assert "The draft already has a factor with this id" in text
+    assert "Enter the factor's wording" in text
+
+    added = post_form(
+        client,
+        f"/content/drafts/{draft_id}/changes/new-factor",
+        {
+            "domain": "alpha",
+            "kind": "protective",
+            "factor_id": "al-p9",
+            "text": "A new strength",
+            "guidance": "Seen by the school.",
+        },
+    )
+    assert added.status_code == 303
+    question = post_form(
+        client,
+        f"/content/drafts/{draft_id}/changes/new-question",
+        {
+            "section": "start",
+            "type": "single_choice",
+            "question_id": "interpreter",
+            "label": "Does the family need an interpreter?",
+            "new_options": "Yes\nNo\nNot known",
+            "required": "yes",
+        },
+    )
+    assert question.status_code == 303
+
+    check = client.get(f"/content/drafts/{draft_id}/publish")
+    assert soup(check).select_one("#number")["value"] == "1.1.0"  # type: ignore[index]
+    assert "Factor al-p9" in check.text
+    assert "Question interpreter" in check.text
