@@ -15,6 +15,7 @@ from app.forms import form_values, read_form_data
 from app.models.accounts import User
 from app.models.audit import AuditAction
 from app.models.family import Family
+from app.preview import PREVIEW
 from app.security import csrf
 from app.security.permissions import FamilyAction, Permission, has_permission
 from app.services import audit, sessions
@@ -22,7 +23,15 @@ from app.services.access import open_family
 from app.services.audit import Actor
 from app.services.content_store import ContentStore
 
-SessionDep = Annotated[Session, Depends(get_session)]
+
+def request_session(session: Annotated[Session, Depends(get_session)]) -> Session:
+    """The request's session; while a draft's preview is drawn, the preview's own session,
+    which is never committed (see app.preview)."""
+    preview = PREVIEW.get()
+    return preview.session if preview is not None else session
+
+
+SessionDep = Annotated[Session, Depends(request_session)]
 
 
 async def read_form(request: Request) -> dict[str, Any]:
@@ -36,6 +45,9 @@ FormValues = Annotated[dict[str, Any], Depends(read_form)]
 
 def get_content(request: Request, session: SessionDep) -> ContentRegistry:
     """The framework content the database holds now (see app.services.content_store)."""
+    preview = PREVIEW.get()
+    if preview is not None:
+        return preview.registry
     store: ContentStore = request.app.state.content
     return store.registry(session)
 
@@ -64,6 +76,13 @@ def authenticate(request: Request, session: SessionDep) -> None:
     request.state.session_id = None
     # The error handler for unstorable input rolls this back before rendering its page.
     request.state.db = session
+    preview = PREVIEW.get()
+    if preview is not None:
+        # A draft's preview: the invented family's practitioner, not the trainer's session.
+        request.state.user = preview.user
+        request.state.preview = preview
+        request.state.session_id = preview.session_id
+        return
     settings: Settings = request.app.state.settings
     token = request.cookies.get(session_cookie_name(settings))
     if not token:

@@ -137,6 +137,7 @@ def layout_context(request: Request) -> dict[str, Any]:
         ]
 
     return {
+        "preview": getattr(request.state, "preview", None),
         "current_user": user,
         "navigation": navigation,
         "family_links": family_links,

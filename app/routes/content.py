@@ -14,6 +14,7 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy import func
 from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
 
 from app.content.compare import compare, diff_files, required_bump
 from app.content.errors import ContentError
@@ -26,11 +27,12 @@ from app.models.accounts import User
 from app.models.audit import AuditAction
 from app.models.content import ContentFile, ContentStatus, ContentVersion
 from app.models.family import Family
+from app.preview import PREVIEW, Preview
 from app.security.permissions import Permission
-from app.services import audit, content_impact, content_studio
+from app.services import audit, content_impact, content_preview, content_studio
 from app.services.content_store import version_texts
 from app.services.content_zip import MAX_ZIP_BYTES
-from app.services.errors import Conflict, InvalidInput
+from app.services.errors import Conflict, InvalidInput, NotFound
 from app.templating import is_htmx, render
 from app.timeutil import london_today
 
@@ -886,3 +888,116 @@ def impact_page(
     return render(
         request, "views/content/impact.html", {"draft": draft, "check": check, "impact": result}
     )
+
+
+# --- previewing a draft -------------------------------------------------------------------------
+
+
+def _preview_content(
+    session: Session, draft_id: uuid.UUID
+) -> tuple[ContentVersion, FrameworkContent]:
+    draft = content_studio.get_draft(session, draft_id)
+    content = content_studio.check_draft(session, draft).content
+    if content is None:
+        raise NotFound("The draft has problems, so it cannot be previewed; fix them first.")
+    return draft, content
+
+
+async def _draw(request: Request, path: str) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """Send a GET for `path` through the whole app, as a browser would, and collect the answer."""
+    headers = [
+        (name.encode("latin-1"), value.encode("latin-1"))
+        for name, value in request.headers.items()
+        if name.lower() in ("host", "hx-request", "hx-target", "hx-current-url", "accept")
+    ]
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": request.url.scheme,
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": request.url.query.encode(),
+        "headers": headers,
+        "client": request.scope.get("client"),
+        "server": request.scope.get("server"),
+    }
+    status = 500
+    response_headers: list[tuple[bytes, bytes]] = []
+    body = bytearray()
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status, response_headers
+        if message["type"] == "http.response.start":
+            status = message["status"]
+            response_headers = list(message.get("headers", []))
+        elif message["type"] == "http.response.body":
+            body.extend(message.get("body", b""))
+
+    await request.app(scope, receive, send)
+    return status, response_headers, bytes(body)
+
+
+@router.api_route("/drafts/{draft_id}/preview{path:path}", methods=["GET", "POST"])
+async def preview(
+    request: Request,
+    session: SessionDep,
+    trainer: Trainer,
+    draft_id: uuid.UUID,
+    path: str,
+) -> Response:
+    """A family page (the overview, a stage's section, a domain, a classification, the summary)
+    drawn under the draft for an invented family, as a practitioner would see it. Nothing in
+    it is kept: it lives in a savepoint rolled back once the page is drawn."""
+    if path and not path.startswith("/"):
+        raise NotFound("There is no such page in the preview.")
+    base = f"/content/drafts/{draft_id}/preview"
+    if request.method == "POST":
+        # Forms in a preview are shown, not saved: go back to the page.
+        if is_htmx(request):
+            return Response(status_code=204)
+        return RedirectResponse(f"{base}{path}", status_code=303)
+    draft, content = await run_in_threadpool(_preview_content, session, draft_id)
+    connection = await run_in_threadpool(session.connection)
+    savepoint = await run_in_threadpool(connection.begin_nested)
+    sandbox = content_preview.open_sandbox(connection)
+    try:
+        built = await run_in_threadpool(content_preview.build, sandbox, content)
+        token = PREVIEW.set(
+            Preview(
+                session=sandbox,
+                user=built.user,
+                registry=built.registry,
+                draft_id=str(draft.id),
+                draft_title=draft.title,
+                session_id=getattr(request.state, "session_id", None),
+            )
+        )
+        try:
+            status, headers, body = await _draw(request, f"/families/{built.family.id}{path}")
+        finally:
+            PREVIEW.reset(token)
+    finally:
+        await run_in_threadpool(_discard, savepoint, sandbox)
+    family_path = f"/families/{built.family.id}".encode()
+    kept = {b"content-type", b"vary", b"location", b"content-disposition"}
+    response = Response(
+        body.replace(family_path, base.encode()),
+        status_code=status,
+        headers={
+            name.decode("latin-1"): value.replace(family_path, base.encode()).decode("latin-1")
+            for name, value in headers
+            if name.lower() in kept
+        },
+    )
+    return response
+
+
+def _discard(savepoint: Any, sandbox: Session) -> None:
+    sandbox.close()
+    savepoint.rollback()

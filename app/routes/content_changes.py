@@ -17,7 +17,7 @@ from app.forms import FormState
 from app.models.accounts import User
 from app.models.content import ContentFile, ContentVersion
 from app.security.permissions import Permission
-from app.services import content_forms, content_studio
+from app.services import audit, content_forms, content_studio
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.templating import render
 
@@ -57,11 +57,12 @@ def _file_version(form_data: dict[str, Any]) -> int:
 # --- choosing what to change --------------------------------------------------------------------
 
 
-@router.get("/{kind}")
+@router.get("/{change}")
 def choose(
-    request: Request, session: SessionDep, _: Trainer, draft_id: uuid.UUID, kind: str
+    request: Request, session: SessionDep, _: Trainer, draft_id: uuid.UUID, change: str
 ) -> Response:
     """What can be changed (factors, questions, guidance), or the form for a new item."""
+    kind = change
     if kind not in TITLES:
         raise NotFound("There is no such change.")
     draft, content = _draft(session, draft_id)
@@ -209,16 +210,17 @@ def _known_owner(content: FrameworkContent, item: str) -> bool:
     )
 
 
-@router.get("/{kind}/{item:path}")
+@router.get("/{change}/{item:path}")
 def change_form(
     request: Request,
     session: SessionDep,
     _: Trainer,
     draft_id: uuid.UUID,
-    kind: str,
+    change: str,
     item: str,
 ) -> Response:
     """The form for one factor, question, or owner of guidance, filled with its wording."""
+    kind = change
     draft, content = _draft(session, draft_id)
     _item(content, kind, item)
     return _form(
@@ -253,7 +255,7 @@ def _save(
     )
 
 
-@router.post("/{kind}/{item:path}")
+@router.post("/{change}/{item:path}")
 def save_change(
     form_data: FormValues,
     request: Request,
@@ -261,10 +263,11 @@ def save_change(
     actor: ActorDep,
     _: Trainer,
     draft_id: uuid.UUID,
-    kind: str,
+    change: str,
     item: str,
 ) -> Response:
     """Apply the change to the draft's file (kept if the draft then has other problems)."""
+    kind = change
     draft, content = _draft(session, draft_id)
     _item(content, kind, item)
     values = _strings(form_data)
@@ -305,26 +308,49 @@ def save_change(
     return _save(request, session, draft, content, kind, item, form_data, apply)
 
 
-@router.post("/{kind}")
-def save_new(
+@router.post("/new-factor")
+def save_new_factor(
     form_data: FormValues,
     request: Request,
     session: SessionDep,
     actor: ActorDep,
     _: Trainer,
     draft_id: uuid.UUID,
+) -> Response:
+    """Add the new factor to the draft."""
+    return _save_new(form_data, request, session, actor, draft_id, "new-factor")
+
+
+@router.post("/new-question")
+def save_new_question(
+    form_data: FormValues,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    _: Trainer,
+    draft_id: uuid.UUID,
+) -> Response:
+    """Add the new question to the draft."""
+    return _save_new(form_data, request, session, actor, draft_id, "new-question")
+
+
+def _save_new(
+    form_data: dict[str, Any],
+    request: Request,
+    session: Session,
+    actor: audit.Actor,
+    draft_id: uuid.UUID,
     kind: str,
 ) -> Response:
-    """Add the new factor or question to the draft."""
-    if kind not in ("new-factor", "new-question"):
-        raise NotFound("There is no such change.")
     draft, content = _draft(session, draft_id)
     values = _strings(form_data)
     add = content_forms.add_factor if kind == "new-factor" else content_forms.add_question
 
-    def apply(expected: int) -> ContentFile:
-        # Each new item goes into a file chosen on the form; its version was not known when
-        # the form was drawn, so the file as loaded now is the one the change applies to.
+    def apply(_: int) -> ContentFile:
+        # The new item goes into a file chosen on the form, as that file is now: adding never
+        # overwrites anything, so there is no older version of it to check against.
+        target = _new_target(content, kind, values)
+        expected = content_studio.get_file(session, draft.id, target).version if target else 0
         return add(
             session,
             actor=actor,
@@ -334,14 +360,7 @@ def save_new(
             expected_version=expected,
         )
 
-    def apply_current(_: int) -> ContentFile:
-        target = _new_target(content, kind, values)
-        if target is None:
-            return apply(0)
-        file = content_studio.get_file(session, draft.id, target)
-        return apply(file.version)
-
-    return _save(request, session, draft, content, kind, "", form_data, apply_current)
+    return _save(request, session, draft, content, kind, "", form_data, apply)
 
 
 def _new_target(content: FrameworkContent, kind: str, values: dict[str, str]) -> str | None:

@@ -7,12 +7,13 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from app.models.accounts import Role, User
 from app.models.audit import AuditEvent
 from app.models.content import ContentFile, ContentStatus, ContentVersion
+from app.models.family import Family
 from app.services.content_store import changed, version_texts
 from tests.content.broken_cases import TINY_DIR
 from tests.factories import make_family, make_team, make_user, post_form, sign_in_as
@@ -445,3 +446,38 @@ def test_forms_add_a_factor_and_a_question_and_refuse_bad_input(
     assert soup(check).select_one("#number")["value"] == "1.1.0"  # type: ignore[index]
     assert "Factor al-p9" in check.text
     assert "Question interpreter" in check.text
+
+
+def test_a_draft_is_previewed_as_a_practitioner_sees_it_and_nothing_is_kept(
+    client: CheckingClient, db: Session, trainer: User, tiny: ContentVersion
+) -> None:
+    sign_in_as(client, db, trainer)
+    draft_id = start_draft(client, tiny)
+    text = file_row(db, draft_id, "domains/alpha.yaml").text
+    save(
+        client,
+        db,
+        draft_id,
+        "domains/alpha.yaml",
+        text.replace("First alpha risk", "Reworded alpha risk"),
+    )
+    families_before = db.exec(select(func.count()).select_from(Family)).one()
+    audit_before = db.exec(select(func.count()).select_from(AuditEvent)).one()
+
+    overview = client.get(f"/content/drafts/{draft_id}/preview")
+    factors = client.get(f"/content/drafts/{draft_id}/preview/sections/factors-alpha")
+    summary = client.get(f"/content/drafts/{draft_id}/preview/summary")
+
+    for page in (overview, factors, summary):
+        assert page.status_code == 200
+        assert "This is how a practitioner sees this page under the draft" in soup(page).get_text()
+        assert "/families/" not in page.text  # every link stays inside the preview
+    assert f'href="/content/drafts/{draft_id}/preview/sections/factors-alpha"' in overview.text
+    assert "Reworded alpha risk" in factors.text
+    assert "Example family (preview)" in summary.text
+    assert db.exec(select(func.count()).select_from(Family)).one() == families_before
+    # Only the trainer's own reads are left in the audit trail, none of the invented family's.
+    assert db.exec(select(func.count()).select_from(AuditEvent)).one() == audit_before
+    posted = post_form(client, f"/content/drafts/{draft_id}/preview/sections/start", {"x": "1"})
+    assert posted.status_code == 303
+    assert posted.headers["location"] == f"/content/drafts/{draft_id}/preview/sections/start"
