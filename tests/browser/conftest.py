@@ -62,8 +62,10 @@ def free_port() -> int:
 class LiveServer:
     """A uvicorn process serving the app on its own migrated SQLite database."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, name: str = "server") -> None:
+        """`name` names the log; a second server on the same `data_dir` shares the database."""
         self.data_dir = data_dir
+        self.name = name
         self.database_url = f"sqlite:///{data_dir / 'browser.sqlite3'}"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -76,7 +78,7 @@ class LiveServer:
             HOMEWARD_DATA_DIR=str(data_dir),
             HOMEWARD_DATABASE_URL=self.database_url,
         )
-        self.log = (data_dir / "server.log").open("w")
+        self.log = (data_dir / f"{name}.log").open("w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "app", "serve", "--port", str(self.port)],
             env=env,
@@ -102,7 +104,7 @@ class LiveServer:
 
     def logs(self) -> str:
         self.log.flush()
-        return (self.data_dir / "server.log").read_text()[-4000:]
+        return (self.data_dir / f"{self.name}.log").read_text()[-4000:]
 
     def stop(self) -> None:
         self.process.terminate()
