@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
@@ -32,6 +33,13 @@ def request_session(session: Annotated[Session, Depends(get_session)]) -> Sessio
 
 
 SessionDep = Annotated[Session, Depends(request_session)]
+
+
+def commit_when_done(session: SessionDep) -> Iterator[None]:
+    """Commit the request's work once its route has returned (and not when it raised), before
+    the response is sent: services only flush."""
+    yield
+    session.commit()
 
 
 async def read_form(request: Request) -> dict[str, Any]:

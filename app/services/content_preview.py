@@ -168,8 +168,9 @@ def _entries(
 
 
 def _answers(session: Session, actor: Actor, family: Family, content: FrameworkContent) -> None:
-    """The first stage's forms answered, the first risk and protective factor of each domain
-    recorded as present, so that the classification and summary have something to show."""
+    """The first stage's forms answered (and marked complete, so that every task after them
+    opens), the first risk and protective factor of each domain recorded as present, so that
+    the classification and summary have something to show."""
     present = {
         factor.id
         for domain in content.domains
@@ -180,7 +181,7 @@ def _answers(session: Session, actor: Actor, family: Family, content: FrameworkC
             continue
         try:
             fill_section(
-                session, actor, family, content, section.id, complete=False, present=present
+                session, actor, family, content, section.id, complete=True, present=present
             )
         except InvalidInput:
             # A section whose invented answers do not fit (a limit the draft sets, say) is
