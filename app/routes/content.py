@@ -184,13 +184,15 @@ def index(
 ) -> Response:
     """Every framework with its versions (status, changelog, families) and its drafts."""
     banner = ""
-    if published:
-        banner = f"Version {published[:64]} is published. Every part of Homeward now serves it."
-    elif retired:
-        banner = f"Version {retired[:64]} is retired. No new family will start on it."
-    elif imported:
-        banner = f"Version {imported[:64]} is imported and published."
-    elif discarded:
+    for wanted, words in (
+        (published, "is published. Every part of Homeward now serves it"),
+        (retired, "is retired. No new family will start on it"),
+        (imported, "is imported and published"),
+    ):
+        row = session.get(ContentVersion, _uuid(wanted)) if _uuid(wanted) else None
+        if row is not None and row.number:
+            banner = f"Version {row.number} of {_title(registry, row)} {words}."
+    if discarded:
         banner = "The draft is discarded."
     return render(
         request,
@@ -201,6 +203,12 @@ def index(
             "banner": banner,
         },
     )
+
+
+def _title(registry: ContentRegistry, row: ContentVersion) -> str:
+    if row.number and row.number in registry.versions(row.framework_id):
+        return registry.get(row.framework_id, row.number).framework.title
+    return row.title
 
 
 def _row_or_404(session: Session, version_id: uuid.UUID) -> ContentVersion:
@@ -361,7 +369,7 @@ def _set_retired(
         return _version_response(request, session, registry, row, FormState(errors=errors))
     if retired:
         return RedirectResponse(
-            f"/content?retired={row.framework_id}+{row.number}", status_code=303
+            f"/content?retired={row.id}", status_code=303
         )
     return RedirectResponse(f"/content/versions/{row.id}", status_code=303)
 
@@ -424,9 +432,7 @@ async def import_version(
         except InvalidInput as problem:
             state.add(problem.errors)
         else:
-            return RedirectResponse(
-                f"/content?imported={row.framework_id}+{row.number}", status_code=303
-            )
+            return RedirectResponse(f"/content?imported={row.id}", status_code=303)
     return render(
         request,
         "views/content/import.html",
@@ -801,7 +807,7 @@ def publish(
         form.add({"number": str(problem)})
         session.refresh(draft)
         return _publish_response(request, session, registry, draft, form)
-    return RedirectResponse(f"/content?published={row.framework_id}+{row.number}", status_code=303)
+    return RedirectResponse(f"/content?published={row.id}", status_code=303)
 
 
 # --- comparing two versions ---------------------------------------------------------------------
