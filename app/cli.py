@@ -135,6 +135,7 @@ def cmd_create_user(args: argparse.Namespace, settings: Settings) -> int:
                 ),
                 password=password,
             )
+            session.commit()
         except InvalidInput as problem:
             message = "; ".join(problem.errors.values())
             raise ConfigError(f"Cannot create the user: {message}.") from None
@@ -169,11 +170,16 @@ def cmd_demo(_args: argparse.Namespace, settings: Settings) -> int:
     store = ContentStore(settings.content_dir)
     store.import_bundled(engine)
     with open_session(engine) as session:
-        demo_accounts = load_demo(session, store.registry(session))
+        demo_accounts = load_demo(session, store.registry(session), secret_key=settings.secret_key)
     print("Demo accounts (invented people; development only):")
     for account in demo_accounts:
         roles = ", ".join(sorted(role.value for role in account.roles))
         print(f"  {account.email:32} {account.password:30} {roles}")
+        if account.two_factor_key:
+            print(
+                f"  {'':32} two-factor sign-in: add the key {account.two_factor_key} "
+                "to an authenticator app"
+            )
     return 0
 
 

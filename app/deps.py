@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from app.config import Settings
 from app.content.registry import ContentRegistry
-from app.db import get_session
+from app.db import get_session, request_transaction
 from app.forms import form_values, read_form_data
 from app.models.accounts import User
 from app.models.audit import AuditAction
@@ -25,21 +25,21 @@ from app.services.audit import Actor
 from app.services.content_store import ContentStore
 
 
-def request_session(session: Annotated[Session, Depends(get_session)]) -> Session:
-    """The request's session; while a draft's preview is drawn, the preview's own session,
-    which is never committed (see app.preview)."""
+def request_session(
+    request: Request, session: Annotated[Session, Depends(get_session)]
+) -> Iterator[Session]:
+    """The request's session, committed once when the route has returned (see
+    app.db.request_transaction); "function" scope runs that before the response is sent.
+    While a draft's preview is drawn, the preview's own session instead, which is never
+    committed (see app.preview)."""
     preview = PREVIEW.get()
-    return preview.session if preview is not None else session
+    if preview is not None:
+        yield preview.session
+        return
+    yield from request_transaction(request, session)
 
 
-SessionDep = Annotated[Session, Depends(request_session)]
-
-
-def commit_when_done(session: SessionDep) -> Iterator[None]:
-    """Commit the request's work once its route has returned (and not when it raised), before
-    the response is sent: services only flush."""
-    yield
-    session.commit()
+SessionDep = Annotated[Session, Depends(request_session, scope="function")]
 
 
 async def read_form(request: Request) -> dict[str, Any]:
@@ -82,8 +82,6 @@ def authenticate(request: Request, session: SessionDep) -> None:
     request.state.user = None
     request.state.session_record = None
     request.state.session_id = None
-    # The error handler for unstorable input rolls this back before rendering its page.
-    request.state.db = session
     preview = PREVIEW.get()
     if preview is not None:
         # A draft's preview: the invented family's practitioner, not the trainer's session.
@@ -176,8 +174,8 @@ def _record_denial(request: Request, session: Session, *, reason: str) -> None:
         entity_id=family_id or "",
         family_id=family_id,
         details={"reason": reason},
+        keep=True,
     )
-    session.commit()
 
 
 def actor_for(request: Request) -> Actor:

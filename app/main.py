@@ -17,6 +17,7 @@ from app.errors import error_response, install_error_handlers
 from app.health import HealthCheckMiddleware
 from app.middleware import RequestIdMiddleware, RequestLimitsMiddleware, SecurityHeadersMiddleware
 from app.routes import (
+    account,
     admin,
     api,
     assessment,
@@ -27,6 +28,7 @@ from app.routes import (
     families,
     family_records,
     pages,
+    sso,
     summary,
 )
 from app.services.content_store import ContentStore
@@ -81,6 +83,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(pages.router)
     app.include_router(auth.router)
+    app.include_router(account.router)
+    if settings.sso_enabled:
+        app.include_router(sso.router)
     app.include_router(admin.router)
     app.include_router(families.router)
     # Before family_records, whose /{collection}/{record_id}/delete would also match ours.

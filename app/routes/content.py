@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -20,7 +20,7 @@ from app.content.compare import compare, diff_files, required_bump
 from app.content.errors import ContentError
 from app.content.model import FrameworkContent
 from app.content.registry import ContentRegistry, semver_key
-from app.deps import ActorDep, ContentDep, FormValues, SessionDep, commit_when_done, requires
+from app.deps import ActorDep, ContentDep, FormValues, SessionDep, requires
 from app.forms import FormState
 from app.middleware import UploadAllowance
 from app.models.accounts import User
@@ -36,11 +36,7 @@ from app.services.errors import Conflict, InvalidInput, NotFound
 from app.templating import is_htmx, render
 from app.timeutil import london_today
 
-router = APIRouter(
-    prefix="/content",
-    include_in_schema=False,
-    dependencies=[Depends(commit_when_done, scope="function")],
-)
+router = APIRouter(prefix="/content", include_in_schema=False)
 Trainer = Annotated[User, requires(Permission.CONTENT_MANAGE)]
 UPLOAD = UploadAllowance(
     path=re.compile(r"/content/import"),
@@ -368,9 +364,7 @@ def _set_retired(
         session.refresh(row)
         return _version_response(request, session, registry, row, FormState(errors=errors))
     if retired:
-        return RedirectResponse(
-            f"/content?retired={row.id}", status_code=303
-        )
+        return RedirectResponse(f"/content?retired={row.id}", status_code=303)
     return RedirectResponse(f"/content/versions/{row.id}", status_code=303)
 
 

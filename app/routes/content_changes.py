@@ -7,12 +7,12 @@ import uuid
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
 from app.content.model import FrameworkContent
-from app.deps import ActorDep, FormValues, SessionDep, commit_when_done, requires
+from app.deps import ActorDep, FormValues, SessionDep, requires
 from app.forms import FormState
 from app.models.accounts import User
 from app.models.content import ContentFile, ContentVersion
@@ -21,11 +21,7 @@ from app.services import audit, content_forms, content_studio
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.templating import render
 
-router = APIRouter(
-    prefix="/content/drafts/{draft_id}/changes",
-    include_in_schema=False,
-    dependencies=[Depends(commit_when_done, scope="function")],
-)
+router = APIRouter(prefix="/content/drafts/{draft_id}/changes", include_in_schema=False)
 Trainer = Annotated[User, requires(Permission.CONTENT_MANAGE)]
 TITLES = {
     "factor": "Change a factor's wording or guidance",
