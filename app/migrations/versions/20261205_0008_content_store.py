@@ -1,8 +1,8 @@
 """content store: framework versions and drafts in the database, and the content hash every
 answer, factor rating and classification was made under
 
-Revision ID: 0007_content_store
-Revises: 0006_retention
+Revision ID: 0008_content_store
+Revises: 0007_identity
 Create Date: 2026-12-05 10:03:55.910911
 """
 
@@ -15,8 +15,8 @@ import sqlmodel
 from alembic import op
 
 
-revision: str = '0007_content_store'
-down_revision: str | Sequence[str] | None = '0006_retention'
+revision: str = '0008_content_store'
+down_revision: str | Sequence[str] | None = '0007_identity'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
