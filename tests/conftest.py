@@ -19,6 +19,7 @@ from sqlmodel import Session
 from app.config import PROJECT_ROOT, Environment, Settings
 from app.db import get_session, make_engine, migrate
 from app.main import create_app
+from app.preview import PREVIEW
 from app.services.content_store import import_bundled
 from tests.support.client import CheckingClient
 
@@ -115,10 +116,12 @@ def app(settings: Settings, engine: Engine) -> FastAPI:
 def sharing(db: Session) -> Callable[[], Iterator[Session]]:
     """A get_session override that serves the test's session to each request. What the test
     set up is committed first (as an earlier request's work would be), so a request that
-    fails and rolls back undoes only its own work."""
+    fails and rolls back undoes only its own work. (Not inside a draft's preview: its page is
+    drawn within the trainer's request, in savepoints that must stay open.)"""
 
     def session_override() -> Iterator[Session]:
-        db.commit()
+        if PREVIEW.get() is None:
+            db.commit()
         yield db
 
     return session_override

@@ -9,7 +9,8 @@ loaded, and a version whose files no longer match is refused, not served.
 
 Each instance keeps the registry it built and the token (`content_state.generation`) it was
 built for; a request that finds another token rebuilds it, so a version published through one
-instance reaches every other without a restart. Parsed versions are reused by hash (immutable).
+instance reaches every other without a restart. Rebuilding reads and hashes the stored files
+again; parsed versions are reused by hash (immutable).
 """
 
 from __future__ import annotations
@@ -135,9 +136,7 @@ class ContentStore:
         with self._lock:
             built = self._built
             if generation is None or generation != built.generation:
-                registry = build_registry(
-                    session, reuse=built.registry, extra_errors=self.bundle_errors
-                )
+                registry = build_registry(session, extra_errors=self.bundle_errors)
                 self._built = built = _Built(generation, registry)
         return built.registry
 
@@ -159,22 +158,18 @@ class ContentStore:
 def build_registry(
     session: Session,
     *,
-    reuse: ContentRegistry | None = None,
     extra_errors: Mapping[str, tuple[ContentError, ...]] | None = None,
 ) -> ContentRegistry:
-    """Every published and retired version in the database; refused ones with their errors."""
+    """Every published and retired version in the database; refused ones with their errors.
+
+    Each version's stored files are read and hashed again (a version whose files no longer
+    match is refused); parsing is skipped for a hash already parsed (the loader's cache)."""
     rows = session.exec(
         select(ContentVersion)
         .where(col(ContentVersion.status).in_(SERVED))
         .order_by(col(ContentVersion.framework_id), col(ContentVersion.published_at))
     ).all()
-    results: list[LoadResult] = []
-    for row in rows:
-        known = reuse.find_hash(row.content_hash) if reuse and row.content_hash else None
-        if known is not None and (known.id, known.version) == (row.framework_id, row.number):
-            results.append(LoadResult(f"{row.framework_id}/{row.number}", known, ()))
-        else:
-            results.append(load_stored(session, row))
+    results = [load_stored(session, row) for row in rows]
     retired = {
         (row.framework_id, row.number or "")
         for row in rows
