@@ -6,6 +6,8 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): one per core; TEST_WORKERS=0 runs the suite in this process.
+TEST_WORKERS ?= auto
 
 .DEFAULT_GOAL := help
 .PHONY: help run serve migrate demo test lint format bench css clean docker
@@ -35,7 +37,7 @@ migrate: $(VENV)/.installed-run ## apply database migrations (DATABASE_URL picks
 	$(BIN)/python -m app migrate
 
 test: $(VENV)/.installed-test lint ## install test dependencies, lint, and run the whole test suite
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test ## ruff (lint and format check) and mypy
 	$(BIN)/ruff check app tests bench
