@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from app.config import Settings, load_settings
 from app.content.registry import load_registry
-from app.db import make_engine
+from app.db import app_engine
 from app.deps import protect_from_csrf
 from app.errors import error_response, install_error_handlers
 from app.health import HealthCheckMiddleware
@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(protect_from_csrf)],
     )
     app.state.settings = settings
-    app.state.engine = make_engine(settings.sqlalchemy_url)
+    app.state.engine = app_engine(settings)
     app.state.templates = create_templates(settings)
     # A broken content version is refused and reported; the good versions still serve.
     app.state.content = load_registry(settings.content_dir)
