@@ -128,6 +128,7 @@ def cmd_create_user(args: argparse.Namespace, settings: Settings) -> int:
                 ),
                 password=password,
             )
+            session.commit()
         except InvalidInput as problem:
             message = "; ".join(problem.errors.values())
             raise ConfigError(f"Cannot create the user: {message}.") from None

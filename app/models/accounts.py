@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from sqlmodel import Field, Relationship, SQLModel
 
-from app.models.base import UTCDateTime, new_id, utcnow
+from app.models.base import Locked, UTCDateTime, new_id, utcnow
 
 
 class Role(StrEnum):
@@ -43,7 +43,7 @@ class UserRole(SQLModel, table=True):
     role: str = Field(max_length=20, primary_key=True)
 
 
-class User(SQLModel, table=True):
+class User(Locked, SQLModel, table=True):
     # "user" is a reserved word in PostgreSQL.
     __tablename__ = "user_account"
 

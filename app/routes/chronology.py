@@ -427,7 +427,6 @@ def export_entries(
         family_id=family.id,
         details={"format": "csv"},
     )
-    session.commit()
     name = re.sub(r"[^A-Za-z0-9_-]+", "-", family.reference).strip("-") or "family"
     return Response(
         text.encode("utf-8"),

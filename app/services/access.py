@@ -45,9 +45,9 @@ def open_family(
         entity_id=family.id,
         family_id=family.id,
         details={"purpose": action.value} if action is not FamilyAction.VIEW else None,
+        # A read is audited even when the rest of the request fails.
+        keep=True,
     )
-    # Committed now: a read is audited even when nothing else in the request is saved.
-    session.commit()
     return family
 
 
@@ -67,8 +67,8 @@ def _deny(
         entity_id=requested,
         family_id=family_id,
         details={"purpose": action.value},
+        keep=True,
     )
-    session.commit()
 
 
 def _forbidden_message(action: FamilyAction) -> str:
@@ -97,4 +97,3 @@ def record_export(
         family_id=family.id,
         details={"document": document, "format": file_format, "disclosure": disclosure},
     )
-    session.commit()

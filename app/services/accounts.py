@@ -16,7 +16,8 @@ from app.models.audit import AuditAction
 from app.models.base import utcnow
 from app.security.passwords import hash_password, password_problem, verify_password
 from app.services import audit
-from app.services.errors import Conflict, InvalidInput, NotFound
+from app.services.errors import InvalidInput, NotFound
+from app.services.locking import check_version, saving
 from app.services.records import LIKE_ESCAPE, contains_pattern
 from app.services.sessions import is_throttled, revoke_all_sessions
 
@@ -96,6 +97,8 @@ _TEMPORARY_PASSWORD_WORDS = [
     "yarrow",
 ]
 
+USER_CHANGED = "Someone else changed this user since you opened the page."
+
 
 def email_key(email: str) -> str:
     return email.strip().lower()
@@ -146,7 +149,6 @@ def create_team(session: Session, *, actor: audit.Actor, name: str) -> Team:
     if clean and session.exec(select(Team).where(col(Team.name_key) == name_key(clean))).first():
         raise InvalidInput({"name": "A team with this name already exists"})
     team = get_or_create_team(session, actor=actor, name=name)
-    session.commit()
     return team
 
 
@@ -298,7 +300,6 @@ def create_user(
         entity_id=user.id,
         details=audit.changes({}, _snapshot(user)),
     )
-    session.commit()
     return user, temporary
 
 
@@ -311,8 +312,7 @@ def update_user(
     expected_version: int,
 ) -> User:
     user = get_user(session, user_id)
-    if user.version != expected_version:
-        raise Conflict("Someone else changed this user since you opened the page.", current=user)
+    check_version(user, expected_version, USER_CHANGED)
     _validate_details(session, details, user_id=user.id)
     if actor.user_id == user.id:
         if Role.ADMIN not in details.roles:
@@ -322,27 +322,28 @@ def update_user(
     before = _snapshot(user)
     if before == _snapshot_of(details):
         return user  # nothing changed: no new version, nothing to audit
-    user.name = details.name.strip()
-    user.email = details.email.strip()
-    user.email_key = email_key(details.email)
-    user.team_id = details.team_id
-    _set_roles(user, details.roles)
-    user.active = details.active
-    user.updated_at = utcnow()
-    user.version += 1
-    session.add(user)
-    if before["active"] and not user.active:
-        # Deactivating someone ends every session they have, on every app instance.
-        revoke_all_sessions(session, user_id=user.id)
-    audit.record(
-        session,
-        actor,
-        AuditAction.UPDATE,
-        entity_type="user",
-        entity_id=user.id,
-        details=audit.changes(before, _snapshot(user)),
-    )
-    session.commit()
+    # The user's row is updated first, its version checked: of two administrators saving the
+    # same person at once (roles included), the second gets a conflict, not a lost change.
+    with saving(session, user, USER_CHANGED):
+        user.name = details.name.strip()
+        user.email = details.email.strip()
+        user.email_key = email_key(details.email)
+        user.team_id = details.team_id
+        user.active = details.active
+        user.updated_at = utcnow()
+        session.flush()
+        _set_roles(user, details.roles)
+        if before["active"] and not user.active:
+            # Deactivating someone ends every session they have, on every app instance.
+            revoke_all_sessions(session, user_id=user.id)
+        audit.record(
+            session,
+            actor,
+            AuditAction.UPDATE,
+            entity_type="user",
+            entity_id=user.id,
+            details=audit.changes(before, _snapshot(user)),
+        )
     return user
 
 
@@ -353,7 +354,6 @@ def reset_password(session: Session, *, actor: audit.Actor, user_id: uuid.UUID) 
     user.password_hash = hash_password(temporary)
     user.must_change_password = True
     user.updated_at = utcnow()
-    user.version += 1
     session.add(user)
     revoke_all_sessions(session, user_id=user.id)
     audit.record(
@@ -364,7 +364,6 @@ def reset_password(session: Session, *, actor: audit.Actor, user_id: uuid.UUID) 
         entity_id=user.id,
         details={"password": "reset by an administrator"},
     )
-    session.commit()
     return temporary
 
 
@@ -404,7 +403,6 @@ def change_own_password(
             user_id=user.id,
             details={"reason": "wrong current password when changing password"},
         )
-        session.commit()
         errors["current_password"] = "Enter your current password correctly"
     problem = password_problem(new_password, email=user.email, name=user.name)
     if problem:
@@ -418,7 +416,6 @@ def change_own_password(
     user.password_hash = hash_password(new_password)
     user.must_change_password = False
     user.updated_at = utcnow()
-    user.version += 1
     session.add(user)
     # Other browsers signed in as this person are signed out; this one stays.
     revoke_all_sessions(session, user_id=user.id, except_id=keep_session_id)
@@ -430,4 +427,3 @@ def change_own_password(
         entity_id=user.id,
         details={"password": "changed by the user"},
     )
-    session.commit()

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.db import keep_on_failure
 from app.models.accounts import User
 from app.models.audit import AuditAction, AuditEvent
 from app.services.paging import clamp_page, page_count
@@ -42,20 +43,28 @@ def record(
     family_id: uuid.UUID | None = None,
     details: Mapping[str, Any] | None = None,
     user_id: uuid.UUID | None = None,
+    keep: bool = False,
 ) -> AuditEvent:
-    """Add an entry to the session; it is committed with the change it records."""
-    event = AuditEvent(
-        user_id=user_id or actor.user_id,
-        action=action.value,
-        entity_type=entity_type,
-        entity_id=str(entity_id or ""),
-        family_id=family_id,
-        request_id=actor.request_id[:64],
-        client_address=actor.client_address[:64],
-        path=actor.path[:300],
-        details=_json_safe(dict(details or {})),
-    )
+    """Add an entry to the session; it is committed with the change it records. With `keep`
+    (a refusal, a read) it is written even if the rest of the request fails."""
+    values: dict[str, Any] = {
+        "user_id": user_id or actor.user_id,
+        "action": action.value,
+        "entity_type": entity_type,
+        "entity_id": str(entity_id or ""),
+        "family_id": family_id,
+        "request_id": actor.request_id[:64],
+        "client_address": actor.client_address[:64],
+        "path": actor.path[:300],
+        "details": _json_safe(dict(details or {})),
+    }
+    event = AuditEvent(**values)
     session.add(event)
+    if keep:
+        keep_on_failure(session, AuditEvent, **values)
+        # Written now, in the request's own transaction: a savepoint rolled back later in the
+        # request (a conflict shown on the page) must not take it with it.
+        session.flush()
     return event
 
 

@@ -142,7 +142,6 @@ def mark_reviewed(
         family_id=family.id,
         details={"entries": len(review.snapshot["entries"]), "note": cleaned},
     )
-    session.commit()
     return review
 
 
@@ -257,7 +256,6 @@ def add_comment(
         family_id=family.id,
         details={"entry_id": entry.id if entry else None, "scope": OVERALL if not entry else ""},
     )
-    session.commit()
     return comment
 
 

@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from app.content.model import FrameworkContent
 from app.content.rules import Finding, Reason, RulesResult, evaluate
 from app.content.schema import ClassificationSection, GateSection
+from app.db import atomic
 from app.models.accounts import Role
 from app.models.assessment import Classification, ClassificationStatus
 from app.models.audit import AuditAction
@@ -261,6 +262,7 @@ def missing_sections(
 # --- submitting -----------------------------------------------------------------------------
 
 
+@atomic
 def submit(
     session: Session,
     *,
@@ -335,7 +337,6 @@ def submit(
         },
     )
     progress.refresh_family(session, family, content)
-    session.commit()
     return row
 
 
@@ -357,7 +358,6 @@ def _claim_submission(
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         if before is not None:
-            session.rollback()
             raise Conflict(ALREADY_SUBMITTED)
         session.add(
             SectionProgress(
@@ -368,9 +368,9 @@ def _claim_submission(
             )
         )
         try:
-            session.flush()
+            with session.begin_nested():
+                session.flush()
         except IntegrityError:
-            session.rollback()
             raise Conflict(ALREADY_SUBMITTED) from None
     audit.record(
         session,
@@ -394,6 +394,7 @@ class Review:
     gate_option: str
 
 
+@atomic
 def review(
     session: Session,
     *,
@@ -471,7 +472,6 @@ def review(
         )
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
         raise Conflict(STALE_CLASSIFICATION)
     session.refresh(row)
     audit.record(
@@ -496,7 +496,6 @@ def review(
             section_id=row.section_id,
             status=SectionStatus.IN_PROGRESS,
         )
-        session.commit()
         return row
     _sign_off(session, actor, family, content, row, gate, option, comments or "")
     return row
@@ -568,4 +567,3 @@ def _sign_off(
             status=SectionStatus.SIGNED_OFF,
         )
     progress.refresh_family(session, family, content)
-    session.commit()

@@ -126,7 +126,6 @@ def sign_in(
             user_id=user.id if user else None,
             details={"email": key, "reason": _failure_reason(user, password_ok, throttled)},
         )
-        session.commit()
         return SignInResult(None, None, SIGN_IN_THROTTLED if throttled else SIGN_IN_REFUSED)
 
     if replacing_token:
@@ -155,7 +154,6 @@ def sign_in(
         entity_id=user.id,
         user_id=user.id,
     )
-    session.commit()
     return SignInResult(user, token, None)
 
 
@@ -189,7 +187,6 @@ def resolve(
     if now - record.last_seen_at >= TOUCH_INTERVAL:
         record.last_seen_at = now
         session.add(record)
-        session.commit()
     return record, user
 
 
@@ -201,7 +198,6 @@ def seconds_until_idle_timeout(record: UserSession, policy: SessionPolicy) -> in
 def keep_alive(session: Session, *, record: UserSession) -> None:
     record.last_seen_at = utcnow()
     session.add(record)
-    session.commit()
 
 
 def end_session(session: Session, *, token: str) -> UserSession | None:
@@ -218,7 +214,6 @@ def sign_out(session: Session, *, actor: audit.Actor, token: str) -> None:
         audit.record(
             session, actor, AuditAction.SIGN_OUT, entity_type="user", entity_id=record.user_id
         )
-    session.commit()
 
 
 def revoke_all_sessions(

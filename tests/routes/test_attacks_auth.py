@@ -28,7 +28,7 @@ from app.services.sessions import (
     SIGN_IN_THROTTLED,
     hash_token,
 )
-from tests.conftest import test_settings
+from tests.conftest import sharing, test_settings
 from tests.factories import (
     DEFAULT_PASSWORD,
     csrf_token,
@@ -105,10 +105,7 @@ def production(engine: Engine, db: Session, tmp_path: Path) -> Iterator[Checking
     )
     app.state.engine = engine
 
-    def session_override() -> Iterator[Session]:
-        yield db
-
-    app.dependency_overrides[get_session] = session_override
+    app.dependency_overrides[get_session] = sharing(db)
     with CheckingClient(app, base_url="https://testserver") as client:
         yield client
 
