@@ -29,7 +29,7 @@ from app.models.base import utcnow
 from app.models.chronology import ChronologyEntry, ChronologyEntryTheme
 from app.models.family import Family
 from app.models.progress import GateDecision, SectionProgress, SectionStatus
-from app.services import assessment, audit, progress
+from app.services import access, assessment, audit, progress
 from app.services.errors import Conflict, Forbidden, NotFound
 from app.services.evidence import EvidenceItem, evidence_for
 from app.services.records import Problems
@@ -414,9 +414,15 @@ def review(
     if user is None or Role.SUPERVISOR not in user.roles:
         raise Forbidden("Only a supervisor of this family's team can sign off a classification.")
     if user.id in {row.submitted_by_id, family.allocated_practitioner_id}:
-        raise Forbidden(
-            "You cannot sign off a classification you submitted, or one for a family allocated "
-            "to you: ask another supervisor."
+        raise access.refuse(
+            session,
+            actor=actor,
+            family=family,
+            reason="supervisor signing off their own classification",
+            message=(
+                "You cannot sign off a classification you submitted, or one for a family "
+                "allocated to you: ask another supervisor."
+            ),
         )
     if row.status != ClassificationStatus.SUBMITTED:
         raise Conflict(ALREADY_REVIEWED)
