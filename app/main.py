@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings, load_settings
-from app.db import make_engine
+from app.db import app_engine
 from app.deps import protect_from_csrf
 from app.errors import error_response, install_error_handlers
 from app.health import HealthCheckMiddleware
@@ -62,7 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(protect_from_csrf)],
     )
     app.state.settings = settings
-    app.state.engine = make_engine(settings.sqlalchemy_url)
+    app.state.engine = app_engine(settings)
     app.state.templates = create_templates(settings)
     # Content served from the database; a broken version is refused and reported, the good
     # versions still serve.
