@@ -22,9 +22,11 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from app.config import Environment, Settings
+from app.config import PROJECT_ROOT, Environment, Settings
 from app.db import get_session, make_engine, migrate
 from app.main import create_app
+from app.preview import PREVIEW
+from app.services.content_store import import_bundled
 from tests.support.client import CheckingClient
 
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
@@ -122,6 +124,9 @@ def engine(backend: str, database_url: str) -> Iterator[Engine]:
     """A database migrated with Alembic, exactly as production builds it."""
     engine = reset_postgres(database_url) if backend == "postgresql" else make_engine(database_url)
     migrate(engine)
+    # As an app instance does when it starts; before any test opens its rolled-back
+    # transaction, so that the apps' own start-up imports then only read.
+    import_bundled(engine, PROJECT_ROOT / "framework_content")
     yield engine
     engine.dispose()
 
@@ -155,10 +160,12 @@ def app(settings: Settings, engine: Engine) -> FastAPI:
 def sharing(db: Session) -> Callable[[], Iterator[Session]]:
     """A get_session override that serves the test's session to each request. What the test
     set up is committed first (as an earlier request's work would be), so a request that
-    fails and rolls back undoes only its own work."""
+    fails and rolls back undoes only its own work. (Not inside a draft's preview: its page is
+    drawn within the trainer's request, in savepoints that must stay open.)"""
 
     def session_override() -> Iterator[Session]:
-        db.commit()
+        if PREVIEW.get() is None:
+            db.commit()
         yield db
 
     return session_override
