@@ -233,6 +233,7 @@ def _submission(
         section_id="classification-before-plan",
         timepoint_id="before-plan",
         content_version=content.version,
+        content_hash=content.content_hash,
         suggested_level=suggestion.level_id,
         explanation=suggestion.explanation,
         practitioner_level=level,

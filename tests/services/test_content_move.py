@@ -147,3 +147,13 @@ def test_the_version_page_moves_only_on_confirmation(client: CheckingClient, db:
     assert "Answers to questions no longer in this version" in section.text
     assert "1 September 2026" in section.text
     assert "Does anyone in the family need an interpreter?" in section.text
+
+
+def test_answers_and_ratings_record_the_hash_of_their_version(db: Session) -> None:
+    _, family = answered_family(db)
+
+    answers = db.exec(select(AssessmentAnswer).where(col(AssessmentAnswer.family_id) == family.id))
+    ratings = db.exec(select(FactorRating).where(col(FactorRating.family_id) == family.id))
+
+    hashes = {row.content_hash for row in [*answers, *ratings]}
+    assert hashes == {V1.content_hash}
