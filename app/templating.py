@@ -87,11 +87,24 @@ DESTINATIONS: list[Destination] = [
         "Your families and your team's: where each stands and what is due next",
     ),
     Destination(
+        Permission.CONTENT_MANAGE,
+        "/content",
+        "Framework content",
+        "Change the framework's guidance, questions, factors, rules and levels, preview and "
+        "compare your changes, and publish them as a new version",
+    ),
+    Destination(
         Permission.USERS_MANAGE, "/admin/users", "Users", "Add people, change their roles and teams"
     ),
     Destination(Permission.USERS_MANAGE, "/admin/teams", "Teams", "Add and rename teams"),
     Destination(
         Permission.AUDIT_READ, "/admin/audit", "Audit trail", "See who viewed and changed what"
+    ),
+    Destination(
+        Permission.AUDIT_READ,
+        "/admin/role-changes",
+        "Role changes",
+        "See who was given which role or team, and by whom",
     ),
 ]
 
@@ -113,9 +126,12 @@ def layout_context(request: Request) -> dict[str, Any]:
     settings = request.app.state.settings
 
     return {
+        "preview": getattr(request.state, "preview", None),
         "current_user": user,
         "navigation": navigation,
         "csrf_token": csrf_token(request),
+        # How people sign in here (identity provider, passwords), for pages that explain it.
+        "settings": settings,
         "session_seconds_left": (
             seconds_until_idle_timeout(record, policy_from(settings)) if record else None
         ),

@@ -6,6 +6,7 @@ family has answered."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import timedelta
 from typing import Any
 
@@ -87,9 +88,11 @@ def fill_section(
     complete: bool,
     answers: dict[str, Any] | None = None,
     cycle: int = 0,
+    present: Collection[str] = PRESENT,
 ) -> None:
     """Answer a section the way a practitioner would, one item per repeating group (`answers`
-    by question id overrides the usual demo answers)."""
+    by question id overrides the usual demo answers); the factors in `present` are recorded as
+    present, the others as not present."""
     state = questions.section_state(session, family, content, section_id, cycle)
     items = {
         node.key: [uuid.uuid4().hex[:12]]
@@ -103,7 +106,7 @@ def fill_section(
         if not node.is_group:
             form.update(_value(content, node, answers or {}))
     for factor in state.factors:
-        form[factor.status_name] = "present" if factor.factor_id in PRESENT else "absent"
+        form[factor.status_name] = "present" if factor.factor_id in present else "absent"
     row = questions.section_row(session, family.id, section_id, cycle)
     questions.save_section(
         session,

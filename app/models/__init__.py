@@ -11,7 +11,16 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
-from app.models.accounts import Role, SignInAttempt, Team, User, UserRole, UserSession  # noqa: E402
+from app.models.accounts import (  # noqa: E402
+    PendingSignIn,
+    RecoveryCode,
+    Role,
+    SignInAttempt,
+    Team,
+    User,
+    UserRole,
+    UserSession,
+)
 from app.models.assessment import (  # noqa: E402
     AssessmentAnswer,
     AssessmentSection,
@@ -29,6 +38,11 @@ from app.models.chronology import (  # noqa: E402
     ChronologyImport,
     ChronologyReview,
     ChronologyWrittenAnalysis,
+)
+from app.models.content import (  # noqa: E402
+    ContentFile,
+    ContentState,
+    ContentVersion,
 )
 from app.models.family import Adult, Child, EarlierReturn, Family, FamilyContact  # noqa: E402
 from app.models.journey import (  # noqa: E402
@@ -65,6 +79,9 @@ __all__ = [
     "ChronologyReview",
     "ChronologyWrittenAnalysis",
     "Classification",
+    "ContentFile",
+    "ContentState",
+    "ContentVersion",
     "EarlierReturn",
     "FactorEvidence",
     "FactorRating",
@@ -74,6 +91,8 @@ __all__ = [
     "GateProposal",
     "MonitoringVisit",
     "MonitoringVisitChild",
+    "PendingSignIn",
+    "RecoveryCode",
     "ReviewCycle",
     "Role",
     "SectionProgress",

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
+from app.content.compare import compare
 from app.content.registry import ContentRegistry
 from app.content.schema import ClassificationSection, FactorsSection, GateSection
 from app.deps import ActorDep, ContentDep, FormValues, SessionDep
@@ -20,10 +21,18 @@ from app.forms.family import ParsedForm
 from app.models.accounts import User
 from app.models.assessment import EVIDENCE_KIND_LABELS, FACTOR_STATUS_LABELS, ClassificationStatus
 from app.routes.family_pages import EditPage, FamilyPage, SupervisePage, ViewPage, section_url
-from app.services import assessment_summary, classification, content_move, progress, questions
+from app.services import (
+    assessment_summary,
+    classification,
+    content_impact,
+    content_move,
+    progress,
+    questions,
+)
 from app.services import evidence as evidence_service
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.templating import is_htmx, render
+from app.timeutil import london_today
 
 router = APIRouter(prefix="/families", include_in_schema=False)
 
@@ -672,7 +681,14 @@ def _version_response(
 ) -> Response:
     family, content = page.family, page.content
     newer = content_move.newer_version(registry, family)
-    changes = content_move.compare(content, newer) if newer else None
+    changes = compare(content, newer) if newer else None
+    effect = (
+        content_impact.family_effect(
+            session, family=family, current=content, new=newer, as_of=london_today()
+        )
+        if newer
+        else None
+    )
     form = form or FormState()
     return render(
         request,
@@ -682,6 +698,7 @@ def _version_response(
             "newer": newer,
             "changes": changes,
             "affected": content_move.answered_items(session, family, changes) if changes else {},
+            "effect": effect,
             "can_edit": page.can_edit,
             "form": form,
             "errors": form.error_list(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
@@ -12,6 +13,7 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
 from app.content.model import FrameworkContent
+from app.content.registry import ContentRegistry
 from app.deps import ActorDep, ContentDep, FormValues, SessionDep, SettingsDep, requires
 from app.forms import FormState
 from app.forms.family import (
@@ -28,6 +30,7 @@ from app.security.permissions import FamilyAction, Permission
 from app.services import audit, families, progress
 from app.services.access import open_family
 from app.services.errors import Conflict, InvalidInput
+from app.summary.text import markdown_to_text
 from app.templating import render
 from app.timeutil import london_today
 
@@ -66,7 +69,12 @@ def caseload(
         sort=sort if sort in families.CASELOAD_SORTS else "review",
         page=max(1, page),
     )
-    content = registry.latest(settings.default_framework)
+    # Stage titles of every framework offered, so families on any of them show their stage.
+    stage_titles = {
+        stage.id: stage.title
+        for framework_id in reversed(registry.offered())
+        for stage in registry.latest(framework_id).stages
+    }
     results = families.caseload(session, user=user, query=query)
     return render(
         request,
@@ -75,7 +83,7 @@ def caseload(
             "results": results,
             "query": query,
             "is_supervisor": is_supervisor,
-            "stage_titles": {stage.id: stage.title for stage in content.stages},
+            "stage_titles": stage_titles,
             "practitioners": families.team_practitioners(session, user.team_id),
             "today": london_today(),
             "params": {key: value for key, value in request.query_params.items() if key != "page"},
@@ -102,8 +110,13 @@ def _family_form(
     *,
     family: Family | None = None,
     conflict: list[dict[str, str]] | None = None,
+    change: str = "",
+    registry: ContentRegistry | None = None,
 ) -> Response:
     team_id = family.team_id if family else user.team_id
+    offered = (
+        [registry.latest(framework_id) for framework_id in registry.offered()] if registry else []
+    )
     return render(
         request,
         "views/families/family-form.html",
@@ -112,6 +125,17 @@ def _family_form(
             "errors": form.error_list(),
             "family": family,
             "conflict": conflict,
+            "frameworks": [
+                (
+                    content.id,
+                    content.framework.title,
+                    markdown_to_text(content.framework.summary).split("\n")[0],
+                )
+                for content in offered
+            ],
+            # What an existing family's form changes: "details" (the allocated practitioner's
+            # name and reference) or "allocation" (the supervisor's); a new family has all.
+            "change": change,
             "practitioners": [
                 (person.id, person.name) for person in families.team_practitioners(session, team_id)
             ],
@@ -123,13 +147,14 @@ def _family_form(
 def new_family(
     request: Request,
     session: SessionDep,
+    registry: ContentDep,
+    settings: SettingsDep,
     user: Annotated[User, requires(Permission.FAMILY_CREATE)],
 ) -> Response:
     """The form to start work with a family."""
     allocated = str(user.id) if Role.PRACTITIONER in user.roles else ""
-    return _family_form(
-        request, session, user, FormState(values={"allocated_practitioner_id": allocated})
-    )
+    values = {"allocated_practitioner_id": allocated, "framework_id": settings.default_framework}
+    return _family_form(request, session, user, FormState(values=values), registry=registry)
 
 
 @router.post("/new")
@@ -149,12 +174,14 @@ def create_family(
             session,
             actor=actor,
             registry=registry,
-            framework_id=settings.default_framework,
+            framework_id=form.text("framework_id") or settings.default_framework,
             details=family_details(form),
         )
     except InvalidInput as problem:
-        state = form_state(form.values, form.errors, problem.errors, FAMILY_FIELDS)
-        return _family_form(request, session, user, state)
+        state = form_state(
+            form.values, form.errors, problem.errors, (*FAMILY_FIELDS, "framework_id")
+        )
+        return _family_form(request, session, user, state, registry=registry)
     return RedirectResponse(f"/families/{family.id}/details", status_code=303)
 
 
@@ -273,7 +300,12 @@ def edit_family(
     """The form to change the family's reference and name."""
     family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
     return _family_form(
-        request, session, user, FormState(values=_family_values(family)), family=family
+        request,
+        session,
+        user,
+        FormState(values=_family_values(family)),
+        family=family,
+        change=DETAILS,
     )
 
 
@@ -288,7 +320,7 @@ def update_family(
 ) -> Response:
     """Save the family's reference and name."""
     family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
-    return _save_family(form_data, request, session, actor, user, family)
+    return _save_family(form_data, request, session, actor, user, family, change=DETAILS)
 
 
 @router.get("/{family_id}/allocate")
@@ -299,10 +331,15 @@ def allocate_page(
     family_id: uuid.UUID,
     user: Annotated[User, requires(Permission.FAMILY_SUPERVISE)],
 ) -> Response:
-    """The supervisor's form to allocate the family (and correct its reference or name)."""
+    """The supervisor's form to allocate the family to a practitioner."""
     family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.SUPERVISE)
     return _family_form(
-        request, session, user, FormState(values=_family_values(family)), family=family
+        request,
+        session,
+        user,
+        FormState(values=_family_values(family)),
+        family=family,
+        change=ALLOCATION,
     )
 
 
@@ -317,7 +354,7 @@ def allocate(
 ) -> Response:
     """Save the allocation."""
     family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.SUPERVISE)
-    return _save_family(form_data, request, session, actor, user, family)
+    return _save_family(form_data, request, session, actor, user, family, change=ALLOCATION)
 
 
 def _save_family(
@@ -327,30 +364,48 @@ def _save_family(
     actor: audit.Actor,
     user: User,
     family: Family,
+    *,
+    change: str,
 ) -> Response:
     form = ParsedForm(form_data)
     version = form.whole_number("version", "Version") or 0
+    posted = family_details(form)
+    # Each form changes only its own fields, as the permission table says: the allocated
+    # practitioner the name and reference, a supervisor the allocation. Anything else posted
+    # is ignored, not saved.
+    details = (
+        replace(posted, allocated_practitioner_id=family.allocated_practitioner_id)
+        if change == DETAILS
+        else replace(posted, reference=family.reference, display_name=family.display_name)
+    )
+    fields = ("reference", "display_name") if change == DETAILS else ("allocated_practitioner_id",)
     try:
         families.update_family(
             session,
             actor=actor,
             family=family,
-            details=family_details(form),
+            details=details,
             expected_version=version,
         )
     except InvalidInput as problem:
         state = form_state(form.values, form.errors, problem.errors, FAMILY_FIELDS)
-        return _family_form(request, session, user, state, family=family)
+        return _family_form(request, session, user, state, family=family, change=change)
     except Conflict:
         state = FormState(values={**form.values, "version": family.version})
-        rows = compare_versions(
-            _family_values(family), form.values, FAMILY_LABELS, ("reference", "display_name")
+        rows = compare_versions(_family_values(family), form.values, FAMILY_LABELS, fields)
+        return _family_form(
+            request, session, user, state, family=family, conflict=rows, change=change
         )
-        return _family_form(request, session, user, state, family=family, conflict=rows)
     return RedirectResponse(f"/families/{family.id}", status_code=303)
 
 
-FAMILY_LABELS = {"reference": "Reference", "display_name": "Family name"}
+FAMILY_LABELS = {
+    "reference": "Reference",
+    "display_name": "Family name",
+    "allocated_practitioner_id": "Allocated practitioner",
+}
+DETAILS = "details"
+ALLOCATION = "allocation"
 
 
 # Deleting ------------------------------------------------------------------------------------
@@ -447,12 +502,12 @@ def access_log(
     session: SessionDep,
     actor: ActorDep,
     family_id: uuid.UUID,
-    _: Annotated[User, requires(Permission.FAMILY_SUPERVISE)],
+    user: Annotated[User, requires(Permission.FAMILY_SUPERVISE)],
     page: int = 1,
 ) -> Response:
     """Who has accessed this family's record, and what they did (supervisors)."""
     family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.SUPERVISE)
     events = audit.search(
-        session, filters=audit.AuditFilter(family_id=family.id), page=max(1, page)
+        session, filters=audit.AuditFilter(family_id=family.id), viewer=user, page=max(1, page)
     )
     return render(request, "views/families/access-log.html", {"family": family, "page": events})

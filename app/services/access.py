@@ -105,3 +105,29 @@ def record_export(
         family_id=family.id,
         details={"document": document, "format": file_format, "disclosure": disclosure},
     )
+
+
+def refuse(
+    session: Session, *, actor: audit.Actor, family: Family, reason: str, message: str
+) -> Forbidden:
+    """Record a refusal the role table alone cannot make (a supervisor signing off or
+    reviewing their own work) as `access_denied`, like every other; returns the Forbidden
+    for the caller to raise."""
+    audit.record(
+        session,
+        actor,
+        AuditAction.ACCESS_DENIED,
+        entity_type="family",
+        entity_id=family.id,
+        family_id=family.id,
+        details={"reason": reason},
+        # Kept although the request fails with the refusal.
+        keep=True,
+    )
+    return Forbidden(message)
+
+
+def is_own_work(actor: audit.Actor, family: Family) -> bool:
+    """The person is the family's allocated practitioner: they may not supervise their own
+    work, whatever other role they hold."""
+    return actor.user_id is not None and actor.user_id == family.allocated_practitioner_id

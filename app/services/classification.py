@@ -30,7 +30,7 @@ from app.models.chronology import ChronologyEntry, ChronologyEntryTheme
 from app.models.family import Family
 from app.models.journey import FamilyStatus
 from app.models.progress import SectionProgress, SectionStatus
-from app.services import audit, decisions, progress, questions
+from app.services import access, audit, decisions, progress, questions
 from app.services.errors import Conflict, Forbidden, NotFound
 from app.services.evidence import EvidenceItem, evidence_for
 from app.services.records import Problems
@@ -330,6 +330,7 @@ def submit(
         cycle=cycle,
         timepoint_id=section.timepoint,
         content_version=content.version,
+        content_hash=content.content_hash,
         suggested_level=suggestion.level_id,
         explanation=suggestion.explanation,
         practitioner_level=chosen,
@@ -432,9 +433,15 @@ def review(
     if user is None or Role.SUPERVISOR not in user.roles:
         raise Forbidden("Only a supervisor of this family's team can sign off a classification.")
     if user.id in {row.submitted_by_id, family.allocated_practitioner_id}:
-        raise Forbidden(
-            "You cannot sign off a classification you submitted, or one for a family allocated "
-            "to you: ask another supervisor."
+        raise access.refuse(
+            session,
+            actor=actor,
+            family=family,
+            reason="supervisor signing off their own classification",
+            message=(
+                "You cannot sign off a classification you submitted, or one for a family "
+                "allocated to you: ask another supervisor."
+            ),
         )
     if row.status != ClassificationStatus.SUBMITTED:
         raise Conflict(ALREADY_REVIEWED)

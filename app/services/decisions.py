@@ -30,7 +30,7 @@ from app.models.base import utcnow
 from app.models.family import Child, Family
 from app.models.journey import ChildOutcome, FamilyStatus, ReviewCycle
 from app.models.progress import GateDecision, GateProposal, SectionProgress, SectionStatus
-from app.services import audit, progress, questions
+from app.services import access, audit, progress, questions
 from app.services.errors import Conflict, Forbidden, NotFound
 from app.services.records import Problems
 from app.timeutil import LONDON, format_date, london_today
@@ -116,13 +116,14 @@ def may_propose(user: User, family: Family, gate: GateSection) -> bool:
 
 def _check_recorder(
     session: Session,
-    user: User | None,
+    actor: audit.Actor,
     family: Family,
     content: FrameworkContent,
     gate: GateSection,
     cycle: int,
     proposal: GateProposal | None,
 ) -> User:
+    user = actor.user
     if user is None:
         raise Forbidden("Sign in to record a decision.")
     if gate.recorded_by == "supervisor":
@@ -147,9 +148,15 @@ def _check_recorder(
             ).all()
             own.update(submitted)
         if user.id in own:
-            raise Forbidden(
-                "You cannot record a decision on work you proposed or submitted, or for a "
-                "family allocated to you: ask another supervisor."
+            raise access.refuse(
+                session,
+                actor=actor,
+                family=family,
+                reason="supervisor recording a decision on their own work",
+                message=(
+                    "You cannot record a decision on work you proposed or submitted, or for a "
+                    "family allocated to you: ask another supervisor."
+                ),
             )
     elif family.allocated_practitioner_id != user.id:
         raise Forbidden("Only the practitioner this family is allocated to records this decision.")
@@ -391,7 +398,7 @@ def record(
         raise Conflict(PLAN_NOT_ACTIVE)
     cycle = decision_cycle(content, family, gate_id)
     proposal = pending_proposal(session, family.id, gate_id, cycle)
-    user = _check_recorder(session, actor.user, family, content, gate, cycle, proposal)
+    user = _check_recorder(session, actor, family, content, gate, cycle, proposal)
     if _decided(session, family, gate_id, cycle):
         raise Conflict(ALREADY_DECIDED)
     previous = current_decision(session, family.id, gate_id, cycle)

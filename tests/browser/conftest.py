@@ -35,6 +35,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+STARTUP_LIMIT_SECONDS = 120
 AXE_SCRIPT = Path(__file__).resolve().parent.parent / "vendor" / "axe-core-4.14.1.min.js"
 
 
@@ -61,10 +62,19 @@ def free_port() -> int:
 class LiveServer:
     """A uvicorn process serving the app on its own migrated SQLite database."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        port: int | None = None,
+        settings: dict[str, str] | None = None,
+        name: str = "server",
+    ) -> None:
+        """`name` names the log; a second server on the same `data_dir` shares the database."""
         self.data_dir = data_dir
+        self.name = name
         self.database_url = f"sqlite:///{data_dir / 'browser.sqlite3'}"
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.engine: Engine = make_engine(self.database_url)
         migrate(self.engine)
@@ -74,8 +84,9 @@ class LiveServer:
             HOMEWARD_ENVIRONMENT="test",
             HOMEWARD_DATA_DIR=str(data_dir),
             HOMEWARD_DATABASE_URL=self.database_url,
+            **(settings or {}),
         )
-        self.log = (data_dir / "server.log").open("w")
+        self.log = (data_dir / f"{name}.log").open("w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "app", "serve", "--port", str(self.port)],
             env=env,
@@ -85,7 +96,8 @@ class LiveServer:
         self._wait_until_ready()
 
     def _wait_until_ready(self) -> None:
-        deadline = time.monotonic() + 30
+        # A limit, not a wait: on a busy machine importing the app alone can take half a minute.
+        deadline = time.monotonic() + STARTUP_LIMIT_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"The server stopped: {self.logs()}")
@@ -94,11 +106,14 @@ class LiveServer:
                     return
             except httpx.TransportError:
                 time.sleep(0.1)
-        raise RuntimeError(f"The server did not start in 30 seconds: {self.logs()}")
+        self.process.terminate()
+        raise RuntimeError(
+            f"The server did not start in {STARTUP_LIMIT_SECONDS} seconds: {self.logs()}"
+        )
 
     def logs(self) -> str:
         self.log.flush()
-        return (self.data_dir / "server.log").read_text()[-4000:]
+        return (self.data_dir / f"{self.name}.log").read_text()[-4000:]
 
     def stop(self) -> None:
         self.process.terminate()

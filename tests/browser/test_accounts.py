@@ -12,8 +12,8 @@ from tests.support.axe import assert_accessible
 NAVIGATION = {
     "practitioner": ["Families"],
     "supervisor": ["Families"],
-    "trainer": [],
-    "admin": ["Users", "Teams", "Audit trail"],
+    "trainer": ["Framework content"],
+    "admin": ["Users", "Teams", "Audit trail", "Role changes"],
 }
 
 

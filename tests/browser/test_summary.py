@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import col, select
 
+from app.config import PLACEHOLDER_SECRET_KEY
 from app.db import open_session
 from app.demo import load_demo
 from app.demo.accounts import DEMO_ACCOUNTS
@@ -28,7 +29,7 @@ SUPERVISORS = {
 def demo_families(live_server: LiveServer) -> dict[str, str]:
     """The demo loaded into the live server's database: family id by reference."""
     with open_session(live_server.engine) as session:
-        load_demo(session, CONTENT)
+        load_demo(session, CONTENT, secret_key=PLACEHOLDER_SECRET_KEY)
         rows = session.exec(
             select(Family.reference, Family.id).where(
                 col(Family.reference).in_([demo.reference for demo in DEMO_FAMILIES])

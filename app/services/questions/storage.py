@@ -647,6 +647,7 @@ def _store_answers(
                     answer_key=key,
                     question_id=question.id,
                     content_version=content.version,
+                    content_hash=content.content_hash,
                     updated_by_id=actor.user_id,
                     **columns,
                 )
@@ -656,6 +657,7 @@ def _store_answers(
             for name, column in columns.items():
                 setattr(row, name, column)
             row.content_version = content.version
+            row.content_hash = content.content_hash
             row.updated_at = utcnow()
             row.updated_by_id = actor.user_id
             session.add(row)
@@ -695,6 +697,7 @@ def _store_ratings(
                     section_id=section_id,
                     factor_id=factor.factor_id,
                     content_version=content.version,
+                    content_hash=content.content_hash,
                     status=status,
                     notes=notes,
                     updated_by_id=actor.user_id,
@@ -704,6 +707,7 @@ def _store_ratings(
         elif (row.status, row.notes) != (status, notes):
             row.status, row.notes = status, notes
             row.content_version = content.version
+            row.content_hash = content.content_hash
             row.updated_at = utcnow()
             row.updated_by_id = actor.user_id
             session.add(row)

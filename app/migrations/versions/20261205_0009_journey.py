@@ -3,8 +3,8 @@ classifications and decisions (existing rows become cycle 0, answered once); dec
 and proposals; returns home per child; monitoring visits; outcomes; re-entry to care; where
 each family's plan stands.
 
-Revision ID: 0007_journey
-Revises: 0006_retention
+Revision ID: 0009_journey
+Revises: 0008_content_store
 Create Date: 2026-12-05 10:28:49.053631
 """
 
@@ -17,8 +17,8 @@ import sqlmodel
 from alembic import op
 
 
-revision: str = '0007_journey'
-down_revision: str | Sequence[str] | None = '0006_retention'
+revision: str = '0009_journey'
+down_revision: str | Sequence[str] | None = '0008_content_store'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
