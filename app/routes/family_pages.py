@@ -69,7 +69,9 @@ def _opener(action: FamilyAction) -> Any:
         actor: ActorDep,
         registry: ContentDep,
         family_id: uuid.UUID,
-        user: Annotated[User, requires(permission)],
+        # A default, not an Annotated[...]: this module's annotations are text, read in the
+        # module's globals, where the closure's `permission` is not.
+        user: User = requires(permission),
     ) -> FamilyPage:
         family = open_family(session, actor=actor, family_id=family_id, action=action)
         return FamilyPage(
