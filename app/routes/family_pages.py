@@ -62,6 +62,8 @@ class FamilyPage:
 
 
 def _opener(action: FamilyAction) -> Any:
+    # A dependency runs before FastAPI validates a request body, so a person who may not take
+    # the action is refused (403/404) whatever the body holds.
     permission = PERMISSION_FOR[action]
 
     def open_page(
