@@ -153,8 +153,6 @@ def world(db: Session) -> World:
         "contact_id": str(make_contact(db, family).id),
         "return_id": str(make_return(db, child).id),
         "kind": "network",
-        "collection": "children",
-        "record_id": str(child.id),
         "section_id": "identification",
         "classification_section": "classification-before-plan",
         "factor_id": "sm-r1",
