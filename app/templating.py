@@ -143,7 +143,7 @@ def layout_context(request: Request) -> dict[str, Any]:
         ]
 
     return {
-        "preview": getattr(request.state, "preview", None),
+        "draft_preview": getattr(request.state, "preview", None),
         "current_user": user,
         "navigation": navigation,
         "family_links": family_links,
