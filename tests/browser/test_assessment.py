@@ -16,11 +16,11 @@ from app.models.accounts import Team, User
 from app.models.family import Family
 from tests.browser.conftest import AXE_SCRIPT, LiveServer, sign_in
 from tests.factories import make_adult, make_child, make_entry, make_family
-from tests.support.assessment import V1
+from tests.support.assessment import CURRENT
 from tests.support.axe import assert_accessible
 
 FACTOR_SECTIONS = [
-    section for section in V1.stage("assessment").sections if section.kind == "factors"
+    section for section in CURRENT.stage("assessment").sections if section.kind == "factors"
 ]
 
 

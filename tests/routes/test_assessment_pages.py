@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pytest
 from sqlmodel import Session, col, select
 
+from app.content.journey import shape as journey_shape
 from app.models.accounts import Role, User
 from app.models.assessment import AssessmentAnswer, Classification, FactorEvidence
 from app.models.audit import AuditEvent
@@ -25,12 +26,12 @@ from tests.factories import (
     sign_in_as,
 )
 from tests.services.test_assessment_service import IDENTIFICATION
-from tests.support.assessment import V1, actor, make_entry, mark_done
+from tests.support.assessment import CURRENT, actor, make_entry, mark_done
 from tests.support.client import CheckingClient, soup
 
 ASSESSMENT_SECTIONS = tuple(
     section.id
-    for section in V1.stage("assessment").sections
+    for section in CURRENT.stage("assessment").sections
     if section.kind in {"questions", "factors", "chronology"}
 )
 
@@ -66,7 +67,7 @@ def test_every_assessment_section_page_renders(
     client: CheckingClient, db: Session, case: Case
 ) -> None:
     sign_in_as(client, db, case.practitioner)
-    for section in V1.stage("assessment").sections:
+    for section in CURRENT.stage("assessment").sections:
         if section.kind not in {"questions", "factors"}:
             continue
         page = client.get(url(case, f"/sections/{section.id}"))
@@ -112,7 +113,7 @@ def test_save_and_come_back_later_then_mark_as_complete(
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        ({"a.made-up-question": "x"}, "not in this section of version 1.0.0"),
+        ({"a.made-up-question": "x"}, f"not in this section of version {CURRENT.version}"),
         ({"a.identification-route": "not-an-option"}, "Select one of the options given"),
     ],
 )
@@ -249,9 +250,11 @@ def test_evidence_links_only_this_familys_entries(
 
 
 def ready_for_classification(db: Session, case: Case) -> None:
-    """Every section the first classification needs, marked complete."""
-    required = V1.sections["classification-before-plan"].section.requires  # type: ignore[union-attr]
-    mark_done(db, case.practitioner, case.family, tuple(required))
+    """Every section the first classification needs, directly or through others, marked
+    complete."""
+    shape = journey_shape(CURRENT)
+    required = shape.prerequisites["classification-before-plan"]
+    mark_done(db, case.practitioner, case.family, tuple(s for s in shape.order if s in required))
 
 
 def submit(client: CheckingClient, case: Case, **fields: str):  # type: ignore[no-untyped-def]
@@ -264,6 +267,10 @@ def test_classification_submit_disagree_resubmit_and_sign_off(
     sign_in_as(client, db, case.practitioner)
     page = client.get(url(case, "/classification/classification-before-plan"))
     assert "Complete these sections first" in page.text
+    answered = post_form(
+        client, url(case, "/sections/identification"), {**IDENTIFICATION, "action": "complete"}
+    )
+    assert answered.status_code == 303
     ready_for_classification(db, case)
     page = client.get(url(case, "/classification/classification-before-plan"))
     assert "Suggested level" in page.text
@@ -320,9 +327,11 @@ def test_classification_submit_disagree_resubmit_and_sign_off(
     assert decision.option_id == "work-towards-return"
     statuses = progress.section_statuses(db, case.family.id)
     assert statuses["classification-before-plan"].value == "signed_off"
-    assert statuses["capacity-to-change"].value == "signed_off"
-    assert "identification" not in statuses  # never started, so nothing to freeze
-    page = client.get(url(case, "/sections/capacity-to-change"))
+    # What was answered is frozen as signed off; a section with nothing saved has nothing to
+    # freeze and stays as it was.
+    assert statuses["identification"].value == "signed_off"
+    assert statuses["capacity-to-change"].value == "completed"
+    page = client.get(url(case, "/sections/identification"))
     assert "Signed-off revisions" in page.text
 
 
@@ -394,7 +403,7 @@ def test_evidence_is_removed_with_its_version_checked(
     assert "No evidence is linked yet" in page.text
 
 
-def test_a_gate_opens_its_classification_and_others_see_sections_read_only(
+def test_a_gate_opens_its_decision_page_and_others_see_sections_read_only(
     client: CheckingClient, db: Session, case: Case
 ) -> None:
     sign_in_as(client, db, case.practitioner)
@@ -402,7 +411,7 @@ def test_a_gate_opens_its_classification_and_others_see_sections_read_only(
     sign_in_as(client, db, case.supervisor)
     gate = client.get(url(case, "/classification/decision-work-towards-return"))
     assert gate.status_code == 303
-    assert gate.headers["location"].endswith("/classification/classification-before-plan")
+    assert gate.headers["location"].endswith("/decisions/decision-work-towards-return")
     assert client.get(url(case, "/classification/identification")).status_code == 404
     page = soup(client.get(url(case, "/sections/identification")))
     assert page.select_one("form#section-form") is None
@@ -417,7 +426,7 @@ def test_two_submissions_racing_each_other_cannot_both_get_through(db: Session, 
         db,
         actor=actor(case.practitioner),
         family=case.family,
-        content=V1,
+        content=CURRENT,
         section_id="classification-before-plan",
         status=SectionStatus.AWAITING_SIGN_OFF,
     )
@@ -426,7 +435,7 @@ def test_two_submissions_racing_each_other_cannot_both_get_through(db: Session, 
             db,
             actor=actor(case.practitioner),
             family=case.family,
-            content=V1,
+            content=CURRENT,
             section_id="classification-before-plan",
             level="low",
             rationale="",

@@ -11,7 +11,7 @@ from app.models.progress import SectionStatus
 from app.services import progress, questions
 from app.services.errors import Conflict, InvalidInput
 from tests.factories import make_adult, make_child, make_family, make_team, make_user
-from tests.support.assessment import V1, actor, save
+from tests.support.assessment import CURRENT, actor, save
 
 IDENTIFICATION = {
     "a.return-considered-reason": "Kim has been sober for eight months.",
@@ -45,7 +45,7 @@ def test_a_draft_saves_typed_values_and_marks_the_section_in_progress(db: Sessio
     assert not result.completed
     saved = answers(db, family.id)
     assert saved["identification-route"].value_choice == "court"  # type: ignore[attr-defined]
-    assert saved["identification-route"].content_version == "1.0.0"  # type: ignore[attr-defined]
+    assert saved["identification-route"].content_version == CURRENT.version  # type: ignore[attr-defined]
     statuses = progress.section_statuses(db, family.id)
     assert statuses["identification"] is SectionStatus.IN_PROGRESS
 
@@ -80,7 +80,7 @@ def test_show_when_asks_the_follow_up_and_drops_it_when_hidden(db: Session, peop
 @pytest.mark.parametrize(
     ("form", "message"),
     [
-        ({"a.no-such-question": "x"}, "not in this section of version 1.0.0"),
+        ({"a.no-such-question": "x"}, f"not in this section of version {CURRENT.version}"),
         ({"a.identification-route": "made-up"}, "Select one of the options given"),
         ({"a.unplanned-return-risk": "maybe"}, "Select yes or no"),
         (
@@ -111,7 +111,7 @@ def test_a_stale_form_changes_nothing(db: Session, people) -> None:  # type: ign
             db,
             actor=actor(user),
             family=family,
-            content=V1,
+            content=CURRENT,
             section_id="identification",
             form={"a.identification-route": "other"},
             expected_version=0,
@@ -136,7 +136,7 @@ def test_per_parent_repeating_items_and_per_child_answers(db: Session, people) -
         f"{prefix}.capacity-summary": "Real progress, still early.",
     }
     assert save(db, user, family, "capacity-to-change", form, complete=True).completed
-    state = questions.section_state(db, family, V1, "capacity-to-change")
+    state = questions.section_state(db, family, CURRENT, "capacity-to-change")
     assert state.items == {f"capacity[{parent.id}].problem-areas": ["item1"]}
     assert state.values[f"{prefix}.problem-areas[item1].months-sustained"] == "4"
     kid = f"a.child-views[{child.id}]"

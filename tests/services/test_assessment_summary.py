@@ -7,7 +7,7 @@ from sqlmodel import Session
 from app.models.accounts import Role
 from app.services import assessment_summary, evidence
 from tests.factories import make_adult, make_child, make_family, make_team, make_user
-from tests.support.assessment import V1, actor, make_entry, rate, save
+from tests.support.assessment import CURRENT, actor, make_entry, rate, save
 
 
 def test_summary_functions_return_the_assessment_as_data(db: Session) -> None:
@@ -23,7 +23,7 @@ def test_summary_functions_return_the_assessment_as_data(db: Session) -> None:
         db,
         actor=actor(user),
         family=family,
-        content=V1,
+        content=CURRENT,
         factor_id="da-r1",
         entry_ids=[str(entry.id)],
     )
@@ -42,7 +42,7 @@ def test_summary_functions_return_the_assessment_as_data(db: Session) -> None:
     )
     save(db, user, family, "wishes-and-feelings", {f"a.child-views[{child.id}].seen-alone": "yes"})
 
-    domains = assessment_summary.factors_by_domain(db, family=family, content=V1)
+    domains = assessment_summary.factors_by_domain(db, family=family, content=CURRENT)
     substance = next(domain for domain in domains if domain.domain_id == "substance-misuse")
     sm_r1 = next(factor for factor in substance.risk if factor.factor_id == "sm-r1")
     assert sm_r1.status_label == "Present"
@@ -52,15 +52,15 @@ def test_summary_functions_return_the_assessment_as_data(db: Session) -> None:
     assert not da_r1.present_without_evidence
     assert da_r1.evidence[0].description == "Police called to a row at home"
 
-    (capacity,) = assessment_summary.capacity_to_change(db, family=family, content=V1)
+    (capacity,) = assessment_summary.capacity_to_change(db, family=family, content=CURRENT)
     assert capacity.name == "Kim Harper"
     assert capacity.answers[0].answer == "Partly"
     assert capacity.problem_areas[0].label == "Parental substance misuse"
     readiness = {row.question_id: row.answer for row in capacity.problem_areas[0].answers}
     assert readiness["readiness-stage"] == "Thinking about change"
 
-    (views,) = assessment_summary.children_views(db, family=family, content=V1)
+    (views,) = assessment_summary.children_views(db, family=family, content=CURRENT)
     assert views.name == "Amy Harper"
     assert views.answers[0].answer == "Yes"
     assert assessment_summary.classification_history(db, family=family) == []
-    assert assessment_summary.decision_history(db, family=family, content=V1) == []
+    assert assessment_summary.decision_history(db, family=family, content=CURRENT) == []

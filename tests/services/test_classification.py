@@ -25,7 +25,7 @@ from tests.factories import (
     make_team,
     make_user,
 )
-from tests.support.assessment import V1, actor, make_entry, rate, save
+from tests.support.assessment import CURRENT, actor, make_entry, rate, save
 
 
 @dataclass
@@ -89,10 +89,10 @@ def several_risks_with_evidence(case: Case) -> None:
     factors = ("sm-r2", "sm-r3", "mh-r1", "mh-r2", "pr-r1", "fn-r1")
     by_section: dict[str, dict[str, str]] = {}
     for factor_id in factors:
-        info = V1.factors[factor_id]
+        info = CURRENT.factors[factor_id]
         section = next(
             s.id
-            for s in V1.stage("assessment").sections
+            for s in CURRENT.stage("assessment").sections
             if getattr(s, "domain", "") == info.domain.id
         )
         by_section.setdefault(section, {})[factor_id] = "present"
@@ -101,7 +101,7 @@ def several_risks_with_evidence(case: Case) -> None:
             case.db,
             actor=actor(case.user),
             family=case.family,
-            content=V1,
+            content=CURRENT,
             factor_id=factor_id,
             entry_ids=[str(entry.id)],
         )
@@ -179,7 +179,7 @@ def test_each_rule_kind_gives_its_level_with_an_explanation(
     source: str,
 ) -> None:
     build(case)
-    suggestion = classification.suggest(case.db, family=case.family, content=V1)
+    suggestion = classification.suggest(case.db, family=case.family, content=CURRENT)
     explanation = suggestion.explanation
     assert explanation["level"] == level, explanation["lines"]
     fired = {item["id"]: item for item in explanation["minimum_levels"]}
@@ -190,14 +190,14 @@ def test_each_rule_kind_gives_its_level_with_an_explanation(
 
 
 def test_with_nothing_recorded_the_suggestion_is_the_default_level(case: Case) -> None:
-    suggestion = classification.suggest(case.db, family=case.family, content=V1)
+    suggestion = classification.suggest(case.db, family=case.family, content=CURRENT)
     assert suggestion.explanation["level"] == "low"
     assert suggestion.explanation["minimum_levels"] == []
 
 
 def test_answers_raise_cautions_with_the_answer_quoted(case: Case) -> None:
     attendance_only(case)
-    explanation = classification.suggest(case.db, family=case.family, content=V1).explanation
+    explanation = classification.suggest(case.db, family=case.family, content=CURRENT).explanation
     cautions = {item["id"]: item for item in explanation["cautions"]}
     reasons = " ".join(
         reason["text"] for reason in cautions["attendance-without-change"]["reasons"]
@@ -208,7 +208,7 @@ def test_answers_raise_cautions_with_the_answer_quoted(case: Case) -> None:
 def test_explanations_name_the_chronology_entries_and_evidence_behind_a_rule(case: Case) -> None:
     abuse_in_the_chronology(case)
     several_risks_with_evidence(case)
-    explanation = classification.suggest(case.db, family=case.family, content=V1).explanation
+    explanation = classification.suggest(case.db, family=case.family, content=CURRENT).explanation
     fired = {item["id"]: item for item in explanation["minimum_levels"]}
     (reason,) = [
         part

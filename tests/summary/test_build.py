@@ -32,7 +32,7 @@ from tests.factories import (
     make_user,
 )
 from tests.summary.conftest import Rich, make_entry
-from tests.support.assessment import V1, actor, rate, save
+from tests.support.assessment import CURRENT, actor, rate, save
 
 CONTENT_VERSION = CONTENT.latest("reunification")
 
@@ -221,7 +221,7 @@ def test_factors_by_domain_with_evidence_and_flags(db: Session, rich: Rich) -> N
         db,
         actor=actor(user),
         family=rich.family,
-        content=V1,
+        content=CURRENT,
         factor_id="da-r1",
         entry_ids=[str(entry.id)],
     )
@@ -231,7 +231,7 @@ def test_factors_by_domain_with_evidence_and_flags(db: Session, rich: Rich) -> N
     abuse = tables["Factors present in Domestic abuse"]
     assert any("Police log: shouting" in row[2] for row in abuse.rows)
     assert "1 risk factor and 0 protective factors present." in text
-    assert f"Not present: {V1.factors['da-p1'].factor.text}." in text
+    assert f"Not present: {CURRENT.factors['da-p1'].factor.text}." in text
     assert "Recorded as present without any evidence: " in text  # sm-r1 has none
     assert "not rated yet" in text
     disclosed = words(summary(db, rich, disclosure=True).section("factors"))

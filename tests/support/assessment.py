@@ -20,6 +20,8 @@ from tests.factories import CONTENT
 
 _counter = itertools.count(1)
 V1 = CONTENT.get("reunification", "1.0.0")
+# The version new families follow (tests.factories.make_family).
+CURRENT = CONTENT.latest("reunification")
 
 
 def actor(user: User | None) -> Actor:
@@ -61,7 +63,7 @@ def save(
     form: dict[str, Any],
     *,
     complete: bool = False,
-    content: FrameworkContent = V1,
+    content: FrameworkContent = CURRENT,
 ) -> questions.SaveResult:
     """Save a section through the service, at whatever version it is now."""
     row = questions.section_row(session, family.id, section_id)
@@ -81,7 +83,7 @@ def rate(
     session: Session, user: User, family: Family, section_id: str, statuses: dict[str, str]
 ) -> None:
     """Rate factors of one factors section; the rest are left as they are."""
-    state = questions.section_state(session, family, V1, section_id)
+    state = questions.section_state(session, family, CURRENT, section_id)
     form = {
         name: value for name, value in state.values.items() if name.startswith(questions.FACTOR)
     }
@@ -95,7 +97,7 @@ def mark_done(session: Session, user: User, family: Family, section_ids: tuple[s
             session,
             actor=actor(user),
             family=family,
-            content=V1,
+            content=CURRENT,
             section_id=section_id,
             status=SectionStatus.COMPLETED,
         )
