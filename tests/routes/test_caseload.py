@@ -63,8 +63,8 @@ def test_htmx_fragment_renders_pagination_and_flags(client: CheckingClient, db: 
     me = make_user(db, roles=[Role.SUPERVISOR], team=team)
     for number in range(30):
         family = make_family(db, team=team, display_name=f"Paged family {number:02}")
-        family.work_started_on = london_today() - timedelta(weeks=10)
-        progress.refresh_family(db, family, CONTENT.latest("reunification"))
+        # A review was due yesterday (the journey's tests make reviews fall due for real).
+        family.next_review_due = london_today() - timedelta(days=1)
     sign_in_as(client, db, me)
     response = client.get(
         "/families", params={"scope": "team", "search": "paged"}, headers={"HX-Request": "true"}
@@ -81,8 +81,7 @@ def test_overdue_and_sign_off_flags_and_the_supervisor_list(
     team = make_team(db)
     supervisor = make_user(db, roles=[Role.SUPERVISOR], team=team)
     late = make_family(db, team=team, display_name="Late family")
-    late.work_started_on = london_today() - timedelta(weeks=10)
-    progress.refresh_family(db, late, CONTENT.latest("reunification"))
+    late.next_review_due = london_today() - timedelta(days=1)
     waiting = make_family(db, team=team, display_name="Waiting family")
     progress.set_section_status(
         db,

@@ -5,7 +5,15 @@ from sqlmodel import Session
 
 from app.models.accounts import Role, Team, User
 from app.models.family import Family
-from tests.factories import csrf_token, make_child, make_family, make_team, make_user, sign_in_as
+from tests.factories import (
+    CONTENT,
+    csrf_token,
+    make_child,
+    make_family,
+    make_team,
+    make_user,
+    sign_in_as,
+)
 from tests.support.client import CheckingClient
 
 CHILD = {
@@ -47,7 +55,7 @@ def test_create_and_read_a_family(client: CheckingClient, practitioner: User) ->
     )
     assert created.status_code == 201
     body = created.json()
-    assert body["framework_version"] == "1.0.0"
+    assert body["framework_version"] == CONTENT.latest("reunification").version
     assert body["version"] == 1
     fetched = client.get(f"/api/v1/families/{body['id']}")
     assert fetched.json()["display_name"] == "Api family"
