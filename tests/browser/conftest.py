@@ -13,17 +13,18 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx2 as httpx
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import Engine
 
 from app.db import make_engine, migrate, open_session
 from app.models.accounts import Role, User
 from tests.factories import DEFAULT_PASSWORD, make_team, make_user
+from tests.support.axe import wait_until_ready, without_javascript
 
 REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
 CHROMIUM_ARGS = [
@@ -36,6 +37,10 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 AXE_SCRIPT = Path(__file__).resolve().parent.parent / "vendor" / "axe-core-4.14.1.min.js"
+# Upper limits of waits, not waits: see open_context.
+ACTION_TIMEOUT_MS = 90_000
+STARTUP_LIMIT_SECONDS = 180
+expect.set_options(timeout=45_000)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -61,13 +66,15 @@ def free_port() -> int:
 class LiveServer:
     """A uvicorn process serving the app on its own migrated SQLite database."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, prepare: Callable[[Engine], None] | None = None) -> None:
         self.data_dir = data_dir
         self.database_url = f"sqlite:///{data_dir / 'browser.sqlite3'}"
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.engine: Engine = make_engine(self.database_url)
         migrate(self.engine)
+        if prepare:
+            prepare(self.engine)
         env = {k: v for k, v in os.environ.items() if not k.startswith("HOMEWARD_")}
         env.pop("DATABASE_URL", None)
         env.update(
@@ -85,7 +92,8 @@ class LiveServer:
         self._wait_until_ready()
 
     def _wait_until_ready(self) -> None:
-        deadline = time.monotonic() + 30
+        # An upper limit, generous for a busy machine; it returns as soon as /healthz answers.
+        deadline = time.monotonic() + STARTUP_LIMIT_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"The server stopped: {self.logs()}")
@@ -94,7 +102,9 @@ class LiveServer:
                     return
             except httpx.TransportError:
                 time.sleep(0.1)
-        raise RuntimeError(f"The server did not start in 30 seconds: {self.logs()}")
+        raise RuntimeError(
+            f"The server did not start in {STARTUP_LIMIT_SECONDS} seconds: {self.logs()}"
+        )
 
     def logs(self) -> str:
         self.log.flush()
@@ -152,6 +162,7 @@ def sign_in(page: Page, user: User) -> None:
     page.get_by_label("Password", exact=True).fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/home")
+    wait_until_ready(page)
 
 
 @pytest.fixture(scope="session")
@@ -177,12 +188,26 @@ def browser(chromium_path: str) -> Iterator[object]:
         launched.close()
 
 
+def open_context(browser: Browser, base_url: str, *, javascript: bool = True) -> BrowserContext:
+    """A fresh browser context. axe-core is added by Playwright as an init script, outside
+    the page's Content Security Policy.
+
+    Tests wait for what the page says (its ready signal, an element, a URL), never for a
+    fixed time; the limits below only decide when such a wait counts as failed, and are
+    generous because a busy machine can take many seconds to answer."""
+    context = browser.new_context(base_url=base_url, java_script_enabled=javascript)
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    if javascript:
+        context.add_init_script(path=str(AXE_SCRIPT))
+    else:
+        without_javascript(context)
+    return context
+
+
 @pytest.fixture
 def page(browser, live_server: LiveServer):  # type: ignore[no-untyped-def]
-    """A fresh browser context. axe-core is added by Playwright as an init script, outside
-    the page's Content Security Policy, and any console error fails the test."""
-    context = browser.new_context(base_url=live_server.url)
-    context.add_init_script(path=str(AXE_SCRIPT))
+    """A page in a fresh context (see open_context); any console error fails the test."""
+    context = open_context(browser, live_server.url)
     new_page = context.new_page()
     console_errors: list[str] = []
     new_page.on(
