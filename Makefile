@@ -34,8 +34,13 @@ run: $(VENV)/.installed-run ## install, migrate and serve on http://127.0.0.1:80
 migrate: $(VENV)/.installed-run ## apply database migrations (DATABASE_URL picks the database)
 	$(BIN)/python -m app migrate
 
-test: $(VENV)/.installed-test lint ## install test dependencies, lint, and run the whole test suite
+test: $(VENV)/.installed-test lint tests/oidc/node_modules ## install test dependencies, lint, and run the whole test suite
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The identity provider the sign-in tests start, when Node.js is installed (they skip without).
+tests/oidc/node_modules: tests/oidc/package-lock.json
+	@if command -v npm >/dev/null; then npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "Node.js is not installed: the identity provider tests will skip."; fi
 
 lint: $(VENV)/.installed-test ## ruff (lint and format check) and mypy
 	$(BIN)/ruff check app tests bench

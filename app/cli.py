@@ -128,6 +128,7 @@ def cmd_create_user(args: argparse.Namespace, settings: Settings) -> int:
                 ),
                 password=password,
             )
+            session.commit()
         except InvalidInput as problem:
             message = "; ".join(problem.errors.values())
             raise ConfigError(f"Cannot create the user: {message}.") from None
@@ -161,11 +162,18 @@ def cmd_demo(_args: argparse.Namespace, settings: Settings) -> int:
     check_database(engine)
     check_migrations_current(engine)
     with open_session(engine) as session:
-        demo_accounts = load_demo(session, load_registry(settings.content_dir))
+        demo_accounts = load_demo(
+            session, load_registry(settings.content_dir), secret_key=settings.secret_key
+        )
     print("Demo accounts (invented people; development only):")
     for account in demo_accounts:
         roles = ", ".join(sorted(role.value for role in account.roles))
         print(f"  {account.email:32} {account.password:30} {roles}")
+        if account.two_factor_key:
+            print(
+                f"  {'':32} two-factor sign-in: add the key {account.two_factor_key} "
+                "to an authenticator app"
+            )
     return 0
 
 

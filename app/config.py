@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Self
+from typing import Annotated, Literal, Self
 
-from pydantic import AliasChoices, Field, ValidationError, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER_SECRET_KEY = "change-me-this-is-not-a-secret"
 MINIMUM_SECRET_KEY_LENGTH = 32
+ROLE_NAMES = ("practitioner", "supervisor", "trainer", "admin")
 
 
 class ConfigError(Exception):
@@ -49,6 +50,86 @@ class Settings(BaseSettings):
     retention_session_days: int = Field(default=30, ge=1, le=3650)
     retention_sign_in_attempt_days: int = Field(default=90, ge=1, le=3650)
     retention_upload_days: int = Field(default=30, ge=1, le=3650)
+    # The address people reach Homeward at (https://homeward.council.gov.uk): the identity
+    # provider sends people back to it, so it is never taken from a request's Host header.
+    public_url: str = ""
+    # A temporary password an administrator gives out stops working after this long.
+    temporary_password_hours: int = Field(default=72, ge=1, le=14 * 24)
+    # Roles whose local accounts must use a one-time code from an authenticator app too:
+    # comma-separated, for example "admin,supervisor".
+    two_factor_roles: Annotated[frozenset[str], NoDecode] = frozenset()
+
+    # Sign-in through the council's identity provider (OpenID Connect); off without an issuer.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_scopes: str = "openid email profile"
+    # Words for the button: "Sign in with {oidc_provider_name}".
+    oidc_provider_name: str = "your council account"
+    # The claim that identifies the person for good (Entra ID: "oid"), and the claims with
+    # their email address and name.
+    oidc_subject_claim: str = "sub"
+    oidc_email_claim: str = "email"
+    oidc_name_claim: str = "name"
+    # People the provider vouches for who have no Homeward account: refused, or given an
+    # account with no role for an administrator to complete.
+    oidc_unknown_users: Literal["refuse", "create"] = "refuse"
+    # Where set, roles and team come from this claim at every sign-in (not the admin pages):
+    # role name -> the groups that give it; group -> the team it puts people in.
+    oidc_groups_claim: str = ""
+    oidc_role_groups: dict[str, list[str]] = Field(default_factory=dict)
+    oidc_team_groups: dict[str, str] = Field(default_factory=dict)
+    oidc_timeout_seconds: float = Field(default=10, gt=0, le=60)
+    # With the identity provider on, local passwords can be switched off entirely.
+    local_passwords: bool = True
+
+    @field_validator("two_factor_roles", mode="before")
+    @classmethod
+    def _role_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        unknown = sorted(set(value) - set(ROLE_NAMES)) if isinstance(value, list | set) else []
+        if unknown:
+            raise ValueError(f"unknown role {unknown[0]!r}; use some of {', '.join(ROLE_NAMES)}")
+        return value
+
+    @field_validator("oidc_role_groups")
+    @classmethod
+    def _role_groups(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        unknown = sorted(set(value) - set(ROLE_NAMES))
+        if unknown:
+            raise ValueError(f"unknown role {unknown[0]!r}; use some of {', '.join(ROLE_NAMES)}")
+        return value
+
+    @model_validator(mode="after")
+    def _identity_provider_complete(self) -> Self:
+        if self.oidc_issuer:
+            if not self.oidc_client_id:
+                raise ValueError("HOMEWARD_OIDC_CLIENT_ID is needed with HOMEWARD_OIDC_ISSUER")
+            if not self.public_url.startswith(("https://", "http://")):
+                raise ValueError(
+                    "HOMEWARD_PUBLIC_URL (the address people reach Homeward at, like "
+                    "https://homeward.council.gov.uk) is needed with HOMEWARD_OIDC_ISSUER"
+                )
+            if "openid" not in self.oidc_scopes.split():
+                raise ValueError("HOMEWARD_OIDC_SCOPES must include openid")
+            if self.environment is Environment.PRODUCTION and not (
+                self.oidc_issuer.startswith("https://") and self.public_url.startswith("https://")
+            ):
+                raise ValueError(
+                    "HOMEWARD_OIDC_ISSUER and HOMEWARD_PUBLIC_URL must use https in production"
+                )
+        elif not self.local_passwords:
+            raise ValueError(
+                "HOMEWARD_LOCAL_PASSWORDS can only be switched off when sign-in through the "
+                "identity provider is on (HOMEWARD_OIDC_ISSUER)"
+            )
+        if self.oidc_groups_claim and not self.oidc_role_groups:
+            raise ValueError(
+                "HOMEWARD_OIDC_ROLE_GROUPS must say which groups give which role when "
+                "HOMEWARD_OIDC_GROUPS_CLAIM is set"
+            )
+        return self
 
     @model_validator(mode="after")
     def _refuse_unsafe_production_defaults(self) -> Self:
@@ -71,6 +152,20 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'homeward.sqlite3'}"
+
+    @property
+    def sso_enabled(self) -> bool:
+        return bool(self.oidc_issuer)
+
+    @property
+    def password_sign_in(self) -> bool:
+        """Whether people may sign in with a Homeward password."""
+        return self.local_passwords or not self.sso_enabled
+
+    @property
+    def roles_from_provider(self) -> bool:
+        """Roles and team come from the identity provider's group claim, not the admin pages."""
+        return self.sso_enabled and bool(self.oidc_groups_claim)
 
     @property
     def is_sqlite(self) -> bool:

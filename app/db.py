@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -16,10 +18,14 @@ from fastapi import Request
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from app.config import ConfigError, Settings
+from app.services.errors import Conflict
+
+logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK_KEY = 0x486F6D65  # "Home": any constant shared by every app instance
@@ -83,6 +89,85 @@ def get_session(request: Request) -> Iterator[Session]:
     """One session per request, on the engine the app was created with."""
     with open_session(request.app.state.engine) as session:
         yield session
+
+
+# Objects a failed request must still write (refused access, reads of a family's record):
+# constructors and their arguments, kept in the session's info until the request ends.
+KEPT_ON_FAILURE = "homeward.kept_on_failure"
+STALE = (
+    "Someone else saved this after you opened it, so nothing was changed. What you entered is "
+    "below: check it against what is saved now, then save again."
+)
+
+
+def keep_on_failure(session: Session, factory: Callable[..., Any], **values: Any) -> None:
+    """Write `factory(**values)` even if the request fails and its work is rolled back."""
+    session.info.setdefault(KEPT_ON_FAILURE, []).append((factory, values))
+
+
+def request_transaction(request: Request, session: Session) -> Iterator[Session]:
+    """The one place a request's work is committed: after the route returns and before the
+    response is sent, so a failed commit is never acknowledged. When the route (or a
+    dependency) raises, everything is rolled back and only what must outlive the failure
+    (the audit of a refusal or a read) is written, in a transaction of its own."""
+    request.state.db = session
+    session.info.pop(KEPT_ON_FAILURE, None)
+    try:
+        yield session
+    except BaseException:
+        _fail(request, session)
+        raise
+    try:
+        session.commit()
+        session.info.pop(KEPT_ON_FAILURE, None)
+    except StaleDataError as error:
+        _fail(request, session)
+        raise Conflict(STALE) from error
+    except BaseException:
+        _fail(request, session)
+        raise
+
+
+def _fail(request: Request, session: Session) -> None:
+    session.rollback()
+    kept = session.info.pop(KEPT_ON_FAILURE, [])
+    try:
+        if kept:
+            session.add_all(factory(**values) for factory, values in kept)
+            session.commit()
+        # The error page shows who is signed in: reload what the rollback expired.
+        for name in ("user", "session_record"):
+            item = getattr(request.state, name, None)
+            if item is not None and item in session:
+                session.refresh(item)
+    except SQLAlchemyError:
+        # The database is failing too (the likely cause of the first error): the error
+        # response matters more; the entries are logged instead.
+        logger.exception("Could not record %d audit entries of a failed request", len(kept))
+        session.rollback()
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def atomic(
+    service: Callable[Concatenate[Session, P], R],
+) -> Callable[Concatenate[Session, P], R]:
+    """Run a service in a savepoint: if it raises (a conflict found after some writes, bad
+    input found late), none of its writes stay, while the rest of the request's work does.
+    A row changed by someone else since it was read (its version no longer matches) is a
+    Conflict."""
+
+    @functools.wraps(service)
+    def run(session: Session, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            with session.begin_nested():
+                return service(session, *args, **kwargs)
+        except StaleDataError as error:
+            raise Conflict(STALE) from error
+
+    return run
 
 
 def alembic_config(url: str) -> Config:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
@@ -10,7 +11,7 @@ from sqlmodel import Session
 
 from app.config import Settings
 from app.content.registry import ContentRegistry
-from app.db import get_session
+from app.db import get_session, request_transaction
 from app.forms import form_values, read_form_data
 from app.models.accounts import User
 from app.models.audit import AuditAction
@@ -21,7 +22,16 @@ from app.services import audit, sessions
 from app.services.access import open_family
 from app.services.audit import Actor
 
-SessionDep = Annotated[Session, Depends(get_session)]
+
+def request_session(
+    request: Request, session: Annotated[Session, Depends(get_session)]
+) -> Iterator[Session]:
+    """The request's session, committed once when the route has returned (see
+    app.db.request_transaction); "function" scope runs that before the response is sent."""
+    yield from request_transaction(request, session)
+
+
+SessionDep = Annotated[Session, Depends(request_session, scope="function")]
 
 
 async def read_form(request: Request) -> dict[str, Any]:
@@ -61,8 +71,6 @@ def authenticate(request: Request, session: SessionDep) -> None:
     request.state.user = None
     request.state.session_record = None
     request.state.session_id = None
-    # The error handler for unstorable input rolls this back before rendering its page.
-    request.state.db = session
     settings: Settings = request.app.state.settings
     token = request.cookies.get(session_cookie_name(settings))
     if not token:
@@ -148,8 +156,8 @@ def _record_denial(request: Request, session: Session, *, reason: str) -> None:
         entity_id=family_id or "",
         family_id=family_id,
         details={"reason": reason},
+        keep=True,
     )
-    session.commit()
 
 
 def actor_for(request: Request) -> Actor:

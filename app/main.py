@@ -15,6 +15,7 @@ from app.errors import error_response, install_error_handlers
 from app.health import HealthCheckMiddleware
 from app.middleware import RequestIdMiddleware, RequestLimitsMiddleware, SecurityHeadersMiddleware
 from app.routes import (
+    account,
     admin,
     api,
     assessment,
@@ -23,6 +24,7 @@ from app.routes import (
     families,
     family_records,
     pages,
+    sso,
     summary,
 )
 from app.templating import STATIC_PATH, create_templates
@@ -67,6 +69,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(pages.router)
     app.include_router(auth.router)
+    app.include_router(account.router)
+    if settings.sso_enabled:
+        app.include_router(sso.router)
     app.include_router(admin.router)
     app.include_router(families.router)
     # Before family_records, whose /{collection}/{record_id}/delete would also match ours.

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from urllib.parse import unquote_to_bytes
+from urllib.parse import unquote_to_bytes, urlsplit
 
 import govuk_frontend_jinja
 from fastapi import HTTPException
@@ -56,7 +56,7 @@ def security_headers(settings: Settings) -> dict[str, str]:
     """The headers every response carries (the 500 page too, which is sent from outside
     this middleware)."""
     headers = {
-        "content-security-policy": content_security_policy(),
+        "content-security-policy": content_security_policy(settings),
         "x-content-type-options": "nosniff",
         "referrer-policy": "same-origin",
         "x-frame-options": "DENY",
@@ -204,9 +204,12 @@ class RequestLimitsMiddleware:
         return None
 
 
-def content_security_policy() -> str:
+def content_security_policy(settings: Settings) -> str:
     """No inline script or style: only our own files, and the one fixed inline script of the
-    GOV.UK template, allowed by its hash."""
+    GOV.UK template, allowed by its hash. Forms post only here, or to the identity provider
+    where one is configured: signing out redirects there, and browsers apply form-action to
+    the redirect after a form."""
+    form_targets = " ".join(["'self'", *_origin(settings.oidc_issuer)])
     return "; ".join(
         [
             "default-src 'self'",
@@ -215,12 +218,17 @@ def content_security_policy() -> str:
             "img-src 'self' data:",
             "font-src 'self'",
             "connect-src 'self'",
-            "form-action 'self'",
+            f"form-action {form_targets}",
             "frame-ancestors 'none'",
             "base-uri 'none'",
             "object-src 'none'",
         ]
     )
+
+
+def _origin(url: str) -> list[str]:
+    parts = urlsplit(url)
+    return [f"{parts.scheme}://{parts.netloc}"] if parts.scheme and parts.netloc else []
 
 
 @lru_cache(maxsize=1)

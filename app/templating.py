@@ -93,6 +93,12 @@ DESTINATIONS: list[Destination] = [
     Destination(
         Permission.AUDIT_READ, "/admin/audit", "Audit trail", "See who viewed and changed what"
     ),
+    Destination(
+        Permission.AUDIT_READ,
+        "/admin/role-changes",
+        "Role changes",
+        "See who was given which role or team, and by whom",
+    ),
 ]
 
 
@@ -134,6 +140,8 @@ def layout_context(request: Request) -> dict[str, Any]:
         "navigation": navigation,
         "family_links": family_links,
         "csrf_token": csrf_token(request),
+        # How people sign in here (identity provider, passwords), for pages that explain it.
+        "settings": settings,
         "session_seconds_left": (
             seconds_until_idle_timeout(record, policy_from(settings)) if record else None
         ),

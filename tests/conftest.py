@@ -8,7 +8,7 @@ REQUIRE_POSTGRES=1, which then fails if PostgreSQL cannot be reached), once on P
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -108,14 +108,22 @@ def app(settings: Settings, engine: Engine) -> FastAPI:
     return application
 
 
+def sharing(db: Session) -> Callable[[], Iterator[Session]]:
+    """A get_session override that serves the test's session to each request. What the test
+    set up is committed first (as an earlier request's work would be), so a request that
+    fails and rolls back undoes only its own work."""
+
+    def session_override() -> Iterator[Session]:
+        db.commit()
+        yield db
+
+    return session_override
+
+
 @pytest.fixture
 def client(app: FastAPI, db: Session) -> Iterator[CheckingClient]:
     """A client whose requests share the test's rolled-back session."""
-
-    def session_override() -> Iterator[Session]:
-        yield db
-
-    app.dependency_overrides[get_session] = session_override
+    app.dependency_overrides[get_session] = sharing(db)
     with CheckingClient(app, base_url="http://testserver") as test_client:
         yield test_client
     app.dependency_overrides.clear()

@@ -13,9 +13,9 @@ import httpx2 as httpx
 from bs4 import BeautifulSoup
 from sqlmodel import Session
 
-from app.config import PROJECT_ROOT
+from app.config import PLACEHOLDER_SECRET_KEY, PROJECT_ROOT
 from app.content.registry import load_registry
-from app.models.accounts import Role, Team, User, UserRole, UserSession
+from app.models.accounts import Role, SignInAttempt, Team, User, UserRole, UserSession
 from app.models.base import utcnow
 from app.models.chronology import (
     ChronologyEntry,
@@ -25,6 +25,7 @@ from app.models.chronology import (
 )
 from app.models.family import Adult, Child, EarlierReturn, Family, FamilyContact
 from app.security.passwords import hash_password
+from app.security.secretbox import keyed_digest
 from app.services.progress import refresh_family
 from app.services.sessions import hash_token
 from app.timeutil import london_today
@@ -71,6 +72,20 @@ def make_user(
     session.add(user)
     session.flush()
     return user
+
+
+def account_digest(email: str) -> str:
+    """What sign-in attempts keep for a typed email address, under the tests' secret key."""
+    return keyed_digest(PLACEHOLDER_SECRET_KEY, email.strip().lower())
+
+
+def failed_attempt(email: str, client_address: str = "", **values: Any) -> SignInAttempt:
+    return SignInAttempt(
+        account_digest=account_digest(email),
+        client_address=client_address,
+        succeeded=False,
+        **values,
+    )
 
 
 def make_family(

@@ -74,7 +74,11 @@ def test_a_round_trip_restores_every_table_exactly(
     live: Engine, settings_for: Settings, tmp_path: Path
 ) -> None:
     with open_session(live) as session:
-        load_demo(session, load_registry(settings_for.content_dir))
+        load_demo(
+            session,
+            load_registry(settings_for.content_dir),
+            secret_key=settings_for.secret_key,
+        )
         user = make_user(session, roles=[Role.PRACTITIONER], name="Sam Signed-In")
         cookie = start_session(session, user)
         session.commit()

@@ -75,6 +75,7 @@ def test_racing_saves_of_one_version_cannot_both_win(engine: Engine, saved_child
                     details=details(child, name),
                     expected_version=1,
                 )
+                session.commit()  # as the request's one transaction does
                 outcomes.append(f"saved {name}")
             except Conflict as conflict:
                 outcomes.append(f"conflict, saved now: {conflict.current.name}")

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pyotp
 from sqlmodel import Session
 
 from app.demo.common import DEMO_ACTOR
-from app.models.accounts import Role
+from app.models.accounts import Role, User
 from app.models.base import utcnow
 from app.security.passwords import hash_password
-from app.services import accounts
+from app.security.secretbox import seal
+from app.services import accounts, two_factor
 
 
 @dataclass(frozen=True)
@@ -20,6 +22,8 @@ class DemoAccount:
     password: str
     roles: frozenset[Role]
     team: str | None
+    # An authenticator app key, for an account that signs in with a one-time code too.
+    two_factor_key: str | None = None
 
 
 DEMO_ACCOUNTS = [
@@ -59,6 +63,14 @@ DEMO_ACCOUNTS = [
         "Hillside Children's Team",
     ),
     DemoAccount(
+        "Sam Lewis",
+        "sam.lewis@homeward.test",
+        "supervisor-walnut-harbour",
+        frozenset({Role.SUPERVISOR}),
+        "Hillside Children's Team",
+        two_factor_key="HOMEWARDDEMOTWOFACTORKEY",
+    ),
+    DemoAccount(
         "Tariq Hussain",
         "tariq.hussain@homeward.test",
         "trainer-orchid-glacier",
@@ -75,8 +87,9 @@ DEMO_ACCOUNTS = [
 ]
 
 
-def load_demo_accounts(session: Session) -> list[DemoAccount]:
-    """Create the demo teams and users, or put them back as listed (passwords included)."""
+def load_demo_accounts(session: Session, *, secret_key: str) -> list[DemoAccount]:
+    """Create the demo teams and users, or put them back as listed (passwords and two-factor
+    keys included)."""
     for account in DEMO_ACCOUNTS:
         team = (
             accounts.get_or_create_team(session, actor=DEMO_ACTOR, name=account.team)
@@ -91,9 +104,11 @@ def load_demo_accounts(session: Session) -> list[DemoAccount]:
         )
         existing = accounts.find_user_by_email(session, account.email)
         if existing is None:
-            accounts.create_user(
+            user, _ = accounts.create_user(
                 session, actor=DEMO_ACTOR, details=details, password=account.password
             )
+            if account.two_factor_key:
+                _set_up_two_factor(session, user, account.two_factor_key, secret_key)
             continue
         accounts.update_user(
             session,
@@ -108,3 +123,16 @@ def load_demo_accounts(session: Session) -> list[DemoAccount]:
         session.add(existing)
     session.commit()
     return DEMO_ACCOUNTS
+
+
+def _set_up_two_factor(session: Session, user: User, key: str, secret_key: str) -> None:
+    """Set up an authenticator app with a known key, the way a person would (the set-up page
+    makes a random one; the demo prints this one to add to an app by hand)."""
+    user.totp_pending_secret = seal(secret_key, key)
+    two_factor.confirm_set_up(
+        session,
+        actor=DEMO_ACTOR,
+        user=user,
+        code=pyotp.TOTP(key).now(),
+        secret_key=secret_key,
+    )

@@ -44,6 +44,16 @@ class TeamForm(PageForm):
     name: str = ""
 
 
+class RoleChangesForm(PageForm):
+    show: str = ""
+    page: int = 1
+
+    @field_validator("page", mode="before")
+    @classmethod
+    def _page(cls, value: object) -> object:
+        return value or 1
+
+
 class AuditFilterForm(PageForm):
     user_id: uuid.UUID | None = None
     action: AuditAction | None = None

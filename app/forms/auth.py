@@ -41,3 +41,18 @@ class ChangePasswordForm(PageForm):
     current_password: str = ""
     new_password: str = ""
     confirm_password: str = ""
+
+
+class CodeForm(PageForm):
+    """A one-time code from an authenticator app, or a recovery code."""
+
+    code: str = ""
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("Enter the code from your authenticator app")
+        if len(value) > 40:
+            raise ValueError("Enter the 6-digit code from your authenticator app")
+        return value

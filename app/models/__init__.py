@@ -11,7 +11,16 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
-from app.models.accounts import Role, SignInAttempt, Team, User, UserRole, UserSession  # noqa: E402
+from app.models.accounts import (  # noqa: E402
+    PendingSignIn,
+    RecoveryCode,
+    Role,
+    SignInAttempt,
+    Team,
+    User,
+    UserRole,
+    UserSession,
+)
 from app.models.assessment import (  # noqa: E402
     AssessmentAnswer,
     AssessmentSection,
@@ -55,6 +64,8 @@ __all__ = [
     "Family",
     "FamilyContact",
     "GateDecision",
+    "PendingSignIn",
+    "RecoveryCode",
     "Role",
     "SectionProgress",
     "SectionRevision",

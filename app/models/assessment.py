@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.base import UTCDateTime, new_id, utcnow
+from app.models.base import Locked, UTCDateTime, new_id, utcnow
 from app.models.family import Versioned
 
 
@@ -51,7 +51,7 @@ class ClassificationStatus(StrEnum):
     DISAGREED = "disagreed"  # sent back to the practitioner
 
 
-class AssessmentAnswer(SQLModel, table=True):
+class AssessmentAnswer(Locked, SQLModel, table=True):
     """One answer: `answer_key` places it (see app.content.snapshot.answer_key)."""
 
     __tablename__ = "assessment_answer"
@@ -76,7 +76,7 @@ class AssessmentAnswer(SQLModel, table=True):
     updated_by_id: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
 
 
-class FactorRating(SQLModel, table=True):
+class FactorRating(Locked, SQLModel, table=True):
     """Whether a risk or protective factor of the content is present for the family."""
 
     __tablename__ = "factor_rating"
@@ -115,7 +115,7 @@ class FactorEvidence(Versioned, table=True):
     added_by_id: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
 
 
-class AssessmentSection(SQLModel, table=True):
+class AssessmentSection(Locked, SQLModel, table=True):
     """A section of the assessment as one editable unit: its version guards every save of
     the section's page, and `revision` counts the frozen revisions made at sign-off."""
 
@@ -156,7 +156,7 @@ class SectionRevision(SQLModel, table=True):
     classification_id: uuid.UUID | None = Field(default=None, foreign_key="classification.id")
 
 
-class Classification(SQLModel, table=True):
+class Classification(Locked, SQLModel, table=True):
     """One submission of a risk classification at a content timepoint, and its review.
 
     A new row per submission, so the suggested, practitioner's and supervisor's levels of

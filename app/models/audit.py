@@ -24,6 +24,8 @@ class AuditAction(StrEnum):
     ACCESS_DENIED = "access_denied"
     RESTORE = "restore"
     RETENTION = "retention"
+    # Someone's roles or team changed (kept apart from "update" for the role changes page).
+    ROLE_CHANGE = "role_change"
 
 
 class AuditEvent(SQLModel, table=True):

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Dialect
+from sqlalchemy.orm import declared_attr
 from sqlalchemy.types import TypeDecorator
 
 
@@ -38,3 +39,14 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
         return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
+class Locked:
+    """Optimistic locking, one mechanism for every editable table: SQLAlchemy checks the row's
+    `version` in the WHERE of each UPDATE (and DELETE) it flushes and bumps it, raising
+    StaleDataError when someone else changed the row since it was read. Services compare the
+    version a form was made from with the loaded one (app.services.locking)."""
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.__table__.c.version}  # type: ignore[attr-defined]

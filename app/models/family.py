@@ -5,10 +5,10 @@ from datetime import date, datetime
 
 from sqlmodel import Field, SQLModel
 
-from app.models.base import UTCDateTime, new_id, utcnow
+from app.models.base import Locked, UTCDateTime, new_id, utcnow
 
 
-class Versioned(SQLModel):
+class Versioned(Locked, SQLModel):
     """Columns every editable record has: optimistic locking, timestamps, soft deletion."""
 
     version: int = 1

@@ -1,26 +1,40 @@
-"""Administration: users, teams and the audit trail."""
+"""Administration: users, teams, role changes and the audit trail."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
-from app.deps import ActorDep, FormValues, SessionDep, requires
+from app.config import Settings
+from app.deps import ActorDep, FormValues, SessionDep, SettingsDep, requires
 from app.forms import FormState, validate_form
-from app.forms.admin import AuditFilterForm, TeamForm, UserForm
+from app.forms.admin import AuditFilterForm, RoleChangesForm, TeamForm, UserForm
 from app.models.accounts import ROLE_LABELS, Role, User
 from app.models.audit import AuditAction
 from app.security.permissions import Permission
-from app.services import accounts, audit
-from app.services.errors import Conflict, InvalidInput
+from app.services import accounts, audit, role_changes, two_factor
+from app.services.errors import Conflict, InvalidInput, NotFound
 from app.templating import render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
 manage_users = requires(Permission.USERS_MANAGE)
 ROLE_OPTIONS = [(role.value, ROLE_LABELS[role]) for role in Role]
+ROLES_FROM_PROVIDER = (
+    "Roles and teams come from the identity provider's groups: leave them empty here and "
+    "change the person's groups there"
+)
+
+
+def _temporary_password_lifetime(settings: Settings) -> timedelta | None:
+    """How long a temporary password works; None when administrators give out none (people
+    sign in through the identity provider)."""
+    if settings.sso_enabled:
+        return None
+    return timedelta(hours=settings.temporary_password_hours)
 
 
 def _user_form_page(
@@ -30,6 +44,7 @@ def _user_form_page(
     *,
     user: User | None,
     conflict: bool = False,
+    done: str = "",
 ) -> Response:
     teams = [(team.id, team.name) for team in accounts.list_teams(session)]
     return render(
@@ -40,8 +55,10 @@ def _user_form_page(
             "errors": form.error_list(),
             "user": user,
             "conflict": conflict,
+            "done": done,
             "team_options": teams,
             "role_options": ROLE_OPTIONS,
+            "is_self": user is not None and user.id == request.state.user.id,
         },
     )
 
@@ -99,15 +116,25 @@ def create_user(
     request: Request,
     session: SessionDep,
     actor: ActorDep,
+    settings: SettingsDep,
     _: Annotated[User, manage_users],
 ) -> Response:
-    """Add a user with a temporary password, shown once."""
+    """Add a user with a temporary password, shown once (none when people sign in through
+    the identity provider)."""
     values = form_data
     values.setdefault("roles", [])
     parsed, form = validate_form(UserForm, values)
+    if parsed is not None and settings.roles_from_provider and (parsed.roles or parsed.team_id):
+        form.add({"roles": ROLES_FROM_PROVIDER})
+        parsed = None
     if parsed is not None:
         try:
-            user, temporary = accounts.create_user(session, actor=actor, details=_details(parsed))
+            user, temporary = accounts.create_user(
+                session,
+                actor=actor,
+                details=_details(parsed),
+                temporary_password_lifetime=_temporary_password_lifetime(settings),
+            )
         except InvalidInput as problem:
             form.add(problem.errors)
         else:
@@ -125,6 +152,7 @@ def edit_user_page(
 ) -> Response:
     """The form to change a user."""
     user = accounts.get_user(session, user_id)
+    done = request.query_params.get("done", "")[:20]
     values = {
         "name": user.name,
         "email": user.email,
@@ -133,7 +161,7 @@ def edit_user_page(
         "active": "yes" if user.active else "no",
         "version": user.version,
     }
-    return _user_form_page(request, session, FormState(values=values), user=user)
+    return _user_form_page(request, session, FormState(values=values), user=user, done=done)
 
 
 @router.post("/users/{user_id}")
@@ -143,6 +171,7 @@ def update_user(
     session: SessionDep,
     actor: ActorDep,
     user_id: uuid.UUID,
+    settings: SettingsDep,
     _: Annotated[User, manage_users],
 ) -> Response:
     """Save changes to a user; deactivating ends their sessions."""
@@ -158,6 +187,7 @@ def update_user(
                 user_id=user_id,
                 details=_details(parsed),
                 expected_version=parsed.version,
+                roles_locked=settings.roles_from_provider,
             )
         except InvalidInput as problem:
             form.add(problem.errors)
@@ -180,15 +210,44 @@ def reset_password(
     session: SessionDep,
     actor: ActorDep,
     user_id: uuid.UUID,
+    settings: SettingsDep,
     _: Annotated[User, manage_users],
 ) -> Response:
     """Give the user a new temporary password and sign them out everywhere."""
-    temporary = accounts.reset_password(session, actor=actor, user_id=user_id)
+    lifetime = _temporary_password_lifetime(settings)
+    if lifetime is None:
+        raise NotFound("People sign in through the identity provider: there are no passwords.")
+    temporary = accounts.reset_password(session, actor=actor, user_id=user_id, lifetime=lifetime)
     return render(
         request,
         "views/admin/temporary-password.html",
         {"user": accounts.get_user(session, user_id), "temporary_password": temporary},
     )
+
+
+@router.post("/users/{user_id}/reset-two-factor")
+def reset_two_factor(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    user_id: uuid.UUID,
+    _: Annotated[User, manage_users],
+) -> Response:
+    """Switch off someone's two-factor sign-in (a lost phone) and sign them out everywhere;
+    where their role requires it, they set up a new app when they next sign in."""
+    user = accounts.get_user(session, user_id)
+    if user.id == request.state.user.id:
+        return _user_form_page(
+            request,
+            session,
+            FormState(
+                errors={"two_factor": "Ask another administrator to reset your two-factor sign-in"}
+            ),
+            user=user,
+        )
+    if user.has_two_factor:
+        two_factor.switch_off(session, actor=actor, user=user, by_administrator=True)
+    return RedirectResponse(f"/admin/users/{user_id}?done=two-factor", status_code=303)
 
 
 def _teams_page(request: Request, session: SessionDep, form: FormState) -> Response:
@@ -229,23 +288,24 @@ def create_team(
 def audit_trail(
     request: Request,
     session: SessionDep,
-    _: Annotated[User, requires(Permission.AUDIT_READ)],
+    actor: ActorDep,
+    viewer: Annotated[User, requires(Permission.AUDIT_READ)],
 ) -> Response:
-    """The audit trail, newest first, filtered by person, action, family, record and date."""
+    """The audit trail, newest first, filtered by person, action, family, record and date.
+    Reading it is itself audited; what changed in a family's record is shown only to people
+    who may see that family."""
     parsed, form = validate_form(AuditFilterForm, dict(request.query_params))
     filters = parsed or AuditFilterForm()
-    page = audit.search(
-        session,
-        filters=audit.AuditFilter(
-            user_id=filters.user_id,
-            action=filters.action,
-            family_id=filters.family_id,
-            entity_type=filters.entity_type[:40],
-            on_or_after=filters.date_from,
-            on_or_before=filters.date_to,
-        ),
-        page=max(1, filters.page),
+    criteria = audit.AuditFilter(
+        user_id=filters.user_id,
+        action=filters.action,
+        family_id=filters.family_id,
+        entity_type=filters.entity_type[:40],
+        on_or_after=filters.date_from,
+        on_or_before=filters.date_to,
     )
+    page = audit.search(session, filters=criteria, viewer=viewer, page=max(1, filters.page))
+    audit.record_reading(session, actor, criteria, page=page.page)
     return render(
         request,
         "views/admin/audit.html",
@@ -270,3 +330,32 @@ def _uuid_or_none(value: str) -> uuid.UUID | None:
         return uuid.UUID(value) if value else None
     except ValueError:
         return None
+
+
+@router.get("/role-changes")
+def role_changes_page(
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    _: Annotated[User, requires(Permission.AUDIT_READ)],
+) -> Response:
+    """Recent changes to people's roles and teams, with who made them; those that open
+    families' records to someone (a casework role) are marked."""
+    parsed, form = validate_form(RoleChangesForm, dict(request.query_params))
+    filters = parsed or RoleChangesForm()
+    page = role_changes.recent(
+        session, casework_only=filters.show == "casework", page=max(1, filters.page)
+    )
+    audit.record_reading(
+        session, actor, audit.AuditFilter(action=AuditAction.ROLE_CHANGE), page=page.page
+    )
+    return render(
+        request,
+        "views/admin/role-changes.html",
+        {
+            "page": page,
+            "form": form,
+            "role_labels": {role.value: role.label for role in Role},
+            "query": {k: v for k, v in request.query_params.items() if k != "page"},
+        },
+    )

@@ -167,7 +167,6 @@ def chronology_page(
             "params": _params(raw),
             "return_query": _return_query(request),
             "can_edit": family.allocated_practitioner_id == user.id,
-            "is_supervisor": Role.SUPERVISOR in user.roles,
             "adding": adding,
             "editing_id": editing[0].id if editing else None,
             "editing_entry": editing[0] if editing else None,
@@ -427,7 +426,6 @@ def export_entries(
         family_id=family.id,
         details={"format": "csv"},
     )
-    session.commit()
     name = re.sub(r"[^A-Za-z0-9_-]+", "-", family.reference).strip("-") or "family"
     return Response(
         text.encode("utf-8"),
@@ -785,7 +783,9 @@ def _review_page(
             if latest
             else [],
             "comments": chronology_review.comments(session, family, entry=None),
-            "is_supervisor": Role.SUPERVISOR in user.roles,
+            # A supervisor reviews their team's chronologies, never one allocated to them.
+            "can_review": Role.SUPERVISOR in user.roles
+            and family.allocated_practitioner_id != user.id,
             "form": form,
             "comment_form": comment_form,
             "errors": form.error_list() + comment_form.error_list(),
@@ -880,7 +880,9 @@ def _entry_page(
             "children": chronology.child_names(session, family),
             "comments": chronology_review.comments(session, family, entry=entry),
             "can_edit": family.allocated_practitioner_id == user.id,
-            "is_supervisor": Role.SUPERVISOR in user.roles,
+            # A supervisor reviews their team's chronologies, never one allocated to them.
+            "can_review": Role.SUPERVISOR in user.roles
+            and family.allocated_practitioner_id != user.id,
             "form": form,
             "errors": form.error_list(),
             "base": _base(family),

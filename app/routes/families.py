@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request, Response
@@ -105,6 +106,7 @@ def _family_form(
     *,
     family: Family | None = None,
     conflict: list[dict[str, str]] | None = None,
+    change: str = "",
 ) -> Response:
     team_id = family.team_id if family else user.team_id
     return render(
@@ -115,6 +117,9 @@ def _family_form(
             "errors": form.error_list(),
             "family": family,
             "conflict": conflict,
+            # What an existing family's form changes: "details" (the allocated practitioner's
+            # name and reference) or "allocation" (the supervisor's); a new family has all.
+            "change": change,
             "practitioners": [
                 (person.id, person.name) for person in families.team_practitioners(session, team_id)
             ],
@@ -280,7 +285,12 @@ def edit_family(
     """The form to change the family's reference and name."""
     family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
     return _family_form(
-        request, session, user, FormState(values=_family_values(family)), family=family
+        request,
+        session,
+        user,
+        FormState(values=_family_values(family)),
+        family=family,
+        change=DETAILS,
     )
 
 
@@ -295,7 +305,7 @@ def update_family(
 ) -> Response:
     """Save the family's reference and name."""
     family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
-    return _save_family(form_data, request, session, actor, user, family)
+    return _save_family(form_data, request, session, actor, user, family, change=DETAILS)
 
 
 @router.get("/{family_id}/allocate")
@@ -306,10 +316,15 @@ def allocate_page(
     family_id: uuid.UUID,
     user: Annotated[User, requires(Permission.FAMILY_SUPERVISE)],
 ) -> Response:
-    """The supervisor's form to allocate the family (and correct its reference or name)."""
+    """The supervisor's form to allocate the family to a practitioner."""
     family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.SUPERVISE)
     return _family_form(
-        request, session, user, FormState(values=_family_values(family)), family=family
+        request,
+        session,
+        user,
+        FormState(values=_family_values(family)),
+        family=family,
+        change=ALLOCATION,
     )
 
 
@@ -324,7 +339,7 @@ def allocate(
 ) -> Response:
     """Save the allocation."""
     family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.SUPERVISE)
-    return _save_family(form_data, request, session, actor, user, family)
+    return _save_family(form_data, request, session, actor, user, family, change=ALLOCATION)
 
 
 def compare_versions(
@@ -353,30 +368,48 @@ def _save_family(
     actor: audit.Actor,
     user: User,
     family: Family,
+    *,
+    change: str,
 ) -> Response:
     form = ParsedForm(form_data)
     version = form.whole_number("version", "Version") or 0
+    posted = family_details(form)
+    # Each form changes only its own fields, as the permission table says: the allocated
+    # practitioner the name and reference, a supervisor the allocation. Anything else posted
+    # is ignored, not saved.
+    details = (
+        replace(posted, allocated_practitioner_id=family.allocated_practitioner_id)
+        if change == DETAILS
+        else replace(posted, reference=family.reference, display_name=family.display_name)
+    )
+    fields = ("reference", "display_name") if change == DETAILS else ("allocated_practitioner_id",)
     try:
         families.update_family(
             session,
             actor=actor,
             family=family,
-            details=family_details(form),
+            details=details,
             expected_version=version,
         )
     except InvalidInput as problem:
         state = form_state(form.values, form.errors, problem.errors, FAMILY_FIELDS)
-        return _family_form(request, session, user, state, family=family)
+        return _family_form(request, session, user, state, family=family, change=change)
     except Conflict:
         state = FormState(values={**form.values, "version": family.version})
-        rows = compare_versions(
-            _family_values(family), form.values, FAMILY_LABELS, ("reference", "display_name")
+        rows = compare_versions(_family_values(family), form.values, FAMILY_LABELS, fields)
+        return _family_form(
+            request, session, user, state, family=family, conflict=rows, change=change
         )
-        return _family_form(request, session, user, state, family=family, conflict=rows)
     return RedirectResponse(f"/families/{family.id}", status_code=303)
 
 
-FAMILY_LABELS = {"reference": "Reference", "display_name": "Family name"}
+FAMILY_LABELS = {
+    "reference": "Reference",
+    "display_name": "Family name",
+    "allocated_practitioner_id": "Allocated practitioner",
+}
+DETAILS = "details"
+ALLOCATION = "allocation"
 STALE_DELETE = (
     "Someone else changed this record after you opened this page. Check it, then try again"
 )
@@ -499,12 +532,12 @@ def access_log(
     session: SessionDep,
     actor: ActorDep,
     family_id: uuid.UUID,
-    _: Annotated[User, requires(Permission.FAMILY_SUPERVISE)],
+    user: Annotated[User, requires(Permission.FAMILY_SUPERVISE)],
     page: int = 1,
 ) -> Response:
     """Who has accessed this family's record, and what they did (supervisors)."""
     family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.SUPERVISE)
     events = audit.search(
-        session, filters=audit.AuditFilter(family_id=family.id), page=max(1, page)
+        session, filters=audit.AuditFilter(family_id=family.id), viewer=user, page=max(1, page)
     )
     return render(request, "views/families/access-log.html", {"family": family, "page": events})

@@ -45,9 +45,9 @@ def open_family(
         entity_id=family.id,
         family_id=family.id,
         details={"purpose": action.value} if action is not FamilyAction.VIEW else None,
+        # A read is audited even when the rest of the request fails.
+        keep=True,
     )
-    # Committed now: a read is audited even when nothing else in the request is saved.
-    session.commit()
     return family
 
 
@@ -67,8 +67,8 @@ def _deny(
         entity_id=requested,
         family_id=family_id,
         details={"purpose": action.value},
+        keep=True,
     )
-    session.commit()
 
 
 def _forbidden_message(action: FamilyAction) -> str:
@@ -97,4 +97,29 @@ def record_export(
         family_id=family.id,
         details={"document": document, "format": file_format, "disclosure": disclosure},
     )
-    session.commit()
+
+
+def refuse(
+    session: Session, *, actor: audit.Actor, family: Family, reason: str, message: str
+) -> Forbidden:
+    """Record a refusal the role table alone cannot make (a supervisor signing off or
+    reviewing their own work) as `access_denied`, like every other; returns the Forbidden
+    for the caller to raise."""
+    audit.record(
+        session,
+        actor,
+        AuditAction.ACCESS_DENIED,
+        entity_type="family",
+        entity_id=family.id,
+        family_id=family.id,
+        details={"reason": reason},
+        # Kept although the request fails with the refusal.
+        keep=True,
+    )
+    return Forbidden(message)
+
+
+def is_own_work(actor: audit.Actor, family: Family) -> bool:
+    """The person is the family's allocated practitioner: they may not supervise their own
+    work, whatever other role they hold."""
+    return actor.user_id is not None and actor.user_id == family.allocated_practitioner_id

@@ -7,19 +7,28 @@ import secrets
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
-from app.models.accounts import Role, SignInAttempt, Team, User, UserRole
+from app.models.accounts import Role, Team, User, UserRole
 from app.models.audit import AuditAction
 from app.models.base import utcnow
 from app.security.passwords import hash_password, password_problem, verify_password
-from app.services import audit
-from app.services.errors import Conflict, InvalidInput, NotFound
+from app.services import audit, role_changes
+from app.services.errors import InvalidInput, NotFound
+from app.services.locking import check_version, saving
 from app.services.records import LIKE_ESCAPE, contains_pattern
-from app.services.sessions import is_throttled, revoke_all_sessions
+from app.services.sessions import (
+    SessionPolicy,
+    account_digest,
+    is_throttled,
+    record_attempt,
+    revoke_all_sessions,
+)
 
+DEFAULT_TEMPORARY_PASSWORD_LIFETIME = timedelta(hours=72)
 PASSWORD_CHECK_THROTTLED = (
     "There have been too many attempts to enter your current password. Wait 15 minutes, "
     "then try again"
@@ -96,6 +105,8 @@ _TEMPORARY_PASSWORD_WORDS = [
     "yarrow",
 ]
 
+USER_CHANGED = "Someone else changed this user since you opened the page."
+
 
 def email_key(email: str) -> str:
     return email.strip().lower()
@@ -146,7 +157,6 @@ def create_team(session: Session, *, actor: audit.Actor, name: str) -> Team:
     if clean and session.exec(select(Team).where(col(Team.name_key) == name_key(clean))).first():
         raise InvalidInput({"name": "A team with this name already exists"})
     team = get_or_create_team(session, actor=actor, name=name)
-    session.commit()
     return team
 
 
@@ -267,24 +277,34 @@ def create_user(
     actor: audit.Actor,
     details: UserDetails,
     password: str | None = None,
+    temporary_password_lifetime: timedelta | None = DEFAULT_TEMPORARY_PASSWORD_LIFETIME,
 ) -> tuple[User, str | None]:
     """Create a user. Without a password, a temporary one is generated and returned (to be
-    shown once); the user must change it at first sign-in."""
+    shown once; it expires after `temporary_password_lifetime` and must be changed at first
+    sign-in). With no lifetime either (sign-in through the identity provider), the user gets
+    no password at all."""
     _validate_details(session, details, user_id=None)
     temporary = None
     if password is None:
-        temporary = generate_temporary_password()
+        if temporary_password_lifetime is not None:
+            temporary = generate_temporary_password()
     else:
         problem = password_problem(password, email=details.email, name=details.name)
         if problem:
             raise InvalidInput({"password": problem})
+    secret = password or temporary
     user = User(
         name=details.name.strip(),
         email=details.email.strip(),
         email_key=email_key(details.email),
         team_id=details.team_id,
-        password_hash=hash_password(temporary or password or ""),
+        password_hash=hash_password(secret) if secret else "",
         must_change_password=temporary is not None,
+        password_expires_at=(
+            utcnow() + temporary_password_lifetime
+            if temporary is not None and temporary_password_lifetime is not None
+            else None
+        ),
         active=details.active,
     )
     _set_roles(user, details.roles)
@@ -298,8 +318,61 @@ def create_user(
         entity_id=user.id,
         details=audit.changes({}, _snapshot(user)),
     )
-    session.commit()
+    role_changes.record(session, actor, user=user, roles_before=frozenset(), team_before=None)
     return user, temporary
+
+
+def create_from_identity_provider(
+    session: Session, *, actor: audit.Actor, name: str, email: str, subject: str
+) -> User:
+    """An account for someone the identity provider vouches for, at their first sign-in: no
+    password and no role until an administrator (or the provider's groups) gives one."""
+    user = User(
+        name=name.strip()[:NAME_MAX],
+        email=email.strip(),
+        email_key=email_key(email),
+        password_hash="",
+        sso_subject=subject,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(
+        session,
+        actor,
+        AuditAction.CREATE,
+        entity_type="user",
+        entity_id=user.id,
+        user_id=user.id,
+        details={
+            **audit.changes({}, _snapshot(user)),
+            "identity_provider": "created at first sign-in, with no role",
+        },
+    )
+    return user
+
+
+def set_roles_and_team(
+    session: Session,
+    *,
+    actor: audit.Actor,
+    user: User,
+    roles: frozenset[Role],
+    team_id: uuid.UUID | None,
+    source: str,
+) -> None:
+    """Give the user exactly these roles and this team (from the identity provider's groups);
+    a change is audited as a role change."""
+    roles_before, team_before = user.roles, user.team_id
+    if roles_before == roles and team_before == team_id:
+        return
+    _set_roles(user, roles)
+    user.team_id = team_id
+    user.updated_at = utcnow()
+    session.add(user)
+    session.flush()
+    role_changes.record(
+        session, actor, user=user, roles_before=roles_before, team_before=team_before, source=source
+    )
 
 
 def update_user(
@@ -309,51 +382,96 @@ def update_user(
     user_id: uuid.UUID,
     details: UserDetails,
     expected_version: int,
+    roles_locked: bool = False,
 ) -> User:
+    """Change a user. With `roles_locked` (roles from the identity provider's groups) their
+    roles and team cannot change here."""
     user = get_user(session, user_id)
-    if user.version != expected_version:
-        raise Conflict("Someone else changed this user since you opened the page.", current=user)
-    _validate_details(session, details, user_id=user.id)
+    check_version(user, expected_version, USER_CHANGED)
     if actor.user_id == user.id:
-        if Role.ADMIN not in details.roles:
-            raise InvalidInput({"roles": "You cannot remove your own administrator role"})
+        # Administrators run the service, not the cases: nobody gives themselves a way into
+        # families' records, or takes away their own way to run the service.
+        if details.roles != user.roles:
+            raise InvalidInput(
+                {"roles": "You cannot change your own roles. Ask another administrator"}
+            )
+        if details.team_id != user.team_id:
+            raise InvalidInput(
+                {"team_id": "You cannot change your own team. Ask another administrator"}
+            )
         if not details.active:
             raise InvalidInput({"active": "You cannot deactivate your own account"})
+    if roles_locked and (details.roles != user.roles or details.team_id != user.team_id):
+        raise InvalidInput(
+            {"roles": "Roles and teams come from the identity provider's groups: change them there"}
+        )
+    _validate_details(session, details, user_id=user.id)
+    roles_before, team_before = user.roles, user.team_id
     before = _snapshot(user)
     if before == _snapshot_of(details):
         return user  # nothing changed: no new version, nothing to audit
-    user.name = details.name.strip()
-    user.email = details.email.strip()
-    user.email_key = email_key(details.email)
-    user.team_id = details.team_id
-    _set_roles(user, details.roles)
-    user.active = details.active
+    # The user's row is updated first, its version checked: of two administrators saving the
+    # same person at once (roles included), the second gets a conflict, not a lost change.
+    with saving(session, user, USER_CHANGED):
+        user.name = details.name.strip()
+        user.email = details.email.strip()
+        user.email_key = email_key(details.email)
+        user.team_id = details.team_id
+        user.active = details.active
+        user.updated_at = utcnow()
+        session.flush()
+        _set_roles(user, details.roles)
+        if before["active"] and not user.active:
+            # Deactivating someone ends every session they have, on every app instance.
+            revoke_all_sessions(session, user_id=user.id)
+        audit.record(
+            session,
+            actor,
+            AuditAction.UPDATE,
+            entity_type="user",
+            entity_id=user.id,
+            details=audit.changes(before, _snapshot(user)),
+        )
+        role_changes.record(
+            session, actor, user=user, roles_before=roles_before, team_before=team_before
+        )
+    return user
+
+
+def drop_temporary_password(session: Session, *, actor: audit.Actor, user: User) -> None:
+    """Someone given a temporary password signed in through the identity provider instead:
+    the temporary password stops working (with the provider on there are none), and nothing
+    asks them to change a password they do not use."""
+    user.password_hash = ""
+    user.must_change_password = False
+    user.password_expires_at = None
     user.updated_at = utcnow()
-    user.version += 1
     session.add(user)
-    if before["active"] and not user.active:
-        # Deactivating someone ends every session they have, on every app instance.
-        revoke_all_sessions(session, user_id=user.id)
     audit.record(
         session,
         actor,
         AuditAction.UPDATE,
         entity_type="user",
         entity_id=user.id,
-        details=audit.changes(before, _snapshot(user)),
+        details={"password": "temporary password dropped at sign-in through the identity provider"},
     )
-    session.commit()
-    return user
 
 
-def reset_password(session: Session, *, actor: audit.Actor, user_id: uuid.UUID) -> str:
-    """Give the user a new temporary password (returned, to show once) and end their sessions."""
+def reset_password(
+    session: Session,
+    *,
+    actor: audit.Actor,
+    user_id: uuid.UUID,
+    lifetime: timedelta = DEFAULT_TEMPORARY_PASSWORD_LIFETIME,
+) -> str:
+    """Give the user a new temporary password (returned, to show once, working for
+    `lifetime`) and end their sessions."""
     user = get_user(session, user_id)
     temporary = generate_temporary_password()
     user.password_hash = hash_password(temporary)
     user.must_change_password = True
+    user.password_expires_at = utcnow() + lifetime
     user.updated_at = utcnow()
-    user.version += 1
     session.add(user)
     revoke_all_sessions(session, user_id=user.id)
     audit.record(
@@ -364,7 +482,6 @@ def reset_password(session: Session, *, actor: audit.Actor, user_id: uuid.UUID) 
         entity_id=user.id,
         details={"password": "reset by an administrator"},
     )
-    session.commit()
     return temporary
 
 
@@ -377,23 +494,18 @@ def change_own_password(
     new_password: str,
     confirmation: str,
     keep_session_id: str | None,
+    policy: SessionPolicy,
 ) -> None:
     errors: dict[str, str] = {}
     # The current password is a guess like any sign-in: someone at an unlocked screen must
     # not be able to try passwords without limit. Failures count towards the same limits.
     now = utcnow()
-    if is_throttled(
-        session, email_key=user.email_key, client_address=actor.client_address, now=now
-    ):
+    digest = account_digest(policy, user.email_key)
+    if is_throttled(session, digest=digest, client_address=actor.client_address, now=now):
         raise InvalidInput({"current_password": PASSWORD_CHECK_THROTTLED})
     if not verify_password(user.password_hash, current_password):
-        session.add(
-            SignInAttempt(
-                email_key=user.email_key,
-                client_address=actor.client_address[:64],
-                succeeded=False,
-                at=now,
-            )
+        record_attempt(
+            session, digest=digest, client_address=actor.client_address, succeeded=False, now=now
         )
         audit.record(
             session,
@@ -404,7 +516,6 @@ def change_own_password(
             user_id=user.id,
             details={"reason": "wrong current password when changing password"},
         )
-        session.commit()
         errors["current_password"] = "Enter your current password correctly"
     problem = password_problem(new_password, email=user.email, name=user.name)
     if problem:
@@ -417,8 +528,8 @@ def change_own_password(
         raise InvalidInput(errors)
     user.password_hash = hash_password(new_password)
     user.must_change_password = False
+    user.password_expires_at = None
     user.updated_at = utcnow()
-    user.version += 1
     session.add(user)
     # Other browsers signed in as this person are signed out; this one stays.
     revoke_all_sessions(session, user_id=user.id, except_id=keep_session_id)
@@ -430,4 +541,3 @@ def change_own_password(
         entity_id=user.id,
         details={"password": "changed by the user"},
     )
-    session.commit()

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -35,6 +34,7 @@ from app.content.schema import (
     Section,
 )
 from app.content.snapshot import AnswerValue, Scope, answer_key, parse_answer_key
+from app.db import atomic
 from app.models.assessment import (
     AssessmentAnswer,
     AssessmentSection,
@@ -50,6 +50,7 @@ from app.models.family import Adult, Child, Family
 from app.models.progress import SectionStatus
 from app.services import audit, progress
 from app.services.errors import Conflict, InvalidInput, NotFound
+from app.services.locking import check_version, saving
 from app.services.records import Problems
 from app.timeutil import london_today
 
@@ -799,6 +800,7 @@ class SaveResult:
     completed: bool
 
 
+@atomic
 def save_section(
     session: Session,
     *,
@@ -857,7 +859,6 @@ def save_section(
     progress.set_section_status(
         session, actor=actor, family=family, content=content, section_id=section_id, status=status
     )
-    session.commit()
     state.version = row.version
     state.status = status
     state.revision = row.revision
@@ -898,32 +899,18 @@ def _claim_section(
             editor=editor or None,
             updated_by_id=actor.user_id,
         )
-        session.add(row)
         try:
-            session.flush()
+            with session.begin_nested():
+                session.add(row)
         except IntegrityError:
-            session.rollback()
             raise Conflict(STALE_SECTION) from None
         return row
-    if editor and row.editor == editor and row.version > expected_version:
-        expected_version = row.version
-    result = session.execute(
-        update(AssessmentSection)
-        .where(
-            col(AssessmentSection.id) == row.id,
-            col(AssessmentSection.version) == expected_version,
-        )
-        .values(
-            version=expected_version + 1,
-            editor=editor or None,
-            updated_at=utcnow(),
-            updated_by_id=actor.user_id,
-        )
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
-        raise Conflict(STALE_SECTION)
-    session.refresh(row)
+    if not (editor and row.editor == editor and row.version > expected_version):
+        check_version(row, expected_version, STALE_SECTION)
+    with saving(session, row, STALE_SECTION):
+        row.editor = editor or None
+        row.updated_at = utcnow()
+        row.updated_by_id = actor.user_id
     return row
 
 
@@ -972,7 +959,6 @@ def _store_answers(
             for name, column in columns.items():
                 setattr(row, name, column)
             row.content_version = content.version
-            row.version += 1
             row.updated_at = utcnow()
             row.updated_by_id = actor.user_id
             session.add(row)
@@ -1019,7 +1005,6 @@ def _store_ratings(
         elif (row.status, row.notes) != (status, notes):
             row.status, row.notes = status, notes
             row.content_version = content.version
-            row.version += 1
             row.updated_at = utcnow()
             row.updated_by_id = actor.user_id
             session.add(row)

@@ -12,8 +12,11 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.db import keep_on_failure
 from app.models.accounts import User
 from app.models.audit import AuditAction, AuditEvent
+from app.models.family import Family
+from app.security.permissions import can_see_family
 from app.services.paging import clamp_page, page_count
 from app.timeutil import start_of_london_day
 
@@ -42,20 +45,28 @@ def record(
     family_id: uuid.UUID | None = None,
     details: Mapping[str, Any] | None = None,
     user_id: uuid.UUID | None = None,
+    keep: bool = False,
 ) -> AuditEvent:
-    """Add an entry to the session; it is committed with the change it records."""
-    event = AuditEvent(
-        user_id=user_id or actor.user_id,
-        action=action.value,
-        entity_type=entity_type,
-        entity_id=str(entity_id or ""),
-        family_id=family_id,
-        request_id=actor.request_id[:64],
-        client_address=actor.client_address[:64],
-        path=actor.path[:300],
-        details=_json_safe(dict(details or {})),
-    )
+    """Add an entry to the session; it is committed with the change it records. With `keep`
+    (a refusal, a read) it is written even if the rest of the request fails."""
+    values: dict[str, Any] = {
+        "user_id": user_id or actor.user_id,
+        "action": action.value,
+        "entity_type": entity_type,
+        "entity_id": str(entity_id or ""),
+        "family_id": family_id,
+        "request_id": actor.request_id[:64],
+        "client_address": actor.client_address[:64],
+        "path": actor.path[:300],
+        "details": _json_safe(dict(details or {})),
+    }
+    event = AuditEvent(**values)
     session.add(event)
+    if keep:
+        keep_on_failure(session, AuditEvent, **values)
+        # Written now, in the request's own transaction: a savepoint rolled back later in the
+        # request (a conflict shown on the page) must not take it with it.
+        session.flush()
     return event
 
 
@@ -94,8 +105,20 @@ class AuditFilter:
 
 
 @dataclass(frozen=True)
+class AuditRow:
+    """An entry as one viewer may see it: the details of a change to a family's record only
+    for people who may see that family (administrators see who, what, which and when)."""
+
+    event: AuditEvent
+    user: User | None
+    details: Mapping[str, Any]
+    # The fields whose values are hidden from this viewer.
+    hidden: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
 class AuditPage:
-    events: Sequence[tuple[AuditEvent, User | None]]
+    events: Sequence[AuditRow]
     total: int
     page: int
     page_size: int
@@ -106,9 +129,15 @@ class AuditPage:
 
 
 def search(
-    session: Session, *, filters: AuditFilter, page: int = 1, page_size: int = 50
+    session: Session,
+    *,
+    filters: AuditFilter,
+    viewer: User,
+    page: int = 1,
+    page_size: int = 50,
 ) -> AuditPage:
-    """Entries matching the filter, newest first, one page at a time."""
+    """Entries matching the filter, newest first, one page at a time, as `viewer` may see
+    them."""
     conditions = []
     if filters.user_id:
         conditions.append(col(AuditEvent.user_id) == filters.user_id)
@@ -134,4 +163,48 @@ def search(
         .offset((page - 1) * page_size)
         .limit(page_size)
     ).all()
-    return AuditPage(events=list(rows), total=total, page=page, page_size=page_size)
+    family_ids = {event.family_id for event, _ in rows if event.family_id}
+    families = (
+        session.exec(select(Family).where(col(Family.id).in_(family_ids))).all()
+        if family_ids
+        else []
+    )
+    visible = {family.id for family in families if can_see_family(viewer, family)}
+    return AuditPage(
+        events=[_as_seen(event, user, visible) for event, user in rows],
+        total=total,
+        page=page,
+        page_size=page_size,
+    )
+
+
+def _as_seen(event: AuditEvent, user: User | None, visible: set[uuid.UUID]) -> AuditRow:
+    if event.family_id is None or event.family_id in visible or not event.details:
+        return AuditRow(event=event, user=user, details=event.details)
+    return AuditRow(event=event, user=user, details={}, hidden=sorted(event.details))
+
+
+def record_reading(session: Session, actor: Actor, filters: AuditFilter, *, page: int) -> None:
+    """Reading the audit trail is itself audited, with what was looked for."""
+    record(
+        session,
+        actor,
+        AuditAction.VIEW,
+        entity_type="audit_trail",
+        family_id=filters.family_id,
+        details={
+            "filters": {
+                key: value
+                for key, value in {
+                    "person": filters.user_id,
+                    "action": filters.action,
+                    "family": filters.family_id,
+                    "kind of record": filters.entity_type,
+                    "from": filters.on_or_after,
+                    "to": filters.on_or_before,
+                }.items()
+                if value
+            },
+            "page": page,
+        },
+    )

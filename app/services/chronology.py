@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, delete, exists, func, insert, or_, update
+from sqlalchemy import ColumnElement, case, delete, exists, func, insert, or_
 from sqlmodel import Session, col, select
 
 from app.content.model import FrameworkContent
@@ -24,7 +24,8 @@ from app.models.chronology import (
 )
 from app.models.family import Child, Family
 from app.services import audit
-from app.services.errors import Conflict, NotFound
+from app.services.errors import NotFound
+from app.services.locking import check_version, saving
 from app.services.records import (
     CONFLICT_MESSAGE,
     LIKE_ESCAPE,
@@ -378,7 +379,6 @@ def add_entry(
         family_id=family.id,
         details=audit.changes({}, _comparable(checked)),
     )
-    session.commit()
     return entry
 
 
@@ -440,38 +440,30 @@ def update_entry(
         )
     )
     difference = audit.changes(before, _comparable(checked))
-    if not difference and entry.version == expected_version:
+    check_version(entry, expected_version, CONFLICT_MESSAGE)
+    if not difference:
         return entry
-    result = session.execute(
-        update(ChronologyEntry)
-        .where(
-            col(ChronologyEntry.id) == entry.id,
-            col(ChronologyEntry.version) == expected_version,
+    with saving(session, entry, CONFLICT_MESSAGE):
+        for name, value in checked.values.items():
+            setattr(entry, name, value)
+        entry.updated_at = utcnow()
+        session.flush()
+        session.execute(
+            delete(ChronologyEntryTheme).where(col(ChronologyEntryTheme.entry_id) == entry.id)
         )
-        .values(**checked.values, version=expected_version + 1, updated_at=utcnow())
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
-        session.refresh(entry)
-        raise Conflict(CONFLICT_MESSAGE, current=entry)
-    session.execute(
-        delete(ChronologyEntryTheme).where(col(ChronologyEntryTheme.entry_id) == entry.id)
-    )
-    session.execute(
-        delete(ChronologyEntryChild).where(col(ChronologyEntryChild.entry_id) == entry.id)
-    )
-    _write_links(session, entry.id, checked)
-    audit.record(
-        session,
-        actor,
-        AuditAction.UPDATE,
-        entity_type=ENTITY,
-        entity_id=entry.id,
-        family_id=family.id,
-        details=difference,
-    )
-    session.commit()
-    session.refresh(entry)
+        session.execute(
+            delete(ChronologyEntryChild).where(col(ChronologyEntryChild.entry_id) == entry.id)
+        )
+        _write_links(session, entry.id, checked)
+        audit.record(
+            session,
+            actor,
+            AuditAction.UPDATE,
+            entity_type=ENTITY,
+            entity_id=entry.id,
+            family_id=family.id,
+            details=difference,
+        )
     return entry
 
 

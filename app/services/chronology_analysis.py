@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Integer, cast, func, insert, update
+from sqlalchemy import ColumnElement, Date, Integer, cast, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -29,6 +29,7 @@ from app.models.family import Child, EarlierReturn, Family
 from app.services import audit
 from app.services.chronology import describe_event_date, entry_links, in_content_order, themes
 from app.services.errors import Conflict, NotFound
+from app.services.locking import check_version, saving
 from app.services.records import CONFLICT_MESSAGE, Problems
 from app.timeutil import london_today
 
@@ -414,53 +415,32 @@ def save_written_analysis(
         missing="Enter your analysis",
     )
     problems.raise_if_any()
+    assert cleaned is not None
     existing = written_analyses(session, family).get(scope)
     now = utcnow()
     if existing is None:
         if expected_version != 0:
             raise Conflict(CONFLICT_MESSAGE)
+        saved = ChronologyWrittenAnalysis(
+            family_id=family.id, scope=scope, text=cleaned, updated_by_id=actor.user_id
+        )
         try:
-            session.execute(
-                insert(ChronologyWrittenAnalysis).values(
-                    id=uuid.uuid4(),
-                    family_id=family.id,
-                    scope=scope,
-                    text=cleaned,
-                    updated_by_id=actor.user_id,
-                    version=1,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-            session.flush()
+            with session.begin_nested():
+                session.add(saved)
         except IntegrityError:
             # Someone else wrote the first version at the same moment.
-            session.rollback()
             raise Conflict(CONFLICT_MESSAGE) from None
-        action = AuditAction.CREATE
-        before = None
+        action, before = AuditAction.CREATE, None
     else:
-        if existing.text == cleaned and existing.version == expected_version:
+        check_version(existing, expected_version, CONFLICT_MESSAGE)
+        if existing.text == cleaned:
             return existing
-        result = session.execute(
-            update(ChronologyWrittenAnalysis)
-            .where(
-                col(ChronologyWrittenAnalysis.id) == existing.id,
-                col(ChronologyWrittenAnalysis.version) == expected_version,
-            )
-            .values(
-                text=cleaned,
-                version=expected_version + 1,
-                updated_at=now,
-                updated_by_id=actor.user_id,
-            )
-        )
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            session.rollback()
-            raise Conflict(CONFLICT_MESSAGE)
-        action = AuditAction.UPDATE
         before = existing.text
-    saved = written_analyses(session, family)[scope]
+        with saving(session, existing, CONFLICT_MESSAGE):
+            existing.text = cleaned
+            existing.updated_at = now
+            existing.updated_by_id = actor.user_id
+        saved, action = existing, AuditAction.UPDATE
     audit.record(
         session,
         actor,
@@ -470,8 +450,6 @@ def save_written_analysis(
         family_id=family.id,
         details={"scope": scope, **audit.changes({"text": before}, {"text": cleaned})},
     )
-    session.commit()
-    session.refresh(saved)
     return saved
 
 

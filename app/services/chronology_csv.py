@@ -21,6 +21,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from app.content.model import FrameworkContent
+from app.db import atomic
 from app.models.audit import AuditAction
 from app.models.base import utcnow
 from app.models.chronology import ChronologyEntry, ChronologyImport
@@ -450,7 +451,6 @@ def start_import(
         family_id=family.id,
         details={"filename": record.filename, "bytes": len(data)},
     )
-    session.commit()
     return record
 
 
@@ -464,6 +464,7 @@ def get_import(
     return record
 
 
+@atomic
 def confirm_import(
     session: Session,
     *,
@@ -484,35 +485,30 @@ def confirm_import(
         raise InvalidInput(
             {"file": "Fix the rows with problems in your file, then upload it again"}
         )
-    try:
-        # Claiming the import in the same transaction as the rows: two confirmations racing
-        # each other cannot both save them.
-        claimed = session.execute(
-            update(ChronologyImport)
-            .where(col(ChronologyImport.id) == record.id, col(ChronologyImport.status) == "pending")
-            .values(status="imported", finished_at=utcnow(), imported_count=len(result.rows))
-        )
-        if claimed.rowcount != 1:  # type: ignore[attr-defined]
-            raise Conflict("This import has already been finished.")
-        count = chronology.insert_entries(
-            session,
-            family=family,
-            author_id=actor.user_id,
-            entries=[row.checked for row in result.rows if row.checked is not None],
-        )
-        audit.record(
-            session,
-            actor,
-            AuditAction.CREATE,
-            entity_type="chronology_import",
-            entity_id=record.id,
-            family_id=family.id,
-            details={"entries_imported": count, "filename": record.filename},
-        )
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
+    # Claiming the import in the same transaction as the rows: two confirmations racing
+    # each other cannot both save them.
+    claimed = session.execute(
+        update(ChronologyImport)
+        .where(col(ChronologyImport.id) == record.id, col(ChronologyImport.status) == "pending")
+        .values(status="imported", finished_at=utcnow(), imported_count=len(result.rows))
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise Conflict("This import has already been finished.")
+    count = chronology.insert_entries(
+        session,
+        family=family,
+        author_id=actor.user_id,
+        entries=[row.checked for row in result.rows if row.checked is not None],
+    )
+    audit.record(
+        session,
+        actor,
+        AuditAction.CREATE,
+        entity_type="chronology_import",
+        entity_id=record.id,
+        family_id=family.id,
+        details={"entries_imported": count, "filename": record.filename},
+    )
     session.refresh(record)
     return count
 
@@ -536,7 +532,6 @@ def discard_import(
         entity_id=record.id,
         family_id=family.id,
     )
-    session.commit()
     session.refresh(record)
 
 

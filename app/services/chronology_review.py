@@ -23,7 +23,7 @@ from app.models.chronology import (
     ChronologyWrittenAnalysis,
 )
 from app.models.family import Family
-from app.services import audit
+from app.services import access, audit
 from app.services.chronology import FIELD_LABELS, describe_event_date, entry_links
 from app.services.chronology_analysis import OVERALL, scope_label
 from app.services.records import Problems
@@ -120,6 +120,7 @@ def mark_reviewed(
 ) -> ChronologyReview:
     """Record that a supervisor reviewed the chronology as it stands now."""
     assert actor.user_id is not None
+    _refuse_own_work(session, actor, family)
     problems = Problems()
     cleaned = problems.text("note", note, label="your note", max_length=COMMENT_MAX, required=False)
     problems.raise_if_any()
@@ -142,7 +143,6 @@ def mark_reviewed(
         family_id=family.id,
         details={"entries": len(review.snapshot["entries"]), "note": cleaned},
     )
-    session.commit()
     return review
 
 
@@ -235,6 +235,7 @@ def add_comment(
 ) -> ChronologyComment:
     """A supervisor's comment on one entry, or (no entry) on the whole chronology."""
     assert actor.user_id is not None
+    _refuse_own_work(session, actor, family)
     problems = Problems()
     cleaned = problems.text(
         "body", body, label="your comment", max_length=COMMENT_MAX, missing="Enter your comment"
@@ -257,7 +258,6 @@ def add_comment(
         family_id=family.id,
         details={"entry_id": entry.id if entry else None, "scope": OVERALL if not entry else ""},
     )
-    session.commit()
     return comment
 
 
@@ -277,3 +277,19 @@ def comments(session: Session, family: Family, *, entry: ChronologyEntry | None)
             .order_by(col(ChronologyComment.created_at))
         ).all()
     ]
+
+
+def _refuse_own_work(session: Session, actor: audit.Actor, family: Family) -> None:
+    # Review is a second pair of eyes, as sign-off is: a supervisor who is also the family's
+    # allocated practitioner cannot review their own chronology.
+    if access.is_own_work(actor, family):
+        raise access.refuse(
+            session,
+            actor=actor,
+            family=family,
+            reason="supervisor reviewing a chronology of a family allocated to them",
+            message=(
+                "You cannot review the chronology of a family allocated to you: ask another "
+                "supervisor in your team."
+            ),
+        )

@@ -9,6 +9,7 @@ row, so the suggested, practitioner's and supervisor's levels of every round are
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -20,6 +21,7 @@ from sqlmodel import Session, col, select
 from app.content.model import FrameworkContent
 from app.content.rules import Finding, Reason, RulesResult, evaluate
 from app.content.schema import ClassificationSection, GateSection
+from app.db import atomic
 from app.models.accounts import Role
 from app.models.assessment import Classification, ClassificationStatus
 from app.models.audit import AuditAction
@@ -27,9 +29,9 @@ from app.models.base import utcnow
 from app.models.chronology import ChronologyEntry, ChronologyEntryTheme
 from app.models.family import Family
 from app.models.progress import GateDecision, SectionProgress, SectionStatus
-from app.services import assessment, audit, progress
+from app.services import access, assessment, audit, progress
 from app.services.errors import Conflict, Forbidden, NotFound
-from app.services.evidence import evidence_for
+from app.services.evidence import EvidenceItem, evidence_for
 from app.services.records import Problems
 from app.services.snapshot import build_family_snapshot
 from app.timeutil import format_date, london_today
@@ -106,20 +108,47 @@ def explain(
     chronology entries behind it, and its sources."""
     evidence: dict[str, list[dict[str, Any]]] = {}
     for item in evidence_for(session, family.id):
-        evidence.setdefault(item.factor_id, []).append(
-            {
-                "kind": item.kind_label,
-                "on": format_date(item.on) if item.on else None,
-                "source": item.source,
-                "description": item.description[:300],
-            }
-        )
+        evidence.setdefault(item.factor_id, []).append(evidence_json(item))
     theme_ids = {theme.id for theme in content.chronology.themes}
+    return explanation_json(
+        result,
+        evidence=evidence,
+        entries=lambda ref: _entries_for(session, family.id, ref, is_theme=ref in theme_ids),
+    )
+
+
+def evidence_json(item: EvidenceItem) -> dict[str, Any]:
+    return {
+        "kind": item.kind_label,
+        "on": format_date(item.on) if item.on else None,
+        "source": item.source,
+        "description": item.description[:300],
+    }
+
+
+def entry_json(entry: ChronologyEntry) -> dict[str, Any]:
+    return {
+        "id": str(entry.id),
+        "on": format_date(entry.occurred_on),
+        "source": entry.source_detail or entry.source_id,
+        "what_happened": entry.what_happened[:300],
+    }
+
+
+def explanation_json(
+    result: RulesResult,
+    *,
+    evidence: Mapping[str, list[dict[str, Any]]],
+    entries: Callable[[str], list[dict[str, Any]]],
+) -> dict[str, Any]:
+    """The JSON of `explain`, from the evidence per factor and the most recent entries of a
+    theme or significance grade (at most ENTRIES_PER_REASON, newest first), however they were
+    found."""
     entry_cache: dict[str, list[dict[str, Any]]] = {}
 
-    def entries(ref: str) -> list[dict[str, Any]]:
+    def entries_of(ref: str) -> list[dict[str, Any]]:
         if ref not in entry_cache:
-            entry_cache[ref] = _entries_for(session, family.id, ref, is_theme=ref in theme_ids)
+            entry_cache[ref] = entries(ref)
         return entry_cache[ref]
 
     def reason(item: Reason) -> dict[str, Any]:
@@ -127,7 +156,7 @@ def explain(
         if item.kind == "factor":
             data["evidence"] = evidence.get(item.ref, [])
         elif item.kind == "chronology" and item.ref:
-            data["entries"] = entries(item.ref)
+            data["entries"] = entries_of(item.ref)
         return data
 
     def finding(item: Finding) -> dict[str, Any]:
@@ -192,15 +221,7 @@ def _entries_for(
     rows = session.exec(
         query.order_by(col(ChronologyEntry.occurred_on).desc()).limit(ENTRIES_PER_REASON)
     ).all()
-    return [
-        {
-            "id": str(row.id),
-            "on": format_date(row.occurred_on),
-            "source": row.source_detail or row.source_id,
-            "what_happened": row.what_happened[:300],
-        }
-        for row in rows
-    ]
+    return [entry_json(row) for row in rows]
 
 
 # --- history --------------------------------------------------------------------------------
@@ -241,6 +262,7 @@ def missing_sections(
 # --- submitting -----------------------------------------------------------------------------
 
 
+@atomic
 def submit(
     session: Session,
     *,
@@ -315,7 +337,6 @@ def submit(
         },
     )
     progress.refresh_family(session, family, content)
-    session.commit()
     return row
 
 
@@ -337,7 +358,6 @@ def _claim_submission(
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         if before is not None:
-            session.rollback()
             raise Conflict(ALREADY_SUBMITTED)
         session.add(
             SectionProgress(
@@ -348,9 +368,9 @@ def _claim_submission(
             )
         )
         try:
-            session.flush()
+            with session.begin_nested():
+                session.flush()
         except IntegrityError:
-            session.rollback()
             raise Conflict(ALREADY_SUBMITTED) from None
     audit.record(
         session,
@@ -374,6 +394,7 @@ class Review:
     gate_option: str
 
 
+@atomic
 def review(
     session: Session,
     *,
@@ -393,9 +414,15 @@ def review(
     if user is None or Role.SUPERVISOR not in user.roles:
         raise Forbidden("Only a supervisor of this family's team can sign off a classification.")
     if user.id in {row.submitted_by_id, family.allocated_practitioner_id}:
-        raise Forbidden(
-            "You cannot sign off a classification you submitted, or one for a family allocated "
-            "to you: ask another supervisor."
+        raise access.refuse(
+            session,
+            actor=actor,
+            family=family,
+            reason="supervisor signing off their own classification",
+            message=(
+                "You cannot sign off a classification you submitted, or one for a family "
+                "allocated to you: ask another supervisor."
+            ),
         )
     if row.status != ClassificationStatus.SUBMITTED:
         raise Conflict(ALREADY_REVIEWED)
@@ -451,7 +478,6 @@ def review(
         )
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
         raise Conflict(STALE_CLASSIFICATION)
     session.refresh(row)
     audit.record(
@@ -476,7 +502,6 @@ def review(
             section_id=row.section_id,
             status=SectionStatus.IN_PROGRESS,
         )
-        session.commit()
         return row
     _sign_off(session, actor, family, content, row, gate, option, comments or "")
     return row
@@ -548,4 +573,3 @@ def _sign_off(
             status=SectionStatus.SIGNED_OFF,
         )
     progress.refresh_family(session, family, content)
-    session.commit()

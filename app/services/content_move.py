@@ -216,5 +216,4 @@ def move(
         family_id=family.id,
     )
     progress.refresh_family(session, family, newer)
-    session.commit()
     return newer

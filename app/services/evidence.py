@@ -174,7 +174,6 @@ def link_entries(
             details={"factor": factor_id, "chronology_entry": str(entry_id)},
         )
         added += 1
-    session.commit()
     return added
 
 
@@ -234,7 +233,6 @@ def add_other(
         family_id=family.id,
         details={"factor": factor_id, "kind": details.kind, "on": format_date(details.on)},
     )
-    session.commit()
     return evidence
 
 

@@ -172,7 +172,6 @@ def create_family(
         family_id=family.id,
         details=audit.changes({}, {**values, "framework": f"{content.id} {content.version}"}),
     )
-    session.commit()
     return family
 
 
@@ -723,7 +722,6 @@ def _create(
         family_id=family.id,
         details=audit.changes({}, record.model_dump(exclude={"id", "created_at", "updated_at"})),
     )
-    session.commit()
     return record
 
 

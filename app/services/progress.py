@@ -206,8 +206,7 @@ def set_section_status(
     section_id: str,
     status: SectionStatus,
 ) -> None:
-    """Record a section's new status (features call this), refresh the caseload columns and
-    commit."""
+    """Record a section's new status (features call this) and refresh the caseload columns."""
     row = session.exec(
         select(SectionProgress).where(
             col(SectionProgress.family_id) == family.id,
@@ -234,4 +233,3 @@ def set_section_status(
         details={"status": {"before": before, "after": status.value}},
     )
     refresh_family(session, family, content)
-    session.commit()

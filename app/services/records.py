@@ -7,14 +7,14 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import update
-from sqlmodel import Session, SQLModel, col
+from sqlmodel import Session, SQLModel
 
 from app.models.audit import AuditAction
 from app.models.base import utcnow
 from app.security.input import has_control_characters
 from app.services import audit
-from app.services.errors import Conflict, InvalidInput
+from app.services.errors import InvalidInput
+from app.services.locking import check_version, saving
 from app.timeutil import format_date, london_today
 
 Record = TypeVar("Record", bound=SQLModel)
@@ -107,36 +107,25 @@ def save_changes(
     entity_type: str,
     family_id: uuid.UUID,
 ) -> Record:
-    """Apply `values` if nobody saved since `expected_version`; otherwise raise Conflict.
-
-    The version is checked in the UPDATE itself, so two saves racing each other cannot both
-    succeed, on SQLite or PostgreSQL.
-    """
-    model = type(record)
-    record_id = record.id  # type: ignore[attr-defined]
+    """Apply `values` if nobody saved since `expected_version`; otherwise raise Conflict with the
+    record as saved now (app.services.locking)."""
+    check_version(record, expected_version, CONFLICT_MESSAGE)
     difference = changes_between(record, values)
-    if not difference and record.version == expected_version:  # type: ignore[attr-defined]
+    if not difference:
         return record
-    result = session.execute(
-        update(model)
-        .where(col(model.id) == record_id, col(model.version) == expected_version)  # type: ignore[attr-defined]
-        .values(**values, version=expected_version + 1, updated_at=utcnow())
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
-        session.refresh(record)
-        raise Conflict(CONFLICT_MESSAGE, current=record)
-    audit.record(
-        session,
-        actor,
-        AuditAction.UPDATE,
-        entity_type=entity_type,
-        entity_id=record_id,
-        family_id=family_id,
-        details=difference,
-    )
-    session.commit()
-    session.refresh(record)
+    with saving(session, record, CONFLICT_MESSAGE):
+        for name, value in values.items():
+            setattr(record, name, value)
+        record.updated_at = utcnow()
+        audit.record(
+            session,
+            actor,
+            AuditAction.UPDATE,
+            entity_type=entity_type,
+            entity_id=record.id,  # type: ignore[attr-defined]
+            family_id=family_id,
+            details=difference,
+        )
     return record
 
 
@@ -178,7 +167,6 @@ def soft_delete(
         family_id=family_id,
         details={"reason": cleaned},
     )
-    session.commit()
 
 
 def describe_date(value: date | None) -> str:

@@ -11,15 +11,17 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
-from sqlalchemy import func, text, update
+from sqlalchemy import delete, func, text, update
 from sqlmodel import Session, col, select
 
 from app.config import Settings
-from app.models.accounts import SignInAttempt, User, UserSession
+from app.models.accounts import PendingSignIn, SignInAttempt, User, UserSession
 from app.models.audit import AuditAction
 from app.models.base import utcnow
 from app.security.passwords import hash_password, needs_rehash, verify_password
+from app.security.secretbox import keyed_digest
 from app.services import audit
 
 THROTTLE_WINDOW = timedelta(minutes=15)
@@ -30,33 +32,74 @@ MAX_FAILURES_PER_ADDRESS = 20
 SIGN_IN_LOCK_SPACE = 0x5349474E  # "SIGN"
 # last_seen_at is written at most this often, so that every page view is not a write.
 TOUCH_INTERVAL = timedelta(seconds=30)
+# How long a half-done sign-in (waiting for a code, or for the identity provider) lasts.
+PENDING_LIFETIME = timedelta(minutes=10)
+ADDRESS_MAX = 64
 
 SIGN_IN_REFUSED = "Enter a correct email address and password"
 SIGN_IN_THROTTLED = "There have been too many attempts to sign in. Wait 15 minutes, then try again"
+TEMPORARY_PASSWORD_EXPIRED = (
+    "Your temporary password has expired. Ask your Homeward administrator for a new one"
+)
+
+
+class Method(StrEnum):
+    """How a session was started, kept with it and in the audit trail."""
+
+    PASSWORD = "password"
+    PASSWORD_AND_CODE = "password and code"
+    IDENTITY_PROVIDER = "identity provider"
+
+
+class Pending(StrEnum):
+    """What a half-done sign-in waits for."""
+
+    CODE = "code"  # a one-time code after the password
+    SET_UP_CODE = "set_up_code"  # setting up an authenticator app, required for the role
+    PROVIDER = "provider"  # the identity provider sending the person back
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+def address_key(client_address: str) -> str:
+    """The client address as stored and counted: the same cut in both places, so a long
+    forwarded address is throttled like any other."""
+    return client_address[:ADDRESS_MAX]
+
+
 @dataclass(frozen=True)
 class SessionPolicy:
     idle: timedelta
     absolute: timedelta
+    # Keys the hashes of typed email addresses kept to count failed sign-ins.
+    secret_key: str = ""
+    # Roles whose local accounts must also give a one-time code.
+    two_factor_roles: frozenset[str] = frozenset()
 
 
 def policy_from(settings: Settings) -> SessionPolicy:
     return SessionPolicy(
         idle=timedelta(minutes=settings.session_idle_minutes),
         absolute=timedelta(hours=settings.session_absolute_hours),
+        secret_key=settings.secret_key,
+        two_factor_roles=settings.two_factor_roles,
     )
 
 
 @dataclass(frozen=True)
 class SignInResult:
     user: User | None
-    token: str | None
-    error: str | None
+    # A full session, or a half-done sign-in waiting for `pending` (a one-time code).
+    token: str | None = None
+    pending_token: str | None = None
+    pending: Pending | None = None
+    error: str | None = None
+
+
+def account_digest(policy: SessionPolicy, email: str) -> str:
+    return keyed_digest(policy.secret_key, email.strip().lower()[:254])
 
 
 def _failures_since(session: Session, column: object, value: str, since: datetime) -> int:
@@ -71,7 +114,7 @@ def _failures_since(session: Session, column: object, value: str, since: datetim
     ).one()
 
 
-def is_throttled(session: Session, *, email_key: str, client_address: str, now: datetime) -> bool:
+def is_throttled(session: Session, *, digest: str, client_address: str, now: datetime) -> bool:
     """True when the account, or the client address, has failed too often lately.
 
     Takes the account's sign-in lock first, held until the transaction ends, so that parallel
@@ -81,14 +124,49 @@ def is_throttled(session: Session, *, email_key: str, client_address: str, now: 
     if session.get_bind().dialect.name == "postgresql":
         session.connection().execute(
             text("SELECT pg_advisory_xact_lock(:space, hashtext(:key))"),
-            {"space": SIGN_IN_LOCK_SPACE, "key": email_key},
+            {"space": SIGN_IN_LOCK_SPACE, "key": digest},
         )
     since = now - THROTTLE_WINDOW
     return (
-        _failures_since(session, col(SignInAttempt.email_key), email_key, since)
+        _failures_since(session, col(SignInAttempt.account_digest), digest, since)
         >= MAX_FAILURES_PER_ACCOUNT
-        or _failures_since(session, col(SignInAttempt.client_address), client_address, since)
+        or _failures_since(
+            session, col(SignInAttempt.client_address), address_key(client_address), since
+        )
         >= MAX_FAILURES_PER_ADDRESS
+    )
+
+
+def record_attempt(
+    session: Session, *, digest: str, client_address: str, succeeded: bool, now: datetime
+) -> None:
+    session.add(
+        SignInAttempt(
+            account_digest=digest,
+            client_address=address_key(client_address),
+            succeeded=succeeded,
+            at=now,
+        )
+    )
+
+
+def record_failure(
+    session: Session,
+    *,
+    actor: audit.Actor,
+    user: User | None,
+    reason: str,
+    method: Method = Method.PASSWORD,
+) -> None:
+    """Audit a refused sign-in. What was typed is never kept: only the account, if known."""
+    audit.record(
+        session,
+        actor,
+        AuditAction.SIGN_IN_FAILED,
+        entity_type="user",
+        entity_id=user.id if user else "",
+        user_id=user.id if user else None,
+        details={"method": method.value, "reason": reason},
     )
 
 
@@ -102,37 +180,78 @@ def sign_in(
     policy: SessionPolicy,
     replacing_token: str | None = None,
 ) -> SignInResult:
-    """Check the credentials and start a new session. Failures all get the same message, so
-    that nobody can learn whether an account exists."""
+    """Check the credentials, then start a session, or a half-done sign-in when the account
+    needs a one-time code too. Failures all get the same message, so that nobody can learn
+    whether an account exists."""
     key = email.strip().lower()[:254]
+    digest = account_digest(policy, key)
     now = utcnow()
-    throttled = is_throttled(session, email_key=key, client_address=actor.client_address, now=now)
+    throttled = is_throttled(session, digest=digest, client_address=actor.client_address, now=now)
     user = session.exec(select(User).where(col(User.email_key) == key)).first()
     # The password is checked even when throttled or unknown, so timing reveals nothing.
     password_ok = verify_password(user.password_hash if user else None, password)
-    succeeded = bool(user and user.active and password_ok and not throttled)
-    session.add(
-        SignInAttempt(
-            email_key=key, client_address=actor.client_address[:64], succeeded=succeeded, at=now
-        )
+    expired = bool(
+        user
+        and user.must_change_password
+        and user.password_expires_at is not None
+        and now >= user.password_expires_at
+    )
+    succeeded = bool(user and user.active and password_ok and not throttled and not expired)
+    record_attempt(
+        session, digest=digest, client_address=actor.client_address, succeeded=succeeded, now=now
     )
     if not succeeded or user is None:
-        audit.record(
+        record_failure(
             session,
-            actor,
-            AuditAction.SIGN_IN_FAILED,
-            entity_type="user",
-            entity_id=user.id if user else "",
-            user_id=user.id if user else None,
-            details={"email": key, "reason": _failure_reason(user, password_ok, throttled)},
+            actor=actor,
+            user=user,
+            reason=_failure_reason(user, password_ok, throttled, expired),
         )
-        session.commit()
-        return SignInResult(None, None, SIGN_IN_THROTTLED if throttled else SIGN_IN_REFUSED)
-
-    if replacing_token:
-        end_session(session, token=replacing_token)
+        if throttled:
+            return SignInResult(None, error=SIGN_IN_THROTTLED)
+        if expired and password_ok:
+            return SignInResult(None, error=TEMPORARY_PASSWORD_EXPIRED)
+        return SignInResult(None, error=SIGN_IN_REFUSED)
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
+        session.add(user)
+    if user.has_two_factor or needs_two_factor(user, policy):
+        purpose = Pending.CODE if user.has_two_factor else Pending.SET_UP_CODE
+        pending_token = start_pending(session, purpose=purpose, user_id=user.id)
+        return SignInResult(user, pending_token=pending_token, pending=purpose)
+    token = start_session(
+        session,
+        actor=actor,
+        user=user,
+        user_agent=user_agent,
+        policy=policy,
+        method=Method.PASSWORD,
+        replacing_token=replacing_token,
+    )
+    return SignInResult(user, token=token)
+
+
+def needs_two_factor(user: User, policy: SessionPolicy) -> bool:
+    """Whether the account's roles require a one-time code at sign-in (set up or not)."""
+    return any(role.value in policy.two_factor_roles for role in user.roles)
+
+
+def start_session(
+    session: Session,
+    *,
+    actor: audit.Actor,
+    user: User,
+    user_agent: str,
+    policy: SessionPolicy,
+    method: Method,
+    id_token: str | None = None,
+    replacing_token: str | None = None,
+) -> str:
+    """Start a new session for a person whose sign-in has succeeded; returns its token. The
+    browser's old session, if any, ends: a planted cookie is never adopted."""
+    now = utcnow()
+    if replacing_token:
+        end_session(session, token=replacing_token)
     token = secrets.token_urlsafe(32)
     session.add(
         UserSession(
@@ -141,8 +260,10 @@ def sign_in(
             created_at=now,
             last_seen_at=now,
             expires_at=now + policy.absolute,
-            client_address=actor.client_address[:64],
+            client_address=address_key(actor.client_address),
             user_agent=user_agent[:300],
+            method=method.value,
+            id_token=id_token,
         )
     )
     user.last_sign_in_at = now
@@ -154,19 +275,73 @@ def sign_in(
         entity_type="user",
         entity_id=user.id,
         user_id=user.id,
+        details={"method": method.value},
     )
-    session.commit()
-    return SignInResult(user, token, None)
+    return token
 
 
-def _failure_reason(user: User | None, password_ok: bool, throttled: bool) -> str:
+def start_pending(
+    session: Session,
+    *,
+    purpose: Pending,
+    user_id: uuid.UUID | None = None,
+    state: str = "",
+    nonce: str = "",
+    code_verifier: str = "",
+    next_path: str = "",
+) -> str:
+    """Record a half-done sign-in; returns the token for the browser's cookie."""
+    now = utcnow()
+    # Half-done sign-ins nobody came back to are cleared as new ones start.
+    session.execute(
+        delete(PendingSignIn).where(col(PendingSignIn.expires_at) < now - PENDING_LIFETIME)
+    )
+    token = secrets.token_urlsafe(32)
+    session.add(
+        PendingSignIn(
+            id=hash_token(token),
+            purpose=purpose.value,
+            user_id=user_id,
+            state=state,
+            nonce=nonce,
+            code_verifier=code_verifier,
+            next_path=next_path,
+            created_at=now,
+            expires_at=now + PENDING_LIFETIME,
+        )
+    )
+    session.flush()
+    return token
+
+
+def find_pending(session: Session, *, token: str | None, purpose: Pending) -> PendingSignIn | None:
+    """The live half-done sign-in for this browser's cookie, or None."""
+    if not token:
+        return None
+    pending = session.get(PendingSignIn, hash_token(token))
+    if pending is None or pending.purpose != purpose.value or utcnow() >= pending.expires_at:
+        return None
+    return pending
+
+
+def finish_pending(session: Session, pending: PendingSignIn) -> bool:
+    """A half-done sign-in is used once: finished, refused for good, or abandoned. False when
+    another request used it first (the DELETE itself decides, so two at once cannot both)."""
+    used = session.execute(delete(PendingSignIn).where(col(PendingSignIn.id) == pending.id))
+    session.expunge(pending)
+    return bool(used.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def _failure_reason(user: User | None, password_ok: bool, throttled: bool, expired: bool) -> str:
     if throttled:
         return "throttled"
     if user is None:
         return "unknown account"
     if not user.active:
         return "account deactivated"
-    return "wrong password" if not password_ok else "refused"
+    if not password_ok:
+        return "wrong password"
+    return "temporary password expired" if expired else "refused"
 
 
 def resolve(
@@ -189,7 +364,6 @@ def resolve(
     if now - record.last_seen_at >= TOUCH_INTERVAL:
         record.last_seen_at = now
         session.add(record)
-        session.commit()
     return record, user
 
 
@@ -201,7 +375,6 @@ def seconds_until_idle_timeout(record: UserSession, policy: SessionPolicy) -> in
 def keep_alive(session: Session, *, record: UserSession) -> None:
     record.last_seen_at = utcnow()
     session.add(record)
-    session.commit()
 
 
 def end_session(session: Session, *, token: str) -> UserSession | None:
@@ -212,13 +385,15 @@ def end_session(session: Session, *, token: str) -> UserSession | None:
     return record
 
 
-def sign_out(session: Session, *, actor: audit.Actor, token: str) -> None:
+def sign_out(session: Session, *, actor: audit.Actor, token: str) -> UserSession | None:
+    """End the session; returns it (a session from the identity provider holds the ID token
+    to sign out there too)."""
     record = end_session(session, token=token)
     if record is not None:
         audit.record(
             session, actor, AuditAction.SIGN_OUT, entity_type="user", entity_id=record.user_id
         )
-    session.commit()
+    return record
 
 
 def revoke_all_sessions(

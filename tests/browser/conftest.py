@@ -13,7 +13,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx2 as httpx
@@ -21,9 +21,11 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import Engine
 
+from app.config import PLACEHOLDER_SECRET_KEY
 from app.db import make_engine, migrate, open_session
+from app.demo import load_demo
 from app.models.accounts import Role, User
-from tests.factories import DEFAULT_PASSWORD, make_team, make_user
+from tests.factories import CONTENT, DEFAULT_PASSWORD, make_team, make_user
 from tests.support.axe import wait_until_ready, without_javascript
 
 REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
@@ -66,21 +68,26 @@ def free_port() -> int:
 class LiveServer:
     """A uvicorn process serving the app on its own migrated SQLite database."""
 
-    def __init__(self, data_dir: Path, prepare: Callable[[Engine], None] | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        port: int | None = None,
+        settings: dict[str, str] | None = None,
+    ) -> None:
         self.data_dir = data_dir
         self.database_url = f"sqlite:///{data_dir / 'browser.sqlite3'}"
-        self.port = free_port()
+        self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.engine: Engine = make_engine(self.database_url)
         migrate(self.engine)
-        if prepare:
-            prepare(self.engine)
         env = {k: v for k, v in os.environ.items() if not k.startswith("HOMEWARD_")}
         env.pop("DATABASE_URL", None)
         env.update(
             HOMEWARD_ENVIRONMENT="test",
             HOMEWARD_DATA_DIR=str(data_dir),
             HOMEWARD_DATABASE_URL=self.database_url,
+            **(settings or {}),
         )
         self.log = (data_dir / "server.log").open("w")
         self.process = subprocess.Popen(
@@ -92,7 +99,7 @@ class LiveServer:
         self._wait_until_ready()
 
     def _wait_until_ready(self) -> None:
-        # An upper limit, generous for a busy machine; it returns as soon as /healthz answers.
+        # A limit, not a wait: on a busy machine importing the app alone can take half a minute.
         deadline = time.monotonic() + STARTUP_LIMIT_SECONDS
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -153,6 +160,15 @@ def accounts(live_server: LiveServer) -> dict[str, User]:
         }
         session.commit()
     return users
+
+
+@pytest.fixture(scope="session")
+def demo_data(live_server: LiveServer) -> None:
+    """The invented demo data (families at every stage, one or more accounts per role),
+    loaded once into the live server's database beside the browser team's."""
+    with open_session(live_server.engine) as session:
+        load_demo(session, CONTENT, secret_key=PLACEHOLDER_SECRET_KEY)
+        session.commit()
 
 
 def sign_in(page: Page, user: User) -> None:

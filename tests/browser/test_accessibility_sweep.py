@@ -15,20 +15,14 @@ from __future__ import annotations
 
 import re
 from collections import deque
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 from fastapi.routing import iter_route_contexts
 from playwright.sync_api import Browser, Page
-from sqlalchemy import Engine
 from starlette.routing import compile_path
 
-from app.config import PROJECT_ROOT
-from app.content.registry import load_registry
-from app.db import open_session
-from app.demo import load_demo
 from app.demo.accounts import DEMO_ACCOUNTS, DemoAccount
 from app.main import create_app
 from tests.browser.conftest import LiveServer, open_context
@@ -46,26 +40,13 @@ for account in DEMO_ACCOUNTS:
         ROLES.setdefault(role.value, account)
 
 
-def load_demo_data(engine: Engine) -> None:
-    with open_session(engine) as session:
-        load_demo(session, load_registry(PROJECT_ROOT / "framework_content"))
-        session.commit()
-
-
-@pytest.fixture(scope="module")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    server = LiveServer(tmp_path_factory.mktemp("demo"), prepare=load_demo_data)
-    yield server
-    server.stop()
-
-
 Route = tuple[re.Pattern[str], str]
 
 
 @pytest.fixture(scope="module")
-def page_routes(demo_server: LiveServer) -> list[Route]:
+def page_routes(live_server: LiveServer) -> list[Route]:
     """The app's GET routes in the order it matches them, each as (pattern, template)."""
-    application = create_app(test_settings(demo_server.database_url, demo_server.data_dir))
+    application = create_app(test_settings(live_server.database_url, live_server.data_dir))
     return [
         (compile_path(context.path)[0], context.path)
         for context in iter_route_contexts(application.routes)
@@ -145,15 +126,15 @@ def sign_in_as(page: Page, account: DemoAccount) -> None:
 
 @pytest.mark.parametrize("role", sorted(ROLES))
 def test_every_page_a_role_can_reach_is_accessible(
-    browser: Browser, demo_server: LiveServer, page_routes: list[Route], role: str
+    browser: Browser, live_server: LiveServer, demo_data: None, page_routes: list[Route], role: str
 ) -> None:
-    context = open_context(browser, demo_server.url)
+    context = open_context(browser, live_server.url)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
         sign_in_as(page, ROLES[role])
-        result = sweep(page, demo_server.url, page_routes)
+        result = sweep(page, live_server.url, page_routes)
     finally:
         context.close()
     print(f"{role}: {len(result.pages)} pages of {len(result.kinds)} kinds swept")

@@ -13,7 +13,7 @@ NAVIGATION = {
     "practitioner": ["Families"],
     "supervisor": ["Families"],
     "trainer": [],
-    "admin": ["Users", "Teams", "Audit trail"],
+    "admin": ["Users", "Teams", "Audit trail", "Role changes"],
 }
 
 

@@ -158,7 +158,9 @@ def test_admin_cannot_lock_themselves_out(client: CheckingClient, db: Session, a
             "version": admin.version,
         },
     )
-    assert errors(response) == {"#roles": "You cannot remove your own administrator role"}
+    assert errors(response) == {
+        "#roles": "You cannot change your own roles. Ask another administrator"
+    }
 
 
 def test_reset_password_signs_the_user_out_everywhere(

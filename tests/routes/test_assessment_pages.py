@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from app.models.accounts import Role, User
 from app.models.assessment import AssessmentAnswer, Classification, FactorEvidence
+from app.models.audit import AuditEvent
 from app.models.family import Family
 from app.models.progress import GateDecision, SectionStatus
 from app.services import classification, progress
@@ -351,6 +352,14 @@ def test_the_allocated_practitioner_cannot_sign_off_even_as_a_supervisor(
     assert response.status_code == 403
     db.refresh(row)
     assert row.status == "submitted"
+    # The refusal is in the audit trail like every other refused access.
+    denied = db.exec(
+        select(AuditEvent).where(
+            col(AuditEvent.action) == "access_denied", col(AuditEvent.user_id) == both.id
+        )
+    ).one()
+    assert denied.family_id == case.family.id
+    assert denied.details == {"reason": "supervisor signing off their own classification"}
 
 
 def test_the_chronology_is_marked_complete_only_once_it_has_entries(

@@ -28,10 +28,12 @@ from app.services.sessions import (
     SIGN_IN_THROTTLED,
     hash_token,
 )
-from tests.conftest import test_settings
+from tests.conftest import sharing, test_settings
 from tests.factories import (
     DEFAULT_PASSWORD,
+    account_digest,
     csrf_token,
+    failed_attempt,
     make_team,
     make_user,
     post_form,
@@ -105,10 +107,7 @@ def production(engine: Engine, db: Session, tmp_path: Path) -> Iterator[Checking
     )
     app.state.engine = engine
 
-    def session_override() -> Iterator[Session]:
-        yield db
-
-    app.dependency_overrides[get_session] = session_override
+    app.dependency_overrides[get_session] = sharing(db)
     with CheckingClient(app, base_url="https://testserver") as client:
         yield client
 
@@ -257,7 +256,7 @@ def test_parallel_guesses_cannot_pass_the_limit(engine: Engine) -> None:
     email = f"race-{uuid.uuid4().hex[:8]}@council.test"
     with open_session(engine) as session:
         for _ in range(MAX_FAILURES_PER_ACCOUNT - 1):
-            session.add(SignInAttempt(email_key=email, client_address="", succeeded=False))
+            session.add(failed_attempt(email))
         session.commit()
     barrier = threading.Barrier(8)
     judged: list[bool] = []
@@ -266,11 +265,14 @@ def test_parallel_guesses_cannot_pass_the_limit(engine: Engine) -> None:
         with open_session(engine) as session:
             barrier.wait()
             throttled = sessions.is_throttled(
-                session, email_key=email, client_address=f"10.0.0.{number}", now=utcnow()
+                session,
+                digest=account_digest(email),
+                client_address=f"10.0.0.{number}",
+                now=utcnow(),
             )
             if not throttled:
                 time.sleep(0.05)  # checking the password takes a while
-                session.add(SignInAttempt(email_key=email, client_address="", succeeded=False))
+                session.add(failed_attempt(email))
             session.commit()
             judged.append(not throttled)
 
@@ -284,5 +286,9 @@ def test_parallel_guesses_cannot_pass_the_limit(engine: Engine) -> None:
         assert len(judged) == 8
     finally:
         with open_session(engine) as session:
-            session.execute(delete(SignInAttempt).where(col(SignInAttempt.email_key) == email))
+            session.execute(
+                delete(SignInAttempt).where(
+                    col(SignInAttempt.account_digest) == account_digest(email)
+                )
+            )
             session.commit()

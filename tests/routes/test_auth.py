@@ -5,13 +5,14 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, col, select
 
-from app.models.accounts import Role, SignInAttempt, UserSession
+from app.models.accounts import Role, UserSession
 from app.models.audit import AuditAction, AuditEvent
 from app.models.base import utcnow
 from app.services.sessions import SIGN_IN_REFUSED, SIGN_IN_THROTTLED, hash_token
 from tests.factories import (
     DEFAULT_PASSWORD,
     csrf_token,
+    failed_attempt,
     make_team,
     make_user,
     post_form,
@@ -105,13 +106,7 @@ def test_sign_in_is_throttled_per_account_without_revealing_it_exists(
 def test_sign_in_is_throttled_per_address(client: CheckingClient, db: Session) -> None:
     make_user(db, email="victim@council.test")
     for number in range(20):
-        db.add(
-            SignInAttempt(
-                email_key=f"guess{number}@council.test",
-                client_address="testclient",
-                succeeded=False,
-            )
-        )
+        db.add(failed_attempt(f"guess{number}@council.test", client_address="testclient"))
     db.flush()
     assert error_messages(sign_in(client, "victim@council.test", DEFAULT_PASSWORD)) == [
         SIGN_IN_THROTTLED
@@ -122,11 +117,7 @@ def test_old_failures_no_longer_count(client: CheckingClient, db: Session) -> No
     make_user(db, email="patient@council.test")
     long_ago = utcnow() - timedelta(hours=1)
     for _ in range(10):
-        db.add(
-            SignInAttempt(
-                email_key="patient@council.test", client_address="x", succeeded=False, at=long_ago
-            )
-        )
+        db.add(failed_attempt("patient@council.test", client_address="x", at=long_ago))
     db.flush()
     assert sign_in(client, "patient@council.test", DEFAULT_PASSWORD).status_code == 303
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, func, select
 
+from app.config import PLACEHOLDER_SECRET_KEY
 from app.demo import load_demo
 from app.models.assessment import AssessmentAnswer, Classification, SectionRevision
 from app.models.family import Family
@@ -17,9 +18,9 @@ def family(db: Session, reference: str) -> Family:
 
 
 def test_demo_families_show_assessments_at_different_stages(db: Session) -> None:
-    load_demo(db, CONTENT)
+    load_demo(db, CONTENT, secret_key=PLACEHOLDER_SECRET_KEY)
     answers = db.exec(select(func.count()).select_from(AssessmentAnswer)).one()
-    load_demo(db, CONTENT)
+    load_demo(db, CONTENT, secret_key=PLACEHOLDER_SECRET_KEY)
     assert db.exec(select(func.count()).select_from(AssessmentAnswer)).one() == answers
 
     drafts = family(db, "RIV-2026-014")
@@ -52,7 +53,7 @@ def test_demo_families_show_assessments_at_different_stages(db: Session) -> None
 
 
 def test_a_family_further_on_was_signed_off_first_time(db: Session) -> None:
-    load_demo(db, CONTENT)
+    load_demo(db, CONTENT, secret_key=PLACEHOLDER_SECRET_KEY)
     later = family(db, "RIV-2024-051")
     (row,) = db.exec(select(Classification).where(col(Classification.family_id) == later.id))
     assert row.status == "agreed"

@@ -23,6 +23,7 @@ from app.services import audit, families
 from app.services.data_export import belongs_to, family_tables
 from app.services.retention import REDACTED, RetentionSchedule, apply_schedule
 from tests.factories import (
+    account_digest,
     make_adult,
     make_child,
     make_contact,
@@ -171,7 +172,7 @@ def test_old_audit_entries_sessions_attempts_and_uploads_go(
     for days in (91, 89):
         db.add(
             SignInAttempt(
-                email_key="x@council.test",
+                account_digest=account_digest("x@council.test"),
                 client_address="1",
                 succeeded=False,
                 at=now - timedelta(days=days),
