@@ -21,6 +21,7 @@ from app.routes import (
     assessment,
     auth,
     chronology,
+    deleted_families,
     families,
     family_records,
     pages,
@@ -73,6 +74,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.sso_enabled:
         app.include_router(sso.router)
     app.include_router(admin.router)
+    # Before families, whose /families/{family_id} would also match /families/deleted.
+    app.include_router(deleted_families.router)
     app.include_router(families.router)
     # Before family_records, whose /{collection}/{record_id}/delete would also match ours.
     app.include_router(chronology.router)

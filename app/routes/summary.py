@@ -137,7 +137,15 @@ def summary_docx(
 def _record(
     session: Session, actor: ActorDep, family_id: uuid.UUID, user: User, fmt: str
 ) -> tuple[Family, data_export.FamilyRecord]:
-    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EXPORT)
+    # A deleted family can still be exported while the retention schedule keeps it: a subject
+    # access request about it must be answered.
+    family = open_family(
+        session,
+        actor=actor,
+        family_id=family_id,
+        action=FamilyAction.EXPORT,
+        include_deleted=True,
+    )
     record = data_export.family_record(session, family=family, exported_by=user, now=utcnow())
     record_export(session, actor=actor, family=family, document="whole record", file_format=fmt)
     return family, record
