@@ -20,7 +20,7 @@ from sqlalchemy import Engine, text
 from tests.faults.conftest import Seed, Visitor
 from tests.support.processes import AppProcess
 
-KILLS = 6
+KILLS = 4
 IMPORT_ROWS = 3
 
 
