@@ -148,3 +148,17 @@ def test_nobody_else_can_see_or_restore_a_deleted_family(
     db.refresh(deleted)
     assert deleted.deleted_at is not None
     assert audit_actions(db, deleted).count(AuditAction.ACCESS_DENIED.value) >= 2
+
+
+def test_the_page_of_a_deleted_family_says_what_it_holds(
+    client: CheckingClient, db: Session, supervisor: User, deleted: Family
+) -> None:
+    sign_in_as(client, db, supervisor)
+    page = soup(client.get(f"/families/{deleted.id}/restore"))
+    facts = {
+        row.select_one("dt").get_text(strip=True): row.select_one("dd").get_text(strip=True)
+        for row in page.select(".govuk-summary-list__row")
+    }
+    assert facts["Why"] == "Opened twice by mistake"
+    assert facts["Children"] == "1"
+    assert facts["Chronology entries"] == "0"
