@@ -6,6 +6,8 @@ PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
+# Test processes (pytest-xdist): one per core; TEST_WORKERS=0 runs the suite in this process.
+TEST_WORKERS ?= 0
 
 .DEFAULT_GOAL := help
 .PHONY: help run serve migrate demo test lint format bench css clean docker audit
@@ -35,7 +37,7 @@ migrate: $(VENV)/.installed-run ## apply database migrations (DATABASE_URL picks
 	$(BIN)/python -m app migrate
 
 test: $(VENV)/.installed-test lint tests/oidc/node_modules ## install test dependencies, lint, and run the whole test suite
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
 
 # The identity provider the sign-in tests start, when Node.js is installed (they skip without).
 tests/oidc/node_modules: tests/oidc/package-lock.json

@@ -8,8 +8,9 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 from app.config import ConfigError, Settings, load_settings
-from app.content.registry import read_registry
 from app.content.validate import validate_path
 from app.db import (
     check_database,
@@ -20,6 +21,7 @@ from app.db import (
     migrate,
     open_session,
 )
+from app.services.content_store import ContentStore, inspect_bundled
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
@@ -46,24 +48,29 @@ def cmd_check(_args: argparse.Namespace, settings: Settings) -> int:
     check_database(engine)
     check_migrations_current(engine)
     print(f"OK: {describe_database(settings.sqlalchemy_url)} is reachable and up to date.")
-    check_content(settings)
+    check_content(settings, engine)
     return 0
 
 
-def check_content(settings: Settings) -> None:
-    """Report refused content versions; fail only when no version at all is valid."""
-    registry = read_registry(settings.content_dir)
+def check_content(settings: Settings, engine: Engine) -> None:
+    """Report refused content versions, bundled or stored; fail only when none is valid."""
+    to_import, refused_bundles = inspect_bundled(engine, settings.content_dir)
+    store = ContentStore(settings.content_dir)
+    store.bundle_errors = refused_bundles
+    with open_session(engine) as session:
+        registry = store.registry(session)
     for origin, errors in registry.errors.items():
         count = f"{len(errors)} error{'' if len(errors) == 1 else 's'}"
         print(
-            f"Content {origin} is refused ({count}); "
-            "run `python -m app content validate` to see them.",
+            f"Content {origin} is refused ({count}); run `python -m app content validate` to "
+            "see them, or open it on the framework content pages.",
             file=sys.stderr,
         )
     served = [f"{content.id} {content.version}" for content in registry.all()]
+    served += [f"{origin.replace('/', ' ')} (imported when the app starts)" for origin in to_import]
     if not served:
         raise ConfigError(
-            f"No valid framework content was found in {settings.content_dir}; "
+            f"No valid framework content was found in {settings.content_dir} or the database; "
             "run `python -m app content validate` to see why."
         )
     print(f"OK: framework content {', '.join(served)} is valid.")
@@ -150,7 +157,6 @@ def _read_password() -> str:
 
 def cmd_demo(_args: argparse.Namespace, settings: Settings) -> int:
     """Load the invented demo data and print the demo accounts (development only)."""
-    from app.content.registry import load_registry
     from app.demo import load_demo
 
     if not settings.is_development:
@@ -161,10 +167,10 @@ def cmd_demo(_args: argparse.Namespace, settings: Settings) -> int:
     engine = make_engine(settings.sqlalchemy_url)
     check_database(engine)
     check_migrations_current(engine)
+    store = ContentStore(settings.content_dir)
+    store.import_bundled(engine)
     with open_session(engine) as session:
-        demo_accounts = load_demo(
-            session, load_registry(settings.content_dir), secret_key=settings.secret_key
-        )
+        demo_accounts = load_demo(session, store.registry(session), secret_key=settings.secret_key)
     print("Demo accounts (invented people; development only):")
     for account in demo_accounts:
         roles = ", ".join(sorted(role.value for role in account.roles))

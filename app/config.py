@@ -43,6 +43,12 @@ class Settings(BaseSettings):
     session_absolute_hours: int = Field(default=12, ge=1, le=7 * 24)
     # The largest request body accepted (forms, JSON); anything bigger is refused with 413.
     max_request_bytes: int = Field(default=1024 * 1024, ge=16 * 1024, le=100 * 1024 * 1024)
+    # PostgreSQL waits the app bounds, so that a hung or overloaded database gives a quick 503
+    # instead of requests piling up: running one statement, getting a pooled connection, and
+    # making a new connection (see app.db.app_engine).
+    database_statement_timeout_seconds: int = Field(default=10, ge=1, le=3600)
+    database_pool_timeout_seconds: int = Field(default=5, ge=1, le=300)
+    database_connect_timeout_seconds: int = Field(default=5, ge=2, le=300)
     # The retention schedule (app.services.retention, docs/operations.md): how long each kind
     # of record is kept before `python -m app retention` removes it.
     retention_deleted_family_days: int = Field(default=90, ge=1, le=3650)

@@ -44,6 +44,31 @@ def make_engine(url: str, **options: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **options)
 
 
+# Connections each app process may hold: one per thread of the pool FastAPI runs routes in
+# (AnyIO's default of 40), so a request never waits for a connection while a thread is free.
+POOL_SIZE, POOL_OVERFLOW = 10, 30
+
+
+def app_engine(settings: Settings) -> Engine:
+    """The engine requests use. On PostgreSQL every wait is bounded by the settings: a statement
+    is cancelled after `database_statement_timeout_seconds` (lock waits included), a request
+    gives up waiting for a pooled connection after `database_pool_timeout_seconds`, and a new
+    connection after `database_connect_timeout_seconds`; each is a 503 for the person. The
+    command line's engines (migrations, backups) have no statement timeout."""
+    if settings.is_sqlite:
+        return make_engine(settings.sqlalchemy_url)
+    return make_engine(
+        settings.sqlalchemy_url,
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_OVERFLOW,
+        pool_timeout=settings.database_pool_timeout_seconds,
+        connect_args={
+            "connect_timeout": settings.database_connect_timeout_seconds,
+            "options": f"-c statement_timeout={settings.database_statement_timeout_seconds}s",
+        },
+    )
+
+
 def make_probe_engine(url: str, *, timeout: float) -> Engine:
     """An engine for health checks: no pool, so a check never waits behind requests for a
     connection, and connecting gives up after `timeout` seconds."""

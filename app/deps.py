@@ -16,18 +16,26 @@ from app.forms import form_values, read_form_data
 from app.models.accounts import User
 from app.models.audit import AuditAction
 from app.models.family import Family
+from app.preview import PREVIEW
 from app.security import csrf
 from app.security.permissions import FamilyAction, Permission, has_permission
 from app.services import audit, sessions
 from app.services.access import open_family
 from app.services.audit import Actor
+from app.services.content_store import ContentStore
 
 
 def request_session(
     request: Request, session: Annotated[Session, Depends(get_session)]
 ) -> Iterator[Session]:
     """The request's session, committed once when the route has returned (see
-    app.db.request_transaction); "function" scope runs that before the response is sent."""
+    app.db.request_transaction); "function" scope runs that before the response is sent.
+    While a draft's preview is drawn, the preview's own session instead, which is never
+    committed (see app.preview)."""
+    preview = PREVIEW.get()
+    if preview is not None:
+        yield preview.session
+        return
     yield from request_transaction(request, session)
 
 
@@ -43,10 +51,13 @@ async def read_form(request: Request) -> dict[str, Any]:
 FormValues = Annotated[dict[str, Any], Depends(read_form)]
 
 
-def get_content(request: Request) -> ContentRegistry:
-    """The framework content the app loaded when it was created."""
-    registry: ContentRegistry = request.app.state.content
-    return registry
+def get_content(request: Request, session: SessionDep) -> ContentRegistry:
+    """The framework content the database holds now (see app.services.content_store)."""
+    preview = PREVIEW.get()
+    if preview is not None:
+        return preview.registry
+    store: ContentStore = request.app.state.content
+    return store.registry(session)
 
 
 ContentDep = Annotated[ContentRegistry, Depends(get_content)]
@@ -71,6 +82,13 @@ def authenticate(request: Request, session: SessionDep) -> None:
     request.state.user = None
     request.state.session_record = None
     request.state.session_id = None
+    preview = PREVIEW.get()
+    if preview is not None:
+        # A draft's preview: the invented family's practitioner, not the trainer's session.
+        request.state.user = preview.user
+        request.state.preview = preview
+        request.state.session_id = preview.session_id
+        return
     settings: Settings = request.app.state.settings
     token = request.cookies.get(session_cookie_name(settings))
     if not token:

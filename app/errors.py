@@ -13,6 +13,7 @@ from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.content.registry import UnknownContentError
 from app.deps import (
     PasswordChangeRequired,
     PermissionDenied,
@@ -276,6 +277,35 @@ async def _invalid_input(request: Request, exc: Exception) -> Response:
     return error_response(request, 400, str(exc))
 
 
+CONTENT_UNAVAILABLE = (
+    "This family's work follows version {version} of its framework, which Homeward cannot use "
+    "at the moment because the version's files have a problem. Nothing in the family's record "
+    "has been lost. Tell a trainer or your administrator: the version is marked as unavailable "
+    "on the framework content pages. The family's pages open again once it is put right."
+)
+
+
+async def _content_unavailable(request: Request, exc: Exception) -> Response:
+    """A version families are pinned to that fails to load: their pages say so, not 500."""
+    assert isinstance(exc, UnknownContentError)
+    logger.warning(
+        "Content %s/%s unavailable on %s: %s",
+        exc.framework_id,
+        exc.version,
+        request.url.path,
+        exc.message,
+    )
+    message = CONTENT_UNAVAILABLE.format(version=exc.version or "unknown")
+    if wants_json(request):
+        return JSONResponse({"message": message}, status_code=503)
+    return render(
+        request,
+        "errors/content-unavailable.html",
+        {"status_code": 503, "message": message},
+        status_code=503,
+    )
+
+
 async def _conflict(request: Request, exc: Exception) -> Response:
     return error_response(request, 409, str(exc) or None)
 
@@ -291,6 +321,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(InvalidInput, _invalid_input)
     app.add_exception_handler(Conflict, _conflict)
+    app.add_exception_handler(UnknownContentError, _content_unavailable)
     app.add_exception_handler(DataError, _unstorable_input)
     app.add_exception_handler(OverflowError, _unstorable_input)
     for unavailable in DATABASE_UNAVAILABLE:

@@ -9,7 +9,8 @@ checks wait for that same probe, never start another, so a load balancer polling
 database cannot pile up threads or connections.
 
 The answer names no host, port or database: load balancers and anyone else can reach it. The
-reason is logged for the operator.
+reason is logged for the operator. Framework content versions that are refused (their
+families' pages say the version is unavailable) are listed, while the answer stays 200.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import concurrent.futures
 import json
 import logging
 import threading
+from collections.abc import Mapping
 
 from sqlalchemy import Engine, text
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -94,16 +96,29 @@ class HealthCheckMiddleware:
             await self._answer(scope, send, 405, {"message": "Use GET."}, [(b"allow", b"GET")])
             return
         if await self.probe.healthy():
-            await self._answer(scope, send, 200, OK)
+            await self._answer(scope, send, 200, await self._content(scope))
         else:
             await self._answer(scope, send, 503, UNAVAILABLE, [(b"retry-after", b"10")])
+
+    async def _content(self, scope: Scope) -> dict[str, object]:
+        store = getattr(scope["app"].state, "content", None)
+        if store is None:
+            return dict(OK)
+        try:
+            refused = await asyncio.wait_for(
+                asyncio.to_thread(store.refused, self.probe.engine), self.probe.timeout
+            )
+        except Exception:  # the database answered the probe: this is logged, not a failure
+            logger.exception("Health check: could not list refused content versions")
+            return dict(OK)
+        return {**OK, "refused_content_versions": refused} if refused else dict(OK)
 
     @staticmethod
     async def _answer(
         scope: Scope,
         send: Send,
         status: int,
-        body: dict[str, str],
+        body: Mapping[str, object],
         extra: list[tuple[bytes, bytes]] | None = None,
     ) -> None:
         content = json.dumps(body).encode()

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings, load_settings
-from app.content.registry import load_registry
-from app.db import make_engine
+from app.db import app_engine
 from app.deps import protect_from_csrf
 from app.errors import error_response, install_error_handlers
 from app.health import HealthCheckMiddleware
@@ -21,6 +23,8 @@ from app.routes import (
     assessment,
     auth,
     chronology,
+    content,
+    content_changes,
     deleted_families,
     families,
     family_records,
@@ -28,6 +32,7 @@ from app.routes import (
     sso,
     summary,
 )
+from app.services.content_store import ContentStore
 from app.templating import STATIC_PATH, create_templates
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -36,7 +41,15 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app from settings (read from the environment when not given)."""
     settings = settings or load_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Every instance imports the bundled content when it starts: idempotent, by hash.
+        await run_in_threadpool(app.state.content.import_bundled, app.state.engine)
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Homeward",
         summary="Return-home (reunification) practice: families, chronologies and assessments.",
         # The schema is served by app.routes.api behind sign-in, like every other page.
@@ -50,17 +63,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(protect_from_csrf)],
     )
     app.state.settings = settings
-    app.state.engine = make_engine(settings.sqlalchemy_url)
+    app.state.engine = app_engine(settings)
     app.state.templates = create_templates(settings)
-    # A broken content version is refused and reported; the good versions still serve.
-    app.state.content = load_registry(settings.content_dir)
+    # Content served from the database; a broken version is refused and reported, the good
+    # versions still serve.
+    app.state.content = ContentStore(settings.content_dir)
 
     # Added first, so it runs inside the others: its refusals get the headers and request id.
     app.add_middleware(
         RequestLimitsMiddleware,
         max_body_bytes=settings.max_request_bytes,
         respond=error_response,
-        uploads=[chronology.UPLOAD],
+        uploads=[chronology.UPLOAD, content.UPLOAD],
     )
     # Answered before routing: never resolves a session or waits for the requests' pool.
     app.add_middleware(HealthCheckMiddleware, database_url=settings.sqlalchemy_url)
@@ -82,5 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(family_records.router)
     app.include_router(assessment.router)
     app.include_router(summary.router)
+    app.include_router(content.router)
+    app.include_router(content_changes.router)
     app.include_router(api.router)
     return app

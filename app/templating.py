@@ -87,6 +87,13 @@ DESTINATIONS: list[Destination] = [
         "Your families and your team's: where each stands and what is due next",
     ),
     Destination(
+        Permission.CONTENT_MANAGE,
+        "/content",
+        "Framework content",
+        "Change the framework's guidance, questions, factors, rules and levels, preview and "
+        "compare your changes, and publish them as a new version",
+    ),
+    Destination(
         Permission.USERS_MANAGE, "/admin/users", "Users", "Add people, change their roles and teams"
     ),
     Destination(Permission.USERS_MANAGE, "/admin/teams", "Teams", "Add and rename teams"),
@@ -136,6 +143,7 @@ def layout_context(request: Request) -> dict[str, Any]:
         ]
 
     return {
+        "preview": getattr(request.state, "preview", None),
         "current_user": user,
         "navigation": navigation,
         "family_links": family_links,

@@ -610,12 +610,16 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="app worker processes")
     parser.add_argument("--seconds", type=float, default=10, help="per page and user count")
     parser.add_argument("--users", default="1,16", help="concurrent users, comma-separated")
-    parser.add_argument("--only", help="only pages whose name contains this text")
+    parser.add_argument(
+        "--only", help="only pages whose name contains one of these texts (comma-separated)"
+    )
     parser.add_argument("--mixed", action="store_true", help="also readers with writers")
     parser.add_argument("--readers", type=int, default=16)
     parser.add_argument("--writers", type=int, default=2)
     parser.add_argument("--out", type=Path, help="the JSON file (default: bench/results/...)")
     args = parser.parse_args()
+    # Stopped from outside, still stop the app it started (the finally blocks run).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     if not Path(WRK).is_absolute():
         raise SystemExit("wrk is not installed: apt-get install wrk")
     users = [int(value) for value in args.users.split(",")]
@@ -626,7 +630,8 @@ def main() -> None:
         f"{data.entries:,} chronology entries; {args.workers} worker(s), "
         f"{args.seconds:g} s per measurement, users {users}."
     )
-    chosen = [page for page in pages(data) if not args.only or args.only in page.name]
+    wanted = [text.strip() for text in (args.only or "").split(",") if text.strip()]
+    chosen = [page for page in pages(data) if not wanted or any(t in page.name for t in wanted)]
     static = Page("static page (signed out)", ("/accessibility",), user="")
     started = datetime.now(UTC)
     with (
@@ -640,13 +645,22 @@ def main() -> None:
             "": {},
         }
         before = measure_page(base, static, {}, users, args.seconds, memory)
+        print(f"  static page: {[f'{f.rps:.1f}/s' for f in before.figures]}", flush=True)
         results = []
         for page in chosen:
             result = measure_page(
                 base, page, headers_for(page, cookies), users, args.seconds, memory
             )
             results.append(result)
-            print(f"  measured {page.name}", flush=True)
+            print(
+                f"  {page.name}: "
+                + "; ".join(
+                    f"{f.users} users median {f.p50_ms:.0f} ms p95 {f.p95_ms:.0f} ms "
+                    f"{f.rps:.1f}/s ({f.errors} errors)"
+                    for f in result.figures
+                ),
+                flush=True,
+            )
         after = measure_page(base, static, {}, users, args.seconds, memory)
         baseline = {
             count: statistics.mean([b.rps, a.rps])

@@ -3,6 +3,9 @@ and a checking client on that session.
 
 Every test that uses the database runs once on SQLite and, when TEST_DATABASE_URL is set (or
 REQUIRE_POSTGRES=1, which then fails if PostgreSQL cannot be reached), once on PostgreSQL.
+`make test` runs the suite in one process per core (pytest-xdist): each worker has its own
+temporary folders (so its own SQLite files and browser servers) and its own PostgreSQL
+database beside TEST_DATABASE_URL's (see worker_database_url).
 """
 
 from __future__ import annotations
@@ -11,19 +14,60 @@ import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from fastapi import FastAPI
+from psycopg import sql
 from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
-from app.config import Environment, Settings
+from app.config import PROJECT_ROOT, Environment, Settings
 from app.db import get_session, make_engine, migrate
 from app.main import create_app
+from app.preview import PREVIEW
+from app.services.content_store import import_bundled
 from tests.support.client import CheckingClient
 
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL or REQUIRE_POSTGRES else [])
+
+
+def worker_database_url(url: str) -> str:
+    """The PostgreSQL database of this pytest-xdist worker: TEST_DATABASE_URL's database with
+    the worker's id appended (homeward_test_gw0, ...), created beside it when missing, so that
+    parallel workers never reset each other's schema. Without xdist, TEST_DATABASE_URL itself."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker:
+        return url
+    parsed = make_url(url)
+    name = f"{parsed.database}_{worker}"[:63]
+    try:
+        with psycopg.connect(
+            host=parsed.host,
+            port=parsed.port,
+            user=parsed.username,
+            password=parsed.password,
+            dbname=parsed.database,
+            autocommit=True,
+        ) as connection:
+            exists = connection.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", (name,)
+            ).fetchone()
+            if exists is None:
+                connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg.errors.DuplicateDatabase:
+        pass  # made meanwhile by an earlier run of the same worker id
+    except psycopg.Error as error:
+        message = (
+            f"Cannot make the database {name} for xdist worker {worker} (its role needs "
+            f"CREATEDB, which .ci/run grants): {error}"
+        )
+        if REQUIRE_POSTGRES:
+            pytest.fail(message)
+        pytest.skip(message)
+    return parsed.set(database=name).render_as_string(hide_password=False)
 
 
 def reset_postgres(url: str) -> Engine:
@@ -70,7 +114,9 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Path:
 def database_url(backend: str, data_dir: Path) -> str:
     if backend == "sqlite":
         return f"sqlite:///{data_dir / 'test.sqlite3'}"
-    return TEST_DATABASE_URL
+    if not TEST_DATABASE_URL:
+        pytest.fail("REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
+    return worker_database_url(TEST_DATABASE_URL)
 
 
 @pytest.fixture(scope="session")
@@ -78,6 +124,9 @@ def engine(backend: str, database_url: str) -> Iterator[Engine]:
     """A database migrated with Alembic, exactly as production builds it."""
     engine = reset_postgres(database_url) if backend == "postgresql" else make_engine(database_url)
     migrate(engine)
+    # As an app instance does when it starts; before any test opens its rolled-back
+    # transaction, so that the apps' own start-up imports then only read.
+    import_bundled(engine, PROJECT_ROOT / "framework_content")
     yield engine
     engine.dispose()
 
@@ -111,10 +160,12 @@ def app(settings: Settings, engine: Engine) -> FastAPI:
 def sharing(db: Session) -> Callable[[], Iterator[Session]]:
     """A get_session override that serves the test's session to each request. What the test
     set up is committed first (as an earlier request's work would be), so a request that
-    fails and rolls back undoes only its own work."""
+    fails and rolls back undoes only its own work. (Not inside a draft's preview: its page is
+    drawn within the trainer's request, in savepoints that must stay open.)"""
 
     def session_override() -> Iterator[Session]:
-        db.commit()
+        if PREVIEW.get() is None:
+            db.commit()
         yield db
 
     return session_override

@@ -37,21 +37,32 @@ def is_prerelease(version: str) -> bool:
 class UnknownContentError(KeyError):
     """Asked for a framework version that is not served (unknown, or refused as broken)."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, framework_id: str = "", version: str = "") -> None:
         super().__init__(message)
         self.message = message
+        self.framework_id = framework_id
+        self.version = version
 
     def __str__(self) -> str:
         return self.message
 
 
 class ContentRegistry:
-    """The valid content versions by framework and version, and the errors of refused ones."""
+    """The valid content versions by framework and version, and the errors of refused ones.
 
-    def __init__(self, results: Iterable[LoadResult]) -> None:
+    A retired version is still served (families on it carry on) but is never the latest, so no
+    new family starts on it and no family is offered a move to it."""
+
+    def __init__(
+        self,
+        results: Iterable[LoadResult],
+        *,
+        retired: Iterable[tuple[str, str]] = (),
+        extra_errors: Mapping[str, tuple[ContentError, ...]] | None = None,
+    ) -> None:
         versions: dict[str, dict[str, FrameworkContent]] = {}
         by_hash: dict[str, FrameworkContent] = {}
-        errors: dict[str, tuple[ContentError, ...]] = {}
+        errors: dict[str, tuple[ContentError, ...]] = dict(extra_errors or {})
         for result in results:
             content = result.content
             if content is None:
@@ -71,6 +82,7 @@ class ContentRegistry:
             by_hash[content.content_hash] = content
         self._versions = versions
         self._by_hash = by_hash
+        self.retired: frozenset[tuple[str, str]] = frozenset(retired)
         self.errors: Mapping[str, tuple[ContentError, ...]] = MappingProxyType(errors)
 
     def frameworks(self) -> tuple[str, ...]:
@@ -90,19 +102,40 @@ class ContentRegistry:
         if origin in self.errors:
             raise UnknownContentError(
                 f"Content {origin} was refused because it has errors; run "
-                "`python -m app content validate` to see them."
+                "`python -m app content validate` to see them.",
+                framework_id,
+                version,
             )
-        raise UnknownContentError(f"There is no content {origin}.")
+        raise UnknownContentError(f"There is no content {origin}.", framework_id, version)
+
+    def is_retired(self, framework_id: str, version: str) -> bool:
+        return (framework_id, version) in self.retired
+
+    def offered(self) -> tuple[str, ...]:
+        """The frameworks a new family can start on: those with a version not retired."""
+        return tuple(
+            framework_id
+            for framework_id in self.frameworks()
+            if any(not self.is_retired(framework_id, v) for v in self.versions(framework_id))
+        )
 
     def latest(self, framework_id: str) -> FrameworkContent:
-        """The newest release of a framework (pre-releases only when there is nothing else)."""
-        versions = self.versions(framework_id)
+        """The newest release of a framework that is not retired (pre-releases only when there
+        is nothing else)."""
+        versions = tuple(
+            version
+            for version in self.versions(framework_id)
+            if not self.is_retired(framework_id, version)
+        )
         if not versions:
             raise UnknownContentError(
                 f"There is no valid content for the framework {framework_id}."
             )
         releases = [version for version in versions if not is_prerelease(version)]
         return self._versions[framework_id][(releases or list(versions))[-1]]
+
+    def find_hash(self, content_hash: str) -> FrameworkContent | None:
+        return self._by_hash.get(content_hash)
 
     def by_hash(self, content_hash: str) -> FrameworkContent:
         """The version with this content hash (what a record stores alongside id and version)."""

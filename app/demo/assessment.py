@@ -5,6 +5,7 @@ invented."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import timedelta
 from typing import Any
 
@@ -123,8 +124,10 @@ def fill_section(
     section_id: str,
     *,
     complete: bool,
+    present: Collection[str] = PRESENT,
 ) -> None:
-    """Answer a section the way a practitioner would, one item per repeating group."""
+    """Answer a section the way a practitioner would, one item per repeating group; the
+    factors in `present` are recorded as present, the others as not present."""
     state = assessment.section_state(session, family, content, section_id)
     items = {
         node.key: ["demo1"]
@@ -139,7 +142,7 @@ def fill_section(
         if not node.is_group:
             form.update(_value(content, node))
     for factor in state.factors:
-        form[factor.status_name] = "present" if factor.factor_id in PRESENT else "absent"
+        form[factor.status_name] = "present" if factor.factor_id in present else "absent"
     row = assessment.section_row(session, family.id, section_id)
     assessment.save_section(
         session,
@@ -230,6 +233,7 @@ def _submission(
         section_id="classification-before-plan",
         timepoint_id="before-plan",
         content_version=content.version,
+        content_hash=content.content_hash,
         suggested_level=suggestion.level_id,
         explanation=suggestion.explanation,
         practitioner_level=level,

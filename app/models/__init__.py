@@ -39,6 +39,11 @@ from app.models.chronology import (  # noqa: E402
     ChronologyReview,
     ChronologyWrittenAnalysis,
 )
+from app.models.content import (  # noqa: E402
+    ContentFile,
+    ContentState,
+    ContentVersion,
+)
 from app.models.family import Adult, Child, EarlierReturn, Family, FamilyContact  # noqa: E402
 from app.models.progress import GateDecision, SectionProgress, SectionStatus  # noqa: E402
 
@@ -58,6 +63,9 @@ __all__ = [
     "ChronologyReview",
     "ChronologyWrittenAnalysis",
     "Classification",
+    "ContentFile",
+    "ContentState",
+    "ContentVersion",
     "EarlierReturn",
     "FactorEvidence",
     "FactorRating",

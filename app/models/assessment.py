@@ -64,6 +64,8 @@ class AssessmentAnswer(Locked, SQLModel, table=True):
     question_id: str = Field(max_length=64, index=True)
     # The content version the answer was given under, so it can be shown in that wording.
     content_version: str = Field(max_length=64)
+    # That version's hash (None for answers given before hashes were recorded).
+    content_hash: str | None = Field(default=None, max_length=64)
     value_text: str | None = Field(default=None, max_length=50000)
     value_choice: str | None = Field(default=None, max_length=64, index=True)
     value_choices: list[str] | None = Field(default=None, sa_type=JSON)
@@ -87,6 +89,7 @@ class FactorRating(Locked, SQLModel, table=True):
     section_id: str = Field(max_length=64)
     factor_id: str = Field(max_length=64, index=True)
     content_version: str = Field(max_length=64)
+    content_hash: str | None = Field(default=None, max_length=64)
     # A FactorStatus, or "" while only notes have been written.
     status: str = Field(max_length=20, index=True)
     notes: str | None = Field(default=None, max_length=5000)
@@ -169,6 +172,7 @@ class Classification(Locked, SQLModel, table=True):
     section_id: str = Field(max_length=64)
     timepoint_id: str = Field(max_length=64, index=True)
     content_version: str = Field(max_length=64)
+    content_hash: str | None = Field(default=None, max_length=64)
     suggested_level: str = Field(max_length=64, index=True)
     # The rules engine's explanation at submission: fired rules, their reasons and sources.
     explanation: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)

@@ -26,6 +26,10 @@ class AuditAction(StrEnum):
     RETENTION = "retention"
     # Someone's roles or team changed (kept apart from "update" for the role changes page).
     ROLE_CHANGE = "role_change"
+    # Framework content: a version published, retired, or uploaded from a zip.
+    PUBLISH = "publish"
+    RETIRE = "retire"
+    IMPORT = "import"
 
 
 class AuditEvent(SQLModel, table=True):

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
+from app.content.compare import compare
 from app.content.model import FrameworkContent
 from app.content.registry import ContentRegistry
 from app.content.schema import ClassificationSection, FactorsSection, GateSection
@@ -26,12 +27,20 @@ from app.models.assessment import (
 from app.models.family import Family
 from app.routes.families import SECTION_PAGES
 from app.security.permissions import FamilyAction, Permission
-from app.services import assessment, assessment_summary, audit, classification, content_move
+from app.services import (
+    assessment,
+    assessment_summary,
+    audit,
+    classification,
+    content_impact,
+    content_move,
+)
 from app.services import evidence as evidence_service
 from app.services.access import open_family
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.families import content_for
 from app.templating import is_htmx, render
+from app.timeutil import london_today
 
 router = APIRouter(prefix="/families", include_in_schema=False)
 
@@ -733,7 +742,14 @@ def _version_response(
     form: FormState | None = None,
 ) -> Response:
     newer = content_move.newer_version(registry, family)
-    changes = content_move.compare(content, newer) if newer else None
+    changes = compare(content, newer) if newer else None
+    effect = (
+        content_impact.family_effect(
+            session, family=family, current=content, new=newer, as_of=london_today()
+        )
+        if newer
+        else None
+    )
     form = form or FormState()
     return render(
         request,
@@ -743,6 +759,7 @@ def _version_response(
             "content": content,
             "newer": newer,
             "changes": changes,
+            "effect": effect,
             "affected": content_move.answered_items(session, family, changes) if changes else {},
             "can_edit": family.allocated_practitioner_id == user.id,
             "form": form,

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
 from app.content.model import FrameworkContent
+from app.content.registry import ContentRegistry
 from app.deps import ActorDep, ContentDep, FormValues, SessionDep, SettingsDep, requires
 from app.forms import FormState
 from app.forms.family import (
@@ -27,6 +28,7 @@ from app.security.permissions import FamilyAction, Permission
 from app.services import audit, families, progress
 from app.services.access import open_family
 from app.services.errors import Conflict, InvalidInput
+from app.summary.text import markdown_to_text
 from app.templating import render
 from app.timeutil import london_today
 
@@ -70,7 +72,12 @@ def caseload(
         sort=sort if sort in families.CASELOAD_SORTS else "review",
         page=max(1, page),
     )
-    content = registry.latest(settings.default_framework)
+    # Stage titles of every framework offered, so families on any of them show their stage.
+    stage_titles = {
+        stage.id: stage.title
+        for framework_id in reversed(registry.offered())
+        for stage in registry.latest(framework_id).stages
+    }
     results = families.caseload(session, user=user, query=query)
     return render(
         request,
@@ -79,7 +86,7 @@ def caseload(
             "results": results,
             "query": query,
             "is_supervisor": is_supervisor,
-            "stage_titles": {stage.id: stage.title for stage in content.stages},
+            "stage_titles": stage_titles,
             "practitioners": families.team_practitioners(session, user.team_id),
             "today": london_today(),
             "params": {key: value for key, value in request.query_params.items() if key != "page"},
@@ -107,8 +114,12 @@ def _family_form(
     family: Family | None = None,
     conflict: list[dict[str, str]] | None = None,
     change: str = "",
+    registry: ContentRegistry | None = None,
 ) -> Response:
     team_id = family.team_id if family else user.team_id
+    offered = (
+        [registry.latest(framework_id) for framework_id in registry.offered()] if registry else []
+    )
     return render(
         request,
         "views/families/family-form.html",
@@ -117,6 +128,14 @@ def _family_form(
             "errors": form.error_list(),
             "family": family,
             "conflict": conflict,
+            "frameworks": [
+                (
+                    content.id,
+                    content.framework.title,
+                    markdown_to_text(content.framework.summary).split("\n")[0],
+                )
+                for content in offered
+            ],
             # What an existing family's form changes: "details" (the allocated practitioner's
             # name and reference) or "allocation" (the supervisor's); a new family has all.
             "change": change,
@@ -131,13 +150,14 @@ def _family_form(
 def new_family(
     request: Request,
     session: SessionDep,
+    registry: ContentDep,
+    settings: SettingsDep,
     user: Annotated[User, requires(Permission.FAMILY_CREATE)],
 ) -> Response:
     """The form to start work with a family."""
     allocated = str(user.id) if Role.PRACTITIONER in user.roles else ""
-    return _family_form(
-        request, session, user, FormState(values={"allocated_practitioner_id": allocated})
-    )
+    values = {"allocated_practitioner_id": allocated, "framework_id": settings.default_framework}
+    return _family_form(request, session, user, FormState(values=values), registry=registry)
 
 
 @router.post("/new")
@@ -157,12 +177,14 @@ def create_family(
             session,
             actor=actor,
             registry=registry,
-            framework_id=settings.default_framework,
+            framework_id=form.text("framework_id") or settings.default_framework,
             details=family_details(form),
         )
     except InvalidInput as problem:
-        state = form_state(form.values, form.errors, problem.errors, FAMILY_FIELDS)
-        return _family_form(request, session, user, state)
+        state = form_state(
+            form.values, form.errors, problem.errors, (*FAMILY_FIELDS, "framework_id")
+        )
+        return _family_form(request, session, user, state, registry=registry)
     return RedirectResponse(f"/families/{family.id}/details", status_code=303)
 
 

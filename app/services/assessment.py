@@ -950,6 +950,7 @@ def _store_answers(
                     answer_key=key,
                     question_id=question.id,
                     content_version=content.version,
+                    content_hash=content.content_hash,
                     updated_by_id=actor.user_id,
                     **columns,
                 )
@@ -959,6 +960,7 @@ def _store_answers(
             for name, column in columns.items():
                 setattr(row, name, column)
             row.content_version = content.version
+            row.content_hash = content.content_hash
             row.updated_at = utcnow()
             row.updated_by_id = actor.user_id
             session.add(row)
@@ -996,6 +998,7 @@ def _store_ratings(
                     section_id=section_id,
                     factor_id=factor.factor_id,
                     content_version=content.version,
+                    content_hash=content.content_hash,
                     status=status,
                     notes=notes,
                     updated_by_id=actor.user_id,
@@ -1005,6 +1008,7 @@ def _store_ratings(
         elif (row.status, row.notes) != (status, notes):
             row.status, row.notes = status, notes
             row.content_version = content.version
+            row.content_hash = content.content_hash
             row.updated_at = utcnow()
             row.updated_by_id = actor.user_id
             session.add(row)

@@ -314,6 +314,7 @@ def submit(
         section_id=section_id,
         timepoint_id=section.timepoint,
         content_version=content.version,
+        content_hash=content.content_hash,
         suggested_level=suggestion.level_id,
         explanation=suggestion.explanation,
         practitioner_level=chosen,

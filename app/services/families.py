@@ -19,7 +19,7 @@ from app.models.audit import AuditAction
 from app.models.chronology import ChronologyEntry
 from app.models.family import Adult, Child, EarlierReturn, Family, FamilyContact
 from app.services import audit, progress
-from app.services.errors import Forbidden, NotFound
+from app.services.errors import Forbidden, InvalidInput, NotFound
 from app.services.paging import clamp_page, page_count
 from app.services.records import (
     LIKE_ESCAPE,
@@ -145,11 +145,20 @@ def create_family(
     framework_id: str,
     details: FamilyDetails,
 ) -> Family:
-    """Start work with a family in the actor's team, following the newest content version."""
+    """Start work with a family in the actor's team, following the newest version of one of
+    the frameworks offered (those with a version that is not retired)."""
     user = actor.user
     if user is None or user.team_id is None:
         raise Forbidden("You need to belong to a team to start work with a family.")
-    values = _check_family(session, details, team_id=user.team_id, family_id=None)
+    unknown = {}
+    if framework_id not in registry.offered():
+        unknown["framework_id"] = "Choose which framework the family's work will follow"
+    try:
+        values = _check_family(session, details, team_id=user.team_id, family_id=None)
+    except InvalidInput as problem:
+        raise InvalidInput({**problem.errors, **unknown}) from None
+    if unknown:
+        raise InvalidInput(unknown)
     content = registry.latest(framework_id)
     family = Family(
         **values,

@@ -37,7 +37,9 @@ def build_summary(
         disclosure=disclosure,
     )
     sections = tuple(
-        Section(spec.id, spec.title, tuple(spec.build(ctx))) for spec in SUMMARY_SECTIONS
+        Section(spec.id, spec.title, tuple(spec.build(ctx)))
+        for spec in SUMMARY_SECTIONS
+        if spec.applies(content)
     )
     return SummaryDocument(
         family_name=family.display_name,

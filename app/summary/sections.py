@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import case
 from sqlmodel import col, select
 
+from app.content.model import FrameworkContent
 from app.content.rules import Citation, Finding, Reason
 from app.models.assessment import FactorStatus
 from app.models.audit import AuditAction, AuditEvent
@@ -52,11 +53,41 @@ THIRD_PARTY_LEFT_OUT = (
 )
 
 
+def _always(content: FrameworkContent) -> bool:
+    return True
+
+
 @dataclass(frozen=True)
 class SummarySection:
     id: str
     title: str
     build: Builder
+    # Whether a family's framework has this part at all: a framework without, say, an
+    # analytical chronology gets no chronology section in its summary.
+    applies: Callable[[FrameworkContent], bool] = _always
+
+
+def _has_kind(kind: str) -> Callable[[FrameworkContent], bool]:
+    def applies(content: FrameworkContent) -> bool:
+        return any(info.section.kind == kind for info in content.sections.values())
+
+    return applies
+
+
+def _has_parent_facts(content: FrameworkContent) -> bool:
+    return any(info.question.fact is not None for info in content.questions.values())
+
+
+def _has_child_views(content: FrameworkContent) -> bool:
+    first = content.stages[0].id
+    return any(
+        info.question.type == "per_child" and not info.groups and info.stage_id == first
+        for info in content.questions.values()
+    )
+
+
+def _has_cautions(content: FrameworkContent) -> bool:
+    return bool(content.rules.cautions)
 
 
 def _plural(count: int, word: str, plural: str | None = None) -> str:
@@ -800,14 +831,23 @@ def changes_since_review(ctx: SummaryContext) -> list[Block]:
 
 SUMMARY_SECTIONS: tuple[SummarySection, ...] = (
     SummarySection("children", "Children and key facts", children_and_key_facts),
-    SummarySection("chronology", "Chronology: patterns and significant events", chronology),
-    SummarySection("factors", "Risk and protective factors by domain", factors_by_domain),
-    SummarySection("capacity", "Parents' capacity to change", capacity_to_change),
-    SummarySection("views", "The children's views", childrens_views),
+    SummarySection(
+        "chronology",
+        "Chronology: patterns and significant events",
+        chronology,
+        _has_kind("chronology"),
+    ),
+    SummarySection(
+        "factors", "Risk and protective factors by domain", factors_by_domain, _has_kind("factors")
+    ),
+    SummarySection(
+        "capacity", "Parents' capacity to change", capacity_to_change, _has_parent_facts
+    ),
+    SummarySection("views", "The children's views", childrens_views, _has_child_views),
     SummarySection(
         "classification", "Classification history and decisions", classification_and_decisions
     ),
-    SummarySection("cautions", "Research-based cautions", cautions),
+    SummarySection("cautions", "Research-based cautions", cautions, _has_cautions),
     SummarySection("progress", "Progress and reviews", progress_and_reviews),
     SummarySection("changes", "What has changed since the last review", changes_since_review),
 )

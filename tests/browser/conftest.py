@@ -74,8 +74,11 @@ class LiveServer:
         *,
         port: int | None = None,
         settings: dict[str, str] | None = None,
+        name: str = "server",
     ) -> None:
+        """`name` names the log; a second server on the same `data_dir` shares the database."""
         self.data_dir = data_dir
+        self.name = name
         self.database_url = f"sqlite:///{data_dir / 'browser.sqlite3'}"
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -89,7 +92,7 @@ class LiveServer:
             HOMEWARD_DATABASE_URL=self.database_url,
             **(settings or {}),
         )
-        self.log = (data_dir / "server.log").open("w")
+        self.log = (data_dir / f"{name}.log").open("w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "app", "serve", "--port", str(self.port)],
             env=env,
@@ -109,13 +112,14 @@ class LiveServer:
                     return
             except httpx.TransportError:
                 time.sleep(0.1)
+        self.process.terminate()
         raise RuntimeError(
             f"The server did not start in {STARTUP_LIMIT_SECONDS} seconds: {self.logs()}"
         )
 
     def logs(self) -> str:
         self.log.flush()
-        return (self.data_dir / "server.log").read_text()[-4000:]
+        return (self.data_dir / f"{self.name}.log").read_text()[-4000:]
 
     def stop(self) -> None:
         self.process.terminate()

@@ -12,7 +12,7 @@ from tests.support.axe import assert_accessible
 NAVIGATION = {
     "practitioner": ["Families"],
     "supervisor": ["Families"],
-    "trainer": [],
+    "trainer": ["Framework content"],
     "admin": ["Users", "Teams", "Audit trail", "Role changes"],
 }
 

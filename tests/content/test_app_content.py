@@ -1,5 +1,5 @@
-"""The app loads the content registry at creation, survives broken versions, and hands the
-registry to routes through `ContentDep`."""
+"""The app imports the bundled content when it starts, survives broken versions, and hands
+the registry of the database's content to routes through `ContentDep`."""
 
 from __future__ import annotations
 
@@ -9,15 +9,17 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlmodel import Session
 
 from app.config import Environment, Settings
+from app.db import migrate
 from app.deps import ContentDep
 from app.main import create_app
 from tests.content.broken_cases import materialise, tiny_texts
 
 
-def test_the_app_serves_the_bundled_content(app: FastAPI) -> None:
-    assert app.state.content.latest("reunification").version == "1.0.0"
+def test_the_app_serves_the_bundled_content(app: FastAPI, db: Session) -> None:
+    assert app.state.content.registry(db).latest("reunification").version == "1.0.0"
 
 
 def test_a_broken_version_does_not_stop_the_app(
@@ -31,24 +33,25 @@ def test_a_broken_version_does_not_stop_the_app(
         content_dir=tmp_path / "content",
         database_url=f"sqlite:///{tmp_path / 'db.sqlite3'}",
     )
+    application = create_app(settings)
+    migrate(application.state.engine)
 
-    with caplog.at_level(logging.WARNING):
-        application = create_app(settings)
-
-    assert application.state.content.versions("tiny") == ("1.0.0",)
-    assert "Content tiny/1.1.0 was refused" in caplog.text
-
-
-def test_routes_receive_the_registry_through_content_dep(app: FastAPI) -> None:
-    probe = FastAPI()
-    probe.state.content = app.state.content
-
-    @probe.get("/versions")
+    @application.get("/versions")
     def versions(content: ContentDep) -> list[str]:
-        return list(content.versions("reunification"))
+        return list(content.versions("tiny"))
 
-    with TestClient(probe) as client:
+    with caplog.at_level(logging.WARNING), TestClient(application) as client:
         assert client.get("/versions").json() == ["1.0.0"]
+        health = client.get("/healthz")
+
+    assert health.status_code == 200
+    assert health.json() == {
+        "status": "ok",
+        "refused_content_versions": ["framework_content/tiny/1.1.0"],
+    }
+
+    assert "Content framework_content/tiny/1.1.0 was refused" in caplog.text
+    application.state.engine.dispose()
 
 
 def test_templates_render_guidance_with_the_filter(app: FastAPI) -> None:

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from app.cli import main
+from app.content.loader import find_version_dirs
+from app.db import make_engine
+from app.services.content_store import import_bundled
 from tests.content.broken_cases import CASES, materialise, tiny_texts
-from tests.content.support import V1_DIR
+from tests.content.support import BUNDLED_DIR, V1_DIR
 
 
 @pytest.fixture
@@ -28,7 +33,9 @@ def test_validate_passes_on_the_bundled_content(capsys: pytest.CaptureFixture[st
 
     out = capsys.readouterr().out
     assert "OK    reunification/1.0.0  sha256 " in out
-    assert "1 version(s) checked: 1 valid, 0 refused." in out
+    count = len(find_version_dirs(BUNDLED_DIR))
+    assert count >= 2  # the return-home framework and the short-stay one
+    assert f"{count} version(s) checked: {count} valid, 0 refused." in out
 
 
 def test_validate_accepts_one_version_folder(capsys: pytest.CaptureFixture[str]) -> None:
@@ -92,11 +99,35 @@ def test_check_reports_refused_versions_but_passes_while_one_is_valid(
     result = run_cli("check", **env)
 
     assert result.returncode == 0, result.stderr
-    assert "OK: framework content tiny 1.0.0 is valid." in result.stdout
+    assert (
+        "OK: framework content tiny 1.0.0 (imported when the app starts) is valid." in result.stdout
+    )
     assert result.stderr.splitlines() == [
-        "Content tiny/1.0.1 is refused (2 errors); run `python -m app content validate` to "
-        "see them."
+        "Content framework_content/tiny/1.0.1 is refused (2 errors); run `python -m app content "
+        "validate` to see them, or open it on the framework content pages."
     ]
+
+
+def test_check_reports_a_stored_version_whose_files_changed(
+    content_dir: Path, tmp_path: Path
+) -> None:
+    shutil.rmtree(content_dir / "tiny" / "1.0.1")
+    env = {"HOMEWARD_DATA_DIR": str(tmp_path / "data"), "HOMEWARD_CONTENT_DIR": str(content_dir)}
+    assert run_cli("migrate", **env).returncode == 0
+    engine = make_engine(f"sqlite:///{tmp_path / 'data' / 'homeward.sqlite3'}")
+    import_bundled(engine, content_dir)
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE content_file SET text = text || '# changed' WHERE name = 'levels.yaml'")
+        )
+    engine.dispose()
+
+    result = run_cli("check", **env)
+
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert any(line.startswith("Content tiny/1.0.0 is refused (1 error)") for line in lines)
+    assert "No valid framework content" in result.stderr.splitlines()[-1]
 
 
 def test_check_fails_when_no_content_version_is_valid(tmp_path: Path) -> None:

@@ -23,8 +23,11 @@ from app.deps import Requirement
 from app.models.accounts import Role, User
 from app.models.assessment import FactorEvidence
 from app.models.audit import AuditAction, AuditEvent
+from app.models.content import ContentVersion
 from app.models.family import Family
 from app.security.permissions import Permission
+from app.services import content_studio
+from app.services.audit import Actor
 from tests.factories import (
     csrf_token,
     make_adult,
@@ -159,8 +162,30 @@ def world(db: Session) -> World:
         "entry_id": str(make_entry(db, family, author=allocated).id),
         "import_id": str(make_import(db, family, uploader=allocated).id),
         "scope": "overall",
+        **_content_samples(db, personas["trainer"]),
     }
     return World(family=family, personas=personas, samples=samples)
+
+
+def _content_samples(db: Session, trainer: User | None) -> dict[str, str]:
+    """A published version and a draft of it, for the trainer's pages."""
+    version = db.exec(
+        select(ContentVersion).where(
+            col(ContentVersion.framework_id) == "reunification",
+            col(ContentVersion.number) == "1.0.0",
+        )
+    ).one()
+    draft = content_studio.start_draft(
+        db, actor=Actor(user=trainer), source=version, title="A draft for the walk"
+    )
+    return {
+        "version_id": str(version.id),
+        "draft_id": str(draft.id),
+        "name": "levels.yaml",
+        "path": "",
+        "change": "factor",
+        "item": "sm-r1",
+    }
 
 
 def _evidence(db: Session, family: Family, author: User) -> FactorEvidence:

@@ -3,18 +3,17 @@ as a typed value, using the small test framework (tests/content/fixtures/good/ti
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 from sqlmodel import Session, col, select
 
 from app.content.registry import load_registry
 from app.models.accounts import Role
 from app.models.assessment import AssessmentAnswer
 from app.models.family import Family
+from tests.content.broken_cases import TINY_DIR
 from tests.factories import (
     make_adult,
     make_child,
@@ -25,18 +24,15 @@ from tests.factories import (
     sign_in_as,
 )
 from tests.support.client import CheckingClient, soup
+from tests.support.content import publish_folder
 
 TINY = load_registry(Path(__file__).resolve().parent.parent / "content" / "fixtures" / "good")
 
 
 @pytest.fixture
-def tiny_app(app: FastAPI) -> Iterator[None]:
-    bundled = app.state.content
-    app.state.content = TINY
-    try:
-        yield
-    finally:
-        app.state.content = bundled
+def tiny_app(db: Session) -> None:
+    """The tiny fixture framework published in the test's database, beside the bundled one."""
+    publish_folder(db, TINY_DIR)
 
 
 @pytest.fixture

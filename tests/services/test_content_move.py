@@ -8,10 +8,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 from sqlmodel import Session, col, select
 
 from app.config import PROJECT_ROOT
+from app.content.compare import compare
 from app.content.registry import ContentRegistry, load_registry
 from app.models.accounts import Role
 from app.models.assessment import AssessmentAnswer, FactorRating
@@ -20,6 +20,7 @@ from app.services.errors import Conflict, InvalidInput
 from tests.factories import make_family, make_team, make_user, post_form, sign_in_as
 from tests.support.assessment import V1, actor, rate, save
 from tests.support.client import CheckingClient, soup
+from tests.support.content import publish_folder
 
 FIXTURE = Path(__file__).resolve().parent.parent / "content" / "fixtures" / "version-move"
 
@@ -71,7 +72,7 @@ def snapshot(db: Session, family_id):  # type: ignore[no-untyped-def]
 def test_the_comparison_lists_each_added_changed_and_removed_item(
     registry: ContentRegistry,
 ) -> None:
-    changes = content_move.compare(
+    changes = compare(
         registry.get("reunification", "1.0.0"), registry.get("reunification", "1.1.0")
     )
     found = {(change.item_id, change.change) for change in changes}
@@ -127,21 +128,8 @@ def test_moving_keeps_every_answer(db: Session, registry: ContentRegistry) -> No
     assert V1.version == "1.0.0"
 
 
-def test_the_version_page_moves_only_on_confirmation(
-    app: FastAPI,
-    client: CheckingClient,
-    db: Session,
-    registry: ContentRegistry,
-) -> None:
-    bundled = app.state.content
-    app.state.content = registry
-    try:
-        check_the_version_page(client, db)
-    finally:
-        app.state.content = bundled
-
-
-def check_the_version_page(client: CheckingClient, db: Session) -> None:
+def test_the_version_page_moves_only_on_confirmation(client: CheckingClient, db: Session) -> None:
+    publish_folder(db, FIXTURE / "reunification" / "1.1.0")
     user, family = answered_family(db)
     sign_in_as(client, db, user)
     page = client.get(f"/families/{family.id}/version")
@@ -159,3 +147,13 @@ def check_the_version_page(client: CheckingClient, db: Session) -> None:
     assert "Answers to questions no longer in this version" in section.text
     assert "1 September 2026" in section.text
     assert "Does anyone in the family need an interpreter?" in section.text
+
+
+def test_answers_and_ratings_record_the_hash_of_their_version(db: Session) -> None:
+    _, family = answered_family(db)
+
+    answers = db.exec(select(AssessmentAnswer).where(col(AssessmentAnswer.family_id) == family.id))
+    ratings = db.exec(select(FactorRating).where(col(FactorRating.family_id) == family.id))
+
+    hashes = {row.content_hash for row in [*answers, *ratings]}
+    assert hashes == {V1.content_hash}

@@ -46,6 +46,8 @@ class FamilyCreate(ApiModel):
     reference: str = Field(max_length=1000)
     display_name: str = Field(max_length=1000)
     allocated_practitioner_id: uuid.UUID | None = None
+    # One of the frameworks offered; the deployment's default when left out.
+    framework_id: str | None = Field(default=None, max_length=64)
 
 
 class FamilyUpdate(ApiModel):
@@ -199,8 +201,8 @@ def create_family(
         session,
         actor=actor,
         registry=registry,
-        framework_id=settings.default_framework,
-        details=families.FamilyDetails(**body.model_dump()),
+        framework_id=body.framework_id or settings.default_framework,
+        details=families.FamilyDetails(**body.model_dump(exclude={"framework_id"})),
     )
     return _public(FamilyPublic, family)
 

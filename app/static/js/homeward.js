@@ -183,3 +183,21 @@ document.addEventListener("click", (event) => {
     warnAbout(form);
   }
 });
+
+// A problem in a framework content file: its link also puts the cursor on that line of the
+// text area, so the trainer can fix it straight away (without JavaScript the link still goes
+// to the line shown under the text).
+document.addEventListener("click", (event) => {
+  const link = event.target.closest && event.target.closest("a[data-hw-line]");
+  const area = link && document.getElementById("text");
+  if (!area) {
+    return;
+  }
+  event.preventDefault();
+  const line = Number(link.dataset.hwLine);
+  const lines = area.value.split("\n");
+  const start = lines.slice(0, line - 1).reduce((total, text) => total + text.length + 1, 0);
+  area.focus();
+  area.setSelectionRange(start, start + (lines[line - 1] || "").length);
+  area.scrollTop = Math.max(0, ((line - 3) * area.scrollHeight) / Math.max(lines.length, 1));
+});
