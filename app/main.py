@@ -10,12 +10,17 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from app.config import Settings, load_settings
+from app.config import Environment, Settings, load_settings
 from app.db import app_engine
 from app.deps import protect_from_csrf
 from app.errors import error_response, install_error_handlers
 from app.health import HealthCheckMiddleware
-from app.middleware import RequestIdMiddleware, RequestLimitsMiddleware, SecurityHeadersMiddleware
+from app.middleware import (
+    RequestIdMiddleware,
+    RequestLimitsMiddleware,
+    SecurityHeadersMiddleware,
+    TestClockMiddleware,
+)
 from app.routes import (
     account,
     admin,
@@ -27,7 +32,9 @@ from app.routes import (
     content_changes,
     deleted_families,
     families,
+    family_pages,
     family_records,
+    journey,
     pages,
     sso,
     summary,
@@ -65,6 +72,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = app_engine(settings)
     app.state.templates = create_templates(settings)
+    # Every family page's header and task list find their links here.
+    app.state.templates.env.globals.update(
+        family_links=family_pages.family_links, section_url=family_pages.section_url
+    )
     # Content served from the database; a broken version is refused and reported, the good
     # versions still serve.
     app.state.content = ContentStore(settings.content_dir)
@@ -80,6 +91,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(HealthCheckMiddleware, database_url=settings.sqlalchemy_url)
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)
     app.add_middleware(RequestIdMiddleware)
+    if settings.environment is Environment.TEST:
+        # Browser tests walk journeys that take months: each request may name its moment.
+        app.add_middleware(TestClockMiddleware)
     install_error_handlers(app)
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(pages.router)
@@ -95,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(chronology.router)
     app.include_router(family_records.router)
     app.include_router(assessment.router)
+    app.include_router(journey.router)
     app.include_router(summary.router)
     app.include_router(content.router)
     app.include_router(content_changes.router)

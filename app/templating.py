@@ -109,16 +109,6 @@ DESTINATIONS: list[Destination] = [
 ]
 
 
-# Links in every family's own navigation, after Overview and Family details: features add
-# theirs here. (label, path after /families/<id>, permission needed to see it)
-FAMILY_LINKS: list[tuple[str, str, Permission]] = [
-    ("Chronology", "/chronology", Permission.FAMILY_VIEW),
-    ("Summary", "/summary", Permission.FAMILY_VIEW),
-    ("Who has accessed this record", "/access-log", Permission.FAMILY_SUPERVISE),
-    ("Framework version", "/version", Permission.FAMILY_VIEW),
-]
-
-
 def destinations_for(user: User | None) -> list[Destination]:
     return [item for item in DESTINATIONS if user and has_permission(user, item.permission)]
 
@@ -135,18 +125,10 @@ def layout_context(request: Request) -> dict[str, Any]:
     record = getattr(request.state, "session_record", None)
     settings = request.app.state.settings
 
-    def family_links(family: Any) -> list[tuple[str, str]]:
-        return [
-            (f"/families/{family.id}{suffix}", label)
-            for label, suffix, permission in FAMILY_LINKS
-            if has_permission(user, permission)
-        ]
-
     return {
-        "preview": getattr(request.state, "preview", None),
+        "draft_preview": getattr(request.state, "preview", None),
         "current_user": user,
         "navigation": navigation,
-        "family_links": family_links,
         "csrf_token": csrf_token(request),
         # How people sign in here (identity provider, passwords), for pages that explain it.
         "settings": settings,

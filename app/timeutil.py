@@ -2,10 +2,34 @@
 
 from __future__ import annotations
 
+import calendar
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
+
+# The time the service takes as "now": the real time, except where the demo data builds a
+# family's history through the services as of dates in the past (`as_of`).
+_now: ContextVar[datetime | None] = ContextVar("homeward_now", default=None)
+
+
+def now_utc() -> datetime:
+    return _now.get() or datetime.now(UTC)
+
+
+@contextmanager
+def as_of(moment: datetime) -> Iterator[None]:
+    """Run what the block does as if it were `moment` (timezone-aware)."""
+    if moment.tzinfo is None:
+        raise ValueError("as_of needs a timezone-aware moment")
+    token = _now.set(moment.astimezone(UTC))
+    try:
+        yield
+    finally:
+        _now.reset(token)
 
 
 def start_of_london_day(day: date, *, days_after: int = 0) -> datetime:
@@ -15,7 +39,7 @@ def start_of_london_day(day: date, *, days_after: int = 0) -> datetime:
 
 
 def london_today() -> date:
-    return datetime.now(LONDON).date()
+    return now_utc().astimezone(LONDON).date()
 
 
 def format_datetime(value: datetime | None) -> str:
@@ -45,3 +69,10 @@ def months_between(start: date, end: date | None = None) -> int:
     """Whole months from `start` to `end` (today by default)."""
     end = end or london_today()
     return (end.year - start.year) * 12 + end.month - start.month - (end.day < start.day)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` calendar months later (the month's last day when it is shorter)."""
+    total = day.year * 12 + day.month - 1 + months
+    year, month = divmod(total, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))

@@ -91,7 +91,7 @@ from app.models.chronology import ChronologyEntry
 from app.models.family import Family
 from app.models.progress import GateDecision, SectionStatus
 from app.security.passwords import hash_password
-from app.services import assessment, classification, families, progress
+from app.services import classification, families, progress, questions
 from app.services.chronology_analysis import OVERALL
 from app.services.chronology_review import COMPARED, _digest
 from app.services.classification import (
@@ -756,11 +756,11 @@ class FamilyBuilder:
         if kind == "yes_no":
             return rng.random() < 0.6
         if kind in {"single_choice", "scale"}:
-            options = assessment.option_ids(self.content, question)
+            options = questions.option_ids(self.content, question)
             choice = rng.choice(options)
             return int(choice) if kind == "scale" else choice
         if kind in {"multiple_choice", "factor_checklist"}:
-            options = assessment.option_ids(self.content, question)
+            options = questions.option_ids(self.content, question)
             return tuple(rng.sample(options, min(len(options), rng.randrange(1, 4))))
         if kind == "date":
             return moment.date() - timedelta(days=rng.randrange(0, 200))
@@ -788,7 +788,7 @@ class FamilyBuilder:
         for question in questions:
             if question.show_when is not None and not show_when_holds(question.show_when, scoped):
                 continue
-            if question.type in assessment.GROUP_TYPES:
+            if question.type in questions.GROUP_TYPES:
                 if question.type == "per_parent":
                     instances = [str(person.id) for person in self.adults]
                 elif question.type == "per_child":
@@ -832,7 +832,7 @@ class FamilyBuilder:
                 answer_key=key,
                 question_id=question.id,
                 content_version=self.content.version,
-                **assessment._columns(question, value),
+                **questions.columns_for(question, value),
                 version=1,
                 created_at=moment,
                 updated_at=moment,
@@ -1096,14 +1096,14 @@ class FamilyBuilder:
         for item in stage.sections:
             if item.id == section.id:
                 break
-            if item.kind not in assessment.FORM_SECTION_KINDS or statuses.get(item.id) in (
+            if item.kind not in questions.FORM_SECTION_KINDS or statuses.get(item.id) in (
                 None,
                 SectionStatus.SIGNED_OFF,
             ):
                 continue  # not started, or frozen already by an earlier sign-off
             snapshot = {
                 "answers": {
-                    key: assessment._json_value(value)
+                    key: questions.json_value(value)
                     for key, value in answers.get(item.id, {}).items()
                 },
                 "factors": {

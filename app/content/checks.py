@@ -85,6 +85,7 @@ NOUNS = {
     "section": "section",
     "question": "question",
     "rule": "rule",
+    "return_type": "way of going home (return type)",
 }
 WHERE_DEFINED = {
     "level": "levels.yaml",
@@ -101,6 +102,7 @@ WHERE_DEFINED = {
     "section": "stages/",
     "question": "stages/",
     "rule": "rules.yaml",
+    "return_type": "the return_types of the stages/ section of kind returns",
 }
 
 
@@ -260,6 +262,9 @@ class _Checker:
                 self.register("section", section.id, file, (*path, "id"))
                 self.sections.setdefault(section.id, SectionInfo(section, stage.id))
                 self.section_at.setdefault(section.id, _Located(file, path))
+                for position, option in enumerate(getattr(section, "return_types", ())):
+                    where = (*path, "return_types", position, "id")
+                    self.register("return_type", option.id, file, where)
                 questions = getattr(section, "questions", ())
                 self._register_questions(questions, file, path, stage.id, section.id, (), ())
         rules = files.rules
@@ -435,6 +440,7 @@ class _Checker:
                 elif isinstance(section, GateSection):
                     self._check_gate(section, file, path)
         self._check_requires_cycles()
+        self._check_journey_kinds()
         for question_id, at in self.questions.items():
             self._check_question(question_id, at)
         self._check_show_when_cycles()
@@ -454,6 +460,34 @@ class _Checker:
             seen.add(option.id)
             if option.next_stage is not None:
                 self.ref("stage", option.next_stage, file, (*option_path, "next_stage"))
+            for position, reopened in enumerate(option.reopens):
+                self.ref("section", reopened, file, (*option_path, "reopens", position))
+
+    def _check_journey_kinds(self) -> None:
+        """At most one section of each journey kind (the app keeps one list of returns, of
+        visits and of outcomes per family), and a review clock that names a decision."""
+        for kind in ("returns", "monitoring", "outcomes"):
+            found = [sid for sid, info in self.sections.items() if info.section.kind == kind]
+            for extra in found[1:]:
+                located = self.section_at[extra]
+                self.problem(
+                    located.file,
+                    (*located.path, "kind"),
+                    f'only one section may be of kind "{kind}" (another is "{found[0]}"); '
+                    "remove or change one of them",
+                )
+        start = self.files.cadence.first_review_from
+        if (
+            start is not None
+            and self.ref("section", start, "cadence.yaml", ("first_review_from",))
+            and not isinstance(self.sections[start].section, GateSection)
+        ):
+            self.problem(
+                "cadence.yaml",
+                ("first_review_from",),
+                f'"{start}" is not a decision; name the decision whose date starts the '
+                "clock for the first review",
+            )
 
     def _check_requires_cycles(self) -> None:
         graph = {
@@ -799,8 +833,12 @@ class _Checker:
         elif isinstance(condition, AnswerIs):
             self._check_answer_test(condition, file, path, asking=None)
         elif isinstance(condition, ChildIs):
-            for key in ("legal_status", "entry_reason"):
-                namespace = "legal_statuses" if key == "legal_status" else "entry_reasons"
+            for key, namespace in (
+                ("legal_status", "legal_statuses"),
+                ("entry_reason", "entry_reasons"),
+                ("legal_status_on_return", "legal_statuses"),
+                ("return_type", "return_type"),
+            ):
                 for index, term in enumerate(getattr(condition.child, key) or ()):
                     self.ref(namespace, term, file, (*path, "child", key, index))
         elif isinstance(condition, ChronologyCount):

@@ -460,6 +460,34 @@ class _Engine:
             else:
                 label = self.content.term_label("legal_statuses", status)
                 checks.append((holds, f'{child.label}\'s legal status is "{label}"'))
+        if test.return_type is not None:
+            if child.return_type is None:
+                checks.append((False, f"{child.label} has not gone home in this plan"))
+            else:
+                label = self._return_type_label(child.return_type)
+                holds = child.return_type in test.return_type
+                checks.append((holds, f'{child.label} went home: "{label}"'))
+        if test.legal_status_on_return is not None:
+            status = child.legal_status_on_return
+            if status is None:
+                checks.append((False, f"{child.label} has not gone home in this plan"))
+            else:
+                label = self.content.term_label("legal_statuses", status)
+                holds = status in test.legal_status_on_return
+                checks.append((holds, f'{child.label} went home with legal status "{label}"'))
+        if test.seen_alone_since_return is not None:
+            seen = child.seen_alone_since_return
+            if seen is None:
+                checks.append((False, f"{child.label} has had no visit recorded since going home"))
+            else:
+                holds = seen == test.seen_alone_since_return
+                facts = "was" if seen else "was not"
+                checks.append(
+                    (
+                        holds,
+                        f"{child.label} {facts} seen alone at the latest visit since going home",
+                    )
+                )
         if test.entry_reason is not None:
             matched = sorted(child.entry_reasons & set(test.entry_reason))
             if matched:
@@ -480,6 +508,13 @@ class _Engine:
         holds = all(passed for passed, _ in checks)
         shown = checks if holds else [check for check in checks if not check[0]]
         return Outcome(holds, tuple(Reason("child", child.id, text) for _, text in shown))
+
+    def _return_type_label(self, type_id: str) -> str:
+        for info in self.content.sections.values():
+            for option in getattr(info.section, "return_types", ()):
+                if option.id == type_id:
+                    return str(option.label)
+        return type_id
 
     # --- chronology -----------------------------------------------------------------------
 

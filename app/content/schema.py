@@ -197,6 +197,9 @@ class CadenceFile(Strict):
     review_every_weeks: int = Field(ge=1, le=104)
     support_after_return_months: int = Field(ge=0, le=60)
     after_return: AfterReturnCadence
+    # The decision (a gate id) whose date starts the clock for the first review; without it,
+    # the first review is due that long after the first review opens.
+    first_review_from: Id | None = None
     guidance: Markdown | None = None
 
 
@@ -403,6 +406,11 @@ class ChildTest(Strict):
     placement_moves: NumberTest | None = None
     earlier_returns: NumberTest | None = None
     earlier_breakdowns: NumberTest | None = None
+    # The child's return home during this plan (a `returns` section's record).
+    return_type: tuple[Id, ...] | None = Field(default=None, min_length=1)
+    legal_status_on_return: tuple[Id, ...] | None = Field(default=None, min_length=1)
+    # Whether the child was seen alone at the latest visit since going home.
+    seen_alone_since_return: bool | None = None
 
     @model_validator(mode="after")
     def _some_test(self) -> Self:
@@ -661,6 +669,19 @@ class SectionBase(Strict):
     guidance: Markdown | None = None
     requires: tuple[Id, ...] = ()
     recurrence: Literal["once", "each_review"] = "once"
+    # Which reviews a section answered at each review belongs to: those before any child has
+    # gone home, those after, or both. Without it, the app works it out from the order of the
+    # sections around the section that records the return home.
+    review_phase: Literal["before_return", "after_return", "any"] | None = None
+
+    @model_validator(mode="after")
+    def _phase_needs_recurrence(self) -> Self:
+        if self.review_phase is not None and self.recurrence != "each_review":
+            raise ValueError(
+                "review_phase applies only to a section answered at each review; add "
+                "recurrence: each_review or remove review_phase"
+            )
+        return self
 
 
 class QuestionsSection(SectionBase):
@@ -684,17 +705,46 @@ class ClassificationSection(SectionBase):
 
 
 class GateOption(Strict):
+    """One answer to a decision, and what choosing it does to the family's journey.
+
+    `next_stage` moves the family on; `proceeds` lets the sections that wait for the decision
+    start without moving stage; `reopens` sends the named sections back to be answered again
+    (their earlier answers kept as history); `ends_plan` ends the return-home plan (another
+    route to permanence); `closes_case` closes the case with each child's outcome. An option
+    with none of these loops back: at a decision made once it reopens the sections the
+    decision waits for, and at a review's decision it leads to the next review."""
+
     id: Id
     label: Label
     hint: Label | None = None
     next_stage: Id | None = None
+    proceeds: bool = False
+    reopens: tuple[Id, ...] = ()
     ends_plan: bool = False
+    closes_case: bool = False
 
     @model_validator(mode="after")
     def _one_effect(self) -> Self:
-        if self.next_stage is not None and self.ends_plan:
+        ending = [name for name in ("ends_plan", "closes_case") if getattr(self, name)]
+        going_on = [
+            name
+            for name, given in (
+                ("next_stage", self.next_stage is not None),
+                ("proceeds", self.proceeds),
+                ("reopens", bool(self.reopens)),
+            )
+            if given
+        ]
+        if len(ending) > 1 or (ending and going_on):
             raise ValueError(
-                "an option either leads to a next stage or ends the plan, not both; remove one"
+                "an option that ends the plan or closes the case cannot also lead on ("
+                + ", ".join(ending + going_on)
+                + "); keep one"
+            )
+        if self.next_stage is not None and self.proceeds:
+            raise ValueError(
+                "next_stage already lets the work that waits for this decision go ahead; "
+                "remove proceeds"
             )
         return self
 
@@ -703,12 +753,53 @@ class GateSection(SectionBase):
     kind: Literal["gate"]
     question: Label
     recorded_by: Role
+    # Who proposes the decision for the recorder to confirm or change, if anyone.
+    proposed_by: Role | None = None
     rationale_required: bool = True
     options: tuple[GateOption, ...] = Field(min_length=2)
 
+    @model_validator(mode="after")
+    def _proposer_differs(self) -> Self:
+        if self.proposed_by is not None and self.proposed_by == self.recorded_by:
+            raise ValueError("proposed_by and recorded_by name the same role; remove proposed_by")
+        return self
+
+
+class ReturnOption(Strict):
+    id: Id
+    label: Label
+    hint: Label | None = None
+    planned: bool
+
+
+class ReturnsSection(SectionBase):
+    """Each child's return home: date, carer, and how it happened (from `return_types`)."""
+
+    kind: Literal["returns"]
+    return_types: tuple[ReturnOption, ...] = Field(min_length=2)
+
+
+class MonitoringSection(SectionBase):
+    """Visits after the return: who was seen and whether alone, concerns, what was done."""
+
+    kind: Literal["monitoring"]
+
+
+class OutcomesSection(SectionBase):
+    """Each child's outcome when the case closes."""
+
+    kind: Literal["outcomes"]
+
 
 Section = Annotated[
-    QuestionsSection | FactorsSection | ChronologySection | ClassificationSection | GateSection,
+    QuestionsSection
+    | FactorsSection
+    | ChronologySection
+    | ClassificationSection
+    | GateSection
+    | ReturnsSection
+    | MonitoringSection
+    | OutcomesSection,
     Field(discriminator="kind"),
 ]
 

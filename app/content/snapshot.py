@@ -10,7 +10,6 @@ every instance of a question by the last part of the key.
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from datetime import date
 from typing import Literal
 
 from app.content.model import FrameworkContent
+from app.timeutil import add_months
 
 AnswerValue = str | bool | int | float | date | tuple[str, ...]
 FactorStatus = Literal["present", "absent", "unknown"]
@@ -73,6 +73,10 @@ class ChildFacts:
     placement_moves: int | None = None
     earlier_returns: int | None = None
     earlier_breakdowns: int | None = None
+    # The child's latest return home in this plan, if they have gone home.
+    return_type: str | None = None
+    legal_status_on_return: str | None = None
+    seen_alone_since_return: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -108,10 +112,7 @@ class ChronologyEntryFacts:
 
 def months_before(day: date, months: int) -> date:
     """The same day `months` calendar months earlier (the month's last day when it is shorter)."""
-    total = day.year * 12 + day.month - 1 - months
-    year, month = divmod(total, 12)
-    month += 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    return add_months(day, -months)
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
-"""Demo assessments at different stages, saved through the real services: the Harper family
-has drafts, one family's whole assessment waits for sign-off, another's was sent back once
-and then signed off, and a family further on was signed off first time. Every answer here is
-invented."""
+"""Demo answers, filled in through the real services as a practitioner would: the words that
+make the demo read like a real case, plain defaults for the rest, and evidence for the factors
+rated present. Every answer here is invented. app.demo.journey decides which sections each
+family has answered."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Collection
 from datetime import timedelta
 from typing import Any
@@ -12,14 +13,10 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.content.model import FrameworkContent
-from app.content.registry import ContentRegistry
 from app.content.schema import FactorsSection, QuestionsSection
-from app.models.accounts import Role, User, UserRole
-from app.models.assessment import AssessmentAnswer, Classification
 from app.models.chronology import ChronologyEntry
 from app.models.family import Family
-from app.models.progress import GateDecision, SectionStatus
-from app.services import assessment, classification, evidence, families, progress
+from app.services import evidence, questions
 from app.services.audit import Actor
 from app.timeutil import london_today
 
@@ -56,64 +53,29 @@ DEFAULT_TEXT = "Discussed with the family and the professionals involved; see th
 PRESENT = {"sm-r3", "da-r2", "pc-r2", "pr-r1", "cn-r1", "mo-r2", "sm-p2", "fn-p1", "en-p1"}
 
 
-def load_demo_assessments(session: Session, registry: ContentRegistry) -> None:
-    """Fill in the demo families' assessments, unless they already have answers."""
-    plans = {
-        "RIV-2026-014": _drafts,
-        "RIV-2025-102": _awaiting_sign_off,
-        "RIV-2025-088": _signed_off,
-        "RIV-2024-051": _signed_off_first_time,
-    }
-    for reference, plan in plans.items():
-        family = session.exec(
-            select(Family).where(col(Family.reference_key) == reference.upper())
-        ).first()
-        if family is None or family.allocated_practitioner_id is None:
-            continue
-        started = session.exec(
-            select(AssessmentAnswer.id).where(col(AssessmentAnswer.family_id) == family.id)
-        ).first()
-        if started is not None:
-            continue
-        practitioner = session.get(User, family.allocated_practitioner_id)
-        content = families.content_for(registry, family)
-        plan(session, _actor(practitioner), family, content)
-
-
-def _actor(user: User | None) -> Actor:
-    return Actor(user=user, request_id="demo-data", path="python -m app demo")
-
-
-def _supervisor(session: Session, family: Family) -> User | None:
-    return session.exec(
-        select(User).where(
-            col(User.team_id) == family.team_id,
-            col(User.id).in_(
-                select(UserRole.user_id).where(col(UserRole.role) == Role.SUPERVISOR.value)
-            ),
-        )
-    ).first()
-
-
-def _value(content: FrameworkContent, node: assessment.Node) -> dict[str, Any]:
+def _value(
+    content: FrameworkContent, node: questions.Node, answers: dict[str, Any]
+) -> dict[str, Any]:
     question = node.question
-    if question.id in ANSWERS:
+    if question.id in answers:
+        value = answers[question.id]
+    elif question.id in ANSWERS:
         value = ANSWERS[question.id]
     elif question.type in {"short_text", "long_text"}:
         value = DEFAULT_TEXT if question.type == "long_text" else "Recorded in the case notes"
     elif question.type == "yes_no":
         value = True
     elif question.type in {"single_choice", "scale"}:
-        value = assessment.choices(content, question)[0][0]
+        value = questions.choices(content, question)[0][0]
     elif question.type in {"multiple_choice", "factor_checklist"}:
-        value = tuple(option[0] for option in assessment.choices(content, question)[:2])
+        value = tuple(option[0] for option in questions.choices(content, question)[:2])
     elif question.type == "date":
         value = london_today() - timedelta(days=20)
     elif question.type == "number":
         value = 5
     else:
         return {}
-    return assessment.form_fields(node.key, question, value)
+    return questions.form_fields(node.key, question, value)
 
 
 def fill_section(
@@ -124,27 +86,29 @@ def fill_section(
     section_id: str,
     *,
     complete: bool,
+    answers: dict[str, Any] | None = None,
+    cycle: int = 0,
     present: Collection[str] = PRESENT,
 ) -> None:
-    """Answer a section the way a practitioner would, one item per repeating group; the
-    factors in `present` are recorded as present, the others as not present."""
-    state = assessment.section_state(session, family, content, section_id)
+    """Answer a section the way a practitioner would, one item per repeating group (`answers`
+    by question id overrides the usual demo answers); the factors in `present` are recorded as
+    present, the others as not present."""
+    state = questions.section_state(session, family, content, section_id, cycle)
     items = {
-        node.key: ["demo1"]
-        for node, _labels in assessment.walk(state.nodes)
+        node.key: [uuid.uuid4().hex[:12]]
+        for node, _labels in questions.walk(state.nodes)
         if node.question.type == "repeating"
     }
-    nodes = assessment.build_tree(
-        state.section.questions, {}, assessment.people_of(session, family), items
-    )
-    form: dict[str, Any] = {f"{assessment.ITEMS}{key}": ids for key, ids in items.items()}
-    for node, _labels in assessment.walk(nodes):
+    listing = questions.listing_for(session, family, content, state.section, items, cycle)
+    nodes = questions.build_tree(state.section.questions, {}, listing)
+    form: dict[str, Any] = {f"{questions.ITEMS}{key}": ids for key, ids in items.items()}
+    for node, _labels in questions.walk(nodes):
         if not node.is_group:
-            form.update(_value(content, node))
+            form.update(_value(content, node, answers or {}))
     for factor in state.factors:
         form[factor.status_name] = "present" if factor.factor_id in present else "absent"
-    row = assessment.section_row(session, family.id, section_id)
-    assessment.save_section(
+    row = questions.section_row(session, family.id, section_id, cycle)
+    questions.save_section(
         session,
         actor=actor,
         family=family,
@@ -153,6 +117,7 @@ def fill_section(
         form=form,
         expected_version=row.version if row else 0,
         complete=complete,
+        cycle=cycle,
     )
 
 
@@ -196,124 +161,3 @@ def form_sections(content: FrameworkContent) -> list[str]:
         for section in content.stage("assessment").sections
         if isinstance(section, QuestionsSection | FactorsSection)
     ]
-
-
-def _drafts(session: Session, actor: Actor, family: Family, content: FrameworkContent) -> None:
-    fill_section(session, actor, family, content, "identification", complete=True)
-    fill_section(session, actor, family, content, "factors-substance-misuse", complete=False)
-
-
-def _whole(session: Session, actor: Actor, family: Family, content: FrameworkContent) -> None:
-    for section_id in form_sections(content):
-        fill_section(session, actor, family, content, section_id, complete=True)
-    add_evidence(session, actor, family, content)
-
-
-def _awaiting_sign_off(
-    session: Session, actor: Actor, family: Family, content: FrameworkContent
-) -> None:
-    _whole(session, actor, family, content)
-    suggestion = classification.suggest(session, family=family, content=content)
-    _submission(session, actor, family, content, suggestion.level_id, "")
-
-
-def _submission(
-    session: Session,
-    actor: Actor,
-    family: Family,
-    content: FrameworkContent,
-    level: str,
-    rationale: str,
-) -> Classification:
-    """A submission, made whatever the demo's section statuses say (they are set directly)."""
-    suggestion = classification.suggest(session, family=family, content=content)
-    assert actor.user is not None
-    row = Classification(
-        family_id=family.id,
-        section_id="classification-before-plan",
-        timepoint_id="before-plan",
-        content_version=content.version,
-        content_hash=content.content_hash,
-        suggested_level=suggestion.level_id,
-        explanation=suggestion.explanation,
-        practitioner_level=level,
-        rationale=rationale or None,
-        submitted_by_id=actor.user.id,
-        status="submitted",
-    )
-    session.add(row)
-    session.commit()
-    return row
-
-
-def _signed_off(session: Session, actor: Actor, family: Family, content: FrameworkContent) -> None:
-    """Sent back once, then signed off."""
-    _sign_off(session, actor, family, content, disagree_first=True)
-
-
-def _signed_off_first_time(
-    session: Session, actor: Actor, family: Family, content: FrameworkContent
-) -> None:
-    _sign_off(session, actor, family, content, disagree_first=False)
-
-
-def _sign_off(
-    session: Session,
-    actor: Actor,
-    family: Family,
-    content: FrameworkContent,
-    *,
-    disagree_first: bool,
-) -> None:
-    _whole(session, actor, family, content)
-    supervisor = _supervisor(session, family)
-    if supervisor is None:
-        return
-    if disagree_first:
-        first = _submission(session, actor, family, content, "low", "The parents have done well.")
-        first.status = "disagreed"
-        first.supervisor_agrees = False
-        first.supervisor_level = "medium"
-        first.supervisor_comments = "The change is recent: weigh the relapse two years ago."
-        first.reviewed_by_id = supervisor.id
-        first.reviewed_at = first.submitted_at
-        first.version = 2
-        session.add(first)
-    second = _submission(
-        session, actor, family, content, "medium", "Change is real but recent; relapse last time."
-    )
-    decision = session.exec(
-        select(GateDecision).where(
-            col(GateDecision.family_id) == family.id,
-            col(GateDecision.gate_id) == "decision-work-towards-return",
-        )
-    ).first()
-    second.status = "agreed"
-    second.supervisor_agrees = True
-    second.supervisor_level = "medium"
-    second.supervisor_comments = decision.rationale if decision else "Agreed."
-    second.reviewed_by_id = supervisor.id
-    second.reviewed_at = second.submitted_at
-    second.gate_id = "decision-work-towards-return" if decision else None
-    second.gate_option_id = decision.option_id if decision else None
-    second.gate_decision_id = decision.id if decision else None
-    second.version = 2
-    session.add(second)
-    assessment.freeze_sections(
-        session,
-        actor=_actor(supervisor),
-        family=family,
-        content=content,
-        section_ids=form_sections(content),
-        classification_id=second.id,
-    )
-    session.commit()
-    for section_id in (*form_sections(content), "classification-before-plan"):
-        progress.set_section_status(
-            session,
-            actor=_actor(supervisor),
-            family=family,
-            content=content,
-            section_id=section_id,
-            status=SectionStatus.SIGNED_OFF,
-        )

@@ -4,17 +4,15 @@ stays realistic whenever it is loaded."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
 
 from app.content.registry import ContentRegistry
-from app.models.accounts import Role, User, UserRole
-from app.models.base import utcnow
+from app.models.accounts import User
 from app.models.family import Family
-from app.models.progress import GateDecision, SectionStatus
-from app.services import families, progress
+from app.services import families
 from app.services.audit import Actor
 from app.timeutil import london_today
 
@@ -46,36 +44,7 @@ class DemoFamily:
     adults: tuple[tuple[str, str, bool, bool], ...]
     # (kind, name, role, organisation, notes)
     contacts: tuple[tuple[str, str, str, str | None, str | None], ...]
-    completed: tuple[str, ...] = ()
-    in_progress: tuple[str, ...] = ()
-    awaiting_sign_off: tuple[str, ...] = ()
-    # (gate id, option id, rationale, weeks ago)
-    decisions: tuple[tuple[str, str, str, int], ...] = field(default=())
 
-
-ASSESSMENT_FACTOR_SECTIONS = (
-    "factors-substance-misuse",
-    "factors-domestic-abuse",
-    "factors-mental-health",
-    "factors-parenting-capacity",
-    "factors-history-of-harm",
-    "factors-previous-returns",
-    "factors-child-needs",
-    "factors-child-wishes",
-    "factors-motivation",
-    "factors-household",
-    "factors-network",
-    "factors-practical",
-    "factors-engagement",
-)
-ASSESSMENT_DONE = (
-    "identification",
-    "chronology",
-    *ASSESSMENT_FACTOR_SECTIONS,
-    "capacity-to-change",
-    "wishes-and-feelings",
-    "views",
-)
 
 DEMO_FAMILIES = (
     DemoFamily(
@@ -149,8 +118,6 @@ DEMO_FAMILIES = (
                 None,
             ),
         ),
-        completed=("identification",),
-        in_progress=("chronology",),
     ),
     DemoFamily(
         reference="RIV-2025-102",
@@ -189,8 +156,6 @@ DEMO_FAMILIES = (
                 None,
             ),
         ),
-        completed=ASSESSMENT_DONE,
-        awaiting_sign_off=("classification-before-plan",),
     ),
     DemoFamily(
         reference="RIV-2025-088",
@@ -221,17 +186,6 @@ DEMO_FAMILIES = (
                 "Zofia's kinship carer; supports a return to Ewa.",
             ),
             ("professional", "Priya Natt", "Health visitor", "Riverside Health", None),
-        ),
-        completed=(*ASSESSMENT_DONE, "classification-before-plan"),
-        in_progress=("written-agreement",),
-        decisions=(
-            (
-                "decision-work-towards-return",
-                "work-towards-return",
-                "Ewa has separated from Zofia's father, engaged fully with the domestic abuse "
-                "programme for 8 months and kept every contact session.",
-                4,
-            ),
         ),
     ),
     DemoFamily(
@@ -271,34 +225,6 @@ DEMO_FAMILIES = (
         ),
         contacts=(
             ("professional", "Tessa Hall", "Family support worker", "Riverside Family Hub", None),
-        ),
-        completed=(
-            *ASSESSMENT_DONE,
-            "classification-before-plan",
-            "written-agreement",
-            "child-view-of-agreement",
-            "support-plan",
-        ),
-        in_progress=("goal-progress",),
-        decisions=(
-            (
-                "decision-work-towards-return",
-                "work-towards-return",
-                "Both parents completed the parenting programme and the home is calm.",
-                30,
-            ),
-            (
-                "agreement-sign-off",
-                "signed-off",
-                "Goals are specific and the parents agree them.",
-                26,
-            ),
-            (
-                "support-plan-agreed",
-                "agreed",
-                "Services are in place before and after the return.",
-                20,
-            ),
         ),
     ),
     DemoFamily(
@@ -343,6 +269,125 @@ DEMO_FAMILIES = (
             ),
         ),
         adults=(("Shannon Murphy", "mother", True, True),),
+        contacts=(),
+    ),
+    DemoFamily(
+        reference="RIV-2024-077",
+        name="Walsh family",
+        practitioner_email="priya.shah@homeward.test",
+        started_weeks_ago=44,
+        children=(
+            DemoChild(
+                "Ella Walsh",
+                8,
+                "girl",
+                "care-order",
+                22,
+                "neglect",
+                "Left alone for long periods while Sinead was drinking.",
+                "foster-care",
+                1,
+                "White Irish",
+            ),
+            DemoChild(
+                "Jack Walsh",
+                5,
+                "boy",
+                "care-order",
+                22,
+                "neglect",
+                "",
+                "foster-care",
+                1,
+                "White Irish",
+            ),
+        ),
+        adults=(("Sinead Walsh", "mother", True, True),),
+        contacts=(
+            ("network", "Maureen Walsh", "Maternal grandmother", None, "Helps with school runs."),
+            ("professional", "Ade Bello", "Recovery worker", "Riverside Recovery Service", None),
+        ),
+    ),
+    DemoFamily(
+        reference="RIV-2023-019",
+        name="Hughes family",
+        practitioner_email="tom.baker@homeward.test",
+        started_weeks_ago=94,
+        children=(
+            DemoChild(
+                "Ruby Hughes",
+                13,
+                "girl",
+                "s20",
+                30,
+                "family-acute-stress",
+                "Accommodated by agreement when Dean was admitted to hospital.",
+                "foster-care",
+                2,
+                "White British",
+            ),
+            DemoChild(
+                "Leah Hughes",
+                10,
+                "girl",
+                "s20",
+                30,
+                "family-acute-stress",
+                "",
+                "foster-care",
+                2,
+                "White British",
+            ),
+        ),
+        adults=(("Dean Hughes", "father", True, True),),
+        contacts=(),
+    ),
+    DemoFamily(
+        reference="RIV-2025-131",
+        name="Patel family",
+        practitioner_email="tom.baker@homeward.test",
+        started_weeks_ago=14,
+        children=(
+            DemoChild(
+                "Arjun Patel",
+                6,
+                "boy",
+                "care-order",
+                30,
+                "physical-abuse",
+                "Serious injuries at 3 years old; the explanation given did not fit them.",
+                "foster-care",
+                1,
+                "British Indian",
+            ),
+        ),
+        adults=(
+            ("Meera Patel", "mother", True, True),
+            ("Vikram Patel", "father", True, True),
+        ),
+        contacts=(),
+    ),
+    DemoFamily(
+        reference="RIV-2023-064",
+        name="Reid family",
+        practitioner_email="priya.shah@homeward.test",
+        started_weeks_ago=84,
+        children=(
+            DemoChild(
+                "Kyle Reid",
+                15,
+                "boy",
+                "s20",
+                26,
+                "family-dysfunction",
+                "Repeated conflict at home and Donna's alcohol use.",
+                "residential",
+                4,
+                "White Scottish",
+                earlier_returns=((4, 5, True, "Went home at 11; back in care five months later."),),
+            ),
+        ),
+        adults=(("Donna Reid", "mother", True, True),),
         contacts=(),
     ),
 )
@@ -444,49 +489,3 @@ def load_demo_families(session: Session, registry: ContentRegistry) -> None:
                     notes=contact_notes,
                 ),
             )
-        _record_progress(session, actor, family, demo, registry)
-
-
-def _record_progress(
-    session: Session, actor: Actor, family: Family, demo: DemoFamily, registry: ContentRegistry
-) -> None:
-    content = families.content_for(registry, family)
-    practitioner_id = family.allocated_practitioner_id
-    assert practitioner_id is not None
-    for status, sections in (
-        (SectionStatus.COMPLETED, demo.completed),
-        (SectionStatus.IN_PROGRESS, demo.in_progress),
-        (SectionStatus.AWAITING_SIGN_OFF, demo.awaiting_sign_off),
-    ):
-        for section_id in sections:
-            progress.set_section_status(
-                session,
-                actor=actor,
-                family=family,
-                content=content,
-                section_id=section_id,
-                status=status,
-            )
-    supervisor = session.exec(
-        select(User).where(
-            col(User.team_id) == family.team_id,
-            col(User.id).in_(
-                select(UserRole.user_id).where(col(UserRole.role) == Role.SUPERVISOR.value)
-            ),
-        )
-    ).first()
-    for gate_id, option_id, rationale, weeks_ago in demo.decisions:
-        session.add(
-            GateDecision(
-                family_id=family.id,
-                gate_id=gate_id,
-                option_id=option_id,
-                rationale=rationale,
-                decided_by_id=supervisor.id if supervisor else practitioner_id,
-                decided_at=utcnow() - timedelta(weeks=weeks_ago),
-                framework_version=family.framework_version,
-            )
-        )
-    session.flush()
-    progress.refresh_family(session, family, content)
-    session.commit()

@@ -45,7 +45,20 @@ from app.models.content import (  # noqa: E402
     ContentVersion,
 )
 from app.models.family import Adult, Child, EarlierReturn, Family, FamilyContact  # noqa: E402
-from app.models.progress import GateDecision, SectionProgress, SectionStatus  # noqa: E402
+from app.models.journey import (  # noqa: E402
+    CareReentry,
+    ChildOutcome,
+    ChildReturn,
+    MonitoringVisit,
+    MonitoringVisitChild,
+    ReviewCycle,
+)
+from app.models.progress import (  # noqa: E402
+    GateDecision,
+    GateProposal,
+    SectionProgress,
+    SectionStatus,
+)
 
 __all__ = [
     "Adult",
@@ -54,7 +67,10 @@ __all__ = [
     "AuditAction",
     "AuditEvent",
     "AuditRetention",
+    "CareReentry",
     "Child",
+    "ChildOutcome",
+    "ChildReturn",
     "ChronologyComment",
     "ChronologyEntry",
     "ChronologyEntryChild",
@@ -72,8 +88,12 @@ __all__ = [
     "Family",
     "FamilyContact",
     "GateDecision",
+    "GateProposal",
+    "MonitoringVisit",
+    "MonitoringVisitChild",
     "PendingSignIn",
     "RecoveryCode",
+    "ReviewCycle",
     "Role",
     "SectionProgress",
     "SectionRevision",

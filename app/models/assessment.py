@@ -55,10 +55,12 @@ class AssessmentAnswer(Locked, SQLModel, table=True):
     """One answer: `answer_key` places it (see app.content.snapshot.answer_key)."""
 
     __tablename__ = "assessment_answer"
-    __table_args__ = (UniqueConstraint("family_id", "answer_key"),)
+    __table_args__ = (UniqueConstraint("family_id", "cycle", "answer_key"),)
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     family_id: uuid.UUID = Field(foreign_key="family.id", index=True)
+    # The review cycle the answer belongs to; 0 for sections answered once.
+    cycle: int = 0
     section_id: str = Field(max_length=64, index=True)
     answer_key: str = Field(max_length=400)
     question_id: str = Field(max_length=64, index=True)
@@ -82,10 +84,11 @@ class FactorRating(Locked, SQLModel, table=True):
     """Whether a risk or protective factor of the content is present for the family."""
 
     __tablename__ = "factor_rating"
-    __table_args__ = (UniqueConstraint("family_id", "factor_id"),)
+    __table_args__ = (UniqueConstraint("family_id", "cycle", "factor_id"),)
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     family_id: uuid.UUID = Field(foreign_key="family.id", index=True)
+    cycle: int = 0
     section_id: str = Field(max_length=64)
     factor_id: str = Field(max_length=64, index=True)
     content_version: str = Field(max_length=64)
@@ -123,11 +126,12 @@ class AssessmentSection(Locked, SQLModel, table=True):
     the section's page, and `revision` counts the frozen revisions made at sign-off."""
 
     __tablename__ = "assessment_section"
-    __table_args__ = (UniqueConstraint("family_id", "section_id"),)
+    __table_args__ = (UniqueConstraint("family_id", "section_id", "cycle"),)
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     family_id: uuid.UUID = Field(foreign_key="family.id", index=True)
     section_id: str = Field(max_length=64)
+    cycle: int = 0
     status: str = Field(max_length=20, index=True)
     # The revision being worked on: 1 until the first sign-off, then one more after each.
     revision: int = 1
@@ -135,6 +139,9 @@ class AssessmentSection(Locked, SQLModel, table=True):
     # A random id per opened page: saves from the same page (its autosaves, then its buttons)
     # never conflict with each other, since each posts the whole form.
     editor: str | None = Field(default=None, max_length=40)
+    # How many saves that page has sent (its autosaves count up): an older save from the same
+    # page arriving after a newer one is refused, never stored over it.
+    editor_seq: int = 0
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_by_id: uuid.UUID | None = Field(default=None, foreign_key="user_account.id")
     completed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
@@ -145,11 +152,12 @@ class SectionRevision(SQLModel, table=True):
     """A section as it stood when it was signed off, frozen: later changes make a new one."""
 
     __tablename__ = "section_revision"
-    __table_args__ = (UniqueConstraint("family_id", "section_id", "number"),)
+    __table_args__ = (UniqueConstraint("family_id", "section_id", "cycle", "number"),)
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     family_id: uuid.UUID = Field(foreign_key="family.id", index=True)
     section_id: str = Field(max_length=64)
+    cycle: int = 0
     number: int
     content_version: str = Field(max_length=64)
     # {"answers": {key: value}, "factors": {id: {status, notes, evidence: [...]}}}
@@ -170,6 +178,7 @@ class Classification(Locked, SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     family_id: uuid.UUID = Field(foreign_key="family.id", index=True)
     section_id: str = Field(max_length=64)
+    cycle: int = 0
     timepoint_id: str = Field(max_length=64, index=True)
     content_version: str = Field(max_length=64)
     content_hash: str | None = Field(default=None, max_length=64)

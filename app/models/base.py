@@ -10,9 +10,11 @@ from sqlalchemy import DateTime, Dialect
 from sqlalchemy.orm import declared_attr
 from sqlalchemy.types import TypeDecorator
 
+from app.timeutil import now_utc
+
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return now_utc()
 
 
 def new_id() -> uuid.UUID:

@@ -41,6 +41,11 @@ class Family(Versioned, table=True):
     next_action: str | None = Field(default=None, max_length=200)
     next_review_due: date | None = Field(default=None, index=True)
     awaiting_sign_off: bool = Field(default=False, index=True)
+    # Where the plan stands (app.models.journey.FamilyStatus) and since when; the review
+    # cycle under way (0 before the first review).
+    status: str = Field(default="active", max_length=20, index=True)
+    status_changed_on: date | None = None
+    current_cycle: int = 0
 
 
 class Child(Versioned, table=True):

@@ -1,75 +1,55 @@
-"""Assessment pages: one guided form per content section, factor evidence, risk
-classification with sign-off, and moving a family to a newer content version."""
+"""Question section pages (every stage's guided forms, in each review for the sections answered
+at each review), factor evidence, risk classification with sign-off, and moving a family to a
+newer content version."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
 from app.content.compare import compare
-from app.content.model import FrameworkContent
 from app.content.registry import ContentRegistry
 from app.content.schema import ClassificationSection, FactorsSection, GateSection
-from app.deps import ActorDep, ContentDep, FormValues, SessionDep, requires
+from app.deps import ActorDep, ContentDep, FormValues, SessionDep
 from app.forms import FormState
 from app.forms.family import ParsedForm
-from app.models.accounts import Role, User
-from app.models.assessment import (
-    EVIDENCE_KIND_LABELS,
-    FACTOR_STATUS_LABELS,
-    ClassificationStatus,
-)
-from app.models.family import Family
-from app.routes.families import SECTION_PAGES
-from app.security.permissions import FamilyAction, Permission
+from app.models.accounts import User
+from app.models.assessment import EVIDENCE_KIND_LABELS, FACTOR_STATUS_LABELS, ClassificationStatus
+from app.routes.family_pages import EditPage, FamilyPage, SupervisePage, ViewPage, section_url
 from app.services import (
-    assessment,
     assessment_summary,
-    audit,
     classification,
     content_impact,
     content_move,
+    progress,
+    questions,
 )
 from app.services import evidence as evidence_service
-from app.services.access import open_family
 from app.services.errors import Conflict, InvalidInput, NotFound
-from app.services.families import content_for
 from app.templating import is_htmx, render
 from app.timeutil import london_today
 
 router = APIRouter(prefix="/families", include_in_schema=False)
 
 
-def _section_page(family: Family, section: Any) -> str:
-    return f"/families/{family.id}/sections/{section.id}"
+def _cycle(page: FamilyPage, section_id: str, review: int | None) -> int:
+    """The review cycle a page shows: the one asked for (an earlier review, read only), or
+    the one under way; 0 for sections answered once."""
+    current = progress.current_cycle(page.content, page.family, section_id)
+    if current == 0:
+        return 0
+    if review is not None and 1 <= review <= current:
+        return review
+    return current
 
 
-def _classification_page(family: Family, section: Any) -> str:
-    return f"/families/{family.id}/classification/{section.id}"
-
-
-SECTION_PAGES.update(
-    questions=_section_page,
-    factors=_section_page,
-    classification=_classification_page,
-    gate=_classification_page,
-)
-
-
-def _open(
-    session: Session,
-    registry: ContentRegistry,
-    actor: audit.Actor,
-    family_id: uuid.UUID,
-    action: FamilyAction,
-) -> tuple[Family, FrameworkContent]:
-    family = open_family(session, actor=actor, family_id=family_id, action=action)
-    return family, content_for(registry, family)
+def _is_current(page: FamilyPage, section_id: str, cycle: int) -> bool:
+    return cycle == progress.current_cycle(page.content, page.family, section_id)
 
 
 # Section pages -------------------------------------------------------------------------------
@@ -78,14 +58,13 @@ def _open(
 def _section_response(
     request: Request,
     session: Session,
-    family: Family,
-    content: FrameworkContent,
-    user: User,
-    state: assessment.SectionState,
+    page: FamilyPage,
+    state: questions.SectionState,
     *,
     errors: dict[str, str] | None = None,
     editor: str = "",
 ) -> Response:
+    family, content = page.family, page.content
     form = FormState(values=state.values, errors=dict(errors or {}))
     section = state.section
     factor_evidence: dict[str, list[evidence_service.EvidenceItem]] = {}
@@ -94,32 +73,32 @@ def _section_response(
             factor_evidence.setdefault(item.factor_id, []).append(item)
     retired = [
         row
-        for row in assessment.retired_answers(session, family, content)
-        if row.section_id == section.id
+        for row in questions.retired_answers(session, family, content)
+        if row.section_id == section.id and row.cycle == state.cycle
     ]
     return render(
         request,
         "views/assessment/section.html",
         {
-            "family": family,
-            "content": content,
+            **page.context,
             "section": section,
             "state": state,
             "form": form,
             "errors": form.error_list(),
-            "can_edit": family.allocated_practitioner_id == user.id,
+            "can_edit": page.can_edit and _is_current(page, section.id, state.cycle),
+            "review": state.cycle,
             "factor_evidence": factor_evidence,
             "flags": state.factor_flags(),
             "status_labels": FACTOR_STATUS_LABELS,
-            "revisions": assessment.revisions(session, family.id, section.id),
+            "revisions": questions.revisions(session, family.id, section.id, state.cycle),
             "retired": retired,
             "show_answer": lambda node: assessment_summary.show_answer(
                 content, node.question, _saved_value(state, node)
             ),
-            "answer_of": assessment.value_of,
+            "answer_of": questions.value_of,
             "section_status": state.status,
-            "choices": lambda question: assessment.choices(content, question),
-            "walk": assessment.walk,
+            "choices": lambda question: questions.choices(content, question),
+            "walk": questions.walk,
             "retired_value": lambda row: assessment_summary.show_retired(row),
             # The same id across a re-rendered page keeps its saves from conflicting.
             "editor": editor or uuid.uuid4().hex,
@@ -127,7 +106,7 @@ def _section_response(
     )
 
 
-def _saved_value(state: assessment.SectionState, node: assessment.Node) -> Any:
+def _saved_value(state: questions.SectionState, node: questions.Node) -> Any:
     values = state.values
     name = node.name
     if node.question.type == "date":
@@ -149,17 +128,27 @@ def _saved_value(state: assessment.SectionState, node: assessment.Node) -> Any:
 def section_page(
     request: Request,
     session: SessionDep,
-    actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
+    page: ViewPage,
     section_id: str,
-    user: Annotated[User, requires(Permission.FAMILY_VIEW)],
+    review: int | None = None,
 ) -> Response:
-    """One section of the assessment as a guided form (read-only for everyone but the
-    practitioner the family is allocated to)."""
-    family, content = _open(session, registry, actor, family_id, FamilyAction.VIEW)
-    state = assessment.section_state(session, family, content, section_id)
-    return _section_response(request, session, family, content, user, state)
+    """One section as a guided form (read-only for everyone but the practitioner the family is
+    allocated to, and for earlier reviews)."""
+    cycle = _cycle(page, section_id, review)
+    state = questions.section_state(session, page.family, page.content, section_id, cycle)
+    return _section_response(request, session, page, state)
+
+
+def _posted_cycle(page: FamilyPage, section_id: str, form_data: FormValues) -> int:
+    """The review a form was made for: only the review under way can be changed."""
+    cycle = progress.current_cycle(page.content, page.family, section_id)
+    posted = ParsedForm(form_data).whole_number("review", "Review") or 0
+    if posted != cycle:
+        raise Conflict(
+            "This review has finished, so its answers can no longer be changed; the page shows "
+            "the review under way."
+        )
+    return cycle
 
 
 @router.post("/{family_id}/sections/{section_id}")
@@ -168,31 +157,31 @@ def save_section(
     request: Request,
     session: SessionDep,
     actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
+    page: EditPage,
     section_id: str,
-    user: Annotated[User, requires(Permission.FAMILY_EDIT)],
 ) -> Response:
     """Save the section: "Save and come back later", "Mark as complete", or add or remove an
     item of a repeating group (which saves the draft first)."""
-    family, content = _open(session, registry, actor, family_id, FamilyAction.EDIT)
+    family, content = page.family, page.content
     action = str(form_data.get("action") or "save")
     version = ParsedForm(form_data).whole_number("version", "Version") or 0
     fields = {key: value for key, value in form_data.items() if key != "action"}
-    editor = assessment.posted_editor(fields)
-    if action.startswith("add:") and assessment.is_repeating_group(content, action[4:]):
+    editor = questions.posted_editor(fields)
+    if action.startswith("add:") and questions.is_repeating_group(content, action[4:]):
         group_key = action[4:]
-        name = assessment.ITEMS + group_key
-        items = assessment.posted_list(fields, name)
-        fields[name] = [*items, assessment.new_item_id()]
+        name = questions.ITEMS + group_key
+        items = questions.posted_list(fields, name)
+        fields[name] = [*items, questions.new_item_id()]
     elif action.startswith("remove:"):
         group_key, _, item = action[7:].rpartition(":")
-        name = assessment.ITEMS + group_key
-        fields[name] = [i for i in assessment.posted_list(fields, name) if i != item]
-        marker = f"{assessment.ANSWER}{group_key}[{item}]."
+        name = questions.ITEMS + group_key
+        fields[name] = [i for i in questions.posted_list(fields, name) if i != item]
+        marker = f"{questions.ANSWER}{group_key}[{item}]."
         fields = {key: value for key, value in fields.items() if not key.startswith(marker)}
+    cycle = progress.current_cycle(content, family, section_id)
     try:
-        result = assessment.save_section(
+        cycle = _posted_cycle(page, section_id, form_data)
+        result = questions.save_section(
             session,
             actor=actor,
             family=family,
@@ -201,60 +190,46 @@ def save_section(
             form=fields,
             expected_version=version,
             complete=action == "complete",
+            cycle=cycle,
         )
     except (InvalidInput, Conflict) as problem:
-        state, _parsed, _errors = assessment.posted_state(
-            session, family, content, section_id, fields
+        state, _parsed, _errors = questions.posted_state(
+            session, family, content, section_id, fields, cycle
         )
-        saved = assessment.section_row(session, family.id, section_id)
+        saved = questions.section_row(session, family.id, section_id, cycle)
         state.version = version
         if isinstance(problem, Conflict):
             state.version = saved.version if saved else 0
+            state.seq = saved.editor_seq if saved else 0
             errors = {"section-form": str(problem)}
         else:
             errors = problem.errors
-        return _section_response(
-            request, session, family, content, user, state, errors=errors, editor=editor
-        )
+        return _section_response(request, session, page, state, errors=errors, editor=editor)
     if action == "complete" and not result.completed:
         return _section_response(
-            request,
-            session,
-            family,
-            content,
-            user,
-            result.state,
-            errors=result.state.missing,
-            editor=editor,
+            request, session, page, result.state, errors=result.state.missing, editor=editor
         )
     if action.startswith("add:"):
         # An item with no answers yet exists only in the form, so the page is shown directly.
-        return _section_response(
-            request, session, family, content, user, result.state, editor=editor
-        )
+        return _section_response(request, session, page, result.state, editor=editor)
     if action.startswith("remove:"):
-        return RedirectResponse(_section_page(family, result.state.section), status_code=303)
+        url = section_url(family, result.state.section, cycle)
+        return RedirectResponse(url, status_code=303)
     return RedirectResponse(f"/families/{family.id}", status_code=303)
 
 
 @router.post("/{family_id}/sections/{section_id}/complete")
 def complete_section(
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
-    section_id: str,
-    user: Annotated[User, requires(Permission.FAMILY_EDIT)],
+    request: Request, session: SessionDep, actor: ActorDep, page: EditPage, section_id: str
 ) -> Response:
     """Mark the analytical chronology complete (offered where a classification waits for it);
     a section with a guided form is completed on its own page instead."""
-    family, content = _open(session, registry, actor, family_id, FamilyAction.EDIT)
+    family, content = page.family, page.content
     info = content.sections.get(section_id)
     if info is None:
         raise NotFound("This framework version has no such section.")
     if info.section.kind != "chronology":
-        return RedirectResponse(_section_page(family, info.section), status_code=303)
+        return RedirectResponse(section_url(family, info.section), status_code=303)
     waiting = next(
         (
             item.section
@@ -265,20 +240,14 @@ def complete_section(
         None,
     )
     try:
-        assessment.complete_chronology_section(
+        questions.complete_chronology_section(
             session, actor=actor, family=family, content=content, section_id=section_id
         )
     except InvalidInput as problem:
         if waiting is None:
             raise
         return _classification_response(
-            request,
-            session,
-            family,
-            content,
-            user,
-            waiting.id,
-            form=FormState(errors=problem.errors),
+            request, session, page, waiting.id, form=FormState(errors=problem.errors)
         )
     return RedirectResponse(f"/families/{family.id}", status_code=303)
 
@@ -289,20 +258,20 @@ def autosave_section(
     request: Request,
     session: SessionDep,
     actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
+    page: EditPage,
     section_id: str,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
 ) -> Response:
     """Save a draft as the user answers (htmx), and swap in the questions whose show_when
     the new answers changed. Without htmx, the page's own buttons do the same."""
-    family, content = _open(session, registry, actor, family_id, FamilyAction.EDIT)
+    family, content = page.family, page.content
     version = ParsedForm(form_data).whole_number("version", "Version") or 0
     fields = {key: value for key, value in form_data.items() if key != "action"}
-    shown = set(assessment.posted_list(fields, "shown"))
+    shown = set(questions.posted_list(fields, "shown"))
     message, failed = "Draft saved", False
+    cycle = progress.current_cycle(content, family, section_id)
     try:
-        result = assessment.save_section(
+        cycle = _posted_cycle(page, section_id, form_data)
+        result = questions.save_section(
             session,
             actor=actor,
             family=family,
@@ -310,8 +279,18 @@ def autosave_section(
             section_id=section_id,
             form=fields,
             expected_version=version,
+            cycle=cycle,
         )
         state = result.state
+    except questions.Superseded:
+        # A later save from this page is already stored: this one changes nothing.
+        state, _parsed, _errors = questions.posted_state(
+            session, family, content, section_id, fields, cycle
+        )
+        saved = questions.section_row(session, family.id, section_id, cycle)
+        state.version = saved.version if saved else version
+        state.seq = saved.editor_seq if saved else state.seq
+        message = "Draft saved"
     except (InvalidInput, Conflict) as problem:
         failed = True
         message = (
@@ -319,13 +298,13 @@ def autosave_section(
             if isinstance(problem, Conflict)
             else "Not saved: " + "; ".join(problem.errors.values())
         )
-        state, _parsed, _errors = assessment.posted_state(
-            session, family, content, section_id, fields
+        state, _parsed, _errors = questions.posted_state(
+            session, family, content, section_id, fields, cycle
         )
         state.version = version
     changed = [
         node
-        for node, _labels in assessment.walk(state.nodes)
+        for node, _labels in questions.walk(state.nodes)
         if node.question.show_when is not None and node.visible != (node.id in shown)
     ]
     response = render(
@@ -339,12 +318,12 @@ def autosave_section(
             "message": message,
             "failed": failed,
             "changed": changed,
-            "choices": lambda question: assessment.choices(content, question),
+            "choices": lambda question: questions.choices(content, question),
         },
     )
     if not is_htmx(request):
         # Only htmx posts here; a browser without it uses the page's own buttons.
-        return RedirectResponse(_section_page(family, state.section), status_code=303)
+        return RedirectResponse(section_url(family, state.section, cycle), status_code=303)
     return response
 
 
@@ -354,14 +333,14 @@ def autosave_section(
 def _evidence_page(
     request: Request,
     session: Session,
-    family: Family,
-    content: FrameworkContent,
+    page: FamilyPage,
     factor_id: str,
     *,
     search: str = "",
     form: FormState | None = None,
     link_errors: dict[str, str] | None = None,
 ) -> Response:
+    family, content = page.family, page.content
     info = evidence_service.factor_info(content, factor_id)
     section = next(
         (
@@ -374,15 +353,15 @@ def _evidence_page(
     entries, total = evidence_service.search_entries(session, family, text=search)
     form = form or FormState()
     form.add(link_errors or {})
+    items = evidence_service.evidence_for(session, family.id, factor_id)
     return render(
         request,
         "views/assessment/evidence.html",
         {
-            "family": family,
-            "content": content,
+            **page.context,
             "info": info,
             "section": section,
-            "items": evidence_service.evidence_for(session, family.id, factor_id),
+            "items": items,
             "entries": entries,
             "total": total,
             "search": search,
@@ -391,30 +370,23 @@ def _evidence_page(
             "kinds": [
                 (kind.value, EVIDENCE_KIND_LABELS[kind]) for kind in evidence_service.OTHER_KINDS
             ],
-            "linked": {
-                item.chronology_entry_id
-                for item in evidence_service.evidence_for(session, family.id, factor_id)
-            },
+            "linked": {item.chronology_entry_id for item in items},
         },
         htmx_block="results",
     )
 
 
+def _evidence_url(page: FamilyPage, factor_id: str) -> str:
+    return f"/families/{page.family.id}/factors/{factor_id}/evidence"
+
+
 @router.get("/{family_id}/factors/{factor_id}/evidence")
 def evidence_page(
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
-    factor_id: str,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
-    search: str = "",
+    request: Request, session: SessionDep, page: EditPage, factor_id: str, search: str = ""
 ) -> Response:
     """A factor's evidence: a searchable picker of the family's chronology entries, and a form
     for a report, an observation or other evidence."""
-    family, content = _open(session, registry, actor, family_id, FamilyAction.EDIT)
-    return _evidence_page(request, session, family, content, factor_id, search=search[:100])
+    return _evidence_page(request, session, page, factor_id, search=search[:100])
 
 
 @router.post("/{family_id}/factors/{factor_id}/evidence/link")
@@ -423,34 +395,29 @@ def link_evidence(
     request: Request,
     session: SessionDep,
     actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
+    page: EditPage,
     factor_id: str,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
 ) -> Response:
     """Link the chosen chronology entries to the factor."""
-    family, content = _open(session, registry, actor, family_id, FamilyAction.EDIT)
-    chosen = assessment.posted_list(form_data, "entries")
     try:
         evidence_service.link_entries(
             session,
             actor=actor,
-            family=family,
-            content=content,
+            family=page.family,
+            content=page.content,
             factor_id=factor_id,
-            entry_ids=chosen,
+            entry_ids=questions.posted_list(form_data, "entries"),
         )
     except InvalidInput as problem:
         return _evidence_page(
             request,
             session,
-            family,
-            content,
+            page,
             factor_id,
             search=str(form_data.get("search", ""))[:100],
             link_errors=problem.errors,
         )
-    return RedirectResponse(f"/families/{family.id}/factors/{factor_id}/evidence", 303)
+    return RedirectResponse(_evidence_url(page, factor_id), 303)
 
 
 @router.post("/{family_id}/factors/{factor_id}/evidence/other")
@@ -459,13 +426,10 @@ def add_other_evidence(
     request: Request,
     session: SessionDep,
     actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
+    page: EditPage,
     factor_id: str,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
 ) -> Response:
     """Add a report, an observation or other evidence to the factor."""
-    family, content = _open(session, registry, actor, family_id, FamilyAction.EDIT)
     form = ParsedForm(form_data)
     details = evidence_service.OtherEvidence(
         kind=form.text("kind"),
@@ -479,16 +443,16 @@ def add_other_evidence(
         evidence_service.add_other(
             session,
             actor=actor,
-            family=family,
-            content=content,
+            family=page.family,
+            content=page.content,
             factor_id=factor_id,
             details=details,
         )
     except InvalidInput as problem:
         state = FormState(values=dict(form.values), errors=problem.errors)
         state.anchors["on"] = "on-day"
-        return _evidence_page(request, session, family, content, factor_id, form=state)
-    return RedirectResponse(f"/families/{family.id}/factors/{factor_id}/evidence", 303)
+        return _evidence_page(request, session, page, factor_id, form=state)
+    return RedirectResponse(_evidence_url(page, factor_id), 303)
 
 
 @router.post("/{family_id}/factors/{factor_id}/evidence/{evidence_id}/remove")
@@ -497,28 +461,25 @@ def remove_evidence(
     request: Request,
     session: SessionDep,
     actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
+    page: EditPage,
     factor_id: str,
     evidence_id: uuid.UUID,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
 ) -> Response:
     """Unlink a piece of evidence from the factor."""
-    family, content = _open(session, registry, actor, family_id, FamilyAction.EDIT)
     try:
         evidence_service.remove(
             session,
             actor=actor,
-            family=family,
+            family=page.family,
             factor_id=factor_id,
             evidence_id=evidence_id,
             expected_version=ParsedForm(form_data).whole_number("version", "Version") or 0,
         )
     except (Conflict, NotFound) as problem:
         return _evidence_page(
-            request, session, family, content, factor_id, link_errors={"evidence": str(problem)}
+            request, session, page, factor_id, link_errors={"evidence": str(problem)}
         )
-    return RedirectResponse(f"/families/{family.id}/factors/{factor_id}/evidence", 303)
+    return RedirectResponse(_evidence_url(page, factor_id), 303)
 
 
 # Classification ------------------------------------------------------------------------------
@@ -527,44 +488,37 @@ def remove_evidence(
 def _classification_response(
     request: Request,
     session: Session,
-    family: Family,
-    content: FrameworkContent,
-    user: User,
+    page: FamilyPage,
     section_id: str,
     *,
+    cycle: int | None = None,
     form: FormState | None = None,
     review_form: FormState | None = None,
 ) -> Response:
+    family, content, user = page.family, page.content, page.user
     section = classification.classification_section(content, section_id)
-    suggestion = classification.suggest(session, family=family, content=content)
-    rows = classification.history(session, family.id, section_id)
+    cycle = _cycle(page, section_id, None) if cycle is None else cycle
+    current_review = _is_current(page, section_id, cycle)
+    suggestion = classification.suggest(session, family=family, content=content, cycle=cycle)
+    rows = classification.history(session, family.id, section_id, cycle)
     current = rows[0] if rows else None
-    names = {
-        person.id: person.name
-        for person in (
-            session.get(User, person_id)
-            for person_id in {row.submitted_by_id for row in rows}
-            | {row.reviewed_by_id for row in rows if row.reviewed_by_id}
-        )
-        if person
-    }
+    names = _names(session, rows)
     form = form or FormState()
     review_form = review_form or FormState()
     waiting = current is not None and current.status == ClassificationStatus.SUBMITTED
-    can_review = (
-        waiting
-        and Role.SUPERVISOR in user.roles
-        and current is not None
-        and user.id not in {current.submitted_by_id, family.allocated_practitioner_id}
-    )
-    can_submit = family.allocated_practitioner_id == user.id and not waiting
+    own = current is not None and user.id in {
+        current.submitted_by_id,
+        family.allocated_practitioner_id,
+    }
+    missing = classification.missing_sections(session, family, content, section_id, cycle)
+    gate = classification.inline_gate(content, section_id)
     return render(
         request,
         "views/assessment/classification.html",
         {
-            "family": family,
-            "content": content,
+            **page.context,
             "section": section,
+            "review": cycle,
             "timepoint": content.timepoint(section.timepoint),
             "suggestion": suggestion.explanation,
             "levels": {level.id: level for level in content.levels},
@@ -574,29 +528,34 @@ def _classification_response(
             "form": form,
             "review_form": review_form,
             "errors": form.error_list() + review_form.error_list(),
-            "missing": classification.missing_sections(session, family, content, section_id),
+            "missing": missing,
             "chronology_waiting": [
                 required
                 for required in section.requires
                 if content.sections[required].section.kind == "chronology"
-                and content.sections[required].section.title
-                in classification.missing_sections(session, family, content, section_id)
+                and content.sections[required].section.title in missing
             ],
-            "can_submit": can_submit,
-            "can_review": can_review,
+            "can_submit": page.can_edit and current_review and not waiting,
+            "can_review": waiting and page.can_supervise and not own,
             "waiting": waiting,
-            "is_own": current is not None
-            and user.id in {current.submitted_by_id, family.allocated_practitioner_id},
-            "gate": classification.gate_after(content, section_id),
+            "is_own": own,
+            "gate": gate,
             "level_options": [
                 (level.id, level.label, _plain(level.meaning)) for level in content.levels
             ],
             "gate_options": [
-                (option.id, option.label, option.hint)
-                for option in getattr(classification.gate_after(content, section_id), "options", ())
+                (option.id, option.label, option.hint) for option in getattr(gate, "options", ())
             ],
         },
     )
+
+
+def _names(session: Session, rows: list[Any]) -> dict[uuid.UUID, str]:
+    wanted = {row.submitted_by_id for row in rows} | {
+        row.reviewed_by_id for row in rows if row.reviewed_by_id
+    }
+    people = (session.get(User, person_id) for person_id in wanted)
+    return {person.id: person.name for person in people if person}
 
 
 def _plain(markdown: str) -> str:
@@ -604,14 +563,8 @@ def _plain(markdown: str) -> str:
     return " ".join(markdown.replace("*", "").split())
 
 
-def _classification_id(content: FrameworkContent, section_id: str) -> str:
-    """A gate's page is the classification it waits for."""
-    info = content.sections.get(section_id)
-    if info is not None and isinstance(info.section, GateSection):
-        found = classification.classification_for_gate(content, section_id)
-        if found is None:
-            raise NotFound("This decision has no classification page.")
-        return found
+def _classification_id(page: FamilyPage, section_id: str) -> str:
+    info = page.content.sections.get(section_id)
     if info is None or not isinstance(info.section, ClassificationSection):
         raise NotFound("This framework version has no such classification.")
     return section_id
@@ -621,19 +574,19 @@ def _classification_id(content: FrameworkContent, section_id: str) -> str:
 def classification_page(
     request: Request,
     session: SessionDep,
-    actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
+    page: ViewPage,
     classification_section: str,
-    user: Annotated[User, requires(Permission.FAMILY_VIEW)],
+    review: int | None = None,
 ) -> Response:
-    """The suggested level with its explanation, the practitioner's classification, the
-    supervisor's review and the decision at the gate, with every earlier submission."""
-    family, content = _open(session, registry, actor, family_id, FamilyAction.VIEW)
-    wanted = _classification_id(content, classification_section)
-    if wanted != classification_section:
-        return RedirectResponse(f"/families/{family.id}/classification/{wanted}", 303)
-    return _classification_response(request, session, family, content, user, wanted)
+    """The suggested level with its explanation, the practitioner's classification and the
+    supervisor's review, with every earlier submission."""
+    info = page.content.sections.get(classification_section)
+    if info is not None and isinstance(info.section, GateSection):
+        # Decisions have their own page (older links pointed here).
+        return RedirectResponse(section_url(page.family, info.section), 303)
+    section_id = _classification_id(page, classification_section)
+    cycle = _cycle(page, section_id, review)
+    return _classification_response(request, session, page, section_id, cycle=cycle)
 
 
 @router.post("/{family_id}/classification/{classification_section}")
@@ -642,21 +595,19 @@ def submit_classification(
     request: Request,
     session: SessionDep,
     actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
+    page: EditPage,
     classification_section: str,
-    user: Annotated[User, requires(Permission.FAMILY_EDIT)],
 ) -> Response:
     """Submit the practitioner's level and rationale for sign-off."""
-    family, content = _open(session, registry, actor, family_id, FamilyAction.EDIT)
-    section_id = _classification_id(content, classification_section)
+    section_id = _classification_id(page, classification_section)
     form = ParsedForm(form_data)
     try:
+        _posted_cycle(page, section_id, form_data)
         classification.submit(
             session,
             actor=actor,
-            family=family,
-            content=content,
+            family=page.family,
+            content=page.content,
             section_id=section_id,
             level=form.text("level"),
             rationale=form.text("rationale"),
@@ -665,10 +616,8 @@ def submit_classification(
     except (InvalidInput, Conflict) as problem:
         errors = problem.errors if isinstance(problem, InvalidInput) else {"level": str(problem)}
         state = FormState(values=dict(form.values), errors=errors)
-        return _classification_response(
-            request, session, family, content, user, section_id, form=state
-        )
-    return RedirectResponse(f"/families/{family.id}/classification/{section_id}", 303)
+        return _classification_response(request, session, page, section_id, form=state)
+    return RedirectResponse(f"/families/{page.family.id}/classification/{section_id}", 303)
 
 
 @router.post("/{family_id}/classification/{classification_section}/sign-off")
@@ -677,24 +626,23 @@ def review_classification(
     request: Request,
     session: SessionDep,
     actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
+    page: SupervisePage,
     classification_section: str,
-    user: Annotated[User, requires(Permission.FAMILY_SUPERVISE)],
 ) -> Response:
-    """The supervisor agrees (and records the decision at the gate) or disagrees."""
-    family, content = _open(session, registry, actor, family_id, FamilyAction.SUPERVISE)
-    section_id = _classification_id(content, classification_section)
+    """The supervisor agrees (and, where nobody proposes it first, records the decision that
+    follows) or disagrees."""
+    family, content = page.family, page.content
+    section_id = _classification_id(page, classification_section)
     form = ParsedForm(form_data)
-    agrees_text = form.text("agrees")
     details = classification.Review(
-        agrees={"yes": True, "no": False}.get(agrees_text),
+        agrees={"yes": True, "no": False}.get(form.text("agrees")),
         comments=form.text("comments"),
         level=form.text("supervisor_level"),
         gate_option=form.text("gate_option"),
     )
     try:
-        current = classification.latest(session, family.id, section_id)
+        cycle = _posted_cycle(page, section_id, form_data)
+        current = classification.latest(session, family.id, section_id, cycle)
         if current is None or str(current.id) != form.text("classification"):
             raise Conflict(classification.ALREADY_REVIEWED)
         classification.review(
@@ -709,9 +657,7 @@ def review_classification(
     except (InvalidInput, Conflict) as problem:
         errors = problem.errors if isinstance(problem, InvalidInput) else {"agrees": str(problem)}
         state = FormState(values=dict(form.values), errors=errors)
-        return _classification_response(
-            request, session, family, content, user, section_id, review_form=state
-        )
+        return _classification_response(request, session, page, section_id, review_form=state)
     return RedirectResponse(f"/families/{family.id}/classification/{section_id}", 303)
 
 
@@ -720,27 +666,20 @@ def review_classification(
 
 @router.get("/{family_id}/version")
 def version_page(
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
-    user: Annotated[User, requires(Permission.FAMILY_VIEW)],
+    request: Request, session: SessionDep, registry: ContentDep, page: ViewPage
 ) -> Response:
     """The family's content version, and what moving to a newer one would change."""
-    family, content = _open(session, registry, actor, family_id, FamilyAction.VIEW)
-    return _version_response(request, session, registry, family, content, user)
+    return _version_response(request, session, registry, page)
 
 
 def _version_response(
     request: Request,
     session: Session,
     registry: ContentRegistry,
-    family: Family,
-    content: FrameworkContent,
-    user: User,
+    page: FamilyPage,
     form: FormState | None = None,
 ) -> Response:
+    family, content = page.family, page.content
     newer = content_move.newer_version(registry, family)
     changes = compare(content, newer) if newer else None
     effect = (
@@ -755,13 +694,12 @@ def _version_response(
         request,
         "views/assessment/version.html",
         {
-            "family": family,
-            "content": content,
+            **page.context,
             "newer": newer,
             "changes": changes,
-            "effect": effect,
             "affected": content_move.answered_items(session, family, changes) if changes else {},
-            "can_edit": family.allocated_practitioner_id == user.id,
+            "effect": effect,
+            "can_edit": page.can_edit,
             "form": form,
             "errors": form.error_list(),
         },
@@ -775,18 +713,16 @@ def move_version(
     session: SessionDep,
     actor: ActorDep,
     registry: ContentDep,
-    family_id: uuid.UUID,
-    user: Annotated[User, requires(Permission.FAMILY_EDIT)],
+    page: EditPage,
 ) -> Response:
     """Move the family to the newer version, once the practitioner has confirmed."""
-    family, content = _open(session, registry, actor, family_id, FamilyAction.EDIT)
     form = ParsedForm(form_data)
     try:
         content_move.move(
             session,
             actor=actor,
             registry=registry,
-            family=family,
+            family=page.family,
             target_version=form.text("target"),
             confirmed=form.text("confirm") == "yes",
             expected_version=form.whole_number("version", "Version") or 0,
@@ -794,5 +730,5 @@ def move_version(
     except (InvalidInput, Conflict) as problem:
         errors = problem.errors if isinstance(problem, InvalidInput) else {"confirm": str(problem)}
         state = FormState(values=dict(form.values), errors=errors)
-        return _version_response(request, session, registry, family, content, user, state)
-    return RedirectResponse(f"/families/{family.id}/version?moved=1", status_code=303)
+        return _version_response(request, session, registry, page, state)
+    return RedirectResponse(f"/families/{page.family.id}/version?moved=1", status_code=303)

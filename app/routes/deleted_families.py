@@ -3,7 +3,6 @@ schedule keeps them (app.services.deleted_families)."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
@@ -18,10 +17,10 @@ from app.forms.family import ParsedForm
 from app.models.accounts import User
 from app.models.base import utcnow
 from app.models.chronology import ChronologyEntry
-from app.models.family import Adult, Child, Family
-from app.security.permissions import FamilyAction, Permission, has_permission
+from app.models.family import Adult, Child
+from app.routes.family_pages import FamilyPage, RestorePage
+from app.security.permissions import FamilyAction, Permission
 from app.services import deleted_families
-from app.services.access import open_family
 from app.services.errors import Conflict, InvalidInput
 from app.services.retention import RetentionSchedule
 from app.templating import render
@@ -56,21 +55,10 @@ def restore_page(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    actor: ActorDep,
-    family_id: uuid.UUID,
-    user: Annotated[User, requires(Permission.FAMILY_SUPERVISE)],
+    page: RestorePage,
 ) -> Response:
     """A deleted family: what it holds, its export, and restoring it (supervisors)."""
-    family = open_family(
-        session,
-        actor=actor,
-        family_id=family_id,
-        action=FamilyAction.SUPERVISE,
-        include_deleted=True,
-    )
-    if family.deleted_at is None:
-        return RedirectResponse(f"/families/{family.id}", status_code=303)
-    return _page(request, session, settings, family, user, FormState())
+    return _page(request, session, settings, page, FormState())
 
 
 @router.post("/{family_id}/restore")
@@ -80,17 +68,10 @@ def restore(
     session: SessionDep,
     settings: SettingsDep,
     actor: ActorDep,
-    family_id: uuid.UUID,
-    user: Annotated[User, requires(Permission.FAMILY_SUPERVISE)],
+    page: RestorePage,
 ) -> Response:
     """Restore a deleted family to everyday pages, with the reason (supervisors)."""
-    family = open_family(
-        session,
-        actor=actor,
-        family_id=family_id,
-        action=FamilyAction.SUPERVISE,
-        include_deleted=True,
-    )
+    family = page.family
     form = ParsedForm(form_data)
     try:
         deleted_families.restore(
@@ -104,10 +85,10 @@ def restore(
         )
     except InvalidInput as problem:
         state = FormState(values=dict(form.values), errors=problem.errors)
-        return _page(request, session, settings, family, user, state)
+        return _page(request, session, settings, page, state)
     except Conflict as conflict:
         state = FormState(values=dict(form.values), errors={"reason": str(conflict)})
-        return _page(request, session, settings, family, user, state)
+        return _page(request, session, settings, page, state)
     return RedirectResponse(f"/families/{family.id}", status_code=303)
 
 
@@ -115,11 +96,11 @@ def _page(
     request: Request,
     session: Session,
     settings: Settings,
-    family: Family,
-    user: User,
+    page: FamilyPage,
     form: FormState,
 ) -> Response:
-    if family.deleted_at is None:  # restored by someone else meanwhile
+    family = page.family
+    if family.deleted_at is None:  # never deleted, or restored by someone else meanwhile
         return RedirectResponse(f"/families/{family.id}", status_code=303)
     schedule = RetentionSchedule.from_settings(settings)
     counts = {
@@ -140,7 +121,7 @@ def _page(
             "deleted": deleted_families.describe(session, family, schedule=schedule, now=utcnow()),
             "counts": counts,
             "deleted_days": schedule.deleted_family_days,
-            "can_export": has_permission(user, Permission.FAMILY_EXPORT),
+            "can_export": FamilyAction.EXPORT in page.may,
             "form": form,
             "errors": form.error_list(),
         },

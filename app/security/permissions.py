@@ -64,6 +64,9 @@ class FamilyAction(StrEnum):
     EDIT = "edit"
     SUPERVISE = "supervise"
     EXPORT = "export"
+    # Record what happened after the plan, on a closed case too (a child coming back into
+    # care): anyone of the team who works with families, as the allocated worker may have gone.
+    FOLLOW_UP = "follow_up"
 
 
 # The family action a family-scoped route performs, from the permission it declares.
@@ -99,12 +102,19 @@ def can_see_family(user: User, family: Family) -> bool:
 
 
 def family_permits(user: User, family: Family, action: FamilyAction) -> bool:
-    """The one rule for family records."""
+    """The one rule for family records. A family whose plan has ended or whose case has closed
+    is kept read-only: only what happens afterwards (a return to care) can be added."""
     if not can_see_family(user, family):
         return False
     if action is FamilyAction.VIEW:
         return True
+    if action is FamilyAction.FOLLOW_UP:
+        return True
     if action is FamilyAction.EDIT:
-        return Role.PRACTITIONER in user.roles and family.allocated_practitioner_id == user.id
+        allocated = Role.PRACTITIONER in user.roles and family.allocated_practitioner_id == user.id
+        return allocated and family.status == ACTIVE
     # Supervising and exporting the whole record are for the team's supervisors.
     return Role.SUPERVISOR in user.roles
+
+
+ACTIVE = "active"  # app.models.journey.FamilyStatus.ACTIVE

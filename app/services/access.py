@@ -8,6 +8,7 @@ from sqlmodel import Session
 
 from app.models.audit import AuditAction
 from app.models.family import Family
+from app.models.journey import FamilyStatus
 from app.security.permissions import FamilyAction, can_see_family, family_permits
 from app.services import audit
 from app.services.errors import Forbidden, NotFound
@@ -36,7 +37,7 @@ def open_family(
         raise NotFound(NOT_FOUND_MESSAGE)
     if not family_permits(user, family, action):
         _deny(session, actor, family.id, action, requested=family_id)
-        raise Forbidden(_forbidden_message(action))
+        raise Forbidden(_forbidden_message(action, family))
     audit.record(
         session,
         actor,
@@ -71,7 +72,12 @@ def _deny(
     )
 
 
-def _forbidden_message(action: FamilyAction) -> str:
+def _forbidden_message(action: FamilyAction, family: Family) -> str:
+    if action is FamilyAction.EDIT and family.status != FamilyStatus.ACTIVE:
+        return (
+            "This family's return-home plan has ended or its case is closed, so its record is "
+            "kept as it is and cannot be changed."
+        )
     if action is FamilyAction.EDIT:
         return "Only the practitioner this family is allocated to can change its record."
     return "Only a supervisor of this family's team can do this."

@@ -17,7 +17,7 @@ from app.models.accounts import User
 from app.models.assessment import FACTOR_STATUS_LABELS, AssessmentAnswer, FactorStatus
 from app.models.family import Family
 from app.models.progress import GateDecision
-from app.services import assessment
+from app.services import questions
 from app.services.classification import history
 from app.services.evidence import EvidenceItem, evidence_for
 from app.timeutil import format_date
@@ -59,7 +59,7 @@ def factors_by_domain(
     session: Session, *, family: Family, content: FrameworkContent
 ) -> list[DomainFactors]:
     """Every domain of the pinned content with each factor's rating, notes and evidence."""
-    saved = assessment.ratings(session, family.id)
+    saved = questions.ratings(session, family.id)
     evidence: dict[str, list[EvidenceItem]] = {}
     for item in evidence_for(session, family.id):
         evidence.setdefault(item.factor_id, []).append(item)
@@ -102,7 +102,7 @@ class Answered:
 
 def show_answer(content: FrameworkContent, question: Question, value: AnswerValue | None) -> str:
     """An answer as a person reads it."""
-    if assessment.empty(value):
+    if questions.empty(value):
         return "Not answered"
     if isinstance(value, bool):
         return "Yes" if value else "No"
@@ -120,8 +120,8 @@ def show_answer(content: FrameworkContent, question: Question, value: AnswerValu
 
 def show_retired(row: AssessmentAnswer) -> str:
     """An answer to a question the pinned version no longer has, as it was stored."""
-    value = assessment.value_of(row, None)
-    if assessment.empty(value):
+    value = questions.value_of(row, None)
+    if questions.empty(value):
         return "Not answered"
     if isinstance(value, bool):
         return "Yes" if value else "No"
@@ -134,13 +134,13 @@ def show_retired(row: AssessmentAnswer) -> str:
 
 def _answered(
     content: FrameworkContent,
-    questions: tuple[Question, ...],
+    asked: tuple[Question, ...],
     answers: dict[str, AnswerValue],
     scopes: tuple[tuple[str, str], ...],
 ) -> list[Answered]:
     rows = []
-    for question in questions:
-        if question.type in assessment.GROUP_TYPES:
+    for question in asked:
+        if question.type in questions.GROUP_TYPES:
             continue
         value = answers.get(answer_key(question.id, *scopes))
         rows.append(
@@ -148,7 +148,7 @@ def _answered(
                 question.id,
                 question.label,
                 show_answer(content, question, value),
-                not assessment.empty(value),
+                not questions.empty(value),
             )
         )
     return rows
@@ -186,9 +186,9 @@ def capacity_to_change(
 ) -> list[ParentCapacity]:
     """Each parent's capacity to change: the per-parent questions whose repeating items hold
     the content's parent facts (problem area, readiness, engagement, months sustained)."""
-    answers = assessment.family_answers(session, family, content)
-    items = assessment.items_in(answers, content)
-    people = assessment.people_of(session, family)
+    answers = questions.family_answers(session, family, content)
+    items = questions.items_in(answers, content)
+    people = questions.people_of(session, family)
     groups = [
         group
         for group in _groups(content, PerParent)
@@ -246,8 +246,8 @@ def children_views(
     session: Session, *, family: Family, content: FrameworkContent
 ) -> list[ChildViews]:
     """Each child's wishes and feelings: the answers to the content's per-child questions."""
-    answers = assessment.family_answers(session, family, content)
-    people = assessment.people_of(session, family)
+    answers = questions.family_answers(session, family, content)
+    people = questions.people_of(session, family)
     result = []
     for group in _groups(content, PerChild):
         section = content.questions[group.id].section_id

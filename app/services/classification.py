@@ -28,8 +28,9 @@ from app.models.audit import AuditAction
 from app.models.base import utcnow
 from app.models.chronology import ChronologyEntry, ChronologyEntryTheme
 from app.models.family import Family
-from app.models.progress import GateDecision, SectionProgress, SectionStatus
-from app.services import access, assessment, audit, progress
+from app.models.journey import FamilyStatus
+from app.models.progress import SectionProgress, SectionStatus
+from app.services import access, audit, decisions, progress, questions
 from app.services.errors import Conflict, Forbidden, NotFound
 from app.services.evidence import EvidenceItem, evidence_for
 from app.services.records import Problems
@@ -92,11 +93,19 @@ class Suggestion:
 
 
 def suggest(
-    session: Session, *, family: Family, content: FrameworkContent, as_of: date | None = None
+    session: Session,
+    *,
+    family: Family,
+    content: FrameworkContent,
+    as_of: date | None = None,
+    cycle: int | None = None,
 ) -> Suggestion:
-    """The level the content's rules suggest for the family now, and why."""
+    """The level the content's rules suggest for the family now (with the answers of review
+    `cycle`, the review under way by default), and why."""
     as_of = as_of or london_today()
-    snapshot = build_family_snapshot(session, family=family, content=content, as_of=as_of)
+    snapshot = build_family_snapshot(
+        session, family=family, content=content, as_of=as_of, cycle=cycle
+    )
     result = evaluate(content, snapshot)
     return Suggestion(result=result, explanation=explain(session, family, content, result))
 
@@ -228,12 +237,18 @@ def _entries_for(
 
 
 def history(
-    session: Session, family_id: uuid.UUID, section_id: str | None = None
+    session: Session,
+    family_id: uuid.UUID,
+    section_id: str | None = None,
+    cycle: int | None = None,
 ) -> list[Classification]:
-    """Every submission for the family (or one classification section), newest first."""
+    """Every submission for the family (or one classification section, in one review cycle),
+    newest first."""
     query = select(Classification).where(col(Classification.family_id) == family_id)
     if section_id is not None:
         query = query.where(col(Classification.section_id) == section_id)
+    if cycle is not None:
+        query = query.where(col(Classification.cycle) == cycle)
     return list(
         session.exec(
             query.order_by(col(Classification.submitted_at).desc(), col(Classification.id))
@@ -241,22 +256,19 @@ def history(
     )
 
 
-def latest(session: Session, family_id: uuid.UUID, section_id: str) -> Classification | None:
-    rows = history(session, family_id, section_id)
+def latest(
+    session: Session, family_id: uuid.UUID, section_id: str, cycle: int = 0
+) -> Classification | None:
+    rows = history(session, family_id, section_id, cycle)
     return rows[0] if rows else None
 
 
 def missing_sections(
-    session: Session, family: Family, content: FrameworkContent, section_id: str
+    session: Session, family: Family, content: FrameworkContent, section_id: str, cycle: int = 0
 ) -> list[str]:
-    """Titles of the sections that must be complete before the classification is submitted."""
-    section = classification_section(content, section_id)
-    statuses = progress.section_statuses(session, family.id)
-    return [
-        content.sections[required].section.title
-        for required in section.requires
-        if statuses.get(required, SectionStatus.NOT_STARTED) not in progress.DONE
-    ]
+    """Titles of what must be finished before the classification can be submitted."""
+    classification_section(content, section_id)
+    return list(progress.waiting_for(session, family, content, section_id, cycle))
 
 
 # --- submitting -----------------------------------------------------------------------------
@@ -279,18 +291,21 @@ def submit(
     section = classification_section(content, section_id)
     if actor.user is None:
         raise Forbidden("Sign in to submit a classification.")
-    current = latest(session, family.id, section_id)
+    if family.status != FamilyStatus.ACTIVE:
+        raise Conflict(decisions.PLAN_NOT_ACTIVE)
+    cycle = progress.current_cycle(content, family, section_id)
+    current = latest(session, family.id, section_id, cycle)
     if current is not None and current.status == ClassificationStatus.SUBMITTED:
         raise Conflict(ALREADY_SUBMITTED)
     if (str(current.id) if current else "") != latest_id:
         raise Conflict(STALE_CLASSIFICATION)
-    suggestion = suggest(session, family=family, content=content)
+    suggestion = suggest(session, family=family, content=content, cycle=cycle)
     problems = Problems()
-    waiting = missing_sections(session, family, content, section_id)
+    waiting = missing_sections(session, family, content, section_id, cycle)
     if waiting:
         problems.add(
             "level",
-            "Complete these sections before submitting the classification: " + ", ".join(waiting),
+            "Finish these before submitting the classification: " + ", ".join(waiting),
         )
     levels = {item.id: item.label for item in content.levels}
     chosen = problems.choice("level", level, levels, missing="Select the level you recommend")
@@ -308,10 +323,11 @@ def submit(
     )
     problems.raise_if_any()
     assert chosen is not None
-    _claim_submission(session, actor, family, section_id)
+    _claim_submission(session, actor, family, section_id, cycle)
     row = Classification(
         family_id=family.id,
         section_id=section_id,
+        cycle=cycle,
         timepoint_id=section.timepoint,
         content_version=content.version,
         content_hash=content.content_hash,
@@ -342,13 +358,14 @@ def submit(
 
 
 def _claim_submission(
-    session: Session, actor: audit.Actor, family: Family, section_id: str
+    session: Session, actor: audit.Actor, family: Family, section_id: str, cycle: int
 ) -> None:
     """Mark the classification as awaiting sign-off in one statement (or one unique insert),
     so that of two submissions racing each other only one gets through."""
     where = (
         col(SectionProgress.family_id) == family.id,
         col(SectionProgress.section_id) == section_id,
+        col(SectionProgress.cycle) == cycle,
     )
     waiting = SectionStatus.AWAITING_SIGN_OFF.value
     before = session.exec(select(SectionProgress.status).where(*where)).first()
@@ -364,6 +381,7 @@ def _claim_submission(
             SectionProgress(
                 family_id=family.id,
                 section_id=section_id,
+                cycle=cycle,
                 status=waiting,
                 updated_by_id=actor.user_id,
             )
@@ -427,7 +445,9 @@ def review(
         )
     if row.status != ClassificationStatus.SUBMITTED:
         raise Conflict(ALREADY_REVIEWED)
-    gate = gate_after(content, row.section_id)
+    if family.status != FamilyStatus.ACTIVE:
+        raise Conflict(decisions.PLAN_NOT_ACTIVE)
+    gate = inline_gate(content, row.section_id)
     problems = Problems()
     if details.agrees is None:
         problems.add("agrees", "Select whether you agree with the practitioner's level")
@@ -502,10 +522,32 @@ def review(
             content=content,
             section_id=row.section_id,
             status=SectionStatus.IN_PROGRESS,
+            cycle=row.cycle,
         )
         return row
-    _sign_off(session, actor, family, content, row, gate, option, comments or "")
+    _sign_off(session, actor, family, content, row)
+    if gate is not None and option is not None:
+        decision = decisions.record(
+            session,
+            actor=actor,
+            family=family,
+            content=content,
+            gate_id=gate.id,
+            choice=decisions.Choice(option=option, reason=comments or ""),
+            classification_id=row.id,
+        )
+        row.gate_decision_id = decision.id
+        session.add(row)
+        session.flush()
     return row
+
+
+def inline_gate(content: FrameworkContent, section_id: str) -> GateSection | None:
+    """The decision a supervisor records while signing off this classification: the gate
+    that waits for it, when nobody is to propose that decision first (otherwise the decision
+    has its own page, after the proposal)."""
+    gate = gate_after(content, section_id)
+    return gate if gate is not None and gate.proposed_by is None else None
 
 
 def _sign_off(
@@ -514,57 +556,24 @@ def _sign_off(
     family: Family,
     content: FrameworkContent,
     row: Classification,
-    gate: GateSection | None,
-    option: str | None,
-    comments: str,
 ) -> None:
-    """Record the gate decision and freeze the sections of the stage up to the classification."""
-    stage = content.stage(content.sections[row.section_id].stage_id)
-    earlier = []
-    for item in stage.sections:
-        if item.id == row.section_id:
-            break
-        earlier.append(item)
-    # The whole record so far is frozen: every form section of the stage before this point.
-    statuses = progress.section_statuses(session, family.id)
-    frozen = [
-        item.id
-        for item in earlier
-        if item.kind in assessment.FORM_SECTION_KINDS
-        and statuses.get(item.id, SectionStatus.NOT_STARTED) is not SectionStatus.NOT_STARTED
+    """Freeze the record the classification was made on (every form it waits for, in this
+    review for the sections answered at each review) and mark it signed off."""
+    state = progress.load_state(session, family)
+    keys = [
+        key
+        for key in progress.prerequisite_keys(content, state, row.section_id, row.cycle)
+        if state.statuses.get(key, SectionStatus.NOT_STARTED) is not SectionStatus.NOT_STARTED
     ]
-    assessment.freeze_sections(
+    frozen = questions.freeze_sections(
         session,
         actor=actor,
         family=family,
         content=content,
-        section_ids=frozen,
+        keys=keys,
         classification_id=row.id,
     )
-    if gate is not None and option is not None:
-        decision = GateDecision(
-            family_id=family.id,
-            gate_id=gate.id,
-            option_id=option,
-            rationale=comments,
-            decided_by_id=actor.user.id if actor.user else row.submitted_by_id,
-            framework_version=content.version,
-        )
-        session.add(decision)
-        session.flush()
-        row.gate_decision_id = decision.id
-        session.add(row)
-        audit.record(
-            session,
-            actor,
-            AuditAction.CREATE,
-            entity_type="gate_decision",
-            entity_id=decision.id,
-            family_id=family.id,
-            details={"gate": gate.id, "option": option},
-        )
-    session.flush()
-    for section_id in (*frozen, row.section_id):
+    for section_id, cycle in (*frozen, (row.section_id, row.cycle)):
         progress.set_section_status(
             session,
             actor=actor,
@@ -572,5 +581,7 @@ def _sign_off(
             content=content,
             section_id=section_id,
             status=SectionStatus.SIGNED_OFF,
+            cycle=cycle,
+            refresh=False,
         )
     progress.refresh_family(session, family, content)

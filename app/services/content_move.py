@@ -17,7 +17,7 @@ from app.content.compare import Change
 from app.content.model import FrameworkContent
 from app.content.registry import ContentRegistry, semver_key
 from app.models.family import Family
-from app.services import assessment, audit, progress
+from app.services import audit, progress, questions
 from app.services.errors import Conflict, InvalidInput
 from app.services.records import save_changes
 
@@ -34,10 +34,10 @@ def answered_items(session: Session, family: Family, changes: Sequence[Change]) 
     """How many of the family's answers or ratings each changed question or factor has."""
     wanted = {change.item_id for change in changes if change.area in ("question", "factor")}
     counts: Counter[str] = Counter()
-    for row in assessment.answer_rows(session, family.id):
+    for row in questions.answer_rows(session, family.id):
         if row.question_id in wanted:
             counts[row.question_id] += 1
-    for factor_id in assessment.ratings(session, family.id):
+    for factor_id in questions.ratings(session, family.id):
         if factor_id in wanted:
             counts[factor_id] += 1
     return dict(counts)

@@ -223,7 +223,12 @@ def delete_family(
 CASELOAD_SORTS = {
     "name": (func.lower(col(Family.display_name)),),
     "reference": (col(Family.reference_key),),
-    "review": (col(Family.next_review_due), func.lower(col(Family.display_name))),
+    # Families with no review scheduled (still assessing, or closed) after those with one.
+    "review": (
+        col(Family.next_review_due).is_(None),
+        col(Family.next_review_due),
+        func.lower(col(Family.display_name)),
+    ),
     "updated": (col(Family.updated_at).desc(),),
 }
 

@@ -1,27 +1,44 @@
-"""Where a family stands: the task list generated from its pinned content version, the
-current stage, the next action and when the next review is due.
+"""Where a family stands: the task list generated from its pinned content version, its review
+cycles, the current stage, the next action and when the next review is due.
 
-Features (chronology, assessment, classification, gates) record section statuses and gate
-decisions; this module only reads them, so a section added to the content appears in the
-task list without new code.
+Features record section statuses (per review cycle for sections answered at each review),
+decisions, returns, visits and outcomes; this module reads them, keeps the review cycles in
+step with the content's cadence, and keeps the caseload's columns current. A section added to
+the content appears in the task list without new code.
+
+A section is *done* when its own work is finished (a decision made, a classification signed
+off, a form completed). It is *settled* when it is done, its decision (if it is one) lets the
+work after it go ahead, and everything it waits for is settled too: a section can start only
+when everything it waits for is settled, so reopening an agreement holds back the decisions
+and reviews that stand on it, without touching the answers in between.
 """
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.content.journey import PASSING, Effect, JourneyShape, shape
 from app.content.model import FrameworkContent
 from app.content.schema import GateSection, Section
 from app.models.audit import AuditAction
 from app.models.base import utcnow
-from app.models.family import Family
-from app.models.progress import GateDecision, SectionProgress, SectionStatus
+from app.models.family import Child, Family
+from app.models.journey import (
+    CareReentry,
+    ChildReturn,
+    CyclePhase,
+    FamilyStatus,
+    MonitoringVisit,
+    ReviewCycle,
+)
+from app.models.progress import GateDecision, GateProposal, SectionProgress, SectionStatus
 from app.services import audit
-from app.timeutil import LONDON, london_today
+from app.timeutil import LONDON, add_months, london_today
 
 DONE = frozenset({SectionStatus.COMPLETED, SectionStatus.SIGNED_OFF})
 STATUS_LABELS = {
@@ -31,16 +48,24 @@ STATUS_LABELS = {
     SectionStatus.AWAITING_SIGN_OFF: "Awaiting sign-off",
     SectionStatus.SIGNED_OFF: "Signed off",
 }
+Key = tuple[str, int]  # (section id, review cycle; 0 for sections answered once)
+PLAN_NOT_ACTIVE = (
+    "This family's return-home plan has ended or its case is closed: its record is kept as it "
+    "is and can no longer be changed."
+)
 
 
 @dataclass(frozen=True)
 class Task:
     section: Section
     stage_id: str
+    cycle: int
     status: SectionStatus
     can_start: bool
-    waiting_for: tuple[str, ...]  # titles of the sections that must be done first
+    waiting_for: tuple[str, ...]  # titles of the sections that must be settled first
     decision: GateDecision | None
+    proposal: GateProposal | None = None
+    detail: str | None = None  # a count the status alone does not tell ("1 of 2 children")
 
     @property
     def is_gate(self) -> bool:
@@ -76,10 +101,15 @@ class StageTasks:
 @dataclass(frozen=True)
 class Journey:
     stages: tuple[StageTasks, ...]
+    status: FamilyStatus = FamilyStatus.ACTIVE
+    review: ReviewCycle | None = None  # the review under way, if any
+    settled_stage: str | None = None  # the stage the family has reached
 
     @property
     def current_stage(self) -> StageTasks | None:
-        return next((stage for stage in self.stages if not stage.done), None)
+        if self.status is not FamilyStatus.ACTIVE:
+            return None
+        return next((stage for stage in self.stages if stage.stage_id == self.settled_stage), None)
 
     @property
     def awaiting_sign_off(self) -> bool:
@@ -90,6 +120,8 @@ class Journey:
         )
 
     def next_task(self) -> Task | None:
+        if self.status is not FamilyStatus.ACTIVE:
+            return None
         for stage in self.stages:
             for task in stage.tasks:
                 if task.can_start and task.status not in DONE:
@@ -98,9 +130,13 @@ class Journey:
 
     @property
     def next_action(self) -> str:
+        if self.status is FamilyStatus.PLAN_ENDED:
+            return "Plan ended: another route to permanence"
+        if self.status is FamilyStatus.CLOSED:
+            return "Case closed"
         task = self.next_task()
         if task is None:
-            return "All stages complete"
+            return "Nothing to do until the next review"
         if task.status is SectionStatus.AWAITING_SIGN_OFF:
             return f"Sign off: {task.section.title}"
         if task.is_gate:
@@ -109,92 +145,421 @@ class Journey:
         return f"{verb}: {task.section.title}"
 
 
-def section_statuses(session: Session, family_id: uuid.UUID) -> dict[str, SectionStatus]:
+# --- reading the state ------------------------------------------------------------------------
+
+
+@dataclass
+class State:
+    """Everything the task list is made from, read in a handful of queries."""
+
+    statuses: dict[Key, SectionStatus]
+    decisions: dict[Key, GateDecision]  # the latest decision at each gate and cycle
+    proposals: dict[Key, GateProposal]  # pending proposals
+    cycles: list[ReviewCycle]
+    children: int
+    children_home: int
+    returns: int
+    visits: int
+    first_home_on: date | None
+    settled: dict[Key, bool] = field(default_factory=dict)
+
+    @property
+    def open_cycle(self) -> ReviewCycle | None:
+        return next((cycle for cycle in reversed(self.cycles) if cycle.closed_at is None), None)
+
+    def latest_cycle_of(self, section_id: str) -> int | None:
+        """The most recent review in which a section has any record."""
+        found = [cycle for sid, cycle in (*self.statuses, *self.decisions) if sid == section_id]
+        return max(found) if found else None
+
+
+def load_state(session: Session, family: Family) -> State:
+    family_id = family.id
+    # Read afresh: statuses are also claimed by single UPDATE statements, behind the session.
+    statuses = {
+        (row.section_id, row.cycle): SectionStatus(row.status)
+        for row in session.exec(
+            select(SectionProgress)
+            .where(col(SectionProgress.family_id) == family_id)
+            .execution_options(populate_existing=True)
+        ).all()
+    }
+    decisions: dict[Key, GateDecision] = {}
+    for row in session.exec(
+        select(GateDecision)
+        .where(col(GateDecision.family_id) == family_id, col(GateDecision.superseded_at).is_(None))
+        .order_by(col(GateDecision.decided_at))
+    ).all():
+        decisions[(row.gate_id, row.cycle)] = row
+    proposals = {
+        (row.gate_id, row.cycle): row
+        for row in session.exec(
+            select(GateProposal).where(
+                col(GateProposal.family_id) == family_id, col(GateProposal.status) == "pending"
+            )
+        ).all()
+    }
+    cycles = list(
+        session.exec(
+            select(ReviewCycle)
+            .where(col(ReviewCycle.family_id) == family_id)
+            .order_by(col(ReviewCycle.number))
+        ).all()
+    )
+    children = session.exec(
+        select(func.count())
+        .select_from(Child)
+        .where(col(Child.family_id) == family_id, col(Child.deleted_at).is_(None))
+    ).one()
+    home = children_at_home(session, family_id)
+    returns = session.exec(
+        select(func.count())
+        .select_from(ChildReturn)
+        .where(col(ChildReturn.family_id) == family_id, col(ChildReturn.deleted_at).is_(None))
+    ).one()
+    visits = session.exec(
+        select(func.count())
+        .select_from(MonitoringVisit)
+        .where(
+            col(MonitoringVisit.family_id) == family_id, col(MonitoringVisit.deleted_at).is_(None)
+        )
+    ).one()
+    return State(
+        statuses=statuses,
+        decisions=decisions,
+        proposals=proposals,
+        cycles=cycles,
+        children=children,
+        children_home=len(home),
+        returns=returns,
+        visits=visits,
+        first_home_on=min(home.values()) if home else None,
+    )
+
+
+def children_at_home(session: Session, family_id: uuid.UUID) -> dict[uuid.UUID, date]:
+    """Children at home now: gone home in this plan and not come back into care since (by the
+    date they went home)."""
+    returns = session.exec(
+        select(ChildReturn).where(
+            col(ChildReturn.family_id) == family_id, col(ChildReturn.deleted_at).is_(None)
+        )
+    ).all()
+    reentries = session.exec(
+        select(CareReentry).where(
+            col(CareReentry.family_id) == family_id, col(CareReentry.deleted_at).is_(None)
+        )
+    ).all()
+    home: dict[uuid.UUID, date] = {}
+    for item in sorted(returns, key=lambda row: row.returned_on):
+        back = any(
+            entry.child_id == item.child_id and entry.entered_on >= item.returned_on
+            for entry in reentries
+        )
+        if back:
+            home.pop(item.child_id, None)
+        else:
+            home[item.child_id] = item.returned_on
+    return home
+
+
+# --- settling -------------------------------------------------------------------------------
+
+
+class _Judge:
+    """Whether sections are done and settled, for one family's state."""
+
+    def __init__(self, journey: JourneyShape, state: State) -> None:
+        self.journey = journey
+        self.state = state
+        self.memo: dict[Key, bool] = {}
+
+    def scope(self, required: str, asking_cycle: int, asking_recurring: bool) -> int | None:
+        """Which record of `required` a section answered in `asking_cycle` waits for."""
+        if not self.journey.is_recurring(required):
+            return 0
+        if asking_recurring:
+            return asking_cycle
+        return self.state.latest_cycle_of(required)
+
+    def done(self, section_id: str, cycle: int) -> bool:
+        kind = self.journey.section(section_id).kind
+        if kind == "gate":
+            return (section_id, cycle) in self.state.decisions
+        if kind == "returns":
+            return self.state.returns > 0
+        if kind == "monitoring":
+            return self.state.visits > 0
+        return self.state.statuses.get((section_id, cycle), SectionStatus.NOT_STARTED) in DONE
+
+    def passes(self, section_id: str, cycle: int) -> bool:
+        if not self.done(section_id, cycle):
+            return False
+        decision = self.state.decisions.get((section_id, cycle))
+        return decision is None or Effect(decision.effect) in PASSING
+
+    def settled(self, section_id: str, cycle: int | None) -> bool:
+        if cycle is None:
+            return False
+        key = (section_id, cycle)
+        if key not in self.memo:
+            self.memo[key] = False  # guards against a loop while it is worked out
+            self.memo[key] = self.passes(section_id, cycle) and not self.waiting_for(
+                section_id, cycle
+            )
+        return self.memo[key]
+
+    def waiting_for(self, section_id: str, cycle: int) -> tuple[str, ...]:
+        recurring = self.journey.is_recurring(section_id)
+        return tuple(
+            self.journey.section(required).title
+            for required in self.journey.section(section_id).requires
+            if not self.settled(required, self.scope(required, cycle, recurring))
+        )
+
+    def blocked_outside_review(self, section_id: str) -> bool:
+        """True when a section of a review cannot start because something outside the reviews
+        (a section answered once) that it waits for, directly or through others, is not
+        settled: the agreement not yet signed off, no child gone home yet."""
+        return any(
+            not self.journey.is_recurring(required) and not self.settled(required, 0)
+            for required in self.journey.prerequisites.get(section_id, ())
+        )
+
+
+def _detail(journey: JourneyShape, state: State, section: Section) -> str | None:
+    if section.kind == "returns" and state.children:
+        return f"{state.children_home} of {state.children} children at home"
+    if section.kind == "monitoring" and state.returns:
+        return f"{state.visits} visit{'' if state.visits == 1 else 's'} recorded"
+    return None
+
+
+def journey(content: FrameworkContent, family: Family, state: State) -> Journey:
+    """The task list: every stage and section of the content with its status; the sections
+    answered at each review are shown for the review under way (or the first one, before
+    reviews begin), in the reviews of its kind (before or after a child goes home)."""
+    shape_ = shape(content)
+    judge = _Judge(shape_, state)
+    active = family.status == FamilyStatus.ACTIVE
+    review = state.open_cycle
+    phase = review.phase if review else _phase_now(state)
+    review_number = (
+        review.number if review else (state.cycles[-1].number + 1 if state.cycles else 1)
+    )
+    stages = []
+    reached: str | None = None
+    for stage in content.stages:
+        tasks = []
+        for section in stage.sections:
+            recurring = shape_.is_recurring(section.id)
+            if recurring and not shape_.in_phase(section.id, phase):
+                continue
+            cycle = review_number if recurring else 0
+            waiting = judge.waiting_for(section.id, cycle)
+            status = _status(shape_, state, section, cycle, judge)
+            tasks.append(
+                Task(
+                    section=section,
+                    stage_id=stage.id,
+                    cycle=cycle,
+                    status=status,
+                    can_start=active and not waiting,
+                    waiting_for=waiting,
+                    decision=state.decisions.get((section.id, cycle)),
+                    proposal=state.proposals.get((section.id, cycle)),
+                    detail=_detail(shape_, state, section),
+                )
+            )
+            if not waiting and reached is None and status not in DONE:
+                reached = stage.id
+        stages.append(StageTasks(stage_id=stage.id, title=stage.title, tasks=tuple(tasks)))
+    if reached is None and stages:
+        reached = stages[-1].stage_id
+    return Journey(
+        stages=tuple(stages),
+        status=FamilyStatus(family.status),
+        review=review,
+        settled_stage=reached,
+    )
+
+
+def _status(
+    journey: JourneyShape, state: State, section: Section, cycle: int, judge: _Judge
+) -> SectionStatus:
+    key = (section.id, cycle)
+    if section.kind == "gate":
+        if key in state.proposals:
+            return SectionStatus.AWAITING_SIGN_OFF
+        return state.statuses.get(key, SectionStatus.NOT_STARTED)
+    if section.kind == "returns":
+        if state.returns == 0:
+            return SectionStatus.NOT_STARTED
+        return (
+            SectionStatus.COMPLETED
+            if state.children_home >= state.children
+            else SectionStatus.IN_PROGRESS
+        )
+    if section.kind == "monitoring":
+        return SectionStatus.IN_PROGRESS if state.visits else SectionStatus.NOT_STARTED
+    return state.statuses.get(key, SectionStatus.NOT_STARTED)
+
+
+def _phase_now(state: State) -> str:
+    return (CyclePhase.AFTER_RETURN if state.children_home else CyclePhase.BEFORE_RETURN).value
+
+
+def family_journey(session: Session, family: Family, content: FrameworkContent) -> Journey:
+    return journey(content, family, load_state(session, family))
+
+
+def section_statuses(
+    session: Session, family_id: uuid.UUID, cycle: int = 0
+) -> dict[str, SectionStatus]:
+    """The status of each section in one review cycle (0: the sections answered once)."""
     rows = session.exec(
-        select(SectionProgress).where(col(SectionProgress.family_id) == family_id)
+        select(SectionProgress)
+        .where(col(SectionProgress.family_id) == family_id, col(SectionProgress.cycle) == cycle)
+        .execution_options(populate_existing=True)
     ).all()
     return {row.section_id: SectionStatus(row.status) for row in rows}
 
 
 def latest_decisions(session: Session, family_id: uuid.UUID) -> dict[str, GateDecision]:
+    """The latest decision (not superseded) at each gate, whichever review it was made in."""
     rows = session.exec(
         select(GateDecision)
-        .where(col(GateDecision.family_id) == family_id)
+        .where(col(GateDecision.family_id) == family_id, col(GateDecision.superseded_at).is_(None))
         .order_by(col(GateDecision.decided_at))
     ).all()
     return {row.gate_id: row for row in rows}
 
 
-def journey(
-    content: FrameworkContent,
-    statuses: dict[str, SectionStatus],
-    decisions: dict[str, GateDecision],
-) -> Journey:
-    """The task list: every stage and section of the content with its status."""
-    titles = {section_id: info.section.title for section_id, info in content.sections.items()}
-
-    def status_of(section: Section) -> SectionStatus:
-        if isinstance(section, GateSection) and section.id in decisions:
-            return SectionStatus.COMPLETED
-        return statuses.get(section.id, SectionStatus.NOT_STARTED)
-
-    done = {
-        section_id
-        for section_id, info in content.sections.items()
-        if status_of(info.section) in DONE
-    }
-    stages = []
-    for stage in content.stages:
-        tasks = []
-        for section in stage.sections:
-            waiting = tuple(titles[req] for req in section.requires if req not in done)
-            tasks.append(
-                Task(
-                    section=section,
-                    stage_id=stage.id,
-                    status=status_of(section),
-                    can_start=not waiting,
-                    waiting_for=waiting,
-                    decision=decisions.get(section.id),
-                )
-            )
-        stages.append(StageTasks(stage_id=stage.id, title=stage.title, tasks=tuple(tasks)))
-    return Journey(stages=tuple(stages))
-
-
-def family_journey(session: Session, family: Family, content: FrameworkContent) -> Journey:
-    return journey(
-        content, section_statuses(session, family.id), latest_decisions(session, family.id)
-    )
-
-
-def next_review_due(
-    family: Family, content: FrameworkContent, decisions: dict[str, GateDecision]
-) -> date:
-    """The first review falls due the content's first-review interval after work starts;
-    after that, the regular interval after the latest decision recorded at any gate."""
-    cadence = content.cadence
-    if not decisions:
-        return family.work_started_on + timedelta(weeks=cadence.first_review_after_weeks)
-    latest = max(decision.decided_at for decision in decisions.values())
-    return latest.astimezone(LONDON).date() + timedelta(weeks=cadence.review_every_weeks)
+def current_cycle(content: FrameworkContent, family: Family, section_id: str) -> int:
+    """The cycle a section is answered in now: the review under way for a section answered at
+    each review (the first, before reviews begin), 0 for the others."""
+    if not shape(content).is_recurring(section_id):
+        return 0
+    return family.current_cycle or 1
 
 
 def is_overdue(due: date | None) -> bool:
     return due is not None and due < london_today()
 
 
+# --- keeping the review cycles and the caseload in step ----------------------------------------
+
+
 def refresh_family(session: Session, family: Family, content: FrameworkContent) -> Journey:
-    """Recompute the caseload columns of a family from its progress; the caller commits."""
-    decisions = latest_decisions(session, family.id)
-    current = journey(content, section_statuses(session, family.id), decisions)
+    """Bring the review cycles up to date (open the first when reviews can begin, close one
+    whose work is done and schedule the next), then recompute the caseload columns."""
+    session.flush()
+    state = load_state(session, family)
+    for _ in range(len(state.cycles) + 3):  # each pass opens or closes at most one cycle
+        if not _step_cycles(session, family, content, state):
+            break
+        session.flush()
+        state = load_state(session, family)
+    current = journey(content, family, state)
+    open_cycle = state.open_cycle
     stage = current.current_stage
     family.current_stage_id = stage.stage_id if stage else None
     family.next_action = current.next_action[:200]
-    family.next_review_due = next_review_due(family, content, decisions)
+    family.next_review_due = open_cycle.due_on if open_cycle else None
+    family.current_cycle = open_cycle.number if open_cycle else family.current_cycle
     family.awaiting_sign_off = current.awaiting_sign_off
     session.add(family)
     return current
+
+
+def _step_cycles(session: Session, family: Family, content: FrameworkContent, state: State) -> bool:
+    """Make one change to the review cycles if one is due; say whether anything changed."""
+    journey_ = shape(content)
+    if not journey_.recurring:
+        return False
+    open_cycle = state.open_cycle
+    now = utcnow()
+    if family.status != FamilyStatus.ACTIVE:
+        if open_cycle is not None:
+            open_cycle.closed_at = now
+            session.add(open_cycle)
+            return True
+        return False
+    judge = _Judge(journey_, state)
+    if open_cycle is None:
+        number = state.cycles[-1].number + 1 if state.cycles else 1
+        phase = _phase_now(state)
+        sections = journey_.review_sections(phase)
+        if all(judge.blocked_outside_review(sid) for sid in sections):
+            return False
+        session.add(
+            ReviewCycle(
+                family_id=family.id,
+                number=number,
+                phase=phase,
+                due_on=_due_on(session, family, content, state, phase),
+            )
+        )
+        return True
+    if state.children_home and open_cycle.phase == CyclePhase.BEFORE_RETURN.value:
+        # A child has gone home: this review looks at the return, and comes sooner.
+        after = content.cadence.after_return
+        assert state.first_home_on is not None
+        open_cycle.phase = CyclePhase.AFTER_RETURN.value
+        open_cycle.due_on = min(
+            open_cycle.due_on,
+            state.first_home_on + timedelta(weeks=after.first_review_after_weeks),
+        )
+        session.add(open_cycle)
+        return True
+    sections = journey_.review_sections(open_cycle.phase)
+    number = open_cycle.number
+    finished = [sid for sid in sections if judge.done(sid, number)]
+    if finished and all(
+        judge.done(sid, number) or judge.blocked_outside_review(sid) for sid in sections
+    ):
+        open_cycle.closed_at = now
+        session.add(open_cycle)
+        return True
+    return False
+
+
+def _due_on(
+    session: Session, family: Family, content: FrameworkContent, state: State, phase: str
+) -> date:
+    cadence = content.cadence
+    today = london_today()
+    previous = state.cycles[-1] if state.cycles else None
+    if previous is None:
+        start = today
+        if cadence.first_review_from is not None:
+            decision = next(
+                (
+                    item
+                    for (gate_id, _cycle), item in sorted(
+                        state.decisions.items(), key=lambda pair: pair[1].decided_at
+                    )
+                    if gate_id == cadence.first_review_from and Effect(item.effect) in PASSING
+                ),
+                None,
+            )
+            if decision is not None:
+                start = decision.decided_at.astimezone(LONDON).date()
+        return start + timedelta(weeks=cadence.first_review_after_weeks)
+    held = previous.held_on or (
+        previous.closed_at.astimezone(LONDON).date() if previous.closed_at else today
+    )
+    if phase == CyclePhase.AFTER_RETURN.value:
+        after = cadence.after_return
+        if previous.phase == CyclePhase.BEFORE_RETURN.value and state.first_home_on:
+            return max(held, state.first_home_on) + timedelta(weeks=after.first_review_after_weeks)
+        return held + timedelta(weeks=after.review_every_weeks)
+    return held + timedelta(weeks=cadence.review_every_weeks)
+
+
+def monitoring_until(content: FrameworkContent, returned_on: date) -> date:
+    """The end of a child's monitoring after going home, on the content's cadence."""
+    return add_months(returned_on, content.cadence.after_return.monitor_for_months)
 
 
 def set_section_status(
@@ -205,24 +570,34 @@ def set_section_status(
     content: FrameworkContent,
     section_id: str,
     status: SectionStatus,
+    cycle: int = 0,
+    refresh: bool = True,
 ) -> None:
-    """Record a section's new status (features call this) and refresh the caseload columns."""
+    """Record a section's new status in a cycle (features call this) and refresh the family."""
     row = session.exec(
-        select(SectionProgress).where(
+        select(SectionProgress)
+        .where(
             col(SectionProgress.family_id) == family.id,
             col(SectionProgress.section_id) == section_id,
+            col(SectionProgress.cycle) == cycle,
         )
+        .execution_options(populate_existing=True)
     ).first()
     before = row.status if row else SectionStatus.NOT_STARTED.value
     if before == status.value:
         return
     if row is None:
-        row = SectionProgress(family_id=family.id, section_id=section_id, status=status.value)
+        row = SectionProgress(
+            family_id=family.id, section_id=section_id, cycle=cycle, status=status.value
+        )
     row.status = status.value
     row.updated_at = utcnow()
     row.updated_by_id = actor.user_id
     session.add(row)
     session.flush()
+    details: dict[str, object] = {"status": {"before": before, "after": status.value}}
+    if cycle:
+        details["review"] = cycle
     audit.record(
         session,
         actor,
@@ -230,6 +605,32 @@ def set_section_status(
         entity_type="section_progress",
         entity_id=section_id,
         family_id=family.id,
-        details={"status": {"before": before, "after": status.value}},
+        details=details,
     )
-    refresh_family(session, family, content)
+    if refresh:
+        refresh_family(session, family, content)
+
+
+def waiting_for(
+    session: Session, family: Family, content: FrameworkContent, section_id: str, cycle: int
+) -> tuple[str, ...]:
+    """Titles of what a section (in a review cycle) waits for that is not settled yet."""
+    return _Judge(shape(content), load_state(session, family)).waiting_for(section_id, cycle)
+
+
+def prerequisite_keys(
+    content: FrameworkContent, state: State, section_id: str, cycle: int
+) -> list[Key]:
+    """Every section a section waits for, directly or through others, each with the cycle of
+    the record it waits for (the same review for sections answered at each review)."""
+    shape_ = shape(content)
+    judge = _Judge(shape_, state)
+    recurring = shape_.is_recurring(section_id)
+    keys: list[Key] = []
+    for required in shape_.order:
+        if required not in shape_.prerequisites.get(section_id, ()):
+            continue
+        scope = judge.scope(required, cycle, recurring)
+        if scope is not None:
+            keys.append((required, scope))
+    return keys

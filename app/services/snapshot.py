@@ -22,7 +22,8 @@ from app.content.snapshot import (
 )
 from app.models.assessment import Classification, ClassificationStatus, FactorStatus
 from app.models.family import Child, EarlierReturn, Family
-from app.services import assessment
+from app.models.journey import ChildReturn, MonitoringVisit, MonitoringVisitChild
+from app.services import questions
 from app.services.chronology_stats import chronology_stats
 from app.timeutil import age_in_years, months_between
 
@@ -42,6 +43,8 @@ def children_facts(
             col(EarlierReturn.deleted_at).is_(None),
         )
     ).all()
+    home = _latest_returns(session, family_id)
+    seen_alone = _seen_alone_at_latest_visit(session, family_id, home)
     return tuple(
         ChildFacts(
             id=str(child.id),
@@ -55,23 +58,66 @@ def children_facts(
             earlier_breakdowns=sum(
                 1 for item in returns if item.child_id == child.id and item.broke_down
             ),
+            return_type=home[child.id].return_type if child.id in home else None,
+            legal_status_on_return=home[child.id].legal_status if child.id in home else None,
+            seen_alone_since_return=seen_alone.get(child.id),
         )
         for child in children
     )
 
 
+def _latest_returns(session: Session, family_id: uuid.UUID) -> dict[uuid.UUID, ChildReturn]:
+    """Each child's latest return home in this plan."""
+    rows = session.exec(
+        select(ChildReturn)
+        .where(col(ChildReturn.family_id) == family_id, col(ChildReturn.deleted_at).is_(None))
+        .order_by(col(ChildReturn.returned_on))
+    ).all()
+    return {row.child_id: row for row in rows}
+
+
+def _seen_alone_at_latest_visit(
+    session: Session, family_id: uuid.UUID, home: dict[uuid.UUID, ChildReturn]
+) -> dict[uuid.UUID, bool]:
+    """Whether each child who went home was seen alone at their latest visit since."""
+    rows = session.exec(
+        select(
+            col(MonitoringVisit.visited_on),
+            col(MonitoringVisitChild.child_id),
+            col(MonitoringVisitChild.seen_alone),
+        )
+        .join(MonitoringVisitChild, col(MonitoringVisitChild.visit_id) == col(MonitoringVisit.id))
+        .where(
+            col(MonitoringVisit.family_id) == family_id,
+            col(MonitoringVisit.deleted_at).is_(None),
+        )
+        .order_by(col(MonitoringVisit.visited_on))
+    ).all()
+    seen: dict[uuid.UUID, bool] = {}
+    for visited_on, child_id, alone in rows:
+        if child_id in home and visited_on >= home[child_id].returned_on:
+            seen[child_id] = alone
+    return seen
+
+
 def build_family_snapshot(
-    session: Session, *, family: Family, content: FrameworkContent, as_of: date
+    session: Session,
+    *,
+    family: Family,
+    content: FrameworkContent,
+    as_of: date,
+    cycle: int | None = None,
 ) -> FamilySnapshot:
-    """Everything the rules engine may read about `family` as of `as_of`."""
-    answers = assessment.family_answers(session, family, content)
+    """Everything the rules engine may read about `family` as of `as_of`, with the answers of
+    review `cycle` (the review under way when None)."""
+    answers = questions.family_answers(session, family, content, cycle)
     return FamilySnapshot(
         as_of=as_of,
         answers=answers,
         factors=factor_states(session, family.id),
         children=children_facts(session, family.id, as_of=as_of),
         parents=parent_problems_from_answers(
-            content, answers, assessment.people_of(session, family).labels
+            content, answers, questions.people_of(session, family).labels
         ),
         chronology=chronology_stats(
             session, family.id, as_of=as_of, windows=content.chronology_windows
@@ -82,11 +128,11 @@ def build_family_snapshot(
 
 def factor_states(session: Session, family_id: uuid.UUID) -> dict[str, FactorState]:
     """Each rated factor's status and how much evidence backs it."""
-    counts = assessment.evidence_counts(session, family_id)
+    counts = questions.evidence_counts(session, family_id)
     statuses = {status.value for status in FactorStatus}
     return {
         factor_id: FactorState(status=row.status, evidence_count=counts.get(factor_id, 0))  # type: ignore[arg-type]
-        for factor_id, row in assessment.ratings(session, family_id).items()
+        for factor_id, row in questions.ratings(session, family_id).items()
         if row.status in statuses
     }
 

@@ -8,7 +8,7 @@ from sqlmodel import Session, col, select
 from app.models.accounts import Role
 from app.models.assessment import AssessmentAnswer
 from app.models.progress import SectionStatus
-from app.services import assessment, progress
+from app.services import progress, questions
 from app.services.errors import Conflict, InvalidInput
 from tests.factories import make_adult, make_child, make_family, make_team, make_user
 from tests.support.assessment import V1, actor, save
@@ -100,14 +100,14 @@ def test_bad_input_is_refused_and_changes_nothing(db: Session, people, form, mes
         save(db, user, family, "identification", {**IDENTIFICATION, **form})
     assert message in str(problem.value)
     assert answers(db, family.id) == {}
-    assert assessment.section_row(db, family.id, "identification") is None
+    assert questions.section_row(db, family.id, "identification") is None
 
 
 def test_a_stale_form_changes_nothing(db: Session, people) -> None:  # type: ignore[no-untyped-def]
     user, family = people
     save(db, user, family, "identification", {"a.identification-route": "court"})
     with pytest.raises(Conflict):
-        assessment.save_section(
+        questions.save_section(
             db,
             actor=actor(user),
             family=family,
@@ -136,7 +136,7 @@ def test_per_parent_repeating_items_and_per_child_answers(db: Session, people) -
         f"{prefix}.capacity-summary": "Real progress, still early.",
     }
     assert save(db, user, family, "capacity-to-change", form, complete=True).completed
-    state = assessment.section_state(db, family, V1, "capacity-to-change")
+    state = questions.section_state(db, family, V1, "capacity-to-change")
     assert state.items == {f"capacity[{parent.id}].problem-areas": ["item1"]}
     assert state.values[f"{prefix}.problem-areas[item1].months-sustained"] == "4"
     kid = f"a.child-views[{child.id}]"

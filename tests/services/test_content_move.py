@@ -15,7 +15,7 @@ from app.content.compare import compare
 from app.content.registry import ContentRegistry, load_registry
 from app.models.accounts import Role
 from app.models.assessment import AssessmentAnswer, FactorRating
-from app.services import assessment, content_move
+from app.services import content_move, questions
 from app.services.errors import Conflict, InvalidInput
 from tests.factories import make_family, make_team, make_user, post_form, sign_in_as
 from tests.support.assessment import V1, actor, rate, save
@@ -110,9 +110,9 @@ def test_moving_keeps_every_answer(db: Session, registry: ContentRegistry) -> No
     )  # fmt: skip
     assert family.framework_version == "1.1.0"
     assert snapshot(db, family.id) == before
-    retired = assessment.retired_answers(db, family, newer)
+    retired = questions.retired_answers(db, family, newer)
     assert [row.question_id for row in retired] == ["assessment-due-date"]
-    kept = assessment.family_answers(db, family, newer)
+    kept = questions.family_answers(db, family, newer)
     assert kept["chronology-author"] == "Priya Shah"
     assert kept["identification-route"] == "court"
     with pytest.raises(Conflict):

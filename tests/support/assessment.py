@@ -14,7 +14,7 @@ from app.models.accounts import User
 from app.models.chronology import ChronologyEntry, ChronologyEntryTheme
 from app.models.family import Family
 from app.models.progress import SectionStatus
-from app.services import assessment, progress
+from app.services import progress, questions
 from app.services.audit import Actor
 from tests.factories import CONTENT
 
@@ -62,10 +62,10 @@ def save(
     *,
     complete: bool = False,
     content: FrameworkContent = V1,
-) -> assessment.SaveResult:
+) -> questions.SaveResult:
     """Save a section through the service, at whatever version it is now."""
-    row = assessment.section_row(session, family.id, section_id)
-    return assessment.save_section(
+    row = questions.section_row(session, family.id, section_id)
+    return questions.save_section(
         session,
         actor=actor(user),
         family=family,
@@ -81,9 +81,9 @@ def rate(
     session: Session, user: User, family: Family, section_id: str, statuses: dict[str, str]
 ) -> None:
     """Rate factors of one factors section; the rest are left as they are."""
-    state = assessment.section_state(session, family, V1, section_id)
+    state = questions.section_state(session, family, V1, section_id)
     form = {
-        name: value for name, value in state.values.items() if name.startswith(assessment.FACTOR)
+        name: value for name, value in state.values.items() if name.startswith(questions.FACTOR)
     }
     form.update({f"f.{factor}.status": status for factor, status in statuses.items()})
     save(session, user, family, section_id, form)

@@ -1,81 +1,175 @@
-"""The task list and where a family stands, computed from content and recorded progress."""
+"""The task list computed from content and recorded progress (no database): what can start,
+what a decision's option does to what follows, and which sections each review holds."""
 
-from datetime import UTC, datetime, timedelta
+from __future__ import annotations
 
+import uuid
+from datetime import date
+
+from app.content.journey import Effect, Phase, shape
 from app.models.family import Family
+from app.models.journey import ReviewCycle
 from app.models.progress import GateDecision, SectionStatus
-from app.services.progress import journey, next_review_due
+from app.services.progress import State, journey
 from tests.factories import CONTENT
 
-V1 = CONTENT.latest("reunification")
+V1 = CONTENT.get("reunification", "1.0.0")
+V11 = CONTENT.get("reunification", "1.1.0")
+ASSESSMENT = [section.id for section in V11.stage("assessment").sections if section.kind != "gate"]
+
+
+def family() -> Family:
+    return Family(work_started_on=date(2026, 1, 5))
+
+
+def state(**overrides: object) -> State:
+    values: dict[str, object] = {
+        "statuses": {},
+        "decisions": {},
+        "proposals": {},
+        "cycles": [],
+        "children": 2,
+        "children_home": 0,
+        "returns": 0,
+        "visits": 0,
+        "first_home_on": None,
+    }
+    values.update(overrides)
+    return State(**values)  # type: ignore[arg-type]
+
+
+def decision(gate_id: str, option_id: str, cycle: int = 0) -> GateDecision:
+    return GateDecision(
+        family_id=uuid.uuid4(),
+        gate_id=gate_id,
+        cycle=cycle,
+        option_id=option_id,
+        effect=shape(V11).effect(gate_id, option_id).effect.value,
+        rationale="Because",
+        decided_by_id=uuid.uuid4(),
+        framework_version="1.1.0",
+    )
+
+
+def tasks(journey_: object) -> dict[str, object]:
+    return {task.section.id: task for stage in journey_.stages for task in stage.tasks}  # type: ignore[attr-defined]
 
 
 def test_a_new_family_starts_with_identification() -> None:
-    state = journey(V1, {}, {})
-    assert state.current_stage is not None
-    assert state.current_stage.stage_id == "assessment"
-    assert state.next_action == "Start: Identification"
-    tasks = {task.section.id: task for stage in state.stages for task in stage.tasks}
-    assert tasks["identification"].can_start
-    assert not tasks["chronology"].can_start
-    assert tasks["chronology"].waiting_for == ("Identification",)
-    assert tasks["chronology"].status_label == "Cannot start yet"
+    current = journey(V11, family(), state())
+    assert current.current_stage is not None
+    assert current.current_stage.stage_id == "assessment"
+    assert current.next_action == "Start: Identification"
+    listed = tasks(current)
+    assert listed["identification"].can_start  # type: ignore[attr-defined]
+    assert listed["chronology"].waiting_for == ("Identification",)  # type: ignore[attr-defined]
+    assert listed["chronology"].status_label == "Cannot start yet"  # type: ignore[attr-defined]
 
 
-def test_every_section_of_the_content_appears_once() -> None:
-    state = journey(V1, {}, {})
-    listed = [task.section.id for stage in state.stages for task in stage.tasks]
-    assert sorted(listed) == sorted(V1.sections)
+def test_sections_of_reviews_after_the_return_are_not_listed_before_it() -> None:
+    listed = tasks(journey(V11, family(), state()))
+    assert "classification-before-return" in listed
+    assert "post-return-review" not in listed
+    assert "classification-after-return" not in listed
+    assert {sid for sid in V11.sections if sid not in listed} == {
+        sid for sid in V11.sections if shape(V11).phases.get(sid) is Phase.AFTER_RETURN
+    }
 
 
-def test_completed_sections_unlock_the_next_and_gates_show_their_outcome() -> None:
-    statuses = {"identification": SectionStatus.COMPLETED, "chronology": SectionStatus.IN_PROGRESS}
-    state = journey(V1, statuses, {})
-    assert state.next_action == "Continue: Analytical chronology"
-    everything_done = {section_id: SectionStatus.COMPLETED for section_id in V1.sections}
-    decision = GateDecision(
-        family_id=Family.model_fields["id"].default_factory(),  # type: ignore[misc]
-        gate_id="decision-work-towards-return",
-        option_id=V1.sections["decision-work-towards-return"].section.options[0].id,  # type: ignore[union-attr]
-        rationale="Evidence of sustained change",
-        decided_by_id=Family.model_fields["id"].default_factory(),  # type: ignore[misc]
-        framework_version="1.0.0",
+def done(*section_ids: str) -> dict[tuple[str, int], SectionStatus]:
+    return {(section_id, 0): SectionStatus.SIGNED_OFF for section_id in section_ids}
+
+
+def test_another_permanence_plan_does_not_open_goal_setting() -> None:
+    statuses = done(*ASSESSMENT)
+    for option, opens in (("work-towards-return", True), ("other-permanence", False)):
+        decided = {
+            ("decision-work-towards-return", 0): decision("decision-work-towards-return", option)
+        }
+        statuses[("decision-work-towards-return", 0)] = SectionStatus.COMPLETED
+        listed = tasks(journey(V11, family(), state(statuses=statuses, decisions=decided)))
+        assert listed["written-agreement"].can_start is opens  # type: ignore[attr-defined]
+
+
+def test_a_reopened_agreement_holds_back_what_stands_on_it_without_touching_its_answers() -> None:
+    statuses = done(*ASSESSMENT, "written-agreement", "child-view-of-agreement", "support-plan")
+    statuses[("written-agreement", 0)] = SectionStatus.IN_PROGRESS  # reopened
+    decided = {
+        ("decision-work-towards-return", 0): decision(
+            "decision-work-towards-return", "work-towards-return"
+        ),
+        ("support-plan-agreed", 0): decision("support-plan-agreed", "agreed"),
+    }
+    listed = tasks(journey(V11, family(), state(statuses=statuses, decisions=decided)))
+    # The support plan stays completed, but nothing after the agreement can start again
+    # until the agreement is signed off again.
+    assert listed["support-plan"].status is SectionStatus.SIGNED_OFF  # type: ignore[attr-defined]
+    assert not listed["agreement-sign-off"].can_start  # type: ignore[attr-defined]
+    assert not listed["goal-progress"].can_start  # type: ignore[attr-defined]
+
+
+def test_the_review_under_way_is_listed_with_its_number() -> None:
+    statuses = done(*ASSESSMENT, "written-agreement", "child-view-of-agreement", "support-plan")
+    decided = {
+        ("decision-work-towards-return", 0): decision(
+            "decision-work-towards-return", "work-towards-return"
+        ),
+        ("agreement-sign-off", 0): decision("agreement-sign-off", "signed-off"),
+        ("support-plan-agreed", 0): decision("support-plan-agreed", "agreed"),
+        ("review-decision", 1): decision("review-decision", "revise-support", cycle=1),
+    }
+    cycles = [
+        ReviewCycle(
+            family_id=uuid.uuid4(), number=1, phase="before_return", due_on=date(2026, 3, 1)
+        ),
+        ReviewCycle(
+            family_id=uuid.uuid4(), number=2, phase="before_return", due_on=date(2026, 6, 1)
+        ),
+    ]
+    cycles[0].closed_at = cycles[0].opened_at
+    current = journey(V11, family(), state(statuses=statuses, decisions=decided, cycles=cycles))
+    listed = tasks(current)
+    assert current.review is cycles[1]
+    assert listed["goal-progress"].cycle == 2  # type: ignore[attr-defined]
+    assert listed["goal-progress"].can_start  # type: ignore[attr-defined]
+    # The return home waits for a review decision that lets it go ahead.
+    assert not listed["return-home"].can_start  # type: ignore[attr-defined]
+    decided[("review-decision", 2)] = decision("review-decision", "proceed-gradual-return", 2)
+    for section_id in ("goal-progress", "new-events", "classification-before-return"):
+        statuses[(section_id, 2)] = SectionStatus.SIGNED_OFF
+    listed = tasks(
+        journey(V11, family(), state(statuses=statuses, decisions=decided, cycles=cycles))
     )
-    state = journey(V1, everything_done, {"decision-work-towards-return": decision})
-    gate = next(
-        task
-        for stage in state.stages
-        for task in stage.tasks
-        if task.section.id == "decision-work-towards-return"
-    )
-    assert gate.is_gate
+    assert listed["return-home"].can_start  # type: ignore[attr-defined]
+
+
+def test_what_each_option_does() -> None:
+    journey_ = shape(V11)
     assert (
-        gate.outcome_label == V1.sections["decision-work-towards-return"].section.options[0].label
-    )  # type: ignore[union-attr]
-    assert state.current_stage is None
-    assert state.next_action == "All stages complete"
-
-
-def test_awaiting_sign_off_is_the_next_action() -> None:
-    state = journey(V1, {"identification": SectionStatus.AWAITING_SIGN_OFF}, {})
-    assert state.awaiting_sign_off
-    assert state.next_action == "Sign off: Identification"
-
-
-def test_reviews_follow_the_content_cadence() -> None:
-    family = Family(work_started_on=datetime(2026, 1, 5).date())
-    assert next_review_due(family, V1, {}) == datetime(2026, 1, 5).date() + timedelta(
-        weeks=V1.cadence.first_review_after_weeks
+        journey_.effect("decision-work-towards-return", "work-towards-return").effect
+        is Effect.NEXT_STAGE
     )
-    decided = GateDecision(
-        gate_id="g",
-        option_id="o",
-        rationale="",
-        framework_version="1.0.0",
-        family_id=Family.model_fields["id"].default_factory(),  # type: ignore[misc]
-        decided_by_id=Family.model_fields["id"].default_factory(),  # type: ignore[misc]
-        decided_at=datetime(2026, 3, 2, 10, tzinfo=UTC),
+    assert (
+        journey_.effect("decision-work-towards-return", "other-permanence").effect
+        is Effect.ENDS_PLAN
     )
-    assert next_review_due(family, V1, {"g": decided}) == datetime(2026, 3, 2).date() + timedelta(
-        weeks=V1.cadence.review_every_weeks
+    assert journey_.effect("agreement-sign-off", "revise").reopens == (
+        "written-agreement",
+        "child-view-of-agreement",
     )
+    assert journey_.effect("review-decision", "extend-timescale").effect is Effect.NEXT_REVIEW
+    assert journey_.effect("closure-decision", "close").effect is Effect.CLOSES_CASE
+    # The first version names no effects: a decision made once loops back to what it waits
+    # for, and a review's decision goes ahead (as that version was written).
+    first = shape(V1)
+    assert first.effect("agreement-sign-off", "revise").reopens == (
+        "written-agreement",
+        "child-view-of-agreement",
+    )
+    assert first.effect("review-decision", "extend-timescale").effect is Effect.PROCEEDS
+
+
+def test_phases_are_worked_out_around_the_return_when_content_does_not_name_them() -> None:
+    assert shape(V1).phases["post-return-monitoring"] is Phase.ANY  # no returns section
+    assert shape(V11).phases["classification-after-return"] is Phase.AFTER_RETURN
+    assert shape(V11).phases["goal-progress"] is Phase.ANY

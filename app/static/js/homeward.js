@@ -184,6 +184,25 @@ document.addEventListener("click", (event) => {
   }
 });
 
+// A section page counts its saves (autosaves and buttons alike), so that the server can refuse
+// an earlier save that arrives after a later one instead of storing it over it.
+function countSave(form) {
+  const counter = form && form.querySelector("[data-hw-save-count]");
+  if (!counter) {
+    return null;
+  }
+  counter.value = String(Number(counter.value || "0") + 1);
+  return counter.value;
+}
+document.addEventListener("htmx:configRequest", (event) => {
+  const form = event.detail.elt.closest && event.detail.elt.closest("form");
+  const count = countSave(form);
+  if (count !== null) {
+    event.detail.parameters.seq = count;
+  }
+});
+document.addEventListener("submit", (event) => countSave(event.target));
+
 // A problem in a framework content file: its link also puts the cursor on that line of the
 // text area, so the trainer can fix it straight away (without JavaScript the link still goes
 // to the line shown under the text).
