@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 from sqlmodel import Session, col, select
 
+from app.config import PLACEHOLDER_SECRET_KEY
 from app.demo.journey import Story
 from app.models.accounts import Role
 from app.models.assessment import SectionRevision
@@ -381,7 +382,7 @@ def test_a_second_classification_sign_off_in_the_same_stage_freezes_each_revisio
 def test_every_family_of_the_demo_is_at_its_point_of_the_journey(db: Session) -> None:
     from app.demo import load_demo
 
-    load_demo(db, CONTENT)
+    load_demo(db, CONTENT, secret_key=PLACEHOLDER_SECRET_KEY)
     found = {
         row.reference: row
         for row in db.exec(select(Family).where(col(Family.reference).like("RIV-%"))).all()
