@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from app.demo import load_demo
 from app.models.accounts import Role, User
 from tests.factories import CONTENT, DEFAULT_PASSWORD, make_team, make_user
 from tests.support.axe import wait_until_ready, without_javascript
+from tests.support.processes import free_port
 
 REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
 CHROMIUM_ARGS = [
@@ -57,12 +57,6 @@ def find_chromium() -> str | None:
         or shutil.which("chromium")
         or shutil.which("chromium-browser")
     )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class LiveServer:
