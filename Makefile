@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 TEST_WORKERS ?= 0
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve migrate demo test lint format bench css clean docker
+.PHONY: help run serve migrate demo test lint format bench css clean docker audit
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ lint: $(VENV)/.installed-test ## ruff (lint and format check) and mypy
 format: $(VENV)/.installed-test ## rewrite code in the house style
 	$(BIN)/ruff check --fix app tests bench
 	$(BIN)/ruff format app tests bench
+
+audit: $(VENV)/.installed-test ## check the pinned dependencies for known vulnerabilities (pip-audit; needs the internet)
+	.ci/audit
 
 bench: $(VENV)/.installed-test ## run the benchmarks and print their figures
 	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

@@ -30,6 +30,7 @@ from app.routes import (
     chronology,
     content,
     content_changes,
+    deleted_families,
     families,
     family_pages,
     family_records,
@@ -101,6 +102,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.sso_enabled:
         app.include_router(sso.router)
     app.include_router(admin.router)
+    # Before families, whose /families/{family_id} would also match /families/deleted.
+    app.include_router(deleted_families.router)
     app.include_router(families.router)
     # Before family_records, whose /{collection}/{record_id}/delete would also match ours.
     app.include_router(chronology.router)

@@ -97,8 +97,12 @@ def test_a_round_trip_restores_every_table_exactly(
     after = snapshot(live)
 
     assert set(after) == set(before)
-    compared = [name for name in before if before[name]]
-    assert len(compared) >= 20, compared  # demo data fills nearly every table
+    filled = [name for name in before if before[name]]
+    assert len(filled) >= 20, filled  # demo data fills nearly every table
+    print(
+        f"\nROUND TRIP tables={len(before)} with_rows={len(filled)} "
+        f"rows={sum(len(rows) for rows in before.values())}"
+    )
     sessions = after.pop("user_session")
     audit = after.pop("audit_event")
     assert {name: rows for name, rows in before.items() if name in after} == after

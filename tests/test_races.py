@@ -7,15 +7,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import threading
-import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 
 import httpx2 as httpx
 import pytest
@@ -30,7 +26,6 @@ from app.models.assessment import AssessmentAnswer, Classification, SectionRevis
 from app.models.family import Family
 from app.services import questions
 from app.timeutil import london_today
-from tests.browser.conftest import free_port
 from tests.factories import (
     CONTENT,
     make_adult,
@@ -42,6 +37,7 @@ from tests.factories import (
     start_session,
 )
 from tests.support.postgres import scratch_database
+from tests.support.processes import AppProcess
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("TEST_DATABASE_URL") and os.environ.get("REQUIRE_POSTGRES") != "1",
@@ -49,49 +45,10 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-class Server:
-    """One `python -m app serve` process on the shared database."""
-
-    def __init__(self, database_url: str, data_dir: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("HOMEWARD_")}
-        env.pop("DATABASE_URL", None)
-        env.update(
-            HOMEWARD_ENVIRONMENT="test",
-            HOMEWARD_DATA_DIR=str(data_dir),
-            HOMEWARD_DATABASE_URL=database_url,
-        )
-        data_dir.mkdir(parents=True, exist_ok=True)
-        self.log_path = data_dir / f"server-{self.port}.log"
-        self.log = self.log_path.open("w")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "app", "serve", "--port", str(self.port)],
-            env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + 240  # a busy CI machine starts slowly
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(self.log_path.read_text()[-3000:])
-            try:
-                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.2)
-        raise RuntimeError("the server did not start: " + self.log_path.read_text()[-3000:])
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=20)
-        self.log.close()
-
-
 @dataclass
 class Cluster:
     engine: Engine
-    servers: tuple[Server, Server]
+    servers: tuple[AppProcess, AppProcess]
 
 
 @pytest.fixture(scope="module")
@@ -100,8 +57,17 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
         engine = make_engine(url)
         migrate(engine)
         data = tmp_path_factory.mktemp("races")
-        servers = (Server(url, data / "one"), Server(url, data / "two"))
+        environment = {
+            "HOMEWARD_ENVIRONMENT": "test",
+            "HOMEWARD_DATA_DIR": str(data),
+            "HOMEWARD_DATABASE_URL": url,
+        }
+        servers = (AppProcess("one", data, environment), AppProcess("two", data, environment))
         try:
+            for server in servers:
+                server.start()
+            for server in servers:
+                server.wait_until_healthy()
             yield Cluster(engine=engine, servers=servers)
         finally:
             for server in servers:

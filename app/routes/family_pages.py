@@ -66,7 +66,7 @@ class FamilyPage:
         return {"family": self.family, "content": self.content, "page": self}
 
 
-def _opener(action: FamilyAction) -> Any:
+def _opener(action: FamilyAction, *, include_deleted: bool = False) -> Any:
     # The requirement is a default value, not inside the annotation: annotations here are
     # strings resolved from the module's globals, which cannot see this closure's variables.
     requirement = requires(PERMISSION_FOR[action])
@@ -78,7 +78,13 @@ def _opener(action: FamilyAction) -> Any:
         family_id: uuid.UUID,
         user: User = requirement,
     ) -> FamilyPage:
-        family = open_family(session, actor=actor, family_id=family_id, action=action)
+        family = open_family(
+            session,
+            actor=actor,
+            family_id=family_id,
+            action=action,
+            include_deleted=include_deleted,
+        )
         return FamilyPage(
             family=family,
             content=content_for(registry, family),
@@ -95,6 +101,10 @@ EditPage = Annotated[FamilyPage, _opener(FamilyAction.EDIT)]
 SupervisePage = Annotated[FamilyPage, _opener(FamilyAction.SUPERVISE)]
 ExportPage = Annotated[FamilyPage, _opener(FamilyAction.EXPORT)]
 FollowUpPage = Annotated[FamilyPage, _opener(FamilyAction.FOLLOW_UP)]
+# A deleted family is still exported and restored while the retention schedule keeps it: a
+# subject access request about it must be answered, and a deletion by mistake undone.
+RecordExportPage = Annotated[FamilyPage, _opener(FamilyAction.EXPORT, include_deleted=True)]
+RestorePage = Annotated[FamilyPage, _opener(FamilyAction.SUPERVISE, include_deleted=True)]
 
 
 # --- where each kind of section is worked on ----------------------------------------------------

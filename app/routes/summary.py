@@ -11,7 +11,7 @@ from sqlmodel import Session
 from app.deps import ActorDep, SessionDep
 from app.models.base import utcnow
 from app.models.family import Family
-from app.routes.family_pages import ExportPage, FamilyPage, ViewPage
+from app.routes.family_pages import FamilyPage, RecordExportPage, ViewPage
 from app.security.permissions import FamilyAction
 from app.services import audit, data_export
 from app.services.access import record_export
@@ -123,7 +123,7 @@ def _record(
 
 
 @router.get("/{family_id}/export.json")
-def export_json(session: SessionDep, actor: ActorDep, page: ExportPage) -> Response:
+def export_json(session: SessionDep, actor: ActorDep, page: RecordExportPage) -> Response:
     """The family's whole record as JSON, for a subject access request (supervisors)."""
     record = _record(session, actor, page, "json")
     return _download(
@@ -132,7 +132,7 @@ def export_json(session: SessionDep, actor: ActorDep, page: ExportPage) -> Respo
 
 
 @router.get("/{family_id}/export.csv")
-def export_csv(session: SessionDep, actor: ActorDep, page: ExportPage) -> Response:
+def export_csv(session: SessionDep, actor: ActorDep, page: RecordExportPage) -> Response:
     """The family's whole record as CSV files in a zip, for a subject access request
     (supervisors)."""
     record = _record(session, actor, page, "csv")

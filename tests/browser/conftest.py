@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -18,12 +17,16 @@ from pathlib import Path
 
 import httpx2 as httpx
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import Engine
 
+from app.config import PLACEHOLDER_SECRET_KEY
 from app.db import make_engine, migrate, open_session
+from app.demo import load_demo
 from app.models.accounts import Role, User
-from tests.factories import DEFAULT_PASSWORD, make_team, make_user
+from tests.factories import CONTENT, DEFAULT_PASSWORD, make_team, make_user
+from tests.support.axe import wait_until_ready, without_javascript
+from tests.support.processes import free_port
 
 REQUIRE_BROWSER = os.environ.get("REQUIRE_BROWSER") == "1"
 CHROMIUM_ARGS = [
@@ -35,8 +38,11 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-STARTUP_LIMIT_SECONDS = 120
 AXE_SCRIPT = Path(__file__).resolve().parent.parent / "vendor" / "axe-core-4.14.1.min.js"
+# Upper limits of waits, not waits: see open_context.
+ACTION_TIMEOUT_MS = 90_000
+STARTUP_LIMIT_SECONDS = 180
+expect.set_options(timeout=45_000)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -51,12 +57,6 @@ def find_chromium() -> str | None:
         or shutil.which("chromium")
         or shutil.which("chromium-browser")
     )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 class LiveServer:
@@ -160,6 +160,15 @@ def accounts(live_server: LiveServer) -> dict[str, User]:
     return users
 
 
+@pytest.fixture(scope="session")
+def demo_data(live_server: LiveServer) -> None:
+    """The invented demo data (families at every stage, one or more accounts per role),
+    loaded once into the live server's database beside the browser team's."""
+    with open_session(live_server.engine) as session:
+        load_demo(session, CONTENT, secret_key=PLACEHOLDER_SECRET_KEY)
+        session.commit()
+
+
 def sign_in(page: Page, user: User) -> None:
     """Sign in through the real page, as a person would."""
     page.goto("/sign-in")
@@ -167,6 +176,7 @@ def sign_in(page: Page, user: User) -> None:
     page.get_by_label("Password", exact=True).fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url("**/home")
+    wait_until_ready(page)
 
 
 @pytest.fixture(scope="session")
@@ -192,12 +202,26 @@ def browser(chromium_path: str) -> Iterator[object]:
         launched.close()
 
 
+def open_context(browser: Browser, base_url: str, *, javascript: bool = True) -> BrowserContext:
+    """A fresh browser context. axe-core is added by Playwright as an init script, outside
+    the page's Content Security Policy.
+
+    Tests wait for what the page says (its ready signal, an element, a URL), never for a
+    fixed time; the limits below only decide when such a wait counts as failed, and are
+    generous because a busy machine can take many seconds to answer."""
+    context = browser.new_context(base_url=base_url, java_script_enabled=javascript)
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
+    if javascript:
+        context.add_init_script(path=str(AXE_SCRIPT))
+    else:
+        without_javascript(context)
+    return context
+
+
 @pytest.fixture
 def page(browser, live_server: LiveServer):  # type: ignore[no-untyped-def]
-    """A fresh browser context. axe-core is added by Playwright as an init script, outside
-    the page's Content Security Policy, and any console error fails the test."""
-    context = browser.new_context(base_url=live_server.url)
-    context.add_init_script(path=str(AXE_SCRIPT))
+    """A page in a fresh context (see open_context); any console error fails the test."""
+    context = open_context(browser, live_server.url)
     new_page = context.new_page()
     console_errors: list[str] = []
     new_page.on(

@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from app.db import open_session
 from app.models.accounts import Team, User
 from app.models.family import Family
-from tests.browser.conftest import AXE_SCRIPT, LiveServer, sign_in
+from tests.browser.conftest import LiveServer, open_context, sign_in
 from tests.factories import make_adult, make_child, make_entry, make_family
 from tests.support.assessment import CURRENT
 from tests.support.axe import assert_accessible
@@ -55,8 +55,7 @@ def new_page(
     browser: Browser, live_server: LiveServer, errors: list[str], *, javascript: bool = True
 ) -> Page:
     """Another person's browser, with axe and console errors collected like the page fixture."""
-    context = browser.new_context(base_url=live_server.url, java_script_enabled=javascript)
-    context.add_init_script(path=str(AXE_SCRIPT))
+    context = open_context(browser, live_server.url, javascript=javascript)
     page = context.new_page()
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda error: errors.append(str(error)))

@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from app.db import open_session
 from app.models.accounts import Team, User
-from tests.browser.conftest import LiveServer, sign_in
+from tests.browser.conftest import LiveServer, open_context, sign_in
 from tests.factories import make_child, make_entry, make_family, make_return
 from tests.support.axe import assert_accessible
 
@@ -133,7 +133,7 @@ def test_add_change_and_filter_in_place_with_javascript(
 
 @pytest.fixture
 def page_without_javascript(browser: Browser, live_server: LiveServer) -> Iterator[Page]:
-    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    context = open_context(browser, live_server.url, javascript=False)
     yield context.new_page()
     context.close()
 

@@ -6,7 +6,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from app.models.accounts import User
-from tests.browser.conftest import sign_in
+from tests.browser.conftest import open_context, sign_in
 from tests.support.axe import assert_accessible
 
 
@@ -82,7 +82,7 @@ def test_practitioner_creates_a_family_and_finds_it(page: Page, accounts: dict[s
 
 
 def test_search_works_without_javascript(browser, live_server, accounts: dict[str, User]) -> None:  # type: ignore[no-untyped-def]
-    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    context = open_context(browser, live_server.url, javascript=False)
     page = context.new_page()
     sign_in(page, accounts["supervisor"])
     page.goto("/families")

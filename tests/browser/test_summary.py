@@ -7,15 +7,12 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import col, select
 
-from app.config import PLACEHOLDER_SECRET_KEY
 from app.db import open_session
-from app.demo import load_demo
 from app.demo.accounts import DEMO_ACCOUNTS
 from app.demo.families import DEMO_FAMILIES
 from app.models.family import Family
 from app.summary.sections import SUMMARY_SECTIONS
 from tests.browser.conftest import LiveServer
-from tests.factories import CONTENT
 from tests.support.axe import assert_accessible
 
 PASSWORDS = {account.email: account.password for account in DEMO_ACCOUNTS}
@@ -26,10 +23,9 @@ SUPERVISORS = {
 
 
 @pytest.fixture(scope="module")
-def demo_families(live_server: LiveServer) -> dict[str, str]:
-    """The demo loaded into the live server's database: family id by reference."""
+def demo_families(live_server: LiveServer, demo_data: None) -> dict[str, str]:
+    """The demo families in the live server's database: family id by reference."""
     with open_session(live_server.engine) as session:
-        load_demo(session, CONTENT, secret_key=PLACEHOLDER_SECRET_KEY)
         rows = session.exec(
             select(Family.reference, Family.id).where(
                 col(Family.reference).in_([demo.reference for demo in DEMO_FAMILIES])

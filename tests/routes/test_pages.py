@@ -122,3 +122,30 @@ def test_the_privacy_notice_states_the_retention_schedule(client: CheckingClient
     text = section.find_next("ul").get_text(" ", strip=True)
     assert "deleted: 90 days" in text
     assert "7 years" in text
+
+
+def test_the_accessibility_statement_has_the_sections_the_regulations_require(
+    client: CheckingClient,
+) -> None:
+    """The sections of the GOV.UK model statement for the Public Sector Bodies (Websites and
+    Mobile Applications) (No. 2) Accessibility Regulations 2018."""
+    page = soup(client.get("/accessibility"))
+    headings = {heading.get_text(strip=True) for heading in page.select("h2, h3, h4")}
+    assert {
+        "How accessible this service is",
+        "Feedback and contact information",
+        "Reporting accessibility problems with this service",
+        "Enforcement procedure",
+        "Technical information about this service's accessibility",
+        "Compliance status",
+        "Non-accessible content",
+        "Non-compliance with the accessibility regulations",
+        "Disproportionate burden",
+        "Content that's not within the scope of the accessibility regulations",
+        "What we're doing to improve accessibility",
+        "Preparation of this accessibility statement",
+    } <= headings
+    text = page.get_text(" ", strip=True)
+    assert "This statement was prepared on" in text
+    assert "This service was last tested on" in text
+    assert "compliant with the Web Content Accessibility Guidelines version 2.2" in text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
@@ -18,9 +19,34 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
     return list(results)
 
 
-def assert_accessible(page: Any) -> None:
-    # A click that navigates returns once the navigation commits; axe needs the loaded page.
+# homeward.js marks <html> ready once its scripts have started, and busy while htmx has a
+# request in flight.
+_READY = (
+    "() => document.documentElement.hasAttribute('data-hw-ready')"
+    " && !document.documentElement.hasAttribute('data-hw-busy')"
+)
+
+
+# Contexts with JavaScript switched off: their pages never give the signal.
+_WITHOUT_JAVASCRIPT: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def without_javascript(context: Any) -> None:
+    _WITHOUT_JAVASCRIPT.add(context)
+
+
+def wait_until_ready(page: Any) -> None:
+    """Wait for the page's own ready signal: loaded, its scripts started, no htmx request in
+    flight (without JavaScript: loaded)."""
     page.wait_for_load_state("load")
+    if page.context not in _WITHOUT_JAVASCRIPT:
+        page.wait_for_function(_READY)
+
+
+def assert_accessible(page: Any) -> None:
+    # A click that navigates returns once the navigation commits; axe needs the page as the
+    # person sees it, after its scripts and any htmx swap.
+    wait_until_ready(page)
     violations = axe_violations(page)
     if violations:
         lines = [f"axe found {len(violations)} WCAG 2.2 A/AA violation(s) on {page.url}:"]

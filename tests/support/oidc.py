@@ -11,7 +11,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -21,16 +20,12 @@ from urllib.parse import urljoin
 import httpx2 as httpx
 import pytest
 
+from tests.support.processes import free_port
+
 PROVIDER_DIR = Path(__file__).resolve().parent.parent / "oidc"
 REQUIRE_IDENTITY_PROVIDER = os.environ.get("REQUIRE_IDENTITY_PROVIDER") == "1"
 CLIENT_ID = "homeward-tests"
 CLIENT_SECRET = "a-client-secret-only-the-tests-know"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def unavailable_reason() -> str | None:
@@ -50,7 +45,7 @@ class IdentityProvider:
             if REQUIRE_IDENTITY_PROVIDER:
                 pytest.fail(reason)
             pytest.skip(reason)
-        self.port = _free_port()
+        self.port = free_port()
         self.issuer = f"http://127.0.0.1:{self.port}"
         config = {
             "port": self.port,

@@ -3,8 +3,34 @@ import { initAll } from "/static/vendor/govuk-frontend-6.3.0/govuk-frontend.min.
 
 initAll();
 
+// The page's own ready signal, for automated checks (browser tests, monitoring): <html> gets
+// data-hw-ready once GOV.UK Frontend and htmx have both started, and data-hw-busy while htmx
+// has a request in flight. Waiting for these instead of for a fixed time keeps tests steady
+// on a busy machine.
+const root = document.documentElement;
+const inFlight = new Set();
+
+function requestStarted(event) {
+  inFlight.add(event.detail.xhr);
+  root.dataset.hwBusy = "";
+}
+
+function requestEnded(event) {
+  inFlight.delete(event.detail.xhr);
+  if (inFlight.size === 0) {
+    delete root.dataset.hwBusy;
+  }
+}
+
+document.addEventListener("htmx:beforeRequest", requestStarted);
+for (const name of ["htmx:afterRequest", "htmx:sendAbort", "htmx:sendError", "htmx:timeout"]) {
+  document.addEventListener(name, requestEnded);
+}
+
 document.addEventListener("htmx:load", (event) => {
-  if (event.detail.elt !== document.body) {
+  if (event.detail.elt === document.body) {
+    root.dataset.hwReady = "";
+  } else {
     initAll({ scope: event.detail.elt });
   }
 });

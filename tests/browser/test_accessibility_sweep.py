@@ -1,0 +1,145 @@
+"""The accessibility sweep: for each role, a demo account signs in and follows every link it
+is shown, from the navigation down through every page it can reach in the demo data, and axe
+checks each page (WCAG 2.2 A and AA). Pages are found by following links, not listed here, so
+a page added later is swept without a change to this test.
+
+Every link shown must also work for the person it is shown to: a link that answers anything
+but a page (an error, a 403 for a link the role was given) is reported with the page it was
+on. One page of each kind is checked per role, a kind being the app's route that serves the
+address (so the 119 factors' evidence pages are one kind, and a route added later is a new
+kind), and every family's overview, since families at different stages show different things
+there.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from fastapi.routing import iter_route_contexts
+from playwright.sync_api import Browser, Page
+from starlette.routing import compile_path
+
+from app.demo.accounts import DEMO_ACCOUNTS, DemoAccount
+from app.main import create_app
+from tests.browser.conftest import LiveServer, open_context
+from tests.conftest import test_settings
+from tests.support.axe import axe_violations, wait_until_ready
+
+# Routes whose every page is swept: each family's overview.
+EVERY_ONE = {"/families/{family_id}"}
+# Links that are not pages to sweep: files to download, the JSON API, static assets.
+NOT_PAGES = re.compile(r"^/(static|api)/|\.[a-z]{2,5}$|/export")
+# One demo account per role (the first listed), so a role added later is swept too.
+ROLES: dict[str, DemoAccount] = {}
+for account in DEMO_ACCOUNTS:
+    for role in sorted(account.roles):
+        ROLES.setdefault(role.value, account)
+
+
+Route = tuple[re.Pattern[str], str]
+
+
+@pytest.fixture(scope="module")
+def page_routes(live_server: LiveServer) -> list[Route]:
+    """The app's GET routes in the order it matches them, each as (pattern, template)."""
+    application = create_app(test_settings(live_server.database_url, live_server.data_dir))
+    return [
+        (compile_path(context.path)[0], context.path)
+        for context in iter_route_contexts(application.routes)
+        if context.methods and "GET" in context.methods
+    ]
+
+
+def route_of(routes: list[Route], path: str) -> str:
+    """The route that serves `path` (its template, such as /families/{family_id})."""
+    return next((template for pattern, template in routes if pattern.match(path)), path)
+
+
+@dataclass
+class Sweep:
+    base: str
+    routes: list[Route]
+    pages: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    kinds: set[str] = field(default_factory=set)
+
+    def wanted(self, url: str) -> bool:
+        parts = urlsplit(url)
+        if parts.netloc and f"{parts.scheme}://{parts.netloc}" != self.base:
+            return False
+        if not parts.path.startswith("/") or NOT_PAGES.search(parts.path):
+            return False
+        kind = route_of(self.routes, parts.path)
+        if kind in self.kinds and kind not in EVERY_ONE:
+            return False
+        self.kinds.add(kind)
+        return True
+
+
+def links_on(page: Page) -> list[str]:
+    hrefs = page.eval_on_selector_all("a[href]", "links => links.map(a => a.getAttribute('href'))")
+    return [str(href).split("#", 1)[0] for href in hrefs if href and not href.startswith("#")]
+
+
+def sweep(page: Page, base: str, routes: list[Route]) -> Sweep:
+    """Visit every page reachable by links from the home page, breadth first."""
+    result = Sweep(base=base, routes=routes)
+    queue: deque[tuple[str, str]] = deque([("/home", "signing in")])
+    result.wanted(base + "/home")
+    seen_urls: set[str] = set()
+    while queue:
+        path, found_on = queue.popleft()
+        if path in seen_urls:
+            continue
+        seen_urls.add(path)
+        response = page.goto(path)
+        status = response.status if response else 0
+        sent_to_sign_in = urlsplit(page.url).path == "/sign-in" and not path.startswith("/sign-in")
+        if status != 200 or sent_to_sign_in:
+            result.problems.append(f"{path} (linked from {found_on}) answered {status}")
+            continue
+        wait_until_ready(page)
+        result.pages.append(path)
+        for violation in axe_violations(page):
+            targets = ", ".join(str(node["target"]) for node in violation["nodes"][:3])
+            result.problems.append(f"{path}: {violation['id']}: {violation['help']} ({targets})")
+        for href in links_on(page):
+            url = urljoin(base + path, href)
+            if result.wanted(url):
+                parts = urlsplit(url)
+                queue.append((parts.path + (f"?{parts.query}" if parts.query else ""), path))
+    return result
+
+
+def sign_in_as(page: Page, account: DemoAccount) -> None:
+    page.goto("/sign-in")
+    page.get_by_label("Email address").fill(account.email)
+    page.get_by_label("Password", exact=True).fill(account.password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/home")
+    wait_until_ready(page)
+
+
+@pytest.mark.parametrize("role", sorted(ROLES))
+def test_every_page_a_role_can_reach_is_accessible(
+    browser: Browser, live_server: LiveServer, demo_data: None, page_routes: list[Route], role: str
+) -> None:
+    context = open_context(browser, live_server.url)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        sign_in_as(page, ROLES[role])
+        result = sweep(page, live_server.url, page_routes)
+    finally:
+        context.close()
+    print(f"{role}: {len(result.pages)} pages of {len(result.kinds)} kinds swept")
+    assert len(result.pages) > 1, "the sweep found no pages beyond the home page"
+    assert not errors, f"Script errors: {errors}"
+    assert not result.problems, "\n".join(
+        [f"{len(result.problems)} problem(s) for {role}:", *result.problems]
+    )
