@@ -6,12 +6,13 @@ from fastapi import APIRouter, Request
 
 from app.deps import requires
 from app.models.accounts import User
-from app.routes.api import families
+from app.routes.api import chronology, families
 from app.security.permissions import Permission
 
 router = APIRouter(prefix="/api")
 v1 = APIRouter(prefix="/v1")
 v1.include_router(families.router)
+v1.include_router(chronology.router)
 router.include_router(v1)
 
 
