@@ -6,13 +6,16 @@ from fastapi import APIRouter, Request
 
 from app.deps import requires
 from app.models.accounts import User
-from app.routes.api import chronology, families
+from app.routes.api import chronology, decisions, families, people, sections
 from app.security.permissions import Permission
 
 router = APIRouter(prefix="/api")
 v1 = APIRouter(prefix="/v1")
 v1.include_router(families.router)
+v1.include_router(people.router)
 v1.include_router(chronology.router)
+v1.include_router(sections.router)
+v1.include_router(decisions.router)
 router.include_router(v1)
 
 

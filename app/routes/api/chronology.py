@@ -506,6 +506,12 @@ def upload_import(
     return _preview(session, page, record)
 
 
+def _import(
+    session: Session, actor: audit.Actor, page: Any, import_id: uuid.UUID
+) -> ChronologyImport:
+    return chronology_csv.get_import(session, actor=actor, family=page.family, import_id=import_id)
+
+
 @router.get("/imports/{import_id}", response_model=ImportPreview)
 def get_import(
     session: SessionDep, actor: ActorDep, page: EditPage, import_id: uuid.UUID
