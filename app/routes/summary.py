@@ -18,6 +18,7 @@ from app.models.family import Family
 from app.security.permissions import FamilyAction, Permission, has_permission
 from app.services import data_export, families
 from app.services.access import open_family, record_export
+from app.services.audit import Actor
 from app.summary.build import build_summary
 from app.summary.document import SummaryDocument
 from app.summary.pdf import render_pdf
@@ -83,6 +84,35 @@ def summary_page(
     )
 
 
+def summary_file(
+    request: Request,
+    session: Session,
+    actor: Actor,
+    registry: ContentRegistry,
+    family: Family,
+    user: User,
+    *,
+    disclosure: bool,
+    file_format: str,
+) -> Response:
+    """The summary as a PDF or a Word file, audited as an export (pages and the API)."""
+    doc = _summary(session, registry, family, user, "1" if disclosure else "")
+    if file_format == "pdf":
+        body, media_type = render_pdf(request.app.state.templates.env, doc), PDF
+    else:
+        body, media_type = render_docx(doc), DOCX
+    record_export(
+        session,
+        actor=actor,
+        family=family,
+        document="summary",
+        file_format=file_format,
+        disclosure=doc.provenance.disclosure,
+    )
+    stem = "disclosure-summary" if doc.provenance.disclosure else "summary"
+    return _download(body, media_type, _file_name(family, stem, file_format))
+
+
 @router.get("/{family_id}/summary.pdf")
 def summary_pdf(
     request: Request,
@@ -95,22 +125,21 @@ def summary_pdf(
 ) -> Response:
     """The summary as a PDF."""
     family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.VIEW)
-    doc = _summary(session, registry, family, user, disclosure)
-    body = render_pdf(request.app.state.templates.env, doc)
-    record_export(
+    return summary_file(
+        request,
         session,
-        actor=actor,
-        family=family,
-        document="summary",
+        actor,
+        registry,
+        family,
+        user,
+        disclosure=disclosure == "1",
         file_format="pdf",
-        disclosure=doc.provenance.disclosure,
     )
-    stem = "disclosure-summary" if doc.provenance.disclosure else "summary"
-    return _download(body, PDF, _file_name(family, stem, "pdf"))
 
 
 @router.get("/{family_id}/summary.docx")
 def summary_docx(
+    request: Request,
     session: SessionDep,
     actor: ActorDep,
     registry: ContentDep,
@@ -120,18 +149,16 @@ def summary_docx(
 ) -> Response:
     """The summary as a Word document."""
     family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.VIEW)
-    doc = _summary(session, registry, family, user, disclosure)
-    body = render_docx(doc)
-    record_export(
+    return summary_file(
+        request,
         session,
-        actor=actor,
-        family=family,
-        document="summary",
+        actor,
+        registry,
+        family,
+        user,
+        disclosure=disclosure == "1",
         file_format="docx",
-        disclosure=doc.provenance.disclosure,
     )
-    stem = "disclosure-summary" if doc.provenance.disclosure else "summary"
-    return _download(body, DOCX, _file_name(family, stem, "docx"))
 
 
 def _record(
