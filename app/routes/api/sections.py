@@ -446,9 +446,10 @@ def save_section(
         raise InvalidInput(_located(problem.errors, where)) from None
     except Conflict as problem:
         return _stale_section(session, page, section_id, cycle, str(problem))
-    state = questions.section_state(session, family, content, section_id, cycle)
+    # The section as saved, with the items sent (an item with no answers yet is listed, so
+    # that its questions can be answered next).
     return SavedSection(
-        **_section(session, page, state),
+        **_section(session, page, result.state),
         completed=result.completed,
         missing=_located(result.state.missing, _missing_where(result.state)),
     )
