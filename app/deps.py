@@ -15,12 +15,10 @@ from app.db import get_session, request_transaction
 from app.forms import form_values, read_form_data
 from app.models.accounts import User
 from app.models.audit import AuditAction
-from app.models.family import Family
 from app.preview import PREVIEW
 from app.security import csrf
-from app.security.permissions import FamilyAction, Permission, has_permission
+from app.security.permissions import Permission, has_permission
 from app.services import api_tokens, audit, sessions
-from app.services.access import open_family
 from app.services.audit import Actor
 from app.services.content_store import ContentStore
 
@@ -249,25 +247,6 @@ def get_actor(request: Request, _: None = Depends(authenticate)) -> Actor:
 
 
 ActorDep = Annotated[Actor, Depends(get_actor)]
-
-
-class FamilyAccess:
-    """The family named in the path, opened for an action through the one access rule.
-
-    As a dependency it runs before FastAPI validates a request body, so a request for a
-    family the person may not touch is refused (403/404) whatever its body holds."""
-
-    def __init__(self, action: FamilyAction) -> None:
-        self.action = action
-
-    def __call__(self, session: SessionDep, actor: ActorDep, family_id: uuid.UUID) -> Family:
-        return open_family(session, actor=actor, family_id=family_id, action=self.action)
-
-
-def family_access(action: FamilyAction) -> Any:
-    """Declare a route's family: `family: Annotated[Family, family_access(FamilyAction.EDIT)]`,
-    after the route's `requires(...)` so that the permission is checked first."""
-    return Depends(FamilyAccess(action))
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

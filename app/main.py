@@ -10,12 +10,17 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from app.config import Settings, load_settings
+from app.config import Environment, Settings, load_settings
 from app.db import app_engine
 from app.deps import protect_from_csrf
 from app.errors import error_response, install_error_handlers
 from app.health import HealthCheckMiddleware
-from app.middleware import RequestIdMiddleware, RequestLimitsMiddleware, SecurityHeadersMiddleware
+from app.middleware import (
+    RequestIdMiddleware,
+    RequestLimitsMiddleware,
+    SecurityHeadersMiddleware,
+    TestClockMiddleware,
+)
 from app.routes import (
     account,
     admin,
@@ -86,6 +91,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(HealthCheckMiddleware, database_url=settings.sqlalchemy_url)
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)
     app.add_middleware(RequestIdMiddleware)
+    if settings.environment is Environment.TEST:
+        # Browser tests walk journeys that take months: each request may name its moment.
+        app.add_middleware(TestClockMiddleware)
     install_error_handlers(app)
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(pages.router)

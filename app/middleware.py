@@ -9,6 +9,7 @@ import re
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import unquote_to_bytes, urlsplit
@@ -22,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.config import Settings
 from app.security.csrf import ANONYMOUS_COOKIE
 from app.templating import STATIC_PATH
+from app.timeutil import as_of
 
 REQUEST_ID_HEADER = "x-request-id"
 # A caller-supplied id is kept only if it is short and plain, so it cannot inject into logs
@@ -241,3 +243,38 @@ def govuk_template_script_hash() -> str:
         raise RuntimeError("The GOV.UK template no longer has its inline script")
     digest = hashlib.sha256(match.group(1).encode()).digest()
     return "sha256-" + base64.b64encode(digest).decode()
+
+
+TEST_CLOCK_HEADER = b"x-homeward-test-now"
+
+
+class TestClockMiddleware:
+    """In the test environment only (create_app never adds it elsewhere): serve a request as
+    of the moment its X-Homeward-Test-Now header names (ISO 8601 with a zone), so that a
+    browser test can walk a family's journey that takes months, step by step."""
+
+    __test__ = False  # not a test class, whatever its name
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raw = (
+            dict(scope.get("headers", [])).get(TEST_CLOCK_HEADER)
+            if scope["type"] == "http"
+            else None
+        )
+        moment = _moment(raw.decode("latin-1")) if raw else None
+        if moment is None:
+            await self.app(scope, receive, send)
+            return
+        with as_of(moment):
+            await self.app(scope, receive, send)
+
+
+def _moment(text: str) -> datetime | None:
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return value if value.tzinfo is not None else None

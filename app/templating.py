@@ -132,7 +132,7 @@ def layout_context(request: Request) -> dict[str, Any]:
     settings = request.app.state.settings
 
     return {
-        "preview": getattr(request.state, "preview", None),
+        "draft_preview": getattr(request.state, "preview", None),
         "current_user": user,
         "navigation": navigation,
         "csrf_token": csrf_token(request),

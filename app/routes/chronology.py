@@ -14,17 +14,24 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
 from app.content.model import FrameworkContent
-from app.deps import ActorDep, ContentDep, FormValues, SessionDep, requires
+from app.deps import ActorDep, FormValues, SessionDep
 from app.forms import FormState, read_form_data
 from app.forms.chronology import entry_details, entry_form_state, entry_values
 from app.forms.family import ParsedForm
 from app.middleware import UploadAllowance
-from app.models.accounts import Role, User
+from app.models.accounts import User
 from app.models.audit import AuditAction
 from app.models.chronology import ChronologyEntry, ChronologyImport
 from app.models.family import Family
-from app.routes.family_pages import STALE_DELETE, compare_versions, delete_page
-from app.security.permissions import FamilyAction, Permission
+from app.routes.family_pages import (
+    STALE_DELETE,
+    EditPage,
+    FamilyPage,
+    SupervisePage,
+    ViewPage,
+    compare_versions,
+    delete_page,
+)
 from app.services import (
     audit,
     chronology,
@@ -32,9 +39,7 @@ from app.services import (
     chronology_csv,
     chronology_review,
     chronology_timeline,
-    families,
 )
-from app.services.access import open_family
 from app.services.errors import Conflict, InvalidInput
 from app.templating import is_htmx, render
 from app.timeutil import format_date
@@ -54,13 +59,6 @@ FILTER_KEYS = ("q", "theme", "source", "significance", "child", "from", "to", "s
 
 def _base(family: Family) -> str:
     return f"/families/{family.id}/chronology"
-
-
-def _open(
-    session: Session, registry: Any, actor: audit.Actor, family_id: uuid.UUID, action: FamilyAction
-) -> tuple[Family, FrameworkContent]:
-    family = open_family(session, actor=actor, family_id=family_id, action=action)
-    return family, families.content_for(registry, family)
 
 
 def _query(
@@ -116,9 +114,7 @@ def _return_query(request: Request) -> str:
 def chronology_page(
     request: Request,
     session: Session,
-    family: Family,
-    content: FrameworkContent,
-    user: User,
+    page: FamilyPage,
     *,
     adding: FormState | None = None,
     editing: tuple[ChronologyEntry, FormState] | None = None,
@@ -126,6 +122,7 @@ def chronology_page(
     saved: str | None = None,
 ) -> Response:
     """The chronology page (or its workspace block for htmx)."""
+    family, content = page.family, page.content
     children = chronology.child_names(session, family)
     query, raw, filter_errors = _query(request, content, children)
     results = chronology.list_entries(session, family=family, content=content, query=query)
@@ -153,8 +150,7 @@ def chronology_page(
         "views/chronology/chronology.html",
         {
             **_vocabulary(content),
-            "family": family,
-            "content": content,
+            **page.context,
             "results": results,
             "analysis": analysis,
             "oob_panel": bool(saved) and not whole_page,
@@ -165,7 +161,6 @@ def chronology_page(
             "filter_errors": filter_errors,
             "params": _params(raw),
             "return_query": _return_query(request),
-            "can_edit": family.allocated_practitioner_id == user.id,
             "adding": adding,
             "editing_id": editing[0].id if editing else None,
             "editing_entry": editing[0] if editing else None,
@@ -237,21 +232,13 @@ def _entry_row(session: Session, entry: ChronologyEntry) -> chronology.EntryRow:
 
 
 @router.get("/{family_id}/chronology")
-def chronology_view(
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
-    user: Annotated[User, requires(Permission.FAMILY_VIEW)],
-) -> Response:
+def chronology_view(request: Request, session: SessionDep, page: ViewPage) -> Response:
     """The family's chronology: entries with filters, sorting and pages, and the analysis."""
-    family, content = _open(session, registry, actor, family_id, FamilyAction.VIEW)
     imported = request.query_params.get("imported", "")
     saved = None
     if imported.isdigit():
         saved = f"{int(imported)} {'entry' if imported == '1' else 'entries'} imported"
-    return chronology_page(request, session, family, content, user, saved=saved)
+    return chronology_page(request, session, page, saved=saved)
 
 
 # Import and export ---------------------------------------------------------------------------
@@ -290,31 +277,18 @@ def _import_page(
 
 
 @router.get("/{family_id}/chronology/import")
-def import_page(
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
-) -> Response:
+def import_page(request: Request, session: SessionDep, page: EditPage) -> Response:
     """Upload a CSV file of entries."""
-    family, content = _open(session, registry, actor, family_id, FamilyAction.EDIT)
+    family, content = page.family, page.content
     return _import_page(request, family, content, FormState())
 
 
 @router.post("/{family_id}/chronology/import")
 def upload_import(
-    upload: UploadDep,
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+    upload: UploadDep, request: Request, session: SessionDep, actor: ActorDep, page: EditPage
 ) -> Response:
     """Keep the file and show its preview, or refuse it in one sentence."""
-    family, content = _open(session, registry, actor, family_id, FamilyAction.EDIT)
+    family, content = page.family, page.content
     filename, data = upload
     try:
         if data is None or not (data or filename):
@@ -359,16 +333,10 @@ def _preview_page(
 
 @router.get("/{family_id}/chronology/import/{import_id}")
 def import_preview(
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
-    import_id: uuid.UUID,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+    request: Request, session: SessionDep, actor: ActorDep, page: EditPage, import_id: uuid.UUID
 ) -> Response:
     """Each row of the file as it will be saved, with its problems (its uploader only)."""
-    family, content = _open(session, registry, actor, family_id, FamilyAction.EDIT)
+    family, content = page.family, page.content
     record = chronology_csv.get_import(session, actor=actor, family=family, import_id=import_id)
     return _preview_page(request, session, family, content, record)
 
@@ -379,13 +347,11 @@ def finish_import(
     request: Request,
     session: SessionDep,
     actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
+    page: EditPage,
     import_id: uuid.UUID,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
 ) -> Response:
     """Import every row (one transaction), or discard the file."""
-    family, content = _open(session, registry, actor, family_id, FamilyAction.EDIT)
+    family, content = page.family, page.content
     record = chronology_csv.get_import(session, actor=actor, family=family, import_id=import_id)
     if form_data.get("action") == "discard":
         chronology_csv.discard_import(session, actor=actor, family=family, record=record)
@@ -406,15 +372,9 @@ def finish_import(
 
 
 @router.get("/{family_id}/chronology/export.csv")
-def export_entries(
-    session: SessionDep,
-    actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
-    _: Annotated[User, requires(Permission.FAMILY_VIEW)],
-) -> Response:
+def export_entries(session: SessionDep, actor: ActorDep, page: ViewPage) -> Response:
     """The chronology as a CSV file, in the columns the import reads."""
-    family, content = _open(session, registry, actor, family_id, FamilyAction.VIEW)
+    family, content = page.family, page.content
     text = chronology_csv.export_csv(session, family=family, content=content)
     audit.record(
         session,
@@ -437,26 +397,18 @@ def export_entries(
 
 
 @router.get("/{family_id}/chronology/analysis")
-def analysis_page(
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
-    user: Annotated[User, requires(Permission.FAMILY_VIEW)],
-) -> Response:
+def analysis_page(request: Request, session: SessionDep, page: ViewPage) -> Response:
     """The whole analysis: the patterns in the entries and the written analysis."""
-    family, content = _open(session, registry, actor, family_id, FamilyAction.VIEW)
+    family, content = page.family, page.content
     analysis = chronology_analysis.analyse_chronology(session, family=family, content=content)
     return render(
         request,
         "views/chronology/analysis.html",
         {
             **_vocabulary(content),
-            "family": family,
+            **page.context,
             "analysis": analysis,
             "scopes": chronology_analysis.theme_scopes(analysis, content),
-            "can_edit": family.allocated_practitioner_id == user.id,
             "base": _base(family),
         },
     )
@@ -497,16 +449,10 @@ def _written_page(
 
 @router.get("/{family_id}/chronology/analysis/{scope}")
 def edit_written_analysis(
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
-    scope: str,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+    request: Request, session: SessionDep, page: EditPage, scope: str
 ) -> Response:
     """Write or change the analysis of a theme, or of the chronology as a whole."""
-    family, content = _open(session, registry, actor, family_id, FamilyAction.EDIT)
+    family, content = page.family, page.content
     chronology_analysis.check_scope(content, scope)
     saved = chronology_analysis.written_analyses(session, family).get(scope)
     values = {"text": saved.text, "version": saved.version} if saved else {"version": 0}
@@ -519,13 +465,11 @@ def save_written_analysis(
     request: Request,
     session: SessionDep,
     actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
+    page: EditPage,
     scope: str,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
 ) -> Response:
     """Save the written analysis."""
-    family, content = _open(session, registry, actor, family_id, FamilyAction.EDIT)
+    family, content = page.family, page.content
     chronology_analysis.check_scope(content, scope)
     form = ParsedForm(form_data)
     try:
@@ -555,34 +499,21 @@ def save_written_analysis(
 
 
 @router.get("/{family_id}/chronology/new")
-def new_entry(
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
-    user: Annotated[User, requires(Permission.FAMILY_EDIT)],
-) -> Response:
+def new_entry(request: Request, session: SessionDep, page: EditPage) -> Response:
     """The form to add an entry: in place above the table (htmx), or a page of its own."""
-    family, content = _open(session, registry, actor, family_id, FamilyAction.EDIT)
+    family, content = page.family, page.content
     form = FormState(values={"date_precision": "day"})
     if is_htmx(request):
-        return chronology_page(request, session, family, content, user, adding=form)
+        return chronology_page(request, session, page, adding=form)
     return _entry_form_page(request, session, family, content, form)
 
 
 @router.post("/{family_id}/chronology/new")
 def create_entry(
-    form_data: FormValues,
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
-    user: Annotated[User, requires(Permission.FAMILY_EDIT)],
+    form_data: FormValues, request: Request, session: SessionDep, actor: ActorDep, page: EditPage
 ) -> Response:
     """Add an entry to the chronology."""
-    family, content = _open(session, registry, actor, family_id, FamilyAction.EDIT)
+    family, content = page.family, page.content
     form = ParsedForm(form_data)
     try:
         entry = chronology.add_entry(
@@ -591,10 +522,10 @@ def create_entry(
     except InvalidInput as problem:
         state = entry_form_state(form.values, form.errors, problem.errors)
         if is_htmx(request):
-            return chronology_page(request, session, family, content, user, adding=state)
+            return chronology_page(request, session, page, adding=state)
         return _entry_form_page(request, session, family, content, state)
     if is_htmx(request):
-        return chronology_page(request, session, family, content, user, saved="Entry added")
+        return chronology_page(request, session, page, saved="Entry added")
     return RedirectResponse(
         f"{_base(family)}{_return_query(request)}#entry-{entry.id}", status_code=303
     )
@@ -605,20 +536,14 @@ def create_entry(
 
 @router.get("/{family_id}/chronology/{entry_id}/edit")
 def edit_entry(
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
-    entry_id: uuid.UUID,
-    user: Annotated[User, requires(Permission.FAMILY_EDIT)],
+    request: Request, session: SessionDep, page: EditPage, entry_id: uuid.UUID
 ) -> Response:
     """The form to change an entry: in place in its row (htmx), or a page of its own."""
-    family, content = _open(session, registry, actor, family_id, FamilyAction.EDIT)
+    family, content = page.family, page.content
     entry = chronology.get_entry(session, family, entry_id)
     form = FormState(values=entry_values(_entry_row(session, entry)))
     if is_htmx(request):
-        return chronology_page(request, session, family, content, user, editing=(entry, form))
+        return chronology_page(request, session, page, editing=(entry, form))
     return _entry_form_page(request, session, family, content, form, entry=entry)
 
 
@@ -628,13 +553,11 @@ def update_entry(
     request: Request,
     session: SessionDep,
     actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
+    page: EditPage,
     entry_id: uuid.UUID,
-    user: Annotated[User, requires(Permission.FAMILY_EDIT)],
 ) -> Response:
     """Save changes to an entry."""
-    family, content = _open(session, registry, actor, family_id, FamilyAction.EDIT)
+    family, content = page.family, page.content
     entry = chronology.get_entry(session, family, entry_id)
     form = ParsedForm(form_data)
     version = form.whole_number("version", "Version") or 0
@@ -663,14 +586,12 @@ def update_entry(
         state = FormState(values={**form.values, "version": saved["version"]})
     else:
         if is_htmx(request):
-            return chronology_page(request, session, family, content, user, saved="Entry saved")
+            return chronology_page(request, session, page, saved="Entry saved")
         return RedirectResponse(
             f"{_base(family)}{_return_query(request)}#entry-{entry.id}", status_code=303
         )
     if is_htmx(request):
-        return chronology_page(
-            request, session, family, content, user, editing=(entry, state), conflict=conflict
-        )
+        return chronology_page(request, session, page, editing=(entry, state), conflict=conflict)
     return _entry_form_page(
         request, session, family, content, state, entry=entry, conflict=conflict
     )
@@ -685,15 +606,10 @@ def _describe(entry: ChronologyEntry) -> str:
 
 @router.get("/{family_id}/chronology/{entry_id}/delete")
 def delete_entry_page(
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    family_id: uuid.UUID,
-    entry_id: uuid.UUID,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+    request: Request, session: SessionDep, page: EditPage, entry_id: uuid.UUID
 ) -> Response:
     """Confirm deleting an entry, with a reason."""
-    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
+    family = page.family
     entry = chronology.get_entry(session, family, entry_id)
     return delete_page(request, family, _describe(entry), _base(family), entry.version)
 
@@ -704,12 +620,11 @@ def delete_entry(
     request: Request,
     session: SessionDep,
     actor: ActorDep,
-    family_id: uuid.UUID,
+    page: EditPage,
     entry_id: uuid.UUID,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
 ) -> Response:
     """Delete an entry (supervisors can still see it)."""
-    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
+    family = page.family
     entry = chronology.get_entry(session, family, entry_id)
     form = ParsedForm(form_data)
     try:
@@ -732,16 +647,9 @@ def delete_entry(
 
 
 @router.get("/{family_id}/chronology/timeline")
-def timeline_page(
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
-    _: Annotated[User, requires(Permission.FAMILY_VIEW)],
-) -> Response:
+def timeline_page(request: Request, session: SessionDep, page: ViewPage) -> Response:
     """Events over time by theme, with care and earlier returns home, and the same as tables."""
-    family, content = _open(session, registry, actor, family_id, FamilyAction.VIEW)
+    family, content = page.family, page.content
     return render(
         request,
         "views/chronology/timeline.html",
@@ -759,13 +667,12 @@ def timeline_page(
 def _review_page(
     request: Request,
     session: Session,
-    family: Family,
-    content: FrameworkContent,
-    user: User,
+    page: FamilyPage,
     *,
     form: FormState | None = None,
     comment_form: FormState | None = None,
 ) -> Response:
+    family, content = page.family, page.content
     latest = chronology_review.latest_review(session, family)
     form = form or FormState()
     comment_form = comment_form or FormState()
@@ -773,7 +680,7 @@ def _review_page(
         request,
         "views/chronology/review.html",
         {
-            "family": family,
+            **page.context,
             "review": latest[0] if latest else None,
             "reviewer": latest[1] if latest else None,
             "changes": chronology_review.changes_since(
@@ -782,9 +689,6 @@ def _review_page(
             if latest
             else [],
             "comments": chronology_review.comments(session, family, entry=None),
-            # A supervisor reviews their team's chronologies, never one allocated to them.
-            "can_review": Role.SUPERVISOR in user.roles
-            and family.allocated_practitioner_id != user.id,
             "form": form,
             "comment_form": comment_form,
             "errors": form.error_list() + comment_form.error_list(),
@@ -794,17 +698,9 @@ def _review_page(
 
 
 @router.get("/{family_id}/chronology/review")
-def review_page(
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
-    user: Annotated[User, requires(Permission.FAMILY_VIEW)],
-) -> Response:
+def review_page(request: Request, session: SessionDep, page: ViewPage) -> Response:
     """The last review, what changed since, and comments on the whole chronology."""
-    family, content = _open(session, registry, actor, family_id, FamilyAction.VIEW)
-    return _review_page(request, session, family, content, user)
+    return _review_page(request, session, page)
 
 
 @router.post("/{family_id}/chronology/review")
@@ -813,12 +709,10 @@ def mark_reviewed(
     request: Request,
     session: SessionDep,
     actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
-    user: Annotated[User, requires(Permission.FAMILY_SUPERVISE)],
+    page: SupervisePage,
 ) -> Response:
     """Record that the supervisor reviewed the chronology as it stands."""
-    family, content = _open(session, registry, actor, family_id, FamilyAction.SUPERVISE)
+    family = page.family
     form = ParsedForm(form_data)
     try:
         chronology_review.mark_reviewed(
@@ -826,7 +720,7 @@ def mark_reviewed(
         )
     except InvalidInput as problem:
         state = FormState(values=dict(form.values), errors=problem.errors)
-        return _review_page(request, session, family, content, user, form=state)
+        return _review_page(request, session, page, form=state)
     return RedirectResponse(f"{_base(family)}/review", status_code=303)
 
 
@@ -836,12 +730,10 @@ def comment_on_chronology(
     request: Request,
     session: SessionDep,
     actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
-    user: Annotated[User, requires(Permission.FAMILY_SUPERVISE)],
+    page: SupervisePage,
 ) -> Response:
     """Add a supervisor's comment on the whole chronology."""
-    family, content = _open(session, registry, actor, family_id, FamilyAction.SUPERVISE)
+    family = page.family
     form = ParsedForm(form_data)
     try:
         chronology_review.add_comment(
@@ -849,7 +741,7 @@ def comment_on_chronology(
         )
     except InvalidInput as problem:
         state = FormState(values=dict(form.values), errors=problem.errors)
-        return _review_page(request, session, family, content, user, comment_form=state)
+        return _review_page(request, session, page, comment_form=state)
     return RedirectResponse(f"{_base(family)}/review", status_code=303)
 
 
@@ -859,12 +751,11 @@ def comment_on_chronology(
 def _entry_page(
     request: Request,
     session: Session,
-    family: Family,
-    content: FrameworkContent,
-    user: User,
+    page: FamilyPage,
     entry: ChronologyEntry,
     form: FormState | None = None,
 ) -> Response:
+    family, content = page.family, page.content
     form = form or FormState()
     author = session.get(User, entry.author_id)
     return render(
@@ -872,16 +763,12 @@ def _entry_page(
         "views/chronology/entry.html",
         {
             **_vocabulary(content),
-            "family": family,
+            **page.context,
             "entry": entry,
             "row": _entry_row(session, entry),
             "author_name": author.name if author else "",
             "children": chronology.child_names(session, family),
             "comments": chronology_review.comments(session, family, entry=entry),
-            "can_edit": family.allocated_practitioner_id == user.id,
-            # A supervisor reviews their team's chronologies, never one allocated to them.
-            "can_review": Role.SUPERVISOR in user.roles
-            and family.allocated_practitioner_id != user.id,
             "form": form,
             "errors": form.error_list(),
             "base": _base(family),
@@ -891,18 +778,12 @@ def _entry_page(
 
 @router.get("/{family_id}/chronology/{entry_id}")
 def entry_page(
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
-    entry_id: uuid.UUID,
-    user: Annotated[User, requires(Permission.FAMILY_VIEW)],
+    request: Request, session: SessionDep, page: ViewPage, entry_id: uuid.UUID
 ) -> Response:
     """One entry in full, with the supervisor's comments on it."""
-    family, content = _open(session, registry, actor, family_id, FamilyAction.VIEW)
+    family = page.family
     entry = chronology.get_entry(session, family, entry_id)
-    return _entry_page(request, session, family, content, user, entry)
+    return _entry_page(request, session, page, entry)
 
 
 @router.post("/{family_id}/chronology/{entry_id}/comments")
@@ -911,13 +792,11 @@ def comment_on_entry(
     request: Request,
     session: SessionDep,
     actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
+    page: SupervisePage,
     entry_id: uuid.UUID,
-    user: Annotated[User, requires(Permission.FAMILY_SUPERVISE)],
 ) -> Response:
     """Add a supervisor's comment on an entry."""
-    family, content = _open(session, registry, actor, family_id, FamilyAction.SUPERVISE)
+    family = page.family
     entry = chronology.get_entry(session, family, entry_id)
     form = ParsedForm(form_data)
     try:
@@ -926,5 +805,5 @@ def comment_on_entry(
         )
     except InvalidInput as problem:
         state = FormState(values=dict(form.values), errors=problem.errors)
-        return _entry_page(request, session, family, content, user, entry, state)
+        return _entry_page(request, session, page, entry, state)
     return RedirectResponse(f"{_base(family)}/{entry.id}", status_code=303)

@@ -12,7 +12,6 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
-from app.content.model import FrameworkContent
 from app.content.registry import ContentRegistry
 from app.deps import ActorDep, ContentDep, FormValues, SessionDep, SettingsDep, requires
 from app.forms import FormState
@@ -25,10 +24,16 @@ from app.forms.family import (
 from app.models.accounts import Role, User
 from app.models.family import Family
 from app.models.journey import FAMILY_STATUS_LABELS, FamilyStatus
-from app.routes.family_pages import STALE_DELETE, ViewPage, compare_versions, delete_page
-from app.security.permissions import FamilyAction, Permission
+from app.routes.family_pages import (
+    STALE_DELETE,
+    EditPage,
+    SupervisePage,
+    ViewPage,
+    compare_versions,
+    delete_page,
+)
+from app.security.permissions import Permission
 from app.services import audit, families, progress
-from app.services.access import open_family
 from app.services.errors import Conflict, InvalidInput
 from app.summary.text import markdown_to_text
 from app.templating import render
@@ -188,18 +193,6 @@ def create_family(
 # Overview ------------------------------------------------------------------------------------
 
 
-def _family_page_context(
-    session: Session, registry: Any, family: Family
-) -> tuple[FrameworkContent, dict[str, Any]]:
-    content = families.content_for(registry, family)
-    practitioner = (
-        session.get(User, family.allocated_practitioner_id)
-        if family.allocated_practitioner_id
-        else None
-    )
-    return content, {"family": family, "content": content, "practitioner": practitioner}
-
-
 @router.get("/{family_id}")
 def overview(request: Request, session: SessionDep, page: ViewPage) -> Response:
     """The family's journey through the framework, as a task list from its content version:
@@ -241,23 +234,15 @@ def _group_returns(returns: Sequence[Any]) -> dict[uuid.UUID, list[Any]]:
 
 
 @router.get("/{family_id}/details")
-def details(
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
-    user: Annotated[User, requires(Permission.FAMILY_VIEW)],
-) -> Response:
+def details(request: Request, session: SessionDep, page: ViewPage) -> Response:
     """Everyone in the family's record: children, parents and carers, network, professionals."""
-    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.VIEW)
-    content, context = _family_page_context(session, registry, family)
+    family, content = page.family, page.content
     child_rows = families.children(session, family)
     return render(
         request,
         "views/families/details.html",
         {
-            **context,
+            **page.context,
             "children": child_rows,
             "returns_by_child": _group_returns(
                 families.earlier_returns(session, [child.id for child in child_rows])
@@ -265,8 +250,6 @@ def details(
             "adults": families.adults(session, family),
             "network": families.contacts(session, family, "network"),
             "professionals": families.contacts(session, family, "professional"),
-            "can_edit": family.allocated_practitioner_id == user.id,
-            "can_supervise": Role.SUPERVISOR in user.roles,
             "legal_statuses": families.vocabulary(content, "legal_statuses"),
             "entry_reasons": families.vocabulary(content, "entry_reasons"),
             "genders": families.GENDERS,
@@ -290,55 +273,35 @@ def _family_values(family: Family) -> dict[str, Any]:
 
 
 @router.get("/{family_id}/edit")
-def edit_family(
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    family_id: uuid.UUID,
-    user: Annotated[User, requires(Permission.FAMILY_EDIT)],
-) -> Response:
+def edit_family(request: Request, session: SessionDep, page: EditPage) -> Response:
     """The form to change the family's reference and name."""
-    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
     return _family_form(
         request,
         session,
-        user,
-        FormState(values=_family_values(family)),
-        family=family,
+        page.user,
+        FormState(values=_family_values(page.family)),
+        family=page.family,
         change=DETAILS,
     )
 
 
 @router.post("/{family_id}/edit")
 def update_family(
-    form_data: FormValues,
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    family_id: uuid.UUID,
-    user: Annotated[User, requires(Permission.FAMILY_EDIT)],
+    form_data: FormValues, request: Request, session: SessionDep, actor: ActorDep, page: EditPage
 ) -> Response:
     """Save the family's reference and name."""
-    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
-    return _save_family(form_data, request, session, actor, user, family, change=DETAILS)
+    return _save_family(form_data, request, session, actor, page.user, page.family, change=DETAILS)
 
 
 @router.get("/{family_id}/allocate")
-def allocate_page(
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    family_id: uuid.UUID,
-    user: Annotated[User, requires(Permission.FAMILY_SUPERVISE)],
-) -> Response:
+def allocate_page(request: Request, session: SessionDep, page: SupervisePage) -> Response:
     """The supervisor's form to allocate the family to a practitioner."""
-    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.SUPERVISE)
     return _family_form(
         request,
         session,
-        user,
-        FormState(values=_family_values(family)),
-        family=family,
+        page.user,
+        FormState(values=_family_values(page.family)),
+        family=page.family,
         change=ALLOCATION,
     )
 
@@ -349,12 +312,12 @@ def allocate(
     request: Request,
     session: SessionDep,
     actor: ActorDep,
-    family_id: uuid.UUID,
-    user: Annotated[User, requires(Permission.FAMILY_SUPERVISE)],
+    page: SupervisePage,
 ) -> Response:
     """Save the allocation."""
-    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.SUPERVISE)
-    return _save_family(form_data, request, session, actor, user, family, change=ALLOCATION)
+    return _save_family(
+        form_data, request, session, actor, page.user, page.family, change=ALLOCATION
+    )
 
 
 def _save_family(
@@ -411,23 +374,23 @@ ALLOCATION = "allocation"
 # Deleting ------------------------------------------------------------------------------------
 
 
-@router.get("/{family_id}/delete")
-def delete_family_page(
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    family_id: uuid.UUID,
-    _: Annotated[User, requires(Permission.FAMILY_SUPERVISE)],
+def _delete_family_page(
+    request: Request, family: Family, form: FormState | None = None
 ) -> Response:
-    """Confirm deleting the family's record, with a reason."""
-    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.SUPERVISE)
     return delete_page(
         request,
         family,
         f"the record of the {family.display_name}",
         f"/families/{family.id}",
         family.version,
+        form,
     )
+
+
+@router.get("/{family_id}/delete")
+def delete_family_page(request: Request, page: SupervisePage) -> Response:
+    """Confirm deleting the family's record, with a reason."""
+    return _delete_family_page(request, page.family)
 
 
 @router.post("/{family_id}/delete")
@@ -436,78 +399,49 @@ def delete_family(
     request: Request,
     session: SessionDep,
     actor: ActorDep,
-    family_id: uuid.UUID,
-    _: Annotated[User, requires(Permission.FAMILY_SUPERVISE)],
+    page: SupervisePage,
 ) -> Response:
     """Delete (softly: supervisors can still see it) the family's record."""
-    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.SUPERVISE)
     form = ParsedForm(form_data)
     try:
         families.delete_family(
             session,
             actor=actor,
-            family=family,
+            family=page.family,
             reason=form.text("reason"),
             expected_version=form.whole_number("version", "Version") or 0,
         )
-    except InvalidInput as problem:
-        state = FormState(values=dict(form.values), errors=problem.errors)
-        return delete_page(
-            request,
-            family,
-            f"the record of the {family.display_name}",
-            f"/families/{family.id}",
-            family.version,
-            state,
-        )
-    except Conflict:
-        state = FormState(
-            values={**form.values},
-            errors={"reason": STALE_DELETE},
-        )
-        return delete_page(
-            request,
-            family,
-            f"the record of the {family.display_name}",
-            f"/families/{family.id}",
-            family.version,
-            state,
+    except (InvalidInput, Conflict) as problem:
+        errors = problem.errors if isinstance(problem, InvalidInput) else {"reason": STALE_DELETE}
+        return _delete_family_page(
+            request, page.family, FormState(values=dict(form.values), errors=errors)
         )
     return RedirectResponse("/families?deleted=1", status_code=303)
 
 
 @router.get("/{family_id}/deleted")
-def deleted_records(
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    family_id: uuid.UUID,
-    _: Annotated[User, requires(Permission.FAMILY_SUPERVISE)],
-) -> Response:
+def deleted_records(request: Request, session: SessionDep, page: SupervisePage) -> Response:
     """Records deleted from this family, with who deleted them and why (supervisors)."""
-    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.SUPERVISE)
-    rows = families.deleted_records(session, family)
+    rows = families.deleted_records(session, page.family)
     deleters = {row.deleted_by_id for _, row in rows if row.deleted_by_id}
     names = {user.id: user.name for user in (session.get(User, i) for i in deleters) if user}
     return render(
         request,
         "views/families/deleted.html",
-        {"family": family, "rows": rows, "names": names},
+        {"family": page.family, "rows": rows, "names": names},
     )
 
 
 @router.get("/{family_id}/access-log")
 def access_log(
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    family_id: uuid.UUID,
-    user: Annotated[User, requires(Permission.FAMILY_SUPERVISE)],
-    page: int = 1,
+    request: Request, session: SessionDep, family_page: SupervisePage, page: int = 1
 ) -> Response:
     """Who has accessed this family's record, and what they did (supervisors)."""
-    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.SUPERVISE)
+    family = family_page.family
     events = audit.search(
-        session, filters=audit.AuditFilter(family_id=family.id), viewer=user, page=max(1, page)
+        session,
+        filters=audit.AuditFilter(family_id=family.id),
+        viewer=family_page.user,
+        page=max(1, page),
     )
     return render(request, "views/families/access-log.html", {"family": family, "page": events})

@@ -52,6 +52,11 @@ class FamilyPage:
         return FamilyAction.SUPERVISE in self.may
 
     @property
+    def can_review(self) -> bool:
+        """Supervise, and not the family's own practitioner: nobody reviews their own work."""
+        return self.can_supervise and self.family.allocated_practitioner_id != self.user.id
+
+    @property
     def can_follow_up(self) -> bool:
         return FamilyAction.FOLLOW_UP in self.may
 

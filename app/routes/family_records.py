@@ -7,14 +7,13 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
-from app.content.model import FrameworkContent
-from app.deps import ActorDep, ContentDep, FormValues, SessionDep, requires
+from app.deps import ActorDep, FormValues, SessionDep
 from app.forms import FormState
 from app.forms.family import (
     ADULT_FIELDS,
@@ -29,12 +28,15 @@ from app.forms.family import (
     form_state,
     return_details,
 )
-from app.models.accounts import User
-from app.models.family import Child, Family
-from app.routes.family_pages import STALE_DELETE, compare_versions, delete_page
-from app.security.permissions import FamilyAction, Permission
+from app.models.family import Child, EarlierReturn
+from app.routes.family_pages import (
+    STALE_DELETE,
+    EditPage,
+    FamilyPage,
+    compare_versions,
+    delete_page,
+)
 from app.services import audit, families
-from app.services.access import open_family
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.templating import render
 from app.timeutil import format_date
@@ -164,8 +166,7 @@ RETURN = Editor(
 def _record_form(
     request: Request,
     editor: Editor,
-    family: Family,
-    content: FrameworkContent,
+    page: FamilyPage,
     form: FormState,
     *,
     record: Any = None,
@@ -173,12 +174,12 @@ def _record_form(
     action: str,
     conflict: list[dict[str, str]] | None = None,
 ) -> Response:
+    content = page.content
     return render(
         request,
         editor.template,
         {
-            "family": family,
-            "content": content,
+            **page.context,
             "editor": editor,
             "record": record,
             "child": child,
@@ -199,10 +200,8 @@ def _record_form(
 def _save_record(
     form_data: dict[str, Any],
     request: Request,
-    session: Session,
     editor: Editor,
-    family: Family,
-    content: FrameworkContent,
+    page: FamilyPage,
     *,
     save: Callable[[ParsedForm, int], Any],
     record: Any = None,
@@ -217,9 +216,7 @@ def _save_record(
         save(form, version)
     except InvalidInput as problem:
         state = form_state(form.values, form.errors, problem.errors, fields or editor.fields)
-        return _record_form(
-            request, editor, family, content, state, record=record, child=child, action=action
-        )
+        return _record_form(request, editor, page, state, record=record, child=child, action=action)
     except Conflict:
         saved = editor.values_of(record)
         rows = compare_versions(saved, form.values, editor.labels, fields or editor.fields)
@@ -228,81 +225,56 @@ def _save_record(
         return _record_form(
             request,
             editor,
-            family,
-            content,
+            page,
             state,
             record=record,
             child=child,
             action=action,
             conflict=rows,
         )
-    return RedirectResponse(f"/families/{family.id}/details", status_code=303)
+    return RedirectResponse(_details(page), status_code=303)
 
 
-def _open_for_edit(
-    session: Session, registry: Any, actor: audit.Actor, family_id: uuid.UUID
-) -> tuple[Family, FrameworkContent]:
-    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
-    return family, families.content_for(registry, family)
+def _details(page: FamilyPage) -> str:
+    return f"/families/{page.family.id}/details"
 
 
 @router.get("/{family_id}/children/new")
-def new_child(
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
-) -> Response:
+def new_child(request: Request, page: EditPage) -> Response:
     """The form to add a child."""
-    family, content = _open_for_edit(session, registry, actor, family_id)
-    return _record_form(request, CHILD, family, content, FormState(), action=request.url.path)
+    return _record_form(request, CHILD, page, FormState(), action=request.url.path)
 
 
 @router.post("/{family_id}/children/new")
 def create_child(
-    form_data: FormValues,
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+    form_data: FormValues, request: Request, session: SessionDep, actor: ActorDep, page: EditPage
 ) -> Response:
     """Add a child to the family."""
-    family, content = _open_for_edit(session, registry, actor, family_id)
     return _save_record(
         form_data,
         request,
-        session,
         CHILD,
-        family,
-        content,
+        page,
         save=lambda form, _v: families.add_child(
-            session, actor=actor, family=family, content=content, details=child_details(form)
+            session,
+            actor=actor,
+            family=page.family,
+            content=page.content,
+            details=child_details(form),
         ),
     )
 
 
 @router.get("/{family_id}/children/{child_id}")
 def edit_child(
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
-    child_id: uuid.UUID,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+    request: Request, session: SessionDep, page: EditPage, child_id: uuid.UUID
 ) -> Response:
     """The form to change a child's details."""
-    family, content = _open_for_edit(session, registry, actor, family_id)
-    child = families.get_child(session, family, child_id)
+    child = families.get_child(session, page.family, child_id)
     return _record_form(
         request,
         CHILD,
-        family,
-        content,
+        page,
         FormState(values=CHILD.values_of(child)),
         record=child,
         action=request.url.path,
@@ -315,27 +287,22 @@ def update_child(
     request: Request,
     session: SessionDep,
     actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
+    page: EditPage,
     child_id: uuid.UUID,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
 ) -> Response:
     """Save a child's details."""
-    family, content = _open_for_edit(session, registry, actor, family_id)
-    child = families.get_child(session, family, child_id)
+    child = families.get_child(session, page.family, child_id)
     return _save_record(
         form_data,
         request,
-        session,
         CHILD,
-        family,
-        content,
+        page,
         record=child,
         save=lambda form, version: families.update_child(
             session,
             actor=actor,
-            family=family,
-            content=content,
+            family=page.family,
+            content=page.content,
             child=child,
             details=child_details(form),
             expected_version=version,
@@ -345,20 +312,11 @@ def update_child(
 
 @router.get("/{family_id}/children/{child_id}/returns/new")
 def new_return(
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
-    child_id: uuid.UUID,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+    request: Request, session: SessionDep, page: EditPage, child_id: uuid.UUID
 ) -> Response:
     """The form to record an earlier return home."""
-    family, content = _open_for_edit(session, registry, actor, family_id)
-    child = families.get_child(session, family, child_id)
-    return _record_form(
-        request, RETURN, family, content, FormState(), child=child, action=request.url.path
-    )
+    child = families.get_child(session, page.family, child_id)
+    return _record_form(request, RETURN, page, FormState(), child=child, action=request.url.path)
 
 
 @router.post("/{family_id}/children/{child_id}/returns/new")
@@ -367,48 +325,34 @@ def create_return(
     request: Request,
     session: SessionDep,
     actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
+    page: EditPage,
     child_id: uuid.UUID,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
 ) -> Response:
     """Record an earlier return home."""
-    family, content = _open_for_edit(session, registry, actor, family_id)
-    child = families.get_child(session, family, child_id)
+    child = families.get_child(session, page.family, child_id)
     return _save_record(
         form_data,
         request,
-        session,
         RETURN,
-        family,
-        content,
+        page,
         child=child,
         save=lambda form, _v: families.add_return(
-            session, actor=actor, family=family, child=child, details=return_details(form)
+            session, actor=actor, family=page.family, child=child, details=return_details(form)
         ),
     )
 
 
 @router.get("/{family_id}/children/{child_id}/returns/{return_id}")
 def edit_return(
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
-    child_id: uuid.UUID,
-    return_id: uuid.UUID,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+    request: Request, session: SessionDep, page: EditPage, child_id: uuid.UUID, return_id: uuid.UUID
 ) -> Response:
     """The form to change an earlier return home."""
-    family, content = _open_for_edit(session, registry, actor, family_id)
-    child = families.get_child(session, family, child_id)
+    child = families.get_child(session, page.family, child_id)
     record = families.get_return(session, child, return_id)
     return _record_form(
         request,
         RETURN,
-        family,
-        content,
+        page,
         FormState(values=RETURN.values_of(record)),
         record=record,
         child=child,
@@ -422,29 +366,24 @@ def update_return(
     request: Request,
     session: SessionDep,
     actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
+    page: EditPage,
     child_id: uuid.UUID,
     return_id: uuid.UUID,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
 ) -> Response:
     """Save an earlier return home."""
-    family, content = _open_for_edit(session, registry, actor, family_id)
-    child = families.get_child(session, family, child_id)
+    child = families.get_child(session, page.family, child_id)
     record = families.get_return(session, child, return_id)
     return _save_record(
         form_data,
         request,
-        session,
         RETURN,
-        family,
-        content,
+        page,
         record=record,
         child=child,
         save=lambda form, version: families.update_return(
             session,
             actor=actor,
-            family=family,
+            family=page.family,
             child=child,
             record=record,
             details=return_details(form),
@@ -454,62 +393,37 @@ def update_return(
 
 
 @router.get("/{family_id}/adults/new")
-def new_adult(
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
-) -> Response:
+def new_adult(request: Request, page: EditPage) -> Response:
     """The form to add a parent or carer."""
-    family, content = _open_for_edit(session, registry, actor, family_id)
-    return _record_form(request, ADULT, family, content, FormState(), action=request.url.path)
+    return _record_form(request, ADULT, page, FormState(), action=request.url.path)
 
 
 @router.post("/{family_id}/adults/new")
 def create_adult(
-    form_data: FormValues,
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+    form_data: FormValues, request: Request, session: SessionDep, actor: ActorDep, page: EditPage
 ) -> Response:
     """Add a parent or carer."""
-    family, content = _open_for_edit(session, registry, actor, family_id)
     return _save_record(
         form_data,
         request,
-        session,
         ADULT,
-        family,
-        content,
+        page,
         save=lambda form, _v: families.add_adult(
-            session, actor=actor, family=family, details=adult_details(form)
+            session, actor=actor, family=page.family, details=adult_details(form)
         ),
     )
 
 
 @router.get("/{family_id}/adults/{adult_id}")
 def edit_adult(
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
-    adult_id: uuid.UUID,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+    request: Request, session: SessionDep, page: EditPage, adult_id: uuid.UUID
 ) -> Response:
     """The form to change a parent's or carer's details."""
-    family, content = _open_for_edit(session, registry, actor, family_id)
-    adult = families.get_adult(session, family, adult_id)
+    adult = families.get_adult(session, page.family, adult_id)
     return _record_form(
         request,
         ADULT,
-        family,
-        content,
+        page,
         FormState(values=ADULT.values_of(adult)),
         record=adult,
         action=request.url.path,
@@ -522,26 +436,21 @@ def update_adult(
     request: Request,
     session: SessionDep,
     actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
+    page: EditPage,
     adult_id: uuid.UUID,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
 ) -> Response:
     """Save a parent's or carer's details."""
-    family, content = _open_for_edit(session, registry, actor, family_id)
-    adult = families.get_adult(session, family, adult_id)
+    adult = families.get_adult(session, page.family, adult_id)
     return _save_record(
         form_data,
         request,
-        session,
         ADULT,
-        family,
-        content,
+        page,
         record=adult,
         save=lambda form, version: families.update_adult(
             session,
             actor=actor,
-            family=family,
+            family=page.family,
             adult=adult,
             details=adult_details(form),
             expected_version=version,
@@ -550,19 +459,10 @@ def update_adult(
 
 
 @router.get("/{family_id}/contacts/new/{kind}")
-def new_contact(
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
-    kind: str,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
-) -> Response:
+def new_contact(request: Request, page: EditPage, kind: str) -> Response:
     """The form to add someone from the family's network, or a professional."""
-    family, content = _open_for_edit(session, registry, actor, family_id)
     _check_kind(kind)
-    return _record_form(request, CONTACT, family, content, FormState(), action=request.url.path)
+    return _record_form(request, CONTACT, page, FormState(), action=request.url.path)
 
 
 @router.post("/{family_id}/contacts/new/{kind}")
@@ -571,46 +471,33 @@ def create_contact(
     request: Request,
     session: SessionDep,
     actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
+    page: EditPage,
     kind: str,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
 ) -> Response:
     """Add someone from the family's network, or a professional."""
-    family, content = _open_for_edit(session, registry, actor, family_id)
     _check_kind(kind)
     return _save_record(
         form_data,
         request,
-        session,
         CONTACT,
-        family,
-        content,
+        page,
         save=lambda form, _v: families.add_contact(
-            session, actor=actor, family=family, details=contact_details(form, kind)
+            session, actor=actor, family=page.family, details=contact_details(form, kind)
         ),
     )
 
 
 @router.get("/{family_id}/contacts/{contact_id}")
 def edit_contact(
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
-    contact_id: uuid.UUID,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+    request: Request, session: SessionDep, page: EditPage, contact_id: uuid.UUID
 ) -> Response:
     """The form to change a contact."""
-    family, content = _open_for_edit(session, registry, actor, family_id)
-    contact = families.get_contact(session, family, contact_id)
+    contact = families.get_contact(session, page.family, contact_id)
     request.path_params["kind"] = contact.kind
     return _record_form(
         request,
         CONTACT,
-        family,
-        content,
+        page,
         FormState(values=CONTACT.values_of(contact)),
         record=contact,
         action=request.url.path,
@@ -623,27 +510,22 @@ def update_contact(
     request: Request,
     session: SessionDep,
     actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
+    page: EditPage,
     contact_id: uuid.UUID,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
 ) -> Response:
     """Save a contact."""
-    family, content = _open_for_edit(session, registry, actor, family_id)
-    contact = families.get_contact(session, family, contact_id)
+    contact = families.get_contact(session, page.family, contact_id)
     request.path_params["kind"] = contact.kind
     return _save_record(
         form_data,
         request,
-        session,
         CONTACT,
-        family,
-        content,
+        page,
         record=contact,
         save=lambda form, version: families.update_contact(
             session,
             actor=actor,
-            family=family,
+            family=page.family,
             contact=contact,
             details=contact_details(form, contact.kind),
             expected_version=version,
@@ -658,59 +540,25 @@ def _check_kind(kind: str) -> None:
 
 # Deleting a child, adult, contact or earlier return -----------------------------------------
 
-DELETABLE: dict[str, tuple[str, Callable[[Session, Family, uuid.UUID], Any]]] = {
-    "children": ("child", families.get_child),
-    "adults": ("adult", families.get_adult),
-    "contacts": ("contact", families.get_contact),
-}
 
-
-def _deletable(
-    session: Session, family: Family, collection: str, record_id: uuid.UUID
-) -> tuple[str, Any, str]:
-    if collection not in DELETABLE:
-        raise NotFound("There is no such record.")
-    entity_type, getter = DELETABLE[collection]
-    record = getter(session, family, record_id)
-    return entity_type, record, record.name
-
-
-@router.get("/{family_id}/{collection}/{record_id}/delete")
-def delete_record_page(
+def _delete(
+    form_data: dict[str, Any],
     request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    family_id: uuid.UUID,
-    collection: str,
-    record_id: uuid.UUID,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+    session: Session,
+    actor: audit.Actor,
+    page: FamilyPage,
+    *,
+    record: Any,
+    entity_type: str,
+    what: str,
 ) -> Response:
-    """Confirm deleting a child, parent or carer, or contact, with a reason."""
-    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
-    _entity, record, name = _deletable(session, family, collection, record_id)
-    return delete_page(request, family, name, f"/families/{family.id}/details", record.version)
-
-
-@router.post("/{family_id}/{collection}/{record_id}/delete")
-def delete_record(
-    form_data: FormValues,
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    family_id: uuid.UUID,
-    collection: str,
-    record_id: uuid.UUID,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
-) -> Response:
-    """Delete a child, parent or carer, or contact (supervisors can still see it)."""
-    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
-    entity_type, record, name = _deletable(session, family, collection, record_id)
+    """Delete a record of the family with the reason given, or show the page again."""
     form = ParsedForm(form_data)
     try:
         families.delete_record(
             session,
             actor=actor,
-            family=family,
+            family=page.family,
             record=record,
             entity_type=entity_type,
             reason=form.text("reason"),
@@ -719,27 +567,108 @@ def delete_record(
     except (InvalidInput, Conflict) as problem:
         errors = problem.errors if isinstance(problem, InvalidInput) else {"reason": STALE_DELETE}
         state = FormState(values=dict(form.values), errors=errors)
-        return delete_page(
-            request, family, name, f"/families/{family.id}/details", record.version, state
-        )
-    return RedirectResponse(f"/families/{family.id}/details", status_code=303)
+        return delete_page(request, page.family, what, _details(page), record.version, state)
+    return RedirectResponse(_details(page), status_code=303)
+
+
+@router.get("/{family_id}/children/{child_id}/delete")
+def delete_child_page(
+    request: Request, session: SessionDep, page: EditPage, child_id: uuid.UUID
+) -> Response:
+    """Confirm deleting a child's record, with a reason."""
+    child = families.get_child(session, page.family, child_id)
+    return delete_page(request, page.family, child.name, _details(page), child.version)
+
+
+@router.post("/{family_id}/children/{child_id}/delete")
+def delete_child(
+    form_data: FormValues,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    page: EditPage,
+    child_id: uuid.UUID,
+) -> Response:
+    """Delete a child's record (supervisors can still see it)."""
+    child = families.get_child(session, page.family, child_id)
+    return _delete(
+        form_data, request, session, actor, page, record=child, entity_type="child", what=child.name
+    )
+
+
+@router.get("/{family_id}/adults/{adult_id}/delete")
+def delete_adult_page(
+    request: Request, session: SessionDep, page: EditPage, adult_id: uuid.UUID
+) -> Response:
+    """Confirm deleting a parent's or carer's record, with a reason."""
+    adult = families.get_adult(session, page.family, adult_id)
+    return delete_page(request, page.family, adult.name, _details(page), adult.version)
+
+
+@router.post("/{family_id}/adults/{adult_id}/delete")
+def delete_adult(
+    form_data: FormValues,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    page: EditPage,
+    adult_id: uuid.UUID,
+) -> Response:
+    """Delete a parent's or carer's record (supervisors can still see it)."""
+    adult = families.get_adult(session, page.family, adult_id)
+    return _delete(
+        form_data, request, session, actor, page, record=adult, entity_type="adult", what=adult.name
+    )
+
+
+@router.get("/{family_id}/contacts/{contact_id}/delete")
+def delete_contact_page(
+    request: Request, session: SessionDep, page: EditPage, contact_id: uuid.UUID
+) -> Response:
+    """Confirm deleting a contact, with a reason."""
+    contact = families.get_contact(session, page.family, contact_id)
+    return delete_page(request, page.family, contact.name, _details(page), contact.version)
+
+
+@router.post("/{family_id}/contacts/{contact_id}/delete")
+def delete_contact(
+    form_data: FormValues,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    page: EditPage,
+    contact_id: uuid.UUID,
+) -> Response:
+    """Delete a contact (supervisors can still see it)."""
+    contact = families.get_contact(session, page.family, contact_id)
+    return _delete(
+        form_data,
+        request,
+        session,
+        actor,
+        page,
+        record=contact,
+        entity_type="contact",
+        what=contact.name,
+    )
+
+
+def _earlier_return(
+    session: Session, page: FamilyPage, child_id: uuid.UUID, return_id: uuid.UUID
+) -> tuple[EarlierReturn, str]:
+    """An earlier return home of one of the family's children, and how to name it."""
+    child = families.get_child(session, page.family, child_id)
+    record = families.get_return(session, child, return_id)
+    return record, f"the return home on {format_date(record.returned_on)}"
 
 
 @router.get("/{family_id}/children/{child_id}/returns/{return_id}/delete")
 def delete_return_page(
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    family_id: uuid.UUID,
-    child_id: uuid.UUID,
-    return_id: uuid.UUID,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
+    request: Request, session: SessionDep, page: EditPage, child_id: uuid.UUID, return_id: uuid.UUID
 ) -> Response:
     """Confirm deleting an earlier return home, with a reason."""
-    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
-    record = families.get_return(session, families.get_child(session, family, child_id), return_id)
-    what = f"the return home on {format_date(record.returned_on)}"
-    return delete_page(request, family, what, f"/families/{family.id}/details", record.version)
+    record, what = _earlier_return(session, page, child_id, return_id)
+    return delete_page(request, page.family, what, _details(page), record.version)
 
 
 @router.post("/{family_id}/children/{child_id}/returns/{return_id}/delete")
@@ -748,30 +677,19 @@ def delete_return(
     request: Request,
     session: SessionDep,
     actor: ActorDep,
-    family_id: uuid.UUID,
+    page: EditPage,
     child_id: uuid.UUID,
     return_id: uuid.UUID,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
 ) -> Response:
     """Delete an earlier return home."""
-    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EDIT)
-    record = families.get_return(session, families.get_child(session, family, child_id), return_id)
-    form = ParsedForm(form_data)
-    try:
-        families.delete_record(
-            session,
-            actor=actor,
-            family=family,
-            record=record,
-            entity_type="earlier_return",
-            reason=form.text("reason"),
-            expected_version=form.whole_number("version", "Version") or 0,
-        )
-    except (InvalidInput, Conflict) as problem:
-        errors = problem.errors if isinstance(problem, InvalidInput) else {"reason": STALE_DELETE}
-        what = f"the return home on {format_date(record.returned_on)}"
-        state = FormState(values=dict(form.values), errors=errors)
-        return delete_page(
-            request, family, what, f"/families/{family.id}/details", record.version, state
-        )
-    return RedirectResponse(f"/families/{family.id}/details", status_code=303)
+    record, what = _earlier_return(session, page, child_id, return_id)
+    return _delete(
+        form_data,
+        request,
+        session,
+        actor,
+        page,
+        record=record,
+        entity_type="earlier_return",
+        what=what,
+    )

@@ -22,6 +22,7 @@ from app.routes.family_pages import (
     EditPage,
     FamilyPage,
     FollowUpPage,
+    SupervisePage,
     ViewPage,
     delete_page,
     section_url,
@@ -177,8 +178,8 @@ def _choice(form: ParsedForm, gate_recurs: bool) -> decisions.Choice:
     )
 
 
-@router.post("/{family_id}/decisions/{gate_id}/proposal")
-def propose_decision(
+@router.post("/{family_id}/decisions/{gate_id}/practitioner")
+def practitioners_decision(
     form_data: FormValues,
     request: Request,
     session: SessionDep,
@@ -186,14 +187,19 @@ def propose_decision(
     page: EditPage,
     gate_id: str,
 ) -> Response:
-    """The practitioner proposes the decision for a manager to make."""
+    """The practitioner's part in a decision: a proposal for a manager to decide on, or the
+    decision itself where the content says the practitioner records it."""
     gate = decisions.gate_section(page.content, gate_id)
     form = ParsedForm(form_data)
     choice = _choice(form, gate.recurrence == "each_review")
+    records = gate.recorded_by == "practitioner"
     try:
         if form.errors:
             raise InvalidInput(dict(form.errors))
-        decisions.propose(
+        if not records and gate.proposed_by is None:
+            raise InvalidInput({"option": "A manager records this decision; nothing to propose"})
+        act = decisions.record if records else decisions.propose
+        act(
             session,
             actor=actor,
             family=page.family,
@@ -203,10 +209,12 @@ def propose_decision(
         )
     except (InvalidInput, Conflict) as problem:
         errors = problem.errors if isinstance(problem, InvalidInput) else {"option": str(problem)}
-        state = FormState(
-            values=dict(form.values), errors=errors, anchors={"held_on": "held_on-day"}
-        )
+        state = FormState(values=dict(form.values), errors=errors, anchors=HELD_ANCHOR)
+        if records:
+            return _decision_response(request, session, page, gate_id, form=state)
         return _decision_response(request, session, page, gate_id, proposal_form=state)
+    if records:
+        return RedirectResponse(f"/families/{page.family.id}?decided={gate_id}", 303)
     return RedirectResponse(f"/families/{page.family.id}/decisions/{gate_id}?proposed=1", 303)
 
 
@@ -216,11 +224,10 @@ def record_decision(
     request: Request,
     session: SessionDep,
     actor: ActorDep,
-    page: ViewPage,
+    page: SupervisePage,
     gate_id: str,
 ) -> Response:
-    """Record the decision (the person the content names: usually a supervisor) and carry out
-    what the chosen option does."""
+    """A supervisor records the decision, and what the chosen option does is carried out."""
     gate = decisions.gate_section(page.content, gate_id)
     form = ParsedForm(form_data)
     choice = _choice(form, gate.recurrence == "each_review")
@@ -454,24 +461,26 @@ def _return_form(
     )
 
 
-@router.get("/{family_id}/going-home/{return_id}")
+@router.get("/{family_id}/going-home/{child_return_id}")
 def edit_return(
-    request: Request, session: SessionDep, page: EditPage, return_id: uuid.UUID
+    request: Request, session: SessionDep, page: EditPage, child_return_id: uuid.UUID
 ) -> Response:
     """Correct a recorded return home."""
-    return _return_form(request, session, page, returns.get_return(session, page.family, return_id))
+    return _return_form(
+        request, session, page, returns.get_return(session, page.family, child_return_id)
+    )
 
 
-@router.post("/{family_id}/going-home/{return_id}")
+@router.post("/{family_id}/going-home/{child_return_id}")
 def update_return(
     form_data: FormValues,
     request: Request,
     session: SessionDep,
     actor: ActorDep,
     page: EditPage,
-    return_id: uuid.UUID,
+    child_return_id: uuid.UUID,
 ) -> Response:
-    row = returns.get_return(session, page.family, return_id)
+    row = returns.get_return(session, page.family, child_return_id)
     form = ParsedForm(form_data)
     try:
         details = _return_details(form)
@@ -496,11 +505,11 @@ def update_return(
     return RedirectResponse(f"/families/{page.family.id}/going-home", 303)
 
 
-@router.get("/{family_id}/going-home/{return_id}/delete")
+@router.get("/{family_id}/going-home/{child_return_id}/delete")
 def delete_return_page(
-    request: Request, session: SessionDep, page: EditPage, return_id: uuid.UUID
+    request: Request, session: SessionDep, page: EditPage, child_return_id: uuid.UUID
 ) -> Response:
-    row = returns.get_return(session, page.family, return_id)
+    row = returns.get_return(session, page.family, child_return_id)
     return delete_page(
         request,
         page.family,
@@ -510,17 +519,17 @@ def delete_return_page(
     )
 
 
-@router.post("/{family_id}/going-home/{return_id}/delete")
+@router.post("/{family_id}/going-home/{child_return_id}/delete")
 def delete_return(
     form_data: FormValues,
     request: Request,
     session: SessionDep,
     actor: ActorDep,
     page: EditPage,
-    return_id: uuid.UUID,
+    child_return_id: uuid.UUID,
 ) -> Response:
     """Delete a return recorded by mistake, with the reason."""
-    row = returns.get_return(session, page.family, return_id)
+    row = returns.get_return(session, page.family, child_return_id)
     form = ParsedForm(form_data)
     try:
         returns.delete_return(

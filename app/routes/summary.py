@@ -4,21 +4,17 @@ whole record for a subject access request. Every download is audited as an expor
 from __future__ import annotations
 
 import re
-import uuid
-from typing import Annotated
 
 from fastapi import APIRouter, Request, Response
 from sqlmodel import Session
 
-from app.content.registry import ContentRegistry
-from app.deps import ActorDep, ContentDep, SessionDep, requires
-from app.models.accounts import User
+from app.deps import ActorDep, SessionDep
 from app.models.base import utcnow
 from app.models.family import Family
-from app.security.permissions import FamilyAction, Permission, has_permission
-from app.services import data_export, families
-from app.services.access import open_family, record_export
-from app.services.audit import Actor
+from app.routes.family_pages import ExportPage, FamilyPage, ViewPage
+from app.security.permissions import FamilyAction
+from app.services import audit, data_export
+from app.services.access import record_export
 from app.summary.build import build_summary
 from app.summary.document import SummaryDocument
 from app.summary.pdf import render_pdf
@@ -31,14 +27,12 @@ PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def _summary(
-    session: Session, registry: ContentRegistry, family: Family, user: User, disclosure: str
-) -> SummaryDocument:
+def _summary(session: Session, page: FamilyPage, disclosure: str) -> SummaryDocument:
     return build_summary(
         session,
-        family=family,
-        content=families.content_for(registry, family),
-        produced_by=user,
+        family=page.family,
+        content=page.content,
+        produced_by=page.user,
         disclosure=disclosure == "1",
     )
 
@@ -59,18 +53,12 @@ def _download(body: bytes, media_type: str, file_name: str) -> Response:
 
 @router.get("/{family_id}/summary")
 def summary_page(
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
-    user: Annotated[User, requires(Permission.FAMILY_VIEW)],
-    disclosure: str = "",
+    request: Request, session: SessionDep, page: ViewPage, disclosure: str = ""
 ) -> Response:
     """The decision-support summary: the evidence together, and why the tool suggests what it
     does."""
-    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.VIEW)
-    doc = _summary(session, registry, family, user, disclosure)
+    family = page.family
+    doc = _summary(session, page, disclosure)
     return render(
         request,
         "views/families/summary.html",
@@ -79,7 +67,7 @@ def summary_page(
             "doc": doc,
             "base": f"/families/{family.id}/summary",
             "query": "?disclosure=1" if doc.provenance.disclosure else "",
-            "can_export": has_permission(user, Permission.FAMILY_EXPORT),
+            "can_export": FamilyAction.EXPORT in page.may,
         },
     )
 
@@ -87,16 +75,14 @@ def summary_page(
 def summary_file(
     request: Request,
     session: Session,
-    actor: Actor,
-    registry: ContentRegistry,
-    family: Family,
-    user: User,
+    actor: audit.Actor,
+    page: FamilyPage,
     *,
     disclosure: bool,
     file_format: str,
 ) -> Response:
-    """The summary as a PDF or a Word file, audited as an export (pages and the API)."""
-    doc = _summary(session, registry, family, user, "1" if disclosure else "")
+    """The summary as a PDF or a Word file, audited as an export (the pages and the API)."""
+    doc = _summary(session, page, "1" if disclosure else "")
     if file_format == "pdf":
         body, media_type = render_pdf(request.app.state.templates.env, doc), PDF
     else:
@@ -104,96 +90,61 @@ def summary_file(
     record_export(
         session,
         actor=actor,
-        family=family,
+        family=page.family,
         document="summary",
         file_format=file_format,
         disclosure=doc.provenance.disclosure,
     )
     stem = "disclosure-summary" if doc.provenance.disclosure else "summary"
-    return _download(body, media_type, _file_name(family, stem, file_format))
+    return _download(body, media_type, _file_name(page.family, stem, file_format))
 
 
 @router.get("/{family_id}/summary.pdf")
 def summary_pdf(
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
-    user: Annotated[User, requires(Permission.FAMILY_VIEW)],
-    disclosure: str = "",
+    request: Request, session: SessionDep, actor: ActorDep, page: ViewPage, disclosure: str = ""
 ) -> Response:
     """The summary as a PDF."""
-    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.VIEW)
     return summary_file(
-        request,
-        session,
-        actor,
-        registry,
-        family,
-        user,
-        disclosure=disclosure == "1",
-        file_format="pdf",
+        request, session, actor, page, disclosure=disclosure == "1", file_format="pdf"
     )
 
 
 @router.get("/{family_id}/summary.docx")
 def summary_docx(
-    request: Request,
-    session: SessionDep,
-    actor: ActorDep,
-    registry: ContentDep,
-    family_id: uuid.UUID,
-    user: Annotated[User, requires(Permission.FAMILY_VIEW)],
-    disclosure: str = "",
+    request: Request, session: SessionDep, actor: ActorDep, page: ViewPage, disclosure: str = ""
 ) -> Response:
     """The summary as a Word document."""
-    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.VIEW)
     return summary_file(
-        request,
-        session,
-        actor,
-        registry,
-        family,
-        user,
-        disclosure=disclosure == "1",
-        file_format="docx",
+        request, session, actor, page, disclosure=disclosure == "1", file_format="docx"
     )
 
 
 def _record(
-    session: Session, actor: ActorDep, family_id: uuid.UUID, user: User, fmt: str
-) -> tuple[Family, data_export.FamilyRecord]:
-    family = open_family(session, actor=actor, family_id=family_id, action=FamilyAction.EXPORT)
-    record = data_export.family_record(session, family=family, exported_by=user, now=utcnow())
-    record_export(session, actor=actor, family=family, document="whole record", file_format=fmt)
-    return family, record
+    session: Session, actor: audit.Actor, page: FamilyPage, fmt: str
+) -> data_export.FamilyRecord:
+    record = data_export.family_record(
+        session, family=page.family, exported_by=page.user, now=utcnow()
+    )
+    record_export(
+        session, actor=actor, family=page.family, document="whole record", file_format=fmt
+    )
+    return record
 
 
 @router.get("/{family_id}/export.json")
-def export_json(
-    session: SessionDep,
-    actor: ActorDep,
-    family_id: uuid.UUID,
-    user: Annotated[User, requires(Permission.FAMILY_EXPORT)],
-) -> Response:
+def export_json(session: SessionDep, actor: ActorDep, page: ExportPage) -> Response:
     """The family's whole record as JSON, for a subject access request (supervisors)."""
-    family, record = _record(session, actor, family_id, user, "json")
+    record = _record(session, actor, page, "json")
     return _download(
-        data_export.as_json(record), "application/json", _file_name(family, "record", "json")
+        data_export.as_json(record), "application/json", _file_name(page.family, "record", "json")
     )
 
 
 @router.get("/{family_id}/export.csv")
-def export_csv(
-    session: SessionDep,
-    actor: ActorDep,
-    family_id: uuid.UUID,
-    user: Annotated[User, requires(Permission.FAMILY_EXPORT)],
-) -> Response:
+def export_csv(session: SessionDep, actor: ActorDep, page: ExportPage) -> Response:
     """The family's whole record as CSV files in a zip, for a subject access request
     (supervisors)."""
-    family, record = _record(session, actor, family_id, user, "csv")
+    record = _record(session, actor, page, "csv")
     return _download(
-        data_export.as_csv_zip(record), "application/zip", _file_name(family, "record", "zip")
+        data_export.as_csv_zip(record), "application/zip", _file_name(page.family, "record", "zip")
     )

@@ -73,7 +73,8 @@ class FamilyAction(StrEnum):
     EDIT = "edit"
     SUPERVISE = "supervise"
     EXPORT = "export"
-    # Record what happened after the plan: a child coming back into care, on a closed case too.
+    # Record what happened after the plan, on a closed case too (a child coming back into
+    # care): anyone of the team who works with families, as the allocated worker may have gone.
     FOLLOW_UP = "follow_up"
 
 
@@ -116,11 +117,11 @@ def family_permits(user: User, family: Family, action: FamilyAction) -> bool:
         return False
     if action is FamilyAction.VIEW:
         return True
-    allocated = Role.PRACTITIONER in user.roles and family.allocated_practitioner_id == user.id
-    if action is FamilyAction.EDIT:
-        return allocated and family.status == ACTIVE
     if action is FamilyAction.FOLLOW_UP:
-        return allocated or Role.SUPERVISOR in user.roles
+        return True
+    if action is FamilyAction.EDIT:
+        allocated = Role.PRACTITIONER in user.roles and family.allocated_practitioner_id == user.id
+        return allocated and family.status == ACTIVE
     # Supervising and exporting the whole record are for the team's supervisors.
     return Role.SUPERVISOR in user.roles
 

@@ -80,8 +80,6 @@ def _forbidden_message(action: FamilyAction, family: Family) -> str:
         )
     if action is FamilyAction.EDIT:
         return "Only the practitioner this family is allocated to can change its record."
-    if action is FamilyAction.FOLLOW_UP:
-        return "Only the family's practitioner or a supervisor of its team can record this."
     return "Only a supervisor of this family's team can do this."
 
 

@@ -278,11 +278,12 @@ def _check_return(
 
 
 def _allowed_from(session: Session, family: Family, content: FrameworkContent) -> date | None:
-    """The date of the decision the return home waits for, if it has one."""
+    """The date the return home was allowed: the meeting at which the decision it waits for
+    was made (a review's), or the day the decision was recorded."""
     section = returns_section(content)
     state = progress.load_state(session, family)
     dates = [
-        decision.decided_at.astimezone(LONDON).date()
+        decision.held_on or decision.decided_at.astimezone(LONDON).date()
         for (gate_id, _cycle), decision in state.decisions.items()
         if gate_id in section.requires
     ]

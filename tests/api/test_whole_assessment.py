@@ -156,9 +156,7 @@ def test_a_whole_assessment_through_the_api(client: CheckingClient, db: Session)
     )
     assert preview["can_import"], [row["errors"] for row in preview["rows"]]
     assert [row["line"] for row in preview["rows"]] == [2, 3, 4]
-    imported = practitioner.check(
-        "POST", f"{base}/chronology/imports/{preview['id']}/confirm"
-    )
+    imported = practitioner.check("POST", f"{base}/chronology/imports/{preview['id']}/confirm")
     assert imported == {"imported": 3}
     entries = practitioner.check("GET", f"{base}/chronology", params={"sort": "oldest"})
     assert entries["total"] == 3
@@ -169,7 +167,11 @@ def test_a_whole_assessment_through_the_api(client: CheckingClient, db: Session)
     # Every guided section of the assessment, as the task list lists them.
     journey = practitioner.check("GET", f"{base}/journey")
     assessment = next(stage for stage in journey["stages"] if stage["stage_id"] == "assessment")
-    guided = [task["section_id"] for task in assessment["tasks"] if task["kind"] in ("questions", "factors")]
+    guided = [
+        task["section_id"]
+        for task in assessment["tasks"]
+        if task["kind"] in ("questions", "factors")
+    ]
     assert len(guided) >= 16
     for section_id in guided:
         fill(practitioner, family["id"], section_id)
@@ -241,7 +243,11 @@ def test_a_whole_assessment_through_the_api(client: CheckingClient, db: Session)
     decision = supervisor.check(
         "POST",
         f"{base}/decisions/agreement-sign-off",
-        {"option": "signed-off", "reason": "Clear goals, agreed by both parents.", "basis": gate["basis"]},
+        {
+            "option": "signed-off",
+            "reason": "Clear goals, agreed by both parents.",
+            "basis": gate["basis"],
+        },
         status=201,
     )
     assert decision["effect"] in {"next_stage", "proceeds"}
@@ -299,7 +305,9 @@ def _texts(block: dict[str, Any]) -> list[str]:
     if kind == "list":
         return list(block["items"])
     if kind == "table":
-        return [cell for row in block["rows"] for cell in row if cell and not re.fullmatch(r"\s*", cell)]
+        return [
+            cell for row in block["rows"] for cell in row if cell and not re.fullmatch(r"\s*", cell)
+        ]
     if kind == "facts":
         return [part for row in block["rows"] for part in row]
     return [block["title"], block["text"]]

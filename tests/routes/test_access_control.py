@@ -11,6 +11,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from fastapi import FastAPI
@@ -24,7 +25,8 @@ from app.models.accounts import Role, User
 from app.models.assessment import FactorEvidence
 from app.models.audit import AuditAction, AuditEvent
 from app.models.content import ContentVersion
-from app.models.family import Family
+from app.models.family import Child, Family
+from app.models.journey import ChildReturn, MonitoringVisit
 from app.security.permissions import Permission
 from app.services import content_studio
 from app.services.audit import Actor
@@ -153,8 +155,6 @@ def world(db: Session) -> World:
         "contact_id": str(make_contact(db, family).id),
         "return_id": str(make_return(db, child).id),
         "kind": "network",
-        "collection": "children",
-        "record_id": str(child.id),
         "section_id": "identification",
         "classification_section": "classification-before-plan",
         "factor_id": "sm-r1",
@@ -162,9 +162,33 @@ def world(db: Session) -> World:
         "entry_id": str(make_entry(db, family, author=allocated).id),
         "import_id": str(make_import(db, family, uploader=allocated).id),
         "scope": "overall",
+        "gate_id": "agreement-sign-off",
+        **_journey_samples(db, family, child),
         **_content_samples(db, personas["trainer"]),
     }
     return World(family=family, personas=personas, samples=samples)
+
+
+def _journey_samples(db: Session, family: Family, child: Child) -> dict[str, str]:
+    """A return home and a visit after it, for the journey's pages."""
+    went_home = ChildReturn(
+        family_id=family.id,
+        child_id=child.id,
+        returned_on=date(2026, 3, 2),
+        return_type="planned-gradual",
+        planned=True,
+        carer_name="A parent",
+        carer_has_parental_responsibility=True,
+        legal_status="care-order",
+        monitor_until=date(2027, 3, 2),
+        content_version=family.framework_version,
+    )
+    visit = MonitoringVisit(
+        family_id=family.id, visited_on=date(2026, 3, 20), support_in_place=True
+    )
+    db.add_all([went_home, visit])
+    db.flush()
+    return {"child_return_id": str(went_home.id), "visit_id": str(visit.id)}
 
 
 def _content_samples(db: Session, trainer: User | None) -> dict[str, str]:

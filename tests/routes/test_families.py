@@ -8,11 +8,15 @@ from sqlmodel import Session, col, select
 from app.models.accounts import Role, Team, User
 from app.models.audit import AuditEvent
 from app.models.family import Adult, Child, EarlierReturn, Family
+from app.models.journey import FamilyStatus
 from app.timeutil import london_today
 from tests.factories import (
     make_adult,
     make_child,
+    make_contact,
+    make_entry,
     make_family,
+    make_return,
     make_team,
     make_user,
     post_form,
@@ -332,6 +336,48 @@ def test_soft_delete_needs_a_reason_and_stays_visible_to_supervisors(
     deleted = client.get(f"/families/{family.id}/deleted")
     assert "Added By Mistake" in deleted.text
     assert "Duplicate record" in deleted.text
+
+
+def test_every_delete_link_on_the_details_page_deletes_its_record(
+    client: CheckingClient, db: Session, family: Family
+) -> None:
+    child = make_child(db, family, name="Amy Harper")
+    make_return(db, child)
+    make_adult(db, family, name="Sam Harper")
+    make_contact(db, family, kind="network")
+    make_contact(db, family, kind="professional")
+    details = soup(client.get(f"/families/{family.id}/details"))
+    links = [a["href"] for a in details.select("a") if a.get_text().startswith("Delete")]
+    assert len(links) == 5
+    # Last first: an earlier return goes before the child it belongs to.
+    for link in reversed(links):
+        confirm = client.get(link)
+        assert confirm.status_code == 200
+        version = soup(confirm).select_one("input[name=version]")["value"]
+        done = post_form(client, link, {"version": version, "reason": "Recorded in error"})
+        assert done.status_code == 303
+        assert client.get(link).status_code == 404
+    after = soup(client.get(f"/families/{family.id}/details"))
+    assert [a for a in after.select("a") if a.get_text().startswith("Delete")] == []
+
+
+def test_a_closed_familys_record_offers_no_changes(
+    client: CheckingClient, db: Session, practitioner: User, family: Family
+) -> None:
+    child = make_child(db, family, name="Amy Harper")
+    make_adult(db, family, name="Sam Harper")
+    make_entry(db, family, author=practitioner)
+    family.status = FamilyStatus.CLOSED
+    db.flush()
+    details = client.get(f"/families/{family.id}/details")
+    assert "Amy Harper" in details.text
+    assert "its case is closed, so these details are kept as they are" in details.text
+    chronology = client.get(f"/families/{family.id}/chronology")
+    for page in (details, chronology):
+        texts = [a.get_text(strip=True) for a in soup(page).select("main a")]
+        assert not [text for text in texts if text.startswith(("Change", "Delete", "Add"))]
+    assert client.get(f"/families/{family.id}/children/{child.id}").status_code == 403
+    assert client.get(f"/families/{family.id}/children/{child.id}/delete").status_code == 403
 
 
 def test_supervisor_allocates_and_deletes_a_family(

@@ -64,6 +64,8 @@ class Api:
     def check(self, method: str, path: str, body: Any = None, status: int = 200, **kw: Any) -> Any:
         response = self.call(method, path, body, **kw)
         assert response.status_code == status, (method, path, response.status_code, response.text)
-        return response.json() if response.content and "json" in response.headers.get(
-            "content-type", ""
-        ) else response
+        return (
+            response.json()
+            if response.content and "json" in response.headers.get("content-type", "")
+            else response
+        )

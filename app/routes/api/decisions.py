@@ -23,7 +23,7 @@ from app.routes.api.models import ApiModel
 from app.routes.api.sections import ContentId, SectionStatusName
 from app.routes.family_pages import EditPage, FamilyPage, SupervisePage, ViewPage
 from app.services import classification, decisions, progress
-from app.services.errors import Conflict
+from app.services.errors import Conflict, InvalidInput
 
 router = APIRouter(prefix="/families/{family_id}", tags=["decisions"], route_class=ApiRoute)
 DECIDED = conflict(
@@ -512,26 +512,63 @@ def _choice(body: DecisionIn) -> decisions.Choice:
     )
 
 
+class PractitionersPart(BaseModel):
+    """What the practitioner's call made: a proposal for a manager to decide on, or the
+    decision itself where the content has the practitioner record it."""
+
+    made: Literal["proposal", "decision"]
+    proposal: ProposalPublic | None = None
+    decision: DecisionPublic | None = None
+
+
 @router.post(
-    "/decisions/{gate_id}/proposal",
-    response_model=ProposalPublic,
+    "/decisions/{gate_id}/practitioner",
+    response_model=PractitionersPart,
     status_code=201,
     responses=DECIDED,
 )
-def propose_decision(
-    session: SessionDep, actor: ActorDep, page: EditPage, gate_id: ContentId, body: DecisionIn
-) -> ProposalPublic:
-    """The family's practitioner proposes the decision, where the content asks for a proposal
-    before a manager decides."""
-    row = decisions.propose(
-        session,
-        actor=actor,
-        family=page.family,
-        content=page.content,
-        gate_id=gate_id,
-        choice=_choice(body),
+def practitioners_decision(
+    session: SessionDep,
+    actor: ActorDep,
+    page: EditPage,
+    gate_id: ContentId,
+    body: Annotated[
+        DecisionIn,
+        Body(
+            openapi_examples={
+                "proposal": {
+                    "summary": "Propose a review's decision for a manager",
+                    "value": {
+                        "option": "continue-plan",
+                        "reason": "The children are settled and the parents keep to the plan.",
+                        "held_on": "2026-03-02",
+                        "basis": "/",
+                    },
+                }
+            }
+        ),
+    ],
+) -> PractitionersPart:
+    """The family's practitioner's part in a decision, as on the decision page: a proposal
+    for a manager to decide on, or the decision itself where the content says the
+    practitioner records it. A decision a manager records without a proposal is refused."""
+    gate = decisions.gate_section(page.content, gate_id)
+    arguments = {
+        "actor": actor,
+        "family": page.family,
+        "content": page.content,
+        "gate_id": gate_id,
+        "choice": _choice(body),
+    }
+    if gate.recorded_by == "practitioner":
+        return PractitionersPart(
+            made="decision", decision=_decision(decisions.record(session, **arguments))
+        )
+    if gate.proposed_by is None:
+        raise InvalidInput({"option": "A manager records this decision; nothing to propose"})
+    return PractitionersPart(
+        made="proposal", proposal=_proposal(decisions.propose(session, **arguments))
     )
-    return _proposal(row)
 
 
 @router.post(
@@ -543,7 +580,7 @@ def propose_decision(
 def record_decision(
     session: SessionDep,
     actor: ActorDep,
-    page: ViewPage,
+    page: SupervisePage,
     gate_id: ContentId,
     body: Annotated[
         DecisionIn,
@@ -560,8 +597,9 @@ def record_decision(
         ),
     ],
 ) -> DecisionPublic:
-    """Record the decision (by the person the content names, usually a supervisor who did not
-    propose it) and carry out what the chosen option does to the family's journey."""
+    """A supervisor of the family's team records the decision (never on their own work: not
+    the family's practitioner, nor the one who proposed it or submitted what it rests on), and
+    what the chosen option does to the family's journey is carried out."""
     row = decisions.record(
         session,
         actor=actor,

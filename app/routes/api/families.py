@@ -11,12 +11,12 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from app.deps import ActorDep, ContentDep, SessionDep, SettingsDep, family_access, requires
+from app.deps import ActorDep, ContentDep, SessionDep, SettingsDep, requires
 from app.models.accounts import User
-from app.models.family import Family
 from app.routes.api.common import ApiRoute, conflict, stale
 from app.routes.api.models import ApiModel
-from app.security.permissions import FamilyAction, Permission
+from app.routes.family_pages import EditPage, SupervisePage, ViewPage
+from app.security.permissions import Permission
 from app.services import families
 from app.services.errors import Conflict
 
@@ -197,31 +197,24 @@ def create_family(
 
 
 @router.get("/{family_id}", response_model=FamilyPublic)
-def get_family(
-    session: SessionDep,
-    actor: ActorDep,
-    _: Annotated[User, requires(Permission.FAMILY_VIEW)],
-    family: Annotated[Family, family_access(FamilyAction.VIEW)],
-) -> FamilyPublic:
+def get_family(page: ViewPage) -> FamilyPublic:
     """One family's record."""
-    return _public(FamilyPublic, family)
+    return _public(FamilyPublic, page.family)
 
 
 @router.patch("/{family_id}", response_model=FamilyPublic, responses=conflict(FamilyPublic))
-def update_family(
-    body: FamilyUpdate,
-    session: SessionDep,
-    actor: ActorDep,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
-    family: Annotated[Family, family_access(FamilyAction.EDIT)],
-) -> Any:
+def update_family(body: FamilyUpdate, session: SessionDep, actor: ActorDep, page: EditPage) -> Any:
     """Change the family's reference, name or allocation."""
-    details = families.FamilyDetails(**_merged(family, body))
+    details = families.FamilyDetails(**_merged(page.family, body))
     try:
         return _public(
             FamilyPublic,
             families.update_family(
-                session, actor=actor, family=family, details=details, expected_version=body.version
+                session,
+                actor=actor,
+                family=page.family,
+                details=details,
+                expected_version=body.version,
             ),
         )
     except Conflict as problem:
@@ -230,16 +223,16 @@ def update_family(
 
 @router.delete("/{family_id}", status_code=204, responses=conflict(FamilyPublic))
 def delete_family(
-    body: DeleteRequest,
-    session: SessionDep,
-    actor: ActorDep,
-    _: Annotated[User, requires(Permission.FAMILY_SUPERVISE)],
-    family: Annotated[Family, family_access(FamilyAction.SUPERVISE)],
+    body: DeleteRequest, session: SessionDep, actor: ActorDep, page: SupervisePage
 ) -> Response:
     """Delete the family's record (softly: supervisors can still see it)."""
     try:
         families.delete_family(
-            session, actor=actor, family=family, reason=body.reason, expected_version=body.version
+            session,
+            actor=actor,
+            family=page.family,
+            reason=body.reason,
+            expected_version=body.version,
         )
     except Conflict as problem:
         return stale(FamilyPublic, problem, lambda row: _public(FamilyPublic, row))
@@ -250,69 +243,47 @@ def delete_family(
 
 
 @router.get("/{family_id}/children", response_model=list[ChildPublic])
-def list_children(
-    session: SessionDep,
-    actor: ActorDep,
-    _: Annotated[User, requires(Permission.FAMILY_VIEW)],
-    family: Annotated[Family, family_access(FamilyAction.VIEW)],
-) -> list[ChildPublic]:
+def list_children(session: SessionDep, page: ViewPage) -> list[ChildPublic]:
     """The family's children."""
-    return [_public(ChildPublic, child) for child in families.children(session, family)]
+    return [_public(ChildPublic, child) for child in families.children(session, page.family)]
 
 
 @router.post("/{family_id}/children", response_model=ChildPublic, status_code=201)
 def create_child(
-    body: ChildCreate,
-    session: SessionDep,
-    actor: ActorDep,
-    registry: ContentDep,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
-    family: Annotated[Family, family_access(FamilyAction.EDIT)],
+    body: ChildCreate, session: SessionDep, actor: ActorDep, page: EditPage
 ) -> ChildPublic:
     """Add a child to the family."""
     child = families.add_child(
         session,
         actor=actor,
-        family=family,
-        content=families.content_for(registry, family),
+        family=page.family,
+        content=page.content,
         details=families.ChildDetails(**body.model_dump()),
     )
     return _public(ChildPublic, child)
 
 
 @router.get("/{family_id}/children/{child_id}", response_model=ChildPublic)
-def get_child(
-    session: SessionDep,
-    actor: ActorDep,
-    child_id: uuid.UUID,
-    _: Annotated[User, requires(Permission.FAMILY_VIEW)],
-    family: Annotated[Family, family_access(FamilyAction.VIEW)],
-) -> ChildPublic:
+def get_child(session: SessionDep, page: ViewPage, child_id: uuid.UUID) -> ChildPublic:
     """One child."""
-    return _public(ChildPublic, families.get_child(session, family, child_id))
+    return _public(ChildPublic, families.get_child(session, page.family, child_id))
 
 
 @router.patch(
     "/{family_id}/children/{child_id}", response_model=ChildPublic, responses=conflict(ChildPublic)
 )
 def update_child(
-    body: ChildUpdate,
-    session: SessionDep,
-    actor: ActorDep,
-    registry: ContentDep,
-    child_id: uuid.UUID,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
-    family: Annotated[Family, family_access(FamilyAction.EDIT)],
+    body: ChildUpdate, session: SessionDep, actor: ActorDep, page: EditPage, child_id: uuid.UUID
 ) -> Any:
     """Change a child's details."""
-    child = families.get_child(session, family, child_id)
+    child = families.get_child(session, page.family, child_id)
     details = families.ChildDetails(**_merged(child, body))
     try:
         updated = families.update_child(
             session,
             actor=actor,
-            family=family,
-            content=families.content_for(registry, family),
+            family=page.family,
+            content=page.content,
             child=child,
             details=details,
             expected_version=body.version,
@@ -324,20 +295,15 @@ def update_child(
 
 @router.delete("/{family_id}/children/{child_id}", status_code=204, responses=conflict(ChildPublic))
 def delete_child(
-    body: DeleteRequest,
-    session: SessionDep,
-    actor: ActorDep,
-    child_id: uuid.UUID,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
-    family: Annotated[Family, family_access(FamilyAction.EDIT)],
+    body: DeleteRequest, session: SessionDep, actor: ActorDep, page: EditPage, child_id: uuid.UUID
 ) -> Response:
     """Delete a child's record (softly: supervisors can still see it)."""
-    child = families.get_child(session, family, child_id)
+    child = families.get_child(session, page.family, child_id)
     try:
         families.delete_record(
             session,
             actor=actor,
-            family=family,
+            family=page.family,
             record=child,
             entity_type="child",
             reason=body.reason,
@@ -352,62 +318,42 @@ def delete_child(
 
 
 @router.get("/{family_id}/adults", response_model=list[AdultPublic])
-def list_adults(
-    session: SessionDep,
-    actor: ActorDep,
-    _: Annotated[User, requires(Permission.FAMILY_VIEW)],
-    family: Annotated[Family, family_access(FamilyAction.VIEW)],
-) -> list[AdultPublic]:
+def list_adults(session: SessionDep, page: ViewPage) -> list[AdultPublic]:
     """The family's parents and carers."""
-    return [_public(AdultPublic, adult) for adult in families.adults(session, family)]
+    return [_public(AdultPublic, adult) for adult in families.adults(session, page.family)]
 
 
 @router.post("/{family_id}/adults", response_model=AdultPublic, status_code=201)
 def create_adult(
-    body: AdultCreate,
-    session: SessionDep,
-    actor: ActorDep,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
-    family: Annotated[Family, family_access(FamilyAction.EDIT)],
+    body: AdultCreate, session: SessionDep, actor: ActorDep, page: EditPage
 ) -> AdultPublic:
     """Add a parent or carer."""
     adult = families.add_adult(
-        session, actor=actor, family=family, details=families.AdultDetails(**body.model_dump())
+        session, actor=actor, family=page.family, details=families.AdultDetails(**body.model_dump())
     )
     return _public(AdultPublic, adult)
 
 
 @router.get("/{family_id}/adults/{adult_id}", response_model=AdultPublic)
-def get_adult(
-    session: SessionDep,
-    actor: ActorDep,
-    adult_id: uuid.UUID,
-    _: Annotated[User, requires(Permission.FAMILY_VIEW)],
-    family: Annotated[Family, family_access(FamilyAction.VIEW)],
-) -> AdultPublic:
+def get_adult(session: SessionDep, page: ViewPage, adult_id: uuid.UUID) -> AdultPublic:
     """One parent or carer."""
-    return _public(AdultPublic, families.get_adult(session, family, adult_id))
+    return _public(AdultPublic, families.get_adult(session, page.family, adult_id))
 
 
 @router.patch(
     "/{family_id}/adults/{adult_id}", response_model=AdultPublic, responses=conflict(AdultPublic)
 )
 def update_adult(
-    body: AdultUpdate,
-    session: SessionDep,
-    actor: ActorDep,
-    adult_id: uuid.UUID,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
-    family: Annotated[Family, family_access(FamilyAction.EDIT)],
+    body: AdultUpdate, session: SessionDep, actor: ActorDep, page: EditPage, adult_id: uuid.UUID
 ) -> Any:
     """Change a parent's or carer's details."""
-    adult = families.get_adult(session, family, adult_id)
+    adult = families.get_adult(session, page.family, adult_id)
     details = families.AdultDetails(**_merged(adult, body))
     try:
         updated = families.update_adult(
             session,
             actor=actor,
-            family=family,
+            family=page.family,
             adult=adult,
             details=details,
             expected_version=body.version,
@@ -419,20 +365,15 @@ def update_adult(
 
 @router.delete("/{family_id}/adults/{adult_id}", status_code=204, responses=conflict(AdultPublic))
 def delete_adult(
-    body: DeleteRequest,
-    session: SessionDep,
-    actor: ActorDep,
-    adult_id: uuid.UUID,
-    _: Annotated[User, requires(Permission.FAMILY_EDIT)],
-    family: Annotated[Family, family_access(FamilyAction.EDIT)],
+    body: DeleteRequest, session: SessionDep, actor: ActorDep, page: EditPage, adult_id: uuid.UUID
 ) -> Response:
     """Delete a parent's or carer's record (softly)."""
-    adult = families.get_adult(session, family, adult_id)
+    adult = families.get_adult(session, page.family, adult_id)
     try:
         families.delete_record(
             session,
             actor=actor,
-            family=family,
+            family=page.family,
             record=adult,
             entity_type="adult",
             reason=body.reason,

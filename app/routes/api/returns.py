@@ -107,18 +107,24 @@ def record_return(
     return _return(row)
 
 
-@router.get("/returns/{return_id}", response_model=ReturnPublic)
-def get_return(session: SessionDep, page: ViewPage, return_id: uuid.UUID) -> ReturnPublic:
+@router.get("/returns/{child_return_id}", response_model=ReturnPublic)
+def get_return(session: SessionDep, page: ViewPage, child_return_id: uuid.UUID) -> ReturnPublic:
     """One return home."""
-    return _return(returns.get_return(session, page.family, return_id))
+    return _return(returns.get_return(session, page.family, child_return_id))
 
 
-@router.put("/returns/{return_id}", response_model=ReturnPublic, responses=conflict(ReturnPublic))
+@router.put(
+    "/returns/{child_return_id}", response_model=ReturnPublic, responses=conflict(ReturnPublic)
+)
 def update_return(
-    session: SessionDep, actor: ActorDep, page: EditPage, return_id: uuid.UUID, body: ReturnUpdate
+    session: SessionDep,
+    actor: ActorDep,
+    page: EditPage,
+    child_return_id: uuid.UUID,
+    body: ReturnUpdate,
 ) -> Any:
     """Correct a recorded return home (the whole record, with its `version`)."""
-    row = returns.get_return(session, page.family, return_id)
+    row = returns.get_return(session, page.family, child_return_id)
     try:
         saved = returns.update_return(
             session,
@@ -134,16 +140,16 @@ def update_return(
     return _return(saved)
 
 
-@router.delete("/returns/{return_id}", status_code=204, responses=conflict(ReturnPublic))
+@router.delete("/returns/{child_return_id}", status_code=204, responses=conflict(ReturnPublic))
 def delete_return(
     session: SessionDep,
     actor: ActorDep,
     page: EditPage,
-    return_id: uuid.UUID,
+    child_return_id: uuid.UUID,
     body: DeleteRequest,
 ) -> Response:
     """Delete a return recorded by mistake, with the reason."""
-    row = returns.get_return(session, page.family, return_id)
+    row = returns.get_return(session, page.family, child_return_id)
     try:
         returns.delete_return(
             session,

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
-from app.deps import ActorDep, ContentDep, SessionDep
+from app.deps import ActorDep, SessionDep
 from app.routes.api.common import ApiRoute
 from app.routes.family_pages import ViewPage
 from app.routes.summary import DOCX, PDF, summary_file
@@ -165,21 +165,11 @@ def summary_pdf(
     request: Request,
     session: SessionDep,
     actor: ActorDep,
-    registry: ContentDep,
     page: ViewPage,
     disclosure: Disclosure = False,
 ) -> Response:
     """The summary as a PDF (tagged, with its provenance on every page)."""
-    return summary_file(
-        request,
-        session,
-        actor,
-        registry,
-        page.family,
-        page.user,
-        disclosure=disclosure,
-        file_format="pdf",
-    )
+    return summary_file(request, session, actor, page, disclosure=disclosure, file_format="pdf")
 
 
 @router.get("/summary.docx", response_class=Response, responses={200: {"content": {DOCX: {}}}})
@@ -187,18 +177,8 @@ def summary_docx(
     request: Request,
     session: SessionDep,
     actor: ActorDep,
-    registry: ContentDep,
     page: ViewPage,
     disclosure: Disclosure = False,
 ) -> Response:
     """The summary as a Word file."""
-    return summary_file(
-        request,
-        session,
-        actor,
-        registry,
-        page.family,
-        page.user,
-        disclosure=disclosure,
-        file_format="docx",
-    )
+    return summary_file(request, session, actor, page, disclosure=disclosure, file_format="docx")
