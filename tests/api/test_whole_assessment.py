@@ -7,12 +7,13 @@ holds what the summary page shows."""
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 from bs4 import BeautifulSoup
 from sqlmodel import Session, col, select
 
-from app.models.accounts import Role, User
+from app.models.accounts import Role
 from app.models.audit import AuditAction, AuditEvent
 from tests.factories import make_team, make_user, sign_in_as
 from tests.support.api import Api, service_account
@@ -240,6 +241,14 @@ def test_a_whole_assessment_through_the_api(client: CheckingClient, db: Session)
         fill(practitioner, family["id"], section_id)
     gate = supervisor.check("GET", f"{base}/decisions/agreement-sign-off")
     assert gate["waiting_for"] == []
+    # As on the decision page: a manager records this one, and the practitioner has nothing
+    # to propose; the practitioner cannot record it either.
+    own = {"option": "signed-off", "reason": "Mine.", "basis": gate["basis"]}
+    proposed = practitioner.call("POST", f"{base}/decisions/agreement-sign-off/practitioner", own)
+    assert proposed.status_code == 422
+    assert proposed.json()["errors"][0]["location"] == "option"
+    recorded = practitioner.call("POST", f"{base}/decisions/agreement-sign-off", own)
+    assert recorded.status_code == 403
     decision = supervisor.check(
         "POST",
         f"{base}/decisions/agreement-sign-off",
@@ -290,11 +299,11 @@ def test_a_whole_assessment_through_the_api(client: CheckingClient, db: Session)
     assert {event.user_id for event in calls} == {worker.id, _manager.id}
     reads = db.exec(
         select(AuditEvent).where(
-            col(AuditEvent.family_id) == family["id"], col(AuditEvent.user_id) == worker.id
+            col(AuditEvent.family_id) == uuid.UUID(family["id"]),
+            col(AuditEvent.user_id) == worker.id,
         )
     ).all()
     assert {event.action for event in reads} >= {"view", "create", "update", "export"}
-    assert isinstance(worker, User)
 
 
 def _texts(block: dict[str, Any]) -> list[str]:

@@ -210,29 +210,31 @@ def _classification_cycle(page: FamilyPage, section_id: str, review: int | None)
     return review
 
 
-@router.get("/classifications/{section_id}", response_model=ClassificationView)
+@router.get("/classifications/{classification_section}", response_model=ClassificationView)
 def get_classification(
     session: SessionDep,
     page: ViewPage,
-    section_id: ContentId,
+    classification_section: ContentId,
     review: Annotated[int | None, Query(ge=0, le=1000)] = None,
 ) -> ClassificationView:
     """The suggested level with its explanation (which rules fired on which answers, factors
     and chronology entries, with sources), and every submission with its review."""
     family, content = page.family, page.content
-    section = classification.classification_section(content, section_id)
-    cycle = _classification_cycle(page, section_id, review)
+    section = classification.classification_section(content, classification_section)
+    cycle = _classification_cycle(page, classification_section, review)
     suggestion = classification.suggest(session, family=family, content=content, cycle=cycle)
-    rows = classification.history(session, family.id, section_id, cycle)
-    gate = classification.inline_gate(content, section_id)
+    rows = classification.history(session, family.id, classification_section, cycle)
+    gate = classification.inline_gate(content, classification_section)
     return ClassificationView(
         section_id=section.id,
         title=section.title,
         timepoint=section.timepoint,
         cycle=cycle,
-        status=_status(session, page, section_id, cycle),  # type: ignore[arg-type]
+        status=_status(session, page, classification_section, cycle),  # type: ignore[arg-type]
         suggestion=Explanation.model_validate(suggestion.explanation),
-        missing=classification.missing_sections(session, family, content, section_id, cycle),
+        missing=classification.missing_sections(
+            session, family, content, classification_section, cycle
+        ),
         gate=GateBrief(id=gate.id, question=gate.question, options=_options(page, gate.id))
         if gate
         else None,
@@ -242,7 +244,7 @@ def get_classification(
 
 
 @router.post(
-    "/classifications/{section_id}",
+    "/classifications/{classification_section}",
     response_model=ClassificationPublic,
     status_code=201,
     responses=DECIDED,
@@ -251,7 +253,7 @@ def submit_classification(
     session: SessionDep,
     actor: ActorDep,
     page: EditPage,
-    section_id: ContentId,
+    classification_section: ContentId,
     body: Annotated[
         Submission,
         Body(
@@ -270,13 +272,13 @@ def submit_classification(
 ) -> ClassificationPublic:
     """Submit the practitioner's level (and, where it differs from the suggestion, why) for a
     supervisor's sign-off."""
-    classification.classification_section(page.content, section_id)
+    classification.classification_section(page.content, classification_section)
     row = classification.submit(
         session,
         actor=actor,
         family=page.family,
         content=page.content,
-        section_id=section_id,
+        section_id=classification_section,
         level=body.level,
         rationale=body.rationale,
         latest_id=str(body.latest) if body.latest else "",
@@ -285,7 +287,7 @@ def submit_classification(
 
 
 @router.post(
-    "/classifications/{section_id}/review",
+    "/classifications/{classification_section}/review",
     response_model=ClassificationPublic,
     responses=DECIDED,
 )
@@ -293,7 +295,7 @@ def review_classification(
     session: SessionDep,
     actor: ActorDep,
     page: SupervisePage,
-    section_id: ContentId,
+    classification_section: ContentId,
     body: Annotated[
         ReviewIn,
         Body(
@@ -326,9 +328,9 @@ def review_classification(
     signing the classification off and recording the decision that follows where the content
     has them record it here, or disagrees and sends it back."""
     family = page.family
-    classification.classification_section(page.content, section_id)
-    cycle = progress.current_cycle(page.content, family, section_id)
-    current = classification.latest(session, family.id, section_id, cycle)
+    classification.classification_section(page.content, classification_section)
+    cycle = progress.current_cycle(page.content, family, classification_section)
+    current = classification.latest(session, family.id, classification_section, cycle)
     if current is None or current.id != body.classification_id:
         raise Conflict(classification.ALREADY_REVIEWED)
     row = classification.review(

@@ -488,6 +488,14 @@ def complete_chronology(
 ) -> Completed:
     """Mark a chronology section complete: the practitioner says the history is gathered (it
     needs at least one entry). Guided sections are completed by saving them with `complete`."""
+    info = page.content.sections.get(section_id)
+    if info is not None and info.section.kind != "chronology":
+        raise InvalidInput(
+            {
+                "path.section_id": "This section is not a chronology: save it with "
+                "`complete` set to true to mark it complete"
+            }
+        )
     questions.complete_chronology_section(
         session, actor=actor, family=page.family, content=page.content, section_id=section_id
     )
