@@ -409,7 +409,7 @@ def _preview(session: Session, page: Any, record: ChronologyImport) -> ImportPre
     return ImportPreview(
         id=record.id,
         filename=record.filename,
-        status=record.status,  # type: ignore[arg-type]
+        status=record.status,
         can_import=can_import,
         ready=sum(1 for row in rows if not row.errors),
         with_errors=sum(1 for row in rows if row.errors),

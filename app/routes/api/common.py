@@ -159,13 +159,14 @@ class ApiRoute(APIRoute):
             codes.add(404)
         if _flatten(dependant, "query_params"):
             codes.add(414)
-        if self.methods & WRITE_METHODS:
+        writes = bool((self.methods or set()) & WRITE_METHODS)
+        if writes:
             codes.add(413)
         if self.body_field is not None:
             codes.add(415)
-        if has_params or self.methods & WRITE_METHODS:
+        if has_params or writes:
             codes.add(422)
-        merged = {code: ERRORS[code] for code in sorted(codes)}
+        merged: dict[int | str, Any] = {code: ERRORS[code] for code in sorted(codes)}
         merged.update(responses)
         # Built again with the full list, so that FastAPI makes a schema for each model.
         super().__init__(path, endpoint, responses=merged, **kwargs)

@@ -230,7 +230,7 @@ def get_classification(
         title=section.title,
         timepoint=section.timepoint,
         cycle=cycle,
-        status=_status(session, page, classification_section, cycle),  # type: ignore[arg-type]
+        status=_status(session, page, classification_section, cycle),
         suggestion=Explanation.model_validate(suggestion.explanation),
         missing=classification.missing_sections(
             session, family, content, classification_section, cycle
@@ -440,7 +440,7 @@ def _options(page: FamilyPage, gate_id: str) -> list[OptionEffect]:
                 id=option.id,
                 label=option.label,
                 hint=option.hint,
-                effect=effect.effect.value,  # type: ignore[arg-type]
+                effect=effect.effect.value,
                 next_stage=option.next_stage,
                 reopens=list(effect.reopens),
             )
@@ -483,7 +483,7 @@ def _gate_view(session: Session, page: FamilyPage, gate_id: str, review: int | N
         recorded_by=gate.recorded_by,
         proposed_by=gate.proposed_by,
         rationale_required=gate.rationale_required,
-        status=_status(session, page, gate_id, cycle),  # type: ignore[arg-type]
+        status=_status(session, page, gate_id, cycle),
         waiting_for=list(progress.waiting_for(session, family, content, gate_id, cycle)),
         options=_options(page, gate_id),
         proposal=_proposal(proposal) if proposal else None,
@@ -555,22 +555,21 @@ def practitioners_decision(
     for a manager to decide on, or the decision itself where the content says the
     practitioner records it. A decision a manager records without a proposal is refused."""
     gate = decisions.gate_section(page.content, gate_id)
-    arguments = {
-        "actor": actor,
-        "family": page.family,
-        "content": page.content,
-        "gate_id": gate_id,
-        "choice": _choice(body),
-    }
-    if gate.recorded_by == "practitioner":
-        return PractitionersPart(
-            made="decision", decision=_decision(decisions.record(session, **arguments))
-        )
-    if gate.proposed_by is None:
+    records = gate.recorded_by == "practitioner"
+    if not records and gate.proposed_by is None:
         raise InvalidInput({"option": "A manager records this decision; nothing to propose"})
-    return PractitionersPart(
-        made="proposal", proposal=_proposal(decisions.propose(session, **arguments))
+    act = decisions.record if records else decisions.propose
+    row = act(
+        session,
+        actor=actor,
+        family=page.family,
+        content=page.content,
+        gate_id=gate_id,
+        choice=_choice(body),
     )
+    if isinstance(row, GateDecision):
+        return PractitionersPart(made="decision", decision=_decision(row))
+    return PractitionersPart(made="proposal", proposal=_proposal(row))
 
 
 @router.post(
@@ -656,14 +655,14 @@ def list_reviews(session: SessionDep, page: ViewPage) -> list[ReviewPublic]:
                     section_id=section_id,
                     title=section.title,
                     kind=section.kind,
-                    status=(status or SectionStatus.NOT_STARTED).value,  # type: ignore[arg-type]
+                    status=(status or SectionStatus.NOT_STARTED).value,
                     decision=_decision(decision) if decision else None,
                 )
             )
         result.append(
             ReviewPublic(
                 number=cycle.number,
-                phase=cycle.phase,  # type: ignore[arg-type]
+                phase=cycle.phase,
                 due_on=cycle.due_on,
                 held_on=cycle.held_on,
                 opened_at=cycle.opened_at,

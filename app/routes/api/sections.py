@@ -88,7 +88,7 @@ def journey(session: SessionDep, page: ViewPage) -> JourneyPublic:
     result = progress.family_journey(session, page.family, page.content)
     current = result.current_stage
     return JourneyPublic(
-        status=result.status.value,  # type: ignore[arg-type]
+        status=result.status.value,
         current_stage=current.stage_id if current else None,
         next_action=result.next_action,
         next_review_due=page.family.next_review_due,
@@ -111,7 +111,7 @@ def journey(session: SessionDep, page: ViewPage) -> JourneyPublic:
                         title=task.section.title,
                         kind=task.section.kind,
                         cycle=task.cycle,
-                        status=task.status.value,  # type: ignore[arg-type]
+                        status=task.status.value,
                         can_start=task.can_start,
                         waiting_for=list(task.waiting_for),
                         decision=DecisionBrief(
@@ -286,7 +286,7 @@ def _section(session: Session, page: FamilyPage, state: questions.SectionState) 
             FactorPublic(
                 factor_id=factor.factor_id,
                 text=factor.text,
-                kind=factor.kind,  # type: ignore[arg-type]
+                kind=factor.kind,
                 status=state.values.get(factor.status_name) or None,
                 notes=state.values.get(factor.notes_name) or None,
                 evidence=factor.evidence,
@@ -539,7 +539,7 @@ def _evidence(item: evidence_service.EvidenceItem) -> EvidencePublic:
     return EvidencePublic(
         id=item.id,
         factor_id=item.factor_id,
-        kind=item.kind,  # type: ignore[arg-type]
+        kind=item.kind,
         kind_label=item.kind_label,
         on=item.on,
         source=item.source,
