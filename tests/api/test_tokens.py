@@ -61,7 +61,7 @@ def test_an_administrator_makes_a_token_that_is_shown_once_and_kept_hashed(
     # The token signs in as the account: no cookie, no CSRF token, for reads and writes.
     client.cookies.clear()
     api = Api(client, secret)
-    assert api.check("GET", "/families")["total"] == 1
+    assert len(api.check("GET", "/families")) == 1
     api.check("GET", f"/families/{family.id}")
     account = db.exec(select(User).where(col(User.name) == "Mosaic link")).one()
     assert account.service_account
@@ -150,7 +150,7 @@ def test_a_browser_session_still_uses_the_api_and_a_token_is_not_a_page_sign_in(
     _account, secret = service_account(db, role=Role.PRACTITIONER, team=team)
     db.commit()
     sign_in_as(client, db, practitioner)
-    assert client.get("/api/v1/families").json()["total"] == 1
+    assert len(client.get("/api/v1/families").json()) == 1
     # A change from a browser session still needs its CSRF token.
     assert client.post("/api/v1/families", json={}).status_code == 403
     client.cookies.clear()
