@@ -6,10 +6,14 @@ outcome made on its page by the practitioner or the supervisor. axe checks every
 One family goes from a signed-off assessment to closure (the first review sends the goals
 back, the second agrees a gradual return; one child goes home and the other four weeks later);
 a second ends its plan at the first decision; a third goes home unplanned, and after the case
-closes comes back into care."""
+closes comes back into care.
+
+With UPDATE_SCREENSHOTS=1 the pages are saved as the journey guide's screenshots in
+docs/images/."""
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from datetime import datetime, time, timedelta
@@ -17,6 +21,7 @@ from datetime import datetime, time, timedelta
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from app.config import PROJECT_ROOT
 from app.db import open_session
 from app.demo.journey import Story
 from app.models.accounts import Team, User
@@ -25,6 +30,14 @@ from app.timeutil import LONDON, london_today
 from tests.browser.conftest import AXE_SCRIPT, LiveServer, sign_in
 from tests.factories import CONTENT, make_adult, make_child, make_entry, make_family
 from tests.support.axe import assert_accessible
+
+IMAGES = PROJECT_ROOT / "docs" / "images"
+SHOTS = os.environ.get("UPDATE_SCREENSHOTS") == "1"
+
+
+def shot(page: Page, name: str) -> None:
+    if SHOTS:
+        page.screenshot(path=str(IMAGES / f"journey-{name}.png"), full_page=False)
 
 
 class Person:
@@ -160,10 +173,13 @@ def decide(
     option: str,
     *,
     review_weeks_ago: float | None = None,
+    screenshot: str | None = None,
 ) -> None:
     page = manager.page
     page.goto(f"/families/{family.id}/decisions/{gate_id}")
     assert_accessible(page)
+    if screenshot:
+        shot(page, screenshot)
     form = page.locator("form", has=page.get_by_role("button", name="Record the decision"))
     if review_weeks_ago is not None:
         fill_date(page, "Date of the review meeting", review_weeks_ago)
@@ -194,7 +210,13 @@ def task_status(page: Page, family: Family, title: str) -> str:
 
 
 def review(
-    server: LiveServer, story: Story, worker: Person, manager: Person, weeks_ago: float, option: str
+    server: LiveServer,
+    story: Story,
+    worker: Person,
+    manager: Person,
+    weeks_ago: float,
+    option: str,
+    screenshot: str | None = None,
 ) -> None:
     family = story.family
     fill_in(server, story, weeks_ago + 0.2, "goal-progress", "new-events")
@@ -203,7 +225,14 @@ def review(
     classify(worker, family, "classification-before-return")
     sign_off(manager, family, "classification-before-return")
     propose(worker, family, "review-decision", option, weeks_ago)
-    decide(manager, family, "review-decision", option, review_weeks_ago=weeks_ago)
+    decide(
+        manager,
+        family,
+        "review-decision",
+        option,
+        review_weeks_ago=weeks_ago,
+        screenshot=screenshot,
+    )
 
 
 def go_home(worker: Person, family: Family, child: str, how: str, weeks_ago: float) -> None:
@@ -220,6 +249,7 @@ def go_home(worker: Person, family: Family, child: str, how: str, weeks_ago: flo
     page.get_by_role("button", name="Record the return home").click()
     expect(page.get_by_text("The return home has been recorded")).to_be_visible()
     assert_accessible(page)
+    shot(page, "going-home")
 
 
 def visit(worker: Person, family: Family, children: list[str], weeks_ago: float) -> None:
@@ -235,6 +265,7 @@ def visit(worker: Person, family: Family, children: list[str], weeks_ago: float)
     page.get_by_role("button", name="Record the visit").click()
     expect(page.get_by_text("The visit has been recorded")).to_be_visible()
     assert_accessible(page)
+    shot(page, "visits")
 
 
 def after_return_review(
@@ -256,6 +287,7 @@ def outcomes(worker: Person, family: Family, children: list[str], choice: str) -
     assert_accessible(page)
     for child in children:
         choose(page, f"What was the outcome for {child}?", choice)
+    shot(page, "outcomes")
     page.get_by_role("button", name="Save and mark as complete").click()
     page.wait_for_url(re.compile(rf"/families/{family.id}$"))
 
@@ -301,13 +333,22 @@ def test_a_family_from_a_signed_off_assessment_to_closure(
     assert (
         task_status(worker.page, family, "Sign-off of the written agreement") == "Cannot start yet"
     )
+    shot(worker.page, "overview-review")
     fill_in(live_server, story, 48.5, "written-agreement")
     manager.at(48)
     decide(manager, family, "agreement-sign-off", "Yes, signed off")
     decide(manager, family, "support-plan-agreed", "Yes, agreed")
 
     # Review 2 agrees a gradual return.
-    review(live_server, story, worker, manager, 37, "Proceed with a return, in planned steps")
+    review(
+        live_server,
+        story,
+        worker,
+        manager,
+        37,
+        "Proceed with a return, in planned steps",
+        screenshot="decision",
+    )
     worker.at(36)
     go_home(worker, family, ann, "Planned, with time at home increased in steps", 36)
     worker.at(32)
@@ -321,6 +362,7 @@ def test_a_family_from_a_signed_off_assessment_to_closure(
     expect(
         worker.page.get_by_role("heading", name=re.compile("Review 3, after the return"))
     ).to_be_visible()
+    shot(worker.page, "reviews")
     after_return_review(
         live_server, story, worker, manager, 30, "The return is settled; plan to close the case"
     )
@@ -331,6 +373,7 @@ def test_a_family_from_a_signed_off_assessment_to_closure(
     worker.page.goto(f"/families/{family.id}")
     expect(worker.page.get_by_text("Case closed").first).to_be_visible()
     assert_accessible(worker.page)
+    shot(worker.page, "closed")
     # Read-only now: the sections keep their links to read, but nothing offers a change.
     expect(
         worker.page.get_by_role("link", name="Change the family's name or reference")
@@ -394,6 +437,7 @@ def test_an_unplanned_return_that_breaks_down_after_closure(
     choose(page, "Which child came back into care?", child)
     fill_date(page, "Date they came back into care", 3)
     page.get_by_label("Why the return broke down").fill("Broke down after a relapse.")
+    shot(page, "back-into-care")
     page.get_by_role("button", name="Record it").click()
     page.wait_for_url(re.compile(rf"/families/{family.id}\?back_into_care=1"))
     expect(page.get_by_text("Case closed").first).to_be_visible()

@@ -403,7 +403,7 @@ CASES = [
         "gate-option-with-two-effects",
         "stages/assess.yaml",
         128,
-        "an option either leads to a next stage or ends the plan, not both",
+        "an option that ends the plan or closes the case cannot also lead on",
         {
             "stages/assess.yaml": Replace(
                 "next_stage: review", "next_stage: review\n        ends_plan: true"

@@ -1,6 +1,6 @@
 """Family pages: starting work, the records inside a family, bad input, conflicts, deletion."""
 
-from datetime import date, timedelta
+from datetime import date
 
 import pytest
 from sqlmodel import Session, col, select
@@ -11,6 +11,7 @@ from app.models.family import Adult, Child, EarlierReturn, Family
 from app.models.journey import FamilyStatus
 from app.timeutil import london_today
 from tests.factories import (
+    CONTENT,
     make_adult,
     make_child,
     make_contact,
@@ -86,13 +87,15 @@ def test_practitioner_starts_work_with_a_family_pinned_to_the_newest_content(
     )
     assert response.status_code == 303
     family = db.exec(select(Family).where(col(Family.reference) == "fam-2026-001")).one()
-    assert (family.framework_id, family.framework_version) == ("reunification", "1.0.0")
+    newest = CONTENT.latest("reunification").version
+    assert (family.framework_id, family.framework_version) == ("reunification", newest)
     assert len(family.content_hash) == 64
     assert family.current_stage_id == "assessment"
     assert family.next_action == "Start: Identification"
-    assert family.next_review_due == london_today() + timedelta(weeks=6)
+    # Reviews start once the plan is agreed: nothing is due yet.
+    assert family.next_review_due is None
     overview = client.get(f"/families/{family.id}")
-    assert "Following reunification framework version 1.0.0" in overview.text
+    assert f"Following reunification framework version {newest}" in overview.text
 
 
 def test_references_are_unique_whatever_the_case(
@@ -113,7 +116,8 @@ def test_the_task_list_comes_from_the_content(
     assert stages == ["1. Assessment", "2. Goal-setting", "3. Support", "4. Review"]
     titles = [t.get_text(strip=True) for t in page.select(".govuk-task-list__name-and-hint")]
     assert any(t.startswith("Identification") for t in titles)
-    assert any(t.startswith("Decision: Decision on working towards a return") for t in titles)
+    assert any(t.startswith("Decision on working towards a return") for t in titles)
+    assert any(t.startswith("Review 1: Review decision") for t in titles)
     statuses = [s.get_text(strip=True) for s in page.select(".govuk-task-list__status")]
     assert statuses[0] == "Not started"
     assert "Cannot start yet" in statuses
