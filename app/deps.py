@@ -18,7 +18,7 @@ from app.models.audit import AuditAction
 from app.preview import PREVIEW
 from app.security import csrf
 from app.security.permissions import Permission, has_permission
-from app.services import audit, sessions
+from app.services import api_tokens, audit, sessions
 from app.services.audit import Actor
 from app.services.content_store import ContentStore
 
@@ -75,11 +75,27 @@ def clear_cookie(response: Response, name: str, settings: Settings) -> None:
     )
 
 
+API_PREFIX = "/api/"
+
+
+class TokenRefused(Exception):
+    """A request to the JSON API carried an API token that is unknown, expired or revoked, or
+    an Authorization header that is not a bearer token."""
+
+
 def authenticate(request: Request, session: SessionDep) -> None:
-    """Resolve the session cookie (on every request) into request.state.user."""
+    """Resolve the session cookie, or on the JSON API a bearer token (on every request), into
+    request.state.user."""
     request.state.user = None
     request.state.session_record = None
     request.state.session_id = None
+    request.state.api_token = None
+    credentials = request.headers.get("authorization")
+    if credentials is not None and request.url.path.startswith(API_PREFIX):
+        # A token, not the browser's cookie: the request carries its own credentials, so no
+        # other site can make a browser send it, and it needs no CSRF token.
+        _authenticate_token(request, session, credentials)
+        return
     preview = PREVIEW.get()
     if preview is not None:
         # A draft's preview: the invented family's practitioner, not the trainer's session.
@@ -101,10 +117,46 @@ def authenticate(request: Request, session: SessionDep) -> None:
     request.state.session_id = record.id
 
 
+def _authenticate_token(request: Request, session: Session, credentials: str) -> None:
+    scheme, _, secret = credentials.strip().partition(" ")
+    resolved = (
+        api_tokens.resolve(session, secret.strip())
+        if scheme.lower() == "bearer"
+        else api_tokens.Resolved(None, None, "Authorization header is not a bearer token")
+    )
+    if resolved.refusal or resolved.user is None or resolved.token is None:
+        audit.record(
+            session,
+            actor_for(request),
+            AuditAction.ACCESS_DENIED,
+            entity_type="api_token",
+            entity_id=resolved.token.id if resolved.token else "",
+            details={"reason": resolved.refusal},
+            user_id=resolved.user.id if resolved.user else None,
+            keep=True,
+        )
+        raise TokenRefused(resolved.refusal)
+    request.state.user = resolved.user
+    request.state.api_token = resolved.token
+    # Every call made with a token is in the audit trail under the service account, beside
+    # the entries for the family records it reads or changes.
+    audit.record(
+        session,
+        actor_for(request),
+        AuditAction.API_CALL,
+        entity_type="api_token",
+        entity_id=resolved.token.id,
+        details={"method": request.method, "token": resolved.token.prefix},
+        keep=True,
+    )
+
+
 async def protect_from_csrf(
     request: Request, session: SessionDep, _: None = Depends(authenticate)
 ) -> None:
     """Refuse state-changing requests without the right CSRF token, and audit the refusal."""
+    if request.state.api_token is not None:
+        return
     try:
         await csrf.verify(request)
     except csrf.CsrfFailure:

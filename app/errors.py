@@ -18,6 +18,7 @@ from app.deps import (
     PasswordChangeRequired,
     PermissionDenied,
     SignInRequired,
+    TokenRefused,
     clear_cookie,
     session_cookie_name,
 )
@@ -197,9 +198,21 @@ def _unstorable_input(request: Request, exc: Exception) -> Response:
     return error_response(request, 400, UNSTORABLE)
 
 
+# RFC 6750: a 401 from the JSON API names the scheme it takes.
+BEARER_CHALLENGE = 'Bearer realm="Homeward API"'
+TOKEN_REFUSED = (
+    "The API token was not accepted: it is unknown, has expired or has been revoked. Ask a "
+    "Homeward administrator for a new token."
+)
+
+
 async def _sign_in_required(request: Request, exc: Exception) -> Response:
     if wants_json(request):
-        return JSONResponse({"message": "Sign in to continue."}, status_code=401)
+        return JSONResponse(
+            {"message": "Sign in, or send an API token, to continue."},
+            status_code=401,
+            headers={"WWW-Authenticate": BEARER_CHALLENGE},
+        )
     expired = bool(getattr(request.state, "session_expired", False))
     if is_htmx(request):
         # A fragment must not be swapped into the page: htmx follows HX-Redirect instead.
@@ -228,6 +241,14 @@ def _referring_path(request: Request) -> str:
     referer = urlsplit(request.headers.get("referer", ""))
     same_site = referer.netloc in {"", request.url.netloc}
     return referer.path if same_site and referer.path else "/"
+
+
+async def _token_refused(request: Request, exc: Exception) -> Response:
+    return JSONResponse(
+        {"message": TOKEN_REFUSED},
+        status_code=401,
+        headers={"WWW-Authenticate": f'{BEARER_CHALLENGE}, error="invalid_token"'},
+    )
 
 
 async def _password_change_required(request: Request, exc: Exception) -> Response:
@@ -314,6 +335,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_exception)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(SignInRequired, _sign_in_required)
+    app.add_exception_handler(TokenRefused, _token_refused)
     app.add_exception_handler(PasswordChangeRequired, _password_change_required)
     app.add_exception_handler(PermissionDenied, _permission_denied)
     app.add_exception_handler(CsrfFailure, _csrf_failure)

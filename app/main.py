@@ -36,6 +36,7 @@ from app.routes import (
     family_records,
     journey,
     pages,
+    service_accounts,
     sso,
     summary,
 )
@@ -85,7 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         RequestLimitsMiddleware,
         max_body_bytes=settings.max_request_bytes,
         respond=error_response,
-        uploads=[chronology.UPLOAD, content.UPLOAD],
+        uploads=[chronology.UPLOAD, content.UPLOAD, api.chronology.UPLOAD],
     )
     # Answered before routing: never resolves a session or waits for the requests' pool.
     app.add_middleware(HealthCheckMiddleware, database_url=settings.sqlalchemy_url)
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.sso_enabled:
         app.include_router(sso.router)
     app.include_router(admin.router)
+    app.include_router(service_accounts.router)
     # Before families, whose /families/{family_id} would also match /families/deleted.
     app.include_router(deleted_families.router)
     app.include_router(families.router)

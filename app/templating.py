@@ -98,6 +98,12 @@ DESTINATIONS: list[Destination] = [
     ),
     Destination(Permission.USERS_MANAGE, "/admin/teams", "Teams", "Add and rename teams"),
     Destination(
+        Permission.USERS_MANAGE,
+        "/admin/service-accounts",
+        "Service accounts",
+        "Let other council systems use Homeward's API, with tokens you can revoke",
+    ),
+    Destination(
         Permission.AUDIT_READ, "/admin/audit", "Audit trail", "See who viewed and changed what"
     ),
     Destination(

@@ -59,9 +59,11 @@ from app.models.progress import (  # noqa: E402
     SectionProgress,
     SectionStatus,
 )
+from app.models.tokens import ApiToken  # noqa: E402
 
 __all__ = [
     "Adult",
+    "ApiToken",
     "AssessmentAnswer",
     "AssessmentSection",
     "AuditAction",

@@ -69,6 +69,9 @@ class User(Locked, SQLModel, table=True):
     totp_enabled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     totp_last_step: int | None = None
     active: bool = True
+    # Another council system that uses the JSON API with tokens (app.models.tokens): it has
+    # a role and a team like a person, and never signs in with a password or the provider.
+    service_account: bool = Field(default=False, index=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     last_sign_in_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -30,6 +30,8 @@ class AuditAction(StrEnum):
     PUBLISH = "publish"
     RETIRE = "retire"
     IMPORT = "import"
+    # A call to the JSON API made with a service account's token.
+    API_CALL = "api_call"
 
 
 class AuditEvent(SQLModel, table=True):

@@ -72,42 +72,51 @@ def summary_page(
     )
 
 
+def summary_file(
+    request: Request,
+    session: Session,
+    actor: audit.Actor,
+    page: FamilyPage,
+    *,
+    disclosure: bool,
+    file_format: str,
+) -> Response:
+    """The summary as a PDF or a Word file, audited as an export (the pages and the API)."""
+    doc = _summary(session, page, "1" if disclosure else "")
+    if file_format == "pdf":
+        body, media_type = render_pdf(request.app.state.templates.env, doc), PDF
+    else:
+        body, media_type = render_docx(doc), DOCX
+    record_export(
+        session,
+        actor=actor,
+        family=page.family,
+        document="summary",
+        file_format=file_format,
+        disclosure=doc.provenance.disclosure,
+    )
+    stem = "disclosure-summary" if doc.provenance.disclosure else "summary"
+    return _download(body, media_type, _file_name(page.family, stem, file_format))
+
+
 @router.get("/{family_id}/summary.pdf")
 def summary_pdf(
     request: Request, session: SessionDep, actor: ActorDep, page: ViewPage, disclosure: str = ""
 ) -> Response:
     """The summary as a PDF."""
-    doc = _summary(session, page, disclosure)
-    body = render_pdf(request.app.state.templates.env, doc)
-    record_export(
-        session,
-        actor=actor,
-        family=page.family,
-        document="summary",
-        file_format="pdf",
-        disclosure=doc.provenance.disclosure,
+    return summary_file(
+        request, session, actor, page, disclosure=disclosure == "1", file_format="pdf"
     )
-    stem = "disclosure-summary" if doc.provenance.disclosure else "summary"
-    return _download(body, PDF, _file_name(page.family, stem, "pdf"))
 
 
 @router.get("/{family_id}/summary.docx")
 def summary_docx(
-    session: SessionDep, actor: ActorDep, page: ViewPage, disclosure: str = ""
+    request: Request, session: SessionDep, actor: ActorDep, page: ViewPage, disclosure: str = ""
 ) -> Response:
     """The summary as a Word document."""
-    doc = _summary(session, page, disclosure)
-    body = render_docx(doc)
-    record_export(
-        session,
-        actor=actor,
-        family=page.family,
-        document="summary",
-        file_format="docx",
-        disclosure=doc.provenance.disclosure,
+    return summary_file(
+        request, session, actor, page, disclosure=disclosure == "1", file_format="docx"
     )
-    stem = "disclosure-summary" if doc.provenance.disclosure else "summary"
-    return _download(body, DOCX, _file_name(page.family, stem, "docx"))
 
 
 def _record(

@@ -19,13 +19,20 @@ class Permission(StrEnum):
     FAMILY_EXPORT = "family:export"
     TEAM_CASELOAD = "team:caseload"
     CONTENT_MANAGE = "content:manage"
+    # The published framework versions, read only (the JSON API's content).
+    CONTENT_READ = "content:read"
     USERS_MANAGE = "users:manage"
     AUDIT_READ = "audit:read"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PRACTITIONER: frozenset(
-        {Permission.FAMILY_VIEW, Permission.FAMILY_CREATE, Permission.FAMILY_EDIT}
+        {
+            Permission.FAMILY_VIEW,
+            Permission.FAMILY_CREATE,
+            Permission.FAMILY_EDIT,
+            Permission.CONTENT_READ,
+        }
     ),
     Role.SUPERVISOR: frozenset(
         {
@@ -34,9 +41,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.FAMILY_SUPERVISE,
             Permission.FAMILY_EXPORT,
             Permission.TEAM_CASELOAD,
+            Permission.CONTENT_READ,
         }
     ),
-    Role.TRAINER: frozenset({Permission.CONTENT_MANAGE}),
+    Role.TRAINER: frozenset({Permission.CONTENT_MANAGE, Permission.CONTENT_READ}),
     Role.ADMIN: frozenset({Permission.USERS_MANAGE, Permission.AUDIT_READ}),
 }
 
@@ -54,6 +62,7 @@ PERMISSION_DESCRIPTIONS: dict[Permission, str] = {
     ),
     Permission.TEAM_CASELOAD: "See their team's whole caseload",
     Permission.CONTENT_MANAGE: "Manage framework content",
+    Permission.CONTENT_READ: "Read the published framework versions through the API",
     Permission.USERS_MANAGE: "Create, change and deactivate users and teams",
     Permission.AUDIT_READ: "Read the whole audit trail",
 }

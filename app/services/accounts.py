@@ -175,8 +175,9 @@ class UserDetails:
 
 
 def get_user(session: Session, user_id: uuid.UUID) -> User:
+    """A person's account (service accounts have their own pages: app.services.api_tokens)."""
     user = session.get(User, user_id)
-    if user is None:
+    if user is None or user.service_account:
         raise NotFound("There is no user at this address.")
     return user
 
@@ -194,7 +195,7 @@ class UserListFilter:
 
 
 def list_users(session: Session, *, filters: UserListFilter) -> Sequence[User]:
-    query = select(User)
+    query = select(User).where(col(User.service_account).is_(False))
     if filters.search:
         pattern = contains_pattern(filters.search)
         query = query.where(

@@ -21,14 +21,14 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.deps import Requirement
-from app.models.accounts import Role, User
+from app.models.accounts import Role, Team, User
 from app.models.assessment import FactorEvidence
 from app.models.audit import AuditAction, AuditEvent
 from app.models.content import ContentVersion
 from app.models.family import Child, Family
 from app.models.journey import ChildReturn, MonitoringVisit
 from app.security.permissions import Permission
-from app.services import content_studio
+from app.services import api_tokens, content_studio
 from app.services.audit import Actor
 from tests.factories import (
     csrf_token,
@@ -47,15 +47,21 @@ from tests.support.client import CheckingClient
 
 # The issue's rule, written out independently of app.security.permissions.
 SPEC: dict[Role, set[Permission]] = {
-    Role.PRACTITIONER: {Permission.FAMILY_VIEW, Permission.FAMILY_CREATE, Permission.FAMILY_EDIT},
+    Role.PRACTITIONER: {
+        Permission.FAMILY_VIEW,
+        Permission.FAMILY_CREATE,
+        Permission.FAMILY_EDIT,
+        Permission.CONTENT_READ,
+    },
     Role.SUPERVISOR: {
         Permission.FAMILY_VIEW,
         Permission.FAMILY_CREATE,
         Permission.FAMILY_SUPERVISE,
         Permission.FAMILY_EXPORT,
         Permission.TEAM_CASELOAD,
+        Permission.CONTENT_READ,
     },
-    Role.TRAINER: {Permission.CONTENT_MANAGE},
+    Role.TRAINER: {Permission.CONTENT_MANAGE, Permission.CONTENT_READ},
     Role.ADMIN: {Permission.USERS_MANAGE, Permission.AUDIT_READ},
 }
 
@@ -165,6 +171,7 @@ def world(db: Session) -> World:
         "gate_id": "agreement-sign-off",
         **_journey_samples(db, family, child),
         **_content_samples(db, personas["trainer"]),
+        **_service_account_samples(db, personas["admin"], team),
     }
     return World(family=family, personas=personas, samples=samples)
 
@@ -189,6 +196,27 @@ def _journey_samples(db: Session, family: Family, child: Child) -> dict[str, str
     db.add_all([went_home, visit])
     db.flush()
     return {"child_return_id": str(went_home.id), "visit_id": str(visit.id)}
+
+
+def _service_account_samples(db: Session, admin: User | None, team: Team) -> dict[str, str]:
+    """A service account with a token, for the administrators' pages."""
+    actor = Actor(user=admin)
+    account = api_tokens.create_account(
+        db,
+        actor=actor,
+        details=api_tokens.AccountDetails(
+            name="Case management link", role=Role.PRACTITIONER.value, team_id=team.id
+        ),
+    )
+    token, _secret = api_tokens.issue_token(
+        db, actor=actor, account=account, name="Nightly import", lifetime="90"
+    )
+    return {
+        "account_id": str(account.id),
+        "token_id": str(token.id),
+        "framework_id": "reunification",
+        "version": "1.1.0",
+    }
 
 
 def _content_samples(db: Session, trainer: User | None) -> dict[str, str]:

@@ -9,18 +9,18 @@ from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Response
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from app.deps import ActorDep, ContentDep, SessionDep, SettingsDep, requires
 from app.models.accounts import User
+from app.routes.api.common import ApiRoute, conflict, stale
 from app.routes.api.models import ApiModel
 from app.routes.family_pages import EditPage, SupervisePage, ViewPage
 from app.security.permissions import Permission
 from app.services import families
 from app.services.errors import Conflict
 
-router = APIRouter(prefix="/families", tags=["families"])
+router = APIRouter(prefix="/families", tags=["families"], route_class=ApiRoute)
 Public = TypeVar("Public", bound=BaseModel)
 
 
@@ -151,17 +151,6 @@ def _merged(record: Any, change: BaseModel) -> dict[str, Any]:
     return values
 
 
-def _stale(model: type[BaseModel], conflict: Conflict) -> JSONResponse:
-    """409 for a stale version, with the record as it is saved now."""
-    current = _public(model, conflict.current).model_dump(mode="json")
-    return JSONResponse({"message": str(conflict), "current": current}, status_code=409)
-
-
-conflict_response: dict[int | str, dict[str, Any]] = {
-    409: {"description": "The version sent is stale: the body holds the record as saved now"}
-}
-
-
 # Families ------------------------------------------------------------------------------------
 
 
@@ -213,7 +202,7 @@ def get_family(page: ViewPage) -> FamilyPublic:
     return _public(FamilyPublic, page.family)
 
 
-@router.patch("/{family_id}", response_model=FamilyPublic, responses=conflict_response)
+@router.patch("/{family_id}", response_model=FamilyPublic, responses=conflict(FamilyPublic))
 def update_family(body: FamilyUpdate, session: SessionDep, actor: ActorDep, page: EditPage) -> Any:
     """Change the family's reference, name or allocation."""
     details = families.FamilyDetails(**_merged(page.family, body))
@@ -228,11 +217,11 @@ def update_family(body: FamilyUpdate, session: SessionDep, actor: ActorDep, page
                 expected_version=body.version,
             ),
         )
-    except Conflict as conflict:
-        return _stale(FamilyPublic, conflict)
+    except Conflict as problem:
+        return stale(FamilyPublic, problem, lambda row: _public(FamilyPublic, row))
 
 
-@router.delete("/{family_id}", status_code=204, responses=conflict_response)
+@router.delete("/{family_id}", status_code=204, responses=conflict(FamilyPublic))
 def delete_family(
     body: DeleteRequest, session: SessionDep, actor: ActorDep, page: SupervisePage
 ) -> Response:
@@ -245,8 +234,8 @@ def delete_family(
             reason=body.reason,
             expected_version=body.version,
         )
-    except Conflict as conflict:
-        return _stale(FamilyPublic, conflict)
+    except Conflict as problem:
+        return stale(FamilyPublic, problem, lambda row: _public(FamilyPublic, row))
     return Response(status_code=204)
 
 
@@ -281,7 +270,7 @@ def get_child(session: SessionDep, page: ViewPage, child_id: uuid.UUID) -> Child
 
 
 @router.patch(
-    "/{family_id}/children/{child_id}", response_model=ChildPublic, responses=conflict_response
+    "/{family_id}/children/{child_id}", response_model=ChildPublic, responses=conflict(ChildPublic)
 )
 def update_child(
     body: ChildUpdate, session: SessionDep, actor: ActorDep, page: EditPage, child_id: uuid.UUID
@@ -299,12 +288,12 @@ def update_child(
             details=details,
             expected_version=body.version,
         )
-    except Conflict as conflict:
-        return _stale(ChildPublic, conflict)
+    except Conflict as problem:
+        return stale(ChildPublic, problem, lambda row: _public(ChildPublic, row))
     return _public(ChildPublic, updated)
 
 
-@router.delete("/{family_id}/children/{child_id}", status_code=204, responses=conflict_response)
+@router.delete("/{family_id}/children/{child_id}", status_code=204, responses=conflict(ChildPublic))
 def delete_child(
     body: DeleteRequest, session: SessionDep, actor: ActorDep, page: EditPage, child_id: uuid.UUID
 ) -> Response:
@@ -320,8 +309,8 @@ def delete_child(
             reason=body.reason,
             expected_version=body.version,
         )
-    except Conflict as conflict:
-        return _stale(ChildPublic, conflict)
+    except Conflict as problem:
+        return stale(ChildPublic, problem, lambda row: _public(ChildPublic, row))
     return Response(status_code=204)
 
 
@@ -352,7 +341,7 @@ def get_adult(session: SessionDep, page: ViewPage, adult_id: uuid.UUID) -> Adult
 
 
 @router.patch(
-    "/{family_id}/adults/{adult_id}", response_model=AdultPublic, responses=conflict_response
+    "/{family_id}/adults/{adult_id}", response_model=AdultPublic, responses=conflict(AdultPublic)
 )
 def update_adult(
     body: AdultUpdate, session: SessionDep, actor: ActorDep, page: EditPage, adult_id: uuid.UUID
@@ -369,12 +358,12 @@ def update_adult(
             details=details,
             expected_version=body.version,
         )
-    except Conflict as conflict:
-        return _stale(AdultPublic, conflict)
+    except Conflict as problem:
+        return stale(AdultPublic, problem, lambda row: _public(AdultPublic, row))
     return _public(AdultPublic, updated)
 
 
-@router.delete("/{family_id}/adults/{adult_id}", status_code=204, responses=conflict_response)
+@router.delete("/{family_id}/adults/{adult_id}", status_code=204, responses=conflict(AdultPublic))
 def delete_adult(
     body: DeleteRequest, session: SessionDep, actor: ActorDep, page: EditPage, adult_id: uuid.UUID
 ) -> Response:
@@ -390,6 +379,6 @@ def delete_adult(
             reason=body.reason,
             expected_version=body.version,
         )
-    except Conflict as conflict:
-        return _stale(AdultPublic, conflict)
+    except Conflict as problem:
+        return stale(AdultPublic, problem, lambda row: _public(AdultPublic, row))
     return Response(status_code=204)
