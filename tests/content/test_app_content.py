@@ -19,7 +19,9 @@ from tests.content.broken_cases import materialise, tiny_texts
 
 
 def test_the_app_serves_the_bundled_content(app: FastAPI, db: Session) -> None:
-    assert app.state.content.registry(db).latest("reunification").version == "1.0.0"
+    registry = app.state.content.registry(db)
+    assert registry.versions("reunification") == ("1.0.0", "1.1.0")
+    assert registry.latest("reunification").version == "1.1.0"
 
 
 def test_a_broken_version_does_not_stop_the_app(

@@ -22,7 +22,7 @@ from tests.support.client import CheckingClient, soup
 
 ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{12}")
 FILES = (".pdf", ".docx", ".csv", ".json", ".zip", ".png", ".svg")
-PER_KIND = 3  # pages of one kind (the same address but for ids) visited per person
+PER_KIND = 2  # pages of one kind (the same address but for ids) visited per person
 
 
 def kind(path: str) -> str:
@@ -66,7 +66,10 @@ def test_every_link_for_every_demo_role_answers(client: CheckingClient, db: Sess
     load_demo(db, CONTENT, secret_key=PLACEHOLDER_SECRET_KEY)
     db.commit()
     kinds: set[str] = set()
-    for account in DEMO_ACCOUNTS:
+    # One person of each set of roles: two people with the same roles reach the same kinds of
+    # page (the families differ, and each role reaches the families it may see from the team list).
+    people = {account.roles: account for account in DEMO_ACCOUNTS}.values()
+    for account in people:
         user = db.exec(select(User).where(col(User.email_key) == account.email.lower())).one()
         sign_in_as(client, db, user)
         db.commit()
