@@ -80,15 +80,20 @@ def save(
 
 
 def rate(
-    session: Session, user: User, family: Family, section_id: str, statuses: dict[str, str]
+    session: Session,
+    user: User,
+    family: Family,
+    section_id: str,
+    statuses: dict[str, str],
+    content: FrameworkContent = CURRENT,
 ) -> None:
     """Rate factors of one factors section; the rest are left as they are."""
-    state = questions.section_state(session, family, CURRENT, section_id)
+    state = questions.section_state(session, family, content, section_id)
     form = {
         name: value for name, value in state.values.items() if name.startswith(questions.FACTOR)
     }
     form.update({f"f.{factor}.status": status for factor, status in statuses.items()})
-    save(session, user, family, section_id, form)
+    save(session, user, family, section_id, form, content=content)
 
 
 def mark_done(session: Session, user: User, family: Family, section_ids: tuple[str, ...]) -> None:
