@@ -62,6 +62,7 @@ from sqlmodel import SQLModel
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.config import PROJECT_ROOT
+from app.content.journey import shape as journey_shape
 from app.content.model import FrameworkContent
 from app.content.registry import load_registry
 from app.content.rules import evaluate, show_when_holds
@@ -89,6 +90,7 @@ from app.models.assessment import EVIDENCE_KIND_LABELS, EvidenceKind
 from app.models.audit import AuditAction
 from app.models.chronology import ChronologyEntry
 from app.models.family import Family
+from app.models.journey import FamilyStatus
 from app.models.progress import GateDecision, SectionStatus
 from app.security.passwords import hash_password
 from app.services import classification, families, progress, questions
@@ -122,8 +124,9 @@ CHUNK = 250  # families per transaction
 
 class BulkWriter:
     """Rows collected per table and written in foreign-key order: COPY on PostgreSQL,
-    executemany on SQLite. Every row of a table gets every column (missing ones are NULL), and a
-    missing value for a NOT NULL column is a bug in the generator, so it fails loudly."""
+    executemany on SQLite. Every row of a table gets every column (missing ones take the
+    model's plain default, such as review cycle 0, or NULL), and a missing value for a NOT NULL
+    column without a default is a bug in the generator, so it fails loudly."""
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -132,6 +135,10 @@ class BulkWriter:
         self.written: Counter[str] = Counter()
 
     def add(self, table: str, **values: Any) -> None:
+        for column in SQLModel.metadata.tables[table].columns:
+            default = column.default
+            if column.name not in values and default is not None and default.is_scalar:
+                values[column.name] = default.arg  # type: ignore[attr-defined]
         self.rows[table].append(values)
 
     def flush(self) -> None:
@@ -325,6 +332,7 @@ def build_accounts(
             team_id=team.id,
             password_hash=password_hash,
             must_change_password=False,
+            service_account=False,
             active=True,
             created_at=now,
             updated_at=now,
@@ -421,7 +429,19 @@ class FamilyBuilder:
             self.writer.add("assessment_section", **row)
         for row in self.progress_rows.values():
             self.writer.add("section_progress", **row)
-        journey = progress.journey(self.content, statuses, decisions)
+        # Families here stop at the first decision: no reviews, returns or visits yet.
+        state = progress.State(
+            statuses={(section_id, 0): status for section_id, status in statuses.items()},
+            decisions={(gate_id, 0): decision for gate_id, decision in decisions.items()},
+            proposals={},
+            cycles=[],
+            children=len(self.children),
+            children_home=0,
+            returns=0,
+            visits=0,
+            first_home_on=None,
+        )
+        journey = progress.journey(self.content, Family(status=FamilyStatus.ACTIVE), state)
         stage = journey.current_stage
         created = at(started, rng)
         family_row = dict(
@@ -439,12 +459,11 @@ class FamilyBuilder:
             current_stage_id=stage.stage_id if stage else None,
             next_action=journey.next_action[:200],
             awaiting_sign_off=journey.awaiting_sign_off,
+            status=FamilyStatus.ACTIVE.value,
+            current_cycle=0,
             **self._versioned(created),
         )
-        review_family = Family(work_started_on=started)  # next_review_due reads only this
-        family_row["next_review_due"] = progress.next_review_due(
-            review_family, self.content, decisions
-        )
+        family_row["next_review_due"] = None  # reviews start once the plan is agreed
         # The family goes first in the writer's table order whatever order rows are added in.
         self.writer.add("family", **family_row)
         self._audit(created, AuditAction.CREATE, "family", self.id, {"reference": "created"})
@@ -774,7 +793,7 @@ class FamilyBuilder:
 
     def _fill(
         self,
-        questions: Sequence[Question],
+        asked: Sequence[Question],
         scopes: tuple[tuple[str, str], ...],
         scoped: dict[str, AnswerValue],
         items: dict[str, list[str]],
@@ -785,7 +804,7 @@ class FamilyBuilder:
         show_when fails (on the answers around it) is left unanswered, as saving drops it."""
         rng = self.rng
         prefix = "".join(f"{group}[{instance}]." for group, instance in scopes)
-        for question in questions:
+        for question in asked:
             if question.show_when is not None and not show_when_holds(question.show_when, scoped):
                 continue
             if question.type in questions.GROUP_TYPES:
@@ -966,6 +985,7 @@ class FamilyBuilder:
             decided_by_id=self.plan.supervisor,
             decided_at=moment,
             framework_version=self.content.version,
+            effect=journey_shape(self.content).effect(gate.id, option.id).effect.value,
         )
         self.writer.add("gate_decision", **decision.model_dump())
         return decision
