@@ -286,10 +286,10 @@ def concrete_path(route: Route, samples: dict[str, str]) -> str:
     return re.sub(r"\{([^}]+)\}", sample, route.path)
 
 
-def call(client: CheckingClient, route: Route, path: str):  # type: ignore[no-untyped-def]
+def call(client: CheckingClient, route: Route, path: str, token: str | None = None):  # type: ignore[no-untyped-def]
     if route.method == "GET":
         return client.get(path)
-    token = csrf_token(client)
+    token = token or csrf_token(client)
     if route.is_api:
         return client.request(route.method, path, json={}, headers={"X-CSRF-Token": token})
     return client.request(route.method, path, data={"csrf_token": token})
@@ -308,13 +308,25 @@ def test_role_matrix(app: FastAPI, client: CheckingClient, db: Session, world: W
     routes, _ = registered_routes(app)
     failures = []
     checked = 0
+    # One session and CSRF token per persona, made again after signing out. (A call that
+    # ended a session some other way would show as "sign in" where access was expected.)
+    sessions: dict[str, tuple[str, str]] = {}
     for route in routes:
         path = concrete_path(route, world.samples)
         for name in PERSONAS:
             user = world.personas[name]
             want = expected(route, user, world.family)
-            sign_in_as(client, db, user)
-            got = outcome(call(client, route, path))
+            if name not in sessions:
+                sign_in_as(client, db, user)
+                cookie = client.cookies.get("homeward_session") or ""
+                sessions[name] = (cookie, csrf_token(client) if cookie else "")
+            cookie, token = sessions[name]
+            client.cookies.clear()
+            if cookie:
+                client.cookies.set("homeward_session", cookie)
+            got = outcome(call(client, route, path, token or None))
+            if "sign-out" in path:
+                sessions.pop(name)
             checked += 1
             if got != want:
                 failures.append(f"{route} as {name}: expected {want}, got {got}")
