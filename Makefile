@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 # Test processes (pytest-xdist): one per core; TEST_WORKERS=0 runs the suite in this process.
-TEST_WORKERS ?= 0
+TEST_WORKERS ?= auto
 
 .DEFAULT_GOAL := help
 .PHONY: help run serve migrate demo test lint format bench css clean docker audit
