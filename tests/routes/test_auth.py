@@ -214,7 +214,7 @@ def test_htmx_request_after_expiry_is_sent_to_sign_in_not_swapped(
 def test_api_without_a_session_gets_json_401(client: CheckingClient) -> None:
     response = client.get("/api/v1/families/00000000-0000-0000-0000-000000000000")
     assert response.status_code == 401
-    assert response.json() == {"message": "Sign in to continue."}
+    assert response.json() == {"message": "Sign in, or send an API token, to continue."}
 
 
 def test_stay_signed_in_extends_the_session(client: CheckingClient, db: Session) -> None:
