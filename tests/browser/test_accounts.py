@@ -13,7 +13,7 @@ NAVIGATION = {
     "practitioner": ["Families"],
     "supervisor": ["Families"],
     "trainer": ["Framework content"],
-    "admin": ["Users", "Teams", "Audit trail", "Role changes"],
+    "admin": ["Users", "Teams", "Service accounts", "Audit trail", "Role changes"],
 }
 
 
