@@ -7,6 +7,7 @@ from playwright.sync_api import Page, expect
 
 from app.models.accounts import User
 from tests.browser.conftest import open_context, sign_in
+from tests.factories import CONTENT
 from tests.support.axe import assert_accessible
 
 
@@ -77,7 +78,10 @@ def test_practitioner_creates_a_family_and_finds_it(page: Page, accounts: dict[s
     page.locator("#results").get_by_role("link", name="Browser family").click()
     expect(page.get_by_role("heading", name="1. Assessment")).to_be_visible()
     expect(page.locator(".govuk-task-list").first).to_contain_text("Identification")
-    expect(page.locator("body")).to_contain_text("Following reunification framework version 1.0.0")
+    newest = CONTENT.latest("reunification").version
+    expect(page.locator("body")).to_contain_text(
+        f"Following reunification framework version {newest}"
+    )
     assert_accessible(page)
 
 
