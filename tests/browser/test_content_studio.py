@@ -22,6 +22,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from app.config import PROJECT_ROOT
 from app.content.loader import load_version, read_version_dir
+from app.content.model import FrameworkContent
 from app.db import open_session
 from app.models.accounts import Team, User
 from app.models.content import ContentOrigin
@@ -42,7 +43,7 @@ def shot(page: Page, name: str) -> None:
 
 
 @pytest.fixture
-def local_framework(live_server: LiveServer) -> None:
+def local_framework(live_server: LiveServer) -> FrameworkContent:
     """The council's own framework: the bundled 1.0.0 under its own id and title."""
     folder = PROJECT_ROOT / "framework_content" / "reunification" / "1.0.0"
     texts = {name: data.decode() for name, data in read_version_dir(folder).items()}
@@ -61,10 +62,13 @@ def local_framework(live_server: LiveServer) -> None:
         publish_loaded(session, content, texts, origin=ContentOrigin.IMPORT, user_id=None)
         changed(session)
         session.commit()
+    return content
 
 
 @pytest.fixture
-def family(live_server: LiveServer, accounts: dict[str, User], local_framework: None) -> Family:
+def family(
+    live_server: LiveServer, accounts: dict[str, User], local_framework: FrameworkContent
+) -> Family:
     with open_session(live_server.engine) as session:
         practitioner = session.get(User, accounts["practitioner"].id)
         assert practitioner is not None
@@ -72,6 +76,8 @@ def family(live_server: LiveServer, accounts: dict[str, User], local_framework: 
         assert team is not None
         record = make_family(session, team=team, allocated_to=practitioner)
         record.framework_id = LOCAL
+        record.framework_version = local_framework.version
+        record.content_hash = local_framework.content_hash
         session.add(record)
         make_child(session, record, name="Robin Studio")
         make_adult(session, record, name="Lee Studio")

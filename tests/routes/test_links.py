@@ -11,6 +11,7 @@ import re
 from collections import deque
 from urllib.parse import urljoin, urlsplit
 
+import pytest
 from sqlmodel import Session, col, select
 
 from app.config import PLACEHOLDER_SECRET_KEY
@@ -55,7 +56,9 @@ def crawl(client: CheckingClient) -> dict[str, int]:
             if address in seen or address in queue:
                 continue
             pattern = kind(target.path)
-            if per_kind.get(pattern, 0) >= PER_KIND:
+            # Every family's overview (each is at its own point of the journey, so each links
+            # to different pages); a few of every other kind.
+            if pattern != "/families/{id}" and per_kind.get(pattern, 0) >= PER_KIND:
                 continue
             per_kind[pattern] = per_kind.get(pattern, 0) + 1
             queue.append(address)
@@ -63,12 +66,14 @@ def crawl(client: CheckingClient) -> dict[str, int]:
 
 
 def test_every_link_for_every_demo_role_answers(client: CheckingClient, db: Session) -> None:
+    if db.get_bind().dialect.name != "sqlite":
+        pytest.skip("where links lead does not depend on the database: walked once, on SQLite")
     load_demo(db, CONTENT, secret_key=PLACEHOLDER_SECRET_KEY)
     db.commit()
     kinds: set[str] = set()
-    # One person of each set of roles: two people with the same roles reach the same kinds of
-    # page (the families differ, and each role reaches the families it may see from the team list).
-    people = {account.roles: account for account in DEMO_ACCOUNTS}.values()
+    # The first person of each set of roles (the demo's main team): two people with the same
+    # roles reach the same kinds of page.
+    people = {account.roles: account for account in reversed(DEMO_ACCOUNTS)}.values()
     for account in people:
         user = db.exec(select(User).where(col(User.email_key) == account.email.lower())).one()
         sign_in_as(client, db, user)
