@@ -42,8 +42,13 @@ def sign_in_demo(page: Page, email: str) -> None:
     page.wait_for_url("**/home")
 
 
-@pytest.mark.parametrize("reference", [demo.reference for demo in DEMO_FAMILIES])
-def test_the_summary_of_each_demo_family(
+# One demo family at each kind of point in the journey (the PDF takes seconds each): an
+# assessment under way, reviews, monitoring after two returns, closed, and back in care.
+AT_EACH_POINT = ["RIV-2026-014", "RIV-2024-051", "RIV-2024-077", "RIV-2023-019", "RIV-2023-064"]
+
+
+@pytest.mark.parametrize("reference", AT_EACH_POINT)
+def test_the_summary_of_a_demo_family_at_each_point(
     page: Page, demo_families: dict[str, str], reference: str
 ) -> None:
     family_id = demo_families[reference]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import pytest
 from bs4 import BeautifulSoup
 from fastapi import FastAPI
 from sqlalchemy import String, inspect
@@ -132,6 +133,8 @@ def test_stored_markup_is_text_on_every_page(
 def test_reflected_markup_in_the_query_is_text(
     app: FastAPI, client: CheckingClient, db: Session, world: World
 ) -> None:
+    if db.get_bind().dialect.name != "sqlite":
+        pytest.skip("escaping what the query reflects is the templates' work: walked on SQLite")
     pages = [route for route in registered_routes(app)[0] if route.method == "GET"]
     reflected = {
         name: PAYLOAD
