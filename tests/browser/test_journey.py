@@ -35,9 +35,9 @@ IMAGES = PROJECT_ROOT / "docs" / "images"
 SHOTS = os.environ.get("UPDATE_SCREENSHOTS") == "1"
 
 
-def shot(page: Page, name: str) -> None:
+def shot(page: Page, name: str, *, whole: bool = False) -> None:
     if SHOTS:
-        page.screenshot(path=str(IMAGES / f"journey-{name}.png"), full_page=False)
+        page.screenshot(path=str(IMAGES / f"journey-{name}.png"), full_page=whole)
 
 
 class Person:
@@ -179,7 +179,7 @@ def decide(
     page.goto(f"/families/{family.id}/decisions/{gate_id}")
     assert_accessible(page)
     if screenshot:
-        shot(page, screenshot)
+        shot(page, screenshot, whole=True)
     form = page.locator("form", has=page.get_by_role("button", name="Record the decision"))
     if review_weeks_ago is not None:
         fill_date(page, "Date of the review meeting", review_weeks_ago)
@@ -235,7 +235,14 @@ def review(
     )
 
 
-def go_home(worker: Person, family: Family, child: str, how: str, weeks_ago: float) -> None:
+def go_home(
+    worker: Person,
+    family: Family,
+    child: str,
+    how: str,
+    weeks_ago: float,
+    screenshot: bool = False,
+) -> None:
     page = worker.page
     page.goto(f"/families/{family.id}/going-home")
     assert_accessible(page)
@@ -249,7 +256,8 @@ def go_home(worker: Person, family: Family, child: str, how: str, weeks_ago: flo
     page.get_by_role("button", name="Record the return home").click()
     expect(page.get_by_text("The return home has been recorded")).to_be_visible()
     assert_accessible(page)
-    shot(page, "going-home")
+    if screenshot:
+        shot(page, "going-home", whole=True)
 
 
 def visit(worker: Person, family: Family, children: list[str], weeks_ago: float) -> None:
@@ -352,7 +360,9 @@ def test_a_family_from_a_signed_off_assessment_to_closure(
     worker.at(36)
     go_home(worker, family, ann, "Planned, with time at home increased in steps", 36)
     worker.at(32)
-    go_home(worker, family, ben, "Planned, with time at home increased in steps", 32)
+    go_home(
+        worker, family, ben, "Planned, with time at home increased in steps", 32, screenshot=True
+    )
     worker.at(31)
     visit(worker, family, [ann, ben], 31)
 
