@@ -16,7 +16,7 @@ from app.services.chronology import PAGE_SIZE
 from tests.browser.conftest import LiveServer, sign_in
 from tests.browser.test_chronology import new_family
 from tests.factories import make_entry
-from tests.support.axe import assert_accessible
+from tests.support.axe import assert_accessible, wait_until_ready
 
 WARNING = "Save or cancel the entry you are editing before changing the list"
 
@@ -71,6 +71,9 @@ def test_a_form_sent_back_with_errors_and_an_open_change_are_kept(
     page.get_by_role("link", name="Cancel").click()
     expect(page.get_by_label("What happened")).to_have_count(0)
     page.get_by_label("Source", exact=True).select_option(label="Any source")
+    # The caption read "2 entries" before the list came back too: wait for the page's own signal
+    # that the request is done, or "Change" below may open a row that is about to be replaced.
+    wait_until_ready(page)
     expect(page.locator(".hw-chronology-table caption")).to_contain_text("2 entries")
 
     # A change being made in its row is kept too, and so is the row's place in the list.

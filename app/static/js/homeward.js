@@ -186,12 +186,18 @@ document.addEventListener("click", (event) => {
 
 // A section page counts its saves (autosaves and buttons alike), so that the server can refuse
 // an earlier save that arrives after a later one instead of storing it over it.
+// The highest count sent from each form of this page: a response to an earlier autosave that
+// arrives after a later one swaps in the count it was rendered with, which must not lower it.
+const savesSent = new Map();
 function countSave(form) {
   const counter = form && form.querySelector("[data-hw-save-count]");
   if (!counter) {
     return null;
   }
-  counter.value = String(Number(counter.value || "0") + 1);
+  const key = form.getAttribute("action") || form.id;
+  const next = Math.max(savesSent.get(key) || 0, Number(counter.value || "0")) + 1;
+  savesSent.set(key, next);
+  counter.value = String(next);
   return counter.value;
 }
 document.addEventListener("htmx:configRequest", (event) => {
