@@ -200,14 +200,30 @@ function countSave(form) {
   counter.value = String(next);
   return counter.value;
 }
+// Once a form is submitted by its own buttons, an autosave still waiting in htmx's queue is
+// dropped: the submission carries the whole form, and the autosave would only count higher
+// and have the button's save refused as the earlier one.
+let submitted = new WeakSet();
 document.addEventListener("htmx:configRequest", (event) => {
   const form = event.detail.elt.closest && event.detail.elt.closest("form");
+  if (form && submitted.has(form)) {
+    event.preventDefault();
+    return;
+  }
   const count = countSave(form);
   if (count !== null) {
     event.detail.parameters.seq = count;
   }
 });
-document.addEventListener("submit", (event) => countSave(event.target));
+document.addEventListener("submit", (event) => {
+  if (countSave(event.target) !== null) {
+    submitted.add(event.target);
+  }
+});
+// A page brought back with the browser's Back button may be submitted again.
+window.addEventListener("pageshow", () => {
+  submitted = new WeakSet();
+});
 
 // A problem in a framework content file: its link also puts the cursor on that line of the
 // text area, so the trainer can fix it straight away (without JavaScript the link still goes
