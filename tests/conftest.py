@@ -28,6 +28,7 @@ from app.main import create_app
 from app.preview import PREVIEW
 from app.services.content_store import import_bundled
 from tests.support.client import CheckingClient
+from tests.support.journey import story  # noqa: F401  (a fixture for the journey's tests)
 
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")

@@ -24,12 +24,12 @@ from app.models.audit import AuditAction
 from app.models.chronology import ChronologyEntry, ChronologyImport
 from app.models.family import Family
 from app.routes.family_pages import (
-    STALE_DELETE,
     EditPage,
     FamilyPage,
     SupervisePage,
     ViewPage,
     compare_versions,
+    confirm_delete,
     delete_page,
 )
 from app.services import (
@@ -626,21 +626,26 @@ def delete_entry(
     """Delete an entry (supervisors can still see it)."""
     family = page.family
     entry = chronology.get_entry(session, family, entry_id)
-    form = ParsedForm(form_data)
-    try:
+
+    def remove(reason: str, expected_version: int) -> None:
         chronology.delete_entry(
             session,
             actor=actor,
             family=family,
             entry=entry,
-            reason=form.text("reason"),
-            expected_version=form.whole_number("version", "Version") or 0,
+            reason=reason,
+            expected_version=expected_version,
         )
-    except (InvalidInput, Conflict) as problem:
-        errors = problem.errors if isinstance(problem, InvalidInput) else {"reason": STALE_DELETE}
-        state = FormState(values=dict(form.values), errors=errors)
-        return delete_page(request, family, _describe(entry), _base(family), entry.version, state)
-    return RedirectResponse(_base(family), status_code=303)
+
+    return confirm_delete(
+        request,
+        form_data,
+        family,
+        remove,
+        what=_describe(entry),
+        back=_base(family),
+        version=entry.version,
+    )
 
 
 # Timeline ------------------------------------------------------------------------------------

@@ -6,20 +6,23 @@ someone else saved first."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
+from fastapi.responses import RedirectResponse
 
 from app.content.model import FrameworkContent
 from app.content.schema import Section
 from app.deps import ActorDep, ContentDep, SessionDep, requires
 from app.forms import FormState
+from app.forms.family import ParsedForm
 from app.models.accounts import User
 from app.models.family import Family
 from app.security.permissions import FamilyAction, Permission, family_permits, has_permission
 from app.services.access import open_family
+from app.services.errors import Conflict, InvalidInput
 from app.services.families import content_for
 from app.templating import render
 
@@ -180,6 +183,28 @@ def delete_page(
             "errors": form.error_list(),
         },
     )
+
+
+def confirm_delete(
+    request: Request,
+    form_data: Mapping[str, Any],
+    family: Family,
+    remove: Callable[[str, int], None],
+    *,
+    what: str,
+    back: str,
+    version: int,
+) -> Response:
+    """Carry out a delete confirmed on delete_page: `remove(reason, expected_version)`, then
+    back to `back`; or the page again with the problem and the reason typed."""
+    form = ParsedForm(form_data)
+    try:
+        remove(form.text("reason"), form.whole_number("version", "Version") or 0)
+    except (InvalidInput, Conflict) as problem:
+        errors = problem.errors if isinstance(problem, InvalidInput) else {"reason": STALE_DELETE}
+        state = FormState(values=dict(form.values), errors=errors)
+        return delete_page(request, family, what, back, version, state)
+    return RedirectResponse(back, status_code=303)
 
 
 def compare_versions(

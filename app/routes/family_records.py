@@ -30,10 +30,10 @@ from app.forms.family import (
 )
 from app.models.family import Child, EarlierReturn
 from app.routes.family_pages import (
-    STALE_DELETE,
     EditPage,
     FamilyPage,
     compare_versions,
+    confirm_delete,
     delete_page,
 )
 from app.services import audit, families
@@ -553,22 +553,27 @@ def _delete(
     what: str,
 ) -> Response:
     """Delete a record of the family with the reason given, or show the page again."""
-    form = ParsedForm(form_data)
-    try:
+
+    def remove(reason: str, expected_version: int) -> None:
         families.delete_record(
             session,
             actor=actor,
             family=page.family,
             record=record,
             entity_type=entity_type,
-            reason=form.text("reason"),
-            expected_version=form.whole_number("version", "Version") or 0,
+            reason=reason,
+            expected_version=expected_version,
         )
-    except (InvalidInput, Conflict) as problem:
-        errors = problem.errors if isinstance(problem, InvalidInput) else {"reason": STALE_DELETE}
-        state = FormState(values=dict(form.values), errors=errors)
-        return delete_page(request, page.family, what, _details(page), record.version, state)
-    return RedirectResponse(_details(page), status_code=303)
+
+    return confirm_delete(
+        request,
+        form_data,
+        page.family,
+        remove,
+        what=what,
+        back=_details(page),
+        version=record.version,
+    )
 
 
 @router.get("/{family_id}/children/{child_id}/delete")

@@ -18,16 +18,16 @@ from app.models.accounts import User
 from app.models.journey import OUTCOME_LABELS, ChildReturn, MonitoringVisit, Outcome, ReviewCycle
 from app.models.progress import GateDecision
 from app.routes.family_pages import (
-    STALE_DELETE,
     EditPage,
     FamilyPage,
     FollowUpPage,
     SupervisePage,
     ViewPage,
+    confirm_delete,
     delete_page,
     section_url,
 )
-from app.services import classification, decisions, progress, returns
+from app.services import audit, classification, decisions, progress, returns
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.templating import render
 
@@ -530,23 +530,34 @@ def delete_return(
 ) -> Response:
     """Delete a return recorded by mistake, with the reason."""
     row = returns.get_return(session, page.family, child_return_id)
-    form = ParsedForm(form_data)
-    try:
-        returns.delete_return(
+    return _delete(request, form_data, session, actor, page, row, "this return home", "going-home")
+
+
+def _delete(
+    request: Request,
+    form_data: dict[str, Any],
+    session: Session,
+    actor: audit.Actor,
+    page: FamilyPage,
+    row: ChildReturn | MonitoringVisit,
+    what: str,
+    listing: str,
+) -> Response:
+    def remove(reason: str, expected_version: int) -> None:
+        returns.delete_record(
             session,
             actor=actor,
             family=page.family,
             content=page.content,
             row=row,
-            reason=form.text("reason"),
-            expected_version=form.whole_number("version", "Version") or 0,
+            reason=reason,
+            expected_version=expected_version,
         )
-    except (InvalidInput, Conflict) as problem:
-        errors = problem.errors if isinstance(problem, InvalidInput) else {"reason": STALE_DELETE}
-        state = FormState(values=dict(form.values), errors=errors)
-        back = f"/families/{page.family.id}/going-home"
-        return delete_page(request, page.family, "this return home", back, row.version, state)
-    return RedirectResponse(f"/families/{page.family.id}/going-home", 303)
+
+    back = f"/families/{page.family.id}/{listing}"
+    return confirm_delete(
+        request, form_data, page.family, remove, what=what, back=back, version=row.version
+    )
 
 
 # Visits after the return ------------------------------------------------------------------------
@@ -729,23 +740,7 @@ def delete_visit(
 ) -> Response:
     """Delete a visit recorded by mistake, with the reason."""
     row = returns.get_visit(session, page.family, visit_id)
-    form = ParsedForm(form_data)
-    try:
-        returns.delete_visit(
-            session,
-            actor=actor,
-            family=page.family,
-            content=page.content,
-            row=row,
-            reason=form.text("reason"),
-            expected_version=form.whole_number("version", "Version") or 0,
-        )
-    except (InvalidInput, Conflict) as problem:
-        errors = problem.errors if isinstance(problem, InvalidInput) else {"reason": STALE_DELETE}
-        state = FormState(values=dict(form.values), errors=errors)
-        back = f"/families/{page.family.id}/visits"
-        return delete_page(request, page.family, "this visit", back, row.version, state)
-    return RedirectResponse(f"/families/{page.family.id}/visits", 303)
+    return _delete(request, form_data, session, actor, page, row, "this visit", "visits")
 
 
 # Outcomes ------------------------------------------------------------------------------------

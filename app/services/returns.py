@@ -368,32 +368,6 @@ def get_return(session: Session, family: Family, return_id: uuid.UUID) -> ChildR
     return row
 
 
-@atomic
-def delete_return(
-    session: Session,
-    *,
-    actor: audit.Actor,
-    family: Family,
-    content: FrameworkContent,
-    row: ChildReturn,
-    reason: str,
-    expected_version: int,
-) -> None:
-    """Delete a return recorded by mistake (softly, with who and why)."""
-    if family.status != FamilyStatus.ACTIVE:
-        raise Conflict(PLAN_NOT_ACTIVE)
-    soft_delete(
-        session,
-        actor=actor,
-        record=row,
-        reason=reason,
-        expected_version=expected_version,
-        entity_type="child_return",
-        family_id=family.id,
-    )
-    progress.refresh_family(session, family, content)
-
-
 # --- visits after the return -------------------------------------------------------------------
 
 
@@ -539,16 +513,17 @@ def update_visit(
 
 
 @atomic
-def delete_visit(
+def delete_record(
     session: Session,
     *,
     actor: audit.Actor,
     family: Family,
     content: FrameworkContent,
-    row: MonitoringVisit,
+    row: ChildReturn | MonitoringVisit,
     reason: str,
     expected_version: int,
 ) -> None:
+    """Delete a return or a visit recorded by mistake (softly, with who and why)."""
     if family.status != FamilyStatus.ACTIVE:
         raise Conflict(PLAN_NOT_ACTIVE)
     soft_delete(
@@ -557,7 +532,7 @@ def delete_visit(
         record=row,
         reason=reason,
         expected_version=expected_version,
-        entity_type="monitoring_visit",
+        entity_type="child_return" if isinstance(row, ChildReturn) else "monitoring_visit",
         family_id=family.id,
     )
     progress.refresh_family(session, family, content)

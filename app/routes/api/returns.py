@@ -151,7 +151,7 @@ def delete_return(
     """Delete a return recorded by mistake, with the reason."""
     row = returns.get_return(session, page.family, child_return_id)
     try:
-        returns.delete_return(
+        returns.delete_record(
             session,
             actor=actor,
             family=page.family,
@@ -284,7 +284,7 @@ def delete_visit(
     """Delete a visit recorded by mistake, with the reason."""
     row = returns.get_visit(session, page.family, visit_id)
     try:
-        returns.delete_visit(
+        returns.delete_record(
             session,
             actor=actor,
             family=page.family,
