@@ -1,6 +1,7 @@
 """The command line stops bad configuration with one clear sentence, never a traceback."""
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -8,7 +9,7 @@ from pathlib import Path
 from app.config import PLACEHOLDER_SECRET_KEY
 
 
-def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, timeout: int = 60, **env: str) -> subprocess.CompletedProcess[str]:
     clean_env = {k: v for k, v in os.environ.items() if not k.startswith("HOMEWARD_")}
     clean_env.pop("DATABASE_URL", None)
     return subprocess.run(
@@ -16,7 +17,7 @@ def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         env={**clean_env, **env},
-        timeout=60,
+        timeout=timeout,
         check=False,
     )
 
@@ -162,14 +163,35 @@ def test_demo_data_is_refused_outside_development(tmp_path: Path) -> None:
     assert_one_sentence(result, "only loaded when HOMEWARD_ENVIRONMENT is development")
 
 
+def row_counts(database: Path) -> dict[str, int]:
+    """How many rows each table of a SQLite database holds."""
+    with sqlite3.connect(database) as connection:
+        tables = [
+            name
+            for (name,) in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+        return {
+            # The names are the database's own, read from sqlite_master.
+            table: connection.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]  # noqa: S608
+            for table in tables
+        }
+
+
 def test_demo_data_loads_twice_without_duplicates(tmp_path: Path) -> None:
     run_cli("migrate", HOMEWARD_DATA_DIR=str(tmp_path))
-    first = run_cli("demo", HOMEWARD_DATA_DIR=str(tmp_path))
-    second = run_cli("demo", HOMEWARD_DATA_DIR=str(tmp_path))
+    # The demo takes tens of seconds on a busy machine.
+    first = run_cli("demo", HOMEWARD_DATA_DIR=str(tmp_path), timeout=600)
     assert first.returncode == 0, first.stderr
+    loaded = row_counts(tmp_path / "homeward.sqlite3")
+    second = run_cli("demo", HOMEWARD_DATA_DIR=str(tmp_path), timeout=600)
     assert second.returncode == 0, second.stderr
     assert first.stdout == second.stdout
     assert "priya.shah@homeward.test" in first.stdout
+    again = row_counts(tmp_path / "homeward.sqlite3")
+    # The second load adds no row to any table.
+    assert {table: count for table, count in again.items() if count != loaded[table]} == {}
 
 
 def test_retention_reports_what_it_removed(tmp_path: Path) -> None:

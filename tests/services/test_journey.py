@@ -7,19 +7,16 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
-from app.config import PLACEHOLDER_SECRET_KEY
 from app.demo.journey import Story
 from app.models.assessment import SectionRevision
-from app.models.family import Family
 from app.models.journey import ChildOutcome, FamilyStatus, Outcome, ReviewCycle
 from app.models.progress import GateDecision, SectionStatus
 from app.security.permissions import FamilyAction, family_permits
 from app.services import decisions, progress, questions, returns
 from app.services.errors import Conflict, Forbidden, InvalidInput
 from app.timeutil import london_today
-from tests.factories import CONTENT
 from tests.support.journey import agreed, assessed, review_before_return
 
 
@@ -318,18 +315,3 @@ def test_a_second_classification_sign_off_in_the_same_stage_freezes_each_revisio
     assert len(numbers) == len(set(numbers))
     assert ("goal-progress", 1, 1) in numbers
     assert ("goal-progress", 2, 1) in numbers
-
-
-def test_every_family_of_the_demo_is_at_its_point_of_the_journey(db: Session) -> None:
-    from app.demo import load_demo
-
-    load_demo(db, CONTENT, secret_key=PLACEHOLDER_SECRET_KEY)
-    found = {
-        row.reference: row
-        for row in db.exec(select(Family).where(col(Family.reference).like("RIV-%"))).all()
-    }
-    assert found["RIV-2025-131"].status == FamilyStatus.PLAN_ENDED
-    assert found["RIV-2023-019"].status == FamilyStatus.CLOSED
-    assert found["RIV-2024-051"].awaiting_sign_off
-    assert found["RIV-2024-077"].current_cycle == 3
-    assert found["RIV-2025-088"].current_stage_id == "goal-setting"

@@ -1,28 +1,45 @@
-"""The demo assessments: drafts, one waiting for sign-off, one signed off after a
-disagreement; loading twice adds nothing."""
+"""The demo data, loaded once per database for this module: assessments in draft, one
+waiting for sign-off, one signed off after a disagreement, and every family at its own point
+of the journey. (That loading it twice adds nothing is tested through the command line.)"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
 from app.config import PLACEHOLDER_SECRET_KEY
 from app.demo import load_demo
-from app.models.assessment import AssessmentAnswer, Classification, SectionRevision
+from app.models.assessment import Classification, SectionRevision
 from app.models.family import Family
+from app.models.journey import FamilyStatus
 from app.services import progress
 from tests.factories import CONTENT
+
+
+@pytest.fixture(scope="module")
+def demo(engine: Engine) -> Iterator[Session]:
+    """A session on the demo data, loaded once (the demo takes tens of seconds) and rolled
+    back after the module's read-only checks."""
+    connection = engine.connect()
+    transaction = connection.begin()
+    session = Session(bind=connection, join_transaction_mode="create_savepoint")
+    load_demo(session, CONTENT, secret_key=PLACEHOLDER_SECRET_KEY)
+    session.flush()
+    yield session
+    session.close()
+    transaction.rollback()
+    connection.close()
 
 
 def family(db: Session, reference: str) -> Family:
     return db.exec(select(Family).where(col(Family.reference_key) == reference)).one()
 
 
-def test_demo_families_show_assessments_at_different_stages(db: Session) -> None:
-    load_demo(db, CONTENT, secret_key=PLACEHOLDER_SECRET_KEY)
-    answers = db.exec(select(func.count()).select_from(AssessmentAnswer)).one()
-    load_demo(db, CONTENT, secret_key=PLACEHOLDER_SECRET_KEY)
-    assert db.exec(select(func.count()).select_from(AssessmentAnswer)).one() == answers
-
+def test_demo_families_show_assessments_at_different_stages(demo: Session) -> None:
+    db = demo
     drafts = family(db, "RIV-2026-014")
     statuses = progress.section_statuses(db, drafts.id)
     assert statuses["identification"].value == "completed"
@@ -61,3 +78,16 @@ def test_demo_families_show_assessments_at_different_stages(db: Session) -> None
     )
     assert row.status == "agreed"
     assert row.supervisor_level == row.practitioner_level
+
+
+def test_every_family_of_the_demo_is_at_its_point_of_the_journey(demo: Session) -> None:
+    db = demo
+    found = {
+        row.reference: row
+        for row in db.exec(select(Family).where(col(Family.reference).like("RIV-%"))).all()
+    }
+    assert found["RIV-2025-131"].status == FamilyStatus.PLAN_ENDED
+    assert found["RIV-2023-019"].status == FamilyStatus.CLOSED
+    assert found["RIV-2024-051"].awaiting_sign_off
+    assert found["RIV-2024-077"].current_cycle == 3
+    assert found["RIV-2025-088"].current_stage_id == "goal-setting"
