@@ -26,6 +26,7 @@ from app.deps import SessionDep
 from app.main import create_app
 from app.models.accounts import Role
 from tests.factories import make_team, make_user, start_session
+from tests.support.client import soup
 from tests.support.html import check_html
 
 # Anything the answers must never show: where the database is.
@@ -35,7 +36,8 @@ UNREACHABLE_URL = "postgresql+psycopg://homeward:secret-pw@127.0.0.1:1/secret_db
 def assert_clean_page(response, status: int, heading: str) -> None:  # type: ignore[no-untyped-def]
     assert response.status_code == status
     assert response.headers["content-type"].startswith("text/html")
-    page = check_html(response.text, url=str(response.url))
+    check_html(response.text, url=str(response.url))
+    page = soup(response)
     assert page.h1 is not None
     assert page.h1.get_text(strip=True) == heading
     for header in ("content-security-policy", "x-content-type-options", "x-frame-options"):

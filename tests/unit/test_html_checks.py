@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.support.html import HtmlProblem, check_html
+from tests.support.html import HtmlProblem, _shape, check_html
 
 GOOD = (
     "<!DOCTYPE html><html lang='en'><head><title>A page</title></head>"
@@ -33,3 +33,22 @@ def test_fragments_need_no_title_but_unique_ids() -> None:
     check_html("<div id='x'>Fragment</div>", fragment=True)
     with pytest.raises(HtmlProblem, match="Duplicate ids"):
         check_html("<div id='x'></div><span id='x'></span>", fragment=True)
+
+
+def test_a_page_of_a_checked_shape_is_still_checked_for_what_could_break_it() -> None:
+    """The strict parse runs once per shape of markup: a page differing from a checked one
+    only in plain text or attribute values shares its shape; any other difference does not."""
+    same = GOOD.replace("Heading", "Another heading, (2)").replace("id='b'", "id='c'")
+    assert _shape(same) == _shape(GOOD)
+    for different in (
+        GOOD.replace("<p id='b'>", "<div id='b'>"),
+        GOOD.replace("<p id='b'>", "<p id='b' hidden>"),
+        GOOD.replace("Text", "Te&xt"),
+        GOOD.replace("Text", "Te<xt"),
+        GOOD.replace("Text", "Te\x01xt"),
+        GOOD.replace("id='b'", "id='b\"'"),
+    ):
+        assert _shape(different) != _shape(GOOD), different
+    check_html(GOOD)
+    with pytest.raises(HtmlProblem, match="does not parse"):
+        check_html(GOOD.replace("Text", "Te\x01xt"))
