@@ -272,3 +272,4 @@ def test_practitioner_assesses_and_supervisor_signs_off(
     assert_accessible(review)
     review.context.close()
     assert errors == []
+

@@ -95,14 +95,15 @@ class Visitor:
         self.client = httpx.Client(base_url=base_url, timeout=60, follow_redirects=False)
         self.token = ""
 
-    def sign_in(self, email: str) -> None:
-        page = self.client.get("/sign-in")
+    def sign_in(self, email: str, server: AppProcess | None = None) -> None:
+        base = server.url if server else ""
+        page = self.client.get(base + "/sign-in")
         response = self.client.post(
-            "/sign-in",
+            base + "/sign-in",
             data={"email": email, "password": DEFAULT_PASSWORD, "csrf_token": csrf_of(page)},
         )
         assert response.status_code == 303, response.text[:500]
-        self.token = csrf_of(self.client.get("/home"))
+        self.token = csrf_of(self.client.get(base + "/home"))
 
     def request(self, method: str, url: str, server: AppProcess, **kwargs: Any) -> httpx.Response:
         headers = {"X-CSRF-Token": self.token, **kwargs.pop("headers", {})}
