@@ -272,4 +272,3 @@ def test_practitioner_assesses_and_supervisor_signs_off(
     assert_accessible(review)
     review.context.close()
     assert errors == []
-
