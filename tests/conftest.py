@@ -35,6 +35,31 @@ TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL or REQUIRE_POSTGRES else [])
 
 
+# The longest modules first: pytest-xdist hands whole modules to the workers in collection
+# order, so the last ones handed out, which decide when the run ends, are then short.
+LONGEST_FIRST = (
+    "tests/faults/",
+    "tests/browser/",
+    "tests/routes/test_links.py",
+    "tests/routes/test_access_control.py",
+    "tests/routes/test_attacks_",
+    "tests/test_backup.py",
+    "tests/test_cli.py",
+    "tests/services/test_demo.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.path.relative_to(PROJECT_ROOT).as_posix()
+        return next(
+            (number for number, start in enumerate(LONGEST_FIRST) if path.startswith(start)),
+            len(LONGEST_FIRST),
+        )
+
+    items.sort(key=rank)  # stable: each module's tests keep their order
+
+
 def worker_database_url(url: str) -> str:
     """The PostgreSQL database of this pytest-xdist worker: TEST_DATABASE_URL's database with
     the worker's id appended (homeward_test_gw0, ...), created beside it when missing, so that
