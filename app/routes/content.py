@@ -590,8 +590,11 @@ def _editor_response(
     check = content_studio.check_texts(texts, draft.framework_id)
     problems = check.errors_for(file.name)
     conflict_diff = None
+    conflict_by = ""
     if conflict is not None:
         conflict_diff = diff_files({file.name: conflict.text}, {file.name: text})
+        if conflict.updated_by_id:
+            conflict_by = _names(session, {conflict.updated_by_id}).get(conflict.updated_by_id, "")
     return render(
         request,
         "views/content/editor.html",
@@ -608,6 +611,7 @@ def _editor_response(
             "valid": check.ok,
             "conflict": conflict,
             "conflict_diff": conflict_diff[0] if conflict_diff else None,
+            "conflict_by": conflict_by,
             "saved": saved,
         },
         htmx_block=block,
