@@ -485,9 +485,10 @@ def test_where_the_council_requires_it_a_sign_in_without_a_second_factor_is_refu
         client.cookies.clear()
         response = sign_in(client, identity_provider, "sub-kim")
         assert_refused(response, db, "(amr: otp, pwd; acr: gold)", status=403)
-        assert db.exec(
+        refused_for = db.exec(
             select(AuditEvent.user_id).where(col(AuditEvent.action) == "sign_in_failed")
-        ).all()[-1] == kim.id
+        ).all()
+        assert refused_for[-1] == kim.id
         client.cookies.clear()
         assert sign_in(client, identity_provider, "sub-mia").status_code == 303
     assert (sessions_of(db, linda), sessions_of(db, kim), sessions_of(db, mia)) == (0, 0, 1)
