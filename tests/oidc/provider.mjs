@@ -48,7 +48,7 @@ const provider = new Provider(issuer, {
   claims: {
     openid: ['sub', 'acr', 'amr'],
     email: ['email', 'email_verified'],
-    profile: ['name', 'oid'],
+    profile: ['name', 'oid', 'preferred_username'],
     groups: ['groups'],
   },
   scopes: ['openid', 'email', 'profile', 'groups'],

@@ -56,6 +56,15 @@ ACCOUNTS = [
         "acr": "gold",
         "claims": {"email": "kim@council.test", "email_verified": True, "name": "Kim Level"},
     },
+    # As Entra ID sends it: the lasting id in oid, the sign-in name in preferred_username.
+    {
+        "sub": "pairwise-sub-ella",
+        "claims": {
+            "oid": "oid-ella",
+            "preferred_username": "ella@council.test",
+            "name": "Ella Entra",
+        },
+    },
     {
         "sub": "sub-gita",
         "claims": {
@@ -339,6 +348,32 @@ def test_a_provider_that_is_down_is_explained(make_app: AppFactory, db: Session)
         response = client.get("/sign-in/provider")
     assert_refused(response, db, "unreachable", status=503)
     assert "could not reach the test identity provider" in response.text
+
+
+def test_a_discovery_document_for_another_issuer_is_refused(
+    make_app: AppFactory, db: Session, identity_provider: IdentityProvider
+) -> None:
+    """The provider answers at the configured address but names another issuer in its
+    discovery document (here: localhost for 127.0.0.1): nothing it says is trusted."""
+    issuer = identity_provider.issuer.replace("127.0.0.1", "localhost")
+    with client_for(make_app(oidc_issuer=issuer), db) as client:
+        response = client.get("/sign-in/provider")
+    assert_refused(response, db, "discovery names issuer", status=503)
+
+
+def test_the_claims_that_identify_the_person_are_settings(
+    make_app: AppFactory, db: Session, identity_provider: IdentityProvider
+) -> None:
+    user = make_user(db, email="ella@council.test")
+    application = make_app(oidc_subject_claim="oid", oidc_email_claim="preferred_username")
+    with client_for(application, db) as client:
+        assert sign_in(client, identity_provider, "pairwise-sub-ella").status_code == 303
+    db.refresh(user)
+    assert user.sso_subject == "oid-ella"
+    # The default subject claim (sub) with the same person: a different id, so no account.
+    with client_for(make_app(oidc_email_claim="preferred_username"), db) as client:
+        response = sign_in(client, identity_provider, "pairwise-sub-ella")
+    assert_refused(response, db, "linked to someone else", status=403)
 
 
 def test_roles_and_team_come_from_the_group_claim_where_configured(
