@@ -994,8 +994,12 @@ async def preview(
         await run_in_threadpool(_discard, savepoint, sandbox)
     family_path = f"/families/{built.family.id}".encode()
     kept = {b"content-type", b"vary", b"location", b"content-disposition"}
+    # The practitioner's list of families (in the navigation) is, in a preview, the one family.
+    body = body.replace(family_path, base.encode()).replace(
+        b'href="/families"', f'href="{base}"'.encode()
+    )
     response = Response(
-        body.replace(family_path, base.encode()),
+        body,
         status_code=status,
         headers={
             name.decode("latin-1"): value.replace(family_path, base.encode()).decode("latin-1")

@@ -378,6 +378,15 @@ def test_a_retired_version_starts_no_new_family(
     restored = post_form(client, f"/content/versions/{tiny.id}/restore", {"version": "2"})
     assert restored.status_code == 303
     assert "tiny" in client.app.state.content.registry(db).offered()  # type: ignore[attr-defined]
+    trail = db.exec(
+        select(AuditEvent)
+        .where(col(AuditEvent.user_id) == trainer.id, col(AuditEvent.entity_id) == str(tiny.id))
+        .order_by(col(AuditEvent.id))
+    ).all()
+    assert [(event.action, event.details["status"]["after"]) for event in trail] == [
+        ("retire", "retired"),
+        ("update", "published"),
+    ]
 
 
 def test_a_draft_can_start_a_new_framework(
@@ -575,6 +584,7 @@ def test_a_draft_is_previewed_as_a_practitioner_sees_it_and_nothing_is_kept(
         assert page.status_code == 200
         assert "This is how a practitioner sees this page under the draft" in soup(page).get_text()
         assert "/families/" not in page.text  # every link stays inside the preview
+        assert 'href="/families"' not in page.text  # the trainer has no list of families
     assert f'href="/content/drafts/{draft_id}/preview/sections/factors-alpha"' in overview.text
     assert "Reworded alpha risk" in factors.text
     assert "Example family (preview)" in summary.text
