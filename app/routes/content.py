@@ -986,6 +986,8 @@ async def preview(
                 session_id=getattr(request.state, "session_id", None),
             )
         )
+        for record_id, alias in built.aliases.items():
+            path = path.replace(f"/{alias}", f"/{record_id}")
         try:
             status, headers, body = await _draw(request, f"/families/{built.family.id}{path}")
         finally:
@@ -998,6 +1000,8 @@ async def preview(
     body = body.replace(family_path, base.encode()).replace(
         b'href="/families"', f'href="{base}"'.encode()
     )
+    for record_id, alias in built.aliases.items():
+        body = body.replace(record_id.encode(), alias.encode())
     response = Response(
         body,
         status_code=status,

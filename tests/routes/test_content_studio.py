@@ -591,6 +591,38 @@ def test_a_draft_is_previewed_as_a_practitioner_sees_it_and_nothing_is_kept(
     assert db.exec(select(func.count()).select_from(Family)).one() == families_before
     # Only the trainer's own reads are left in the audit trail, none of the invented family's.
     assert db.exec(select(func.count()).select_from(AuditEvent)).one() == audit_before
+    # A record's page linked from one preview opens in the next (the family is made afresh).
+    details = client.get(f"/content/drafts/{draft_id}/preview/details")
+    child = soup(details).select_one(f'a[href^="/content/drafts/{draft_id}/preview/children/"]')
+    assert child is not None
+    assert str(child["href"]).rsplit("/", 1)[1] in ("child-1", "child-2")
+    opened = client.get(str(child["href"]))
+    assert opened.status_code == 200
+    name = child.get_text(" ", strip=True).removeprefix("Change").split("(")[0].strip()
+    assert f'value="{name}"' in opened.text  # the child's own form, filled in
     posted = post_form(client, f"/content/drafts/{draft_id}/preview/sections/start", {"x": "1"})
     assert posted.status_code == 303
     assert posted.headers["location"] == f"/content/drafts/{draft_id}/preview/sections/start"
+
+
+def test_the_content_guide_is_served_to_trainers_with_its_pictures(
+    client: CheckingClient, db: Session, trainer: User
+) -> None:
+    sign_in_as(client, db, make_user(db, roles=[Role.PRACTITIONER]))
+    assert client.get("/content/guide").status_code == 403
+    sign_in_as(client, db, trainer)
+    assert 'href="/content/guide"' in client.get("/content").text
+
+    guide = client.get("/content/guide")
+
+    assert guide.status_code == 200
+    page = soup(guide)
+    assert page.select_one("h1.govuk-heading-l").get_text() == "Writing framework content"  # type: ignore[union-attr]
+    pictures = [str(image["src"]) for image in page.select("main img")]
+    assert "/content/guide/images/content-editor-problem.png" in pictures
+    assert all(image.get("alt") for image in page.select("main img"))
+    # Links to other files of the repository are not pages of the app.
+    assert not [a for a in page.select("main a[href]") if str(a["href"]).endswith(".md")]
+    picture = client.get("/content/guide/images/content-editor-problem.png")
+    assert (picture.status_code, picture.headers["content-type"]) == (200, "image/png")
+    assert client.get("/content/guide/images/..%2F..%2Fpyproject.toml").status_code == 404
