@@ -46,8 +46,12 @@ def guide_html() -> Markup:
     shown as text, and its screenshots are served beside it."""
     parser = MarkdownIt("commonmark", {"html": False}).enable("table")
     tokens = parser.parse(GUIDE.read_text(encoding="utf-8"))
-    for token in tokens:
+    for index, token in enumerate(tokens):
         _style(token)
+        if token.type == "heading_open":
+            # The guide's contents link to its headings as GitHub names them.
+            words = re.sub(r"[^\w\- ]", "", tokens[index + 1].content.lower())
+            token.attrSet("id", words.replace(" ", "-"))
         plain = False
         for child in token.children or ():
             if child.type == "link_open":
