@@ -82,10 +82,10 @@ def guide(request: Request, _: Trainer) -> Response:
     return render(request, "views/content/guide.html", {"guide": guide_html()})
 
 
-@router.get("/images/{name}")
-def image(_: Trainer, name: str) -> Response:
+@router.get("/images/{picture}")
+def image(_: Trainer, picture: str) -> Response:
     """A screenshot of the guide."""
-    path = DOCS / "images" / name
-    if not IMAGE.fullmatch(name) or not path.is_file():
+    path = DOCS / "images" / picture
+    if not IMAGE.fullmatch(picture) or not path.is_file():
         raise NotFound("The guide has no such picture.")
     return FileResponse(path, media_type="image/png")
