@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
-from app.services.errors import Conflict
+from app.services.errors import Conflict, InvalidInput
 
 Model = TypeVar("Model", bound=BaseModel)
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -175,14 +175,36 @@ class ApiRoute(APIRoute):
         handler = super().get_route_handler()
         if self.body_field is None:
             return handler
+        fields = _body_fields(self.body_field)
 
         async def checked(request: Request) -> Response:
             content_type = request.headers.get("content-type", "")
             if content_type and not _is_json(content_type):
                 return JSONResponse({"message": JSON_ONLY}, status_code=415)
-            return await handler(request)
+            try:
+                return await handler(request)
+            except InvalidInput as problem:
+                # The services name the fields as the pages do; say where they are in the
+                # body sent, as the request's own validation does (`body.<field>`).
+                raise InvalidInput(
+                    {_located(name, fields): text for name, text in problem.errors.items()}
+                ) from None
 
         return checked
+
+
+# Services' names for values that the API sends under another name.
+SERVICE_FIELDS = {"carer": "carer_adult_id"}
+
+
+def _body_fields(body_field: Any) -> frozenset[str]:
+    names = getattr(body_field.field_info.annotation, "model_fields", None) or {}
+    return frozenset(names)
+
+
+def _located(name: str, fields: frozenset[str]) -> str:
+    name = SERVICE_FIELDS.get(name, name)
+    return f"body.{name}" if name in fields else name
 
 
 def _flatten(dependant: Any, name: str) -> list[Any]:
