@@ -12,7 +12,6 @@ from typing import Literal, cast
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from app.content.model import FrameworkContent
 from app.deps import SessionDep
 from app.routes.api.common import ApiRoute
 from app.routes.family_pages import ViewPage
@@ -22,6 +21,7 @@ from app.services.chronology import grades
 router = APIRouter(prefix="/families/{family_id}", tags=["chronology"], route_class=ApiRoute)
 Polarity = Literal["risk", "protective"]
 Period = Literal["month", "quarter", "year"]
+EpisodeKind = Literal["care", "home"]
 
 
 class Grade(BaseModel):
@@ -37,7 +37,7 @@ class CareEpisode(BaseModel):
 
     child_id: uuid.UUID
     child_name: str
-    kind: Literal["care", "home"]
+    kind: EpisodeKind
     description: str = Field(examples=["Earlier return home (broke down)"])
     started_on: date
     ended_on: date | None
@@ -202,7 +202,7 @@ def care_episodes(session: SessionDep, page: ViewPage) -> list[CareEpisode]:
         CareEpisode(
             child_id=episode.child_id,
             child_name=episode.child_name,
-            kind="care" if episode.kind == "care" else "home",
+            kind=cast(EpisodeKind, episode.kind),
             description=episode.what,
             started_on=episode.started_on,
             ended_on=episode.ended_on,
@@ -213,17 +213,13 @@ def care_episodes(session: SessionDep, page: ViewPage) -> list[CareEpisode]:
     ]
 
 
-def _grades(content: FrameworkContent) -> list[Grade]:
-    return [Grade(id=grade_id, label=label) for grade_id, label in grades(content).items()]
-
-
 @router.get("/chronology/timeline", response_model=TimelinePublic)
 def timeline(session: SessionDep, page: ViewPage) -> TimelinePublic:
     """The chronology's entries counted per theme and period, as the timeline page shows
     them."""
     content = page.content
     built = chronology_timeline.build_timeline(session, family=page.family, content=content)
-    scale = _grades(content)
+    scale = [Grade(id=grade_id, label=label) for grade_id, label in grades(content).items()]
     lanes: dict[str, TimelineTheme] = {
         lane.theme_id: TimelineTheme(
             theme_id=lane.theme_id or None,
