@@ -551,4 +551,14 @@ def test_a_level_of_sign_in_the_council_names_counts_as_multi_factor(
             "(amr: mfa, pwd; acr: none)",
             status=403,
         )
+        # Claims of the wrong shape count for nothing: an amr that is not a list fails the
+        # token's checks; an acr that is not a string is no level.
+        for tampered, reason, status in (
+            ({"amr": "mfa"}, "the ID token's amr is wrong", 400),
+            ({"acr": ["gold"]}, "(amr: mfa, pwd; acr: none)", 403),
+        ):
+            client.cookies.clear()
+            address = identity_provider.sign_in(start(client), "sub-mia")
+            identity_provider.tamper_next_id_token(claims=tampered)
+            assert_refused(come_back(client, address), db, reason, status=status)
     assert (sessions_of(db, kim), sessions_of(db, mia)) == (1, 0)
