@@ -22,6 +22,7 @@ from app.models.base import utcnow
 from app.services import families, sessions
 from app.services.audit import Actor
 from app.services.sessions import TEMPORARY_PASSWORD_EXPIRED
+from app.timeutil import format_datetime
 from tests.conftest import test_settings
 from tests.factories import (
     account_digest,
@@ -157,10 +158,12 @@ def test_a_casework_role_given_to_someone_is_listed_with_both_names(
         "roles": {"before": ["trainer"], "after": ["supervisor", "trainer"]},
         "team": {"before": None, "after": "Riverside"},
         "casework_granted": True,
+        "administrator_granted": False,
     }
     page = soup(client.get("/admin/role-changes"))
     row = page.select("tbody tr")[0]
     cells = [cell.get_text(" ", strip=True) for cell in row.select("td")]
+    assert cells[0] == format_datetime(change.at)
     assert cells[1].startswith("Tim Trainer")
     assert "Access to families" in cells[1]
     assert cells[2] == "Ada Admin"
@@ -186,6 +189,31 @@ def test_a_casework_role_given_to_someone_is_listed_with_both_names(
         link.get_text(strip=True)
         for link in soup(client.get("/home")).select(".govuk-service-navigation__item a")
     ]
+
+
+def test_making_someone_an_administrator_is_marked(client: CheckingClient, db: Session) -> None:
+    """A second administrator account is how one administrator could give themselves a way in
+    (see docs/security.md), so every administrator made is marked and can be listed alone."""
+    sign_in_as(client, db, make_user(db, roles=[Role.ADMIN], name="Ada Admin"))
+    trainer = make_user(db, roles=[Role.TRAINER], name="Tim Trainer")
+    form = {
+        "name": trainer.name,
+        "email": trainer.email,
+        "roles": ["trainer", "admin"],
+        "team_id": "",
+        "active": "yes",
+        "version": trainer.version,
+    }
+    assert post_form(client, f"/admin/users/{trainer.id}", form).status_code == 303
+    change = db.exec(select(AuditEvent).where(col(AuditEvent.action) == "role_change")).one()
+    assert (change.details["administrator_granted"], change.details["casework_granted"]) == (
+        True,
+        False,
+    )
+    listed = soup(client.get("/admin/role-changes?show=administrator")).select("tbody tr td")
+    assert listed[1].get_text(" ", strip=True) == "Tim Trainer Made an administrator"
+    assert listed[2].get_text(strip=True) == "Ada Admin"
+    assert not soup(client.get("/admin/role-changes?show=casework")).select("tbody tr td a")
 
 
 def test_a_new_user_given_a_casework_role_is_a_role_change_too(
