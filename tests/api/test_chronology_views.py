@@ -26,6 +26,10 @@ from tests.support.api import Api, service_account
 from tests.support.client import CheckingClient, soup
 
 VIEWS = ("care-episodes", "chronology/timeline", "chronology/analysis")
+# Dates relative to today, so that the timeline stays a few years long (counted per month).
+HOME_ON = london_today() - timedelta(weeks=150)
+BACK_ON = HOME_ON + timedelta(weeks=26)
+NO_THEME_ON = BACK_ON + timedelta(weeks=18)
 
 
 def _history(story: Story) -> None:
@@ -35,13 +39,15 @@ def _history(story: Story) -> None:
     ann = db.exec(
         select(Child).where(col(Child.family_id) == family.id, col(Child.name) == "Ann")
     ).one()
-    make_return(db, ann, returned_on=date(2022, 3, 1), broke_down=True)
-    make_entry(db, family, author=author, occurred_on=date(2022, 4, 12), themes=["neglect-of-care"])
+    earlier = make_return(db, ann, returned_on=HOME_ON, broke_down=True)
+    earlier.ended_on = BACK_ON
+    during = HOME_ON + timedelta(weeks=6)
+    make_entry(db, family, author=author, occurred_on=during, themes=["neglect-of-care"])
     make_entry(
         db,
         family,
         author=author,
-        occurred_on=date(2022, 6, 3),
+        occurred_on=HOME_ON + timedelta(weeks=13),
         significance="amber",
         themes=["neglect-of-care", "substance-use-incident"],
         what="Kim & her partner <b>drunk</b> at the school gate " + "and more " * 40,
@@ -55,7 +61,7 @@ def _history(story: Story) -> None:
         themes=["service-progress"],
         what="The drug service reports six clean tests.",
     )
-    make_entry(db, family, author=author, occurred_on=date(2023, 1, 9), themes=[])
+    make_entry(db, family, author=author, occurred_on=NO_THEME_ON, themes=[])
     actor = Actor(user=author, request_id="test", path="/test")
     for scope, text in (("overall", "Harm repeats when Kim drinks."), ("neglect-of-care", "Two.")):
         chronology_analysis.save_written_analysis(
@@ -132,7 +138,8 @@ def test_the_json_says_what_the_timeline_and_analysis_pages_show(
         for row in episodes
     ] == _table(timeline_page, "Care and earlier returns home")
     home = next(row for row in episodes if row["kind"] == "home")
-    assert (home["child_name"], home["broke_down"], home["ended_on"]) == ("Ann", True, "2022-09-01")
+    assert (home["child_name"], home["broke_down"]) == ("Ann", True)
+    assert (home["started_on"], home["ended_on"]) == (HOME_ON.isoformat(), BACK_ON.isoformat())
     assert home["earlier_return_id"]
     assert (
         api.check("GET", f"{base}/children/{home['child_id']}/earlier-returns")[0]["id"]
@@ -153,8 +160,8 @@ def test_the_json_says_what_the_timeline_and_analysis_pages_show(
     assert (no_theme["theme_id"], no_theme["polarity"]) == (None, None)
     assert no_theme["periods"] == [
         {
-            "starts_on": "2023-01-01",
-            "label": "January 2023",
+            "starts_on": NO_THEME_ON.replace(day=1).isoformat(),
+            "label": f"{NO_THEME_ON:%B %Y}",
             "counts": {"red": 1, "amber": 0, "green": 0},
             "total": 1,
         }
@@ -207,7 +214,9 @@ def test_the_json_says_what_the_timeline_and_analysis_pages_show(
     )
     heading = analysis_page.find("h3", string=lambda text: bool(text and text.startswith("Ann")))
     assert isinstance(heading, Tag)
-    assert heading.get_text(strip=True) == "Ann: home 1 March 2022 to 1 September 2022 – broke down"
+    assert heading.get_text(strip=True) == (
+        f"Ann: home {format_date(HOME_ON)} to {format_date(BACK_ON)} – broke down"
+    )
     assert earlier["entries_during"] == 2
     assert [entry["id"] for entry in earlier["entries"]] == _linked_entries(
         heading.find_next_sibling("ol")  # type: ignore[arg-type]
