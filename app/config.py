@@ -86,6 +86,12 @@ class Settings(BaseSettings):
     oidc_role_groups: dict[str, list[str]] = Field(default_factory=dict)
     oidc_team_groups: dict[str, str] = Field(default_factory=dict)
     oidc_timeout_seconds: float = Field(default=10, gt=0, le=60)
+    # Refuse a sign-in the provider does not say used multi-factor authentication: the ID
+    # token's amr claim must hold one of the amr values, or its acr claim be one of the acr
+    # values (which are also asked for at sign-in). Comma-separated lists.
+    oidc_require_mfa: bool = False
+    oidc_mfa_amr_values: Annotated[frozenset[str], NoDecode] = frozenset({"mfa"})
+    oidc_mfa_acr_values: Annotated[frozenset[str], NoDecode] = frozenset()
     # With the identity provider on, local passwords can be switched off entirely.
     local_passwords: bool = True
 
@@ -97,6 +103,13 @@ class Settings(BaseSettings):
         unknown = sorted(set(value) - set(ROLE_NAMES)) if isinstance(value, list | set) else []
         if unknown:
             raise ValueError(f"unknown role {unknown[0]!r}; use some of {', '.join(ROLE_NAMES)}")
+        return value
+
+    @field_validator("oidc_mfa_amr_values", "oidc_mfa_acr_values", mode="before")
+    @classmethod
+    def _word_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
     @field_validator("oidc_role_groups")
@@ -125,10 +138,21 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "HOMEWARD_OIDC_ISSUER and HOMEWARD_PUBLIC_URL must use https in production"
                 )
+            if self.oidc_require_mfa and not (self.oidc_mfa_amr_values or self.oidc_mfa_acr_values):
+                raise ValueError(
+                    "HOMEWARD_OIDC_MFA_AMR_VALUES or HOMEWARD_OIDC_MFA_ACR_VALUES must say what "
+                    "counts as multi-factor sign-in when HOMEWARD_OIDC_REQUIRE_MFA is on"
+                )
         elif not self.local_passwords:
             raise ValueError(
                 "HOMEWARD_LOCAL_PASSWORDS can only be switched off when sign-in through the "
                 "identity provider is on (HOMEWARD_OIDC_ISSUER)"
+            )
+        elif self.oidc_require_mfa:
+            raise ValueError(
+                "HOMEWARD_OIDC_REQUIRE_MFA is about sign-in through the identity provider, "
+                "which is off (HOMEWARD_OIDC_ISSUER); two-factor sign-in for Homeward "
+                "passwords is HOMEWARD_TWO_FACTOR_ROLES"
             )
         if self.oidc_groups_claim and not self.oidc_role_groups:
             raise ValueError(

@@ -5,12 +5,13 @@ from __future__ import annotations
 import itertools
 import json
 import uuid
+import weakref
 from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
 import httpx2 as httpx
-from bs4 import BeautifulSoup
+import lxml.html
 from sqlmodel import Session
 
 from app.config import PLACEHOLDER_SECRET_KEY, PROJECT_ROOT
@@ -142,11 +143,24 @@ def sign_in_as(client: CheckingClient, session: Session, user: User | None) -> C
     return client
 
 
+# Tokens read from pages, by client and cookies: the app binds a token to the session (or the
+# pre-sign-in cookie), so while the cookies are the same the page would give the same token.
+_TOKENS: weakref.WeakKeyDictionary[CheckingClient, dict[tuple[tuple[str, str], ...], str]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def csrf_token(client: CheckingClient) -> str:
     """The CSRF token the app gives this client's pages (read from the layout's hx-headers)."""
-    page = BeautifulSoup(client.get("/accessibility").text, "html.parser")
-    assert page.body is not None
-    return str(json.loads(str(page.body["hx-headers"]))["X-CSRF-Token"])
+    cookies = tuple(sorted((cookie.name, cookie.value or "") for cookie in client.cookies.jar))
+    known = _TOKENS.setdefault(client, {})
+    if cookies not in known:
+        body = lxml.html.document_fromstring(client.get("/accessibility").text).body
+        token = str(json.loads(body.get("hx-headers") or "{}")["X-CSRF-Token"])
+        # The page may have set the pre-sign-in cookie the token is bound to.
+        cookies = tuple(sorted((cookie.name, cookie.value or "") for cookie in client.cookies.jar))
+        known[cookies] = token
+    return known[cookies]
 
 
 def post_form(

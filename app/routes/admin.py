@@ -340,12 +340,11 @@ def role_changes_page(
     _: Annotated[User, requires(Permission.AUDIT_READ)],
 ) -> Response:
     """Recent changes to people's roles and teams, with who made them; those that open
-    families' records to someone (a casework role) are marked."""
+    families' records to someone (a casework role) or make them an administrator are
+    marked."""
     parsed, form = validate_form(RoleChangesForm, dict(request.query_params))
     filters = parsed or RoleChangesForm()
-    page = role_changes.recent(
-        session, casework_only=filters.show == "casework", page=max(1, filters.page)
-    )
+    page = role_changes.recent(session, only=filters.show, page=max(1, filters.page))
     audit.record_reading(
         session, actor, audit.AuditFilter(action=AuditAction.ROLE_CHANGE), page=page.page
     )

@@ -124,12 +124,18 @@ def authorization(settings: Settings, metadata: Metadata) -> Authorization:
     state = secrets.token_urlsafe(32)
     nonce = secrets.token_urlsafe(32)
     code_verifier = generate_token(64)
+    extra: dict[str, str] = {}
+    if settings.oidc_require_mfa and settings.oidc_mfa_acr_values:
+        # Asks the provider for a sign-in of that strength (Keycloak steps up to it); what
+        # counts is the acr the ID token then carries (see multi_factor).
+        extra["acr_values"] = " ".join(sorted(settings.oidc_mfa_acr_values))
     with _client(settings) as client:
         url, _ = client.create_authorization_url(
             metadata.authorization_endpoint,
             state=state,
             code_verifier=code_verifier,
             nonce=nonce,
+            **extra,
         )
     return Authorization(url=url, state=state, nonce=nonce, code_verifier=code_verifier)
 
@@ -198,6 +204,21 @@ def check_id_token(
     except JoseError as error:
         raise TokenRefused(f"the ID token failed a check ({error.error})") from error
     return dict(decoded.claims)
+
+
+def multi_factor(settings: Settings, claims: dict[str, Any]) -> str | None:
+    """None when the ID token says the person signed in with multi-factor authentication as
+    the settings ask (or none is required); otherwise what it said, for the audit trail."""
+    if not settings.oidc_require_mfa:
+        return None
+    amr = claims.get("amr")
+    methods = {m for m in amr if isinstance(m, str)} if isinstance(amr, list) else set()
+    acr = claims.get("acr")
+    level = acr if isinstance(acr, str) and acr else None
+    if methods & settings.oidc_mfa_amr_values or level in settings.oidc_mfa_acr_values:
+        return None
+    said = ", ".join(sorted(methods)) or "none"
+    return f"amr: {said[:80]}; acr: {(level or 'none')[:80]}"
 
 
 def _access_token(token: dict[str, Any]) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Changes to who may do what: every change of a person's roles or team is its own audit
 entry, with both people's names as they were at the time, and listed on the administrators'
-"Role changes" page. Giving someone a casework role opens families' records to them, so such
-changes are marked."""
+"Role changes" page. Giving someone a casework role opens families' records to them, and
+making someone an administrator lets them give roles (a second administrator account is
+how one administrator could get round not changing their own): both kinds are marked."""
 
 from __future__ import annotations
 
@@ -62,6 +63,7 @@ def record(
                 granted & CASEWORK_ROLES
                 or (roles_after & CASEWORK_ROLES and team_before != user.team_id)
             ),
+            "administrator_granted": Role.ADMIN in granted,
         },
     )
 
@@ -76,6 +78,7 @@ class RoleChange:
     team_before: str | None
     team_after: str | None
     casework_granted: bool
+    administrator_granted: bool
     user_id: str
 
 
@@ -91,15 +94,19 @@ class RoleChangePage:
         return page_count(self.total, self.page_size)
 
 
+# What the page can be narrowed to: the marked kinds of change.
+MARKS = {"casework": "casework_granted", "administrator": "administrator_granted"}
+
+
 def recent(
-    session: Session, *, casework_only: bool = False, page: int = 1, page_size: int = 50
+    session: Session, *, only: str = "", page: int = 1, page_size: int = 50
 ) -> RoleChangePage:
-    """Role and team changes, newest first."""
+    """Role and team changes, newest first; with `only` (a key of MARKS), those marked so."""
     condition = col(AuditEvent.action) == AuditAction.ROLE_CHANGE.value
     events = select(AuditEvent).where(condition)
     counting = select(func.count()).select_from(AuditEvent).where(condition)
-    if casework_only:
-        flag = AuditEvent.details["casework_granted"].as_boolean()
+    if only in MARKS:
+        flag = AuditEvent.details[MARKS[only]].as_boolean()
         events = events.where(flag.is_(True))
         counting = counting.where(flag.is_(True))
     total = session.exec(counting).one()
@@ -117,6 +124,7 @@ def recent(
             team_before=event.details.get("team", {}).get("before"),
             team_after=event.details.get("team", {}).get("after"),
             casework_granted=bool(event.details.get("casework_granted")),
+            administrator_granted=bool(event.details.get("administrator_granted")),
             user_id=event.entity_id,
         )
         for event in rows

@@ -53,6 +53,16 @@ def _not_checked(settings: Settings) -> str:
     )
 
 
+def _no_second_step(settings: Settings) -> str:
+    return (
+        "Homeward needs you to use a second step when you sign in, such as a code or a "
+        f"prompt on your phone, and {settings.oidc_provider_name} did not confirm that you "
+        "used one. You have not been signed in. Sign out of your council account, then sign "
+        "in again and use your second step. If you are not asked for one, tell your IT "
+        "service desk."
+    )
+
+
 START_AGAIN = (
     "Your sign-in could not be finished: it took longer than 10 minutes, was started in "
     "another window, or was already used. You have not been signed in. Start again from the "
@@ -189,6 +199,16 @@ def _complete(
     except oidc.TokenRefused as error:
         raise _Refused(Refusal(error.reason, _not_checked(settings))) from None
     identity = _identity(settings, claims)
+    said = oidc.multi_factor(settings, claims)
+    if said is not None:
+        raise _Refused(
+            Refusal(
+                f"the provider did not confirm multi-factor sign-in ({said})",
+                _no_second_step(settings),
+                403,
+            ),
+            _linked(session, identity.subject),
+        )
     user = _account_for(session, settings=settings, actor=actor, identity=identity)
     if not user.active:
         raise _Refused(Refusal("account deactivated", SWITCHED_OFF, 403), user)
@@ -244,10 +264,14 @@ def _identity(settings: Settings, claims: dict[str, Any]) -> Identity:
     )
 
 
+def _linked(session: Session, subject: str) -> User | None:
+    return session.exec(select(User).where(col(User.sso_subject) == subject)).first()
+
+
 def _account_for(
     session: Session, *, settings: Settings, actor: audit.Actor, identity: Identity
 ) -> User:
-    user = session.exec(select(User).where(col(User.sso_subject) == identity.subject)).first()
+    user = _linked(session, identity.subject)
     if user is not None:
         return user
     by_email = accounts.find_user_by_email(session, identity.email) if identity.email else None

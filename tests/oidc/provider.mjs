@@ -1,7 +1,8 @@
 // A real OpenID Connect provider (panva/oidc-provider, certified) for Homeward's tests.
 //
 // Started by tests/support/oidc.py with its settings in HOMEWARD_TEST_OIDC (JSON): port,
-// client (id, secret, redirect and post-logout addresses) and accounts (subject + claims).
+// client (id, secret, redirect and post-logout addresses) and accounts (subject + claims,
+// and optionally the amr and acr of their sign-in).
 // It signs people in through its own small sign-in page (any listed subject, no password),
 // requires PKCE, and puts the requested claims in the ID token, as Entra ID and Keycloak do.
 //
@@ -42,10 +43,12 @@ const provider = new Provider(issuer, {
   cookies: { keys: ['homeward-test-cookie-key'] },
   pkce: { required: () => true },
   conformIdTokenClaims: false,
+  // How the person signed in (acr, amr) goes in every ID token, as Okta and Keycloak send it.
+  acrValues: ['gold'],
   claims: {
-    openid: ['sub'],
+    openid: ['sub', 'acr', 'amr'],
     email: ['email', 'email_verified'],
-    profile: ['name', 'oid'],
+    profile: ['name', 'oid', 'preferred_username'],
     groups: ['groups'],
   },
   scopes: ['openid', 'email', 'profile', 'groups'],
@@ -97,7 +100,12 @@ provider.use(async (ctx, next) => {
       grant.addOIDCScope(params.scope);
       const grantId = await grant.save();
       const result = { consent: { grantId } };
-      if (prompt.name === 'login') result.login = { accountId };
+      if (prompt.name === 'login') {
+        // How the person signed in, as the provider reports it in the ID token's amr and acr
+        // (an account's "amr" and "acr" in the settings: a second factor used, or not).
+        const { amr, acr } = accounts.get(accountId) ?? {};
+        result.login = { accountId, ...(amr ? { amr } : {}), ...(acr ? { acr } : {}) };
+      }
       const to = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
       ctx.status = 303;
       ctx.redirect(to);

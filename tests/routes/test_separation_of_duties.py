@@ -1,16 +1,20 @@
 """Each person changes only what their role allows, as the permission table in
 docs/security.md says: the allocated practitioner the family's name and reference, a
-supervisor its allocation; nobody reviews their own family's chronology."""
+supervisor its allocation; nobody reviews their own family's chronology or decides on their
+own family, and each such refusal is in the audit trail as `access_denied`."""
 
 from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from app.demo.journey import Story
 from app.models.accounts import Role
 from app.models.audit import AuditEvent
 from app.models.chronology import ChronologyComment, ChronologyReview
+from app.models.progress import GateDecision
 from tests.factories import make_family, make_team, make_user, post_form, sign_in_as
 from tests.support.client import CheckingClient, soup
+from tests.support.journey import assessed
 
 
 def test_the_practitioner_changes_the_name_but_not_the_allocation(
@@ -95,3 +99,36 @@ def test_nobody_reviews_the_chronology_of_a_family_allocated_to_them(
     assert [event.details["reason"] for event in denied] == [
         "supervisor reviewing a chronology of a family allocated to them"
     ] * 2
+
+
+def test_nobody_records_a_decision_on_a_family_allocated_to_them(
+    client: CheckingClient, story: Story
+) -> None:
+    db = story.session
+    assessed(story, 20)
+    with story.weeks_ago(18):
+        story.fill("written-agreement")
+        story.fill("child-view-of-agreement")
+    story.family.allocated_practitioner_id = story.supervisor.id
+    db.add(story.family)
+    sign_in_as(client, db, story.supervisor)
+    response = post_form(
+        client,
+        f"/families/{story.family.id}/decisions/agreement-sign-off",
+        {"option": "signed-off", "reason": "Agreed with the family", "basis": "/"},
+    )
+    assert response.status_code == 403
+    assert "ask another supervisor" in response.text
+    assert not db.exec(
+        select(GateDecision).where(col(GateDecision.gate_id) == "agreement-sign-off")
+    ).all()
+    denied = db.exec(
+        select(AuditEvent).where(
+            col(AuditEvent.action) == "access_denied",
+            col(AuditEvent.user_id) == story.supervisor.id,
+        )
+    ).one()
+    assert (denied.family_id, denied.details) == (
+        story.family.id,
+        {"reason": "supervisor recording a decision on their own work"},
+    )

@@ -43,6 +43,28 @@ ACCOUNTS = [
         "sub": "sub-omar",
         "claims": {"email": "omar@council.test", "email_verified": False, "name": "Omar Osei"},
     },
+    # Signed in with a second factor, as Okta and Entra ID's v1.0 tokens report it.
+    {
+        "sub": "sub-mia",
+        "amr": ["pwd", "mfa"],
+        "claims": {"email": "mia@council.test", "email_verified": True, "name": "Mia Two"},
+    },
+    # A one-time code at a provider that reports its strength as an acr (Keycloak's levels).
+    {
+        "sub": "sub-kim",
+        "amr": ["otp", "pwd"],
+        "acr": "gold",
+        "claims": {"email": "kim@council.test", "email_verified": True, "name": "Kim Level"},
+    },
+    # As Entra ID sends it: the lasting id in oid, the sign-in name in preferred_username.
+    {
+        "sub": "pairwise-sub-ella",
+        "claims": {
+            "oid": "oid-ella",
+            "preferred_username": "ella@council.test",
+            "name": "Ella Entra",
+        },
+    },
     {
         "sub": "sub-gita",
         "claims": {
@@ -328,6 +350,32 @@ def test_a_provider_that_is_down_is_explained(make_app: AppFactory, db: Session)
     assert "could not reach the test identity provider" in response.text
 
 
+def test_a_discovery_document_for_another_issuer_is_refused(
+    make_app: AppFactory, db: Session, identity_provider: IdentityProvider
+) -> None:
+    """The provider answers at the configured address but names another issuer in its
+    discovery document (here: localhost for 127.0.0.1): nothing it says is trusted."""
+    issuer = identity_provider.issuer.replace("127.0.0.1", "localhost")
+    with client_for(make_app(oidc_issuer=issuer), db) as client:
+        response = client.get("/sign-in/provider")
+    assert_refused(response, db, "discovery names issuer", status=503)
+
+
+def test_the_claims_that_identify_the_person_are_settings(
+    make_app: AppFactory, db: Session, identity_provider: IdentityProvider
+) -> None:
+    user = make_user(db, email="ella@council.test")
+    application = make_app(oidc_subject_claim="oid", oidc_email_claim="preferred_username")
+    with client_for(application, db) as client:
+        assert sign_in(client, identity_provider, "pairwise-sub-ella").status_code == 303
+    db.refresh(user)
+    assert user.sso_subject == "oid-ella"
+    # The default subject claim (sub) with the same person: a different id, so no account.
+    with client_for(make_app(oidc_email_claim="preferred_username"), db) as client:
+        response = sign_in(client, identity_provider, "pairwise-sub-ella")
+    assert_refused(response, db, "linked to someone else", status=403)
+
+
 def test_roles_and_team_come_from_the_group_claim_where_configured(
     make_app: AppFactory, db: Session, identity_provider: IdentityProvider
 ) -> None:
@@ -350,6 +398,59 @@ def test_roles_and_team_come_from_the_group_claim_where_configured(
     ).one()
     assert change.details["changed_by"] == "the identity provider's groups"
     assert change.details["casework_granted"] is True
+
+
+def test_the_group_claim_takes_a_role_away_and_refuses_two_teams(
+    make_app: AppFactory, db: Session, identity_provider: IdentityProvider
+) -> None:
+    """Roles follow the groups at every sign-in, so someone taken out of a group at the
+    provider loses the role the next time. (The test changes which group gives the role,
+    since the provider's accounts are fixed while it runs.)"""
+    groups = {"oidc_unknown_users": "create", "oidc_groups_claim": "groups"}
+    teams = {"hw-riverside": "Riverside Provider Team"}
+    with client_for(
+        make_app(
+            **groups, oidc_role_groups={"supervisor": ["hw-supervisors"]}, oidc_team_groups=teams
+        ),
+        db,
+    ) as client:
+        assert sign_in(client, identity_provider, "sub-gita").status_code == 303
+    user = db.exec(select(User).where(col(User.email_key) == "gita@council.test")).one()
+    assert user.roles == {Role.SUPERVISOR}
+    with client_for(
+        make_app(
+            **groups, oidc_role_groups={"supervisor": ["hw-elsewhere"]}, oidc_team_groups=teams
+        ),
+        db,
+    ) as client:
+        assert sign_in(client, identity_provider, "sub-gita").status_code == 303
+    db.refresh(user)
+    assert user.roles == frozenset()
+    taken_away = db.exec(
+        select(AuditEvent)
+        .where(col(AuditEvent.action) == "role_change", col(AuditEvent.entity_id) == str(user.id))
+        .order_by(col(AuditEvent.id).desc())
+    ).first()
+    assert taken_away is not None
+    assert taken_away.details["roles"] == {"before": ["supervisor"], "after": []}
+    # In two groups that each name a team: Homeward cannot tell which families are theirs.
+    two_teams = {**teams, "hw-supervisors": "Hillside Provider Team"}
+    with client_for(
+        make_app(
+            **groups,
+            oidc_role_groups={"supervisor": ["hw-supervisors"]},
+            oidc_team_groups=two_teams,
+        ),
+        db,
+    ) as client:
+        response = sign_in(client, identity_provider, "sub-gita")
+    assert_refused(response, db, "in more than one team group", status=403)
+    assert "leave you in one team group" in response.text
+    db.refresh(user)
+    assert (user.roles, user.team.name if user.team else None) == (
+        frozenset(),
+        "Riverside Provider Team",
+    )
 
 
 def test_with_local_passwords_off_only_the_provider_signs_people_in(
@@ -446,3 +547,71 @@ def test_forms_may_lead_to_the_provider_and_nowhere_else(client: CheckingClient)
     directive = next(part.strip() for part in policy.split(";") if "form-action" in part)
     provider = urlsplit(client.app.state.settings.oidc_issuer)  # type: ignore[attr-defined]
     assert directive == f"form-action 'self' {provider.scheme}://{provider.netloc}"
+
+
+def test_where_the_council_requires_it_a_sign_in_without_a_second_factor_is_refused(
+    make_app: AppFactory, db: Session, identity_provider: IdentityProvider
+) -> None:
+    linda = make_user(db, email="linda@council.test")
+    kim = make_user(db, email="kim@council.test")
+    kim.sso_subject = "sub-kim"
+    mia = make_user(db, email="mia@council.test")
+    db.add(kim)
+    db.flush()
+    with client_for(make_app(oidc_require_mfa=True), db) as client:
+        # A provider that says nothing about how the person signed in.
+        response = sign_in(client, identity_provider, "sub-linda")
+        assert_refused(
+            response,
+            db,
+            "did not confirm multi-factor sign-in (amr: none; acr: none)",
+            status=403,
+        )
+        assert "use a second step" in response.text
+        # A one-time code is not what this council counts (only "mfa"): refused, and the
+        # refusal names the account it was for.
+        client.cookies.clear()
+        response = sign_in(client, identity_provider, "sub-kim")
+        assert_refused(response, db, "(amr: otp, pwd; acr: gold)", status=403)
+        refused_for = db.exec(
+            select(AuditEvent.user_id).where(col(AuditEvent.action) == "sign_in_failed")
+        ).all()
+        assert refused_for[-1] == kim.id
+        client.cookies.clear()
+        assert sign_in(client, identity_provider, "sub-mia").status_code == 303
+    assert (sessions_of(db, linda), sessions_of(db, kim), sessions_of(db, mia)) == (0, 0, 1)
+    db.refresh(linda)
+    # Refused before the account was linked to the person at the provider.
+    assert linda.sso_subject is None
+
+
+def test_a_level_of_sign_in_the_council_names_counts_as_multi_factor(
+    make_app: AppFactory, db: Session, identity_provider: IdentityProvider
+) -> None:
+    kim = make_user(db, email="kim@council.test")
+    mia = make_user(db, email="mia@council.test")
+    application = make_app(
+        oidc_require_mfa=True, oidc_mfa_amr_values="", oidc_mfa_acr_values="gold"
+    )
+    with client_for(application, db) as client:
+        # The level is asked for, so that a provider like Keycloak steps up to it.
+        assert parse_qs(urlsplit(start(client)).query)["acr_values"] == ["gold"]
+        assert sign_in(client, identity_provider, "sub-kim").status_code == 303
+        client.cookies.clear()
+        assert_refused(
+            sign_in(client, identity_provider, "sub-mia"),
+            db,
+            "(amr: mfa, pwd; acr: none)",
+            status=403,
+        )
+        # Claims of the wrong shape count for nothing: an amr that is not a list fails the
+        # token's checks; an acr that is not a string is no level.
+        for tampered, reason, status in (
+            ({"amr": "mfa"}, "the ID token's amr is wrong", 400),
+            ({"acr": ["gold"]}, "(amr: mfa, pwd; acr: none)", 403),
+        ):
+            client.cookies.clear()
+            address = identity_provider.sign_in(start(client), "sub-mia")
+            identity_provider.tamper_next_id_token(claims=tampered)
+            assert_refused(come_back(client, address), db, reason, status=status)
+    assert (sessions_of(db, kim), sessions_of(db, mia)) == (1, 0)

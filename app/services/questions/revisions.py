@@ -24,6 +24,7 @@ from app.services.questions.storage import (
     evidence_counts,
     factor_fields,
     ratings,
+    section_question_ids,
 )
 from app.services.questions.values import value_of
 
@@ -51,15 +52,20 @@ def section_snapshot(
     database (not from objects the request loaded earlier)."""
     answers = {
         row.answer_key: json_value(value_of(row, content.questions[row.question_id].question))
-        for row in answer_rows(session, family.id, cycles=[cycle], fresh=True)
-        if row.question_id in content.questions
-        and content.questions[row.question_id].section_id == section.id
+        for row in answer_rows(
+            session,
+            family.id,
+            cycles=[cycle],
+            question_ids=section_question_ids(content, section.id),
+            fresh=True,
+        )
     }
     factors: dict[str, Any] = {}
     if isinstance(section, FactorsSection):
-        saved = ratings(session, family.id, cycle)
         counts = evidence_counts(session, family.id)
-        for factor in factor_fields(content, section, counts):
+        fields = factor_fields(content, section, counts)
+        saved = ratings(session, family.id, cycle, [factor.factor_id for factor in fields])
+        for factor in fields:
             rating = saved.get(factor.factor_id)
             if rating:
                 factors[factor.factor_id] = {

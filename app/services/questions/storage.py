@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,13 +92,17 @@ def answer_rows(
     family_id: uuid.UUID,
     cycles: Sequence[int] | None = None,
     *,
+    question_ids: Collection[str] | None = None,
     fresh: bool = False,
 ) -> list[AssessmentAnswer]:
-    """The family's answers, in the given review cycles (all when None); `fresh` reads them
-    again from the database even where the session holds them already."""
+    """The family's answers, in the given review cycles (all when None), to the given questions
+    (all when None); `fresh` reads them again from the database even where the session holds
+    them already."""
     query = select(AssessmentAnswer).where(col(AssessmentAnswer.family_id) == family_id)
     if cycles is not None:
         query = query.where(col(AssessmentAnswer.cycle).in_(list(cycles)))
+    if question_ids is not None:
+        query = query.where(col(AssessmentAnswer.question_id).in_(list(question_ids)))
     query = query.order_by(col(AssessmentAnswer.created_at))
     if fresh:
         query = query.execution_options(populate_existing=True)
@@ -133,13 +137,25 @@ def retired_answers(
     ]
 
 
-def ratings(session: Session, family_id: uuid.UUID, cycle: int = 0) -> dict[str, FactorRating]:
-    rows = session.exec(
-        select(FactorRating).where(
-            col(FactorRating.family_id) == family_id, col(FactorRating.cycle) == cycle
-        )
-    ).all()
-    return {row.factor_id: row for row in rows}
+def ratings(
+    session: Session,
+    family_id: uuid.UUID,
+    cycle: int = 0,
+    factor_ids: Collection[str] | None = None,
+) -> dict[str, FactorRating]:
+    """The family's factor ratings in review `cycle`, of the given factors (all when None)."""
+    query = select(FactorRating).where(
+        col(FactorRating.family_id) == family_id, col(FactorRating.cycle) == cycle
+    )
+    if factor_ids is not None:
+        query = query.where(col(FactorRating.factor_id).in_(list(factor_ids)))
+    return {row.factor_id: row for row in session.exec(query).all()}
+
+
+def section_question_ids(content: FrameworkContent, section_id: str) -> list[str]:
+    """The ids of every question in a section, nested ones included: what the section's own
+    reads ask the database for, rather than the whole family's answers."""
+    return [qid for qid, info in content.questions.items() if info.section_id == section_id]
 
 
 def evidence_counts(session: Session, family_id: uuid.UUID) -> dict[str, int]:
@@ -279,7 +295,7 @@ def section_state(
         if not node.is_group and node.key in answers:
             values.update(form_fields(node.key, node.question, answers[node.key]))
     factors = factor_fields(content, section, evidence_counts(session, family.id))
-    saved = ratings(session, family.id, cycle)
+    saved = ratings(session, family.id, cycle, [factor.factor_id for factor in factors])
     for factor in factors:
         rating = saved.get(factor.factor_id)
         if rating:
@@ -620,9 +636,12 @@ def _store_answers(
 ) -> list[str]:
     existing = {
         row.answer_key: row
-        for row in answer_rows(session, family.id, cycles=[cycle])
-        if row.question_id in content.questions
-        and content.questions[row.question_id].section_id == section_id
+        for row in answer_rows(
+            session,
+            family.id,
+            cycles=[cycle],
+            question_ids=section_question_ids(content, section_id),
+        )
     }
     changed = []
     for key, value in parsed.items():
@@ -678,7 +697,7 @@ def _store_ratings(
     cycle: int,
     state: SectionState,
 ) -> list[str]:
-    saved = ratings(session, family.id, cycle)
+    saved = ratings(session, family.id, cycle, [factor.factor_id for factor in state.factors])
     changed = []
     for factor in state.factors:
         status = state.values.get(factor.status_name) or ""
