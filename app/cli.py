@@ -158,6 +158,8 @@ def _read_password() -> str:
 def cmd_demo(_args: argparse.Namespace, settings: Settings) -> int:
     """Load the invented demo data and print the demo accounts (development only)."""
     from app.demo import load_demo
+    from app.demo.service_accounts import DEMO_SERVICE_ACCOUNT as service
+    from app.models.accounts import Role
 
     if not settings.is_development:
         raise ConfigError(
@@ -180,6 +182,12 @@ def cmd_demo(_args: argparse.Namespace, settings: Settings) -> int:
                 f"  {'':32} two-factor sign-in: add the key {account.two_factor_key} "
                 "to an authenticator app"
             )
+    admin = next(account.email for account in demo_accounts if Role.ADMIN in account.roles)
+    print(
+        f"Demo service account for the JSON API: {service.name} ({service.role.value}, "
+        f"{service.team}). Its token is never shown: sign in as {admin} and make one on "
+        "its page under Service accounts (docs/api.md)."
+    )
     return 0
 
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from app.config import PLACEHOLDER_SECRET_KEY
+from app.services import api_tokens
 
 
 def run_cli(*args: str, timeout: int = 60, **env: str) -> subprocess.CompletedProcess[str]:
@@ -189,6 +190,9 @@ def test_demo_data_loads_twice_without_duplicates(tmp_path: Path) -> None:
     assert second.returncode == 0, second.stderr
     assert first.stdout == second.stdout
     assert "priya.shah@homeward.test" in first.stdout
+    # The demo service account is named, and its token's secret never printed.
+    assert "Demo service account for the JSON API: Mosaic case management" in first.stdout
+    assert api_tokens.TOKEN_PREFIX not in first.stdout
     again = row_counts(tmp_path / "homeward.sqlite3")
     # The second load adds no row to any table.
     assert {table: count for table, count in again.items() if count != loaded[table]} == {}

@@ -89,6 +89,7 @@ class ReturnHome:
     """An earlier return home of a child, and the entries dated during it."""
 
     id: uuid.UUID
+    child_id: uuid.UUID
     child_name: str
     returned_on: date
     ended_on: date | None
@@ -250,6 +251,7 @@ def analyse_chronology(
         return_rows.append(
             ReturnHome(
                 id=item.id,
+                child_id=item.child_id,
                 child_name=child_name,
                 returned_on=item.returned_on,
                 ended_on=item.ended_on,

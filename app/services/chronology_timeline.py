@@ -1,5 +1,6 @@
 """The chronology as a timeline: events over time in one lane per theme, with each child's care
-and earlier returns home marked. Positions are worked out here; a template draws the SVG.
+episodes (in care now, earlier returns home) marked. Positions are worked out here; a template
+draws the SVG, and the JSON API gives the same counts and episodes without the geometry.
 
 Events are counted per lane, month and significance grade by the database, so the timeline
 has one mark per month and grade however many entries a family has. Grades are told apart by
@@ -47,6 +48,7 @@ class Mark:
 
 @dataclass(frozen=True)
 class Lane:
+    theme_id: str  # NO_THEME for entries with no theme
     label: str
     kind: str  # "risk", "protective" or "none"
     y: float
@@ -81,17 +83,43 @@ class Tick:
 
 @dataclass(frozen=True)
 class TableRow:
+    """The entries of one lane in one period, counted per grade in the scale's order."""
+
+    theme_id: str
     lane: str
+    starts_on: date
     month: str
     counts: list[int]
 
 
 @dataclass(frozen=True)
-class EpisodeRow:
+class Episode:
+    """A stretch of a child's life the timeline marks: the time in care since they last came
+    into care (`ended_on` None), or an earlier return home, and whether it broke down."""
+
+    child_id: uuid.UUID
     child_name: str
-    what: str
-    start: str
-    end: str
+    kind: str  # "care" or "home"
+    started_on: date
+    ended_on: date | None
+    broke_down: bool = False
+    return_id: uuid.UUID | None = None
+
+    @property
+    def outcome(self) -> str:
+        return "broke down" if self.broke_down else "did not break down"
+
+    @property
+    def what(self) -> str:
+        return "In care (now)" if self.kind == "care" else f"Earlier return home ({self.outcome})"
+
+    @property
+    def start(self) -> str:
+        return format_date(self.started_on)
+
+    @property
+    def end(self) -> str:
+        return format_date(self.ended_on)
 
 
 @dataclass(frozen=True)
@@ -108,7 +136,7 @@ class Timeline:
     legend: list[tuple[str, str, str]]  # (shape, fill, label)
     table: list[TableRow]
     grade_labels: list[str]
-    episodes: list[EpisodeRow]
+    episodes: list[Episode]
     period_name: str = "month"
 
     @property
@@ -149,24 +177,10 @@ def build_timeline(session: Session, *, family: Family, content: FrameworkConten
             col(ChronologyEntry.significance),
         )
     ).all()
-    children = session.exec(
-        select(Child)
-        .where(col(Child.family_id) == family.id, col(Child.deleted_at).is_(None))
-        .order_by(col(Child.date_of_birth), col(Child.name))
-    ).all()
-    returns = session.exec(
-        select(EarlierReturn)
-        .where(
-            col(EarlierReturn.child_id).in_([child.id for child in children]),
-            col(EarlierReturn.deleted_at).is_(None),
-        )
-        .order_by(col(EarlierReturn.returned_on))
-    ).all()
-
+    episodes = care_episodes(session, family=family)
     today = london_today()
     months = [int(y) * 12 + int(m) - 1 for _t, y, m, _g, _c in counted]
-    months += [_month_index(child.date_entered_care) for child in children]
-    months += [_month_index(item.returned_on) for item in returns]
+    months += [_month_index(episode.started_on) for episode in episodes]
     legend = [
         (SHAPES[min(position, 3)], FILLS[min(position, 3)], grade.label)
         for position, grade in enumerate(grades)
@@ -188,7 +202,7 @@ def build_timeline(session: Session, *, family: Family, content: FrameworkConten
             episodes=[],
         )
     first_month = min(months)
-    last_month = max(*months, _month_index(today)) if children else max(months)
+    last_month = max(*months, _month_index(today)) if episodes else max(months)
     # Whole years either side, so the axis starts and ends on a year.
     start_month = first_month - first_month % 12
     end_month = last_month - last_month % 12 + 12
@@ -203,55 +217,33 @@ def build_timeline(session: Session, *, family: Family, content: FrameworkConten
 
     # Care rows first, then a lane per theme in content order, then entries with no theme.
     care_rows: list[CareRow] = []
-    episodes: list[EpisodeRow] = []
     y = TOP
-    returns_by_child: dict[uuid.UUID, list[EarlierReturn]] = {}
-    for item in returns:
-        returns_by_child.setdefault(item.child_id, []).append(item)
-    for child in children:
+    by_child: dict[uuid.UUID, list[Episode]] = {}
+    for episode in episodes:
+        by_child.setdefault(episode.child_id, []).append(episode)
+    for child_episodes in by_child.values():
         bands = []
-        care_x = x_of_day(child.date_entered_care)
-        bands.append(
-            Band(
-                x=care_x,
-                width=max(2.0, x_of_day(today) - care_x),
-                y=y,
-                kind="care",
-                label=f"{child.name} in care since {format_date(child.date_entered_care)}",
-                broke_down=False,
-                end_x=x_of_day(today),
-            )
-        )
-        episodes.append(
-            EpisodeRow(child.name, "In care (now)", format_date(child.date_entered_care), "")
-        )
-        for item in returns_by_child.get(child.id, []):
-            end = item.ended_on or today
-            start_x = x_of_day(item.returned_on)
-            outcome = "broke down" if item.broke_down else "did not break down"
+        for episode in child_episodes:
+            start_x = x_of_day(episode.started_on)
+            end_x = x_of_day(episode.ended_on or today)
+            name, since = episode.child_name, format_date(episode.started_on)
+            if episode.kind == "care":
+                label = f"{name} in care since {since}"
+            else:
+                until = f" to {episode.end}" if episode.ended_on else ""
+                label = f"{name} home from {since}{until}: {episode.outcome}"
             bands.append(
                 Band(
                     x=start_x,
-                    width=max(2.0, x_of_day(end) - start_x),
+                    width=max(2.0, end_x - start_x),
                     y=y,
-                    kind="home",
-                    label=(
-                        f"{child.name} home from {format_date(item.returned_on)}"
-                        f"{' to ' + format_date(item.ended_on) if item.ended_on else ''}: {outcome}"
-                    ),
-                    broke_down=item.broke_down,
-                    end_x=x_of_day(end),
+                    kind=episode.kind,
+                    label=label,
+                    broke_down=episode.broke_down,
+                    end_x=end_x,
                 )
             )
-            episodes.append(
-                EpisodeRow(
-                    child.name,
-                    f"Earlier return home ({outcome})",
-                    format_date(item.returned_on),
-                    format_date(item.ended_on),
-                )
-            )
-        care_rows.append(CareRow(child.name, y, bands))
+        care_rows.append(CareRow(child_episodes[0].child_name, y, bands))
         y += CARE_ROW_HEIGHT
     if care_rows:
         y += 10
@@ -306,9 +298,11 @@ def build_timeline(session: Session, *, family: Family, content: FrameworkConten
             by_month.setdefault(index, [0] * len(grades))
             if rank < len(grades):
                 by_month[index][rank] += count
-        lanes.append(Lane(label, polarity.get(theme_id, "none") if theme_id else "none", y, marks))
+        kind = polarity.get(theme_id, "none") if theme_id else "none"
+        lanes.append(Lane(theme_id, label, kind, y, marks))
         table.extend(
-            TableRow(label, period(index), counts) for index, counts in sorted(by_month.items())
+            TableRow(theme_id, label, date(index // 12, index % 12 + 1, 1), period(index), counts)
+            for index, counts in sorted(by_month.items())
         )
         y += LANE_HEIGHT
 
@@ -333,3 +327,40 @@ def build_timeline(session: Session, *, family: Family, content: FrameworkConten
         episodes=episodes,
         period_name={1: "month", 3: "quarter", 12: "year"}[months_per_mark],
     )
+
+
+def care_episodes(session: Session, *, family: Family) -> list[Episode]:
+    """Each child's time in care and earlier returns home, children oldest first: what the
+    timeline marks above its lanes and lists as a table."""
+    children = session.exec(
+        select(Child)
+        .where(col(Child.family_id) == family.id, col(Child.deleted_at).is_(None))
+        .order_by(col(Child.date_of_birth), col(Child.name))
+    ).all()
+    returns = session.exec(
+        select(EarlierReturn)
+        .where(
+            col(EarlierReturn.child_id).in_([child.id for child in children]),
+            col(EarlierReturn.deleted_at).is_(None),
+        )
+        .order_by(col(EarlierReturn.returned_on))
+    ).all()
+    returns_by_child: dict[uuid.UUID, list[EarlierReturn]] = {}
+    for item in returns:
+        returns_by_child.setdefault(item.child_id, []).append(item)
+    episodes: list[Episode] = []
+    for child in children:
+        episodes.append(Episode(child.id, child.name, "care", child.date_entered_care, None))
+        episodes.extend(
+            Episode(
+                child.id,
+                child.name,
+                "home",
+                item.returned_on,
+                item.ended_on,
+                broke_down=item.broke_down,
+                return_id=item.id,
+            )
+            for item in returns_by_child.get(child.id, [])
+        )
+    return episodes

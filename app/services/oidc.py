@@ -214,11 +214,11 @@ def multi_factor(settings: Settings, claims: dict[str, Any]) -> str | None:
     amr = claims.get("amr")
     methods = {m for m in amr if isinstance(m, str)} if isinstance(amr, list) else set()
     acr = claims.get("acr")
-    if methods & settings.oidc_mfa_amr_values or acr in settings.oidc_mfa_acr_values:
+    level = acr if isinstance(acr, str) and acr else None
+    if methods & settings.oidc_mfa_amr_values or level in settings.oidc_mfa_acr_values:
         return None
     said = ", ".join(sorted(methods)) or "none"
-    level = acr if isinstance(acr, str) and acr else "none"
-    return f"amr: {said[:80]}; acr: {level[:80]}"
+    return f"amr: {said[:80]}; acr: {(level or 'none')[:80]}"
 
 
 def _access_token(token: dict[str, Any]) -> dict[str, Any]:

@@ -246,7 +246,7 @@ def test_a_whole_assessment_through_the_api(client: CheckingClient, db: Session)
     own = {"option": "signed-off", "reason": "Mine.", "basis": gate["basis"]}
     proposed = practitioner.call("POST", f"{base}/decisions/agreement-sign-off/practitioner", own)
     assert proposed.status_code == 422
-    assert proposed.json()["errors"][0]["location"] == "option"
+    assert proposed.json()["errors"][0]["location"] == "body.option"
     recorded = practitioner.call("POST", f"{base}/decisions/agreement-sign-off", own)
     assert recorded.status_code == 403
     decision = supervisor.check(

@@ -6,7 +6,7 @@ failed sign-ins that keep nothing typed."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,13 +19,15 @@ from app.main import create_app
 from app.models.accounts import Role, SignInAttempt, User
 from app.models.audit import AuditAction, AuditEvent
 from app.models.base import utcnow
-from app.services import families, sessions
+from app.services import families, records, sessions
 from app.services.audit import Actor
 from app.services.sessions import TEMPORARY_PASSWORD_EXPIRED
 from app.timeutil import format_datetime
 from tests.conftest import test_settings
 from tests.factories import (
     account_digest,
+    make_child,
+    make_entry,
     make_family,
     make_team,
     make_user,
@@ -59,21 +61,56 @@ def test_administrators_see_who_changed_a_family_but_not_what(
         ),
         expected_version=family.version,
     )
+    # The kinds of content the attack found: a child's date of birth and reason for care, and
+    # a chronology entry's text.
+    actor = Actor(user=practitioner)
+    child = make_child(db, family, born=date(2015, 2, 1), entry_reason="neglect")
+    records.save_changes(
+        db,
+        actor=actor,
+        record=child,
+        values={"date_of_birth": date(2015, 3, 9), "entry_reason": "physical-abuse"},
+        expected_version=child.version,
+        entity_type="child",
+        family_id=family.id,
+    )
+    entry = make_entry(db, family, author=practitioner, what="Neighbour heard shouting")
+    records.save_changes(
+        db,
+        actor=actor,
+        record=entry,
+        values={"what_happened": "Police found Ann alone overnight"},
+        expected_version=entry.version,
+        entity_type="chronology_entry",
+        family_id=family.id,
+    )
     admin = make_user(db, roles=[Role.ADMIN], name="Ada Admin")
     sign_in_as(client, db, admin)
     page = client.get("/admin/audit", params={"family_id": str(family.id)})
     assert page.status_code == 200
     assert "Pia Prac" in page.text
-    assert "Quietly Renamed" not in page.text
-    assert "Harper family" not in page.text
-    hidden = soup(page).select(".hw-details-hidden")
-    assert hidden
-    assert "display name" in hidden[0].get_text()
+    for content in (
+        "Quietly Renamed",
+        "Harper family",
+        "2015-02-01",
+        "2015-03-09",
+        "neglect",
+        "physical-abuse",
+        "Neighbour heard shouting",
+        "Police found Ann",
+    ):
+        assert content not in page.text
+    hidden = [row.get_text() for row in soup(page).select(".hw-details-hidden")]
+    assert len(hidden) == 3
+    assert "what happened" in hidden[0]
+    assert "date of birth" in hidden[1]
+    assert "display name" in hidden[2]
     # Someone who works with the family (here a supervisor who also administers) sees it all.
     both = make_user(db, roles=[Role.ADMIN, Role.SUPERVISOR], team=team)
     sign_in_as(client, db, both)
     page = client.get("/admin/audit", params={"family_id": str(family.id)})
     assert "Quietly Renamed family" in page.text
+    assert "Police found Ann alone overnight" in page.text
     # So does the family's own "who has accessed this record" page for its supervisors.
     log = client.get(f"/families/{family.id}/access-log")
     assert "Quietly Renamed family" in log.text

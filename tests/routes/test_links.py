@@ -84,8 +84,9 @@ def test_every_link_for_every_demo_role_answers(client: CheckingClient, db: Sess
         assert not broken, f"{account.email}: {broken}"
         assert len(visited) > 3, account.email
         kinds |= {kind(urlsplit(url).path) for url in visited}
-    # The journey's pages are among those reached.
+    # The journey's pages are among those reached, and the demo service account's page.
     for page in (
+        "/admin/service-accounts/{id}",
         "/families/{id}/decisions/agreement-sign-off",
         "/families/{id}/reviews",
         "/families/{id}/going-home",

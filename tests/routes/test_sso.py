@@ -400,6 +400,59 @@ def test_roles_and_team_come_from_the_group_claim_where_configured(
     assert change.details["casework_granted"] is True
 
 
+def test_the_group_claim_takes_a_role_away_and_refuses_two_teams(
+    make_app: AppFactory, db: Session, identity_provider: IdentityProvider
+) -> None:
+    """Roles follow the groups at every sign-in, so someone taken out of a group at the
+    provider loses the role the next time. (The test changes which group gives the role,
+    since the provider's accounts are fixed while it runs.)"""
+    groups = {"oidc_unknown_users": "create", "oidc_groups_claim": "groups"}
+    teams = {"hw-riverside": "Riverside Provider Team"}
+    with client_for(
+        make_app(
+            **groups, oidc_role_groups={"supervisor": ["hw-supervisors"]}, oidc_team_groups=teams
+        ),
+        db,
+    ) as client:
+        assert sign_in(client, identity_provider, "sub-gita").status_code == 303
+    user = db.exec(select(User).where(col(User.email_key) == "gita@council.test")).one()
+    assert user.roles == {Role.SUPERVISOR}
+    with client_for(
+        make_app(
+            **groups, oidc_role_groups={"supervisor": ["hw-elsewhere"]}, oidc_team_groups=teams
+        ),
+        db,
+    ) as client:
+        assert sign_in(client, identity_provider, "sub-gita").status_code == 303
+    db.refresh(user)
+    assert user.roles == frozenset()
+    taken_away = db.exec(
+        select(AuditEvent)
+        .where(col(AuditEvent.action) == "role_change", col(AuditEvent.entity_id) == str(user.id))
+        .order_by(col(AuditEvent.id).desc())
+    ).first()
+    assert taken_away is not None
+    assert taken_away.details["roles"] == {"before": ["supervisor"], "after": []}
+    # In two groups that each name a team: Homeward cannot tell which families are theirs.
+    two_teams = {**teams, "hw-supervisors": "Hillside Provider Team"}
+    with client_for(
+        make_app(
+            **groups,
+            oidc_role_groups={"supervisor": ["hw-supervisors"]},
+            oidc_team_groups=two_teams,
+        ),
+        db,
+    ) as client:
+        response = sign_in(client, identity_provider, "sub-gita")
+    assert_refused(response, db, "in more than one team group", status=403)
+    assert "leave you in one team group" in response.text
+    db.refresh(user)
+    assert (user.roles, user.team.name if user.team else None) == (
+        frozenset(),
+        "Riverside Provider Team",
+    )
+
+
 def test_with_local_passwords_off_only_the_provider_signs_people_in(
     make_app: AppFactory, db: Session
 ) -> None:
@@ -551,4 +604,14 @@ def test_a_level_of_sign_in_the_council_names_counts_as_multi_factor(
             "(amr: mfa, pwd; acr: none)",
             status=403,
         )
+        # Claims of the wrong shape count for nothing: an amr that is not a list fails the
+        # token's checks; an acr that is not a string is no level.
+        for tampered, reason, status in (
+            ({"amr": "mfa"}, "the ID token's amr is wrong", 400),
+            ({"acr": ["gold"]}, "(amr: mfa, pwd; acr: none)", 403),
+        ):
+            client.cookies.clear()
+            address = identity_provider.sign_in(start(client), "sub-mia")
+            identity_provider.tamper_next_id_token(claims=tampered)
+            assert_refused(come_back(client, address), db, reason, status=status)
     assert (sessions_of(db, kim), sessions_of(db, mia)) == (1, 0)

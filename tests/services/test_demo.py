@@ -12,10 +12,12 @@ from sqlmodel import Session, col, func, select
 
 from app.config import PLACEHOLDER_SECRET_KEY
 from app.demo import load_demo
+from app.demo.service_accounts import DEMO_SERVICE_ACCOUNT
 from app.models.assessment import Classification, SectionRevision
 from app.models.family import Family
 from app.models.journey import FamilyStatus
-from app.services import progress
+from app.security.permissions import FamilyAction, can_see_family, family_permits
+from app.services import api_tokens, progress
 from tests.factories import CONTENT
 
 
@@ -113,3 +115,28 @@ def test_the_demo_trainer_has_a_draft_in_progress_made_through_the_forms(demo: S
         )
     ).all()
     assert len(changes) == 2
+
+
+def test_the_demo_service_account_reads_its_team_with_one_token_whose_secret_is_kept_nowhere(
+    demo: Session,
+) -> None:
+    db = demo
+    listed = DEMO_SERVICE_ACCOUNT
+    (account,) = [item for item in api_tokens.list_accounts(db) if item.name == listed.name]
+    assert account.roles == {listed.role}
+    assert account.team is not None
+    assert account.team.name == listed.team
+    assert not account.password_hash
+    (token,) = api_tokens.tokens_of(db, account)
+    assert api_tokens.state_of(token) is api_tokens.TokenState.ACTIVE
+    assert token.name == listed.token_name
+    assert token.expires_at is not None
+    # Only the hash and the first characters are kept, as for any token.
+    assert len(token.token_hash) == 64
+    assert token.prefix.startswith(api_tokens.TOKEN_PREFIX)
+    # Through the one permission rule: it reads its team's families and changes none of them.
+    families = db.exec(select(Family).where(col(Family.deleted_at).is_(None))).all()
+    seen = [row for row in families if can_see_family(account, row)]
+    assert seen
+    assert {row.team_id for row in seen} == {account.team_id}
+    assert not any(family_permits(account, row, FamilyAction.EDIT) for row in seen)

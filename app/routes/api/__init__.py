@@ -10,6 +10,7 @@ from app.deps import API_PREFIX, requires
 from app.models.accounts import User
 from app.routes.api import (
     chronology,
+    chronology_views,
     content,
     decisions,
     families,
@@ -22,7 +23,18 @@ from app.security.permissions import Permission
 
 router = APIRouter(prefix="/api")
 v1 = APIRouter(prefix="/v1")
-for module in (families, people, chronology, sections, decisions, returns, summary, content):
+# The chronology's views before its entries: /chronology/timeline is not an entry's address.
+for module in (
+    families,
+    people,
+    chronology_views,
+    chronology,
+    sections,
+    decisions,
+    returns,
+    summary,
+    content,
+):
     v1.include_router(module.router)
 router.include_router(v1)
 

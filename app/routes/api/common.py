@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
-from app.services.errors import Conflict
+from app.services.errors import Conflict, InvalidInput
 
 Model = TypeVar("Model", bound=BaseModel)
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -86,6 +86,11 @@ ERRORS: dict[int, dict[str, Any]] = {
         "not found either",
         "There is no family record at this address you can see.",
     ),
+    409: _error(
+        "Someone else changed the family's record at the same moment, or the record has moved "
+        "on (an import already confirmed, a section already signed off): nothing was changed",
+        "Someone else changed this record since you opened it.",
+    ),
     413: _error("The body is larger than the service accepts", "What you sent is too large."),
     414: _error("The address is too long", "The address of this page is too long."),
     415: _error(
@@ -141,9 +146,10 @@ def _is_json(content_type: str) -> bool:
 
 class ApiRoute(APIRoute):
     """An API operation. Its OpenAPI entry lists every status it can answer: the ones every
-    operation shares, 404 where the address names a record, 413/415/422 where it takes a body
-    or values, beside its own (a 409 given with `conflict`). A JSON body sent as anything but
-    JSON is refused with 415 rather than read as text."""
+    operation shares, 404 where the address names a record, 409 and 413 where it changes
+    anything, 415/422 where it takes a body or values, beside its own (a 409 with the record
+    as saved now, given with `conflict`). A JSON body sent as anything but JSON is refused
+    with 415 rather than read as text; the services' errors are located in the body sent."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         responses: dict[int | str, Any] = dict(kwargs.pop("responses", None) or {})
@@ -161,7 +167,9 @@ class ApiRoute(APIRoute):
             codes.add(414)
         writes = bool((self.methods or set()) & WRITE_METHODS)
         if writes:
-            codes.add(413)
+            # Every change is committed with its rows' versions checked: a change made at the
+            # same moment as another answers 409, whatever the operation.
+            codes.update({409, 413})
         if self.body_field is not None:
             codes.add(415)
         if has_params or writes:
@@ -175,14 +183,36 @@ class ApiRoute(APIRoute):
         handler = super().get_route_handler()
         if self.body_field is None:
             return handler
+        fields = _body_fields(self.body_field)
 
         async def checked(request: Request) -> Response:
             content_type = request.headers.get("content-type", "")
             if content_type and not _is_json(content_type):
                 return JSONResponse({"message": JSON_ONLY}, status_code=415)
-            return await handler(request)
+            try:
+                return await handler(request)
+            except InvalidInput as problem:
+                # The services name the fields as the pages do; say where they are in the
+                # body sent, as the request's own validation does (`body.<field>`).
+                raise InvalidInput(
+                    {_located(name, fields): text for name, text in problem.errors.items()}
+                ) from None
 
         return checked
+
+
+# Services' names for values that the API sends under another name.
+SERVICE_FIELDS = {"carer": "carer_adult_id"}
+
+
+def _body_fields(body_field: Any) -> frozenset[str]:
+    names = getattr(body_field.field_info.annotation, "model_fields", None) or {}
+    return frozenset(names)
+
+
+def _located(name: str, fields: frozenset[str]) -> str:
+    name = SERVICE_FIELDS.get(name, name)
+    return f"body.{name}" if name in fields else name
 
 
 def _flatten(dependant: Any, name: str) -> list[Any]:
