@@ -315,10 +315,12 @@ def _request(seed: Seed, write: Write, family: str = "own", **ids: str) -> tuple
 def _denied(db: Session, user: User) -> list[AuditEvent]:
     return list(
         db.exec(
-            select(AuditEvent).where(
+            select(AuditEvent)
+            .where(
                 col(AuditEvent.action) == AuditAction.ACCESS_DENIED.value,
                 col(AuditEvent.user_id) == user.id,
             )
+            .order_by(col(AuditEvent.id))
         ).all()
     )
 
