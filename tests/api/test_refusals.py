@@ -136,7 +136,8 @@ class Write:
 
     method: str
     path: str
-    body: Callable[[dict[str, str]], dict[str, Any]]
+    # None for an operation that takes no body.
+    body: Callable[[dict[str, str]], dict[str, Any]] | None
     actor: str = "practitioner"
     # The record whose version the body carries: a stale one answers 409.
     versioned: type[SQLModel] | None = None
@@ -230,6 +231,9 @@ WRITES = [
         versioned=EarlierReturn,
     ),
     Write("POST", FAMILY + "/chronology", _entry),
+    Write("POST", FAMILY + "/chronology/imports/{import}/confirm", None),
+    Write("DELETE", FAMILY + "/chronology/imports/{import}", None),
+    Write("POST", FAMILY + "/sections/chronology/complete", None),
     Write("PUT", FAMILY + "/chronology/{entry}", _entry, versioned=ChronologyEntry),
     Write("DELETE", FAMILY + "/chronology/{entry}", lambda ids: DELETE, versioned=ChronologyEntry),
     Write(
@@ -302,8 +306,8 @@ def snapshot(db: Session) -> dict[str, list[str]]:
 
 def _request(seed: Seed, write: Write, family: str = "own", **ids: str) -> tuple[str, Any]:
     records = {**seed.ids[family], **ids}
-    body = write.body(records)
-    if write.versioned is not None:
+    body = write.body(records) if write.body else None
+    if body is not None and write.versioned is not None:
         body = {**body, "version": 1}
     return write.path.format(**records), body
 
@@ -311,10 +315,12 @@ def _request(seed: Seed, write: Write, family: str = "own", **ids: str) -> tuple
 def _denied(db: Session, user: User) -> list[AuditEvent]:
     return list(
         db.exec(
-            select(AuditEvent).where(
+            select(AuditEvent)
+            .where(
                 col(AuditEvent.action) == AuditAction.ACCESS_DENIED.value,
                 col(AuditEvent.user_id) == user.id,
             )
+            .order_by(col(AuditEvent.id))
         ).all()
     )
 
@@ -334,17 +340,16 @@ def test_a_bad_request_is_refused_and_saves_nothing(
         assert answer["message"]
         return answer
 
-    # An unknown field: a message for it, where it was.
-    answer = refused(422, api.call(write.method, path, {**body, "colour": "blue"}))
-    assert any(error["location"] == "body.colour" for error in answer["errors"]), answer
-    # Too large, and not JSON.
-    refused(413, api.call(write.method, path, {**body, "padding": "x" * (1024 * 1024 + 1)}))
-    refused(
-        415,
-        api.call(
-            write.method, path, content=json.dumps(body), headers={"Content-Type": "text/plain"}
-        ),
-    )
+    if body is not None:
+        # An unknown field: a message for it, where it was.
+        answer = refused(422, api.call(write.method, path, {**body, "colour": "blue"}))
+        assert any(error["location"] == "body.colour" for error in answer["errors"]), answer
+        # Not JSON.
+        text = json.dumps(body)
+        plain = {"Content-Type": "text/plain"}
+        refused(415, api.call(write.method, path, content=text, headers=plain))
+    # Too large, with a body or without one.
+    refused(413, api.call(write.method, path, {**(body or {}), "padding": "x" * 1024 * 1024}))
     # Another team's family, with its own records or with this family's.
     other = seed.ids["other"]
     refused(404, api.call(write.method, *_request(seed, write, "other")))
@@ -420,19 +425,20 @@ def test_a_stale_version_answers_409_with_the_record_as_saved(
         assert answer["current"]["version"] == saved
 
 
+def _write(name: str) -> Write:
+    return next(write for write in WRITES if str(write) == name)
+
+
 OUTSIDE = [
-    (WRITES[2], "gender"),
-    (WRITES[2], "legal_status"),
-    (WRITES[2], "entry_reason"),
-    (WRITES[2], "placement_type"),
-    (WRITES[5], "relationship"),
-    (WRITES[14], "source_id"),
-    (WRITES[14], "significance"),
-    (WRITES[14], "themes"),
-    (
-        next(write for write in WRITES if str(write) == "PUT /families/{family}/returns/{home}"),
-        "return_type",
-    ),
+    (_write("POST /families/{family}/children"), "gender"),
+    (_write("POST /families/{family}/children"), "legal_status"),
+    (_write("POST /families/{family}/children"), "entry_reason"),
+    (_write("POST /families/{family}/children"), "placement_type"),
+    (_write("POST /families/{family}/adults"), "relationship"),
+    (_write("POST /families/{family}/chronology"), "source_id"),
+    (_write("POST /families/{family}/chronology"), "significance"),
+    (_write("POST /families/{family}/chronology"), "themes"),
+    (_write("PUT /families/{family}/returns/{home}"), "return_type"),
     (next(write for write in WRITES if "classifications" in write.path), "level"),
 ]
 
@@ -452,3 +458,26 @@ def test_a_value_outside_the_content_options_answers_422_for_that_field(
     locations = {error["location"]: error["message"] for error in response.json()["errors"]}
     assert f"body.{name}" in locations, locations
     assert "not-in-the-content" not in locations[f"body.{name}"]
+
+
+@pytest.mark.parametrize(
+    "sent",
+    [
+        {"answers": {"identification-route": "not-an-option"}},
+        {"answers": {"no-such-question": "yes"}},
+        {"answers": {"agreement-strengths": "A question of another section"}},
+        {"factors": {"no-such-factor": {"status": "present"}}},
+    ],
+    ids=["an option not offered", "no such question", "another section's", "no such factor"],
+)
+def test_an_answer_the_section_does_not_take_answers_422_where_it_was_sent(
+    db: Session, seed: Seed, sent: dict[str, dict[str, Any]]
+) -> None:
+    path = FAMILY.format(**seed.ids["own"]) + "/sections/identification"
+    before = snapshot(db)
+    response = seed.practitioner.call("PUT", path, {"version": 0, **sent})
+    assert response.status_code == 422, response.text
+    assert snapshot(db) == before
+    where, key = next(iter(sent.items()))
+    errors = response.json()["errors"]
+    assert [error["location"] for error in errors] == [f"{where}.{next(iter(key))}"], errors

@@ -323,22 +323,33 @@ def get_section(
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
-def _form(content: FrameworkContent, body: SectionSave) -> tuple[dict[str, Any], dict[str, str]]:
+def _form(
+    content: FrameworkContent, section_id: str, body: SectionSave
+) -> tuple[dict[str, Any], dict[str, str]]:
     """The section as the page would post it, and where each of the page's field ids is in
-    the request (for errors per answer)."""
+    the request (for errors per answer). An answer to a question, or a rating of a factor,
+    that the section does not have is refused where it was sent."""
     form: dict[str, Any] = {}
     where: dict[str, str] = {}
     problems: dict[str, str] = {}
+    section = questions.form_section(content, section_id)
+    rated = {factor.factor_id for factor in questions.factor_fields(content, section, {})}
     for key, value in body.answers.items():
         name = questions.ANSWER + key
         location = f"answers.{key}"
         where[questions.field_id(name)] = location
         where[questions.field_id(f"{name}-day")] = location
-        if value is None:
-            continue
         parsed = parse_answer_key(key)
         info = content.questions.get(parsed[1]) if parsed else None
-        kind = info.question.type if info else ""
+        if info is None or info.section_id != section_id:
+            problems[location] = (
+                f"This section of version {content.version} of the framework does not ask "
+                "this question: use the keys of the section's questions (GET the section)"
+            )
+            continue
+        if value is None:
+            continue
+        kind = info.question.type
         if kind == "date":
             if not (isinstance(value, str) and _DATE.fullmatch(value)):
                 problems[location] = "Send the date as YYYY-MM-DD"
@@ -363,6 +374,12 @@ def _form(content: FrameworkContent, body: SectionSave) -> tuple[dict[str, Any],
     for key, ids in items.items():
         form[questions.ITEMS + key] = ids
     for factor_id, rating in body.factors.items():
+        if factor_id not in rated:
+            problems[f"factors.{factor_id}"] = (
+                f"This section of version {content.version} of the framework does not rate "
+                "this factor: use the ids of the section's factors (GET the section)"
+            )
+            continue
         status = f"{questions.FACTOR}{factor_id}.status"
         notes = f"{questions.FACTOR}{factor_id}.notes"
         where[questions.field_id(status)] = f"factors.{factor_id}.status"
@@ -429,7 +446,7 @@ def save_section(
             "This review has finished, so its answers can no longer be changed; the review "
             "under way is shown.",
         )
-    form, where = _form(content, body)
+    form, where = _form(content, section_id, body)
     try:
         result = questions.save_section(
             session,
