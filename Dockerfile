@@ -19,6 +19,9 @@ COPY --from=build /opt/venv /opt/venv
 COPY --chown=homeward:homeward app ./app
 COPY --chown=homeward:homeward templates ./templates
 COPY --chown=homeward:homeward framework_content ./framework_content
+# The trainer's guide (docs/content.md) and its screenshots are served at /content/guide.
+COPY --chown=homeward:homeward docs/content.md ./docs/content.md
+COPY --chown=homeward:homeward docs/images ./docs/images
 COPY --chown=homeward:homeward docker-entrypoint.sh ./
 ENV PATH="/opt/venv/bin:$PATH" \
     PYTHONDONTWRITEBYTECODE=1 \

@@ -30,6 +30,7 @@ from app.routes import (
     chronology,
     content,
     content_changes,
+    content_guide,
     deleted_families,
     families,
     family_pages,
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(assessment.router)
     app.include_router(journey.router)
     app.include_router(summary.router)
+    app.include_router(content_guide.router)
     app.include_router(content.router)
     app.include_router(content_changes.router)
     app.include_router(api.router)

@@ -96,3 +96,66 @@ def test_racing_saves_of_one_version_cannot_both_win(engine: Engine, saved_child
         child = session.get(Child, child_id)
         assert child is not None
         assert (child.name, child.version) == (winner, 2)
+
+
+def test_two_trainers_saving_one_draft_file_cannot_both_win(engine: Engine) -> None:
+    from app.models.content import ContentFile, ContentOrigin, ContentStatus, ContentVersion
+    from app.services import content_studio
+
+    with open_session(engine) as session:
+        trainers = [make_user(session, roles=[Role.TRAINER]) for _ in range(2)]
+        draft = ContentVersion(
+            framework_id=f"race-{uuid.uuid4().hex[:8]}",
+            status=ContentStatus.DRAFT.value,
+            origin=ContentOrigin.STUDIO.value,
+            title="Race",
+        )
+        session.add(draft)
+        session.flush()
+        session.add(ContentFile(content_version_id=draft.id, name="levels.yaml", text="before\n"))
+        session.commit()
+        draft_id, trainer_ids = draft.id, [trainer.id for trainer in trainers]
+    outcomes: list[str] = []
+    barrier = threading.Barrier(2)
+
+    def save(index: int, text: str) -> None:
+        from app.models.accounts import User
+
+        with open_session(engine) as session:
+            user = session.get(User, trainer_ids[index])
+            row = session.get(ContentVersion, draft_id)
+            assert user
+            assert row
+            content_studio.get_file(session, draft_id, "levels.yaml")  # both read version 1
+            with contextlib.suppress(threading.BrokenBarrierError):
+                barrier.wait(timeout=2)
+            try:
+                content_studio.save_file(
+                    session,
+                    actor=Actor(user=user),
+                    draft=row,
+                    name="levels.yaml",
+                    text=text,
+                    expected_version=1,
+                )
+                session.commit()
+                outcomes.append(f"saved {text}")
+            except Conflict as conflict:
+                outcomes.append(f"conflict, saved now: {conflict.current.text}")
+
+    threads = [
+        threading.Thread(target=save, args=(index, text))
+        for index, text in enumerate(("one\n", "two\n"))
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(outcomes) == 2
+    winners = [outcome for outcome in outcomes if outcome.startswith("saved")]
+    assert len(winners) == 1, outcomes
+    winner = winners[0].removeprefix("saved ")
+    assert f"conflict, saved now: {winner}" in outcomes
+    with open_session(engine) as session:
+        row = content_studio.get_file(session, draft_id, "levels.yaml")
+        assert (row.text, row.version) == (winner, 2)

@@ -10,6 +10,7 @@ from sqlmodel import Session
 from app.content.registry import ContentRegistry
 from app.demo.accounts import DemoAccount, load_demo_accounts
 from app.demo.chronology import load_demo_chronologies
+from app.demo.content import load_demo_draft
 from app.demo.deleted import load_demo_deleted_families
 from app.demo.families import load_demo_families
 from app.demo.journey import load_demo_journeys
@@ -26,4 +27,5 @@ def load_demo(session: Session, registry: ContentRegistry, *, secret_key: str) -
     # After the chronologies, so that factors can cite their entries as evidence.
     load_demo_journeys(session, registry)
     load_demo_deleted_families(session, registry)
+    load_demo_draft(session, registry)
     return accounts

@@ -13,7 +13,7 @@ from enum import StrEnum
 from sqlalchemy import Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from app.models.base import UTCDateTime, new_id, utcnow
+from app.models.base import Locked, UTCDateTime, new_id, utcnow
 
 
 class ContentStatus(StrEnum):
@@ -55,8 +55,9 @@ class ContentVersion(SQLModel, table=True):
     version: int = 1
 
 
-class ContentFile(SQLModel, table=True):
-    """One YAML file of a version, as text (`framework.yaml`, `domains/substance-misuse.yaml`)."""
+class ContentFile(Locked, SQLModel, table=True):
+    """One YAML file of a version, as text (`framework.yaml`, `domains/substance-misuse.yaml`).
+    Trainers edit a draft's files, so saving one checks its version like every editable row."""
 
     __tablename__ = "content_file"
     __table_args__ = (UniqueConstraint("content_version_id", "name"),)

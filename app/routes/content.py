@@ -590,8 +590,11 @@ def _editor_response(
     check = content_studio.check_texts(texts, draft.framework_id)
     problems = check.errors_for(file.name)
     conflict_diff = None
+    conflict_by = ""
     if conflict is not None:
         conflict_diff = diff_files({file.name: conflict.text}, {file.name: text})
+        if conflict.updated_by_id:
+            conflict_by = _names(session, {conflict.updated_by_id}).get(conflict.updated_by_id, "")
     return render(
         request,
         "views/content/editor.html",
@@ -608,6 +611,7 @@ def _editor_response(
             "valid": check.ok,
             "conflict": conflict,
             "conflict_diff": conflict_diff[0] if conflict_diff else None,
+            "conflict_by": conflict_by,
             "saved": saved,
         },
         htmx_block=block,
@@ -982,6 +986,8 @@ async def preview(
                 session_id=getattr(request.state, "session_id", None),
             )
         )
+        for record_id, alias in built.aliases.items():
+            path = path.replace(f"/{alias}", f"/{record_id}")
         try:
             status, headers, body = await _draw(request, f"/families/{built.family.id}{path}")
         finally:
@@ -990,8 +996,14 @@ async def preview(
         await run_in_threadpool(_discard, savepoint, sandbox)
     family_path = f"/families/{built.family.id}".encode()
     kept = {b"content-type", b"vary", b"location", b"content-disposition"}
+    # The practitioner's list of families (in the navigation) is, in a preview, the one family.
+    body = body.replace(family_path, base.encode()).replace(
+        b'href="/families"', f'href="{base}"'.encode()
+    )
+    for record_id, alias in built.aliases.items():
+        body = body.replace(record_id.encode(), alias.encode())
     response = Response(
-        body.replace(family_path, base.encode()),
+        body,
         status_code=status,
         headers={
             name.decode("latin-1"): value.replace(family_path, base.encode()).decode("latin-1")

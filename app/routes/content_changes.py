@@ -32,15 +32,39 @@ TITLES = {
 }
 
 
+BROKEN_DRAFT = (
+    "The forms for common changes open once the draft has no problems; fix them in the "
+    "draft's files first."
+)
+
+
 def _draft(session: Session, draft_id: uuid.UUID) -> tuple[ContentVersion, FrameworkContent]:
     draft = content_studio.get_draft(session, draft_id)
     content = content_studio.check_draft(session, draft).content
     if content is None:
-        raise NotFound(
-            "The forms for common changes open once the draft has no problems; fix them in the "
-            "draft's files first."
-        )
+        raise NotFound(BROKEN_DRAFT)
     return draft, content
+
+
+def _not_saved(
+    request: Request, session: Session, draft_id: uuid.UUID, form_data: dict[str, Any]
+) -> Response | None:
+    """A change sent while the draft has problems (someone saved a file with a mistake after
+    the form was opened) is not saved, and what the trainer typed is shown to copy."""
+    draft = content_studio.get_draft(session, draft_id)
+    if content_studio.check_draft(session, draft).ok:
+        return None
+    typed = [
+        (_field_label(key), value)
+        for key, value in _strings(form_data).items()
+        if key not in ("csrf_token", "file_version") and value.strip()
+    ]
+    return render(
+        request,
+        "views/content/change-not-saved.html",
+        {"draft": draft, "typed": typed},
+        status_code=409,
+    )
 
 
 def _strings(form_data: dict[str, Any]) -> dict[str, str]:
@@ -162,6 +186,7 @@ def _form(
     *,
     file: ContentFile | None = None,
     conflict: bool = False,
+    saved_now: list[tuple[str, str]] | None = None,
 ) -> Response:
     target = _target(content, kind, item)
     if file is None and target.file:
@@ -187,8 +212,46 @@ def _form(
             "question_types": list(content_forms.QUESTION_TYPES.items()),
             "domain_options": [(domain.id, domain.title) for domain in content.domains],
             "conflict": conflict,
+            "saved_now": saved_now or [],
         },
     )
+
+
+FIELD_LABELS = {
+    "text": "Wording",
+    "label": "The question",
+    "hint": "Hint",
+    "summary": "Summary",
+    "guidance": "Guidance",
+    "domain": "Domain",
+    "kind": "Kind of factor",
+    "factor_id": "Id",
+    "question_id": "Id",
+    "section": "Section",
+    "type": "Kind of answer",
+    "new_options": "New options",
+    "required": "An answer is required",
+}
+
+
+def _field_label(key: str) -> str:
+    return FIELD_LABELS.get(key) or f"Option ({key.removeprefix('option-')})"
+
+
+def _saved_now(
+    session: Session, draft: ContentVersion, kind: str, item: str
+) -> list[tuple[str, str]]:
+    """The item as saved now (after someone else's save), beside the trainer's own change."""
+    content = content_studio.check_draft(session, draft).content
+    if content is None or kind.startswith("new-"):
+        return []
+    try:
+        _item(content, kind, item)
+    except NotFound:
+        return [("The item", "No longer in the draft")]
+    return [
+        (_field_label(key), str(value or "")) for key, value in _values(content, kind, item).items()
+    ]
 
 
 def _item(content: FrameworkContent, kind: str, item: str) -> None:
@@ -248,7 +311,16 @@ def _save(
         current = problem.current if isinstance(problem.current, ContentFile) else None
         form.values["file_version"] = current.version if current else ""
         return _form(
-            request, session, draft, content, kind, item, form, file=current, conflict=True
+            request,
+            session,
+            draft,
+            content,
+            kind,
+            item,
+            form,
+            file=current,
+            conflict=True,
+            saved_now=_saved_now(session, draft, kind, item),
         )
     return RedirectResponse(
         f"/content/drafts/{draft.id}/files/{saved.name}?saved=1", status_code=303
@@ -268,6 +340,9 @@ def save_change(
 ) -> Response:
     """Apply the change to the draft's file (kept if the draft then has other problems)."""
     kind = change
+    refused = _not_saved(request, session, draft_id, form_data)
+    if refused is not None:
+        return refused
     draft, content = _draft(session, draft_id)
     _item(content, kind, item)
     values = _strings(form_data)
@@ -342,6 +417,9 @@ def _save_new(
     draft_id: uuid.UUID,
     kind: str,
 ) -> Response:
+    refused = _not_saved(request, session, draft_id, form_data)
+    if refused is not None:
+        return refused
     draft, content = _draft(session, draft_id)
     values = _strings(form_data)
     add = content_forms.add_factor if kind == "new-factor" else content_forms.add_question

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
@@ -20,17 +20,26 @@ def chronology_stats(
 ) -> ChronologyStats:
     """Counts per theme and per significance grade, overall and within each window of months
     before `as_of`, of the family's entries that are not deleted."""
+    return chronology_stats_of(session, [family_id], as_of=as_of, windows=windows)[family_id]
+
+
+def chronology_stats_of(
+    session: Session, family_ids: Sequence[uuid.UUID], *, as_of: date, windows: Iterable[int]
+) -> dict[uuid.UUID, ChronologyStats]:
+    """`chronology_stats` of several families, in one pass per kind for all of them."""
     cutoffs = {months: months_before(as_of, months) for months in sorted(set(windows))}
-    live = [col(ChronologyEntry.family_id) == family_id, col(ChronologyEntry.deleted_at).is_(None)]
+    family = col(ChronologyEntry.family_id)
+    live = [family.in_(list(family_ids)), col(ChronologyEntry.deleted_at).is_(None)]
     day = col(ChronologyEntry.occurred_on)
     windowed = [
         func.sum(case((day.between(cutoff, as_of), 1), else_=0)) for cutoff in cutoffs.values()
     ]
     aggregates = [func.count(), func.min(day), func.max(day), *windowed]
 
-    def counts(rows: Iterable[Any]) -> dict[str, CountStats]:
-        return {
-            key: CountStats(
+    def counts(rows: Iterable[Any]) -> dict[uuid.UUID, dict[str, CountStats]]:
+        found: dict[uuid.UUID, dict[str, CountStats]] = {}
+        for family_id, key, count, first, last, *within in rows:
+            found.setdefault(family_id, {})[key] = CountStats(
                 count=count,
                 first=first,
                 last=last,
@@ -38,19 +47,29 @@ def chronology_stats(
                     months: int(value or 0) for months, value in zip(cutoffs, within, strict=True)
                 },
             )
-            for key, count, first, last, *within in rows
-        }
+        return found
 
-    themes = session.exec(
-        select(col(ChronologyEntryTheme.theme_id), *aggregates)
-        .join(ChronologyEntry, col(ChronologyEntry.id) == col(ChronologyEntryTheme.entry_id))
-        .where(*live)
-        .group_by(col(ChronologyEntryTheme.theme_id))
-    ).all()
-    grades = session.exec(
-        select(col(ChronologyEntry.significance), *aggregates)
-        .where(*live)
-        .group_by(col(ChronologyEntry.significance))
-    ).all()
-    entries = session.exec(select(func.count()).select_from(ChronologyEntry).where(*live)).one()
-    return ChronologyStats(entries=entries, themes=counts(themes), significance=counts(grades))
+    themes = counts(
+        session.exec(
+            select(family, col(ChronologyEntryTheme.theme_id), *aggregates)
+            .join(ChronologyEntry, col(ChronologyEntry.id) == col(ChronologyEntryTheme.entry_id))
+            .where(*live)
+            .group_by(family, col(ChronologyEntryTheme.theme_id))
+        ).all()
+    )
+    grades = counts(
+        session.exec(
+            select(family, col(ChronologyEntry.significance), *aggregates)
+            .where(*live)
+            .group_by(family, col(ChronologyEntry.significance))
+        ).all()
+    )
+    entries = dict(session.exec(select(family, func.count()).where(*live).group_by(family)).all())
+    return {
+        family_id: ChronologyStats(
+            entries=entries.get(family_id, 0),
+            themes=themes.get(family_id, {}),
+            significance=grades.get(family_id, {}),
+        )
+        for family_id in family_ids
+    }

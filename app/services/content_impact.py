@@ -14,8 +14,12 @@ from sqlmodel import Session, col, select
 from app.content.model import FrameworkContent
 from app.content.registry import ContentRegistry, UnknownContentError
 from app.content.rules import RulesResult, evaluate
+from app.content.snapshot import FamilySnapshot
 from app.models.family import Family
-from app.services.snapshot import build_family_snapshot
+from app.services.snapshot import build_snapshots
+
+# Families read at once: a few hundred keep every IN list far below the databases' limits.
+CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -66,14 +70,15 @@ def family_effect(
     as_of: date,
 ) -> Effect:
     """The family's suggestion under its current version and under `new`, on today's record."""
-    results = [
-        evaluate(
-            content,
-            build_family_snapshot(session, family=family, content=content, as_of=as_of),
-        )
-        for content in (current, new)
-    ]
-    return Effect(*results)
+    snapshots = build_snapshots(session, families=[family], contents=(current, new), as_of=as_of)
+    return _effect(current, new, snapshots[family.id])
+
+
+def _effect(
+    current: FrameworkContent, new: FrameworkContent, snapshots: tuple[FamilySnapshot, ...]
+) -> Effect:
+    before, after = snapshots
+    return Effect(evaluate(current, before), evaluate(new, after))
 
 
 @dataclass
@@ -97,6 +102,21 @@ class Impact:
     def changed(self) -> int:
         return self.checked - self.unchanged
 
+    def count(self, effect: Effect) -> None:
+        self.checked += 1
+        if effect.level_change > 0:
+            self.level_up += 1
+        elif effect.level_change < 0:
+            self.level_down += 1
+        if effect.cautions_added:
+            self.cautions_added += 1
+            self.caution_counts.update(effect.cautions_added)
+        if effect.cautions_removed:
+            self.cautions_removed += 1
+            self.lost_caution_counts.update(effect.cautions_removed)
+        if not effect.changed:
+            self.unchanged += 1
+
 
 def impact(
     session: Session,
@@ -106,33 +126,33 @@ def impact(
     as_of: date,
 ) -> Impact:
     """For every family on the framework of `new`, whether moving to `new` would change its
-    suggested level or its cautions."""
+    suggested level or its cautions. Families are read a chunk at a time, each chunk in a few
+    queries whatever its size (see bench/bench_impact.py)."""
     result = Impact()
     families = session.exec(
         select(Family)
         .where(col(Family.framework_id) == new.id, col(Family.deleted_at).is_(None))
         .order_by(col(Family.created_at))
     ).all()
+    by_version: dict[str, list[Family]] = {}
     for family in families:
         result.families += 1
         result.by_version[family.framework_version] += 1
+        by_version.setdefault(family.framework_version, []).append(family)
+    for number, group in by_version.items():
         try:
-            current = registry.get(family.framework_id, family.framework_version)
+            current = registry.get(new.id, number)
         except UnknownContentError:
-            result.unavailable += 1
+            result.unavailable += len(group)
             continue
-        effect = family_effect(session, family=family, current=current, new=new, as_of=as_of)
-        result.checked += 1
-        if effect.level_change > 0:
-            result.level_up += 1
-        elif effect.level_change < 0:
-            result.level_down += 1
-        if effect.cautions_added:
-            result.cautions_added += 1
-            result.caution_counts.update(effect.cautions_added)
-        if effect.cautions_removed:
-            result.cautions_removed += 1
-            result.lost_caution_counts.update(effect.cautions_removed)
-        if not effect.changed:
-            result.unchanged += 1
+        for start in range(0, len(group), CHUNK):
+            chunk = group[start : start + CHUNK]
+            # A reader of its own on the request's connection, so that the rows of a chunk are
+            # let go once it is counted rather than held in the request's session.
+            with Session(session.connection()) as reader:
+                snapshots = build_snapshots(
+                    reader, families=chunk, contents=(current, new), as_of=as_of
+                )
+            for family in chunk:
+                result.count(_effect(current, new, snapshots[family.id]))
     return result

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import Connection
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from app.content.loader import LoadResult
 from app.content.model import FrameworkContent
@@ -22,7 +22,8 @@ from app.content.registry import ContentRegistry
 from app.content.schema import FactorsSection, QuestionsSection
 from app.demo.assessment import fill_section
 from app.models.accounts import Role, Team, User, UserRole
-from app.models.family import Child, Family
+from app.models.chronology import ChronologyEntry
+from app.models.family import Adult, Child, Family
 from app.services import chronology, families
 from app.services.audit import Actor
 from app.services.errors import InvalidInput
@@ -42,6 +43,9 @@ class Sandbox:
     family: Family
     user: User
     registry: ContentRegistry
+    # The invented records' ids by a name that stays the same from one preview to the next
+    # (`child-1`), so that a link to a child's page in one preview opens it in the next.
+    aliases: dict[str, str]
 
 
 def registry_for(content: FrameworkContent) -> ContentRegistry:
@@ -103,7 +107,24 @@ def build(session: Session, content: FrameworkContent) -> Sandbox:
         )
     _entries(session, actor, family, content, [child.id for child in children], today)
     _answers(session, actor, family, content)
-    return Sandbox(session, family, user, registry)
+    return Sandbox(session, family, user, registry, _aliases(session, family))
+
+
+def _aliases(session: Session, family: Family) -> dict[str, str]:
+    """Each record's alias by its order among the invented ones (names and dates differ)."""
+    kinds = (
+        ("child", Child.id, Child.family_id, Child.name),
+        ("person", Adult.id, Adult.family_id, Adult.name),
+        ("entry", ChronologyEntry.id, ChronologyEntry.family_id, ChronologyEntry.occurred_on),
+    )
+    aliases: dict[str, str] = {}
+    for kind, record_id, family_id, order in kinds:
+        rows = session.exec(
+            select(record_id).where(col(family_id) == family.id).order_by(col(order))
+        ).all()
+        for number, found in enumerate(rows, start=1):
+            aliases[str(found)] = f"{kind}-{number}"
+    return aliases
 
 
 def _child(

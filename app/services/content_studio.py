@@ -40,7 +40,7 @@ from app.models.content import (
     ContentVersion,
 )
 from app.security.input import CONTROL_CHARACTERS
-from app.services import audit
+from app.services import audit, locking
 from app.services.content_store import add_files, changed, publish_loaded, version_texts
 from app.services.content_zip import ZipProblem, export_zip, read_zip
 from app.services.errors import Conflict, InvalidInput, NotFound
@@ -290,25 +290,15 @@ def save_file(
     problem = file_text_problem(text)
     if problem:
         raise InvalidInput({"text": problem})
-    if row.version != expected_version:
-        raise Conflict(FILE_CONFLICT, current=row)
     if row.text == text:
+        # Already saved as sent (a second click, or the same change made twice): nothing to lose.
         return row
+    locking.check_version(row, expected_version, FILE_CONFLICT)
     before = row.text
-    result = session.execute(
-        update(ContentFile)
-        .where(col(ContentFile.id) == row.id, col(ContentFile.version) == expected_version)
-        .values(
-            text=text,
-            version=expected_version + 1,
-            updated_at=utcnow(),
-            updated_by_id=actor.user_id,
-        )
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        session.refresh(row)
-        raise Conflict(FILE_CONFLICT, current=row)
-    session.refresh(row)
+    with locking.saving(session, row, FILE_CONFLICT):
+        row.text = text
+        row.updated_at = utcnow()
+        row.updated_by_id = actor.user_id
     _touch(session, draft)
     _audit_file(session, actor, draft, name, before, text)
     return row
@@ -402,8 +392,9 @@ def delete_file(
     if name in SINGLE_FILES:
         raise InvalidInput({"name": "Every version needs this file, so it cannot be removed"})
     row = get_file(session, draft.id, name)
-    if row.version != expected_version:
-        raise Conflict(FILE_CONFLICT, current=row)
+    locking.check_version(row, expected_version, FILE_CONFLICT)
+    # The DELETE checks the version itself (an ORM delete inside `locking.saving` would be
+    # undone by its add).
     result = session.execute(
         delete(ContentFile).where(
             col(ContentFile.id) == row.id, col(ContentFile.version) == expected_version

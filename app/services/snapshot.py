@@ -3,101 +3,40 @@
 One function every reader of the rules calls (the classification page, the family summary), so
 they all see the same facts: children, chronology counts, the assessment's answers and factor
 ratings (with evidence counts), parents' capacity to change, and the levels of earlier
-classifications that were signed off.
+classifications that were signed off. The same reads serve many families at once (a draft's
+impact over a council's families) in a fixed number of queries, whatever the number.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import date
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.content.model import FrameworkContent
 from app.content.snapshot import (
     ChildFacts,
+    ChronologyStats,
     FactorState,
     FamilySnapshot,
     parent_problems_from_answers,
 )
-from app.models.assessment import Classification, ClassificationStatus, FactorStatus
-from app.models.family import Child, EarlierReturn, Family
+from app.models.assessment import (
+    AssessmentAnswer,
+    Classification,
+    ClassificationStatus,
+    FactorEvidence,
+    FactorRating,
+    FactorStatus,
+)
+from app.models.family import Adult, Child, EarlierReturn, Family
 from app.models.journey import ChildReturn, MonitoringVisit, MonitoringVisitChild
 from app.services import questions
-from app.services.chronology_stats import chronology_stats
+from app.services.chronology_stats import chronology_stats_of
 from app.timeutil import age_in_years, months_between
-
-
-def children_facts(
-    session: Session, family_id: uuid.UUID, *, as_of: date
-) -> tuple[ChildFacts, ...]:
-    """What the rules may ask about each child of the family (deleted children left out)."""
-    children = session.exec(
-        select(Child)
-        .where(col(Child.family_id) == family_id, col(Child.deleted_at).is_(None))
-        .order_by(col(Child.date_of_birth), col(Child.name))
-    ).all()
-    returns = session.exec(
-        select(EarlierReturn).where(
-            col(EarlierReturn.child_id).in_([child.id for child in children]),
-            col(EarlierReturn.deleted_at).is_(None),
-        )
-    ).all()
-    home = _latest_returns(session, family_id)
-    seen_alone = _seen_alone_at_latest_visit(session, family_id, home)
-    return tuple(
-        ChildFacts(
-            id=str(child.id),
-            label=child.name,
-            age_years=age_in_years(child.date_of_birth, as_of),
-            legal_status=child.legal_status,
-            entry_reasons=frozenset({child.entry_reason}),
-            months_in_care=months_between(child.date_entered_care, as_of),
-            placement_moves=child.placement_moves,
-            earlier_returns=sum(1 for item in returns if item.child_id == child.id),
-            earlier_breakdowns=sum(
-                1 for item in returns if item.child_id == child.id and item.broke_down
-            ),
-            return_type=home[child.id].return_type if child.id in home else None,
-            legal_status_on_return=home[child.id].legal_status if child.id in home else None,
-            seen_alone_since_return=seen_alone.get(child.id),
-        )
-        for child in children
-    )
-
-
-def _latest_returns(session: Session, family_id: uuid.UUID) -> dict[uuid.UUID, ChildReturn]:
-    """Each child's latest return home in this plan."""
-    rows = session.exec(
-        select(ChildReturn)
-        .where(col(ChildReturn.family_id) == family_id, col(ChildReturn.deleted_at).is_(None))
-        .order_by(col(ChildReturn.returned_on))
-    ).all()
-    return {row.child_id: row for row in rows}
-
-
-def _seen_alone_at_latest_visit(
-    session: Session, family_id: uuid.UUID, home: dict[uuid.UUID, ChildReturn]
-) -> dict[uuid.UUID, bool]:
-    """Whether each child who went home was seen alone at their latest visit since."""
-    rows = session.exec(
-        select(
-            col(MonitoringVisit.visited_on),
-            col(MonitoringVisitChild.child_id),
-            col(MonitoringVisitChild.seen_alone),
-        )
-        .join(MonitoringVisitChild, col(MonitoringVisitChild.visit_id) == col(MonitoringVisit.id))
-        .where(
-            col(MonitoringVisit.family_id) == family_id,
-            col(MonitoringVisit.deleted_at).is_(None),
-        )
-        .order_by(col(MonitoringVisit.visited_on))
-    ).all()
-    seen: dict[uuid.UUID, bool] = {}
-    for visited_on, child_id, alone in rows:
-        if child_id in home and visited_on >= home[child_id].returned_on:
-            seen[child_id] = alone
-    return seen
 
 
 def build_family_snapshot(
@@ -110,42 +49,220 @@ def build_family_snapshot(
 ) -> FamilySnapshot:
     """Everything the rules engine may read about `family` as of `as_of`, with the answers of
     review `cycle` (the review under way when None)."""
-    answers = questions.family_answers(session, family, content, cycle)
-    return FamilySnapshot(
-        as_of=as_of,
-        answers=answers,
-        factors=factor_states(session, family.id),
-        children=children_facts(session, family.id, as_of=as_of),
-        parents=parent_problems_from_answers(
-            content, answers, questions.people_of(session, family).labels
-        ),
-        chronology=chronology_stats(
-            session, family.id, as_of=as_of, windows=content.chronology_windows
-        ),
-        earlier_levels=earlier_levels(session, family.id),
+    snapshots = build_snapshots(
+        session, families=[family], contents=(content,), as_of=as_of, cycle=cycle
     )
+    return snapshots[family.id][0]
 
 
-def factor_states(session: Session, family_id: uuid.UUID) -> dict[str, FactorState]:
+def build_snapshots(
+    session: Session,
+    *,
+    families: Sequence[Family],
+    contents: Sequence[FrameworkContent],
+    as_of: date,
+    cycle: int | None = None,
+) -> dict[uuid.UUID, tuple[FamilySnapshot, ...]]:
+    """Each family's snapshot under each of `contents` (a version and a draft, for a draft's
+    impact or a family's move), reading the families' records once for all of them."""
+    ids = [family.id for family in families]
+    reviews = {family.id: family.current_cycle if cycle is None else cycle for family in families}
+    answers = _answer_rows(session, ids, reviews)
+    factors = _factor_states(session, ids)
+    children = _children(session, ids)
+    facts = _children_facts(session, ids, children, as_of=as_of)
+    parents = _parents(session, ids)
+    levels = _earlier_levels(session, ids)
+    stats: dict[tuple[int, ...], dict[uuid.UUID, ChronologyStats]] = {}
+    for content in contents:
+        windows = tuple(sorted(set(content.chronology_windows)))
+        if windows not in stats:
+            stats[windows] = chronology_stats_of(session, ids, as_of=as_of, windows=windows)
+    result: dict[uuid.UUID, tuple[FamilySnapshot, ...]] = {}
+    for family_id in ids:
+        labels = dict(
+            parents.get(family_id, [])
+            + [(str(child.id), child.name) for child in children.get(family_id, [])]
+        )
+        snapshots = []
+        for content in contents:
+            given = questions.answers_from(answers.get(family_id, []), content, reviews[family_id])
+            snapshots.append(
+                FamilySnapshot(
+                    as_of=as_of,
+                    answers=given,
+                    factors=factors.get(family_id, {}),
+                    children=facts.get(family_id, ()),
+                    parents=parent_problems_from_answers(content, given, labels),
+                    chronology=stats[tuple(sorted(set(content.chronology_windows)))][family_id],
+                    earlier_levels=levels.get(family_id, ()),
+                )
+            )
+        result[family_id] = tuple(snapshots)
+    return result
+
+
+def _answer_rows(
+    session: Session, ids: Sequence[uuid.UUID], reviews: dict[uuid.UUID, int]
+) -> dict[uuid.UUID, list[AssessmentAnswer]]:
+    """Each family's answers of the sections answered once and of its review (cycle 0 and
+    `reviews[family]`), oldest first."""
+    rows = session.exec(
+        select(AssessmentAnswer)
+        .where(
+            col(AssessmentAnswer.family_id).in_(ids),
+            col(AssessmentAnswer.cycle).in_(sorted({0, *reviews.values()})),
+        )
+        .order_by(col(AssessmentAnswer.created_at))
+    ).all()
+    found: dict[uuid.UUID, list[AssessmentAnswer]] = {}
+    for row in rows:
+        if row.cycle in (0, reviews[row.family_id]):
+            found.setdefault(row.family_id, []).append(row)
+    return found
+
+
+def _factor_states(
+    session: Session, ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, dict[str, FactorState]]:
     """Each rated factor's status and how much evidence backs it."""
-    counts = questions.evidence_counts(session, family_id)
+    evidence = session.exec(
+        select(col(FactorEvidence.family_id), col(FactorEvidence.factor_id), func.count())
+        .where(col(FactorEvidence.family_id).in_(ids), col(FactorEvidence.deleted_at).is_(None))
+        .group_by(col(FactorEvidence.family_id), col(FactorEvidence.factor_id))
+    ).all()
+    counts = {(family_id, factor_id): count for family_id, factor_id, count in evidence}
     statuses = {status.value for status in FactorStatus}
+    rows = session.exec(
+        select(
+            col(FactorRating.family_id), col(FactorRating.factor_id), col(FactorRating.status)
+        ).where(col(FactorRating.family_id).in_(ids), col(FactorRating.cycle) == 0)
+    ).all()
+    found: dict[uuid.UUID, dict[str, FactorState]] = {}
+    for family_id, factor_id, status in rows:
+        if status in statuses:
+            found.setdefault(family_id, {})[factor_id] = FactorState(
+                status=status,  # type: ignore[arg-type]
+                evidence_count=counts.get((family_id, factor_id), 0),
+            )
+    return found
+
+
+def _children(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Child]]:
+    """Each family's children (deleted ones left out), youngest last, as people_of lists them."""
+    rows = session.exec(
+        select(Child)
+        .where(col(Child.family_id).in_(ids), col(Child.deleted_at).is_(None))
+        .order_by(col(Child.date_of_birth), col(Child.name))
+    ).all()
+    found: dict[uuid.UUID, list[Child]] = {}
+    for child in rows:
+        found.setdefault(child.family_id, []).append(child)
+    return found
+
+
+def _parents(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[tuple[str, str]]]:
+    """Each family's adults as (id, name), in the order people_of lists them."""
+    rows = session.exec(
+        select(col(Adult.family_id), col(Adult.id), col(Adult.name))
+        .where(col(Adult.family_id).in_(ids), col(Adult.deleted_at).is_(None))
+        .order_by(col(Adult.created_at), col(Adult.name))
+    ).all()
+    found: dict[uuid.UUID, list[tuple[str, str]]] = {}
+    for family_id, adult_id, name in rows:
+        found.setdefault(family_id, []).append((str(adult_id), name))
+    return found
+
+
+def _children_facts(
+    session: Session,
+    ids: Sequence[uuid.UUID],
+    children: dict[uuid.UUID, list[Child]],
+    *,
+    as_of: date,
+) -> dict[uuid.UUID, tuple[ChildFacts, ...]]:
+    """What the rules may ask about each child of each family."""
+    child_ids = [child.id for family in children.values() for child in family]
+    returns: dict[uuid.UUID, list[EarlierReturn]] = {}
+    for item in session.exec(
+        select(EarlierReturn).where(
+            col(EarlierReturn.child_id).in_(child_ids), col(EarlierReturn.deleted_at).is_(None)
+        )
+    ).all():
+        returns.setdefault(item.child_id, []).append(item)
+    home = _latest_returns(session, ids)
+    seen_alone = _seen_alone_at_latest_visit(session, ids, home)
     return {
-        factor_id: FactorState(status=row.status, evidence_count=counts.get(factor_id, 0))  # type: ignore[arg-type]
-        for factor_id, row in questions.ratings(session, family_id).items()
-        if row.status in statuses
+        family_id: tuple(
+            ChildFacts(
+                id=str(child.id),
+                label=child.name,
+                age_years=age_in_years(child.date_of_birth, as_of),
+                legal_status=child.legal_status,
+                entry_reasons=frozenset({child.entry_reason}),
+                months_in_care=months_between(child.date_entered_care, as_of),
+                placement_moves=child.placement_moves,
+                earlier_returns=len(returns.get(child.id, [])),
+                earlier_breakdowns=sum(1 for item in returns.get(child.id, []) if item.broke_down),
+                return_type=home[child.id].return_type if child.id in home else None,
+                legal_status_on_return=home[child.id].legal_status if child.id in home else None,
+                seen_alone_since_return=seen_alone.get(child.id),
+            )
+            for child in family_children
+        )
+        for family_id, family_children in children.items()
     }
 
 
-def earlier_levels(session: Session, family_id: uuid.UUID) -> tuple[str, ...]:
+def _latest_returns(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, ChildReturn]:
+    """Each child's latest return home in this plan."""
+    rows = session.exec(
+        select(ChildReturn)
+        .where(col(ChildReturn.family_id).in_(ids), col(ChildReturn.deleted_at).is_(None))
+        .order_by(col(ChildReturn.returned_on))
+    ).all()
+    return {row.child_id: row for row in rows}
+
+
+def _seen_alone_at_latest_visit(
+    session: Session, ids: Sequence[uuid.UUID], home: dict[uuid.UUID, ChildReturn]
+) -> dict[uuid.UUID, bool]:
+    """Whether each child who went home was seen alone at their latest visit since."""
+    rows = session.exec(
+        select(
+            col(MonitoringVisit.visited_on),
+            col(MonitoringVisitChild.child_id),
+            col(MonitoringVisitChild.seen_alone),
+        )
+        .join(MonitoringVisitChild, col(MonitoringVisitChild.visit_id) == col(MonitoringVisit.id))
+        .where(
+            col(MonitoringVisit.family_id).in_(ids),
+            col(MonitoringVisit.deleted_at).is_(None),
+        )
+        .order_by(col(MonitoringVisit.visited_on))
+    ).all()
+    seen: dict[uuid.UUID, bool] = {}
+    for visited_on, child_id, alone in rows:
+        if child_id in home and visited_on >= home[child_id].returned_on:
+            seen[child_id] = alone
+    return seen
+
+
+def _earlier_levels(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, tuple[str, ...]]:
     """The levels of the classifications signed off so far, oldest first: the supervisor's
     where they gave one, otherwise the practitioner's."""
     rows = session.exec(
         select(Classification)
         .where(
-            col(Classification.family_id) == family_id,
+            col(Classification.family_id).in_(ids),
             col(Classification.status) == ClassificationStatus.AGREED.value,
         )
         .order_by(col(Classification.reviewed_at))
     ).all()
-    return tuple(row.supervisor_level or row.practitioner_level for row in rows)
+    found: dict[uuid.UUID, tuple[str, ...]] = {}
+    for row in rows:
+        found[row.family_id] = (
+            *found.get(row.family_id, ()),
+            row.supervisor_level or row.practitioner_level,
+        )
+    return found

@@ -234,6 +234,7 @@ def _content_samples(db: Session, trainer: User | None) -> dict[str, str]:
         "version_id": str(version.id),
         "draft_id": str(draft.id),
         "name": "levels.yaml",
+        "picture": "content-index.png",
         "path": "",
         "change": "factor",
         "item": "sm-r1",

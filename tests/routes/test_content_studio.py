@@ -202,6 +202,109 @@ def test_two_trainers_saving_one_file_lose_no_text(
     assert file_row(db, draft_id, "levels.yaml").text == second
 
 
+def test_an_htmx_save_that_conflicts_redraws_the_page_with_both_texts(
+    client: CheckingClient, db: Session, trainer: User, tiny: ContentVersion
+) -> None:
+    other = make_user(db, roles=[Role.TRAINER], name="Olu Other")
+    sign_in_as(client, db, other)
+    draft_id = start_draft(client, tiny)
+    text = file_row(db, draft_id, "levels.yaml").text
+    theirs = text.replace("label: Low", "label: Lowest")
+    post_form(
+        client, f"/content/drafts/{draft_id}/files/levels.yaml", {"text": theirs, "version": "1"}
+    )
+    sign_in_as(client, db, trainer)
+    mine = text.replace("label: High", "label: Highest")
+
+    conflict = post_form(
+        client,
+        f"/content/drafts/{draft_id}/files/levels.yaml",
+        {"text": mine, "version": "1"},
+        headers={"HX-Request": "true"},
+    )
+
+    assert conflict.status_code == 200
+    # htmx swaps the whole page in, not only the status under the text area.
+    assert conflict.headers["HX-Retarget"] == "body"
+    page = soup(conflict)
+    assert page.select_one("#text").get_text() == mine  # type: ignore[union-attr]
+    assert page.select_one("#saved-text").get_text() == theirs  # type: ignore[union-attr]
+    assert "by Olu Other" in page.get_text()
+    assert file_row(db, draft_id, "levels.yaml").text == theirs
+    assert page.select_one("input[name=version]")["value"] == "2"  # type: ignore[index]
+
+
+def test_a_second_save_of_the_same_text_is_not_a_conflict(
+    client: CheckingClient, db: Session, trainer: User, tiny: ContentVersion
+) -> None:
+    sign_in_as(client, db, trainer)
+    draft_id = start_draft(client, tiny)
+    text = file_row(db, draft_id, "levels.yaml").text.replace("label: Low", "label: Lowest")
+    url = f"/content/drafts/{draft_id}/files/levels.yaml"
+    first = post_form(client, url, {"text": text, "version": "1"})
+
+    # A double click without JavaScript sends the form twice, both from version 1.
+    again = post_form(client, url, {"text": text, "version": "1"})
+
+    assert (first.status_code, again.status_code) == (303, 303)
+    assert file_row(db, draft_id, "levels.yaml").version == 2
+
+
+def test_a_form_change_after_someone_saved_the_file_keeps_both(
+    client: CheckingClient, db: Session, trainer: User, tiny: ContentVersion
+) -> None:
+    sign_in_as(client, db, trainer)
+    draft_id = start_draft(client, tiny)
+    # Someone else rewords the same factor in the file while the form is open (version 1).
+    text = file_row(db, draft_id, "domains/alpha.yaml").text
+    theirs = text.replace("First alpha risk", "Their alpha risk")
+    save(client, db, draft_id, "domains/alpha.yaml", theirs)
+    url = f"/content/drafts/{draft_id}/changes/factor/al-r1"
+    mine = {"text": "My alpha risk", "guidance": "My guidance.", "file_version": "1"}
+
+    conflict = post_form(client, url, mine)
+
+    assert conflict.status_code == 200
+    page = soup(conflict)
+    assert "Someone else saved domains/alpha.yaml" in page.get_text()
+    assert page.select_one("#text")["value"] == "My alpha risk"  # type: ignore[index]
+    assert page.select_one("#guidance").get_text().strip() == "My guidance."  # type: ignore[union-attr]
+    saved_now = page.select_one(".govuk-summary-list")
+    assert saved_now is not None
+    assert "Their alpha risk" in saved_now.get_text()
+    assert file_row(db, draft_id, "domains/alpha.yaml").text == theirs
+    # Saving again applies the change to the file as it is now.
+    version = page.select_one("input[name=file_version]")["value"]  # type: ignore[index]
+    assert post_form(client, url, {**mine, "file_version": version}).status_code == 303
+    after = file_row(db, draft_id, "domains/alpha.yaml").text
+    assert "text: My alpha risk" in after
+    assert "Their alpha risk" not in after
+
+
+def test_a_form_change_sent_after_someone_broke_the_draft_shows_what_was_typed(
+    client: CheckingClient, db: Session, trainer: User, tiny: ContentVersion
+) -> None:
+    sign_in_as(client, db, trainer)
+    draft_id = start_draft(client, tiny)
+    text = file_row(db, draft_id, "levels.yaml").text
+    save(client, db, draft_id, "levels.yaml", text.replace("    rank: 1\n", "    rank: [1\n", 1))
+    before = file_row(db, draft_id, "domains/alpha.yaml").text
+
+    refused = post_form(
+        client,
+        f"/content/drafts/{draft_id}/changes/factor/al-r1",
+        {"text": "My <b>alpha</b> risk", "guidance": "Seen at school.", "file_version": "1"},
+    )
+
+    assert refused.status_code == 409
+    typed = soup(refused).select_one(".govuk-summary-list")
+    assert typed is not None
+    assert "My <b>alpha</b> risk" in typed.get_text()  # escaped, and kept to copy
+    assert "Seen at school." in typed.get_text()
+    assert "file_version" not in refused.text
+    assert file_row(db, draft_id, "domains/alpha.yaml").text == before
+
+
 def test_control_characters_are_refused_and_the_text_kept(
     client: CheckingClient, db: Session, trainer: User, tiny: ContentVersion
 ) -> None:
@@ -275,6 +378,15 @@ def test_a_retired_version_starts_no_new_family(
     restored = post_form(client, f"/content/versions/{tiny.id}/restore", {"version": "2"})
     assert restored.status_code == 303
     assert "tiny" in client.app.state.content.registry(db).offered()  # type: ignore[attr-defined]
+    trail = db.exec(
+        select(AuditEvent)
+        .where(col(AuditEvent.user_id) == trainer.id, col(AuditEvent.entity_id) == str(tiny.id))
+        .order_by(col(AuditEvent.id))
+    ).all()
+    assert [(event.action, event.details["status"]["after"]) for event in trail] == [
+        ("retire", "retired"),
+        ("update", "published"),
+    ]
 
 
 def test_a_draft_can_start_a_new_framework(
@@ -472,12 +584,45 @@ def test_a_draft_is_previewed_as_a_practitioner_sees_it_and_nothing_is_kept(
         assert page.status_code == 200
         assert "This is how a practitioner sees this page under the draft" in soup(page).get_text()
         assert "/families/" not in page.text  # every link stays inside the preview
+        assert 'href="/families"' not in page.text  # the trainer has no list of families
     assert f'href="/content/drafts/{draft_id}/preview/sections/factors-alpha"' in overview.text
     assert "Reworded alpha risk" in factors.text
     assert "Example family (preview)" in summary.text
     assert db.exec(select(func.count()).select_from(Family)).one() == families_before
     # Only the trainer's own reads are left in the audit trail, none of the invented family's.
     assert db.exec(select(func.count()).select_from(AuditEvent)).one() == audit_before
+    # A record's page linked from one preview opens in the next (the family is made afresh).
+    details = client.get(f"/content/drafts/{draft_id}/preview/details")
+    child = soup(details).select_one(f'a[href^="/content/drafts/{draft_id}/preview/children/"]')
+    assert child is not None
+    assert str(child["href"]).rsplit("/", 1)[1] in ("child-1", "child-2")
+    opened = client.get(str(child["href"]))
+    assert opened.status_code == 200
+    name = child.get_text(" ", strip=True).removeprefix("Change").split("(")[0].strip()
+    assert f'value="{name}"' in opened.text  # the child's own form, filled in
     posted = post_form(client, f"/content/drafts/{draft_id}/preview/sections/start", {"x": "1"})
     assert posted.status_code == 303
     assert posted.headers["location"] == f"/content/drafts/{draft_id}/preview/sections/start"
+
+
+def test_the_content_guide_is_served_to_trainers_with_its_pictures(
+    client: CheckingClient, db: Session, trainer: User
+) -> None:
+    sign_in_as(client, db, make_user(db, roles=[Role.PRACTITIONER]))
+    assert client.get("/content/guide").status_code == 403
+    sign_in_as(client, db, trainer)
+    assert 'href="/content/guide"' in client.get("/content").text
+
+    guide = client.get("/content/guide")
+
+    assert guide.status_code == 200
+    page = soup(guide)
+    assert page.select_one("h1.govuk-heading-l").get_text() == "Writing framework content"  # type: ignore[union-attr]
+    pictures = [str(image["src"]) for image in page.select("main img")]
+    assert "/content/guide/images/content-editor-problem.png" in pictures
+    assert all(image.get("alt") for image in page.select("main img"))
+    # Links to other files of the repository are not pages of the app.
+    assert not [a for a in page.select("main a[href]") if str(a["href"]).endswith(".md")]
+    picture = client.get("/content/guide/images/content-editor-problem.png")
+    assert (picture.status_code, picture.headers["content-type"]) == (200, "image/png")
+    assert client.get("/content/guide/images/..%2F..%2Fpyproject.toml").status_code == 404

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, func, select
 
 from app.content.loader import MAX_FILE_BYTES
 from app.models.accounts import Role
+from app.models.audit import AuditEvent
 from app.models.content import ContentVersion
 from app.services import content_studio
 from app.services.audit import Actor
@@ -68,6 +69,16 @@ def test_an_exported_version_imports_elsewhere_with_the_same_fingerprint(db: Ses
     registry = build_registry(db)
     assert registry.latest("tiny").level("low").label == "Lowest"
     assert imported.content_hash == registry.get("tiny", "1.0.1").content_hash
+    (entry,) = db.exec(
+        select(AuditEvent).where(
+            col(AuditEvent.user_id) == trainer.id, col(AuditEvent.action) == "import"
+        )
+    ).all()
+    assert entry.details == {
+        "framework": "tiny",
+        "version": "1.0.1",
+        "hash": imported.content_hash,
+    }
 
 
 def hostile(case: str) -> bytes:

@@ -95,6 +95,28 @@ def test_every_family_of_the_demo_is_at_its_point_of_the_journey(demo: Session) 
     assert found["RIV-2025-088"].current_stage_id == "goal-setting"
 
 
+def test_the_demo_trainer_has_a_draft_in_progress_made_through_the_forms(demo: Session) -> None:
+    from app.demo.content import DRAFT_TITLE, TRAINER_EMAIL
+    from app.models.audit import AuditEvent
+    from app.models.content import ContentStatus, ContentVersion
+    from app.services import accounts, content_studio
+
+    draft = demo.exec(select(ContentVersion).where(col(ContentVersion.title) == DRAFT_TITLE)).one()
+    trainer = accounts.find_user_by_email(demo, TRAINER_EMAIL)
+    assert trainer is not None
+    assert (draft.status, draft.created_by_id) == (ContentStatus.DRAFT.value, trainer.id)
+    content = content_studio.check_draft(demo, draft).content
+    assert content is not None  # ready to preview, compare, weigh and publish
+    assert content.factors["sm-r1"].factor.text.startswith("The parent's use of alcohol or drugs")
+    assert content.questions["interpreter-needed"].section_id == "identification"
+    changes = demo.exec(
+        select(AuditEvent).where(
+            col(AuditEvent.user_id) == trainer.id, col(AuditEvent.entity_type) == "content_file"
+        )
+    ).all()
+    assert len(changes) == 2
+
+
 def test_the_demo_service_account_reads_its_team_with_one_token_whose_secret_is_kept_nowhere(
     demo: Session,
 ) -> None:

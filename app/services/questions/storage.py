@@ -116,9 +116,19 @@ def family_answers(
     way when None), by answer key: the sections answered once, and the review's own answers
     to the sections answered at each review. What the rules engine and the pages read."""
     review = family.current_cycle if cycle is None else cycle
+    return answers_from(
+        answer_rows(session, family.id, cycles=sorted({0, review})), content, review
+    )
+
+
+def answers_from(
+    rows: Sequence[AssessmentAnswer], content: FrameworkContent, review: int
+) -> dict[str, AnswerValue]:
+    """`family_answers` from rows already read (of cycles 0 and `review`): one read serves
+    several versions of the content."""
     recurring = shape(content).recurring
     answers: dict[str, AnswerValue] = {}
-    for row in answer_rows(session, family.id, cycles=sorted({0, review})):
+    for row in rows:
         info = content.questions.get(row.question_id)
         if info is None or row.cycle != (review if info.section_id in recurring else 0):
             continue
