@@ -4,6 +4,7 @@ answer and rating is kept."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -145,6 +146,13 @@ def test_the_version_page_moves_only_on_confirmation(client: CheckingClient, db:
     assert "Version 1.2.0 is available" in page.text
     rows = {row.td.get_text(" ", strip=True): row for row in soup(page).select("tbody tr")}  # type: ignore[union-attr]
     assert any("assessment-due-date" in key for key in rows)
+    # Whether the family's suggestion would change, besides what the questions do.
+    text = soup(page).get_text(" ", strip=True)
+    assert re.search(r"The suggested level would (stay|change from) ", text)
+    assert re.search(
+        r"The cautions would stay the same|A new caution would be raised|would no longer be raised",
+        text,
+    )
     form = {"target": "1.2.0", "version": str(family.version)}
     refused = post_form(client, f"/families/{family.id}/version", form)
     assert "Confirm that you have read what changes" in refused.text
