@@ -52,6 +52,9 @@ def test_demo_families_show_assessments_at_different_stages(demo: Session) -> No
         select(Classification).where(col(Classification.family_id) == waiting.id)
     )
     assert submitted.status == "submitted"
+    # A classification records the hash of the content it was made under, as answers do.
+    made_under = CONTENT.get(waiting.framework_id, submitted.content_version)
+    assert submitted.content_hash == made_under.content_hash
     assert submitted.explanation["lines"]
 
     signed = family(db, "RIV-2025-088")
