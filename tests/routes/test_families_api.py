@@ -86,8 +86,8 @@ def test_children_validation_is_422_json_with_field_messages(
     )
     assert rules.status_code == 422
     assert {error["location"] for error in rules.json()["errors"]} == {
-        "legal_status",
-        "date_entered_care",
+        "body.legal_status",
+        "body.date_entered_care",
     }
     good = api(client, "POST", f"/api/v1/families/{family.id}/children", CHILD)
     assert good.status_code == 201
