@@ -25,7 +25,7 @@ from starlette.routing import compile_path
 
 from app.demo.accounts import DEMO_ACCOUNTS, DemoAccount
 from app.main import create_app
-from tests.browser.conftest import LiveServer, open_context
+from tests.browser.conftest import LANDED, LiveServer, open_context
 from tests.conftest import test_settings
 from tests.support.axe import axe_violations, wait_until_ready
 
@@ -120,7 +120,7 @@ def sign_in_as(page: Page, account: DemoAccount) -> None:
     page.get_by_label("Email address").fill(account.email)
     page.get_by_label("Password", exact=True).fill(account.password)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/home")
+    page.wait_for_url(LANDED)
     wait_until_ready(page)
 
 

@@ -231,12 +231,16 @@ def test_practitioner_assesses_and_supervisor_signs_off(
     sign_in(review, supervisor)
     review.goto(f"/families/{family.id}/classification/classification-before-plan")
     assert_accessible(review)
+    # Each answer reveals its own follow-up question (GOV.UK conditional reveal).
+    level_question = review.get_by_role("group", name="What level do you think is right?")
+    expect(level_question).to_be_hidden()
     choose(
         review,
         "Do you agree with the practitioner's level?",
         "No, send it back to the practitioner",
     )
-    choose(review, "If you disagree, what level do you think is right?", "High")
+    expect(level_question).to_be_visible()
+    choose(review, "What level do you think is right?", "High")
     review.get_by_label("Your comments and reasons").fill(
         "Two incidents this year: the level is high."
     )
