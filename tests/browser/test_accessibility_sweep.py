@@ -27,6 +27,7 @@ from app.demo.accounts import DEMO_ACCOUNTS, DemoAccount
 from app.main import create_app
 from tests.browser.conftest import LANDED, LiveServer, open_context
 from tests.conftest import test_settings
+from tests.support.assessment import CURRENT
 from tests.support.axe import axe_violations, wait_until_ready
 
 # Routes whose every page is swept: each family's overview.
@@ -107,12 +108,64 @@ def sweep(page: Page, base: str, routes: list[Route]) -> Sweep:
         for violation in axe_violations(page):
             targets = ", ".join(str(node["target"]) for node in violation["nodes"][:3])
             result.problems.append(f"{path}: {violation['id']}: {violation['help']} ({targets})")
+        result.problems += [f"{path}: {problem}" for problem in wording_problems(page, path)]
         for href in links_on(page):
             url = urljoin(base + path, href)
             if result.wanted(url):
                 parts = urlsplit(url)
                 queue.append((parts.path + (f"?{parts.query}" if parts.query else ""), path))
     return result
+
+
+# The content's own identifiers (factors, rules, tools, sources): people read factors, rules
+# and sources by their words, never by these. The audit trail's details record the raw
+# changes and are left out.
+CONTENT_IDS = re.compile(
+    r"(?<![\w/-])("
+    + "|".join(
+        re.escape(item)
+        for item in sorted(
+            {
+                *CURRENT.factors,
+                *(rule.id for rule in CURRENT.rules.minimum_levels),
+                *(rule.id for rule in CURRENT.rules.cautions),
+                *(tool.id for tool in CURRENT.rules.scored_tools),
+                *(source.id for source in CURRENT.sources),
+            },
+            key=len,
+            reverse=True,
+        )
+        if "-" in item
+    )
+    + r")(?![\w/-])"
+)
+AUDIT_PAGES = re.compile(r"/(access-log|audit)(\?|$)")
+# Links named the same must go to the same place (WCAG 2.4.4): "Change", "View" and the like
+# carry visually hidden words saying which.
+SAME_NAME_LINKS = """() => {
+  const places = new Map();
+  for (const link of document.querySelectorAll("main a[href]")) {
+    const name = link.textContent.replace(/\\s+/g, " ").trim();
+    const href = new URL(link.getAttribute("href"), location.href);
+    href.hash = "";
+    (places.get(name) || places.set(name, new Set()).get(name)).add(href.href);
+  }
+  return [...places].filter(([, hrefs]) => hrefs.size > 1).map(([name]) => name);
+}"""
+
+
+def wording_problems(page: Page, path: str) -> list[str]:
+    """Content ids in the page's words or its tab title, and links whose words repeat."""
+    problems = [
+        f'the link text "{name}" leads to different places'
+        for name in page.evaluate(SAME_NAME_LINKS)
+    ]
+    if not AUDIT_PAGES.search(path):
+        text = page.title() + "\n" + page.inner_text("main")
+        problems += [
+            f'shows the content id "{found}"' for found in sorted(set(CONTENT_IDS.findall(text)))
+        ]
+    return problems
 
 
 def sign_in_as(page: Page, account: DemoAccount) -> None:

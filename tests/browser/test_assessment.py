@@ -74,7 +74,7 @@ def choose(page: Page, legend: str, option: str) -> None:
 
 
 def open_task(page: Page, family: Family, title: str, section_id: str | None = None) -> None:
-    """Follow the task list's link (two tasks may share a title, so by address when given)."""
+    """Follow the task list's link (by address when given)."""
     page.goto(f"/families/{family.id}")
     if section_id:
         page.locator(f'.govuk-task-list a[href$="/{section_id}"]').click()
@@ -122,7 +122,7 @@ def identification(page: Page, family: Family) -> None:
 
 def factors(page: Page, family: Family) -> None:
     for section in FACTOR_SECTIONS:
-        open_task(page, family, section.title, section.id)
+        open_task(page, family, CURRENT.section_titles[section.id], section.id)
         if section.id == "factors-substance-misuse":
             assert_accessible(page)
         for factor in page.locator(".hw-factor").all():
@@ -130,7 +130,7 @@ def factors(page: Page, family: Family) -> None:
         if section.id == "factors-domestic-abuse":
             page.locator("#factor-da-r1").get_by_label("Present", exact=True).check()
             page.get_by_role("button", name="Save and come back later").click()
-            open_task(page, family, section.title, section.id)
+            open_task(page, family, CURRENT.section_titles[section.id], section.id)
             expect(page.locator("#factor-da-r1")).to_contain_text("Marked present with no evidence")
             page.locator("#factor-da-r1").get_by_role(
                 "link", name=re.compile("Add or change evidence")
