@@ -1,7 +1,9 @@
 """The accessibility sweep: for each role, a demo account signs in and follows every link it
 is shown, from the navigation down through every page it can reach in the demo data, and axe
 checks each page (WCAG 2.2 A and AA). Pages are found by following links, not listed here, so
-a page added later is swept without a change to this test.
+a page added later is swept without a change to this test. Each page's words are checked
+too: no content id (a factor's, rule's or source's) where people read, and no link text that
+leads to two different places.
 
 Every link shown must also work for the person it is shown to: a link that answers anything
 but a page (an error, a 403 for a link the role was given) is reported with the page it was
@@ -119,7 +121,7 @@ def sweep(page: Page, base: str, routes: list[Route]) -> Sweep:
 
 # The content's own identifiers (factors, rules, tools, sources): people read factors, rules
 # and sources by their words, never by these. The audit trail's details record the raw
-# changes and are left out.
+# changes, and the content pages are where trainers write those ids: both are left out.
 CONTENT_IDS = re.compile(
     r"(?<![\w/-])("
     + "|".join(
@@ -139,7 +141,7 @@ CONTENT_IDS = re.compile(
     )
     + r")(?![\w/-])"
 )
-AUDIT_PAGES = re.compile(r"/(access-log|audit)(\?|$)")
+IDS_SHOWN = re.compile(r"^/content|/(access-log|audit)(\?|$)")
 # Links named the same must go to the same place (WCAG 2.4.4): "Change", "View" and the like
 # carry visually hidden words saying which.
 SAME_NAME_LINKS = """() => {
@@ -160,7 +162,7 @@ def wording_problems(page: Page, path: str) -> list[str]:
         f'the link text "{name}" leads to different places'
         for name in page.evaluate(SAME_NAME_LINKS)
     ]
-    if not AUDIT_PAGES.search(path):
+    if not IDS_SHOWN.search(path):
         text = page.title() + "\n" + page.inner_text("main")
         problems += [
             f'shows the content id "{found}"' for found in sorted(set(CONTENT_IDS.findall(text)))
