@@ -167,6 +167,7 @@ def world(db: Session) -> World:
         "evidence_id": str(_evidence(db, family, allocated).id),
         "entry_id": str(make_entry(db, family, author=allocated).id),
         "import_id": str(make_import(db, family, uploader=allocated).id),
+        "team_id": str(other.id),
         "scope": "overall",
         "gate_id": "agreement-sign-off",
         **_journey_samples(db, family, child),
