@@ -37,6 +37,7 @@ from app.routes import (
     family_records,
     journey,
     pages,
+    reviews,
     service_accounts,
     sso,
     summary,
@@ -113,6 +114,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(family_records.router)
     app.include_router(assessment.router)
     app.include_router(journey.router)
+    app.include_router(reviews.router)
     app.include_router(summary.router)
     app.include_router(content_guide.router)
     app.include_router(content.router)
