@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     retention_session_days: int = Field(default=30, ge=1, le=3650)
     retention_sign_in_attempt_days: int = Field(default=90, ge=1, le=3650)
     retention_upload_days: int = Field(default=30, ge=1, le=3650)
+    # Reports' CSV files meant to leave the team hide counts from 1 to this number less one
+    # (and any count they could be worked out from); 0 or 1 hides nothing.
+    report_suppress_below: int = Field(default=5, ge=0, le=100)
     # The address people reach Homeward at (https://homeward.council.gov.uk): the identity
     # provider sends people back to it, so it is never taken from a request's Host header.
     public_url: str = ""

@@ -37,6 +37,7 @@ from app.routes import (
     family_records,
     journey,
     pages,
+    reports,
     service_accounts,
     sso,
     summary,
@@ -114,6 +115,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(assessment.router)
     app.include_router(journey.router)
     app.include_router(summary.router)
+    app.include_router(reports.router)
     app.include_router(content_guide.router)
     app.include_router(content.router)
     app.include_router(content_changes.router)
