@@ -69,8 +69,9 @@ def _filters(
         "cohort": scope.cohort,
         "window": str(scope.window),
     }
-    # The form shows what is counted: the defaults where nothing (or something wrong) was given.
-    form.values = {**query, **{k: v for k, v in form.values.items() if k in form.errors}}
+    # The form shows what is counted, or what was typed when it could not be used.
+    typed = {k: v for k, v in form.values.items() if k in query} if form.errors else {}
+    form.values = {**query, **typed}
     return {
         "choice": choice,
         "scope": scope,

@@ -128,10 +128,6 @@ def medians(values: Subquery, *, group: str, value: str) -> Any:
     ).subquery("ranked")
     return (
         select(ranked.c.key, func.avg(ranked.c.value))
-        .where(
-            ranked.c.position.in_(
-                [(ranked.c.size + 1) // 2, (ranked.c.size + 2) // 2]
-            )
-        )
+        .where(ranked.c.position.in_([(ranked.c.size + 1) // 2, (ranked.c.size + 2) // 2]))
         .group_by(ranked.c.key)
     )
