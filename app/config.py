@@ -12,7 +12,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER_SECRET_KEY = "change-me-this-is-not-a-secret"
 MINIMUM_SECRET_KEY_LENGTH = 32
-ROLE_NAMES = ("practitioner", "supervisor", "trainer", "admin")
+ROLE_NAMES = ("practitioner", "supervisor", "trainer", "admin", "manager")
 
 
 class ConfigError(Exception):

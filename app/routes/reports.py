@@ -31,11 +31,14 @@ def _default_start(today: date) -> date:
 
 
 def _choice(
-    request: Request, registry: ContentRegistry
-) -> tuple[reports.Choice, FormState, ReportFilterForm]:
+    request: Request, registry: ContentRegistry, user: User
+) -> tuple[reports.Choice, FormState]:
     """The reader's choices from the query string; bad values are explained and the defaults
-    used instead."""
-    parsed, form = validate_form(ReportFilterForm, dict(request.query_params))
+    used instead. A reader of their own team only has no team to choose."""
+    values = dict(request.query_params)
+    if not has_permission(user, Permission.REPORTS_ALL_TEAMS):
+        values.pop("team_id", None)
+    parsed, form = validate_form(ReportFilterForm, values)
     chosen = parsed or ReportFilterForm()
     frameworks = registry.offered()
     framework = chosen.framework if chosen.framework in frameworks else frameworks[0]
@@ -49,13 +52,13 @@ def _choice(
         cohort=chosen.cohort,
         window=chosen.window,
     )
-    return choice, form, chosen
+    return choice, form
 
 
 def _filters(
     request: Request, session: SessionDep, user: User, registry: ContentRegistry
 ) -> dict[str, Any]:
-    choice, form, _chosen = _choice(request, registry)
+    choice, form = _choice(request, registry, user)
     scope = reports.scope_for(session, user, choice)
     teams = readable_teams(session, user)
     team_options = (

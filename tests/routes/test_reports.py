@@ -10,6 +10,7 @@ from datetime import date
 
 from sqlmodel import Session, col, func, select
 
+from app.config import ROLE_NAMES
 from app.models.accounts import Role, Team
 from app.models.audit import AuditEvent
 from app.models.family import Family
@@ -151,3 +152,8 @@ def test_csv_cells_cannot_run_as_formulas(client: CheckingClient, db: Session) -
     assert rows[1][0] == "'" + '=HYPERLINK("http://evil.test","Click")'
     page = client.get("/reports/returns-home", params=PERIOD)
     assert '<a href="http://evil.test' not in page.text
+
+
+def test_every_role_can_be_named_in_the_settings() -> None:
+    """Roles from the identity provider's groups and two-factor roles name the manager too."""
+    assert set(ROLE_NAMES) == {role.value for role in Role}

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import and_, case, exists, or_, select
-from sqlalchemy.sql.expression import Subquery
 from sqlmodel import Session, col
 
 from app.content.model import FrameworkContent
@@ -43,7 +42,7 @@ HOW_MANY = (("0", "None of the four"), ("1", "One of them"), ("2", "Two or more"
 COUNTED = ("children", "followed", "back", "stayed", "observing")
 
 
-def _flags(scope: Scope) -> Subquery:
+def _flags(scope: Scope) -> Any:
     rows = population.returns(scope)
     back = population.back_in_care()
     broke_down = or_(
@@ -63,14 +62,20 @@ def _flags(scope: Scope) -> Subquery:
     as_numbers: dict[str, Any] = {
         key: case((condition, 1), else_=0) for key, condition in flags.items()
     }
-    return select(
-        population.standing(rows, scope.window).label("standing"),
-        *[value.label(key) for key, value in as_numbers.items()],
-        sum(as_numbers.values()).label("how_many"),
-    ).subquery("flags")
+    # Worked out once per return: PostgreSQL would otherwise inline the lookups into each of
+    # the counts below that reads a flag.
+    return (
+        select(
+            population.standing(rows, scope.window).label("standing"),
+            *[value.label(key) for key, value in as_numbers.items()],
+            sum(as_numbers.values()).label("how_many"),
+        )
+        .cte("flags")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
 
 
-def _counts(flags: Subquery, condition: Any) -> list[Any]:
+def _counts(flags: Any, condition: Any) -> list[Any]:
     standing = flags.c.standing
     return [
         population.count_where(condition),

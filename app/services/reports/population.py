@@ -47,24 +47,31 @@ def returns(scope: Scope) -> Subquery:
     """One row per return home in the period: the child, the family, the facts of the
     return, when the child came back into care after it, and until when they are followed."""
     back = back_in_care()
-    back_on = (
-        select(func.min(back.c.on))
-        .where(back.c.child_id == col(ChildReturn.child_id), back.c.on >= ChildReturn.returned_on)
-        .scalar_subquery()
+    # Joined, not correlated: a scalar subquery in the select list is worked out again
+    # wherever a report's expressions use the column, once per return each time.
+    first_back = (
+        select(col(ChildReturn.id).label("return_id"), func.min(back.c.on).label("back_on"))
+        .join(
+            back,
+            and_(
+                back.c.child_id == col(ChildReturn.child_id),
+                back.c.on >= col(ChildReturn.returned_on),
+            ),
+        )
+        .group_by(col(ChildReturn.id))
+        .subquery("first_back")
     )
-    other_outcome = (
-        select(literal(1))
+    other = (
+        select(col(ChildOutcome.family_id), col(ChildOutcome.child_id))
         .where(
-            col(ChildOutcome.child_id) == col(ChildReturn.child_id),
-            col(ChildOutcome.family_id) == col(ChildReturn.family_id),
             col(ChildOutcome.deleted_at).is_(None),
             col(ChildOutcome.outcome) == Outcome.OTHER.value,
         )
-        .exists()
+        .subquery("other_outcome")
     )
     followed_until = case(
         (
-            and_(other_outcome, col(Family.status_changed_on).is_not(None)),
+            and_(other.c.child_id.is_not(None), col(Family.status_changed_on).is_not(None)),
             col(Family.status_changed_on),
         ),
         else_=literal(scope.today),
@@ -83,11 +90,20 @@ def returns(scope: Scope) -> Subquery:
             col(Child.entry_reason).label("entry_reason"),
             col(Child.date_entered_care).label("entered_care"),
             col(Family.team_id).label("team_id"),
-            back_on.label("back_on"),
+            col(Family.work_started_on).label("work_started"),
+            first_back.c.back_on.label("back_on"),
             followed_until.label("followed_until"),
         )
         .join(Family, col(Family.id) == col(ChildReturn.family_id))
         .join(Child, col(Child.id) == col(ChildReturn.child_id))
+        .outerjoin(first_back, first_back.c.return_id == col(ChildReturn.id))
+        .outerjoin(
+            other,
+            and_(
+                other.c.child_id == col(ChildReturn.child_id),
+                other.c.family_id == col(ChildReturn.family_id),
+            ),
+        )
         .where(
             col(ChildReturn.deleted_at).is_(None),
             col(Child.deleted_at).is_(None),

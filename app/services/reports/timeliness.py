@@ -12,13 +12,14 @@ that decision to the day the child went home. For each child who went home in th
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import and_, case, func, literal, select, union_all
 from sqlalchemy.sql.expression import Subquery
 from sqlmodel import Session, col
 
 from app.content.model import FrameworkContent
 from app.models.assessment import AssessmentAnswer
-from app.models.family import Family
 from app.models.progress import DecisionEffect, GateDecision
 from app.services.reports import population
 from app.services.reports.charts import Series, bar_chart
@@ -50,43 +51,56 @@ BANDS = (
 )
 
 
-def _dated(scope: Scope) -> Subquery:
-    """Each return of the period with its four dates (any may be missing)."""
+def _dated(scope: Scope) -> Any:
+    """Each return of the period with its four dates (any may be missing), as a CTE: the four
+    steps read it, and each date is joined once rather than looked up per row and step."""
     rows = population.returns(scope)
     back = population.back_in_care()
     came_back = (
-        select(func.max(back.c.on))
-        .where(back.c.child_id == rows.c.child_id, back.c.on <= rows.c.returned_on)
-        .scalar_subquery()
+        select(rows.c.return_id, func.max(back.c.on).label("on"))
+        .join(back, and_(back.c.child_id == rows.c.child_id, back.c.on <= rows.c.returned_on))
+        .group_by(rows.c.return_id)
+        .subquery("came_back")
     )
     agreed = (
-        select(func.max(AssessmentAnswer.value_date))
+        select(
+            col(AssessmentAnswer.family_id).label("family_id"),
+            func.max(AssessmentAnswer.value_date).label("on"),
+        )
         .where(
-            col(AssessmentAnswer.family_id) == rows.c.family_id,
             col(AssessmentAnswer.cycle) == 0,
             col(AssessmentAnswer.question_id) == ASSESSMENT_STARTED,
         )
-        .scalar_subquery()
+        .group_by(col(AssessmentAnswer.family_id))
+        .subquery("agreed")
     )
-    started = select(col(Family.work_started_on)).where(col(Family.id) == rows.c.family_id)
     decided = (
-        select(func.min(GateDecision.decided_at))
+        select(
+            col(GateDecision.family_id).label("family_id"),
+            func.min(GateDecision.decided_at).label("at"),
+        )
         .where(
-            col(GateDecision.family_id) == rows.c.family_id,
             col(GateDecision.superseded_at).is_(None),
             col(GateDecision.effect) == DecisionEffect.NEXT_STAGE.value,
         )
-        .scalar_subquery()
+        .group_by(col(GateDecision.family_id))
+        .subquery("decided")
     )
-    return select(
-        func.coalesce(came_back, rows.c.entered_care).label("entered"),
-        func.coalesce(agreed, started.scalar_subquery()).label("assessed"),
-        london_date(decided).label("decided"),
-        rows.c.returned_on.label("home"),
-    ).subquery("dated")
+    return (
+        select(
+            func.coalesce(came_back.c.on, rows.c.entered_care).label("entered"),
+            func.coalesce(agreed.c.on, rows.c.work_started).label("assessed"),
+            london_date(decided.c.at).label("decided"),
+            rows.c.returned_on.label("home"),
+        )
+        .outerjoin(came_back, came_back.c.return_id == rows.c.return_id)
+        .outerjoin(agreed, agreed.c.family_id == rows.c.family_id)
+        .outerjoin(decided, decided.c.family_id == rows.c.family_id)
+        .cte("dated")
+    )
 
 
-def _steps(dated: Subquery) -> Subquery:
+def _steps(dated: Any) -> Subquery:
     """One row per return and step, with its start and end dates."""
     pairs = {
         "entry-assessment": ("entered", "assessed"),
