@@ -32,12 +32,14 @@ ROLE_LABELS = {
 }
 
 
-class Team(SQLModel, table=True):
+class Team(Locked, SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     name: str = Field(max_length=120)
     # Lower-cased name, so "Team A" and "team a" cannot both exist.
     name_key: str = Field(max_length=120, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Teams can be renamed: two administrators renaming at once must not overwrite each other.
+    version: int = 1
 
 
 class UserRole(SQLModel, table=True):
