@@ -1,5 +1,5 @@
 """Horizontal bar charts for reports, laid out here and drawn as SVG by a template
-(templates/components/chart.html), as the chronology timeline is.
+(templates/components/report-chart.html), as the chronology timeline is.
 
 A chart is groups of bars (a cohort, a team, a type of return), each bar made of one or more
 segments (a level, a review status). Series are told apart by pattern as well as colour, and
