@@ -87,6 +87,13 @@ DESTINATIONS: list[Destination] = [
         "Your families and your team's: where each stands and what is due next",
     ),
     Destination(
+        Permission.REPORTS_READ,
+        "/reports",
+        "Reports",
+        "Returns home, whether children stay home, support, timeliness, risk levels and "
+        "reviews, for your team or the whole service",
+    ),
+    Destination(
         Permission.CONTENT_MANAGE,
         "/content",
         "Framework content",
@@ -120,9 +127,13 @@ def destinations_for(user: User | None) -> list[Destination]:
 
 
 def landing_page(user: User) -> str:
-    """Where signing in takes a person: their caseload, the content pages for a trainer, or
-    the home page (the administrator's) when neither is theirs."""
-    landings = ((Permission.FAMILY_VIEW, "/families"), (Permission.CONTENT_MANAGE, "/content"))
+    """Where signing in takes a person: their caseload, the content pages for a trainer, the
+    reports for a manager, or the home page (the administrator's) when none is theirs."""
+    landings = (
+        (Permission.FAMILY_VIEW, "/families"),
+        (Permission.CONTENT_MANAGE, "/content"),
+        (Permission.REPORTS_READ, "/reports"),
+    )
     for permission, href in landings:
         if has_permission(user, permission):
             return href

@@ -169,8 +169,9 @@ def demo_data(live_server: LiveServer) -> None:
         session.commit()
 
 
-# Where signing in lands: the caseload, the content pages (trainers) or the home page (admins).
-LANDED = re.compile(r"/(families|content|home)(\?.*)?$")
+# Where signing in lands: the caseload, the content pages (trainers), the reports (managers)
+# or the home page (admins).
+LANDED = re.compile(r"/(families|content|reports|home)(\?.*)?$")
 
 
 def sign_in(page: Page, user: User) -> None:

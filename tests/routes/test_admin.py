@@ -369,3 +369,8 @@ def test_the_audit_trail_names_roles_and_teams(
     assert "roles: Practitioner \u2192 Practitioner, Supervisor" in details
     assert str(second.id) not in details
     assert "supervisor'" not in details
+    change = client.get("/admin/audit", params={"action": "role_change"})
+    details = soup(change).select_one(".hw-audit-table tbody tr").get_text(" ", strip=True)
+    assert "casework granted: yes" in details
+    assert "administrator granted: no" in details
+    assert "changed by: Ada Admin" in details

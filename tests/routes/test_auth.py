@@ -244,6 +244,7 @@ def test_layout_tells_the_browser_when_the_session_will_time_out(
         ([Role.PRACTITIONER], "/families"),
         ([Role.SUPERVISOR], "/families"),
         ([Role.TRAINER], "/content"),
+        ([Role.MANAGER], "/reports"),
         ([Role.ADMIN], "/home"),
         ([Role.ADMIN, Role.SUPERVISOR], "/families"),
     ],
