@@ -553,3 +553,16 @@ def test_two_submissions_racing_each_other_cannot_both_get_through(db: Session, 
             latest_id="",
         )
     assert db.exec(select(Classification)).all() == []
+
+
+def test_each_factor_notes_label_says_which_factor(
+    client: CheckingClient, db: Session, case: Case
+) -> None:
+    sign_in_as(client, db, case.practitioner)
+    page = soup(client.get(url(case, "/sections/factors-history-of-harm")))
+    factor = CURRENT.factors["hh-r1"].factor
+    label = page.select_one("label[for=f-hh-r1-notes]")
+    assert label is not None
+    # Read aloud in full: the visible "Notes (optional)" with the factor's words hidden in it.
+    assert label.get_text(" ", strip=True) == f"Notes on ‘{factor.text}’ (optional)"
+    assert "hh-r1" not in page.select_one("#factor-hh-r1").get_text()  # type: ignore[union-attr]
