@@ -46,14 +46,6 @@ def build_summary(
         reference=family.reference,
         title="Summary for disclosure" if disclosure else "Summary",
         as_of=ctx.as_of,
-        provenance=Provenance(
-            framework_id=content.id,
-            framework_title=content.framework.title,
-            framework_version=content.version,
-            content_hash=content.content_hash,
-            data_as_at=now,
-            produced_by=produced_by.name,
-            disclosure=disclosure,
-        ),
+        provenance=Provenance.of(content, now, produced_by, disclosure),
         sections=sections,
     )
