@@ -239,7 +239,13 @@ def test_layout_tells_the_browser_when_the_session_will_time_out(
 
 
 def test_temporary_password_must_be_changed_first(client: CheckingClient, db: Session) -> None:
-    user = make_user(db, email="new@council.test", must_change_password=True, roles=[Role.ADMIN])
+    user = make_user(
+        db,
+        name="Robin Ashdown",
+        email="new@council.test",
+        must_change_password=True,
+        roles=[Role.ADMIN],
+    )
     sign_in(client, "new@council.test", DEFAULT_PASSWORD)
     assert client.get("/admin/users").headers["location"] == "/account/password"
     weak = post_form(
