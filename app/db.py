@@ -91,9 +91,9 @@ def make_probe_engine(url: str, *, timeout: float) -> Engine:
 def _begin_sqlite_transaction(connection: Connection) -> None:
     """pysqlite begins transactions late and mishandles SAVEPOINT, so (as SQLAlchemy's docs
     advise) we switch its handling off and begin ourselves. IMMEDIATE takes the write lock at
-    the start: nearly every request writes (the audit trail records reads too), and a deferred
-    transaction that reads and then writes fails at once when another wrote in between,
-    instead of waiting its turn. Read-only checks pass `sqlite_begin="DEFERRED"`."""
+    the start: a deferred transaction that reads and then writes fails at once when another
+    wrote in between, instead of waiting its turn. What only reads (a GET, see READS_FIRST;
+    health checks) passes `sqlite_begin="DEFERRED"`."""
     mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
     connection.exec_driver_sql(f"BEGIN {mode}")
 
