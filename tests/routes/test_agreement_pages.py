@@ -64,7 +64,7 @@ def _answer(story: Story, section_id: str, changes: dict[str, object]) -> None:
 def planned(story: Story, client: CheckingClient) -> Story:
     """The demo agreement and support plan, with hostile text in a goal, the comments and a
     provider; signed in as the practitioner."""
-    assessed(story, 10)
+    # The forms save whatever stage the family is at: no assessment needed first.
     write_agreement(
         story.session, story.worker, story.family, story.content, supervisor=story.supervisor
     )
@@ -186,7 +186,7 @@ def test_a_parents_copy_as_page_pdf_and_word_in_plain_words_and_large_print(
 def test_the_support_plan_form_refuses_a_service_ending_before_it_starts(
     client: CheckingClient, story: Story
 ) -> None:
-    assessed(story, 10)
+    # The form page is open before the stage starts: no assessment needed first.
     story.session.commit()
     sign_in_as(client, story.session, story.practitioner)
     url = f"/families/{story.family.id}/sections/support-plan"
