@@ -87,6 +87,13 @@ DESTINATIONS: list[Destination] = [
         "Your families and your team's: where each stands and what is due next",
     ),
     Destination(
+        Permission.REPORTS_READ,
+        "/reports",
+        "Reports",
+        "Returns home, whether children stay home, support, timeliness, risk levels and "
+        "reviews, for your team or the whole service",
+    ),
+    Destination(
         Permission.CONTENT_MANAGE,
         "/content",
         "Framework content",

@@ -44,6 +44,7 @@ def event_date(form: ParsedForm, precision: str) -> date | None:
         "month": ("month", "year"),
         "approximate": ("month", "year"),
         "year": ("year",),
+        "approximate_year": ("year",),
     }.get(precision, ("day", "month", "year"))
     if not any(parts[part] for part in needed):
         return None
@@ -110,7 +111,10 @@ def entry_form_state(
     )
     if state.errors.get("occurred_on") and values.get("date_precision") in {"month", "approximate"}:
         state.anchors["occurred_on"] = "occurred_on-month"
-    if state.errors.get("occurred_on") and values.get("date_precision") == "year":
+    if state.errors.get("occurred_on") and values.get("date_precision") in {
+        "year",
+        "approximate_year",
+    }:
         state.anchors["occurred_on"] = "occurred_on-year"
     return state
 
@@ -120,7 +124,9 @@ def entry_values(row: EntryRow) -> dict[str, Any]:
     entry = row.entry
     return {
         "occurred_on-day": str(entry.occurred_on.day) if entry.date_precision == "day" else "",
-        "occurred_on-month": str(entry.occurred_on.month) if entry.date_precision != "year" else "",
+        "occurred_on-month": ""
+        if entry.date_precision in {"year", "approximate_year"}
+        else str(entry.occurred_on.month),
         "occurred_on-year": str(entry.occurred_on.year),
         "date_precision": entry.date_precision,
         "source_id": entry.source_id,

@@ -19,7 +19,8 @@ class ChronologyEntry(Versioned, table=True):
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     family_id: uuid.UUID = Field(foreign_key="family.id", index=True)
     # The date to sort and count by; `date_precision` says how exact it is: "day", "month"
-    # (occurred_on is the 1st), "year" (1 January) or "approximate".
+    # (occurred_on is the 1st), "year" (1 January), "approximate" (about the month: the 1st) or
+    # "approximate_year" (about the year: 1 January).
     occurred_on: date = Field(index=True)
     date_precision: str = Field(max_length=20)
     # Ids from the family's content version (chronology information sources, significance).

@@ -31,6 +31,7 @@ from app.services import (
     questions,
 )
 from app.services import evidence as evidence_service
+from app.services.audit import Actor
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.templating import is_htmx, render
 from app.timeutil import london_today
@@ -68,10 +69,9 @@ def _section_response(
     family, content = page.family, page.content
     form = FormState(values=state.values, errors=dict(errors or {}))
     section = state.section
-    factor_evidence: dict[str, list[evidence_service.EvidenceItem]] = {}
-    if isinstance(section, FactorsSection):
-        for item in evidence_service.evidence_for(session, family.id):
-            factor_evidence.setdefault(item.factor_id, []).append(item)
+    factor_evidence = (
+        _factor_evidence(session, family.id) if isinstance(section, FactorsSection) else {}
+    )
     retired = [
         row
         for row in questions.retired_answers(session, family, content)
@@ -105,6 +105,15 @@ def _section_response(
             "editor": editor or uuid.uuid4().hex,
         },
     )
+
+
+def _factor_evidence(
+    session: Session, family_id: uuid.UUID
+) -> dict[str, list[evidence_service.EvidenceItem]]:
+    factor_evidence: dict[str, list[evidence_service.EvidenceItem]] = {}
+    for item in evidence_service.evidence_for(session, family_id):
+        factor_evidence.setdefault(item.factor_id, []).append(item)
+    return factor_evidence
 
 
 def _saved_value(state: questions.SectionState, node: questions.Node) -> Any:
@@ -184,6 +193,7 @@ def save_section(
     cycle = progress.current_cycle(content, family, section_id)
     try:
         cycle = _posted_cycle(page, section_id, form_data)
+        _link_picked_evidence(session, actor, page, section_id, fields)
         result = questions.save_section(
             session,
             actor=actor,
@@ -218,7 +228,30 @@ def save_section(
     if action.startswith("remove:"):
         url = section_url(family, result.state.section, cycle)
         return RedirectResponse(url, status_code=303)
+    factor_id = action.removeprefix("evidence:")
+    if factor_id != action and factor_id in {factor.factor_id for factor in result.state.factors}:
+        # "Choose evidence" without JavaScript: the ratings are saved first, then its page.
+        return RedirectResponse(_evidence_url(page, factor_id), status_code=303)
     return RedirectResponse(f"/families/{family.id}", status_code=303)
+
+
+def _link_picked_evidence(
+    session: Session, actor: Actor, page: FamilyPage, section_id: str, fields: dict[str, Any]
+) -> None:
+    """Link and unlink the entries ticked in the page's evidence pickers (factor pages)."""
+    section = page.content.sections.get(section_id)
+    if section is None or not isinstance(section.section, FactorsSection):
+        return
+    domain = page.content.domain(section.section.domain)
+    factor_ids = {factor.id for factor in (*domain.risk_factors, *domain.protective_factors)}
+    evidence_service.sync_pickers(
+        session,
+        actor=actor,
+        family=page.family,
+        content=page.content,
+        factor_ids=factor_ids,
+        form=fields,
+    )
 
 
 @router.post("/{family_id}/sections/{section_id}/complete")
@@ -274,6 +307,7 @@ def autosave_section(
     cycle = progress.current_cycle(content, family, section_id)
     try:
         cycle = _posted_cycle(page, section_id, form_data)
+        _link_picked_evidence(session, actor, page, section_id, fields)
         result = questions.save_section(
             session,
             actor=actor,
@@ -322,6 +356,8 @@ def autosave_section(
             "failed": failed,
             "changed": changed,
             "choices": lambda question: questions.choices(content, question),
+            "evidence": _factor_evidence(session, family.id) if state.factors else {},
+            "flags": state.factor_flags(),
         },
     )
     if not is_htmx(request):
@@ -390,6 +426,30 @@ def evidence_page(
     """A factor's evidence: a searchable picker of the family's chronology entries, and a form
     for a report, an observation or other evidence."""
     return _evidence_page(request, session, page, factor_id, search=search[:100])
+
+
+@router.get("/{family_id}/factors/{factor_id}/evidence/picker")
+def evidence_picker(
+    request: Request, session: SessionDep, page: EditPage, factor_id: str
+) -> Response:
+    """The family's newest chronology entries as checkboxes, swapped into a factor on its
+    section page (htmx): ticking one links it with the page's next save."""
+    info = evidence_service.factor_info(page.content, factor_id)
+    entries, total = evidence_service.search_entries(
+        session, page.family, limit=evidence_service.INLINE_LIMIT
+    )
+    items = evidence_service.evidence_for(session, page.family.id, factor_id)
+    return render(
+        request,
+        "views/assessment/evidence-picker.html",
+        {
+            **page.context,
+            "info": info,
+            "entries": entries,
+            "total": total,
+            "linked": {item.chronology_entry_id for item in items},
+        },
+    )
 
 
 @router.post("/{family_id}/factors/{factor_id}/evidence/link")

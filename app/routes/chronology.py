@@ -40,6 +40,7 @@ from app.services import (
     chronology_review,
     chronology_timeline,
 )
+from app.services.audit import Actor
 from app.services.errors import Conflict, InvalidInput
 from app.templating import is_htmx, render
 from app.timeutil import format_date
@@ -48,9 +49,10 @@ router = APIRouter(prefix="/families", include_in_schema=False)
 
 # The task list links the framework's chronology section to this page.
 
-# The import page may receive the largest file allowed, plus the form around it.
+# The import page, and a preview replacing its file, may receive the largest file allowed, plus
+# the form around it.
 UPLOAD = UploadAllowance(
-    path=re.compile(r"/families/[^/]+/chronology/import"),
+    path=re.compile(r"/families/[^/]+/chronology/import(?:/[^/]+/replace)?"),
     max_bytes=chronology_csv.MAX_BYTES + 64 * 1024,
     too_large=chronology_csv.TOO_LARGE,
 )
@@ -289,16 +291,49 @@ def upload_import(
 ) -> Response:
     """Keep the file and show its preview, or refuse it in one sentence."""
     family, content = page.family, page.content
-    filename, data = upload
     try:
-        if data is None or not (data or filename):
-            raise chronology_csv.FileRefused("Choose a CSV file to import")
-        record = chronology_csv.start_import(
-            session, actor=actor, family=family, content=content, filename=filename, data=data
-        )
+        record = _start_import(session, actor, family, content, upload)
     except chronology_csv.FileRefused as refusal:
         return _import_page(request, family, content, FormState(errors={"file": str(refusal)}))
     return RedirectResponse(f"{_base(family)}/import/{record.id}", status_code=303)
+
+
+def _start_import(
+    session: Session,
+    actor: Actor,
+    family: Family,
+    content: FrameworkContent,
+    upload: tuple[str, bytes | None],
+) -> ChronologyImport:
+    filename, data = upload
+    if data is None or not (data or filename):
+        raise chronology_csv.FileRefused("Choose a CSV file to import")
+    return chronology_csv.start_import(
+        session, actor=actor, family=family, content=content, filename=filename, data=data
+    )
+
+
+@router.post("/{family_id}/chronology/import/{import_id}/replace")
+def replace_import(
+    upload: UploadDep,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    page: EditPage,
+    import_id: uuid.UUID,
+) -> Response:
+    """Upload a corrected file from the preview: it replaces this one, which is discarded; a
+    file that is refused leaves this preview as it was."""
+    family, content = page.family, page.content
+    record = chronology_csv.get_import(session, actor=actor, family=family, import_id=import_id)
+    try:
+        replacement = _start_import(session, actor, family, content, upload)
+    except chronology_csv.FileRefused as refusal:
+        return _preview_page(
+            request, session, family, content, record, FormState(errors={"file": str(refusal)})
+        )
+    chronology_csv.discard_import(session, actor=actor, family=family, record=record)
+    return RedirectResponse(f"{_base(family)}/import/{replacement.id}", status_code=303)
 
 
 def _preview_page(
@@ -307,7 +342,9 @@ def _preview_page(
     family: Family,
     content: FrameworkContent,
     record: ChronologyImport,
+    form: FormState | None = None,
 ) -> Response:
+    form = form or FormState()
     result = None
     refused = None
     if record.status == "pending":
@@ -326,6 +363,8 @@ def _preview_page(
             "record": record,
             "preview": result,
             "refused": refused,
+            "form": form,
+            "errors": form.error_list(),
             "base": _base(family),
         },
     )

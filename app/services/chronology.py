@@ -43,6 +43,7 @@ DATE_PRECISIONS: dict[str, str] = {
     "month": "Month and year only",
     "year": "Year only",
     "approximate": "Approximate (around the month given)",
+    "approximate_year": "Approximate (around the year given)",
 }
 TEXT_FIELDS: dict[str, tuple[str, int]] = {
     # field: (label used in messages, longest allowed)
@@ -78,19 +79,21 @@ def normalise_date(day: date, precision: str) -> date:
     """The date stored for `precision`: the 1st of the month, or 1 January, when vaguer."""
     if precision in {"month", "approximate"}:
         return day.replace(day=1)
-    if precision == "year":
+    if precision in {"year", "approximate_year"}:
         return day.replace(month=1, day=1)
     return day
 
 
 def describe_event_date(day: date, precision: str) -> str:
-    """‘3 March 2024’, ‘March 2024’, ‘2024’ or ‘About March 2024’."""
+    """‘3 March 2024’, ‘March 2024’, ‘2024’, ‘About March 2024’ or ‘About 2024’."""
     if precision == "month":
         return f"{day:%B %Y}"
     if precision == "year":
         return str(day.year)
     if precision == "approximate":
         return f"About {day:%B %Y}"
+    if precision == "approximate_year":
+        return f"About {day.year}"
     return f"{day.day} {day:%B %Y}"
 
 
@@ -131,7 +134,8 @@ class DateProblem(ValueError):
 def parse_date_text(text: str) -> tuple[date, str]:
     """Read a date the way UK case systems and spreadsheets write it (day first), with the
     precision the writing shows: ‘03/04/2024’ (3 April 2024), ‘2024-04-03’, ‘3 Apr 2024’,
-    ‘April 2024’, ‘04/2024’, ‘2024’, ‘about 2019’. A time after the date is ignored."""
+    ‘April 2024’, ‘04/2024’, ‘2024’, ‘about 2019’ (about a year, not about its January). A
+    time after the date is ignored."""
     raw = " ".join(text.strip().split())
     if not raw:
         raise DateProblem("Enter the date")
@@ -139,7 +143,7 @@ def parse_date_text(text: str) -> tuple[date, str]:
     body = _TIME.sub("", _APPROXIMATE.sub("", raw)).strip()
     day, precision = _read_date(body, raw)
     if approximate:
-        precision = "approximate"
+        precision = "approximate_year" if precision == "year" else "approximate"
     return normalise_date(day, precision), precision
 
 

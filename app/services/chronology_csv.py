@@ -9,8 +9,10 @@ saved. Confirming saves every row in one transaction, or none.
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import re
+import unicodedata
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +23,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from app.content.model import FrameworkContent
+from app.content.synonyms import SOURCE_SYNONYMS, THEME_SYNONYMS
 from app.db import atomic
 from app.models.audit import AuditAction
 from app.models.base import utcnow
@@ -80,6 +83,7 @@ COLUMNS: tuple[Column, ...] = (
     ),
 )
 HEADERS = [column.header for column in COLUMNS]
+# Keyed as _key compares them.
 PRECISION_WORDS = {
     "day": "day",
     "exact": "day",
@@ -89,6 +93,8 @@ PRECISION_WORDS = {
     "approximate": "approximate",
     "approx": "approximate",
     "about": "approximate",
+    "approximate year": "approximate_year",
+    "about a year": "approximate_year",
 }
 REQUIRED_MESSAGES = {
     "date": "Date: Enter the date",
@@ -112,9 +118,25 @@ class FileRefused(Exception):
 
 
 def _key(text: str) -> str:
-    """A name compared loosely: any case, apostrophes dropped, punctuation as spaces."""
-    plain = text.lower().replace("’", "").replace("'", "")
-    return " ".join(re.sub(r"[^a-z0-9?]+", " ", plain).split())
+    """A name compared loosely: any case, accents and apostrophes dropped, punctuation as spaces,
+    "&" as "and", in any script."""
+    plain = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(char for char in plain if not unicodedata.combining(char))
+    plain = plain.replace("’", "").replace("'", "").replace("&", " and ")
+    return " ".join(re.sub(r"[\W_]+", " ", plain).split())
+
+
+_FILLER = frozenset({"a", "an", "and", "the", "of", "or"})
+
+
+def _loose(text: str) -> str:
+    """A name compared more loosely still: small words dropped and plurals made singular, so
+    "Drug & alcohol service" finds "Drug and alcohol services"."""
+    words = [word for word in _key(text).split() if word not in _FILLER]
+    return " ".join(
+        word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+        for word in words
+    )
 
 
 _HEADER_KEYS: dict[str, str] = {
@@ -182,18 +204,86 @@ class Preview:
 
 
 class _Lookup:
-    """Names a file may use for content items: ids and labels, any case."""
+    """Names a file may use for content items: ids, labels and the usual other names (see
+    app.content.synonyms), compared loosely; for a name it does not know, the closest one."""
 
-    def __init__(self, items: Mapping[str, str], extra: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        items: Mapping[str, str],
+        synonyms: Mapping[str, tuple[str, ...]] | None = None,
+        extra: Mapping[str, str] | None = None,
+    ) -> None:
+        self.labels = dict(items)
         self.by_name: dict[str, str] = {}
-        for item_id, label in items.items():
-            self.by_name[_key(item_id)] = item_id
-            self.by_name[_key(label)] = item_id
-        for name, item_id in (extra or {}).items():
+        self.by_loose: dict[str, str] = {}
+        names = [(name, item_id) for item_id, label in items.items() for name in (item_id, label)]
+        names += [
+            (name, item_id)
+            for item_id, others in (synonyms or {}).items()
+            if item_id in items
+            for name in others
+        ]
+        names += list((extra or {}).items())
+        for name, item_id in names:
             self.by_name.setdefault(_key(name), item_id)
+            self.by_loose.setdefault(_loose(name), item_id)
 
     def find(self, name: str) -> str | None:
-        return self.by_name.get(_key(name))
+        return self.by_name.get(_key(name)) or self.by_loose.get(_loose(name))
+
+    def suggest(self, name: str) -> str | None:
+        """The label of the item whose name is closest to `name`, if one is close."""
+        close = difflib.get_close_matches(_loose(name), list(self.by_loose), n=1, cutoff=0.75)
+        return self.labels[self.by_loose[close[0]]] if close else None
+
+    def unknown(self, column: str, name: str, what: str) -> str:
+        """The problem with a name this does not know, with a "did you mean" if one is close."""
+        close = self.suggest(name)
+        if close:
+            return f"{column}: ‘{name}’ is not {what} we know: did you mean ‘{close}’?"
+        return f"{column}: ‘{name}’ is not {what} we know (see the guide)"
+
+
+class _Children:
+    """The family's children by full name, or by first name when no other child has it."""
+
+    def __init__(self, children: Mapping[uuid.UUID, str]) -> None:
+        self.names = dict(children)
+        self.by_key: dict[str, list[uuid.UUID]] = {}
+        self.by_first: dict[str, list[uuid.UUID]] = {}
+        for child_id, name in children.items():
+            key = _key(name)
+            self.by_key.setdefault(key, []).append(child_id)
+            if key:
+                self.by_first.setdefault(key.split()[0], []).append(child_id)
+
+    def find(self, name: str) -> tuple[uuid.UUID | None, str | None]:
+        """The child `name` means, or the problem when it could be more than one."""
+        exact = [child_id for child_id, known in self.names.items() if known == name]
+        key = _key(name)
+        loose = (self.by_key.get(key, []), self.by_first.get(key, [])) if key else ()
+        for found in (exact, *loose):
+            if len(found) == 1:
+                return found[0], None
+            if len(found) > 1:
+                names = [self.names[child_id] for child_id in found]
+                if len(set(names)) < len(names):
+                    return None, (
+                        f"Children: two children in this family are called ‘{name}’: change "
+                        "one of their names in the family's details, or leave this cell empty"
+                    )
+                return None, (
+                    f"Children: more than one child in this family is called ‘{name}’: write "
+                    f"the full name ({_quoted(names, 'or')})"
+                )
+        return None, None
+
+    def suggest(self, name: str) -> str | None:
+        """A child whose full or first name is close to `name`."""
+        candidates = {_key(known): known for known in self.names.values()}
+        candidates.update({key.split()[0]: known for key, known in list(candidates.items()) if key})
+        close = difflib.get_close_matches(_key(name), list(candidates), n=1, cutoff=0.75)
+        return candidates[close[0]] if close else None
 
 
 def preview(text: str, *, content: FrameworkContent, children: Mapping[uuid.UUID, str]) -> Preview:
@@ -222,22 +312,19 @@ def preview(text: str, *, content: FrameworkContent, children: Mapping[uuid.UUID
             f"The file could not be read as CSV ({error}, near line {reader.line_num}): "
             "save it from your spreadsheet as ‘CSV UTF-8’ and try again."
         ) from None
-    sources = _Lookup(chronology.sources(content))
-    themes = _Lookup(chronology.themes(content))
+    sources = _Lookup(chronology.sources(content), SOURCE_SYNONYMS)
+    themes = _Lookup(chronology.themes(content), THEME_SYNONYMS)
     # A grade's first word works too ("Red" for "Red, serious"), as do its colour names.
     grades = _Lookup(
         chronology.grades(content),
-        {
+        extra={
             word: grade.id
             for grade in content.chronology.significance
             for word in (grade.label.split(",")[0], grade.colour)
         },
     )
-    child_ids = _Lookup({str(child_id): name for child_id, name in children.items()})
-    rows = [
-        _read_row(line, cells, keys, content, children, sources, themes, grades, child_ids)
-        for line, cells in raw_rows
-    ]
+    names = _Names(content, sources, themes, grades, _Children(children))
+    rows = [_read_row(line, cells, keys, names) for line, cells in raw_rows]
     return Preview(rows=rows, columns=[column.header for column in COLUMNS if column.key in keys])
 
 
@@ -286,22 +373,23 @@ def _header_keys(header: list[str]) -> list[str]:
     return keys
 
 
-def _quoted(names: list[str]) -> str:
+def _quoted(names: list[str], joiner: str = "and") -> str:
     quoted = [f"‘{name}’" for name in names]
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + f" {joiner} " + quoted[-1]
 
 
-def _read_row(
-    line: int,
-    cells: list[str],
-    keys: list[str],
-    content: FrameworkContent,
-    children: Mapping[uuid.UUID, str],
-    sources: _Lookup,
-    themes: _Lookup,
-    grades: _Lookup,
-    child_ids: _Lookup,
-) -> PreviewRow:
+@dataclass(frozen=True)
+class _Names:
+    """What a row's names are looked up in."""
+
+    content: FrameworkContent
+    sources: _Lookup
+    themes: _Lookup
+    grades: _Lookup
+    children: _Children
+
+
+def _read_row(line: int, cells: list[str], keys: list[str], names: _Names) -> PreviewRow:
     row = PreviewRow(line=line, shown={})
     extra = [cell for cell in cells[len(keys) :] if cell.strip()]
     if extra:
@@ -317,47 +405,27 @@ def _read_row(
                 f"{labels[key]} starts with ‘{value[0]}’: it is saved as text, never run as a "
                 "formula"
             )
-
-    occurred_on = None
-    precision = ""
-    raw_date = values.get("date", "")
-    try:
-        occurred_on, precision = parse_date_text(raw_date)
-    except DateProblem as problem:
-        row.errors.append(f"Date: {problem}")
-    precision_text = values.get("date_precision", "").strip().lower()
-    if precision_text:
-        if precision_text in PRECISION_WORDS:
-            precision = PRECISION_WORDS[precision_text]
-        else:
-            row.errors.append(
-                f"Date precision: ‘{values['date_precision']}’ is not one of day, month, year "
-                "or approximate"
-            )
-
-    source_id = sources.find(values.get("source", "")) or ""
+    occurred_on, precision = _row_date(values, row)
+    source_id = names.sources.find(values.get("source", "")) or ""
     if values.get("source") and not source_id:
-        row.errors.append(f"Source: ‘{values['source']}’ is not a source we know (see the guide)")
-    grade = grades.find(values.get("significance", "")) or ""
+        row.errors.append(names.sources.unknown("Source", values["source"], "a source"))
+    grade = names.grades.find(values.get("significance", "")) or ""
     if values.get("significance") and not grade:
         row.errors.append(
             f"Significance: ‘{values['significance']}’ is not one of "
-            + ", ".join(chronology.grades(content).values())
+            + ", ".join(names.grades.labels.values())
         )
     theme_ids: list[str] = []
     for name in _split(values.get("themes", "")):
-        found = themes.find(name)
+        found = names.themes.find(name)
         if found:
             theme_ids.append(found)
         else:
-            row.errors.append(f"Themes: ‘{name}’ is not a theme we know (see the guide)")
-    child_list: list[uuid.UUID] = []
-    for name in _split(values.get("children", "")):
-        found = child_ids.find(name)
-        if found:
-            child_list.append(uuid.UUID(found))
-        else:
-            row.errors.append(f"Children: ‘{name}’ is not a child in this family")
+            row.errors.append(names.themes.unknown("Themes", name, "a theme"))
+    child_list, others = _row_children(values.get("children", ""), names.children, row)
+    who = values.get("who_was_involved", "")
+    if others:
+        who = "; ".join([who, *others] if who else others)
     third = values.get("third_party", "").strip().lower()
     if third not in YES | NO:
         row.errors.append(f"Third-party information: ‘{values['third_party']}’ is not yes or no")
@@ -368,7 +436,7 @@ def _read_row(
         source_id=source_id,
         source_detail=values.get("source_detail") or None,
         what_happened=values.get("what_happened", ""),
-        who_was_involved=values.get("who_was_involved") or None,
+        who_was_involved=who or None,
         impact_on_child=values.get("impact_on_child") or None,
         response=values.get("response") or None,
         outcome=values.get("outcome") or None,
@@ -378,11 +446,92 @@ def _read_row(
         third_party=third in YES,
         child_ids=tuple(child_list),
     )
+    _check(row, values, details, names)
+    row.shown = {
+        "Date": describe_event_date(occurred_on, precision)
+        if occurred_on and precision in chronology.DATE_PRECISIONS
+        else values.get("date", ""),
+        "Source": names.sources.labels.get(source_id, values.get("source", "")),
+        "Source details": values.get("source_detail", ""),
+        "What happened": values.get("what_happened", ""),
+        "Who was involved": who,
+        "Children": ", ".join(names.children.names[child] for child in child_list),
+        "Impact on the child": values.get("impact_on_child", ""),
+        "Response": values.get("response", ""),
+        "Outcome": values.get("outcome", ""),
+        "Themes": "; ".join(names.themes.labels[theme] for theme in theme_ids),
+        "Significance": names.grades.labels.get(grade, values.get("significance", "")),
+        "Parents' comments": values.get("parents_comments", ""),
+        "Third-party information": "Yes" if third in YES else "No",
+    }
+    return row
+
+
+def _row_date(values: Mapping[str, str], row: PreviewRow) -> tuple[date | None, str]:
+    """The row's date and how exact it is: as written, unless the precision column says."""
+    occurred_on = None
+    written = ""
+    try:
+        occurred_on, written = parse_date_text(values.get("date", ""))
+    except DateProblem as problem:
+        row.errors.append(f"Date: {problem}")
+    precision = written
+    precision_text = values.get("date_precision", "")
+    if precision_text.strip():
+        said = PRECISION_WORDS.get(_key(precision_text))
+        if said is None:
+            row.errors.append(
+                f"Date precision: ‘{precision_text}’ is not one of day, month, year or approximate"
+            )
+        elif said == "approximate" and written in {"year", "approximate_year"}:
+            # "2022" said to be approximate is about the year, not about its January.
+            precision = "approximate_year"
+        else:
+            precision = said
+    return occurred_on, precision
+
+
+def _row_children(
+    cell: str, children: _Children, row: PreviewRow
+) -> tuple[list[uuid.UUID], list[str]]:
+    """The family's children a Children cell names, and the other children it names (a
+    brother or sister outside the family, kept under who was involved)."""
+    found: list[uuid.UUID] = []
+    others: list[str] = []
+    for name in _split(cell):
+        child_id, problem = children.find(name)
+        if problem:
+            row.errors.append(problem)
+            continue
+        if child_id is not None:
+            if child_id not in found:
+                found.append(child_id)
+            continue
+        close = children.suggest(name)
+        # "Name (half-sister)" says the person is someone else, however close the name.
+        if close and "(" not in name:
+            row.errors.append(
+                f"Children: ‘{name}’ is not a child in this family: did you mean ‘{close}’? "
+                "(Write a child outside the family as, for example, ‘Tom (half-brother)’.)"
+            )
+            continue
+        others.append(name)
+        row.notes.append(
+            f"Children: ‘{name}’ is not a child in this family's record, so is kept under "
+            "‘Who was involved’"
+        )
+    return found, others
+
+
+def _check(
+    row: PreviewRow, values: Mapping[str, str], details: EntryDetails, names: _Names
+) -> None:
+    """Every problem the entry itself has, beside those already found reading the row."""
     for key, message in REQUIRED_MESSAGES.items():
         if not values.get(key, "").strip() and key != "date":
             row.errors.append(message)
     try:
-        row.checked = check_entry(content, children, details)
+        row.checked = check_entry(names.content, names.children.names, details)
     except InvalidInput as problem:
         reported = {message.split(":")[0] for message in row.errors}
         for name, message in problem.errors.items():
@@ -393,24 +542,6 @@ def _read_row(
                 row.errors.append(f"{column}: {message}")
     if row.errors:
         row.checked = None
-    row.shown = {
-        "Date": describe_event_date(occurred_on, precision)
-        if occurred_on and precision in chronology.DATE_PRECISIONS
-        else raw_date,
-        "Source": chronology.sources(content).get(source_id, values.get("source", "")),
-        "Source details": values.get("source_detail", ""),
-        "What happened": values.get("what_happened", ""),
-        "Who was involved": values.get("who_was_involved", ""),
-        "Children": ", ".join(children.get(child, "") for child in child_list),
-        "Impact on the child": values.get("impact_on_child", ""),
-        "Response": values.get("response", ""),
-        "Outcome": values.get("outcome", ""),
-        "Themes": "; ".join(chronology.themes(content)[theme] for theme in theme_ids),
-        "Significance": chronology.grades(content).get(grade, values.get("significance", "")),
-        "Parents' comments": values.get("parents_comments", ""),
-        "Third-party information": "Yes" if third in YES else "No",
-    }
-    return row
 
 
 def _split(cell: str) -> list[str]:
@@ -561,6 +692,8 @@ def _date_cell(day: date, precision: str) -> str:
         return f"{day:%m/%Y}"
     if precision == "approximate":
         return f"about {day:%m/%Y}"
+    if precision == "approximate_year":
+        return f"about {day.year}"
     return f"{day:%d/%m/%Y}"
 
 

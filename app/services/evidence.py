@@ -4,9 +4,10 @@ reports, observations and other evidence with their date and source."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import or_
 from sqlmodel import Session, col, func, select
@@ -267,3 +268,96 @@ def remove(
         entity_type="factor_evidence",
         family_id=family.id,
     )
+
+
+# The picker inside a factors page: each factor's checkboxes are posted with the section's form
+# as `evidence.<factor>` (the entries ticked) and `evidence-offered.<factor>` (the entries the
+# picker showed), so that unticking one unlinks it and entries it did not show stay as they are.
+CHOSEN = "evidence."
+OFFERED = "evidence-offered."
+INLINE_LIMIT = 20
+
+
+def posted_pickers(form: Mapping[str, Any]) -> dict[str, tuple[list[str], list[str]]]:
+    """Each factor whose picker was posted: (entries offered, entries chosen)."""
+    pickers: dict[str, tuple[list[str], list[str]]] = {}
+    for name in form:
+        if name.startswith(OFFERED):
+            factor_id = name[len(OFFERED) :]
+            pickers[factor_id] = (
+                _as_list(form.get(name)),
+                _as_list(form.get(CHOSEN + factor_id)),
+            )
+    return pickers
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        return [str(item) for item in value]
+    return [str(value)]
+
+
+def sync_pickers(
+    session: Session,
+    *,
+    actor: audit.Actor,
+    family: Family,
+    content: FrameworkContent,
+    factor_ids: Collection[str],
+    form: Mapping[str, Any],
+) -> list[str]:
+    """Link the entries ticked in a factors page's pickers and unlink those unticked; returns
+    the factors whose evidence changed. A picker for a factor the page does not rate is refused."""
+    changed: list[str] = []
+    for factor_id, (offered, chosen) in posted_pickers(form).items():
+        if factor_id not in factor_ids:
+            raise InvalidInput(
+                {
+                    "section-form": "This form links evidence to a factor not on this page; "
+                    "reload the page"
+                }
+            )
+        offered_ids = _entry_ids(offered)
+        chosen_ids = _entry_ids(chosen)
+        if not chosen_ids <= offered_ids:
+            raise InvalidInput({"section-form": "Choose evidence from the entries shown"})
+        linked = {
+            item.chronology_entry_id: item
+            for item in evidence_for(session, family.id, factor_id)
+            if item.chronology_entry_id is not None
+        }
+        new = [str(entry_id) for entry_id in chosen_ids if entry_id not in linked]
+        if new and link_entries(
+            session,
+            actor=actor,
+            family=family,
+            content=content,
+            factor_id=factor_id,
+            entry_ids=new,
+        ):
+            changed.append(factor_id)
+        for entry_id in offered_ids - chosen_ids:
+            item = linked.get(entry_id)
+            if item is not None:
+                remove(
+                    session,
+                    actor=actor,
+                    family=family,
+                    factor_id=factor_id,
+                    evidence_id=item.id,
+                    expected_version=item.version,
+                )
+                if factor_id not in changed:
+                    changed.append(factor_id)
+    return changed
+
+
+def _entry_ids(raw: Sequence[str]) -> set[uuid.UUID]:
+    try:
+        return {uuid.UUID(value) for value in raw}
+    except ValueError:
+        raise InvalidInput(
+            {"section-form": "Choose evidence from this family's chronology"}
+        ) from None

@@ -33,6 +33,7 @@ from app.services.evidence import EvidenceItem
 from app.summary import agreement_sections
 from app.summary.context import SummaryContext
 from app.summary.document import (
+    THIRD_PARTY_LEFT_OUT,
     Block,
     BulletList,
     FactList,
@@ -41,6 +42,14 @@ from app.summary.document import (
     Suggestion,
     Table,
 )
+from app.summary.journey import (
+    each_review,
+    has_outcomes,
+    has_returns,
+    has_reviews,
+    outcome,
+    returns_and_monitoring,
+)
 from app.summary.text import isolate, isolate_names, markdown_to_text
 from app.timeutil import age_in_years, format_date, format_datetime, months_between
 
@@ -48,10 +57,6 @@ Builder = Callable[[SummaryContext], Sequence[Block]]
 SIGNIFICANT_EVENTS = 10
 TOP_THEMES = 10
 BALANCE_YEARS = 10
-THIRD_PARTY_LEFT_OUT = (
-    "This is a disclosure copy: chronology entries and notes marked as third-party "
-    "information have been left out."
-)
 
 
 def _always(content: FrameworkContent) -> bool:
@@ -859,5 +864,10 @@ SUMMARY_SECTIONS: tuple[SummarySection, ...] = (
         "support", "Support plan", agreement_sections.support_plan, agreement_sections.has_services
     ),
     SummarySection("progress", "Progress and reviews", progress_and_reviews),
+    SummarySection("reviews", "Each review", each_review, has_reviews),
+    SummarySection(
+        "returns", "Going home and visits after the return", returns_and_monitoring, has_returns
+    ),
+    SummarySection("outcome", "Outcome", outcome, has_outcomes),
     SummarySection("changes", "What has changed since the last review", changes_since_review),
 )

@@ -8,11 +8,15 @@ but a page (an error, a 403 for a link the role was given) is reported with the 
 on. One page of each kind is checked per role, a kind being the app's route that serves the
 address (so the 119 factors' evidence pages are one kind, and a route added later is a new
 kind), and every family's overview, since families at different stages show different things
-there.
+there, and every report.
+
+With UPDATE_SCREENSHOTS=1 the manager's sweep saves the stability report's page as the reports
+guide's screenshot (docs/images/reports-stability.png).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections import deque
 from dataclasses import dataclass, field
@@ -23,16 +27,21 @@ from fastapi.routing import iter_route_contexts
 from playwright.sync_api import Browser, Page
 from starlette.routing import compile_path
 
+from app.config import PROJECT_ROOT
 from app.demo.accounts import DEMO_ACCOUNTS, DemoAccount
 from app.main import create_app
+from app.models.accounts import Role
 from tests.browser.conftest import LiveServer, open_context
 from tests.conftest import test_settings
 from tests.support.axe import axe_violations, wait_until_ready
 
-# Routes whose every page is swept: each family's overview.
-EVERY_ONE = {"/families/{family_id}"}
+# Routes whose every page is swept: each family's overview, and each report (charts and
+# tables differ from one to the next).
+EVERY_ONE = {"/families/{family_id}", "/reports/{report}"}
 # Links that are not pages to sweep: files to download, the JSON API, static assets.
 NOT_PAGES = re.compile(r"^/(static|api)/|\.[a-z]{2,5}$|/export")
+IMAGES = PROJECT_ROOT / "docs" / "images"
+SHOTS = os.environ.get("UPDATE_SCREENSHOTS") == "1"
 # One demo account per role (the first listed), so a role added later is swept too.
 ROLES: dict[str, DemoAccount] = {}
 for account in DEMO_ACCOUNTS:
@@ -85,8 +94,9 @@ def links_on(page: Page) -> list[str]:
     return [str(href).split("#", 1)[0] for href in hrefs if href and not href.startswith("#")]
 
 
-def sweep(page: Page, base: str, routes: list[Route]) -> Sweep:
-    """Visit every page reachable by links from the home page, breadth first."""
+def sweep(page: Page, base: str, routes: list[Route], *, shots: bool = False) -> Sweep:
+    """Visit every page reachable by links from the home page, breadth first (with `shots`,
+    saving the guide's screenshot on the way)."""
     result = Sweep(base=base, routes=routes)
     queue: deque[tuple[str, str]] = deque([("/home", "signing in")])
     result.wanted(base + "/home")
@@ -104,6 +114,8 @@ def sweep(page: Page, base: str, routes: list[Route]) -> Sweep:
             continue
         wait_until_ready(page)
         result.pages.append(path)
+        if shots and urlsplit(path).path == "/reports/stability":
+            page.screenshot(path=str(IMAGES / "reports-stability.png"), full_page=True)
         for violation in axe_violations(page):
             targets = ", ".join(str(node["target"]) for node in violation["nodes"][:3])
             result.problems.append(f"{path}: {violation['id']}: {violation['help']} ({targets})")
@@ -134,7 +146,9 @@ def test_every_page_a_role_can_reach_is_accessible(
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
         sign_in_as(page, ROLES[role])
-        result = sweep(page, live_server.url, page_routes)
+        result = sweep(
+            page, live_server.url, page_routes, shots=SHOTS and role == Role.MANAGER.value
+        )
     finally:
         context.close()
     print(f"{role}: {len(result.pages)} pages of {len(result.kinds)} kinds swept")

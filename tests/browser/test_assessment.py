@@ -128,22 +128,25 @@ def factors(page: Page, family: Family) -> None:
         for factor in page.locator(".hw-factor").all():
             factor.get_by_label("Not present", exact=True).check()
         if section.id == "factors-domestic-abuse":
-            page.locator("#factor-da-r1").get_by_label("Present", exact=True).check()
-            page.get_by_role("button", name="Save and come back later").click()
-            open_task(page, family, section.title, section.id)
-            expect(page.locator("#factor-da-r1")).to_contain_text("Marked present with no evidence")
-            page.locator("#factor-da-r1").get_by_role(
-                "link", name=re.compile("Add or change evidence")
-            ).click()
+            factor = page.locator("#factor-da-r1")
+            factor.get_by_label("Present", exact=True).check()
+            evidence = page.locator("#evidence-of-da-r1")
+            expect(evidence).to_contain_text("Marked present with no evidence")
+            # The picker opens in place; ticking an entry links it with the autosave.
+            factor.locator("summary", has_text="Link evidence").click()
+            factor.get_by_label(re.compile("Police called to a row")).check()
+            expect(evidence).to_contain_text("Police called to a row at the flat")
+            expect(evidence).not_to_contain_text("no evidence linked")
+            # The whole search and other evidence are a page away; the ratings are saved first.
+            factor.get_by_role("button", name=re.compile("^Search all entries")).click()
             expect(page.get_by_role("heading", level=1)).to_have_text("Evidence for a factor")
             page.get_by_label("Search this family's chronology").fill("police")
             expect(page.locator("#results")).to_contain_text("1 entry matches")
             assert_accessible(page)
-            page.get_by_label(re.compile("Police called to a row")).check()
-            page.get_by_role("button", name="Link the chosen entries").click()
-            expect(page.locator("table")).to_contain_text("Police called to a row at the flat")
             page.get_by_role("link", name=f"Back to {section.title}").click()
-            expect(page.locator("#factor-da-r1")).not_to_contain_text("no evidence linked")
+            expect(
+                page.locator("#factor-da-r1").get_by_label("Present", exact=True)
+            ).to_be_checked()
         mark_complete(page)
 
 

@@ -17,6 +17,7 @@ from app.models.accounts import Team, User
 from tests.browser.conftest import LiveServer, open_context, sign_in
 from tests.factories import make_child, make_entry, make_family, make_return
 from tests.support.axe import assert_accessible
+from tests.support.screenshots import save_screenshot
 
 _numbers = itertools.count(1)
 
@@ -183,7 +184,7 @@ BAD_CSV = (
     "Date,Source,What happened,Children,Themes,Significance\r\n"
     "27/03/2024,Police,Police called after shouting,Amy Harper,Domestic abuse incident,Red\r\n"
     "04/23/2024,Police,Month-first date,,,Red\r\n"
-    "01/05/2024,Tabloid,Unknown source,,Sadness,Red\r\n"
+    "01/05/2024,Polise,Unknown source,amy,DV; Sadness,Red\r\n"
 )
 FIXED_CSV = (
     "Date,Source,What happened,Children,Themes,Significance\r\n"
@@ -214,13 +215,17 @@ def test_import_a_csv_with_errors_fix_it_and_import_it(
     expect(page.get_by_role("heading", level=1)).to_have_text("Check the import")
     expect(page.locator(".govuk-error-summary")).to_contain_text("2 of 3 rows have problems")
     expect(page.locator("#row-3")).to_contain_text("has no month 23")
-    expect(page.locator("#row-4")).to_contain_text("‘Tabloid’ is not a source we know")
+    expect(page.locator("#row-4")).to_contain_text(
+        "‘Polise’ is not a source we know: did you mean ‘Police’?"
+    )
     expect(page.locator("#row-4")).to_contain_text("‘Sadness’ is not a theme we know")
     expect(page.get_by_role("button", name=re.compile("^Import"))).to_have_count(0)
     assert_accessible(page)
 
-    page.get_by_role("button", name="Discard this file").click()
-    page.get_by_label("CSV file").set_input_files(
+    save_screenshot(page, "chronology-import-problems", whole=True)
+
+    # The corrected file is uploaded from the preview itself.
+    page.get_by_label("Upload a corrected file").set_input_files(
         {"name": "chronology.csv", "mimeType": "text/csv", "buffer": FIXED_CSV.encode()}
     )
     page.get_by_role("button", name="Upload and preview").click()

@@ -20,7 +20,6 @@ from app.summary.family_copy import TITLE
 from tests.factories import post_form, sign_in_as
 from tests.summary.support import docx_text, pdf_text
 from tests.support.client import CheckingClient, soup
-from tests.support.journey import assessed
 
 # Markup, a formula, right-to-left writing and an emoji, in fields of every kind of output.
 LATIN = '<script>alert("x")</script> =HYPERLINK("evil") +1 @SUM(A1)'

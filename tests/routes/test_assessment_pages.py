@@ -249,6 +249,80 @@ def test_evidence_links_only_this_familys_entries(
     assert "Select what kind of evidence this is" in response.text
 
 
+def test_evidence_is_picked_inside_the_factors_page(
+    client: CheckingClient, db: Session, case: Case
+) -> None:
+    """The picker opened under a factor lists the family's entries; ticking one links it with
+    the page's autosave (and unticking unlinks it), and the factor's evidence is swapped in.
+    Without JavaScript, "Save and choose evidence" keeps the ratings and opens the factor's
+    evidence page."""
+    other = make_family(db, team=make_team(db))
+    mine = make_entry(db, case.family, case.practitioner, what="Police called to the flat")
+    theirs = make_entry(db, other, case.practitioner, what="Another family's event")
+    sign_in_as(client, db, case.practitioner)
+    section = url(case, "/sections/factors-domestic-abuse")
+    page = soup(client.get(section))
+    assert page.select_one('button[name="action"][value="evidence:da-r1"]') is not None
+    picker = client.get(url(case, "/factors/da-r1/evidence/picker"), headers={"HX-Request": "true"})
+    assert "Police called to the flat" in picker.text
+    assert "Another family" not in picker.text
+    autosave = url(case, "/sections/factors-domestic-abuse/autosave")
+    fields = {
+        "version": "0",
+        "review": "0",
+        "f.da-r1.status": "present",
+        "evidence-offered.da-r1": str(mine.id),
+        "evidence.da-r1": str(mine.id),
+    }
+    fragment = post_form(client, autosave, fields, headers={"HX-Request": "true"})
+    assert "Draft saved" in fragment.text
+    swapped = soup(fragment).select_one("#evidence-of-da-r1")
+    assert swapped is not None
+    assert "Police called to the flat" in swapped.text
+    assert "Marked present with no evidence" not in swapped.text
+    links = list(db.exec(select(FactorEvidence).where(col(FactorEvidence.deleted_at).is_(None))))
+    assert [(link.factor_id, link.chronology_entry_id) for link in links] == [("da-r1", mine.id)]
+    # Unticked, it is unlinked; an entry of another family is refused and nothing changes.
+    fields.pop("evidence.da-r1")
+    fields["version"] = "1"
+    fragment = post_form(client, autosave, fields, headers={"HX-Request": "true"})
+    assert "Marked present with no evidence" in fragment.text
+    refused = post_form(
+        client,
+        autosave,
+        {
+            **fields,
+            "version": "2",
+            "evidence-offered.da-r1": str(theirs.id),
+            "evidence.da-r1": str(theirs.id),
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert "Not saved" in refused.text
+    assert "own chronology" in refused.text
+    refused = post_form(
+        client,
+        autosave,
+        {**fields, "version": "2", "evidence-offered.hh-r1": str(mine.id)},
+        headers={"HX-Request": "true"},
+    )
+    assert "Not saved" in refused.text
+    assert "not on this page" in refused.text
+    live = select(FactorEvidence).where(col(FactorEvidence.deleted_at).is_(None))
+    assert list(db.exec(live)) == []
+    # Without JavaScript: the button saves the rating, then opens the evidence page.
+    response = post_form(
+        client,
+        section,
+        {"version": "2", "review": "0", "f.da-r2.status": "absent", "action": "evidence:da-r2"},
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == url(case, "/factors/da-r2/evidence")
+    rating = soup(client.get(section)).select_one('input[name="f.da-r2.status"][checked]')
+    assert rating is not None
+    assert rating["value"] == "absent"
+
+
 def ready_for_classification(db: Session, case: Case) -> None:
     """Every section the first classification needs, directly or through others, marked
     complete."""

@@ -236,9 +236,10 @@ def test_month_year_and_approximate_dates(
         ("month", "", date(2021, 6, 1), "June 2021"),
         ("year", "", date(2019, 1, 1), "2019"),
         ("approximate", "17", date(2018, 6, 1), "About June 2018"),
+        ("approximate_year", "", date(2017, 1, 1), "About 2017"),
     ]:
         year = str(expected.year)
-        month = "" if precision == "year" else "6"
+        month = "" if precision in {"year", "approximate_year"} else "6"
         response = post_form(
             client,
             f"/families/{family.id}/chronology/new",
@@ -251,7 +252,7 @@ def test_month_year_and_approximate_dates(
         page = client.get(f"/families/{family.id}/chronology?sort=oldest")
         assert shown in page.text
     dates = sorted(entry.occurred_on for entry in live_entries(db, family))
-    assert dates == [date(2018, 6, 1), date(2019, 1, 1), date(2021, 6, 1)]
+    assert dates == [date(2017, 1, 1), date(2018, 6, 1), date(2019, 1, 1), date(2021, 6, 1)]
 
 
 def test_changing_an_entry_in_place_and_without_javascript(

@@ -3,6 +3,7 @@ issue, one transaction, only the uploader, and the round trip on SQLite and Post
 
 import csv
 import io
+import uuid
 from datetime import date
 
 import pytest
@@ -245,7 +246,7 @@ def test_each_bad_row_says_what_is_wrong_and_nothing_is_saved(
         "04/23/2024,,Police,American date,,,Red,\r\n"
         "next Tuesday,,Police,Words,,,Red,\r\n"
         "01/01/2099,,Police,Future,,,Red,\r\n"
-        "01/01/2020,weekly,Tabloid,Unknown source,Bob,Sadness;neglect-of-care,Purple,maybe\r\n"
+        "01/01/2020,weekly,Tabloid,Unknown source,Aimy,Sadness;neglect-of-care,Purple,maybe\r\n"
         "01/01/2020,,Police,,,,,\r\n"
         '01/01/2020,,Police,=HYPERLINK("http://evil.test";"click"),,,Red,\r\n'
         "01/01/2020,,Police,Too many cells,,,Red,no,surplus\r\n"
@@ -271,8 +272,15 @@ def test_each_bad_row_says_what_is_wrong_and_nothing_is_saved(
         "Significance: \u2018Purple\u2019 is not one of Red, serious, Amber, concerning, Green, "
         "positive or routine",
         "Themes: \u2018Sadness\u2019 is not a theme we know (see the guide)",
-        "Children: \u2018Bob\u2019 is not a child in this family",
+        "Children: \u2018Aimy\u2019 is not a child in this family: did you mean \u2018Amy "
+        "Harper\u2019? (Write a child outside the family as, for example, \u2018Tom "
+        "(half-brother)\u2019.)",
         "Third-party information: \u2018maybe\u2019 is not yes or no",
+    ]
+    # The error summary lists every problem of every row, not only each row's first.
+    summary = [a.get_text(strip=True) for a in page.select(".govuk-error-summary__list a")]
+    assert [item for item in summary if item.startswith("Row 6:")] == [
+        f"Row 6: {problem}" for problem in problems[6]
     ]
     assert problems[7] == [
         "What happened: Enter what happened",
@@ -514,3 +522,212 @@ def test_a_cell_joining_names_is_neutralised_per_name(
     assert sorted(parts) == sorted(
         ["Amy Harper", '\'=HYPERLINK("http://evil.test")', "'\uff1dSUM(1)", "'-1"]
     )
+
+
+def _preview(text: str, children: dict[uuid.UUID, str] | None = None) -> chronology_csv.Preview:
+    return chronology_csv.preview(
+        text, content=CONTENT.latest("reunification"), children=children or {}
+    )
+
+
+def test_sources_and_themes_as_people_write_them() -> None:
+    """Any case, punctuation, accents, "&", plurals and the usual other names; a name close to
+    one we know gets a "did you mean"; the rest say to see the guide."""
+    rows = [
+        ("GP", "DV; missing", "health", ["domestic-abuse-incident", "child-missing"]),
+        ("CAMHS", "Neglect", "mental-health-service", ["neglect-of-care"]),
+        ("drug & alcohol service", "", "substance-misuse-service", []),
+        ("POLICE.", "Domestic-Abuse incidents", "police", ["domestic-abuse-incident"]),
+        ("school", "S47", "education", ["child-protection-action"]),
+        ("Youth Offending Team", "", "probation", []),
+        ("Neighbour's blog", "", None, []),
+    ]
+    text = "Date,Source,What happened,Themes,Significance\r\n" + "".join(
+        f'01/01/2020,"{source}",x,"{themes}",Red\r\n' for source, themes, _, _ in rows
+    )
+    preview = _preview(text)
+    for row, (source, _, source_id, theme_ids) in zip(preview.rows, rows, strict=True):
+        if source_id is None:
+            assert row.errors == [
+                f"Source: \u2018{source}\u2019 is not a source we know (see the guide)"
+            ]
+            continue
+        assert row.errors == [], source
+        assert row.checked is not None
+        assert row.checked.values["source_id"] == source_id
+        assert list(row.checked.theme_ids) == theme_ids
+    misspelt = _preview(
+        "Date,Source,What happened,Themes,Significance\r\n"
+        "01/01/2020,Polise,x,Domestic abuse incidnet;Sadness,Red\r\n"
+    ).rows[0]
+    assert misspelt.errors == [
+        "Source: \u2018Polise\u2019 is not a source we know: did you mean \u2018Police\u2019?",
+        "Themes: \u2018Domestic abuse incidnet\u2019 is not a theme we know: did you mean "
+        "\u2018Domestic abuse incident\u2019?",
+        "Themes: \u2018Sadness\u2019 is not a theme we know (see the guide)",
+    ]
+
+
+def test_other_names_match_only_items_the_content_has_and_never_two() -> None:
+    """Each other name finds one item of the content, never another item's name."""
+    from app.content.synonyms import SOURCE_SYNONYMS, THEME_SYNONYMS
+
+    content = CONTENT.latest("reunification")
+    for items, synonyms in (
+        (chronology.sources(content), SOURCE_SYNONYMS),
+        (chronology.themes(content), THEME_SYNONYMS),
+    ):
+        assert set(synonyms) <= set(items)
+        owner: dict[str, str] = {}
+        for item_id, label in items.items():
+            for name in (item_id, label, *synonyms.get(item_id, ())):
+                key = chronology_csv._loose(name)
+                assert owner.setdefault(key, item_id) == item_id, (name, owner[key])
+
+
+def test_children_by_first_name_when_unique_and_others_named() -> None:
+    amy, ben, ben_too, zoe = (uuid.uuid4() for _ in range(4))
+    children = {amy: "Amy Harper", ben: "Ben Harper", ben_too: "Ben Okoro", zoe: "Zoë O'Neill"}
+    text = (
+        "Date,Source,What happened,Who was involved,Children,Significance\r\n"
+        "01/01/2020,Police,x,,amy; ZOE ONEILL,Red\r\n"
+        "01/01/2020,Police,x,,Ben,Red\r\n"
+        '01/01/2020,Police,x,Mother,"Amy;Tyler (half-brother, lives with his father)",Red\r\n'
+        "01/01/2020,Police,x,,Aimy,Red\r\n"
+        "01/01/2020,Police,x,,Ammy (cousin),Red\r\n"
+    )
+    rows = _preview(text, children).rows
+    assert rows[0].errors == []
+    assert rows[0].checked is not None
+    assert set(rows[0].checked.child_ids) == {amy, zoe}
+    assert rows[0].shown["Children"] == "Amy Harper, Zoë O'Neill"
+    assert rows[1].errors == [
+        "Children: more than one child in this family is called \u2018Ben\u2019: write the full "
+        "name (\u2018Ben Harper\u2019 or \u2018Ben Okoro\u2019)"
+    ]
+    assert rows[2].errors == []
+    assert rows[2].checked is not None
+    assert list(rows[2].checked.child_ids) == [amy]
+    assert rows[2].checked.values["who_was_involved"] == (
+        "Mother; Tyler (half-brother, lives with his father)"
+    )
+    assert rows[2].notes == [
+        "Children: \u2018Tyler (half-brother, lives with his father)\u2019 is not a child in "
+        "this family's record, so is kept under \u2018Who was involved\u2019"
+    ]
+    assert (
+        rows[3]
+        .errors[0]
+        .startswith(
+            "Children: \u2018Aimy\u2019 is not a child in this family: did you mean \u2018Amy "
+        )
+    )
+    # Said to be someone else, a name close to a child's is kept as named.
+    assert rows[4].errors == []
+    assert rows[4].checked is not None
+    assert rows[4].checked.values["who_was_involved"] == ("Ammy (cousin)")
+
+
+def test_about_a_year_stays_a_year(
+    client: CheckingClient, db: Session, family: Family, practitioner: User
+) -> None:
+    text = (
+        "Date,Date precision,Source,What happened,Significance\r\n"
+        "about 2022,,Police,About a year,Red\r\n"
+        "2019,approximate,Police,Said to be approximate,Red\r\n"
+        "c. March 2020,,Police,About a month,Red\r\n"
+    )
+    url = upload(client, family, text.encode()).headers["location"]
+    shown = [
+        row.select_one("dd").get_text(strip=True)
+        for row in soup(client.get(url)).select(".hw-import-table tbody tr")
+    ]
+    assert shown == ["About 2022", "About 2019", "About March 2020"]
+    assert post_form(client, url, {"action": "import"}).status_code == 303
+    saved = db.exec(
+        select(ChronologyEntry)
+        .where(col(ChronologyEntry.family_id) == family.id)
+        .order_by(col(ChronologyEntry.occurred_on))
+    ).all()
+    assert [(e.occurred_on, e.date_precision) for e in saved] == [
+        (date(2019, 1, 1), "approximate_year"),
+        (date(2020, 3, 1), "approximate"),
+        (date(2022, 1, 1), "approximate_year"),
+    ]
+    exported = client.get(f"/families/{family.id}/chronology/export.csv").content
+    rows = list(csv.reader(io.StringIO(exported.decode("utf-8-sig"))))
+    assert [row[:2] for row in rows[1:]] == [
+        ["about 2019", "approximate_year"],
+        ["about 03/2020", "approximate"],
+        ["about 2022", "approximate_year"],
+    ]
+    page = client.get(f"/families/{family.id}/chronology/{saved[0].id}")
+    assert "About 2019 (approximate (around the year given))" in page.text
+
+
+def test_a_corrected_file_is_uploaded_from_the_preview(
+    client: CheckingClient, db: Session, family: Family, child: Child
+) -> None:
+    bad = "Date,Source,What happened,Significance\r\n01/01/2020,Polise,x,Red\r\n"
+    first = upload(client, family, bad.encode()).headers["location"]
+    page = soup(client.get(first))
+    form = page.select_one("form#upload-again")
+    assert form["action"] == f"{first}/replace"
+    assert form["enctype"] == "multipart/form-data"
+    # A refused replacement: the error summary and the first file's preview, both kept.
+    refused = client.post(
+        f"{first}/replace",
+        data={"csrf_token": csrf_token(client)},
+        files={"file": ("new.csv", b"Name,Address\r\nA,B\r\n", "text/csv")},
+    )
+    assert refused.status_code == 200
+    page = soup(refused)
+    assert (
+        page.select_one(".govuk-error-summary a[href='#file']")
+        .get_text(strip=True)
+        .startswith("The first row must be the column headings")
+    )
+    assert page.title is not None
+    assert page.title.get_text().startswith("Error: ")
+    assert "Polise" in page.select_one("#row-2").get_text()
+    replaced = client.post(
+        f"{first}/replace",
+        data={"csrf_token": csrf_token(client)},
+        files={"file": ("fixed.csv", GOOD.encode(), "text/csv")},
+    )
+    assert replaced.status_code == 303
+    second = replaced.headers["location"]
+    assert second != first
+    assert "This import was discarded" in client.get(first).text
+    assert post_form(client, second, {"action": "import"}).status_code == 303
+    assert entries(db, family) == 3
+
+
+def test_markup_right_to_left_text_emoji_and_formulas_are_kept_as_text(
+    client: CheckingClient, db: Session, family: Family
+) -> None:
+    make_child(db, family, name="\u0644\u064a\u0644\u0649 \u062d\u0633\u0646")  # Arabic
+    hostile = [
+        "<script>alert(1)</script><b>bold</b>",
+        "\u202eevil\u202c reversed; \u05e9\u05dc\u05d5\u05dd",
+        "Upset \U0001f622\U0001f468\u200d\U0001f469\u200d\U0001f467",
+        '=HYPERLINK("http://evil.test";"x")',
+    ]
+    lines = [
+        f'01/01/2020,Police,"{cell.replace(chr(34), chr(34) * 2)}",\u0644\u064a\u0644\u0649,Red'
+        for cell in hostile
+    ]
+    text = "Date,Source,What happened,Children,Significance\r\n" + "\r\n".join(lines) + "\r\n"
+    url = upload(client, family, text.encode()).headers["location"]
+    response = client.get(url)
+    assert "<script>alert(1)" not in response.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.text
+    page = soup(response)
+    shown = [row.select("dd")[2] for row in page.select(".hw-import-table tbody tr")]
+    assert [dd.get_text() for dd in shown] == hostile
+    assert all(dd["dir"] == "auto" for dd in shown)
+    assert post_form(client, url, {"action": "import"}).status_code == 303
+    saved = db.exec(
+        select(ChronologyEntry.what_happened).where(col(ChronologyEntry.family_id) == family.id)
+    ).all()
+    assert sorted(saved) == sorted(hostile)

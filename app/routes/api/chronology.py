@@ -35,7 +35,7 @@ UPLOAD = UploadAllowance(
     max_bytes=chronology_csv.MAX_BYTES + 64 * 1024,
     too_large=chronology_csv.TOO_LARGE,
 )
-Precision = Literal["day", "month", "year", "approximate"]
+Precision = Literal["day", "month", "year", "approximate", "approximate_year"]
 CSV_ONLY = "Send the CSV file as text/csv, or as a form upload in the field ‘file’."
 
 

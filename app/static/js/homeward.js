@@ -120,16 +120,95 @@ document.addEventListener("htmx:afterSettle", (event) => {
   }
 });
 
-// Escape inside an in-place form cancels it, as its Cancel link does.
+// Escape inside an in-place form cancels it, as its Cancel link does, but asks first when
+// something has been typed (a key pressed by mistake must not lose an entry). After a cancel,
+// focus goes back to what opened the form (its data-hw-return-focus), not to the page body.
+const DISCARD_QUESTION = "Discard what you have typed in this entry?";
+let focusAfterSwap = null;
+
 document.addEventListener("keydown", (event) => {
   if (event.key !== "Escape") {
     return;
   }
   const form = event.target.closest && event.target.closest("form[data-hw-cancel]");
   const cancel = form && document.getElementById(form.dataset.hwCancel);
-  if (cancel) {
+  if (!cancel) {
+    return;
+  }
+  event.preventDefault();
+  if (holdsUnsavedInput(form) && !window.confirm(DISCARD_QUESTION)) {
+    return;
+  }
+  cancel.click();
+});
+
+document.addEventListener("click", (event) => {
+  const cancel = event.target.closest && event.target.closest("form[data-hw-cancel] a[id]");
+  const form = cancel && cancel.closest("form");
+  if (form && form.dataset.hwCancel === cancel.id && form.dataset.hwReturnFocus) {
+    focusAfterSwap = form.dataset.hwReturnFocus;
+  }
+});
+
+document.addEventListener("htmx:afterSettle", () => {
+  const target = focusAfterSwap && document.getElementById(focusAfterSwap);
+  focusAfterSwap = null;
+  if (target) {
+    target.focus();
+  }
+});
+
+// A form holds unsaved input once something is typed or chosen in it (or when the server sent
+// it back with errors), until it is submitted or its autosave succeeds. Following a link away
+// from the page then asks first. Forms that fetch (filters, search) lose nothing and are left
+// out; so are links htmx handles in place (they are stopped below when they would redraw an
+// open form) and the form's own Cancel, which is the user choosing to discard.
+const LEAVE_QUESTION = "You have not saved what you typed. Leave this page without saving it?";
+
+function holdsUnsavedInput(form) {
+  return form.hasAttribute("data-hw-unsaved") || form.hasAttribute("data-hw-dirty");
+}
+
+function markDirty(event) {
+  const form = event.target.closest && event.target.closest('form[method="post"]');
+  if (form && !event.target.matches('[type="hidden"], [type="search"]')) {
+    form.dataset.hwDirty = "";
+  }
+}
+document.addEventListener("input", markDirty);
+document.addEventListener("change", markDirty);
+document.addEventListener("submit", (event) => {
+  delete event.target.dataset.hwDirty;
+});
+document.addEventListener("htmx:afterRequest", (event) => {
+  const { elt, successful } = event.detail;
+  if (successful && elt.matches && elt.matches("form")) {
+    delete elt.dataset.hwDirty;
+  }
+});
+
+document.addEventListener("click", (event) => {
+  const link = event.target.closest && event.target.closest("a[href]");
+  if (
+    !link ||
+    event.defaultPrevented ||
+    event.ctrlKey ||
+    event.metaKey ||
+    event.shiftKey ||
+    link.target === "_blank" ||
+    link.hasAttribute("download") ||
+    link.hasAttribute("hx-get") ||
+    link.closest("[data-hw-list-control]") ||
+    link.getAttribute("href").startsWith("#")
+  ) {
+    return;
+  }
+  const forms = [...document.querySelectorAll('form[method="post"]')].filter(holdsUnsavedInput);
+  if (forms.length === 0 || forms.some((form) => form.contains(link))) {
+    return;
+  }
+  if (!window.confirm(LEAVE_QUESTION)) {
     event.preventDefault();
-    cancel.click();
   }
 });
 
