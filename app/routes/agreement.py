@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from app.deps import ActorDep, SessionDep
 from app.routes.family_pages import FamilyPage, ViewPage, section_url
-from app.routes.summary import DOCX, PDF, _download, _file_name
+from app.routes.summary import DOCX, PDF, download, file_name
 from app.services import agreement as agreements
 from app.services import audit
 from app.services.access import record_export
@@ -135,7 +135,7 @@ def _copy_file(
         file_format=file_format,
     )
     stem = "agreement-large-print" if doc.large_print else "agreement"
-    return _download(body, media_type, _file_name(page.family, stem, file_format))
+    return download(body, media_type, file_name(page.family, stem, file_format))
 
 
 @router.get("/{family_id}/agreement/{adult_id}/copy.pdf")
