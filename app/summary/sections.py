@@ -309,7 +309,7 @@ def _patterns(ctx: SummaryContext, analysis: ChronologyAnalysis) -> list[Block]:
     if analysis.gaps:
         blocks.append(
             Paragraph(
-                f"Periods of more than {analysis.gap_days} days with no entries (check whether "
+                f"Periods of more than {analysis.gap_words} with no entries (check whether "
                 "records are missing):"
             )
         )
@@ -735,7 +735,7 @@ def progress_and_reviews(ctx: SummaryContext) -> list[Block]:
                     f"{sum(task.status in progress.DONE for task in stage.tasks)} of "
                     f"{len(stage.tasks)}",
                     ", ".join(
-                        task.section.title
+                        task.name
                         for task in stage.tasks
                         if task.status is SectionStatus.AWAITING_SIGN_OFF
                     )
