@@ -24,6 +24,7 @@ from app.middleware import (
 from app.routes import (
     account,
     admin,
+    agreement,
     api,
     assessment,
     auth,
@@ -37,6 +38,7 @@ from app.routes import (
     family_records,
     journey,
     pages,
+    reports,
     reviews,
     service_accounts,
     sso,
@@ -111,11 +113,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(families.router)
     # Before family_records, whose /{collection}/{record_id}/delete would also match ours.
     app.include_router(chronology.router)
+    app.include_router(agreement.router)
     app.include_router(family_records.router)
     app.include_router(assessment.router)
     app.include_router(journey.router)
     app.include_router(reviews.router)
     app.include_router(summary.router)
+    app.include_router(reports.router)
     app.include_router(content_guide.router)
     app.include_router(content.router)
     app.include_router(content_changes.router)

@@ -15,6 +15,8 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     TRAINER = "trainer"
     ADMIN = "admin"
+    # A head of service or service manager: reads the reports' figures, never a family's record.
+    MANAGER = "manager"
 
     @property
     def label(self) -> str:
@@ -26,6 +28,7 @@ ROLE_LABELS = {
     Role.SUPERVISOR: "Supervisor",
     Role.TRAINER: "Trainer",
     Role.ADMIN: "Administrator",
+    Role.MANAGER: "Manager",
 }
 
 

@@ -136,6 +136,9 @@ class SummaryDocument:
     as_of: date
     provenance: Provenance
     sections: tuple[Section, ...] = field(default=())
+    # A copy for the family itself (the plain-English agreement): no staff provenance on it.
+    family_copy: bool = False
+    large_print: bool = False
 
     def section(self, section_id: str) -> Section:
         for section in self.sections:

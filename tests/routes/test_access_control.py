@@ -60,9 +60,12 @@ SPEC: dict[Role, set[Permission]] = {
         Permission.FAMILY_EXPORT,
         Permission.TEAM_CASELOAD,
         Permission.CONTENT_READ,
+        Permission.REPORTS_READ,
     },
     Role.TRAINER: {Permission.CONTENT_MANAGE, Permission.CONTENT_READ},
     Role.ADMIN: {Permission.USERS_MANAGE, Permission.AUDIT_READ},
+    # Figures over many families, for every team; never a family's record.
+    Role.MANAGER: {Permission.REPORTS_READ, Permission.REPORTS_ALL_TEAMS},
 }
 
 
@@ -132,6 +135,7 @@ PERSONAS = [
     "trainer",
     "admin",
     "admin and team supervisor",
+    "manager",
 ]
 
 
@@ -150,6 +154,7 @@ def world(db: Session) -> World:
         "trainer": make_user(db, roles=[Role.TRAINER]),
         "admin": make_user(db, roles=[Role.ADMIN]),
         "admin and team supervisor": make_user(db, roles=[Role.ADMIN, Role.SUPERVISOR], team=team),
+        "manager": make_user(db, roles=[Role.MANAGER]),
     }
     target = make_user(db, roles=[Role.PRACTITIONER], team=team)
     child = make_child(db, family)
@@ -170,6 +175,8 @@ def world(db: Session) -> World:
         "team_id": str(other.id),
         "scope": "overall",
         "gate_id": "agreement-sign-off",
+        "report": "returns-home",
+        "table": "by-kind",
         **_journey_samples(db, family, child),
         **_content_samples(db, personas["trainer"]),
         **_service_account_samples(db, personas["admin"], team),
