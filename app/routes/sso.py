@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from app.config import Settings
+from app.db import writes_on_get
 from app.deps import (
     ActorDep,
     SessionDep,
@@ -18,7 +19,7 @@ from app.deps import (
     session_cookie_name,
 )
 from app.models.accounts import User
-from app.routes.auth import HOME, PENDING_COOKIE, pending_token, set_cookie, signed_in
+from app.routes.auth import PENDING_COOKIE, after_sign_in, pending_token, set_cookie, signed_in
 from app.security.permissions import Permission
 from app.security.redirects import is_safe_next
 from app.services import sso
@@ -39,6 +40,7 @@ def _provider_problem(request: Request, refusal: sso.Refusal, settings: Settings
 
 
 @router.get("/sign-in/provider")
+@writes_on_get
 def sign_in_with_provider(
     request: Request,
     session: SessionDep,
@@ -60,6 +62,7 @@ def sign_in_with_provider(
 
 
 @router.get("/sign-in/provider/callback")
+@writes_on_get
 def provider_callback(
     request: Request,
     session: SessionDep,
@@ -81,5 +84,5 @@ def provider_callback(
         )
     except sso.Refusal as refusal:
         return _provider_problem(request, refusal, settings)
-    target = completed.next_path if is_safe_next(completed.next_path) else HOME
+    target = after_sign_in(completed.user, completed.next_path)
     return signed_in(RedirectResponse(target, status_code=303), completed.token, settings)

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.db import keep_on_failure
+from app.db import keep_on_failure, reads_first
 from app.models.accounts import Role, Team, User
 from app.models.audit import AuditAction, AuditEvent
 from app.models.family import Family
@@ -61,6 +61,10 @@ def record(
         "details": _json_safe(dict(details or {})),
     }
     event = AuditEvent(**values)
+    if reads_first(session):
+        # A GET on SQLite: written after its reads, in a transaction of its own (app.db).
+        keep_on_failure(session, AuditEvent, **values)
+        return event
     session.add(event)
     if keep:
         keep_on_failure(session, AuditEvent, **values)
@@ -218,7 +222,8 @@ def _team_names(session: Session, events: Sequence[AuditEvent]) -> dict[str, str
 
 
 def _readable(details: Mapping[str, Any], team_names: Mapping[str, str]) -> dict[str, Any]:
-    """Details as people read them: teams by name and roles by label, not ids and codes."""
+    """Details as people read them: teams by name and roles by label, not ids and codes;
+    "casework granted: yes" rather than "casework_granted: True"."""
 
     def team(value: Any) -> str:
         return "No team" if value is None else team_names.get(str(value), "A team since removed")
@@ -227,13 +232,13 @@ def _readable(details: Mapping[str, Any], team_names: Mapping[str, str]) -> dict
         labels = {role.value: role.label for role in Role}
         return ", ".join(labels.get(role, str(role)) for role in value or []) or "None"
 
+    def plain(value: Any) -> Any:
+        return {True: "yes", False: "no"}.get(value, value) if isinstance(value, bool) else value
+
     named = {"team_id": ("team", team), "roles": ("roles", roles)}
     shown: dict[str, Any] = {}
     for key, value in details.items():
-        if key not in named:
-            shown[key] = value
-            continue
-        label, name = named[key]
+        label, name = named.get(key, (key.replace("_", " "), plain))
         if isinstance(value, dict) and "before" in value:
             shown[label] = {"before": name(value["before"]), "after": name(value["after"])}
         else:

@@ -30,6 +30,7 @@ from app.services.chronology_analysis import (
     scope_label,
 )
 from app.services.evidence import EvidenceItem
+from app.summary import agreement_sections
 from app.summary.context import SummaryContext
 from app.summary.document import (
     THIRD_PARTY_LEFT_OUT,
@@ -308,7 +309,7 @@ def _patterns(ctx: SummaryContext, analysis: ChronologyAnalysis) -> list[Block]:
     if analysis.gaps:
         blocks.append(
             Paragraph(
-                f"Periods of more than {analysis.gap_days} days with no entries (check whether "
+                f"Periods of more than {analysis.gap_words} with no entries (check whether "
                 "records are missing):"
             )
         )
@@ -734,7 +735,7 @@ def progress_and_reviews(ctx: SummaryContext) -> list[Block]:
                     f"{sum(task.status in progress.DONE for task in stage.tasks)} of "
                     f"{len(stage.tasks)}",
                     ", ".join(
-                        task.section.title
+                        task.name
                         for task in stage.tasks
                         if task.status is SectionStatus.AWAITING_SIGN_OFF
                     )
@@ -853,6 +854,15 @@ SUMMARY_SECTIONS: tuple[SummarySection, ...] = (
         "classification", "Classification history and decisions", classification_and_decisions
     ),
     SummarySection("cautions", "Research-based cautions", cautions, _has_cautions),
+    SummarySection(
+        "agreement",
+        "Written agreements",
+        agreement_sections.written_agreement,
+        agreement_sections.has_agreement,
+    ),
+    SummarySection(
+        "support", "Support plan", agreement_sections.support_plan, agreement_sections.has_services
+    ),
     SummarySection("progress", "Progress and reviews", progress_and_reviews),
     SummarySection("reviews", "Each review", each_review, has_reviews),
     SummarySection(

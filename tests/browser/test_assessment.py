@@ -74,7 +74,7 @@ def choose(page: Page, legend: str, option: str) -> None:
 
 
 def open_task(page: Page, family: Family, title: str, section_id: str | None = None) -> None:
-    """Follow the task list's link (two tasks may share a title, so by address when given)."""
+    """Follow the task list's link (by address when given)."""
     page.goto(f"/families/{family.id}")
     if section_id:
         page.locator(f'.govuk-task-list a[href$="/{section_id}"]').click()
@@ -122,7 +122,7 @@ def identification(page: Page, family: Family) -> None:
 
 def factors(page: Page, family: Family) -> None:
     for section in FACTOR_SECTIONS:
-        open_task(page, family, section.title, section.id)
+        open_task(page, family, CURRENT.section_titles[section.id], section.id)
         if section.id == "factors-substance-misuse":
             assert_accessible(page)
         for factor in page.locator(".hw-factor").all():
@@ -234,12 +234,16 @@ def test_practitioner_assesses_and_supervisor_signs_off(
     sign_in(review, supervisor)
     review.goto(f"/families/{family.id}/classification/classification-before-plan")
     assert_accessible(review)
+    # Each answer reveals its own follow-up question (GOV.UK conditional reveal).
+    level_question = review.get_by_role("group", name="What level do you think is right?")
+    expect(level_question).to_be_hidden()
     choose(
         review,
         "Do you agree with the practitioner's level?",
         "No, send it back to the practitioner",
     )
-    choose(review, "If you disagree, what level do you think is right?", "High")
+    expect(level_question).to_be_visible()
+    choose(review, "What level do you think is right?", "High")
     review.get_by_label("Your comments and reasons").fill(
         "Two incidents this year: the level is high."
     )
