@@ -121,8 +121,14 @@ def identification(page: Page, family: Family) -> None:
 
 
 def factors(page: Page, family: Family) -> None:
-    for section in FACTOR_SECTIONS:
-        open_task(page, family, section.title, section.id)
+    """Marking a domain complete opens the next one still to rate, until the last."""
+    open_task(page, family, FACTOR_SECTIONS[0].title, FACTOR_SECTIONS[0].id)
+    for number, section in enumerate(FACTOR_SECTIONS):
+        expect(page.get_by_role("heading", level=1)).to_have_text(section.title)
+        if number:
+            expect(page.locator(".govuk-notification-banner")).to_contain_text(
+                f"‘{FACTOR_SECTIONS[number - 1].title}’ is marked as complete"
+            )
         if section.id == "factors-substance-misuse":
             assert_accessible(page)
         for factor in page.locator(".hw-factor").all():
@@ -147,7 +153,11 @@ def factors(page: Page, family: Family) -> None:
             expect(
                 page.locator("#factor-da-r1").get_by_label("Present", exact=True)
             ).to_be_checked()
-        mark_complete(page)
+        if number + 1 < len(FACTOR_SECTIONS):
+            with page.expect_navigation():
+                page.get_by_role("button", name="Mark as complete").click()
+        else:
+            mark_complete(page)
 
 
 def capacity_without_javascript(page: Page, user: User, family: Family) -> None:
