@@ -12,7 +12,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PLACEHOLDER_SECRET_KEY = "change-me-this-is-not-a-secret"
 MINIMUM_SECRET_KEY_LENGTH = 32
-ROLE_NAMES = ("practitioner", "supervisor", "trainer", "admin")
+ROLE_NAMES = ("practitioner", "supervisor", "trainer", "admin", "manager")
 
 
 class ConfigError(Exception):
@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     retention_session_days: int = Field(default=30, ge=1, le=3650)
     retention_sign_in_attempt_days: int = Field(default=90, ge=1, le=3650)
     retention_upload_days: int = Field(default=30, ge=1, le=3650)
+    # Reports' CSV files meant to leave the team hide counts from 1 to this number less one
+    # (and any count they could be worked out from); 0 or 1 hides nothing.
+    report_suppress_below: int = Field(default=5, ge=0, le=100)
     # The address people reach Homeward at (https://homeward.council.gov.uk): the identity
     # provider sends people back to it, so it is never taken from a request's Host header.
     public_url: str = ""

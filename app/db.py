@@ -7,6 +7,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -24,11 +25,15 @@ from sqlmodel import Session
 
 from app.config import ConfigError, Settings
 from app.services.errors import Conflict
+from app.timeutil import LONDON
 
 logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK_KEY = 0x486F6D65  # "Home": any constant shared by every app instance
+# A function on every SQLite connection that gives the London date of a stored UTC timestamp
+# (reports count by date; SQLite knows no time zones). PostgreSQL uses AT TIME ZONE.
+SQLITE_LONDON_DATE = "homeward_london_date"
 
 
 def make_engine(url: str, **options: Any) -> Engine:
@@ -103,6 +108,17 @@ def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+    dbapi_connection.create_function(SQLITE_LONDON_DATE, 1, _london_date, deterministic=True)
+
+
+def _london_date(stored: str | None) -> str | None:
+    """A timestamp as SQLAlchemy stores it in SQLite (UTC, no offset) to its London date."""
+    if stored is None:
+        return None
+    moment = datetime.fromisoformat(stored)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(LONDON).date().isoformat()
 
 
 def open_session(engine: Engine) -> Session:

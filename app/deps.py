@@ -184,8 +184,9 @@ class Requirement:
     """A route's declared permission. Routes declare one with `requires(...)`; a test walks
     every route and fails if one has none."""
 
-    def __init__(self, permission: Permission) -> None:
+    def __init__(self, permission: Permission, *, before_password_change: bool = False) -> None:
         self.permission = permission
+        self.before_password_change = before_password_change
 
     def __call__(
         self, request: Request, session: SessionDep, _: None = Depends(authenticate)
@@ -195,7 +196,7 @@ class Requirement:
             return user
         if user is None:
             raise SignInRequired
-        if user.must_change_password and self.permission is not Permission.SIGNED_IN:
+        if user.must_change_password and not self.before_password_change:
             raise PasswordChangeRequired
         if not has_permission(user, self.permission):
             _record_denial(request, session, reason=f"needs permission {self.permission.value}")
@@ -203,10 +204,12 @@ class Requirement:
         return user
 
 
-def requires(permission: Permission) -> Any:
+def requires(permission: Permission, *, before_password_change: bool = False) -> Any:
     """Declare the permission a route needs, as `user: Annotated[User, requires(...)]` (the
-    user is None only on PUBLIC routes) or `dependencies=[requires(...)]`."""
-    return Depends(Requirement(permission))
+    user is None only on PUBLIC routes) or `dependencies=[requires(...)]`. A person with a
+    temporary password reaches only the routes marked `before_password_change` (changing it,
+    keeping the session alive) until they have changed it."""
+    return Depends(Requirement(permission, before_password_change=before_password_change))
 
 
 def _record_denial(request: Request, session: Session, *, reason: str) -> None:

@@ -37,6 +37,8 @@ from app.routes import (
     family_records,
     journey,
     pages,
+    reports,
+    reviews,
     service_accounts,
     sso,
     summary,
@@ -113,7 +115,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(family_records.router)
     app.include_router(assessment.router)
     app.include_router(journey.router)
+    app.include_router(reviews.router)
     app.include_router(summary.router)
+    app.include_router(reports.router)
     app.include_router(content_guide.router)
     app.include_router(content.router)
     app.include_router(content_changes.router)

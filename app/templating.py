@@ -87,6 +87,13 @@ DESTINATIONS: list[Destination] = [
         "Your families and your team's: where each stands and what is due next",
     ),
     Destination(
+        Permission.REPORTS_READ,
+        "/reports",
+        "Reports",
+        "Returns home, whether children stay home, support, timeliness, risk levels and "
+        "reviews, for your team or the whole service",
+    ),
+    Destination(
         Permission.CONTENT_MANAGE,
         "/content",
         "Framework content",
@@ -119,6 +126,41 @@ def destinations_for(user: User | None) -> list[Destination]:
     return [item for item in DESTINATIONS if user and has_permission(user, item.permission)]
 
 
+def landing_page(user: User) -> str:
+    """Where signing in takes a person: their caseload, the content pages for a trainer, the
+    reports for a manager, or the home page (the administrator's) when none is theirs."""
+    landings = (
+        (Permission.FAMILY_VIEW, "/families"),
+        (Permission.CONTENT_MANAGE, "/content"),
+        (Permission.REPORTS_READ, "/reports"),
+    )
+    for permission, href in landings:
+        if has_permission(user, permission):
+            return href
+    return "/home"
+
+
+# What a page says after an action sent the person to it (`?notice=<key>`): a fixed message
+# per key, so nothing in the address reaches the page as text.
+NOTICES = {
+    "password-changed": "Your password has been changed.",
+    "section-saved": "Your answers have been saved. The section is in progress.",
+    "section-completed": "The section is marked as complete.",
+    "chronology-completed": "The chronology is marked as complete.",
+    "submitted": "Submitted for sign-off. It waits for a supervisor's review.",
+    "signed-off": "Signed off.",
+    "sent-back": "Sent back to the practitioner with your comments.",
+    "family-added": "Family added. Now add its children and adults.",
+    "family-changed": "The family's details have been saved.",
+}
+
+
+def with_notice(url: str, notice: str) -> str:
+    """`url` with the notice its page shows (the key must be one of NOTICES)."""
+    assert notice in NOTICES, notice
+    return f"{url}{'&' if '?' in url else '?'}notice={notice}"
+
+
 def layout_context(request: Request) -> dict[str, Any]:
     """What the layout needs on every page: the user, their navigation, the CSRF token and
     when their session will time out."""
@@ -132,6 +174,7 @@ def layout_context(request: Request) -> dict[str, Any]:
     settings = request.app.state.settings
 
     return {
+        "notice": NOTICES.get(request.query_params.get("notice", "")),
         "draft_preview": getattr(request.state, "preview", None),
         "current_user": user,
         "navigation": navigation,

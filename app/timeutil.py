@@ -60,6 +60,16 @@ def format_date(value: date | None) -> str:
     return f"{value.day} {value:%B %Y}"
 
 
+def days_in_words(days: int) -> str:
+    """A span as people say it: ‘6 months’ for 183 days, ‘2 weeks’ for 14, ‘10 days’."""
+    months = round(days / 30.44)
+    if days >= 28 and abs(days - months * 30.44) <= 3:
+        return "1 month" if months == 1 else f"{months} months"
+    if days % 7 == 0:
+        return "1 week" if days == 7 else f"{days // 7} weeks"
+    return "1 day" if days == 1 else f"{days} days"
+
+
 def age_in_years(born: date, on: date | None = None) -> int:
     on = on or london_today()
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))

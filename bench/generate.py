@@ -9,7 +9,10 @@ returns home), adults, their network and professionals; a chronology for each fa
 length follows a long-tailed spread (a few families with 5,000 entries); and each family's
 progress through the framework: answers, factor ratings with evidence, classifications with
 the rules' real suggestion, decisions at the gates, revisions frozen at sign-off, written
-analysis, supervisors' comments and reviews, and the audit trail of it all.
+analysis, supervisors' comments and reviews, and the audit trail of it all; then, for most
+families past the decision to work towards a return, what the reports count: review cycles,
+children going home, monitoring visits, children coming back into care and outcomes at
+closure.
 
 Rows are written with COPY on PostgreSQL and executemany on SQLite, a few hundred families per
 transaction, never through the ORM one row at a time. Only the suggested level of each
@@ -90,8 +93,8 @@ from app.models.assessment import EVIDENCE_KIND_LABELS, EvidenceKind
 from app.models.audit import AuditAction
 from app.models.chronology import ChronologyEntry
 from app.models.family import Family
-from app.models.journey import FamilyStatus
-from app.models.progress import GateDecision, SectionStatus
+from app.models.journey import FamilyStatus, Outcome
+from app.models.progress import DecisionEffect, GateDecision, SectionStatus
 from app.security.passwords import hash_password
 from app.services import classification, families, progress, questions
 from app.services.chronology_analysis import OVERALL
@@ -402,6 +405,7 @@ class FamilyBuilder:
         self.content = content
         self.plan = plan
         self.as_of = as_of
+        self.seed = seed
         self.rng = random.Random(f"{seed}:family:{plan.index}")
         self.id = uid(self.rng)
         self.author = plan.practitioner or plan.team.practitioners[0]
@@ -443,6 +447,7 @@ class FamilyBuilder:
         )
         journey = progress.journey(self.content, Family(status=FamilyStatus.ACTIVE), state)
         stage = journey.current_stage
+        after = JourneyBuilder(self, decisions).build() if self.plan.index >= 2 else None
         created = at(started, rng)
         family_row = dict(
             id=self.id,
@@ -459,11 +464,13 @@ class FamilyBuilder:
             current_stage_id=stage.stage_id if stage else None,
             next_action=journey.next_action[:200],
             awaiting_sign_off=journey.awaiting_sign_off,
-            status=FamilyStatus.ACTIVE.value,
-            current_cycle=0,
+            status=after.status if after else FamilyStatus.ACTIVE.value,
+            status_changed_on=after.closed_on if after else None,
+            current_cycle=after.cycles if after else 0,
             **self._versioned(created),
         )
-        family_row["next_review_due"] = None  # reviews start once the plan is agreed
+        # Reviews start once the plan is agreed.
+        family_row["next_review_due"] = after.next_review if after else None
         # The family goes first in the writer's table order whatever order rows are added in.
         self.writer.add("family", **family_row)
         self._audit(created, AuditAction.CREATE, "family", self.id, {"reference": "created"})
@@ -1172,6 +1179,192 @@ class FamilyBuilder:
 
 
 @functools.cache
+@dataclass
+class AfterDecision:
+    """What the journey after the first decision changed in the family's own row."""
+
+    status: str
+    closed_on: date | None
+    cycles: int
+    next_review: date | None
+
+
+class JourneyBuilder:
+    """The journey after the decision to work towards a return, for the reports: review
+    cycles (held on time, late, or not yet), children going home (planned, unplanned, to
+    someone without parental responsibility), monitoring visits, children coming back into
+    care, and outcomes when the case closed. Rows only: the family's sections and task list
+    stay at the first decision (bench/run.py's families, GEN-000001 and GEN-000002, have no
+    journey rows). Its own random stream, so the rows before it do not change."""
+
+    def __init__(self, family: FamilyBuilder, decisions: dict[str, GateDecision]) -> None:
+        self.family = family
+        self.writer = family.writer
+        self.as_of = family.as_of
+        self.rng = random.Random(f"{family.seed}:journey:{family.plan.index}")
+        onward = [
+            decision.decided_at.date()
+            for decision in decisions.values()
+            if decision.effect == DecisionEffect.NEXT_STAGE.value
+        ]
+        self.decided = min(onward) if onward else None
+
+    def build(self) -> AfterDecision | None:
+        rng = self.rng
+        if self.decided is None or (self.as_of - self.decided).days < 45 or rng.random() < 0.15:
+            return None
+        cycles, next_review, home_from = self._reviews()
+        went_home = self._returns(home_from) if home_from else {}
+        closed_on = None
+        if went_home:
+            self._visits(min(went_home.values()), list(went_home))
+            back = self._reentries(went_home)
+            last = max(went_home.values())
+            if (self.as_of - last).days > 400 and rng.random() < 0.6:
+                closed_on = last + timedelta(days=rng.randrange(300, 400))
+                self._outcomes(went_home, back, closed_on)
+        return AfterDecision(
+            status=FamilyStatus.CLOSED.value if closed_on else FamilyStatus.ACTIVE.value,
+            closed_on=closed_on,
+            cycles=cycles,
+            next_review=None if closed_on else next_review,
+        )
+
+    def _reviews(self) -> tuple[int, date | None, date | None]:
+        """Reviews every 12 weeks from six weeks after the plan; a return may follow one.
+        Returns the number of cycles, the next review due, and the day children may go home."""
+        rng = self.rng
+        assert self.decided is not None
+        due = self.decided + timedelta(weeks=6 + rng.randrange(0, 4))
+        number, home_from = 0, None
+        while due <= self.as_of + timedelta(weeks=12):
+            number += 1
+            held = due + timedelta(days=weighted(rng, (-3, 0, 7, 21, 60), (20, 30, 25, 15, 10)))
+            held_on = held if held <= self.as_of and rng.random() < 0.9 else None
+            phase = "after_return" if home_from else "before_return"
+            self.writer.add(
+                "review_cycle",
+                id=uid(rng),
+                family_id=self.family.id,
+                number=number,
+                phase=phase,
+                due_on=due,
+                held_on=held_on,
+                opened_at=at(due - timedelta(weeks=12), rng),
+                closed_at=at(held_on, rng) if held_on else None,
+                version=1,
+            )
+            if held_on is None:
+                return number, due, home_from
+            if home_from is None and rng.random() < 0.75:
+                home_from = held_on + timedelta(days=rng.randrange(7, 90))
+            due = held_on + timedelta(weeks=6 if home_from else 12)
+        return number, due, home_from
+
+    def _returns(self, home_from: date) -> dict[uuid.UUID, date]:
+        rng = self.rng
+        went_home: dict[uuid.UUID, date] = {}
+        for child in self.family.children:
+            day = home_from + timedelta(days=rng.randrange(0, 60))
+            if day > self.as_of or rng.random() < 0.15:
+                continue
+            kind = weighted(rng, ("planned-gradual", "planned-direct", "unplanned"), (55, 25, 20))
+            with_pr = rng.random() < 0.86
+            self.writer.add(
+                "child_return",
+                id=uid(rng),
+                family_id=self.family.id,
+                child_id=child.id,
+                returned_on=day,
+                return_type=kind,
+                planned=kind != "unplanned",
+                carer_adult_id=self.family.adults[0].id if with_pr else None,
+                carer_name=self.family.adults[0].name if with_pr else "A relative",
+                carer_has_parental_responsibility=with_pr,
+                legal_status=child.facts["legal_status"],
+                notes=None,
+                monitor_until=day + timedelta(days=365),
+                content_version=self.family.content.version,
+                recorded_by_id=self.family.author,
+                **self.family._versioned(at(day, rng)),
+            )
+            went_home[child.id] = day
+        return went_home
+
+    def _visits(self, first: date, children: list[uuid.UUID]) -> None:
+        rng = self.rng
+        day = first + timedelta(days=rng.randrange(5, 21))
+        end = min(self.as_of, first + timedelta(days=365))
+        while day <= end:
+            visit = uid(rng)
+            self.writer.add(
+                "monitoring_visit",
+                id=visit,
+                family_id=self.family.id,
+                visited_on=day,
+                concerns=rng.choice([None, None, rng.choice(invented.NOTES)]),
+                actions=None,
+                support_in_place=rng.random() < 0.85,
+                recorded_by_id=self.family.author,
+                **self.family._versioned(at(day, rng)),
+            )
+            for child in children:
+                self.writer.add(
+                    "monitoring_visit_child",
+                    visit_id=visit,
+                    child_id=child,
+                    seen_alone=rng.random() < 0.6,
+                )
+            day += timedelta(days=rng.randrange(14, 50))
+
+    def _reentries(self, went_home: dict[uuid.UUID, date]) -> dict[uuid.UUID, date]:
+        """About one in five children back in care, most of them within the first year."""
+        rng = self.rng
+        back: dict[uuid.UUID, date] = {}
+        for child, home in went_home.items():
+            if rng.random() >= 0.22:
+                continue
+            day = home + timedelta(days=min(int(rng.expovariate(1 / 240)) + 7, 1500))
+            if day > self.as_of:
+                continue
+            self.writer.add(
+                "care_reentry",
+                id=uid(rng),
+                family_id=self.family.id,
+                child_id=child,
+                entered_on=day,
+                reason=rng.choice(invented.NOTES),
+                recorded_by_id=self.family.author,
+                **self.family._versioned(at(day, rng)),
+            )
+            back[child] = day
+        return back
+
+    def _outcomes(
+        self, went_home: dict[uuid.UUID, date], back: dict[uuid.UUID, date], closed_on: date
+    ) -> None:
+        rng = self.rng
+        for child in self.family.children:
+            returned = back.get(child.id)
+            if child.id not in went_home:
+                outcome, on = Outcome.OTHER.value, None
+            elif returned and returned <= closed_on:
+                outcome, on = Outcome.RETURNED_TO_CARE.value, returned
+            else:
+                outcome, on = Outcome.STAYED_HOME.value, None
+            self.writer.add(
+                "child_outcome",
+                id=uid(rng),
+                family_id=self.family.id,
+                child_id=child.id,
+                outcome=outcome,
+                returned_to_care_on=on,
+                details=None,
+                recorded_by_id=self.family.author,
+                **self.family._versioned(at(closed_on, rng)),
+            )
+
+
 def latest_content(framework: str) -> FrameworkContent:
     return load_registry(PROJECT_ROOT / "framework_content").latest(framework)
 

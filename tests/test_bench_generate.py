@@ -51,7 +51,15 @@ def dump(url: str) -> list[tuple[object, ...]]:
     with engine.connect() as connection:
         rows = [
             tuple(row)
-            for table in ("family", "chronology_entry", "assessment_answer", "classification")
+            for table in (
+                "family",
+                "chronology_entry",
+                "assessment_answer",
+                "classification",
+                "review_cycle",
+                "child_return",
+                "monitoring_visit",
+            )
             for row in connection.execute(text(f"SELECT * FROM {table} ORDER BY id"))  # noqa: S608
         ]
     engine.dispose()
@@ -102,3 +110,28 @@ def test_a_classification_holds_what_the_rules_suggest(urls: tuple[str, str]) ->
             assert row.suggested_level == suggestion.level_id
             assert row.explanation["lines"] == suggestion.explanation["lines"]
     engine.dispose()
+
+
+def test_the_journey_after_the_decision_follows_it(urls: tuple[str, str]) -> None:
+    """Reviews, returns home and returns to care come after the decision that allowed them,
+    in that order, so that the reports count them as the app would."""
+    engine = make_engine(urls[0])
+    with engine.connect() as connection:
+        reviews, returns, early, back_before_home = connection.execute(
+            text(
+                """
+                SELECT
+                  (SELECT count(*) FROM review_cycle),
+                  (SELECT count(*) FROM child_return),
+                  (SELECT count(*) FROM child_return r WHERE r.returned_on < (
+                     SELECT min(date(d.decided_at)) FROM gate_decision d
+                     WHERE d.family_id = r.family_id AND d.effect = 'next_stage')),
+                  (SELECT count(*) FROM care_reentry e JOIN child_return r
+                     ON r.child_id = e.child_id AND e.entered_on < r.returned_on)
+                """
+            )
+        ).one()
+    engine.dispose()
+    assert reviews > 0
+    assert returns > 0
+    assert (early, back_before_home) == (0, 0)

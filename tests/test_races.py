@@ -21,7 +21,7 @@ from sqlmodel import col, select
 
 from app.db import make_engine, migrate, open_session
 from app.demo.journey import Story
-from app.models.accounts import Role, User
+from app.models.accounts import Role, Team, User
 from app.models.assessment import AssessmentAnswer, Classification, SectionRevision
 from app.models.family import Family
 from app.services import questions
@@ -152,6 +152,43 @@ def test_two_administrators_saving_the_same_person_cannot_both_win(cluster: Clus
         assert saved.name != lost_name
         assert saved.version == 2
         assert sorted(row.role for row in saved.role_rows) == ["practitioner", "supervisor"]
+
+
+def test_two_administrators_renaming_teams_at_once_cannot_both_win(cluster: Cluster) -> None:
+    """The same team renamed by both (the version in the UPDATE decides), and two teams given
+    one name by both (the unique name decides): one is saved, the other is told why."""
+    with open_session(cluster.engine) as session:
+        teams = [make_team(session, name) for name in ("Race North", "Race South", "Race East")]
+        admins = [make_user(session, roles=[Role.ADMIN]) for _ in range(2)]
+        session.commit()
+    browsers = [client(cluster, which, admin) for which, admin in enumerate(admins)]
+    tokens = [csrf(browser) for browser in browsers]
+
+    def rename(which: int, team: Team, name: str) -> Callable[[], httpx.Response]:
+        def post() -> httpx.Response:
+            return browsers[which].post(
+                f"/admin/teams/{team.id}",
+                data={"csrf_token": tokens[which], "name": name, "version": "1"},
+            )
+
+        return post
+
+    same_team = at_once(rename(0, teams[0], "Race One"), rename(1, teams[0], "Race Two"))
+    assert sorted(response.status_code for response in same_team) == [200, 303]
+    loser = next(response for response in same_team if response.status_code == 200)
+    assert "Renamed by someone else" in loser.text
+    same_name = at_once(rename(0, teams[1], "Race Shared"), rename(1, teams[2], "race shared"))
+    assert sorted(response.status_code for response in same_name) == [200, 303]
+    loser = next(response for response in same_name if response.status_code == 200)
+    assert "A team with this name already exists" in loser.text
+    with open_session(cluster.engine) as session:
+        saved = [session.get(Team, team.id) for team in teams]
+        keys = [team.name_key if team else "" for team in saved]
+        versions = [team.version if team else 0 for team in saved]
+    assert keys[0] in {"race one", "race two"}
+    assert versions[0] == 2
+    # Exactly one of the two teams took the shared name; the other kept its own.
+    assert sorted(keys[1:]) in (["race east", "race shared"], ["race shared", "race south"])
 
 
 @pytest.fixture

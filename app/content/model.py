@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Protocol, TypeVar
 
 from app.content.schema import (
@@ -94,6 +95,23 @@ class FrameworkContent:
     @property
     def id(self) -> str:
         return self.framework.id
+
+    @cached_property
+    def section_titles(self) -> Mapping[str, str]:
+        """Each section's title as a task is named: a factor domain whose title another section
+        shares (the child's wishes and feelings are both a domain and a set of questions) is
+        named as the factors it holds, so that no two tasks read the same."""
+        counts: dict[str, int] = {}
+        for info in self.sections.values():
+            counts[info.section.title] = counts.get(info.section.title, 0) + 1
+        return {
+            section_id: (
+                f"{info.section.title}: risk and protective factors"
+                if counts[info.section.title] > 1 and info.section.kind == "factors"
+                else info.section.title
+            )
+            for section_id, info in self.sections.items()
+        }
 
     @property
     def version(self) -> str:

@@ -51,6 +51,7 @@ from app.content.snapshot import (
     ParentProblem,
     parse_answer_key,
 )
+from app.timeutil import format_date
 
 ReasonKind = Literal["factor", "factors", "answer", "child", "chronology", "parent", "level"]
 
@@ -132,6 +133,18 @@ class RulesResult:
     tools: tuple[ToolResult, ...]
 
     @property
+    def level_set_by_titles(self) -> tuple[str, ...]:
+        """The titles of the rules and tools that put the suggestion at its level."""
+        rank = self.suggested_level.rank
+        titles = [
+            finding.title
+            for finding in self.minimum_levels
+            if finding.level is not None and finding.level.rank == rank
+        ]
+        titles += [tool.title for tool in self.tools if tool.level.rank == rank]
+        return tuple(titles)
+
+    @property
     def level_set_by(self) -> tuple[str, ...]:
         """The ids of the rules and tools that put the suggestion at its level."""
         rank = self.suggested_level.rank
@@ -145,7 +158,7 @@ class RulesResult:
 
     def explanation(self) -> tuple[str, ...]:
         """The result as plain sentences, one per line: level, rules, tools, cautions."""
-        setters = ", ".join(self.level_set_by) or "no rule raised it above the default"
+        setters = "; ".join(self.level_set_by_titles) or "no rule raised it above the default"
         lines = [f"Suggested level: {self.suggested_level.label} ({setters})."]
         for finding in self.minimum_levels:
             lines.append(_finding_line(finding))
@@ -302,11 +315,8 @@ class _Engine:
 
     def _factor(self, condition: FactorIs) -> Outcome:
         info = self.content.factors.get(condition.factor)
-        name = (
-            f'factor {condition.factor} "{info.factor.text}"'
-            if info
-            else f"factor {condition.factor}"
-        )
+        # People read these reasons: the factor by its words, never its id.
+        name = f'the factor "{info.factor.text}"' if info else "a factor no longer in the content"
         state = self.snapshot.factors.get(condition.factor)
         status = state.status if state else "unknown"
         evidence = state.evidence_count if state else 0
@@ -347,7 +357,7 @@ class _Engine:
             text += f" with at least {_plural(wanted.min_evidence, 'evidence link')}"
         text += " " + _judged(holds, _bounds(condition.at_least, condition.at_most))
         if present:
-            text += ": " + ", ".join(present)
+            text += ": " + "; ".join(f'"{self.content.factors[f].factor.text}"' for f in present)
         ref = wanted.domain or wanted.kind or "all"
         return Outcome(holds, (Reason("factors", ref, text),))
 
@@ -547,7 +557,7 @@ class _Engine:
         times = _plural(count, "time") if wanted.theme else _plural(count, "entry", "entries")
         text = f"{subject} {times}{period} {_judged(holds, bounds)}"
         if stats.last is not None and count:
-            text += f", most recently on {stats.last.isoformat()}"
+            text += f", most recently on {format_date(stats.last)}"
         return Outcome(holds, (Reason("chronology", subject_id, text),))
 
     def _theme_label(self, theme_id: str) -> str:

@@ -84,6 +84,13 @@ DEMO_ACCOUNTS = [
         frozenset({Role.ADMIN}),
         None,
     ),
+    DemoAccount(
+        "Nadia Ahmed",
+        "nadia.ahmed@homeward.test",
+        "manager-quartz-meadow",
+        frozenset({Role.MANAGER}),
+        None,
+    ),
 ]
 
 

@@ -5,8 +5,9 @@ practitioner and a supervisor use, each step done as of the date it happened in 
 - Harper: assessment drafts. Okoro: classification 1 waiting for sign-off. Nowak: sent back
   once, then signed off; agreement being written. Begum: the first review sent the goals back
   to be revised; the second review's decision is proposed and waits for a manager.
-- Walsh: a gradual return, one child home and the other four weeks later, visits and a review
-  after the return under way. Hughes: closed, both children stayed home.
+- Walsh: some progress at the first review, then a gradual return, one child home and the other
+  four weeks later, visits, a review after the return (on track), and the next one under way.
+  Hughes: closed, both children stayed home.
 - Patel: another route to permanence chosen at the first decision. Reid: an unplanned return
   that broke down after the case closed, recorded as a return to care.
 """
@@ -27,7 +28,15 @@ from app.models.accounts import Role, User, UserRole
 from app.models.assessment import AssessmentAnswer
 from app.models.family import Adult, Child, Family
 from app.models.journey import Outcome
-from app.services import classification, decisions, families, progress, questions, returns
+from app.services import (
+    chronology,
+    classification,
+    decisions,
+    families,
+    progress,
+    questions,
+    returns,
+)
 from app.services.audit import Actor
 from app.timeutil import LONDON, as_of, london_today
 
@@ -173,6 +182,24 @@ class Story:
             {"goal-progress-rating": rating, "goal-progress-evidence": evidence},
         )
         self.fill("new-events")
+
+    def note(self, what: str, source: str, grade: str, *themes: str, impact: str = "") -> None:
+        """A chronology entry about something that happened today (in the story's time)."""
+        chronology.add_entry(
+            self.session,
+            actor=self.worker,
+            family=self.family,
+            content=self.content,
+            details=chronology.EntryDetails(
+                occurred_on=london_today(),
+                date_precision="day",
+                source_id=source,
+                what_happened=what,
+                significance=grade,
+                impact_on_child=impact or None,
+                theme_ids=themes,
+            ),
+        )
 
     def child(self, name: str) -> Child:
         return next(
@@ -366,8 +393,24 @@ def begum(story: Story) -> None:
 
 def walsh(story: Story) -> None:
     _agreed_plan(story, 40)
+    with story.weeks_ago(31):
+        story.note(
+            "Sinead missed a parenting group session; she said the bus did not come.",
+            "family",
+            "amber",
+            "service-disengagement",
+        )
+    with story.weeks_ago(29):
+        story.note(
+            "Clear drug test, the third in a row.",
+            "substance-misuse-service",
+            "green",
+            "abstinence-confirmed",
+        )
     with story.weeks_ago(28):
-        story.review("green", evidence="Goals on track; clear tests every month.")
+        story.review(
+            "amber", evidence="Tests clear every month; one parenting session missed this period."
+        )
         story.classify("classification-before-return")
         story.sign_off("classification-before-return")
         story.decide(
@@ -375,6 +418,14 @@ def walsh(story: Story) -> None:
             "proceed-gradual-return",
             "Six months of steady change: overnight stays increasing over four weeks.",
             held=True,
+        )
+    with story.weeks_ago(20):
+        story.note(
+            "Family time went well; Ella asked when she could stay the whole weekend.",
+            "carers",
+            "green",
+            "good-contact",
+            impact="Ella was happy and settled at bedtime.",
         )
     with story.weeks_ago(14):
         story.go_home(

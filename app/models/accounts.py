@@ -15,6 +15,8 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"
     TRAINER = "trainer"
     ADMIN = "admin"
+    # A head of service or service manager: reads the reports' figures, never a family's record.
+    MANAGER = "manager"
 
     @property
     def label(self) -> str:
@@ -26,15 +28,18 @@ ROLE_LABELS = {
     Role.SUPERVISOR: "Supervisor",
     Role.TRAINER: "Trainer",
     Role.ADMIN: "Administrator",
+    Role.MANAGER: "Manager",
 }
 
 
-class Team(SQLModel, table=True):
+class Team(Locked, SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     name: str = Field(max_length=120)
     # Lower-cased name, so "Team A" and "team a" cannot both exist.
     name_key: str = Field(max_length=120, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Teams can be renamed: two administrators renaming at once must not overwrite each other.
+    version: int = 1
 
 
 class UserRole(SQLModel, table=True):

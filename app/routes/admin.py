@@ -12,8 +12,14 @@ from fastapi.responses import RedirectResponse
 from app.config import Settings
 from app.deps import ActorDep, FormValues, SessionDep, SettingsDep, requires
 from app.forms import FormState, validate_form
-from app.forms.admin import AuditFilterForm, RoleChangesForm, TeamForm, UserForm
-from app.models.accounts import ROLE_LABELS, Role, User
+from app.forms.admin import (
+    RoleChangesForm,
+    TeamForm,
+    TeamRenameForm,
+    UserForm,
+    audit_filters,
+)
+from app.models.accounts import ROLE_LABELS, Role, Team, User
 from app.models.audit import AuditAction
 from app.security.permissions import Permission
 from app.services import accounts, audit, role_changes, two_factor
@@ -251,10 +257,17 @@ def reset_two_factor(
 
 
 def _teams_page(request: Request, session: SessionDep, form: FormState) -> Response:
+    renamed = _uuid_or_none(request.query_params.get("renamed", "")[:40])
+    teams = accounts.list_teams(session)
     return render(
         request,
         "views/admin/teams.html",
-        {"teams": accounts.list_teams(session), "form": form, "errors": form.error_list()},
+        {
+            "teams": teams,
+            "renamed": next((team for team in teams if team.id == renamed), None),
+            "form": form,
+            "errors": form.error_list(),
+        },
     )
 
 
@@ -284,6 +297,63 @@ def create_team(
     return _teams_page(request, session, form)
 
 
+def _rename_page(
+    request: Request, team: Team, form: FormState, *, conflict: bool = False
+) -> Response:
+    return render(
+        request,
+        "views/admin/team-form.html",
+        {"team": team, "form": form, "errors": form.error_list(), "conflict": conflict},
+    )
+
+
+@router.get("/teams/{team_id}")
+def rename_team_page(
+    request: Request, session: SessionDep, team_id: uuid.UUID, _: Annotated[User, manage_users]
+) -> Response:
+    """The form to rename a team."""
+    team = accounts.get_team(session, team_id)
+    return _rename_page(
+        request, team, FormState(values={"name": team.name, "version": team.version})
+    )
+
+
+@router.post("/teams/{team_id}")
+def rename_team(
+    form_data: FormValues,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    team_id: uuid.UUID,
+    _: Annotated[User, manage_users],
+) -> Response:
+    """Rename a team; its people and families stay in it."""
+    team = accounts.get_team(session, team_id)
+    parsed, form = validate_form(TeamRenameForm, form_data)
+    if parsed is not None:
+        try:
+            accounts.rename_team(
+                session,
+                actor=actor,
+                team=team,
+                name=parsed.name,
+                expected_version=parsed.version,
+            )
+        except InvalidInput as problem:
+            form.add(problem.errors)
+        except Conflict as conflict:
+            session.refresh(team)
+            form.errors["name"] = (
+                f"{conflict} The team is now called ‘{team.name}’: save again to use your name "
+                "instead"
+            )
+            form.values["version"] = team.version
+            return _rename_page(request, team, form, conflict=True)
+        else:
+            return RedirectResponse(f"/admin/teams?renamed={team.id}", status_code=303)
+    return _rename_page(request, team, form)
+
+
 @router.get("/audit")
 def audit_trail(
     request: Request,
@@ -294,18 +364,30 @@ def audit_trail(
     """The audit trail, newest first, filtered by person, action, family, record and date.
     Reading it is itself audited; what changed in a family's record is shown only to people
     who may see that family."""
-    parsed, form = validate_form(AuditFilterForm, dict(request.query_params))
-    filters = parsed or AuditFilterForm()
-    criteria = audit.AuditFilter(
-        user_id=filters.user_id,
-        action=filters.action,
-        family_id=filters.family_id,
-        entity_type=filters.entity_type[:40],
-        on_or_after=filters.date_from,
-        on_or_before=filters.date_to,
-    )
-    page = audit.search(session, filters=criteria, viewer=viewer, page=max(1, filters.page))
-    audit.record_reading(session, actor, criteria, page=page.page)
+    parsed, form = audit_filters(request.query_params)
+    page = None
+    if parsed is not None:
+        family = audit.find_family(session, parsed.form.family) if parsed.form.family else None
+        if parsed.form.family and family is None:
+            # First in the summary, as on the page: before the dates' problems.
+            form.errors = {
+                "family": f"There is no family with the reference ‘{parsed.form.family}’: "
+                "check it on the family's page",
+                **form.errors,
+            }
+        if not form.errors:
+            criteria = audit.AuditFilter(
+                user_id=parsed.form.user_id,
+                action=parsed.form.action,
+                family_id=family.id if family else None,
+                entity_type=parsed.form.entity_type,
+                on_or_after=parsed.date_from,
+                on_or_before=parsed.date_to,
+            )
+            page = audit.search(
+                session, filters=criteria, viewer=viewer, page=max(1, parsed.form.page)
+            )
+            audit.record_reading(session, actor, criteria, page=page.page)
     return render(
         request,
         "views/admin/audit.html",

@@ -20,6 +20,7 @@ from app.forms import FormState
 from app.forms.family import ParsedForm
 from app.models.accounts import User
 from app.models.assessment import EVIDENCE_KIND_LABELS, FACTOR_STATUS_LABELS, ClassificationStatus
+from app.models.progress import SectionStatus
 from app.routes.family_pages import EditPage, FamilyPage, SupervisePage, ViewPage, section_url
 from app.services import (
     assessment_summary,
@@ -32,7 +33,7 @@ from app.services import (
 from app.services import evidence as evidence_service
 from app.services.audit import Actor
 from app.services.errors import Conflict, InvalidInput, NotFound
-from app.templating import is_htmx, render
+from app.templating import is_htmx, render, with_notice
 from app.timeutil import london_today
 
 router = APIRouter(prefix="/families", include_in_schema=False)
@@ -148,9 +149,8 @@ def section_page(
     allocated to, and for earlier reviews)."""
     cycle = _cycle(page, section_id, review)
     state = questions.section_state(session, page.family, page.content, section_id, cycle)
-    done = page.content.sections.get(completed)
     return _section_response(
-        request, session, page, state, completed=done.section.title if done else ""
+        request, session, page, state, completed=page.content.section_titles.get(completed, "")
     )
 
 
@@ -242,7 +242,13 @@ def save_section(
     if factor_id != action and factor_id in {factor.factor_id for factor in result.state.factors}:
         # "Choose evidence" without JavaScript: the ratings are saved first, then its page.
         return RedirectResponse(_evidence_url(page, factor_id), status_code=303)
-    return RedirectResponse(f"/families/{family.id}", status_code=303)
+    if not result.completed:
+        notice = "section-saved"
+    elif result.state.status is SectionStatus.AWAITING_SIGN_OFF:
+        notice = "submitted"
+    else:
+        notice = "section-completed"
+    return RedirectResponse(with_notice(f"/families/{family.id}", notice), status_code=303)
 
 
 def _next_domain(
@@ -320,7 +326,9 @@ def complete_section(
         return _classification_response(
             request, session, page, waiting.id, form=FormState(errors=problem.errors)
         )
-    return RedirectResponse(f"/families/{family.id}", status_code=303)
+    return RedirectResponse(
+        with_notice(f"/families/{family.id}", "chronology-completed"), status_code=303
+    )
 
 
 @router.post("/{family_id}/sections/{section_id}/autosave")
@@ -715,7 +723,8 @@ def submit_classification(
         errors = problem.errors if isinstance(problem, InvalidInput) else {"level": str(problem)}
         state = FormState(values=dict(form.values), errors=errors)
         return _classification_response(request, session, page, section_id, form=state)
-    return RedirectResponse(f"/families/{page.family.id}/classification/{section_id}", 303)
+    url = f"/families/{page.family.id}/classification/{section_id}"
+    return RedirectResponse(with_notice(url, "submitted"), 303)
 
 
 @router.post("/{family_id}/classification/{classification_section}/sign-off")
@@ -756,7 +765,8 @@ def review_classification(
         errors = problem.errors if isinstance(problem, InvalidInput) else {"agrees": str(problem)}
         state = FormState(values=dict(form.values), errors=errors)
         return _classification_response(request, session, page, section_id, review_form=state)
-    return RedirectResponse(f"/families/{family.id}/classification/{section_id}", 303)
+    url = f"/families/{family.id}/classification/{section_id}"
+    return RedirectResponse(with_notice(url, "signed-off" if details.agrees else "sent-back"), 303)
 
 
 # Content version -----------------------------------------------------------------------------

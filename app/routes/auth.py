@@ -27,11 +27,12 @@ from app.security.redirects import is_safe_next
 from app.services import accounts, audit, sessions, sso, two_factor
 from app.services.errors import InvalidInput
 from app.services.sessions import Method, Pending
-from app.templating import render
+from app.templating import landing_page, render, with_notice
 
 router = APIRouter()
 
 HOME = "/home"
+PASSWORD_PAGE = "/account/password"
 PENDING_COOKIE = "homeward_pending"
 PASSWORDS_OFF = "Sign in with {provider}: Homeward passwords are switched off"
 
@@ -62,6 +63,14 @@ def signed_in(response: Response, token: str, settings: Settings) -> Response:
     return response
 
 
+def after_sign_in(user: User, next_path: str | None) -> str:
+    """Where a new session starts: changing a temporary password before anything else, then
+    the page the person asked for, or their own landing page."""
+    if user.must_change_password:
+        return PASSWORD_PAGE
+    return next_path if next_path and is_safe_next(next_path) else landing_page(user)
+
+
 def pending_token(request: Request, settings: Settings) -> str | None:
     return request.cookies.get(settings.cookie_name(PENDING_COOKIE))
 
@@ -75,7 +84,7 @@ def sign_in_page(
 ) -> Response:
     """The sign-in page."""
     if user is not None:
-        return RedirectResponse(next if is_safe_next(next) else HOME, status_code=303)
+        return RedirectResponse(after_sign_in(user, next), status_code=303)
     return _sign_in_page(
         request,
         FormState(values={"next": next if is_safe_next(next) else ""}),
@@ -111,7 +120,7 @@ def sign_in(
         policy=sessions.policy_from(settings),
         replacing_token=request.cookies.get(session_cookie_name(settings)),
     )
-    target = parsed.next if is_safe_next(parsed.next) else HOME
+    target = parsed.next if is_safe_next(parsed.next) else ""
     if result.pending_token is not None:
         pending = sessions.find_pending(
             session, token=result.pending_token, purpose=result.pending or Pending.CODE
@@ -122,10 +131,14 @@ def sign_in(
         response = RedirectResponse(step, status_code=303)
         set_cookie(response, settings.cookie_name(PENDING_COOKIE), result.pending_token, settings)
         return response
-    if result.token is None:
+    if result.token is None or result.user is None:
         form.errors["email"] = result.error or sessions.SIGN_IN_REFUSED
         return _sign_in_page(request, form)
-    return signed_in(RedirectResponse(target, status_code=303), result.token, settings)
+    return signed_in(
+        RedirectResponse(after_sign_in(result.user, target), status_code=303),
+        result.token,
+        settings,
+    )
 
 
 def _code_page(request: Request, form: FormState) -> Response:
@@ -190,8 +203,9 @@ def check_code(
         method=Method.PASSWORD_AND_CODE,
         replacing_token=request.cookies.get(session_cookie_name(settings)),
     )
-    target = next_path if is_safe_next(next_path) else HOME
-    return signed_in(RedirectResponse(target, status_code=303), token, settings)
+    return signed_in(
+        RedirectResponse(after_sign_in(user, next_path), status_code=303), token, settings
+    )
 
 
 def _set_up_page(
@@ -272,7 +286,7 @@ def confirm_set_up_code(
         "views/account/recovery-codes.html",
         {
             "codes": codes,
-            "continue_to": next_path if is_safe_next(next_path) else HOME,
+            "continue_to": after_sign_in(user, next_path),
             "signing_in": True,
         },
     )
@@ -326,7 +340,7 @@ def extend_session(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    _: Annotated[User, requires(Permission.SIGNED_IN)],
+    _: Annotated[User, requires(Permission.SIGNED_IN, before_password_change=True)],
 ) -> Response:
     """Keep an idle session alive (the timeout warning's "Stay signed in")."""
     record = request.state.session_record
@@ -354,7 +368,8 @@ def _password_page(request: Request, form: FormState, user: User) -> Response:
 
 @router.get("/account/password")
 def password_page(
-    request: Request, user: Annotated[User, requires(Permission.SIGNED_IN)]
+    request: Request,
+    user: Annotated[User, requires(Permission.SIGNED_IN, before_password_change=True)],
 ) -> Response:
     """The change-password page (the only page open to a user with a temporary password)."""
     return _password_page(request, FormState(), user)
@@ -367,7 +382,7 @@ def change_password(
     session: SessionDep,
     actor: ActorDep,
     settings: SettingsDep,
-    user: Annotated[User, requires(Permission.SIGNED_IN)],
+    user: Annotated[User, requires(Permission.SIGNED_IN, before_password_change=True)],
 ) -> Response:
     """Change one's own password; other sessions of this user are signed out."""
     parsed, form = validate_form(ChangePasswordForm, form_data)
@@ -389,5 +404,7 @@ def change_password(
         except InvalidInput as problem:
             form.add(problem.errors)
         else:
-            return RedirectResponse(f"{HOME}?password=changed", status_code=303)
+            return RedirectResponse(
+                with_notice(landing_page(user), "password-changed"), status_code=303
+            )
     return _password_page(request, form, user)

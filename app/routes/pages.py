@@ -35,7 +35,6 @@ def privacy(request: Request) -> Response:
 def home(
     request: Request,
     user: Annotated[User, requires(Permission.SIGNED_IN)],
-    password: str = "",
 ) -> Response:
     """The signed-in person's home page: where they can go, by role."""
     return render(
@@ -47,6 +46,5 @@ def home(
                 for d in destinations_for(user)
             ],
             "roles": sorted(role.label for role in user.roles),
-            "password_changed": password == "changed",
         },
     )

@@ -18,7 +18,7 @@ from app.deps import (
     session_cookie_name,
 )
 from app.models.accounts import User
-from app.routes.auth import HOME, PENDING_COOKIE, pending_token, set_cookie, signed_in
+from app.routes.auth import PENDING_COOKIE, after_sign_in, pending_token, set_cookie, signed_in
 from app.security.permissions import Permission
 from app.security.redirects import is_safe_next
 from app.services import sso
@@ -81,5 +81,5 @@ def provider_callback(
         )
     except sso.Refusal as refusal:
         return _provider_problem(request, refusal, settings)
-    target = completed.next_path if is_safe_next(completed.next_path) else HOME
+    target = after_sign_in(completed.user, completed.next_path)
     return signed_in(RedirectResponse(target, status_code=303), completed.token, settings)

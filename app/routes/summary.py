@@ -37,17 +37,17 @@ def _summary(session: Session, page: FamilyPage, disclosure: str) -> SummaryDocu
     )
 
 
-def _file_name(family: Family, stem: str, suffix: str) -> str:
+def file_name(family: Family, stem: str, suffix: str) -> str:
     # The reference is typed by people: keep only characters safe in any file system.
     reference = re.sub(r"[^A-Za-z0-9_-]+", "-", family.reference).strip("-")[:40] or "family"
     return f"{stem}-{reference}-{utcnow():%Y%m%d}.{suffix}"
 
 
-def _download(body: bytes, media_type: str, file_name: str) -> Response:
+def download(body: bytes, media_type: str, name: str) -> Response:
     return Response(
         body,
         media_type=media_type,
-        headers={"Content-Disposition": f'attachment; filename="{file_name}"'},
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 
@@ -96,7 +96,7 @@ def summary_file(
         disclosure=doc.provenance.disclosure,
     )
     stem = "disclosure-summary" if doc.provenance.disclosure else "summary"
-    return _download(body, media_type, _file_name(page.family, stem, file_format))
+    return download(body, media_type, file_name(page.family, stem, file_format))
 
 
 @router.get("/{family_id}/summary.pdf")
@@ -135,8 +135,8 @@ def _record(
 def export_json(session: SessionDep, actor: ActorDep, page: RecordExportPage) -> Response:
     """The family's whole record as JSON, for a subject access request (supervisors)."""
     record = _record(session, actor, page, "json")
-    return _download(
-        data_export.as_json(record), "application/json", _file_name(page.family, "record", "json")
+    return download(
+        data_export.as_json(record), "application/json", file_name(page.family, "record", "json")
     )
 
 
@@ -145,6 +145,6 @@ def export_csv(session: SessionDep, actor: ActorDep, page: RecordExportPage) -> 
     """The family's whole record as CSV files in a zip, for a subject access request
     (supervisors)."""
     record = _record(session, actor, page, "csv")
-    return _download(
-        data_export.as_csv_zip(record), "application/zip", _file_name(page.family, "record", "zip")
+    return download(
+        data_export.as_csv_zip(record), "application/zip", file_name(page.family, "record", "zip")
     )

@@ -23,6 +23,10 @@ class Permission(StrEnum):
     CONTENT_READ = "content:read"
     USERS_MANAGE = "users:manage"
     AUDIT_READ = "audit:read"
+    # Practice and outcome reports: figures over many families, never one family's record.
+    REPORTS_READ = "reports:read"
+    # Reports over every team, not only the reader's own.
+    REPORTS_ALL_TEAMS = "reports:all_teams"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -42,10 +46,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.FAMILY_EXPORT,
             Permission.TEAM_CASELOAD,
             Permission.CONTENT_READ,
+            Permission.REPORTS_READ,
         }
     ),
     Role.TRAINER: frozenset({Permission.CONTENT_MANAGE, Permission.CONTENT_READ}),
     Role.ADMIN: frozenset({Permission.USERS_MANAGE, Permission.AUDIT_READ}),
+    Role.MANAGER: frozenset({Permission.REPORTS_READ, Permission.REPORTS_ALL_TEAMS}),
 }
 
 PERMISSION_DESCRIPTIONS: dict[Permission, str] = {
@@ -65,6 +71,8 @@ PERMISSION_DESCRIPTIONS: dict[Permission, str] = {
     Permission.CONTENT_READ: "Read the published framework versions through the API",
     Permission.USERS_MANAGE: "Create, change and deactivate users and teams",
     Permission.AUDIT_READ: "Read the whole audit trail",
+    Permission.REPORTS_READ: "Read practice and outcome reports (figures only, no family's record)",
+    Permission.REPORTS_ALL_TEAMS: "Read reports for every team, not only their own",
 }
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import func, or_
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.models.accounts import Role, Team, User, UserRole
@@ -129,12 +130,21 @@ def list_teams(session: Session) -> Sequence[Team]:
     return session.exec(select(Team).order_by(col(Team.name_key))).all()
 
 
-def get_or_create_team(session: Session, *, actor: audit.Actor, name: str) -> Team:
+def _team_name(name: str) -> str:
+    """A team name with its spaces tidied, or InvalidInput."""
     clean = " ".join(name.split())
     if not clean:
         raise InvalidInput({"name": "Enter the team name"})
     if len(clean) > NAME_MAX:
         raise InvalidInput({"name": f"Team name must be {NAME_MAX} characters or fewer"})
+    return clean
+
+
+DUPLICATE_TEAM = "A team with this name already exists"
+
+
+def get_or_create_team(session: Session, *, actor: audit.Actor, name: str) -> Team:
+    clean = _team_name(name)
     existing = session.exec(select(Team).where(col(Team.name_key) == name_key(clean))).first()
     if existing:
         return existing
@@ -155,8 +165,49 @@ def get_or_create_team(session: Session, *, actor: audit.Actor, name: str) -> Te
 def create_team(session: Session, *, actor: audit.Actor, name: str) -> Team:
     clean = " ".join(name.split())
     if clean and session.exec(select(Team).where(col(Team.name_key) == name_key(clean))).first():
-        raise InvalidInput({"name": "A team with this name already exists"})
+        raise InvalidInput({"name": DUPLICATE_TEAM})
     team = get_or_create_team(session, actor=actor, name=name)
+    return team
+
+
+def get_team(session: Session, team_id: uuid.UUID) -> Team:
+    team = session.get(Team, team_id)
+    if team is None:
+        raise NotFound("There is no team at this address.")
+    return team
+
+
+def rename_team(
+    session: Session, *, actor: audit.Actor, team: Team, name: str, expected_version: int
+) -> Team:
+    """Give a team a new name (not another team's, in any case); Conflict when someone renamed
+    it since the form was opened. People and families stay in the team."""
+    clean = _team_name(name)
+    check_version(team, expected_version)
+    key = name_key(clean)
+    taken = session.exec(
+        select(Team.id).where(col(Team.name_key) == key, col(Team.id) != team.id)
+    ).first()
+    if taken:
+        raise InvalidInput({"name": DUPLICATE_TEAM})
+    if clean == team.name:
+        return team
+    before = team.name
+    try:
+        with saving(session, team):
+            team.name = clean
+            team.name_key = key
+    except IntegrityError:
+        # Another administrator gave a second team this name at the same moment.
+        raise InvalidInput({"name": DUPLICATE_TEAM}) from None
+    audit.record(
+        session,
+        actor,
+        AuditAction.UPDATE,
+        entity_type="team",
+        entity_id=team.id,
+        details=audit.changes({"name": before}, {"name": clean}),
+    )
     return team
 
 

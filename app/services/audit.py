@@ -13,7 +13,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.db import keep_on_failure
-from app.models.accounts import User
+from app.models.accounts import Role, Team, User
 from app.models.audit import AuditAction, AuditEvent
 from app.models.family import Family
 from app.security.permissions import can_see_family
@@ -114,6 +114,8 @@ class AuditRow:
     details: Mapping[str, Any]
     # The fields whose values are hidden from this viewer.
     hidden: Sequence[str] = ()
+    # The family's reference, for an entry about a family's record.
+    family_reference: str | None = None
 
 
 @dataclass(frozen=True)
@@ -170,18 +172,98 @@ def search(
         else []
     )
     visible = {family.id for family in families if can_see_family(viewer, family)}
+    references = {family.id: family.reference for family in families}
+    team_names = _team_names(session, [event for event, _ in rows])
     return AuditPage(
-        events=[_as_seen(event, user, visible) for event, user in rows],
+        events=[_as_seen(event, user, visible, references, team_names) for event, user in rows],
         total=total,
         page=page,
         page_size=page_size,
     )
 
 
-def _as_seen(event: AuditEvent, user: User | None, visible: set[uuid.UUID]) -> AuditRow:
+def find_family(session: Session, text: str) -> Family | None:
+    """The family with this reference (any case) or id, deleted families included: their
+    history stays in the trail."""
+    clean = text.strip()
+    try:
+        return session.get(Family, uuid.UUID(clean))
+    except ValueError:
+        return session.exec(
+            select(Family).where(col(Family.reference_key) == clean.upper())
+        ).first()
+
+
+def _team_names(session: Session, events: Sequence[AuditEvent]) -> dict[str, str]:
+    """The names of the teams the entries' details mention by id."""
+    ids: set[uuid.UUID] = set()
+    for event in events:
+        change = (event.details or {}).get("team_id")
+        values = (
+            [change.get("before"), change.get("after")] if isinstance(change, dict) else [change]
+        )
+        for value in values:
+            try:
+                ids.add(uuid.UUID(str(value)))
+            except ValueError:
+                continue
+    if not ids:
+        return {}
+    return {
+        str(team_id): name
+        for team_id, name in session.exec(
+            select(col(Team.id), col(Team.name)).where(col(Team.id).in_(ids))
+        ).all()
+    }
+
+
+def _readable(details: Mapping[str, Any], team_names: Mapping[str, str]) -> dict[str, Any]:
+    """Details as people read them: teams by name and roles by label, not ids and codes;
+    "casework granted: yes" rather than "casework_granted: True"."""
+
+    def team(value: Any) -> str:
+        return "No team" if value is None else team_names.get(str(value), "A team since removed")
+
+    def roles(value: Any) -> str:
+        labels = {role.value: role.label for role in Role}
+        return ", ".join(labels.get(role, str(role)) for role in value or []) or "None"
+
+    def plain(value: Any) -> Any:
+        return {True: "yes", False: "no"}.get(value, value) if isinstance(value, bool) else value
+
+    named = {"team_id": ("team", team), "roles": ("roles", roles)}
+    shown: dict[str, Any] = {}
+    for key, value in details.items():
+        label, name = named.get(key, (key.replace("_", " "), plain))
+        if isinstance(value, dict) and "before" in value:
+            shown[label] = {"before": name(value["before"]), "after": name(value["after"])}
+        else:
+            shown[label] = name(value)
+    return shown
+
+
+def _as_seen(
+    event: AuditEvent,
+    user: User | None,
+    visible: set[uuid.UUID],
+    references: Mapping[uuid.UUID, str],
+    team_names: Mapping[str, str],
+) -> AuditRow:
+    reference = references.get(event.family_id) if event.family_id else None
     if event.family_id is None or event.family_id in visible or not event.details:
-        return AuditRow(event=event, user=user, details=event.details)
-    return AuditRow(event=event, user=user, details={}, hidden=sorted(event.details))
+        return AuditRow(
+            event=event,
+            user=user,
+            details=_readable(event.details or {}, team_names),
+            family_reference=reference,
+        )
+    return AuditRow(
+        event=event,
+        user=user,
+        details={},
+        hidden=sorted(event.details),
+        family_reference=reference,
+    )
 
 
 def record_reading(session: Session, actor: Actor, filters: AuditFilter, *, page: int) -> None:

@@ -31,7 +31,7 @@ from app.services.chronology import describe_event_date, entry_links, in_content
 from app.services.errors import Conflict, NotFound
 from app.services.locking import check_version, saving
 from app.services.records import CONFLICT_MESSAGE, Problems
-from app.timeutil import london_today
+from app.timeutil import days_in_words, london_today
 
 OVERALL = "overall"
 WRITTEN_MAX = 20000
@@ -123,6 +123,11 @@ class ChronologyAnalysis:
     gap_days: int
     balance: list[YearBalance]
     written: dict[str, ChronologyWrittenAnalysis] = field(default_factory=dict)
+
+    @property
+    def gap_words(self) -> str:
+        """The gap length as people say it (‘6 months’)."""
+        return days_in_words(self.gap_days)
 
     @property
     def repeated(self) -> list[ThemeSummary]:

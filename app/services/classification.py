@@ -191,6 +191,7 @@ def explanation_json(
         "level_label": result.suggested_level.label,
         "default_level": result.default_level.id,
         "set_by": list(result.level_set_by),
+        "set_by_titles": list(result.level_set_by_titles),
         "minimum_levels": [finding(item) for item in result.minimum_levels],
         "cautions": [finding(item) for item in result.cautions],
         "tools": [

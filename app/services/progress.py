@@ -66,6 +66,11 @@ class Task:
     decision: GateDecision | None
     proposal: GateProposal | None = None
     detail: str | None = None  # a count the status alone does not tell ("1 of 2 children")
+    title: str = ""  # the section's name as a task (content.section_titles)
+
+    @property
+    def name(self) -> str:
+        return self.title or self.section.title
 
     @property
     def is_gate(self) -> bool:
@@ -138,11 +143,19 @@ class Journey:
         if task is None:
             return "Nothing to do until the next review"
         if task.status is SectionStatus.AWAITING_SIGN_OFF:
-            return f"Sign off: {task.section.title}"
+            return f"Sign off: {task.name}"
         if task.is_gate:
-            return f"Record: {task.section.title}"
+            # "Record the decision on working towards a return", not "Record: Decision on ...".
+            return f"Record the {_lower_first(task.name)}"
         verb = "Continue" if task.status is SectionStatus.IN_PROGRESS else "Start"
-        return f"{verb}: {task.section.title}"
+        return f"{verb}: {task.name}"
+
+
+def _lower_first(title: str) -> str:
+    """A title inside a sentence: its first letter lower case, unless it starts an acronym."""
+    if len(title) > 1 and title[1].isupper():
+        return title
+    return title[:1].lower() + title[1:]
 
 
 # --- reading the state ------------------------------------------------------------------------
@@ -369,6 +382,7 @@ def journey(content: FrameworkContent, family: Family, state: State) -> Journey:
                     decision=state.decisions.get((section.id, cycle)),
                     proposal=state.proposals.get((section.id, cycle)),
                     detail=_detail(shape_, state, section),
+                    title=content.section_titles.get(section.id, section.title),
                 )
             )
             if not waiting and reached is None and status not in DONE:

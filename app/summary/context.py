@@ -18,6 +18,7 @@ from app.models.accounts import User
 from app.models.family import Adult, Child, EarlierReturn, Family
 from app.models.progress import GateDecision
 from app.services import families, progress
+from app.services.review_pack import ReviewHistory, review_history
 from app.services.snapshot import build_family_snapshot
 
 
@@ -67,6 +68,17 @@ class SummaryContext:
     @cached_property
     def journey(self) -> progress.Journey:
         return progress.family_journey(self.session, self.family, self.content)
+
+    @cached_property
+    def reviews(self) -> ReviewHistory:
+        """Every review, read once however many sections show it."""
+        return review_history(
+            self.session,
+            family=self.family,
+            content=self.content,
+            today=self.as_of,
+            third_party=not self.disclosure,
+        )
 
     @cached_property
     def decisions(self) -> Sequence[GateDecision]:

@@ -12,6 +12,10 @@ from datetime import date, datetime
 from typing import ClassVar, Literal
 
 ParagraphStyle = Literal["body", "hint", "missing", "notice"]
+THIRD_PARTY_LEFT_OUT = (
+    "This is a disclosure copy: chronology entries and notes marked as third-party "
+    "information have been left out."
+)
 
 
 @dataclass(frozen=True)

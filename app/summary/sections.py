@@ -32,6 +32,7 @@ from app.services.chronology_analysis import (
 from app.services.evidence import EvidenceItem
 from app.summary.context import SummaryContext
 from app.summary.document import (
+    THIRD_PARTY_LEFT_OUT,
     Block,
     BulletList,
     FactList,
@@ -40,6 +41,14 @@ from app.summary.document import (
     Suggestion,
     Table,
 )
+from app.summary.journey import (
+    each_review,
+    has_outcomes,
+    has_returns,
+    has_reviews,
+    outcome,
+    returns_and_monitoring,
+)
 from app.summary.text import isolate, isolate_names, markdown_to_text
 from app.timeutil import age_in_years, format_date, format_datetime, months_between
 
@@ -47,10 +56,6 @@ Builder = Callable[[SummaryContext], Sequence[Block]]
 SIGNIFICANT_EVENTS = 10
 TOP_THEMES = 10
 BALANCE_YEARS = 10
-THIRD_PARTY_LEFT_OUT = (
-    "This is a disclosure copy: chronology entries and notes marked as third-party "
-    "information have been left out."
-)
 
 
 def _always(content: FrameworkContent) -> bool:
@@ -303,7 +308,7 @@ def _patterns(ctx: SummaryContext, analysis: ChronologyAnalysis) -> list[Block]:
     if analysis.gaps:
         blocks.append(
             Paragraph(
-                f"Periods of more than {analysis.gap_days} days with no entries (check whether "
+                f"Periods of more than {analysis.gap_words} with no entries (check whether "
                 "records are missing):"
             )
         )
@@ -729,7 +734,7 @@ def progress_and_reviews(ctx: SummaryContext) -> list[Block]:
                     f"{sum(task.status in progress.DONE for task in stage.tasks)} of "
                     f"{len(stage.tasks)}",
                     ", ".join(
-                        task.section.title
+                        task.name
                         for task in stage.tasks
                         if task.status is SectionStatus.AWAITING_SIGN_OFF
                     )
@@ -849,5 +854,10 @@ SUMMARY_SECTIONS: tuple[SummarySection, ...] = (
     ),
     SummarySection("cautions", "Research-based cautions", cautions, _has_cautions),
     SummarySection("progress", "Progress and reviews", progress_and_reviews),
+    SummarySection("reviews", "Each review", each_review, has_reviews),
+    SummarySection(
+        "returns", "Going home and visits after the return", returns_and_monitoring, has_returns
+    ),
+    SummarySection("outcome", "Outcome", outcome, has_outcomes),
     SummarySection("changes", "What has changed since the last review", changes_since_review),
 )

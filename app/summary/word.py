@@ -147,9 +147,6 @@ def _suggestion(word: WordDocument, block: Suggestion) -> None:
         paragraph = word.add_paragraph()
         paragraph.add_run("What to do: ").bold = True
         _add_text(paragraph, block.advice)
-    paragraph = word.add_paragraph()
-    paragraph.add_run("Rule: ").bold = True
-    _add_text(paragraph, block.rule)
     why = (("Why it applies to this family", block.inputs), ("Sources", block.sources))
     for label, items in why:
         word.add_paragraph().add_run(label).bold = True

@@ -1,18 +1,24 @@
 """The accessibility sweep: for each role, a demo account signs in and follows every link it
 is shown, from the navigation down through every page it can reach in the demo data, and axe
 checks each page (WCAG 2.2 A and AA). Pages are found by following links, not listed here, so
-a page added later is swept without a change to this test.
+a page added later is swept without a change to this test. Each page's words are checked
+too: no content id (a factor's, rule's or source's) where people read, and no link text that
+leads to two different places.
 
 Every link shown must also work for the person it is shown to: a link that answers anything
 but a page (an error, a 403 for a link the role was given) is reported with the page it was
 on. One page of each kind is checked per role, a kind being the app's route that serves the
 address (so the 119 factors' evidence pages are one kind, and a route added later is a new
 kind), and every family's overview, since families at different stages show different things
-there.
+there, and every report.
+
+With UPDATE_SCREENSHOTS=1 the manager's sweep saves the stability report's page as the reports
+guide's screenshot (docs/images/reports-stability.png).
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections import deque
 from dataclasses import dataclass, field
@@ -23,16 +29,22 @@ from fastapi.routing import iter_route_contexts
 from playwright.sync_api import Browser, Page
 from starlette.routing import compile_path
 
+from app.config import PROJECT_ROOT
 from app.demo.accounts import DEMO_ACCOUNTS, DemoAccount
 from app.main import create_app
-from tests.browser.conftest import LiveServer, open_context
+from app.models.accounts import Role
+from tests.browser.conftest import LANDED, LiveServer, open_context
 from tests.conftest import test_settings
+from tests.support.assessment import CURRENT
 from tests.support.axe import axe_violations, wait_until_ready
 
-# Routes whose every page is swept: each family's overview.
-EVERY_ONE = {"/families/{family_id}"}
+# Routes whose every page is swept: each family's overview, and each report (charts and
+# tables differ from one to the next).
+EVERY_ONE = {"/families/{family_id}", "/reports/{report}"}
 # Links that are not pages to sweep: files to download, the JSON API, static assets.
 NOT_PAGES = re.compile(r"^/(static|api)/|\.[a-z]{2,5}$|/export")
+IMAGES = PROJECT_ROOT / "docs" / "images"
+SHOTS = os.environ.get("UPDATE_SCREENSHOTS") == "1"
 # One demo account per role (the first listed), so a role added later is swept too.
 ROLES: dict[str, DemoAccount] = {}
 for account in DEMO_ACCOUNTS:
@@ -85,8 +97,9 @@ def links_on(page: Page) -> list[str]:
     return [str(href).split("#", 1)[0] for href in hrefs if href and not href.startswith("#")]
 
 
-def sweep(page: Page, base: str, routes: list[Route]) -> Sweep:
-    """Visit every page reachable by links from the home page, breadth first."""
+def sweep(page: Page, base: str, routes: list[Route], *, shots: bool = False) -> Sweep:
+    """Visit every page reachable by links from the home page, breadth first (with `shots`,
+    saving the guide's screenshot on the way)."""
     result = Sweep(base=base, routes=routes)
     queue: deque[tuple[str, str]] = deque([("/home", "signing in")])
     result.wanted(base + "/home")
@@ -104,9 +117,12 @@ def sweep(page: Page, base: str, routes: list[Route]) -> Sweep:
             continue
         wait_until_ready(page)
         result.pages.append(path)
+        if shots and urlsplit(path).path == "/reports/stability":
+            page.screenshot(path=str(IMAGES / "reports-stability.png"), full_page=True)
         for violation in axe_violations(page):
             targets = ", ".join(str(node["target"]) for node in violation["nodes"][:3])
             result.problems.append(f"{path}: {violation['id']}: {violation['help']} ({targets})")
+        result.problems += [f"{path}: {problem}" for problem in wording_problems(page, path)]
         for href in links_on(page):
             url = urljoin(base + path, href)
             if result.wanted(url):
@@ -115,12 +131,63 @@ def sweep(page: Page, base: str, routes: list[Route]) -> Sweep:
     return result
 
 
+# The content's own identifiers (factors, rules, tools, sources): people read factors, rules
+# and sources by their words, never by these. The audit trail's details record the raw
+# changes, and the content pages are where trainers write those ids: both are left out.
+CONTENT_IDS = re.compile(
+    r"(?<![\w/-])("
+    + "|".join(
+        re.escape(item)
+        for item in sorted(
+            {
+                *CURRENT.factors,
+                *(rule.id for rule in CURRENT.rules.minimum_levels),
+                *(rule.id for rule in CURRENT.rules.cautions),
+                *(tool.id for tool in CURRENT.rules.scored_tools),
+                *(source.id for source in CURRENT.sources),
+            },
+            key=len,
+            reverse=True,
+        )
+        if "-" in item
+    )
+    + r")(?![\w/-])"
+)
+IDS_SHOWN = re.compile(r"^/content|/(access-log|audit)(\?|$)")
+# Links named the same must go to the same place (WCAG 2.4.4): "Change", "View" and the like
+# carry visually hidden words saying which.
+SAME_NAME_LINKS = """() => {
+  const places = new Map();
+  for (const link of document.querySelectorAll("main a[href]")) {
+    const name = link.textContent.replace(/\\s+/g, " ").trim();
+    const href = new URL(link.getAttribute("href"), location.href);
+    href.hash = "";
+    (places.get(name) || places.set(name, new Set()).get(name)).add(href.href);
+  }
+  return [...places].filter(([, hrefs]) => hrefs.size > 1).map(([name]) => name);
+}"""
+
+
+def wording_problems(page: Page, path: str) -> list[str]:
+    """Content ids in the page's words or its tab title, and links whose words repeat."""
+    problems = [
+        f'the link text "{name}" leads to different places'
+        for name in page.evaluate(SAME_NAME_LINKS)
+    ]
+    if not IDS_SHOWN.search(path):
+        text = page.title() + "\n" + page.inner_text("main")
+        problems += [
+            f'shows the content id "{found}"' for found in sorted(set(CONTENT_IDS.findall(text)))
+        ]
+    return problems
+
+
 def sign_in_as(page: Page, account: DemoAccount) -> None:
     page.goto("/sign-in")
     page.get_by_label("Email address").fill(account.email)
     page.get_by_label("Password", exact=True).fill(account.password)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/home")
+    page.wait_for_url(LANDED)
     wait_until_ready(page)
 
 
@@ -134,7 +201,9 @@ def test_every_page_a_role_can_reach_is_accessible(
     page.on("pageerror", lambda error: errors.append(str(error)))
     try:
         sign_in_as(page, ROLES[role])
-        result = sweep(page, live_server.url, page_routes)
+        result = sweep(
+            page, live_server.url, page_routes, shots=SHOTS and role == Role.MANAGER.value
+        )
     finally:
         context.close()
     print(f"{role}: {len(result.pages)} pages of {len(result.kinds)} kinds swept")

@@ -8,6 +8,7 @@ from playwright.sync_api import Page, expect
 from app.models.accounts import User
 from tests.browser.conftest import sign_in
 from tests.support.axe import assert_accessible
+from tests.support.screenshots import save_screenshot
 
 NAVIGATION = {
     "practitioner": ["Families"],
@@ -75,11 +76,44 @@ def test_admin_pages_are_accessible_and_usable_by_keyboard(
     expect(page.locator(".govuk-error-summary")).to_contain_text("Enter the person's full name")
     assert_accessible(page)
     page.goto("/admin/teams")
+    page.get_by_label("Team name").fill("Keyboard Team")
+    page.get_by_role("button", name="Add team").click()
+    page.get_by_role("link", name="Rename Keyboard Team").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Rename the team")
+    page.get_by_label("New name").fill("Browser Team")
+    page.get_by_role("button", name="Save the new name").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "A team with this name already exists"
+    )
+    expect(page.get_by_label("New name")).to_have_value("Browser Team")
     assert_accessible(page)
+    save_screenshot(page, "admin-team-rename")
+    page.get_by_label("New name").fill("Keyboard Team North")
+    page.get_by_role("button", name="Save the new name").click()
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        "The team is now called ‘Keyboard Team North’."
+    )
+    assert_accessible(page)
+
     page.goto("/admin/audit")
     expect(page.get_by_role("heading", level=1)).to_have_text("Audit trail")
     expect(page.locator("tbody")).to_contain_text("Kim Keyboard")
+    from_date = page.get_by_role("group", name="From")
+    from_date.get_by_label("Day").fill("31")
+    from_date.get_by_label("Month").fill("2")
+    from_date.get_by_label("Year").fill("2026")
+    page.get_by_role("button", name="Filter entries").click()
+    expect(page.locator(".govuk-error-summary")).to_contain_text(
+        "The from date must be a real date"
+    )
+    expect(from_date.get_by_label("Day")).to_have_value("31")
     assert_accessible(page)
+    from_date.get_by_label("Day").fill("1")
+    page.get_by_label("Kind of record").fill("team")
+    page.get_by_role("button", name="Filter entries").click()
+    expect(page.locator("tbody")).to_contain_text("Keyboard Team North")
+    assert_accessible(page)
+    save_screenshot(page, "admin-audit", whole=True)
 
 
 def test_sign_out_from_the_navigation(page: Page, accounts: dict[str, User]) -> None:

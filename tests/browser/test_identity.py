@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from app.db import open_session
 from app.models.accounts import Role, User
 from app.models.base import utcnow
-from tests.browser.conftest import AXE_SCRIPT, LiveServer, free_port
+from tests.browser.conftest import AXE_SCRIPT, LANDED, LiveServer, free_port
 from tests.factories import DEFAULT_PASSWORD, make_team, make_user
 from tests.support.axe import assert_accessible
 from tests.support.oidc import IdentityProvider
@@ -104,7 +104,7 @@ def test_sign_in_and_out_through_the_identity_provider(
     expect(heading(page)).to_have_text("Sign in to the test identity provider")
     page.get_by_label("Username").fill("bea-at-the-provider")
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/home")
+    page.wait_for_url(LANDED)
     expect(heading(page)).to_have_text("Bea Bright")
     page.get_by_role("link", name="How you sign in").click()
     expect(heading(page)).to_have_text("How you sign in")
@@ -152,7 +152,7 @@ def test_a_supervisor_sets_up_and_uses_a_one_time_code(
     expect(page.locator("#recovery-codes li")).to_have_count(10)
     assert_accessible(page)
     page.get_by_role("button", name="I have kept my recovery codes: continue").click()
-    page.wait_for_url("**/home")
+    page.wait_for_url(LANDED)
     page.get_by_role("button", name=re.compile("^Sign out")).click()
     page.wait_for_url("**/signed-out")
 
@@ -166,7 +166,7 @@ def test_a_supervisor_sets_up_and_uses_a_one_time_code(
     # ahead is allowed for).
     page.get_by_label("Enter the code from your authenticator app").fill(_code(key, ahead=1))
     page.get_by_role("button", name="Continue").click()
-    page.wait_for_url("**/home")
+    page.wait_for_url(LANDED)
     expect(heading(page)).to_have_text("Sid Strict")
     page.goto("/account")
     expect(page.locator("main")).to_contain_text("10 of 10")
@@ -181,7 +181,7 @@ def test_the_administrators_new_pages_are_accessible(
     page.get_by_label("Email address").fill("ada@browser.test")
     page.get_by_label("Password", exact=True).fill(DEFAULT_PASSWORD)
     page.get_by_role("button", name="Sign in", exact=True).click()
-    page.wait_for_url("**/home")
+    page.wait_for_url(LANDED)
     page.get_by_role("link", name="Role changes").first.click()
     expect(heading(page)).to_have_text("Role changes")
     assert_accessible(page)

@@ -373,6 +373,15 @@ def test_a_family_from_a_signed_off_assessment_to_closure(
         worker.page.get_by_role("heading", name=re.compile("Review 3, after the return"))
     ).to_be_visible()
     shot(worker.page, "reviews")
+    # The pack for review 2's meeting, and the trends across the reviews.
+    worker.page.get_by_role("link", name="Pack for review 2").click()
+    expect(worker.page.get_by_role("heading", name="Review pack: review 2")).to_be_visible()
+    assert_accessible(worker.page)
+    shot(worker.page, "review-pack", whole=True)
+    worker.page.get_by_role("link", name="Trends across the reviews").click()
+    expect(worker.page.get_by_role("heading", name="Progress on each goal")).to_be_visible()
+    assert_accessible(worker.page)
+    shot(worker.page, "trends", whole=True)
     after_return_review(
         live_server, story, worker, manager, 30, "The return is settled; plan to close the case"
     )

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 
 from app.db import open_session
 from app.models.accounts import Team, User
-from tests.browser.conftest import LiveServer
+from tests.browser.conftest import LANDED, LiveServer
 from tests.factories import DEFAULT_PASSWORD, make_adult, make_child, make_family
 from tests.support.axe import assert_accessible, wait_until_ready
 
@@ -112,7 +112,7 @@ def test_a_keyboard_only_journey(
     type_into(page, practitioner.email, label="Email address")
     type_into(page, DEFAULT_PASSWORD, label="Password")
     page.keyboard.press("Enter")
-    page.wait_for_url("**/home")
+    page.wait_for_url(LANDED)
     wait_until_ready(page)
 
     follow(page, "Families")

@@ -20,6 +20,7 @@ from app.config import PROJECT_ROOT
 from app.models.accounts import User
 from tests.browser.conftest import LiveServer, open_context, sign_in
 from tests.browser.test_assessment import FACTOR_SECTIONS
+from tests.support.assessment import CURRENT
 from tests.support.axe import assert_accessible, wait_until_ready
 
 # What the people do, counted by the page itself: kept in sessionStorage so that it survives
@@ -201,7 +202,9 @@ def factors(page: Page) -> None:
     """Each domain's "Mark as complete" opens the next domain still to rate."""
     task(page, FACTOR_SECTIONS[0].id)
     for number, section in enumerate(FACTOR_SECTIONS):
-        expect(page.get_by_role("heading", level=1)).to_have_text(section.title)
+        expect(page.get_by_role("heading", level=1)).to_have_text(
+            CURRENT.section_titles[section.id]
+        )
         for factor in page.locator(".hw-factor").all():
             factor_id = (factor.get_attribute("id") or "").removeprefix("factor-")
             if factor_id in EVIDENCE:
@@ -218,7 +221,7 @@ def factors(page: Page) -> None:
         if number + 1 < len(FACTOR_SECTIONS):
             loads(page, lambda: page.get_by_role("button", name="Mark as complete").click())
             expect(page.locator(".govuk-notification-banner")).to_contain_text(
-                f"‘{section.title}’ is marked as complete"
+                f"‘{CURRENT.section_titles[section.id]}’ is marked as complete"
             )
         else:
             complete(page)
@@ -334,8 +337,6 @@ def test_a_new_family_to_a_signed_off_assessment(
 
 
 def section_factors(section) -> list[str]:  # type: ignore[no-untyped-def]
-    from tests.support.assessment import CURRENT
-
     domain = CURRENT.domain(section.domain)
     return [factor.id for factor in (*domain.risk_factors, *domain.protective_factors)]
 

@@ -12,7 +12,7 @@ from app.demo.accounts import DEMO_ACCOUNTS
 from app.demo.families import DEMO_FAMILIES
 from app.models.family import Family
 from app.summary.sections import SUMMARY_SECTIONS
-from tests.browser.conftest import LiveServer
+from tests.browser.conftest import LANDED, LiveServer
 from tests.support.axe import assert_accessible
 
 PASSWORDS = {account.email: account.password for account in DEMO_ACCOUNTS}
@@ -39,7 +39,7 @@ def sign_in_demo(page: Page, email: str) -> None:
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password", exact=True).fill(PASSWORDS[email])
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/home")
+    page.wait_for_url(LANDED)
 
 
 # One demo family at each kind of point in the journey (the PDF takes seconds each): an

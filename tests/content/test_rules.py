@@ -63,11 +63,11 @@ def test_factor_present_with_evidence() -> None:
 
     assert check("factor: al-r1", facts) == (
         True,
-        ['factor al-r1 "First alpha risk" is present with 2 evidence links'],
+        ['the factor "First alpha risk" is present with 2 evidence links'],
     )
     assert check("factor: al-r1\nmin_evidence: 3", facts) == (
         False,
-        ['factor al-r1 "First alpha risk" is present with 2 evidence links (at least 3 needed)'],
+        ['the factor "First alpha risk" is present with 2 evidence links (at least 3 needed)'],
     )
 
 
@@ -87,7 +87,7 @@ def test_factor_status(state: FactorState | None, status: str, holds: bool, text
     result, reasons = check(f"factor: al-r1\nstatus: {status}", facts)
 
     assert result is holds
-    assert reasons == [f'factor al-r1 "First alpha risk" {text}']
+    assert reasons == [f'the factor "First alpha risk" {text}']
 
 
 # --- factor_count ---------------------------------------------------------------------------
@@ -105,17 +105,20 @@ def test_factor_count_by_domain_and_kind() -> None:
 
     assert check("factor_count: {domain: alpha, kind: risk}\nat_least: 2", facts) == (
         True,
-        ['2 risk factors present in "Alpha" (at least 2): al-r1, al-r2'],
+        ['2 risk factors present in "Alpha" (at least 2): "First alpha risk"; "Second alpha risk"'],
     )
     assert check(
         "factor_count: {domain: alpha, kind: risk, min_evidence: 1}\nat_least: 2", facts
     ) == (
         False,
-        ['1 risk factor present in "Alpha" with at least 1 evidence link (not at least 2): al-r1'],
+        [
+            '1 risk factor present in "Alpha" with at least 1 evidence link (not at least 2): '
+            '"First alpha risk"'
+        ],
     )
     assert check("factor_count: {kind: protective}\nat_most: 0", facts) == (
         False,
-        ["1 protective factor present (not at most 0): al-p1"],
+        ['1 protective factor present (not at most 0): "First alpha strength"'],
     )
     assert check("factor_count: {}\nat_least: 1\nat_most: 3", facts)[0] is True
 
@@ -273,7 +276,7 @@ def test_chronology_theme_counts_overall_and_recently() -> None:
         True,
         [
             'theme "Incident" recorded 3 times in the last 12 months (at least 3), most recently '
-            "on 2025-05-02"
+            "on 2 May 2025"
         ],
     )
     assert check("chronology: {theme: incident}\nat_most: 3", facts)[0] is False
@@ -291,7 +294,7 @@ def test_chronology_significance_counts() -> None:
         True,
         [
             'entries rated "Red": 1 entry in the last 6 months (at least 1), most recently on '
-            "2025-05-02"
+            "2 May 2025"
         ],
     )
 
@@ -398,7 +401,7 @@ def test_all_any_and_not_explain_with_the_inputs_that_decided() -> None:
     )
     assert check("any:\n  - factor: al-r1\n  - child: {age: {more_than: 10}}", facts) == (
         True,
-        ['factor al-r1 "First alpha risk" is present with 1 evidence link'],
+        ['the factor "First alpha risk" is present with 1 evidence link'],
     )
     assert check("not:\n  child: {age: {more_than: 10}}", facts) == (
         True,
@@ -425,6 +428,10 @@ def test_minimum_level_rules_and_cautions_with_sources() -> None:
         "unplanned",
     ]
     assert result.level_set_by == ("unplanned",)
+    unplanned = next(f for f in result.minimum_levels if f.rule_id == "unplanned")
+    assert result.level_set_by_titles == (unplanned.title,)
+    # The explanation people read names rules by their titles, never their ids.
+    assert f"({unplanned.title})" in result.explanation()[0]
     (caution,) = result.cautions
     assert caution.rule_id == "older-child"
     assert caution.text == "Returns of older children break down more often."
@@ -441,7 +448,7 @@ def test_no_rule_fired_suggests_the_default_level() -> None:
     assert result.minimum_levels == ()
     assert result.cautions == ()
     assert result.level_set_by == ("example-tool",)
-    assert result.explanation()[0] == "Suggested level: Low (example-tool)."
+    assert result.explanation()[0] == "Suggested level: Low (Example structured tool)."
 
 
 def test_a_default_level_can_be_set_in_content() -> None:
@@ -488,7 +495,7 @@ def test_the_first_matching_score_option_counts() -> None:
         ("risk-count", 3, "Two or more")
     ]
     assert tool.items[0].reasons[0].text == (
-        '2 risk factors present in "Alpha" (at least 2): al-r1, al-r2'
+        '2 risk factors present in "Alpha" (at least 2): "First alpha risk"; "Second alpha risk"'
     )
 
 
@@ -563,13 +570,14 @@ def test_the_explanation_lists_level_rules_tools_and_cautions() -> None:
     lines = evaluate(tiny(), facts).explanation()
 
     assert lines == (
-        "Suggested level: High (unplanned).",
+        "Suggested level: High (Unplanned return).",
         'Several alpha risks (at least Medium): 2 risk factors present in "Alpha" (at least 2): '
-        "al-r1, al-r2 [Study 2020]",
+        '"First alpha risk"; "Second alpha risk" [Study 2020]',
         'Unplanned return (at least High): the answer to "Is the return planned?" is no '
         "[Guide 2021]",
         "Example structured tool: score 3, band Medium, level Medium.",
-        '  Alpha risks present: +3 (2 risk factors present in "Alpha" (at least 2): al-r1, al-r2)',
+        '  Alpha risks present: +3 (2 risk factors present in "Alpha" (at least 2): '
+        '"First alpha risk"; "Second alpha risk")',
         "Older child: Sam is aged 12 (more than 10) [Study 2020]",
     )
 

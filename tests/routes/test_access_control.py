@@ -26,7 +26,7 @@ from app.models.assessment import FactorEvidence
 from app.models.audit import AuditAction, AuditEvent
 from app.models.content import ContentVersion
 from app.models.family import Child, Family
-from app.models.journey import ChildReturn, MonitoringVisit
+from app.models.journey import ChildReturn, MonitoringVisit, ReviewCycle
 from app.security.permissions import Permission
 from app.services import api_tokens, content_studio
 from app.services.audit import Actor
@@ -60,9 +60,12 @@ SPEC: dict[Role, set[Permission]] = {
         Permission.FAMILY_EXPORT,
         Permission.TEAM_CASELOAD,
         Permission.CONTENT_READ,
+        Permission.REPORTS_READ,
     },
     Role.TRAINER: {Permission.CONTENT_MANAGE, Permission.CONTENT_READ},
     Role.ADMIN: {Permission.USERS_MANAGE, Permission.AUDIT_READ},
+    # Figures over many families, for every team; never a family's record.
+    Role.MANAGER: {Permission.REPORTS_READ, Permission.REPORTS_ALL_TEAMS},
 }
 
 
@@ -132,6 +135,7 @@ PERSONAS = [
     "trainer",
     "admin",
     "admin and team supervisor",
+    "manager",
 ]
 
 
@@ -150,6 +154,7 @@ def world(db: Session) -> World:
         "trainer": make_user(db, roles=[Role.TRAINER]),
         "admin": make_user(db, roles=[Role.ADMIN]),
         "admin and team supervisor": make_user(db, roles=[Role.ADMIN, Role.SUPERVISOR], team=team),
+        "manager": make_user(db, roles=[Role.MANAGER]),
     }
     target = make_user(db, roles=[Role.PRACTITIONER], team=team)
     child = make_child(db, family)
@@ -167,8 +172,11 @@ def world(db: Session) -> World:
         "evidence_id": str(_evidence(db, family, allocated).id),
         "entry_id": str(make_entry(db, family, author=allocated).id),
         "import_id": str(make_import(db, family, uploader=allocated).id),
+        "team_id": str(other.id),
         "scope": "overall",
         "gate_id": "agreement-sign-off",
+        "report": "returns-home",
+        "table": "by-kind",
         **_journey_samples(db, family, child),
         **_content_samples(db, personas["trainer"]),
         **_service_account_samples(db, personas["admin"], team),
@@ -177,7 +185,7 @@ def world(db: Session) -> World:
 
 
 def _journey_samples(db: Session, family: Family, child: Child) -> dict[str, str]:
-    """A return home and a visit after it, for the journey's pages."""
+    """A return home, a visit after it and a review, for the journey's pages."""
     went_home = ChildReturn(
         family_id=family.id,
         child_id=child.id,
@@ -193,9 +201,16 @@ def _journey_samples(db: Session, family: Family, child: Child) -> dict[str, str
     visit = MonitoringVisit(
         family_id=family.id, visited_on=date(2026, 3, 20), support_in_place=True
     )
-    db.add_all([went_home, visit])
+    review = ReviewCycle(
+        family_id=family.id, number=1, phase="before_return", due_on=date(2026, 2, 2)
+    )
+    db.add_all([went_home, visit, review])
     db.flush()
-    return {"child_return_id": str(went_home.id), "visit_id": str(visit.id)}
+    return {
+        "child_return_id": str(went_home.id),
+        "visit_id": str(visit.id),
+        "number": str(review.number),
+    }
 
 
 def _service_account_samples(db: Session, admin: User | None, team: Team) -> dict[str, str]:

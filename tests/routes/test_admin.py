@@ -1,5 +1,7 @@
 """Administrators manage users and teams and read the audit trail."""
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
@@ -9,6 +11,7 @@ from app.models.accounts import Role, User, UserSession
 from app.models.audit import AuditAction, AuditEvent
 from app.services.sessions import hash_token
 from tests.factories import (
+    make_family,
     make_team,
     make_user,
     post_form,
@@ -218,3 +221,156 @@ def test_audit_trail_is_append_only_in_the_database(db: Session) -> None:
     for statement in ("UPDATE audit_event SET action = 'x'", "DELETE FROM audit_event"):
         with pytest.raises(DatabaseError, match="append-only"), db.begin_nested():
             db.execute(text(statement))
+
+
+def test_a_team_is_renamed_once_and_audited(
+    client: CheckingClient, db: Session, admin: User
+) -> None:
+    team = make_team(db, "Riverside")
+    make_team(db, "Hillside")
+    member = make_user(db, roles=[Role.PRACTITIONER], team=team)
+    listing = soup(client.get("/admin/teams"))
+    link = listing.find("a", href=f"/admin/teams/{team.id}")
+    assert link.get_text(" ", strip=True) == "Rename Riverside"
+    form = soup(client.get(f"/admin/teams/{team.id}"))
+    assert form.select_one("#name")["value"] == "Riverside"
+    assert form.select_one("input[name=version]")["value"] == "1"
+    url = f"/admin/teams/{team.id}"
+    # Refusals keep what was typed.
+    for typed, message in [
+        ("  hillSIDE ", "A team with this name already exists"),
+        ("   ", "Enter the team name"),
+        ("x" * 121, "Team name must be 120 characters or fewer"),
+    ]:
+        refused = post_form(client, url, {"name": typed, "version": "1"})
+        assert refused.status_code == 200
+        assert errors(refused) == {"#name": message}
+        assert soup(refused).select_one("#name")["value"] == typed
+    done = post_form(client, url, {"name": "  Riverside   North ", "version": "1"})
+    assert done.status_code == 303
+    banner = soup(client.get(done.headers["location"])).select_one(".govuk-notification-banner")
+    assert "The team is now called \u2018Riverside North\u2019." in banner.get_text()
+    db.refresh(team)
+    db.refresh(member)
+    assert (team.name, team.name_key, team.version) == ("Riverside North", "riverside north", 2)
+    assert member.team_id == team.id
+    event = db.exec(
+        select(AuditEvent).where(
+            col(AuditEvent.entity_type) == "team", col(AuditEvent.action) == "update"
+        )
+    ).one()
+    assert event.details == {"name": {"before": "Riverside", "after": "Riverside North"}}
+    # A second administrator's form, opened before the rename, does not overwrite it.
+    stale = post_form(client, url, {"name": "Riverside South", "version": "1"})
+    assert stale.status_code == 200
+    page = soup(stale)
+    assert "Renamed by someone else" in page.get_text()
+    assert page.select_one("#name")["value"] == "Riverside South"
+    assert page.select_one("input[name=version]")["value"] == "2"
+    assert "The team is now called \u2018Riverside North\u2019" in errors(stale)["#name"]
+    db.refresh(team)
+    assert team.name == "Riverside North"
+    # Saved again from that page, the second name wins, knowingly.
+    assert post_form(client, url, {"name": "Riverside South", "version": "2"}).status_code == 303
+
+
+def test_the_audit_trail_filters_by_day_month_and_year_and_family_reference(
+    client: CheckingClient, db: Session, admin: User
+) -> None:
+    team = make_team(db, "Riverside")
+    family = make_family(db, team=team, reference="RIV-0042")
+    other = make_family(db, team=team, reference="RIV-0043")
+    for at, about in [
+        (datetime(2026, 3, 2, 10, tzinfo=UTC), family),
+        (datetime(2026, 3, 20, 10, tzinfo=UTC), family),
+        (datetime(2026, 3, 20, 11, tzinfo=UTC), other),
+    ]:
+        db.add(
+            AuditEvent(
+                at=at,
+                action=AuditAction.VIEW.value,
+                entity_type="family",
+                entity_id=str(about.id),
+                family_id=about.id,
+            )
+        )
+    db.flush()
+    dates = {
+        "date_from-day": "1",
+        "date_from-month": "3",
+        "date_from-year": "2026",
+        "date_to-day": "19",
+        "date_to-month": "03",
+        "date_to-year": "2026",
+    }
+    page = client.get("/admin/audit", params={"family": " riv-0042 ", **dates})
+    rows = soup(page).select(".hw-audit-table tbody tr")
+    assert len(rows) == 1
+    assert "Family RIV-0042" in rows[0].get_text(" ", strip=True)
+    assert soup(page).select_one("#date_to-day")["value"] == "19"
+    every = client.get("/admin/audit", params={"family": "RIV-0042"})
+    # The two entries, and the reading of the trail just above.
+    assert len(soup(every).select(".hw-audit-table tbody tr")) == 3
+    # An id still works, for links made before references could be typed.
+    by_id = client.get("/admin/audit", params={"family_id": str(other.id)})
+    assert len(soup(by_id).select(".hw-audit-table tbody tr")) == 1
+    # Every problem at once, each explained, what was typed kept and no entries shown.
+    bad = client.get(
+        "/admin/audit",
+        params={
+            "family": "RIV-9999",
+            "date_from-day": "31",
+            "date_from-month": "2",
+            "date_from-year": "2026",
+            "date_to-month": "3",
+        },
+    )
+    assert bad.status_code == 200
+    assert soup(bad).title.get_text().startswith("Error: ")
+    assert errors(bad) == {
+        "#family": "There is no family with the reference \u2018RIV-9999\u2019: check it on "
+        "the family's page",
+        "#date_from-day": "The from date must be a real date",
+        "#date_to-day": "The to date must include a day and year",
+    }
+    assert soup(bad).select_one("#family")["value"] == "RIV-9999"
+    assert soup(bad).select_one("#date_from-day")["value"] == "31"
+    assert not soup(bad).select(".hw-audit-table")
+    backwards = client.get(
+        "/admin/audit",
+        params={**dates, "date_from-day": "20", "date_to-day": "2"},
+    )
+    assert errors(backwards) == {
+        "#date_to-day": "The to date must be the same as or after the from date"
+    }
+
+
+def test_the_audit_trail_names_roles_and_teams(
+    client: CheckingClient, db: Session, admin: User
+) -> None:
+    first, second = make_team(db, "Riverside"), make_team(db, "Hillside")
+    user = make_user(db, roles=[Role.PRACTITIONER], team=first, name="Nia Jones")
+    response = post_form(
+        client,
+        f"/admin/users/{user.id}",
+        {
+            "name": "Nia Jones",
+            "email": user.email,
+            "team_id": str(second.id),
+            "roles": ["practitioner", "supervisor"],
+            "active": "yes",
+            "version": str(user.version),
+        },
+    )
+    assert response.status_code == 303
+    page = client.get("/admin/audit", params={"action": "update", "entity_type": " User "})
+    details = soup(page).select_one(".hw-audit-table tbody tr").get_text(" ", strip=True)
+    assert "team: Riverside \u2192 Hillside" in details
+    assert "roles: Practitioner \u2192 Practitioner, Supervisor" in details
+    assert str(second.id) not in details
+    assert "supervisor'" not in details
+    change = client.get("/admin/audit", params={"action": "role_change", "entity_type": "user"})
+    details = soup(change).select_one(".hw-audit-table tbody tr").get_text(" ", strip=True)
+    assert "casework granted: yes" in details
+    assert "administrator granted: no" in details
+    assert "changed by: Ada Admin" in details

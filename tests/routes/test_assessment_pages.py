@@ -58,6 +58,16 @@ def url(case: Case, path: str) -> str:
     return f"/families/{case.family.id}{path}"
 
 
+def notice(client: CheckingClient, response) -> str:  # type: ignore[no-untyped-def]
+    """The success banner of the page an action redirected to."""
+    assert response.status_code == 303
+    banner = soup(client.get(response.headers["location"])).select_one(
+        ".govuk-notification-banner--success .govuk-notification-banner__heading"
+    )
+    assert banner is not None
+    return str(banner.get_text(strip=True))
+
+
 def saved(db: Session, family: Family) -> dict[str, AssessmentAnswer]:
     rows = db.exec(select(AssessmentAnswer).where(col(AssessmentAnswer.family_id) == family.id))
     return {row.answer_key: row for row in rows}
@@ -67,12 +77,18 @@ def test_every_assessment_section_page_renders(
     client: CheckingClient, db: Session, case: Case
 ) -> None:
     sign_in_as(client, db, case.practitioner)
+    headings = []
     for section in CURRENT.stage("assessment").sections:
         if section.kind not in {"questions", "factors"}:
             continue
         page = client.get(url(case, f"/sections/{section.id}"))
         assert page.status_code == 200, section.id
-        assert soup(page).h1.get_text(strip=True) == section.title  # type: ignore[union-attr]
+        headings.append(soup(page).h1.get_text(strip=True))  # type: ignore[union-attr]
+        assert headings[-1].startswith(section.title)
+    # No two tasks read the same: the child's wishes and feelings are a set of factors and a
+    # set of questions.
+    assert len(set(headings)) == len(headings)
+    assert "The child's wishes and feelings: risk and protective factors" in headings
     sign_in_as(client, db, case.supervisor)
     page = client.get(url(case, "/sections/identification"))
     assert page.status_code == 200
@@ -87,8 +103,13 @@ def test_save_and_come_back_later_then_mark_as_complete(
     response = post_form(client, url(case, "/sections/identification"), draft)
     assert response.status_code == 303
     assert saved(db, case.family)["identification-route"].value_choice == "court"
+    assert notice(client, response) == "Your answers have been saved. The section is in progress."
     page = client.get(url(case, "/sections/identification"))
     assert soup(page).select_one('input[value="court"]')["checked"] is not None  # type: ignore[index]
+    # Questions people may leave out say so; required ones do not.
+    labels = [legend.get_text(strip=True) for legend in soup(page).select("legend, label")]
+    assert "Why is a return home being considered now?" in labels
+    assert any(label.endswith("(optional)") for label in labels)
     response = post_form(
         client,
         url(case, "/sections/identification"),
@@ -104,6 +125,7 @@ def test_save_and_come_back_later_then_mark_as_complete(
         {**IDENTIFICATION, "version": "2", "action": "complete"},
     )
     assert response.status_code == 303
+    assert notice(client, response) == "The section is marked as complete."
     statuses = progress.section_statuses(db, case.family.id)
     assert statuses["identification"].value == "completed"
     overview = client.get(url(case, ""))
@@ -159,6 +181,11 @@ def test_autosave_saves_a_draft_and_swaps_in_follow_up_questions(
     assert response.status_code == 200
     fragment = soup(response)
     assert fragment.select_one('#autosave-status input[name="version"]')["value"] == "1"  # type: ignore[index]
+    # The draft moves the section to "In progress": the page's status tag is swapped too.
+    status = fragment.select_one("#section-status")
+    assert status is not None
+    assert status["hx-swap-oob"] == "true"
+    assert status.get_text(strip=True) == "In progress"
     swapped = fragment.select_one("#cond-a-unplanned-return-plan")
     assert swapped is not None
     assert swapped["hx-swap-oob"] == "true"
@@ -352,13 +379,13 @@ def test_completing_a_domain_opens_the_next_one_to_rate(
     page = client.get(url(case, f"/sections/{domains[2].id}?completed={domains[1].id}"))
     banner = soup(page).select_one(".govuk-notification-banner")
     assert banner is not None
-    assert f"‘{domains[1].title}’ is marked as complete" in banner.text
+    assert f"‘{CURRENT.section_titles[domains[1].id]}’ is marked as complete" in banner.text
     for domain in domains[2:-1]:
         complete(domain.id)
     assert complete(domains[-1].id) == url(
         case, f"/sections/{domains[0].id}?completed={domains[-1].id}"
     )
-    assert complete(domains[0].id) == url(case, "")
+    assert complete(domains[0].id) == url(case, "?notice=section-completed")
 
 
 def ready_for_classification(db: Session, case: Case) -> None:
@@ -388,7 +415,9 @@ def test_classification_submit_disagree_resubmit_and_sign_off(
     assert "Suggested level" in page.text
     response = submit(client, case, level="very-high", rationale="", latest="")
     assert "Enter why your level differs from the suggested level (Low)" in response.text
-    assert submit(client, case, level="low", rationale="", latest="").status_code == 303
+    submitted = submit(client, case, level="low", rationale="", latest="")
+    waiting = "Submitted for sign-off. It waits for a supervisor's review."
+    assert notice(client, submitted) == waiting
     again = submit(client, case, level="low", rationale="", latest="")
     assert "already been submitted" in again.text
     assert db.exec(select(Classification)).all().__len__() == 1
@@ -399,6 +428,14 @@ def test_classification_submit_disagree_resubmit_and_sign_off(
     review = {"classification": str(first.id), "version": "1"}
     assert post_form(client, sign_off, {**review, "agrees": "yes"}).status_code == 403
     sign_in_as(client, db, case.supervisor)
+    # The review's follow-up questions sit in the reveal of the answer they follow.
+    form = soup(client.get(url(case, "/classification/classification-before-plan")))
+    reveal_no = form.select_one("#conditional-agrees-2")
+    assert reveal_no is not None
+    assert reveal_no.select_one("input[name=supervisor_level]") is not None
+    reveal_yes = form.select_one("#conditional-agrees")
+    assert reveal_yes is not None
+    assert reveal_yes.select_one("input[name=gate_option]") is not None
     response = post_form(client, sign_off, {**review, "agrees": "no"})
     assert "Enter why you disagree" in response.text
     response = post_form(
@@ -406,7 +443,7 @@ def test_classification_submit_disagree_resubmit_and_sign_off(
         sign_off,
         {**review, "agrees": "no", "supervisor_level": "medium", "comments": "Weigh the relapse."},
     )
-    assert response.status_code == 303
+    assert notice(client, response) == "Sent back to the practitioner with your comments."
     stale = post_form(client, sign_off, {**review, "agrees": "yes", "comments": "ok"})
     assert "already been reviewed" in stale.text
 
@@ -428,7 +465,7 @@ def test_classification_submit_disagree_resubmit_and_sign_off(
             "comments": "Agreed: work towards a return.",
         },
     )
-    assert response.status_code == 303
+    assert notice(client, response) == "Signed off."
     db.refresh(second)
     assert (second.suggested_level, second.practitioner_level, second.supervisor_level) == (
         "low",

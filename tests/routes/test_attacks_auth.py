@@ -72,7 +72,7 @@ def test_next_never_leads_off_site(client: CheckingClient, db: Session, evil: st
     make_user(db, email="next@council.test")
     response = sign_in(client, "next@council.test", DEFAULT_PASSWORD, next=evil)
     assert response.status_code == 303
-    assert response.headers["location"] == "/home"
+    assert response.headers["location"] == "/families"
 
 
 @pytest.mark.parametrize("evil", [value for value in EVIL_NEXT if value.isprintable()])
@@ -82,7 +82,7 @@ def test_the_sign_in_page_never_sends_a_signed_in_person_off_site(
     sign_in_as(client, db, make_user(db))
     response = client.get("/sign-in", params={"next": evil})
     assert response.status_code == 303
-    assert response.headers["location"] == "/home"
+    assert response.headers["location"] == "/families"
 
 
 def test_next_with_control_characters_in_the_address_is_refused(

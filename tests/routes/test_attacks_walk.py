@@ -42,6 +42,7 @@ PERSONA_FOR = {
     Permission.USERS_MANAGE: "admin",
     Permission.AUDIT_READ: "admin",
     Permission.CONTENT_MANAGE: "trainer",
+    Permission.REPORTS_READ: "manager",
 }
 QUERY = {
     "page": str(HUGE),

@@ -40,7 +40,7 @@ def test_sign_in_starts_a_session_with_safe_cookie_flags(
     user = make_user(db, email="Priya@Council.test", team=make_team(db))
     response = sign_in(client, "priya@council.TEST", DEFAULT_PASSWORD)
     assert response.status_code == 303
-    assert response.headers["location"] == "/home"
+    assert response.headers["location"] == "/families"
     cookie = next(
         header
         for header in response.headers.get_list("set-cookie")
@@ -144,7 +144,7 @@ def test_next_takes_you_back_but_never_off_site(client: CheckingClient, db: Sess
     for evil in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
         client.cookies.clear()
         response = sign_in(client, "next@council.test", DEFAULT_PASSWORD, next=evil)
-        assert response.headers["location"] == "/home", evil
+        assert response.headers["location"] == "/families", evil
 
 
 def test_sign_out_ends_the_session_in_the_database(client: CheckingClient, db: Session) -> None:
@@ -238,10 +238,38 @@ def test_layout_tells_the_browser_when_the_session_will_time_out(
     assert soup(client.get("/home")).select_one("dialog#timeout-warning") is not None
 
 
+@pytest.mark.parametrize(
+    ("roles", "landing"),
+    [
+        ([Role.PRACTITIONER], "/families"),
+        ([Role.SUPERVISOR], "/families"),
+        ([Role.TRAINER], "/content"),
+        ([Role.MANAGER], "/reports"),
+        ([Role.ADMIN], "/home"),
+        ([Role.ADMIN, Role.SUPERVISOR], "/families"),
+    ],
+)
+def test_signing_in_lands_on_the_persons_own_work(
+    client: CheckingClient, db: Session, roles: list[Role], landing: str
+) -> None:
+    make_user(db, email="lands@council.test", roles=roles, name="Lena Marsh")
+    response = sign_in(client, "lands@council.test", DEFAULT_PASSWORD)
+    assert response.headers["location"] == landing
+    assert client.get("/sign-in").headers["location"] == landing
+    page = soup(client.get(landing))
+    # The header says who is signed in, on every page.
+    account = page.select_one(".govuk-service-navigation a[href='/account']")
+    assert account is not None
+    assert "Lena Marsh" in account.get_text()
+
+
 def test_temporary_password_must_be_changed_first(client: CheckingClient, db: Session) -> None:
     user = make_user(db, email="new@council.test", must_change_password=True, roles=[Role.ADMIN])
-    sign_in(client, "new@council.test", DEFAULT_PASSWORD)
-    assert client.get("/admin/users").headers["location"] == "/account/password"
+    signed_in = sign_in(client, "new@council.test", DEFAULT_PASSWORD, next="/admin/audit")
+    assert signed_in.headers["location"] == "/account/password"
+    # Nothing else opens first, the home page and one's own account pages included.
+    for path in ("/admin/users", "/home", "/account", "/account/two-factor"):
+        assert client.get(path).headers["location"] == "/account/password", path
     weak = post_form(
         client,
         "/account/password",
@@ -271,7 +299,10 @@ def test_temporary_password_must_be_changed_first(client: CheckingClient, db: Se
             "confirm_password": "lantern orchid glacier",
         },
     )
-    assert done.headers["location"] == "/home?password=changed"
+    assert done.headers["location"] == "/home?notice=password-changed"
+    banner = soup(client.get(done.headers["location"])).select_one(".govuk-notification-banner")
+    assert banner is not None
+    assert "Your password has been changed." in banner.get_text()
     db.refresh(user)
     assert not user.must_change_password
     assert client.get("/admin/users").status_code == 200

@@ -18,6 +18,9 @@ from app.models.family import Family
 from app.models.journey import FamilyStatus
 from app.security.permissions import FamilyAction, can_see_family, family_permits
 from app.services import api_tokens, progress
+from app.services.review_pack import review_history
+from app.services.trends import trends
+from app.timeutil import london_today
 from tests.factories import CONTENT
 
 
@@ -143,3 +146,22 @@ def test_the_demo_service_account_reads_its_team_with_one_token_whose_secret_is_
     assert seen
     assert {row.team_id for row in seen} == {account.team_id}
     assert not any(family_permits(account, row, FamilyAction.EDIT) for row in seen)
+
+
+def test_a_late_stage_demo_family_has_reviews_that_show_a_trend(demo: Session) -> None:
+    walsh = family(demo, "RIV-2024-077")
+    content = CONTENT.get(walsh.framework_id, walsh.framework_version)
+    history = review_history(demo, family=walsh, content=content, today=london_today())
+    first, second = history.reviews[:2]
+    assert {goal.light.label for goal in first.goals if goal.light} == {"Some progress"}
+    assert {goal.light.label for goal in second.goals if goal.light} == {"Met, or on track"}
+    assert any("missed a parenting group" in entry.what_happened for entry in first.entries)
+    assert any("Ella asked" in entry.what_happened for entry in second.entries)
+    assert first.decision is not None
+    assert first.classification is not None
+    assert history.services
+    charts = trends(history, content)
+    assert charts.reviews[:2] == (1, 2)
+    assert charts.goals
+    assert charts.domains
+    assert charts.level

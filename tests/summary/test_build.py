@@ -132,7 +132,7 @@ def test_chronology_patterns_returns_gaps_and_written_analysis(db: Session, rich
         "Ada Okafor went home on 1 March 2022; the return broke down on 1 September 2022. "
         "1 entry dated during it, showing A return home broke down (1)." in text
     )
-    assert "Periods of more than 183 days with no entries" in text
+    assert "Periods of more than 6 months with no entries" in text
     assert "20 August 2022 to 14 September 2025 (1121 days)" in text
     assert "About the chronology as a whole:" in text
     assert "Violence at home recurs whenever Grace's partner returns." in text

@@ -14,6 +14,7 @@ from app.services.chronology_analysis import (
     save_written_analysis,
 )
 from app.services.errors import Conflict, InvalidInput, NotFound
+from app.timeutil import days_in_words
 from tests.factories import CONTENT, make_child, make_entry, make_family, make_team, make_user
 
 CONTENT_V1 = CONTENT.latest("reunification")
@@ -145,3 +146,18 @@ def test_written_analysis_is_versioned(db: Session) -> None:
     written = analyse_chronology(db, family=family, content=CONTENT_V1).written
     assert written[OVERALL].text == "Harm recurs whenever he returns."
     assert written["domestic-abuse-incident"].version == 1
+
+
+@pytest.mark.parametrize(
+    ("days", "words"),
+    [
+        (183, "6 months"),
+        (1, "1 day"),
+        (14, "2 weeks"),
+        (30, "1 month"),
+        (365, "12 months"),
+        (45, "45 days"),
+    ],
+)
+def test_spans_are_said_as_people_say_them(days: int, words: str) -> None:
+    assert days_in_words(days) == words

@@ -439,8 +439,9 @@ def _check_names(
         if name.startswith(ANSWER) and name not in known:
             problems.add(
                 "section-form",
-                f"This form has an answer to a question that is not in this section of version "
-                f"{version} of the framework ({name[len(ANSWER) :][:80]}); reload the page",
+                _gone_item(content, name[len(ANSWER) :])
+                or f"This form has an answer to a question that is not in this section of "
+                f"version {version} of the framework ({name[len(ANSWER) :][:80]}); reload the page",
             )
         elif name.startswith(FACTOR):
             factor_id = name[len(FACTOR) :].rsplit(".", 1)[0]
@@ -450,6 +451,29 @@ def _check_names(
                     f"This form rates a factor that is not in this section of version {version} "
                     f"of the framework ({factor_id[:80]}); reload the page",
                 )
+
+
+def _gone_item(content: FrameworkContent, key: str) -> str | None:
+    """The message for an answer about an item of another section that is no longer there (a
+    goal's progress, after the goal was removed from the agreement), or None."""
+    parsed = parse_answer_key(key.removesuffix("-day").removesuffix("-month").removesuffix("-year"))
+    if parsed is None:
+        return None
+    for group_id, _instance in parsed[0]:
+        info = content.questions.get(group_id)
+        if info is None or not isinstance(info.question, PerItem):
+            continue
+        items = content.questions.get(info.question.of)
+        if items is None or not isinstance(items.question, Repeating):
+            continue
+        noun = items.question.item_label
+        where = content.sections[items.section_id].section.title
+        return (
+            f"This form records progress on a {noun} that is no longer in the "
+            f"{where[:1].lower() + where[1:]}: it was removed or replaced after this page was "
+            f"opened. Nothing has been saved. Reload the page to see the {noun}s as they are now"
+        )
+    return None
 
 
 def missing_answers(
