@@ -23,6 +23,7 @@ from app.models.assessment import EVIDENCE_KIND_LABELS, FACTOR_STATUS_LABELS, Cl
 from app.models.progress import SectionStatus
 from app.routes.family_pages import EditPage, FamilyPage, SupervisePage, ViewPage, section_url
 from app.services import (
+    agreement,
     assessment_summary,
     classification,
     content_impact,
@@ -149,6 +150,8 @@ def section_page(
     allocated to, and for earlier reviews)."""
     cycle = _cycle(page, section_id, review)
     state = questions.section_state(session, page.family, page.content, section_id, cycle)
+    if page.can_edit:
+        agreement.prefill_form(session, family=page.family, content=page.content, state=state)
     return _section_response(
         request, session, page, state, completed=page.content.section_titles.get(completed, "")
     )
