@@ -16,9 +16,10 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from fastapi import Request
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import attributes
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
@@ -95,9 +96,9 @@ def make_probe_engine(url: str, *, timeout: float) -> Engine:
 def _begin_sqlite_transaction(connection: Connection) -> None:
     """pysqlite begins transactions late and mishandles SAVEPOINT, so (as SQLAlchemy's docs
     advise) we switch its handling off and begin ourselves. IMMEDIATE takes the write lock at
-    the start: nearly every request writes (the audit trail records reads too), and a deferred
-    transaction that reads and then writes fails at once when another wrote in between,
-    instead of waiting its turn. Read-only checks pass `sqlite_begin="DEFERRED"`."""
+    the start: a deferred transaction that reads and then writes fails at once when another
+    wrote in between, instead of waiting its turn. What only reads (a GET, see READS_FIRST;
+    health checks) passes `sqlite_begin="DEFERRED"`."""
     mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
     connection.exec_driver_sql(f"BEGIN {mode}")
 
@@ -132,6 +133,68 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# On SQLite a GET or HEAD reads in a deferred transaction, so it never waits for a writer (WAL
+# lets readers work beside one writer); what it writes (its audit entries, the session's touch)
+# follows the reads, in a short transaction of its own. A deferred transaction that reads and
+# then writes would fail at once if someone wrote in between. PostgreSQL needs none of this.
+READS_FIRST = "homeward.reads_first"
+AFTER_READS = "homeward.after_reads"
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
+def writes_on_get(endpoint: Callable[P, R]) -> Callable[P, R]:
+    """Mark a GET route that writes more than audit entries (a sign-in callback, a new
+    authenticator secret): it takes SQLite's write lock at the start, like a POST."""
+    endpoint.writes_on_get = True  # type: ignore[attr-defined]
+    return endpoint
+
+
+def reads_first(session: Session) -> bool:
+    """True while a GET's reads are under way on SQLite (see READS_FIRST)."""
+    return bool(session.info.get(READS_FIRST))
+
+
+def change_after_reads(session: Session, row: Any, **values: Any) -> None:
+    """Change plain columns of `row`; during a GET's reads, after them (see READS_FIRST).
+    The row shows the new values at once either way."""
+    if not reads_first(session):
+        for name, value in values.items():
+            setattr(row, name, value)
+        session.add(row)
+        return
+    for name, value in values.items():
+        attributes.set_committed_value(row, name, value)
+    model = type(row)
+    keys = {column.key: getattr(row, column.key) for column in model.__mapper__.primary_key}
+    statement = update(model).filter_by(**keys).values(**values)
+    session.info.setdefault(AFTER_READS, []).append(statement)
+
+
+def _begin_reads(request: Request, session: Session) -> None:
+    endpoint = request.scope.get("endpoint")
+    if (
+        request.method in SAFE_METHODS
+        and not getattr(endpoint, "writes_on_get", False)
+        and session.get_bind().dialect.name == "sqlite"
+        and not session.in_transaction()
+    ):
+        session.connection(execution_options={"sqlite_begin": "DEFERRED"})
+        session.info[READS_FIRST] = True
+
+
+@event.listens_for(Session, "before_flush")
+def _warn_of_writes_during_reads(session: Session, _context: Any, _instances: Any) -> None:
+    rows = [*session.new, *session.dirty, *session.deleted]
+    if rows and reads_first(session):
+        # It still works while nobody else writes; mark the route with writes_on_get.
+        logger.warning(
+            "A GET request wrote during its reads: %s", sorted({type(row).__name__ for row in rows})
+        )
+
+
 # Objects a failed request must still write (refused access, reads of a family's record):
 # constructors and their arguments, kept in the session's info until the request ends.
 KEPT_ON_FAILURE = "homeward.kept_on_failure"
@@ -152,7 +215,9 @@ def request_transaction(request: Request, session: Session) -> Iterator[Session]
     dependency) raises, everything is rolled back and only what must outlive the failure
     (the audit of a refusal or a read) is written, in a transaction of its own."""
     request.state.db = session
-    session.info.pop(KEPT_ON_FAILURE, None)
+    for key in (KEPT_ON_FAILURE, READS_FIRST, AFTER_READS):
+        session.info.pop(key, None)
+    _begin_reads(request, session)
     try:
         yield session
     except BaseException:
@@ -160,7 +225,9 @@ def request_transaction(request: Request, session: Session) -> Iterator[Session]
         raise
     try:
         session.commit()
-        session.info.pop(KEPT_ON_FAILURE, None)
+        kept = session.info.pop(KEPT_ON_FAILURE, [])
+        if session.info.pop(READS_FIRST, False):
+            _write_after_reads(session, kept, session.info.pop(AFTER_READS, []))
     except StaleDataError as error:
         _fail(request, session)
         raise Conflict(STALE) from error
@@ -169,8 +236,19 @@ def request_transaction(request: Request, session: Session) -> Iterator[Session]
         raise
 
 
+def _write_after_reads(session: Session, kept: list[Any], statements: list[Any]) -> None:
+    if not kept and not statements:
+        return
+    session.add_all(factory(**values) for factory, values in kept)
+    for statement in statements:
+        session.execute(statement)
+    session.commit()
+
+
 def _fail(request: Request, session: Session) -> None:
     session.rollback()
+    session.info.pop(READS_FIRST, None)
+    session.info.pop(AFTER_READS, None)
     kept = session.info.pop(KEPT_ON_FAILURE, [])
     try:
         if kept:
@@ -186,10 +264,6 @@ def _fail(request: Request, session: Session) -> None:
         # response matters more; the entries are logged instead.
         logger.exception("Could not record %d audit entries of a failed request", len(kept))
         session.rollback()
-
-
-P = ParamSpec("P")
-R = TypeVar("R")
 
 
 def atomic(

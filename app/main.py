@@ -24,6 +24,7 @@ from app.middleware import (
 from app.routes import (
     account,
     admin,
+    agreement,
     api,
     assessment,
     auth,
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(families.router)
     # Before family_records, whose /{collection}/{record_id}/delete would also match ours.
     app.include_router(chronology.router)
+    app.include_router(agreement.router)
     app.include_router(family_records.router)
     app.include_router(assessment.router)
     app.include_router(journey.router)

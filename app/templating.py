@@ -50,6 +50,9 @@ def create_templates(settings: Settings) -> Jinja2Blocks:
         trim_blocks=True,
         lstrip_blocks=True,
         finalize=_without_control_characters,
+        # Checking every template file's time on each use costs a page several percent; only
+        # someone editing templates needs it.
+        auto_reload=settings.is_development,
     )
     environment.filters["guidance"] = render_guidance
     environment.globals.update(

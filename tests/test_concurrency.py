@@ -6,14 +6,26 @@ import threading
 import uuid
 
 import pytest
-from sqlalchemy import Engine
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, update
+from sqlmodel import col, select
 
 from app.db import open_session
 from app.models.accounts import Role
+from app.models.audit import AuditEvent
+from app.models.family import Family
 from app.services import families
 from app.services.audit import Actor
 from app.services.errors import Conflict
-from tests.factories import CONTENT, make_child, make_family, make_team, make_user
+from tests.factories import (
+    CONTENT,
+    make_child,
+    make_family,
+    make_team,
+    make_user,
+    start_session,
+)
 
 V1 = CONTENT.latest("reunification")
 
@@ -159,3 +171,45 @@ def test_two_trainers_saving_one_draft_file_cannot_both_win(engine: Engine) -> N
     with open_session(engine) as session:
         row = content_studio.get_file(session, draft_id, "levels.yaml")
         assert (row.text, row.version) == (winner, 2)
+
+
+def test_pages_are_read_while_someone_else_is_writing(app: FastAPI, engine: Engine) -> None:
+    """On SQLite a GET reads without the write lock and writes its audit entries after its
+    reads; on PostgreSQL readers never wait for writers. Either way, a page opens while
+    another connection holds a write to the same family."""
+    with open_session(engine) as session:
+        team = make_team(session, f"Readers {uuid.uuid4().hex[:8]}")
+        user = make_user(session, roles=[Role.PRACTITIONER], team=team)
+        family = make_family(session, team=team, allocated_to=user)
+        family_id = family.id
+        token = start_session(session, user)
+        session.commit()
+    results: dict[str, int] = {}
+    with TestClient(app) as browser, engine.connect() as writer:
+        browser.cookies.set("homeward_session", token)
+        writing = writer.begin()  # SQLite: BEGIN IMMEDIATE, the database's one write lock
+        writer.execute(
+            update(Family).where(col(Family.id) == family_id).values(display_name="Written")
+        )
+
+        def read(path: str) -> None:
+            results[path] = browser.get(path).status_code
+
+        caseload = threading.Thread(target=read, args=("/families",))
+        caseload.start()
+        caseload.join(timeout=20)
+        assert results.get("/families") == 200, "the caseload waited for the writer"
+        # The overview's audit entry is a write: on SQLite it waits for the writer to finish.
+        overview = threading.Thread(target=read, args=(f"/families/{family_id}",))
+        overview.start()
+        writing.commit()
+        overview.join(timeout=40)
+    assert results.get(f"/families/{family_id}") == 200
+    with open_session(engine) as session:
+        reads = session.exec(
+            select(AuditEvent).where(
+                col(AuditEvent.family_id) == family_id, col(AuditEvent.action) == "view"
+            )
+        ).all()
+        assert [read.path for read in reads] == [f"/families/{family_id}"]
+        assert session.get(Family, family_id).display_name == "Written"  # type: ignore[union-attr]

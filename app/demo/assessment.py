@@ -6,7 +6,7 @@ family has answered."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -89,21 +89,28 @@ def fill_section(
     answers: dict[str, Any] | None = None,
     cycle: int = 0,
     present: Collection[str] = PRESENT,
+    items: Mapping[str, list[str]] | None = None,
+    by_key: Mapping[str, Any] | None = None,
 ) -> None:
-    """Answer a section the way a practitioner would, one item per repeating group (`answers`
-    by question id overrides the usual demo answers); the factors in `present` are recorded as
-    present, the others as not present."""
+    """Answer a section the way a practitioner would, one item per repeating group unless
+    `items` lists them (by group key); `by_key` (by answer key) and `answers` (by question id)
+    override the usual demo answers. The factors in `present` are recorded as present, the
+    others as not present."""
     state = questions.section_state(session, family, content, section_id, cycle)
     items = {
         node.key: [uuid.uuid4().hex[:12]]
         for node, _labels in questions.walk(state.nodes)
         if node.question.type == "repeating"
-    }
+    } | dict(items or {})
     listing = questions.listing_for(session, family, content, state.section, items, cycle)
     nodes = questions.build_tree(state.section.questions, {}, listing)
     form: dict[str, Any] = {f"{questions.ITEMS}{key}": ids for key, ids in items.items()}
     for node, _labels in questions.walk(nodes):
-        if not node.is_group:
+        if node.is_group:
+            continue
+        if by_key and node.key in by_key:
+            form.update(questions.form_fields(node.key, node.question, by_key[node.key]))
+        else:
             form.update(_value(content, node, answers or {}))
     for factor in state.factors:
         form[factor.status_name] = "present" if factor.factor_id in present else "absent"

@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from app.content.model import FrameworkContent
 from app.content.registry import ContentRegistry
+from app.demo.agreement import plan_support, write_agreement
 from app.demo.assessment import add_evidence, fill_section, form_sections
 from app.models.accounts import Role, User, UserRole
 from app.models.assessment import AssessmentAnswer
@@ -79,6 +80,11 @@ class Story:
             complete=True,
             answers=answers,
             cycle=cycle,
+        )
+
+    def write_agreement(self) -> None:
+        write_agreement(
+            self.session, self.worker, self.family, self.content, supervisor=self.supervisor
         )
 
     def assess(self) -> None:
@@ -348,14 +354,13 @@ def _agreed_plan(story: Story, start_weeks: float) -> None:
             comments="The parents have completed the parenting programme and the home is calm.",
         )
     with story.weeks_ago(start_weeks - 3):
-        story.fill("written-agreement")
-        story.fill("child-view-of-agreement")
+        story.write_agreement()
     with story.weeks_ago(start_weeks - 4):
         story.decide(
             "agreement-sign-off", "signed-off", "Goals are specific and the parents agree them."
         )
     with story.weeks_ago(start_weeks - 5):
-        story.fill("support-plan")
+        plan_support(story.session, story.worker, story.family, story.content)
     with story.weeks_ago(start_weeks - 6):
         story.decide(
             "support-plan-agreed", "agreed", "Services are in place before and after the return."
@@ -375,7 +380,7 @@ def begum(story: Story) -> None:
             held=True,
         )
     with story.weeks_ago(22):
-        story.fill("written-agreement")
+        story.write_agreement()
     with story.weeks_ago(21):
         story.decide("agreement-sign-off", "signed-off", "The revised goals are clear and agreed.")
         story.decide("support-plan-agreed", "agreed", "The support still fits the revised goals.")

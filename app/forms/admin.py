@@ -81,6 +81,12 @@ class AuditFilterForm(PageForm):
     def _page(cls, value: object) -> object:
         return value or 1
 
+    @field_validator("entity_type", mode="after")
+    @classmethod
+    def _kind(cls, value: str) -> str:
+        # As the trail shows it ("Chronology entry") or as stored ("chronology_entry").
+        return "_".join(value.lower().replace("-", " ").split())[:40]
+
 
 @dataclass(frozen=True)
 class AuditFilters:

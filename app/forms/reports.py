@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from pydantic import Field, ValidationInfo, field_validator
+from pydantic import Field, field_validator
 
-from app.forms import PageForm
+from app.forms import FormState, PageForm, validate_form
+from app.forms.family import ParsedForm
 
 
 class ReportFilterForm(PageForm):
+    """The reports' choices but the period, whose dates are GOV.UK date inputs."""
+
     framework: str = Field(default="", max_length=64)
     team_id: uuid.UUID | None = Field(default=None, title="team")
-    date_from: date | None = Field(default=None, title="start of the period")
-    date_to: date | None = Field(default=None, title="end of the period")
     cohort: str = Field(default="year", max_length=10)
     window: int = 12
 
-    @field_validator("team_id", "date_from", "date_to", mode="before")
+    @field_validator("team_id", mode="before")
     @classmethod
     def _blank_is_none(cls, value: object) -> object:
         return value or None
@@ -33,10 +37,26 @@ class ReportFilterForm(PageForm):
     def _window(cls, value: object) -> object:
         return value if value in {"3", "12", "24", 3, 12, 24} else 12
 
-    @field_validator("date_to")
-    @classmethod
-    def _after_start(cls, value: date | None, info: ValidationInfo) -> date | None:
-        start = info.data.get("date_from")
-        if value is not None and start is not None and value < start:
-            raise ValueError("The end of the period must be the same as or after its start")
-        return value
+
+@dataclass(frozen=True)
+class ReportFilters:
+    form: ReportFilterForm
+    date_from: date | None
+    date_to: date | None
+
+
+def report_filters(params: Mapping[str, Any]) -> tuple[ReportFilters | None, FormState]:
+    """The choices from the query (None when one cannot be read), with the form's problems:
+    each date input's own, and a period that ends before it starts."""
+    values = dict(params)
+    parsed, state = validate_form(ReportFilterForm, values)
+    dates = ParsedForm(values)
+    date_from = dates.date("date_from", "The start of the period")
+    date_to = dates.date("date_to", "The end of the period")
+    if date_from and date_to and date_to < date_from:
+        dates.errors["date_to"] = "The end of the period must be the same as or after its start"
+    state.errors.update(dates.errors)
+    state.anchors.update({name: f"{name}-day" for name in dates.errors})
+    if parsed is None or dates.errors:
+        return None, state
+    return ReportFilters(parsed, date_from, date_to), state

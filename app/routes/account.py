@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from app.config import Settings
+from app.db import writes_on_get
 from app.deps import ActorDep, FormValues, SessionDep, SettingsDep, requires
 from app.forms import FormState, validate_form
 from app.forms.auth import CodeForm
@@ -67,6 +68,7 @@ def account(
 
 
 @router.get("/two-factor")
+@writes_on_get
 def set_up_page(
     request: Request,
     session: SessionDep,

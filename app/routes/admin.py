@@ -380,7 +380,7 @@ def audit_trail(
                 user_id=parsed.form.user_id,
                 action=parsed.form.action,
                 family_id=family.id if family else None,
-                entity_type=parsed.form.entity_type[:40],
+                entity_type=parsed.form.entity_type,
                 on_or_after=parsed.date_from,
                 on_or_before=parsed.date_to,
             )

@@ -23,6 +23,7 @@ from app.models.assessment import EVIDENCE_KIND_LABELS, FACTOR_STATUS_LABELS, Cl
 from app.models.progress import SectionStatus
 from app.routes.family_pages import EditPage, FamilyPage, SupervisePage, ViewPage, section_url
 from app.services import (
+    agreement,
     assessment_summary,
     classification,
     content_impact,
@@ -65,6 +66,7 @@ def _section_response(
     *,
     errors: dict[str, str] | None = None,
     editor: str = "",
+    completed: str = "",
 ) -> Response:
     family, content = page.family, page.content
     form = FormState(values=state.values, errors=dict(errors or {}))
@@ -103,6 +105,7 @@ def _section_response(
             "retired_value": lambda row: assessment_summary.show_retired(row),
             # The same id across a re-rendered page keeps its saves from conflicting.
             "editor": editor or uuid.uuid4().hex,
+            "completed": completed,
         },
     )
 
@@ -141,12 +144,17 @@ def section_page(
     page: ViewPage,
     section_id: str,
     review: int | None = None,
+    completed: str = "",
 ) -> Response:
     """One section as a guided form (read-only for everyone but the practitioner the family is
     allocated to, and for earlier reviews)."""
     cycle = _cycle(page, section_id, review)
     state = questions.section_state(session, page.family, page.content, section_id, cycle)
-    return _section_response(request, session, page, state)
+    if page.can_edit:
+        agreement.prefill_form(session, family=page.family, content=page.content, state=state)
+    return _section_response(
+        request, session, page, state, completed=page.content.section_titles.get(completed, "")
+    )
 
 
 def _posted_cycle(page: FamilyPage, section_id: str, form_data: FormValues) -> int:
@@ -226,6 +234,13 @@ def save_section(
     if action.startswith("remove:"):
         url = section_url(family, result.state.section, cycle)
         return RedirectResponse(url, status_code=303)
+    if action == "complete":
+        following = _next_domain(session, page, section_id, cycle)
+        if following is not None:
+            # Domains are rated one after another: the next one opens, saying this one is done.
+            url = section_url(family, following, cycle)
+            separator = "&" if "?" in url else "?"
+            return RedirectResponse(f"{url}{separator}completed={section_id}", status_code=303)
     factor_id = action.removeprefix("evidence:")
     if factor_id != action and factor_id in {factor.factor_id for factor in result.state.factors}:
         # "Choose evidence" without JavaScript: the ratings are saved first, then its page.
@@ -237,6 +252,31 @@ def save_section(
     else:
         notice = "section-completed"
     return RedirectResponse(with_notice(f"/families/{family.id}", notice), status_code=303)
+
+
+def _next_domain(
+    session: Session, page: FamilyPage, section_id: str, cycle: int
+) -> FactorsSection | None:
+    """The next domain of the same stage still to be completed, after `section_id`."""
+    sections = page.content.sections
+    info = sections.get(section_id)
+    if info is None or not isinstance(info.section, FactorsSection):
+        return None
+    done = {
+        key
+        for key, status in progress.section_statuses(session, page.family.id, cycle).items()
+        if status in progress.DONE
+    }
+    order = list(sections)
+    for key in order[order.index(section_id) + 1 :] + order[: order.index(section_id)]:
+        candidate = sections[key]
+        if (
+            isinstance(candidate.section, FactorsSection)
+            and candidate.stage_id == info.stage_id
+            and key not in done
+        ):
+            return candidate.section
+    return None
 
 
 def _link_picked_evidence(

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from app.config import Settings
+from app.db import writes_on_get
 from app.deps import (
     ActorDep,
     FormValues,
@@ -219,6 +220,7 @@ def _set_up_page(
 
 
 @router.get("/sign-in/set-up-code")
+@writes_on_get
 def set_up_code_page(
     request: Request,
     session: SessionDep,

@@ -140,6 +140,7 @@ def section_url(family: Family, section: Section, cycle: int = 0) -> str:
 FAMILY_LINKS: list[tuple[str, str, Permission]] = [
     ("Chronology", "/chronology", Permission.FAMILY_VIEW),
     ("Reviews", "/reviews", Permission.FAMILY_VIEW),
+    ("Agreement and support", "/agreement", Permission.FAMILY_VIEW),
     ("Summary", "/summary", Permission.FAMILY_VIEW),
     ("Who has accessed this record", "/access-log", Permission.FAMILY_SUPERVISE),
     ("Framework version", "/version", Permission.FAMILY_VIEW),

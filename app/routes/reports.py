@@ -10,8 +10,9 @@ from fastapi import APIRouter, Request, Response
 
 from app.content.registry import ContentRegistry
 from app.deps import ActorDep, ContentDep, SessionDep, SettingsDep, requires
-from app.forms import FormState, validate_form
-from app.forms.reports import ReportFilterForm
+from app.forms import FormState
+from app.forms.family import date_parts
+from app.forms.reports import ReportFilterForm, report_filters
 from app.models.accounts import User
 from app.security.permissions import Permission, has_permission
 from app.services import reports
@@ -38,16 +39,16 @@ def _choice(
     values = dict(request.query_params)
     if not has_permission(user, Permission.REPORTS_ALL_TEAMS):
         values.pop("team_id", None)
-    parsed, form = validate_form(ReportFilterForm, values)
-    chosen = parsed or ReportFilterForm()
+    parsed, form = report_filters(values)
+    chosen = parsed.form if parsed else ReportFilterForm()
     frameworks = registry.offered()
     framework = chosen.framework if chosen.framework in frameworks else frameworks[0]
     today = london_today()
     choice = reports.Choice(
         framework_id=framework,
-        team_id=chosen.team_id if parsed else None,
-        start=(chosen.date_from if parsed else None) or _default_start(today),
-        end=(chosen.date_to if parsed else None) or today,
+        team_id=chosen.team_id,
+        start=(parsed.date_from if parsed else None) or _default_start(today),
+        end=(parsed.date_to if parsed else None) or today,
         today=today,
         cohort=chosen.cohort,
         window=chosen.window,
@@ -67,8 +68,8 @@ def _filters(
     query = {
         "framework": choice.framework_id,
         "team_id": str(choice.team_id or "") if teams is None else "",
-        "date_from": choice.start.isoformat(),
-        "date_to": choice.end.isoformat(),
+        **date_parts("date_from", choice.start),
+        **date_parts("date_to", choice.end),
         "cohort": scope.cohort,
         "window": str(scope.window),
     }

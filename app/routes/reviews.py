@@ -9,15 +9,12 @@ from sqlmodel import Session
 
 from app.deps import ActorDep, SessionDep
 from app.routes.family_pages import FamilyPage, ViewPage
-from app.routes.summary import DOCX, PDF, download, file_name
+from app.routes.summary import document_file
 from app.services import audit
-from app.services.access import record_export
 from app.services.review_pack import review_history
 from app.services.trends import HEIGHT, WIDTH, trends
 from app.summary.document import SummaryDocument
-from app.summary.pdf import render_pdf
 from app.summary.reviews import build_review_pack
-from app.summary.word import render_docx
 from app.templating import render
 from app.timeutil import london_today
 
@@ -45,20 +42,17 @@ def _pack_file(
     file_format: str,
 ) -> Response:
     doc = _pack(session, page, number, disclosure)
-    if file_format == "pdf":
-        body, media_type = render_pdf(request.app.state.templates.env, doc), PDF
-    else:
-        body, media_type = render_docx(doc), DOCX
-    record_export(
-        session,
-        actor=actor,
-        family=page.family,
-        document=f"review {number} pack",
-        file_format=file_format,
-        disclosure=doc.provenance.disclosure,
-    )
     stem = f"review-{number}-pack" + ("-disclosure" if doc.provenance.disclosure else "")
-    return download(body, media_type, file_name(page.family, stem, file_format))
+    return document_file(
+        request,
+        session,
+        actor,
+        page,
+        doc,
+        document=f"review {number} pack",
+        stem=stem,
+        file_format=file_format,
+    )
 
 
 # The files come before the page: /reviews/{number} would also match "2.pdf".

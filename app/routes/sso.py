@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from app.config import Settings
+from app.db import writes_on_get
 from app.deps import (
     ActorDep,
     SessionDep,
@@ -39,6 +40,7 @@ def _provider_problem(request: Request, refusal: sso.Refusal, settings: Settings
 
 
 @router.get("/sign-in/provider")
+@writes_on_get
 def sign_in_with_provider(
     request: Request,
     session: SessionDep,
@@ -60,6 +62,7 @@ def sign_in_with_provider(
 
 
 @router.get("/sign-in/provider/callback")
+@writes_on_get
 def provider_callback(
     request: Request,
     session: SessionDep,

@@ -72,6 +72,33 @@ def summary_page(
     )
 
 
+def document_file(
+    request: Request,
+    session: Session,
+    actor: audit.Actor,
+    page: FamilyPage,
+    doc: SummaryDocument,
+    *,
+    document: str,
+    stem: str,
+    file_format: str,
+) -> Response:
+    """A document of the summary's model as a PDF or a Word file, audited as an export."""
+    if file_format == "pdf":
+        body, media_type = render_pdf(request.app.state.templates.env, doc), PDF
+    else:
+        body, media_type = render_docx(doc), DOCX
+    record_export(
+        session,
+        actor=actor,
+        family=page.family,
+        document=document,
+        file_format=file_format,
+        disclosure=doc.provenance.disclosure,
+    )
+    return download(body, media_type, file_name(page.family, stem, file_format))
+
+
 def summary_file(
     request: Request,
     session: Session,
@@ -83,20 +110,10 @@ def summary_file(
 ) -> Response:
     """The summary as a PDF or a Word file, audited as an export (the pages and the API)."""
     doc = _summary(session, page, "1" if disclosure else "")
-    if file_format == "pdf":
-        body, media_type = render_pdf(request.app.state.templates.env, doc), PDF
-    else:
-        body, media_type = render_docx(doc), DOCX
-    record_export(
-        session,
-        actor=actor,
-        family=page.family,
-        document="summary",
-        file_format=file_format,
-        disclosure=doc.provenance.disclosure,
-    )
     stem = "disclosure-summary" if doc.provenance.disclosure else "summary"
-    return download(body, media_type, file_name(page.family, stem, file_format))
+    return document_file(
+        request, session, actor, page, doc, document="summary", stem=stem, file_format=file_format
+    )
 
 
 @router.get("/{family_id}/summary.pdf")

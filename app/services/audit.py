@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.db import keep_on_failure
+from app.db import keep_on_failure, reads_first
 from app.models.accounts import Role, Team, User
 from app.models.audit import AuditAction, AuditEvent
 from app.models.family import Family
@@ -61,6 +61,10 @@ def record(
         "details": _json_safe(dict(details or {})),
     }
     event = AuditEvent(**values)
+    if reads_first(session):
+        # A GET on SQLite: written after its reads, in a transaction of its own (app.db).
+        keep_on_failure(session, AuditEvent, **values)
+        return event
     session.add(event)
     if keep:
         keep_on_failure(session, AuditEvent, **values)

@@ -16,6 +16,7 @@ from enum import StrEnum
 from sqlalchemy import delete, func, text, update
 from sqlmodel import Session, col, select
 
+from app import db
 from app.config import Settings
 from app.models.accounts import PendingSignIn, SignInAttempt, User, UserSession
 from app.models.audit import AuditAction
@@ -362,8 +363,7 @@ def resolve(
     ):
         return None
     if now - record.last_seen_at >= TOUCH_INTERVAL:
-        record.last_seen_at = now
-        session.add(record)
+        db.change_after_reads(session, record, last_seen_at=now)
     return record, user
 
 

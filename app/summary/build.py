@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlmodel import Session
@@ -24,8 +25,11 @@ def build_summary(
     produced_by: User,
     disclosure: bool = False,
     now: datetime | None = None,
+    only: Collection[str] | None = None,
+    title: str | None = None,
 ) -> SummaryDocument:
-    """The summary of `family` as its record stands `now` (default: this moment)."""
+    """The summary of `family` as its record stands `now` (default: this moment); `only`
+    these sections (by id) for a page that shows part of it, such as the agreement."""
     now = now or utcnow()
     ctx = SummaryContext(
         session=session,
@@ -39,21 +43,13 @@ def build_summary(
     sections = tuple(
         Section(spec.id, spec.title, tuple(spec.build(ctx)))
         for spec in SUMMARY_SECTIONS
-        if spec.applies(content)
+        if spec.applies(content) and (only is None or spec.id in only)
     )
     return SummaryDocument(
         family_name=family.display_name,
         reference=family.reference,
-        title="Summary for disclosure" if disclosure else "Summary",
+        title=title or ("Summary for disclosure" if disclosure else "Summary"),
         as_of=ctx.as_of,
-        provenance=Provenance(
-            framework_id=content.id,
-            framework_title=content.framework.title,
-            framework_version=content.version,
-            content_hash=content.content_hash,
-            data_as_at=now,
-            produced_by=produced_by.name,
-            disclosure=disclosure,
-        ),
+        provenance=Provenance.of(content, now, produced_by, disclosure),
         sections=sections,
     )

@@ -17,7 +17,7 @@ from app.content.snapshot import FamilySnapshot
 from app.models.accounts import User
 from app.models.family import Adult, Child, EarlierReturn, Family
 from app.models.progress import GateDecision
-from app.services import families, progress
+from app.services import agreement, families, progress
 from app.services.review_pack import ReviewHistory, review_history
 from app.services.snapshot import build_family_snapshot
 
@@ -68,6 +68,11 @@ class SummaryContext:
     @cached_property
     def journey(self) -> progress.Journey:
         return progress.family_journey(self.session, self.family, self.content)
+
+    @cached_property
+    def agreement(self) -> agreement.Agreement:
+        """The written agreements and the support plan."""
+        return agreement.read(self.session, family=self.family, content=self.content)
 
     @cached_property
     def reviews(self) -> ReviewHistory:

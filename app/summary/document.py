@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import ClassVar, Literal
+from typing import TYPE_CHECKING, ClassVar, Literal
+
+if TYPE_CHECKING:
+    from app.content.model import FrameworkContent
+    from app.models.accounts import User
 
 ParagraphStyle = Literal["body", "hint", "missing", "notice"]
 THIRD_PARTY_LEFT_OUT = (
@@ -104,6 +108,21 @@ class Provenance:
     produced_by: str
     disclosure: bool
 
+    @classmethod
+    def of(
+        cls, content: FrameworkContent, now: datetime, produced_by: User, disclosure: bool
+    ) -> Provenance:
+        """The provenance of a document made now from `content` by `produced_by`."""
+        return cls(
+            framework_id=content.id,
+            framework_title=content.framework.title,
+            framework_version=content.version,
+            content_hash=content.content_hash,
+            data_as_at=now,
+            produced_by=produced_by.name,
+            disclosure=disclosure,
+        )
+
     @property
     def short_hash(self) -> str:
         return self.content_hash[:12]
@@ -117,6 +136,9 @@ class SummaryDocument:
     as_of: date
     provenance: Provenance
     sections: tuple[Section, ...] = field(default=())
+    # A copy for the family itself (the plain-English agreement): no staff provenance on it.
+    family_copy: bool = False
+    large_print: bool = False
 
     def section(self, section_id: str) -> Section:
         for section in self.sections:

@@ -236,14 +236,6 @@ def build_review_pack(
         reference=family.reference,
         title=f"{title} (for disclosure)" if disclosure else title,
         as_of=today,
-        provenance=Provenance(
-            framework_id=content.id,
-            framework_title=content.framework.title,
-            framework_version=content.version,
-            content_hash=content.content_hash,
-            data_as_at=now,
-            produced_by=produced_by.name,
-            disclosure=disclosure,
-        ),
+        provenance=Provenance.of(content, now, produced_by, disclosure),
         sections=pack_sections(history, review, content, disclosure=disclosure),
     )

@@ -30,6 +30,7 @@ from app.services.chronology_analysis import (
     scope_label,
 )
 from app.services.evidence import EvidenceItem
+from app.summary import agreement_sections
 from app.summary.context import SummaryContext
 from app.summary.document import (
     THIRD_PARTY_LEFT_OUT,
@@ -853,6 +854,15 @@ SUMMARY_SECTIONS: tuple[SummarySection, ...] = (
         "classification", "Classification history and decisions", classification_and_decisions
     ),
     SummarySection("cautions", "Research-based cautions", cautions, _has_cautions),
+    SummarySection(
+        "agreement",
+        "Written agreements",
+        agreement_sections.written_agreement,
+        agreement_sections.has_agreement,
+    ),
+    SummarySection(
+        "support", "Support plan", agreement_sections.support_plan, agreement_sections.has_services
+    ),
     SummarySection("progress", "Progress and reviews", progress_and_reviews),
     SummarySection("reviews", "Each review", each_review, has_reviews),
     SummarySection(

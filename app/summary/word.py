@@ -26,7 +26,7 @@ from app.summary.document import (
     Table,
 )
 from app.summary.text import breakable, clean, direction, isolate
-from app.timeutil import format_datetime
+from app.timeutil import format_date, format_datetime
 
 MISSING_LABEL = "Not recorded yet: "
 
@@ -53,11 +53,17 @@ def render_docx(doc: SummaryDocument) -> bytes:
     properties.subject = _property(doc.provenance.framework_title)
     properties.comments = _property(provenance_text(doc.provenance))
     properties.language = "en-GB"
+    if doc.large_print:
+        _large_print(word)
     _footer(word, doc)
     caption = word.add_paragraph()
-    _add_text(caption, f"{isolate(doc.family_name)} ({doc.reference})")
-    word.add_heading(doc.title, level=1)
-    _add_text(word.add_paragraph(style="Caption"), provenance_text(doc.provenance))
+    if doc.family_copy:
+        _add_text(caption, f"For {isolate(doc.family_name)} ({doc.reference})")
+        word.add_heading(doc.title, level=1)
+    else:
+        _add_text(caption, f"{isolate(doc.family_name)} ({doc.reference})")
+        word.add_heading(doc.title, level=1)
+        _add_text(word.add_paragraph(style="Caption"), provenance_text(doc.provenance))
     for number, section in enumerate(doc.sections, start=1):
         word.add_heading(f"{number}. {section.title}", level=2)
         for block in section.blocks:
@@ -154,18 +160,30 @@ def _suggestion(word: WordDocument, block: Suggestion) -> None:
             _add_text(word.add_paragraph(style="List Bullet"), item)
 
 
+# Large print: 16 pt body text and headings in proportion (the PDF's large print matches).
+LARGE_PRINT = {"Normal": 16, "Caption": 14, "Heading 1": 28, "Heading 2": 22, "Heading 3": 18}
+
+
+def _large_print(word: WordDocument) -> None:
+    for name, size in LARGE_PRINT.items():
+        word.styles[name].font.size = Pt(size)
+
+
 def _footer(word: WordDocument, doc: SummaryDocument) -> None:
     p = doc.provenance
     paragraph = word.sections[0].footer.paragraphs[0]
-    text = (
-        f"{isolate(_plain(doc.family_name))} ({_plain(doc.reference)}) · {p.framework_id} "
-        f"{p.framework_version} ({p.short_hash}) · data as at {format_datetime(p.data_as_at)} · "
-        f"produced by {_plain(p.produced_by)}"
-    )
-    if p.disclosure:
-        text += " · disclosure copy"
+    if doc.family_copy:
+        text = f"{doc.title} · {isolate(_plain(doc.family_name))} · {format_date(doc.as_of)}"
+    else:
+        text = (
+            f"{isolate(_plain(doc.family_name))} ({_plain(doc.reference)}) · {p.framework_id} "
+            f"{p.framework_version} ({p.short_hash}) · data as at "
+            f"{format_datetime(p.data_as_at)} · produced by {_plain(p.produced_by)}"
+        )
+        if p.disclosure:
+            text += " · disclosure copy"
     run = paragraph.add_run(breakable(text) + " · page ")
-    run.font.size = Pt(8)
+    run.font.size = Pt(12 if doc.large_print else 8)
     field = OxmlElement("w:fldSimple")
     field.set(qn("w:instr"), "PAGE")
     page_run = OxmlElement("w:r")

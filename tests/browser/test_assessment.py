@@ -121,8 +121,15 @@ def identification(page: Page, family: Family) -> None:
 
 
 def factors(page: Page, family: Family) -> None:
-    for section in FACTOR_SECTIONS:
-        open_task(page, family, CURRENT.section_titles[section.id], section.id)
+    """Marking a domain complete opens the next one still to rate, until the last."""
+    titles = CURRENT.section_titles
+    open_task(page, family, titles[FACTOR_SECTIONS[0].id], FACTOR_SECTIONS[0].id)
+    for number, section in enumerate(FACTOR_SECTIONS):
+        expect(page.get_by_role("heading", level=1)).to_have_text(titles[section.id])
+        if number:
+            expect(page.locator(".govuk-notification-banner")).to_contain_text(
+                f"‘{titles[FACTOR_SECTIONS[number - 1].id]}’ is marked as complete"
+            )
         if section.id == "factors-substance-misuse":
             assert_accessible(page)
         for factor in page.locator(".hw-factor").all():
@@ -147,7 +154,11 @@ def factors(page: Page, family: Family) -> None:
             expect(
                 page.locator("#factor-da-r1").get_by_label("Present", exact=True)
             ).to_be_checked()
-        mark_complete(page)
+        if number + 1 < len(FACTOR_SECTIONS):
+            with page.expect_navigation():
+                page.get_by_role("button", name="Mark as complete").click()
+        else:
+            mark_complete(page)
 
 
 def capacity_without_javascript(page: Page, user: User, family: Family) -> None:

@@ -18,6 +18,7 @@ from app.models.family import Family
 from tests.browser.conftest import LiveServer, open_context, sign_in
 from tests.browser.test_chronology import new_family
 from tests.support.axe import assert_accessible, wait_until_ready
+from tests.support.screenshots import save_screenshot
 
 WIDTHS = (1280, 320)
 SECTION = "factors-domestic-abuse"
@@ -147,6 +148,9 @@ def test_evidence_is_chosen_without_losing_ratings(
     expect(page.locator("#evidence-of-da-r3")).to_contain_text("1 piece of evidence")
     expect(page.locator("#evidence-of-da-r3")).not_to_contain_text("no evidence")
     assert_accessible(page)
+    if width == WIDTHS[0]:
+        factor.evaluate("element => element.scrollIntoView({block: 'start'})")
+        save_screenshot(page, "evidence-picker-in-place")
     entry.uncheck()
     expect(page.locator("#evidence-of-da-r3")).to_contain_text("0 pieces of evidence")
     page.reload()

@@ -3,10 +3,13 @@ copy, the print layout and the PDF and Word downloads; axe checks every page."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from playwright.sync_api import Page, expect
 from sqlmodel import col, select
 
+from app.config import PROJECT_ROOT
 from app.db import open_session
 from app.demo.accounts import DEMO_ACCOUNTS
 from app.demo.families import DEMO_FAMILIES
@@ -100,3 +103,34 @@ def test_the_disclosure_copy_leaves_out_third_party_entries(
     expect(third_party).to_have_count(0)
     expect(page.get_by_text("This is a disclosure copy").first).to_be_visible()
     assert_accessible(page)
+
+
+def test_the_agreement_support_plan_and_familys_copy_of_the_late_stage_family(
+    page: Page, demo_families: dict[str, str]
+) -> None:
+    """Walsh: children going home, with an agreement and a support plan that leaves gaps.
+    With UPDATE_SCREENSHOTS=1 the pages are saved as the goal-setting guide's screenshots."""
+    sign_in_demo(page, SUPERVISORS["RIV"])
+    page.goto(f"/families/{demo_families['RIV-2024-077']}")
+    page.get_by_role("navigation", name="This family's record").get_by_role(
+        "link", name="Agreement and support"
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Written agreements")
+    expect(page.get_by_role("heading", name="Agreement with Sinead Walsh")).to_be_visible()
+    assert_accessible(page)
+    shot(page, "agreement")
+    page.get_by_role("link", name="Support plan", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Support plan")
+    expect(page.get_by_text("2 goals without enough support:")).to_be_visible()
+    assert_accessible(page)
+    shot(page, "support-plan")
+    page.go_back()
+    page.get_by_role("link", name="Sinead Walsh's copy of their agreement", exact=True).click()
+    expect(page.get_by_role("heading", name="1. About this agreement")).to_be_visible()
+    assert_accessible(page)
+    shot(page, "family-copy")
+
+
+def shot(page: Page, name: str) -> None:
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        page.screenshot(path=str(PROJECT_ROOT / "docs" / "images" / f"goal-setting-{name}.png"))

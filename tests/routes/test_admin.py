@@ -363,13 +363,13 @@ def test_the_audit_trail_names_roles_and_teams(
         },
     )
     assert response.status_code == 303
-    page = client.get("/admin/audit", params={"action": "update", "entity_type": "user"})
+    page = client.get("/admin/audit", params={"action": "update", "entity_type": " User "})
     details = soup(page).select_one(".hw-audit-table tbody tr").get_text(" ", strip=True)
     assert "team: Riverside \u2192 Hillside" in details
     assert "roles: Practitioner \u2192 Practitioner, Supervisor" in details
     assert str(second.id) not in details
     assert "supervisor'" not in details
-    change = client.get("/admin/audit", params={"action": "role_change"})
+    change = client.get("/admin/audit", params={"action": "role_change", "entity_type": "user"})
     details = soup(change).select_one(".hw-audit-table tbody tr").get_text(" ", strip=True)
     assert "casework granted: yes" in details
     assert "administrator granted: no" in details

@@ -350,6 +350,44 @@ def test_evidence_is_picked_inside_the_factors_page(
     assert rating["value"] == "absent"
 
 
+def test_completing_a_domain_opens_the_next_one_to_rate(
+    client: CheckingClient, db: Session, case: Case
+) -> None:
+    """Domains are rated one after another: "Mark as complete" opens the next domain of the
+    stage not yet complete (saying which was completed), and the last one the task list."""
+    domains = [s for s in CURRENT.stage("assessment").sections if s.kind == "factors"]
+    sign_in_as(client, db, case.practitioner)
+
+    def complete(section_id: str) -> str:
+        domain = CURRENT.domain(CURRENT.sections[section_id].section.domain)
+        ratings = {
+            f"f.{factor.id}.status": "absent"
+            for factor in (*domain.risk_factors, *domain.protective_factors)
+        }
+        response = post_form(
+            client,
+            url(case, f"/sections/{section_id}"),
+            {**ratings, "version": "0", "review": "0", "action": "complete"},
+        )
+        assert response.status_code == 303
+        return response.headers["location"]
+
+    # The second domain first: the next is the third, then back round to the first.
+    assert complete(domains[1].id) == url(
+        case, f"/sections/{domains[2].id}?completed={domains[1].id}"
+    )
+    page = client.get(url(case, f"/sections/{domains[2].id}?completed={domains[1].id}"))
+    banner = soup(page).select_one(".govuk-notification-banner")
+    assert banner is not None
+    assert f"‘{CURRENT.section_titles[domains[1].id]}’ is marked as complete" in banner.text
+    for domain in domains[2:-1]:
+        complete(domain.id)
+    assert complete(domains[-1].id) == url(
+        case, f"/sections/{domains[0].id}?completed={domains[-1].id}"
+    )
+    assert complete(domains[0].id) == url(case, "?notice=section-completed")
+
+
 def ready_for_classification(db: Session, case: Case) -> None:
     """Every section the first classification needs, directly or through others, marked
     complete."""

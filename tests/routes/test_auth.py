@@ -264,7 +264,13 @@ def test_signing_in_lands_on_the_persons_own_work(
 
 
 def test_temporary_password_must_be_changed_first(client: CheckingClient, db: Session) -> None:
-    user = make_user(db, email="new@council.test", must_change_password=True, roles=[Role.ADMIN])
+    user = make_user(
+        db,
+        name="Robin Ashdown",
+        email="new@council.test",
+        must_change_password=True,
+        roles=[Role.ADMIN],
+    )
     signed_in = sign_in(client, "new@council.test", DEFAULT_PASSWORD, next="/admin/audit")
     assert signed_in.headers["location"] == "/account/password"
     # Nothing else opens first, the home page and one's own account pages included.

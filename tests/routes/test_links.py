@@ -75,7 +75,9 @@ def crawl(client: CheckingClient) -> dict[str, int]:
     return seen
 
 
-def test_every_link_for_every_demo_role_answers(client: CheckingClient, db: Session) -> None:
+def test_every_link_for_every_demo_role_answers(
+    client: CheckingClient, db: Session, caplog: pytest.LogCaptureFixture
+) -> None:
     if db.get_bind().dialect.name != "sqlite":
         pytest.skip("where links lead does not depend on the database: walked once, on SQLite")
     load_demo(db, CONTENT, secret_key=PLACEHOLDER_SECRET_KEY)
@@ -92,6 +94,11 @@ def test_every_link_for_every_demo_role_answers(client: CheckingClient, db: Sess
         broken = {url: code for url, code in visited.items() if code == 404 or code >= 500}
         assert not broken, f"{account.email}: {broken}"
         assert len(visited) > 3, account.email
+        # Pages that are only read write nothing but their audit entries (app.db.READS_FIRST).
+        written = [
+            r.getMessage() for r in caplog.records if "wrote during its reads" in r.getMessage()
+        ]
+        assert not written, f"{account.email}: {written}"
         kinds |= {kind(urlsplit(url).path) for url in visited}
     # The journey's pages are among those reached, and the demo service account's page.
     for page in (

@@ -19,7 +19,14 @@ from app.services import reports
 from tests.factories import make_child, make_family, make_team, make_user, sign_in_as
 from tests.support.client import CheckingClient, soup
 
-PERIOD = {"date_from": "2025-04-01", "date_to": "2026-03-31"}
+PERIOD = {
+    "date_from-day": "1",
+    "date_from-month": "4",
+    "date_from-year": "2025",
+    "date_to-day": "31",
+    "date_to-month": "3",
+    "date_to-year": "2026",
+}
 
 
 def _went_home(db: Session, team: Team, day: date = date(2025, 10, 1)) -> Family:
@@ -129,17 +136,21 @@ def test_a_period_that_ends_before_it_starts_is_explained(
 ) -> None:
     sign_in_as(client, db, make_user(db, roles=[Role.MANAGER]))
     response = client.get(
-        "/reports/stability", params={"date_from": "2026-01-01", "date_to": "2025-01-01"}
+        "/reports/stability",
+        params={**PERIOD, "date_from-year": "2027", "date_to-month": "13"},
     )
     page = soup(response)
     assert response.status_code == 200
     assert page.title is not None
     assert page.title.text.startswith("Error: ")
-    summary = page.select_one(".govuk-error-summary a")
-    assert summary is not None
-    assert summary["href"] == "#date_to"
-    assert "same as or after its start" in summary.text
-    assert page.select_one("#date_to")["value"] == "2025-01-01"  # what they typed is kept
+    links = {str(a["href"]): a.text for a in page.select(".govuk-error-summary a")}
+    assert links == {"#date_to-day": "The end of the period must be a real date"}
+    assert page.select_one("#date_to-month")["value"] == "13"  # what they typed is kept
+    assert page.select_one("#date_from-year")["value"] == "2027"
+    later = soup(client.get("/reports/stability", params={**PERIOD, "date_from-year": "2027"}))
+    assert [a.text for a in later.select(".govuk-error-summary a")] == [
+        "The end of the period must be the same as or after its start"
+    ]
     assert client.get("/reports/no-such-report").status_code == 404
     assert client.get("/reports/returns-home/no-such-table.csv").status_code == 404
 

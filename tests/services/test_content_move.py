@@ -1,4 +1,4 @@
-"""Moving a family from version 1.0.0 to a test 1.2.0 that adds, changes and removes
+"""Moving a family from version 1.0.0 to a test 1.9.0 that adds, changes and removes
 questions and factors: the page shows each change, nothing moves until confirmed, and every
 answer and rating is kept."""
 
@@ -28,12 +28,12 @@ FIXTURE = Path(__file__).resolve().parent.parent / "content" / "fixtures" / "ver
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> ContentRegistry:
-    """The bundled 1.0.0 beside the test 1.2.0."""
+    """The bundled 1.0.0 beside the test 1.9.0."""
     root = tmp_path_factory.mktemp("content") / "reunification"
     shutil.copytree(PROJECT_ROOT / "framework_content" / "reunification" / "1.0.0", root / "1.0.0")
-    shutil.copytree(FIXTURE / "reunification" / "1.2.0", root / "1.2.0")
+    shutil.copytree(FIXTURE / "reunification" / "1.9.0", root / "1.9.0")
     loaded = load_registry(root.parent)
-    assert loaded.versions("reunification") == ("1.0.0", "1.2.0")
+    assert loaded.versions("reunification") == ("1.0.0", "1.9.0")
     return loaded
 
 
@@ -83,7 +83,7 @@ def test_the_comparison_lists_each_added_changed_and_removed_item(
     registry: ContentRegistry,
 ) -> None:
     changes = compare(
-        registry.get("reunification", "1.0.0"), registry.get("reunification", "1.2.0")
+        registry.get("reunification", "1.0.0"), registry.get("reunification", "1.9.0")
     )
     found = {(change.item_id, change.change) for change in changes}
     assert {
@@ -109,16 +109,16 @@ def test_moving_keeps_every_answer(db: Session, registry: ContentRegistry) -> No
             actor=actor(user),
             registry=registry,
             family=family,
-            target_version="1.2.0",
+            target_version="1.9.0",
             confirmed=False,
             expected_version=family.version,
         )
     assert family.framework_version == "1.0.0"
     newer = content_move.move(
         db, actor=actor(user), registry=registry, family=family,
-        target_version="1.2.0", confirmed=True, expected_version=family.version,
+        target_version="1.9.0", confirmed=True, expected_version=family.version,
     )  # fmt: skip
-    assert family.framework_version == "1.2.0"
+    assert family.framework_version == "1.9.0"
     assert snapshot(db, family.id) == before
     retired = questions.retired_answers(db, family, newer)
     assert [row.question_id for row in retired] == ["assessment-due-date"]
@@ -131,7 +131,7 @@ def test_moving_keeps_every_answer(db: Session, registry: ContentRegistry) -> No
             actor=actor(user),
             registry=registry,
             family=family,
-            target_version="1.2.0",
+            target_version="1.9.0",
             confirmed=True,
             expected_version=family.version,
         )
@@ -139,11 +139,11 @@ def test_moving_keeps_every_answer(db: Session, registry: ContentRegistry) -> No
 
 
 def test_the_version_page_moves_only_on_confirmation(client: CheckingClient, db: Session) -> None:
-    publish_folder(db, FIXTURE / "reunification" / "1.2.0")
+    publish_folder(db, FIXTURE / "reunification" / "1.9.0")
     user, family = answered_family(db)
     sign_in_as(client, db, user)
     page = client.get(f"/families/{family.id}/version")
-    assert "Version 1.2.0 is available" in page.text
+    assert "Version 1.9.0 is available" in page.text
     rows = {row.td.get_text(" ", strip=True): row for row in soup(page).select("tbody tr")}  # type: ignore[union-attr]
     assert any("assessment-due-date" in key for key in rows)
     # Whether the family's suggestion would change, besides what the questions do.
@@ -153,13 +153,13 @@ def test_the_version_page_moves_only_on_confirmation(client: CheckingClient, db:
         r"The cautions would stay the same|A new caution would be raised|would no longer be raised",
         text,
     )
-    form = {"target": "1.2.0", "version": str(family.version)}
+    form = {"target": "1.9.0", "version": str(family.version)}
     refused = post_form(client, f"/families/{family.id}/version", form)
     assert "Confirm that you have read what changes" in refused.text
     moved = post_form(client, f"/families/{family.id}/version", {**form, "confirm": "yes"})
     assert moved.status_code == 303
     db.refresh(family)
-    assert family.framework_version == "1.2.0"
+    assert family.framework_version == "1.9.0"
     section = client.get(f"/families/{family.id}/sections/identification")
     assert "Answers to questions no longer in this version" in section.text
     assert "1 September 2026" in section.text

@@ -76,7 +76,7 @@ def reviewed(story: Story) -> Story:
     with story.weeks_ago(16):
         story.go_home("Ann", "Cara", "planned-gradual", "Weekends first, then the school week.")
     with story.weeks_ago(15):
-        story.visit("Ann", alone=("Ann",), concerns="Ann tired after school.")
+        story.visit("Ann", alone=("Ann",), concerns="Ann tired after school. " + HOSTILE)
     story.session.commit()
     return story
 
@@ -156,6 +156,12 @@ def test_the_pack_and_the_journey_summary_in_page_pdf_and_word(
         assert fact in page, fact
         assert fact in pdf, fact
         assert fact in word_text, fact
+
+    # Hostile text in the new sections: shown as typed, never as markup.
+    assert HOSTILE in page
+    assert HOSTILE in word_text
+    assert "<b>Stop</b> =SUM(A1)" in pdf
+    assert soup(client.get(f"/families/{family.id}/summary")).find("b", string="Stop") is None
 
     # Every download is audited as an export, the disclosure copy marked as such.
     exports = db.exec(

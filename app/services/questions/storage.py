@@ -45,6 +45,7 @@ from app.models.progress import SectionStatus
 from app.services import audit, progress
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.locking import check_version, saving
+from app.services.questions import plan_checks
 from app.services.questions.tree import (
     ANSWER,
     FACTOR,
@@ -366,6 +367,8 @@ def posted_state(
         for suffix in ("", "-day", "-month", "-year"):
             if node.name + suffix in form:
                 values[node.name + suffix] = form[node.name + suffix]
+    for target, message in plan_checks.service_problems(nodes, parsed).items():
+        problems.add(target, message)
     factors = factor_fields(content, section, evidence_counts(session, family.id))
     for factor in factors:
         status = posted(form, factor.status_name)
@@ -500,6 +503,7 @@ def missing_answers(
             "Enter" if question.type in {"short_text", "long_text", "number", "date"} else "Select"
         )
         missing[target] = f"{who}{verb} an answer to ‘{question.label}’"
+    missing.update(plan_checks.goals_without_timescale(state.nodes, parsed))
     for factor in state.factors:
         if not state.values.get(factor.status_name):
             missing[field_id(factor.status_name)] = (

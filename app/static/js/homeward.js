@@ -169,9 +169,14 @@ function holdsUnsavedInput(form) {
   return form.hasAttribute("data-hw-unsaved") || form.hasAttribute("data-hw-dirty");
 }
 
+// Sign-in and password forms are left out too: they hold nothing of anyone's record.
 function markDirty(event) {
   const form = event.target.closest && event.target.closest('form[method="post"]');
-  if (form && !event.target.matches('[type="hidden"], [type="search"]')) {
+  if (
+    form &&
+    !event.target.matches('[type="hidden"], [type="search"]') &&
+    !form.querySelector('input[type="password"]')
+  ) {
     form.dataset.hwDirty = "";
   }
 }
