@@ -479,8 +479,11 @@ def evidence_picker(
     request: Request, session: SessionDep, page: EditPage, factor_id: str
 ) -> Response:
     """The family's newest chronology entries as checkboxes, swapped into a factor on its
-    section page (htmx): ticking one links it with the page's next save."""
+    section page (htmx): ticking one links it with the page's next save. Opened as a page
+    (a link followed without JavaScript), the factor's whole evidence page."""
     info = evidence_service.factor_info(page.content, factor_id)
+    if not is_htmx(request):
+        return RedirectResponse(request.url.path.removesuffix("/picker"), status_code=303)
     entries, total = evidence_service.search_entries(
         session, page.family, limit=evidence_service.INLINE_LIMIT
     )

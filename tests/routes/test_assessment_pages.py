@@ -293,6 +293,9 @@ def test_evidence_is_picked_inside_the_factors_page(
     picker = client.get(url(case, "/factors/da-r1/evidence/picker"), headers={"HX-Request": "true"})
     assert "Police called to the flat" in picker.text
     assert "Another family" not in picker.text
+    # Followed as a link (no JavaScript), the picker's address opens the factor's evidence page.
+    plain = client.get(url(case, "/factors/da-r1/evidence/picker"))
+    assert plain.headers["location"] == url(case, "/factors/da-r1/evidence")
     autosave = url(case, "/sections/factors-domestic-abuse/autosave")
     fields = {
         "version": "0",
