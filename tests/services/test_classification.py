@@ -4,6 +4,7 @@ level and answer."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -141,8 +142,15 @@ def attendance_only(case: Case) -> None:
 
 KINDS: list[tuple[str, Callable[[Case], None], str, str, str, str]] = [
     # (rule kind, builder, expected level, rule that fires, words in its reasons, a source)
-    ("factor", serious_harm, "high", "serious-harm", "hh-r1", "Wilkins"),
-    ("all of", serious_harm_denied, "very-high", "serious-harm-denied", "mo-r1", "Wilkins"),
+    ("factor", serious_harm, "high", "serious-harm", "has suffered serious harm", "Wilkins"),
+    (
+        "all of",
+        serious_harm_denied,
+        "very-high",
+        "serious-harm-denied",
+        "denies or plays down the concerns",
+        "Wilkins",
+    ),
     ("parent", not_considering_change, "high", "not-considering-change", "Kim Harper", "Wilkins"),
     (
         "chronology",
@@ -186,6 +194,8 @@ def test_each_rule_kind_gives_its_level_with_an_explanation(
     assert rule in fired, explanation["lines"]
     reasons = " ".join(reason["text"] for reason in fired[rule]["reasons"])
     assert words in reasons
+    # Factors are named by their words, never their ids.
+    assert not re.search(r"\b[a-z]{2}-r\d", reasons), reasons
     assert any(source in item["citation"] for item in fired[rule]["sources"])
 
 
