@@ -25,8 +25,10 @@ from app.models.chronology import (
     ChronologyImport,
 )
 from app.models.family import Adult, Child, EarlierReturn, Family, FamilyContact
+from app.models.progress import SectionProgress, SectionStatus
 from app.security.passwords import hash_password
 from app.security.secretbox import keyed_digest
+from app.services.chronology import prerequisite_forms
 from app.services.progress import refresh_family
 from app.services.sessions import hash_token
 from app.timeutil import london_today
@@ -96,7 +98,10 @@ def make_family(
     allocated_to: User | None = None,
     reference: str | None = None,
     display_name: str | None = None,
+    identified: bool = False,
 ) -> Family:
+    """A family on the newest content; `identified` completes what its chronology waits for
+    (identification), so that entries can be added."""
     number = next(_counter)
     content = CONTENT.latest("reunification")
     reference = reference or f"FAM-{number:05d}"
@@ -113,9 +118,28 @@ def make_family(
     )
     session.add(family)
     session.flush()
+    if identified:
+        mark_identified(session, family)
     refresh_family(session, family, content)
     session.flush()
     return family
+
+
+def mark_identified(session: Session, family: Family) -> None:
+    """Record what the chronology and the assessment's forms wait for (identification) as
+    complete, without its answers, so that tests can go on from there."""
+    for section_id in prerequisite_forms(
+        CONTENT.get(family.framework_id, family.framework_version)
+    ):
+        session.add(
+            SectionProgress(
+                family_id=family.id,
+                section_id=section_id,
+                cycle=0,
+                status=SectionStatus.COMPLETED.value,
+            )
+        )
+    session.flush()
 
 
 def start_session(session: Session, user: User, *, idle_for: timedelta = timedelta(0)) -> str:

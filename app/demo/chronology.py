@@ -7,19 +7,21 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.content.model import FrameworkContent
 from app.content.registry import ContentRegistry
+from app.demo.assessment import fill_section
 from app.demo.families import DEMO_FAMILIES
 from app.models.accounts import User
 from app.models.chronology import ChronologyEntry
 from app.models.family import Family
 from app.services import chronology, chronology_analysis, chronology_review, families
 from app.services.audit import Actor
-from app.timeutil import london_today
+from app.timeutil import LONDON, as_of, london_today
 
 
 @dataclass(frozen=True)
@@ -431,6 +433,7 @@ def load_demo_chronologies(session: Session, registry: ContentRegistry) -> None:
         if has_entries or practitioner is None:
             continue
         actor = Actor(user=practitioner, request_id="demo-data", path="python -m app demo")
+        _open_chronology(session, actor, family, families.content_for(registry, family), today)
         if family.reference == "RIV-2026-014":
             _load_harper(session, actor, family, registry, today)
             continue
@@ -453,6 +456,21 @@ def load_demo_chronologies(session: Session, registry: ContentRegistry) -> None:
                 ),
                 today,
             )
+
+
+def _open_chronology(
+    session: Session, actor: Actor, family: Family, content: FrameworkContent, today: date
+) -> None:
+    """A chronology can be added to once what it waits for (identification) is complete: the
+    practitioner completed it when the family's work started."""
+    weeks = next(
+        (demo.started_weeks_ago for demo in DEMO_FAMILIES if demo.reference == family.reference),
+        0,
+    )
+    started = datetime.combine(today - timedelta(weeks=weeks), time(10, 0), tzinfo=LONDON)
+    with as_of(started):
+        for section_id in chronology.prerequisite_forms(content):
+            fill_section(session, actor, family, content, section_id, complete=True)
 
 
 def _load_harper(

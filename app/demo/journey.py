@@ -571,8 +571,14 @@ def load_demo_journeys(session: Session, registry: ContentRegistry) -> None:
         ).first()
         if family is None or family.allocated_practitioner_id is None:
             continue
+        content = families.content_for(registry, family)
+        # Identification is completed with the chronology (app.demo.chronology); a story
+        # that has begun has answers beyond it.
         started = session.exec(
-            select(AssessmentAnswer.id).where(col(AssessmentAnswer.family_id) == family.id)
+            select(AssessmentAnswer.id).where(
+                col(AssessmentAnswer.family_id) == family.id,
+                col(AssessmentAnswer.section_id).not_in(chronology.prerequisite_forms(content)),
+            )
         ).first()
         practitioner = session.get(User, family.allocated_practitioner_id)
         supervisor = _supervisor(session, family)
@@ -582,7 +588,7 @@ def load_demo_journeys(session: Session, registry: ContentRegistry) -> None:
             Story(
                 session=session,
                 family=family,
-                content=families.content_for(registry, family),
+                content=content,
                 practitioner=practitioner,
                 supervisor=supervisor,
             )

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
 from app.content.compare import compare
+from app.content.model import FrameworkContent
 from app.content.registry import ContentRegistry
 from app.content.schema import ClassificationSection, FactorsSection, GateSection
 from app.deps import ActorDep, ContentDep, FormValues, SessionDep
@@ -20,6 +21,7 @@ from app.forms import FormState
 from app.forms.family import ParsedForm
 from app.models.accounts import User
 from app.models.assessment import EVIDENCE_KIND_LABELS, FACTOR_STATUS_LABELS, ClassificationStatus
+from app.models.family import Family
 from app.models.progress import SectionStatus
 from app.routes.family_pages import EditPage, FamilyPage, SupervisePage, ViewPage, section_url
 from app.services import (
@@ -28,6 +30,7 @@ from app.services import (
     classification,
     content_impact,
     content_move,
+    prefill,
     progress,
     questions,
 )
@@ -67,6 +70,8 @@ def _section_response(
     errors: dict[str, str] | None = None,
     editor: str = "",
     completed: str = "",
+    next_is: str = "task",
+    prefilled: list[str] | None = None,
 ) -> Response:
     family, content = page.family, page.content
     form = FormState(values=state.values, errors=dict(errors or {}))
@@ -89,6 +94,12 @@ def _section_response(
             "form": form,
             "errors": form.error_list(),
             "can_edit": page.can_edit and _is_current(page, section.id, state.cycle),
+            # What a task that cannot start yet waits for, said before anyone types into it.
+            "held": progress.cannot_start(
+                session, family, content, section.id, state.cycle, doing="marked as complete"
+            )
+            if page.can_edit
+            else None,
             "review": state.cycle,
             "factor_evidence": factor_evidence,
             "flags": state.factor_flags(),
@@ -100,14 +111,30 @@ def _section_response(
             ),
             "answer_of": questions.value_of,
             "section_status": state.status,
-            "choices": lambda question: questions.choices(content, question),
+            "choices": _Choices(session, family, content),
             "walk": questions.walk,
             "retired_value": lambda row: assessment_summary.show_retired(row),
             # The same id across a re-rendered page keeps its saves from conflicting.
             "editor": editor or uuid.uuid4().hex,
             "completed": completed,
+            "next_is": next_is,
+            "prefilled": prefilled or [],
         },
     )
+
+
+class _Choices:
+    """A question's options for the form's macros; `staff` lists the people a question that
+    names a member of staff may pick (None for other questions)."""
+
+    def __init__(self, session: Session, family: Family, content: FrameworkContent) -> None:
+        self.session, self.family, self.content = session, family, content
+
+    def __call__(self, question: Any) -> list[tuple[str, str, str | None]]:
+        return questions.choices(self.content, question)
+
+    def staff(self, question: Any, current: str) -> list[prefill.StaffChoice] | None:
+        return prefill.staff_choices(self.session, self.family, question, current)
 
 
 def _factor_evidence(
@@ -150,10 +177,23 @@ def section_page(
     allocated to, and for earlier reviews)."""
     cycle = _cycle(page, section_id, review)
     state = questions.section_state(session, page.family, page.content, section_id, cycle)
+    prefilled: list[str] = []
     if page.can_edit:
         agreement.prefill_form(session, family=page.family, content=page.content, state=state)
+        prefilled = prefill.fill_from_record(
+            session, family=page.family, content=page.content, state=state
+        )
+    done = page.content.sections.get(completed)
     return _section_response(
-        request, session, page, state, completed=page.content.section_titles.get(completed, "")
+        request,
+        session,
+        page,
+        state,
+        completed=page.content.section_titles.get(completed, ""),
+        next_is="domain"
+        if done and done.section.kind == "factors" and state.section.kind == "factors"
+        else "task",
+        prefilled=prefilled,
     )
 
 
@@ -234,13 +274,10 @@ def save_section(
     if action.startswith("remove:"):
         url = section_url(family, result.state.section, cycle)
         return RedirectResponse(url, status_code=303)
-    if action == "complete":
-        following = _next_domain(session, page, section_id, cycle)
+    if action == "complete" and result.state.status is not SectionStatus.AWAITING_SIGN_OFF:
+        following = _continue_url(session, page, section_id, cycle)
         if following is not None:
-            # Domains are rated one after another: the next one opens, saying this one is done.
-            url = section_url(family, following, cycle)
-            separator = "&" if "?" in url else "?"
-            return RedirectResponse(f"{url}{separator}completed={section_id}", status_code=303)
+            return RedirectResponse(following, status_code=303)
     factor_id = action.removeprefix("evidence:")
     if factor_id != action and factor_id in {factor.factor_id for factor in result.state.factors}:
         # "Choose evidence" without JavaScript: the ratings are saved first, then its page.
@@ -252,6 +289,30 @@ def save_section(
     else:
         notice = "section-completed"
     return RedirectResponse(with_notice(f"/families/{family.id}", notice), status_code=303)
+
+
+# Tasks the practitioner does on a page of their own, which "Mark as complete" can open next.
+_CONTINUES_TO = frozenset({"questions", "factors", "chronology", "classification"})
+
+
+def _continue_url(session: Session, page: FamilyPage, section_id: str, cycle: int) -> str | None:
+    """Where "Mark as complete" leads: the next domain still to rate, else the next task the
+    practitioner can do now, saying which was completed (one page load, not two through the
+    task list). None when the next step is someone else's (a decision, a sign-off)."""
+    target = _next_domain(session, page, section_id, cycle)
+    if target is None:
+        task = progress.family_journey(session, page.family, page.content).next_task()
+        if (
+            task is None
+            or task.section.kind not in _CONTINUES_TO
+            or task.status is SectionStatus.AWAITING_SIGN_OFF
+            or task.section.id == section_id
+        ):
+            return None
+        target, cycle = task.section, task.cycle
+    url = section_url(page.family, target, cycle)
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}completed={section_id}"
 
 
 def _next_domain(
@@ -329,8 +390,10 @@ def complete_section(
         return _classification_response(
             request, session, page, waiting.id, form=FormState(errors=problem.errors)
         )
+    following = _continue_url(session, page, section_id, 0)
     return RedirectResponse(
-        with_notice(f"/families/{family.id}", "chronology-completed"), status_code=303
+        following or with_notice(f"/families/{family.id}", "chronology-completed"),
+        status_code=303,
     )
 
 
@@ -401,7 +464,7 @@ def autosave_section(
             "message": message,
             "failed": failed,
             "changed": changed,
-            "choices": lambda question: questions.choices(content, question),
+            "choices": _Choices(session, family, content),
             "evidence": _factor_evidence(session, family.id) if state.factors else {},
             "flags": state.factor_flags(),
         },
@@ -606,6 +669,7 @@ def _classification_response(
     cycle: int | None = None,
     form: FormState | None = None,
     review_form: FormState | None = None,
+    completed: str = "",
 ) -> Response:
     family, content, user = page.family, page.content, page.user
     section = classification.classification_section(content, section_id)
@@ -641,6 +705,7 @@ def _classification_response(
             "review_form": review_form,
             "errors": form.error_list() + review_form.error_list(),
             "missing": missing,
+            "completed": completed,
             "chronology_waiting": [
                 required
                 for required in section.requires
@@ -689,6 +754,7 @@ def classification_page(
     page: ViewPage,
     classification_section: str,
     review: int | None = None,
+    completed: str = "",
 ) -> Response:
     """The suggested level with its explanation, the practitioner's classification and the
     supervisor's review, with every earlier submission."""
@@ -698,7 +764,14 @@ def classification_page(
         return RedirectResponse(section_url(page.family, info.section), 303)
     section_id = _classification_id(page, classification_section)
     cycle = _cycle(page, section_id, review)
-    return _classification_response(request, session, page, section_id, cycle=cycle)
+    return _classification_response(
+        request,
+        session,
+        page,
+        section_id,
+        cycle=cycle,
+        completed=page.content.section_titles.get(completed, ""),
+    )
 
 
 @router.post("/{family_id}/classification/{classification_section}")

@@ -122,6 +122,7 @@ def chronology_page(
     editing: tuple[ChronologyEntry, FormState] | None = None,
     conflict: list[dict[str, str]] | None = None,
     saved: str | None = None,
+    completed: str = "",
 ) -> Response:
     """The chronology page (or its workspace block for htmx)."""
     family, content = page.family, page.content
@@ -174,6 +175,11 @@ def chronology_page(
             "base": _base(family),
             "sorts": chronology.SORTS,
             "is_htmx_request": is_htmx(request),
+            "completed": completed,
+            "next_is": "task",
+            "cannot_add": chronology.cannot_add(session, family, content)
+            if page.can_edit and whole_page
+            else None,
         },
         htmx_block="workspace",
     )
@@ -240,7 +246,17 @@ def chronology_view(request: Request, session: SessionDep, page: ViewPage) -> Re
     saved = None
     if imported.isdigit():
         saved = f"{int(imported)} {'entry' if imported == '1' else 'entries'} imported"
-    return chronology_page(request, session, page, saved=saved)
+    completed = page.content.section_titles.get(request.query_params.get("completed", ""), "")
+    adding = None
+    if (
+        completed
+        and page.can_edit
+        and chronology.family_total(session, page.family) == 0
+        and not chronology.cannot_add(session, page.family, page.content)
+    ):
+        # Opened as the next task with nothing in it yet: the first entry's form is open.
+        adding = FormState(values={"date_precision": "day"})
+    return chronology_page(request, session, page, saved=saved, completed=completed, adding=adding)
 
 
 # Import and export ---------------------------------------------------------------------------
@@ -260,13 +276,18 @@ UploadDep = Annotated[tuple[str, bytes | None], Depends(read_upload)]
 
 
 def _import_page(
-    request: Request, family: Family, content: FrameworkContent, form: FormState
+    request: Request,
+    session: Session,
+    family: Family,
+    content: FrameworkContent,
+    form: FormState,
 ) -> Response:
     return render(
         request,
         "views/chronology/import.html",
         {
             **_vocabulary(content),
+            "cannot_add": chronology.cannot_add(session, family, content),
             "family": family,
             "content": content,
             "form": form,
@@ -282,7 +303,7 @@ def _import_page(
 def import_page(request: Request, session: SessionDep, page: EditPage) -> Response:
     """Upload a CSV file of entries."""
     family, content = page.family, page.content
-    return _import_page(request, family, content, FormState())
+    return _import_page(request, session, family, content, FormState())
 
 
 @router.post("/{family_id}/chronology/import")
@@ -294,7 +315,8 @@ def upload_import(
     try:
         record = _start_import(session, actor, family, content, upload)
     except chronology_csv.FileRefused as refusal:
-        return _import_page(request, family, content, FormState(errors={"file": str(refusal)}))
+        refused = FormState(errors={"file": str(refusal)})
+        return _import_page(request, session, family, content, refused)
     return RedirectResponse(f"{_base(family)}/import/{record.id}", status_code=303)
 
 
@@ -347,7 +369,12 @@ def _preview_page(
     form = form or FormState()
     result = None
     refused = None
-    if record.status == "pending":
+    blocked = (
+        chronology.cannot_add(session, family, content) if record.status == "pending" else None
+    )
+    if blocked:
+        refused = blocked
+    elif record.status == "pending":
         try:
             result = chronology_csv.preview(
                 record.csv_text, content=content, children=chronology.child_names(session, family)
@@ -541,6 +568,7 @@ def save_written_analysis(
 def new_entry(request: Request, session: SessionDep, page: EditPage) -> Response:
     """The form to add an entry: in place above the table (htmx), or a page of its own."""
     family, content = page.family, page.content
+    chronology.check_can_add(session, family, content)
     form = FormState(values={"date_precision": "day"})
     if is_htmx(request):
         return chronology_page(request, session, page, adding=form)
@@ -563,8 +591,13 @@ def create_entry(
         if is_htmx(request):
             return chronology_page(request, session, page, adding=state)
         return _entry_form_page(request, session, family, content, state)
+    another = form_data.get("then") == "another"
     if is_htmx(request):
-        return chronology_page(request, session, page, saved="Entry added")
+        # "Save and add another" keeps an empty form open for the next entry.
+        fresh = FormState(values={"date_precision": "day"}) if another else None
+        return chronology_page(request, session, page, adding=fresh, saved="Entry added")
+    if another:
+        return RedirectResponse(f"{_base(family)}/new{_return_query(request)}", status_code=303)
     return RedirectResponse(
         f"{_base(family)}{_return_query(request)}#entry-{entry.id}", status_code=303
     )

@@ -31,6 +31,7 @@ from app.routes.family_pages import (
     ViewPage,
     compare_versions,
     delete_page,
+    section_url,
 )
 from app.security.permissions import Permission
 from app.services import audit, families, progress
@@ -85,6 +86,7 @@ def caseload(
         request,
         "views/families/caseload.html",
         {
+            "nothing_to_do": progress.NOTHING_TO_DO,
             "results": results,
             "query": query,
             "is_supervisor": is_supervisor,
@@ -233,21 +235,38 @@ def _group_returns(returns: Sequence[Any]) -> dict[uuid.UUID, list[Any]]:
     return grouped
 
 
+@router.get("/{family_id}/next")
+def next_task(session: SessionDep, page: ViewPage) -> Response:
+    """The page of the family's next task (the caseload's "Next action" links here): the form
+    to fill, or the classification to sign off; the overview when nothing is waiting."""
+    task = progress.family_journey(session, page.family, page.content).next_task()
+    url = section_url(page.family, task.section, task.cycle) if task else None
+    return RedirectResponse(url or f"/families/{page.family.id}", status_code=303)
+
+
 @router.get("/{family_id}/details")
 def details(request: Request, session: SessionDep, page: ViewPage) -> Response:
     """Everyone in the family's record: children, parents and carers, network, professionals."""
     family, content = page.family, page.content
     child_rows = families.children(session, family)
+    adult_rows = families.adults(session, family)
+    following = None
+    if page.can_edit and child_rows and adult_rows:
+        # Once the people are in, the work goes on from here without the task list.
+        task = progress.family_journey(session, family, content).next_task()
+        if task is not None and task.section.kind in ("questions", "factors", "chronology"):
+            following = (task.name, section_url(family, task.section, task.cycle))
     return render(
         request,
         "views/families/details.html",
         {
             **page.context,
+            "following": following,
             "children": child_rows,
             "returns_by_child": _group_returns(
                 families.earlier_returns(session, [child.id for child in child_rows])
             ),
-            "adults": families.adults(session, family),
+            "adults": adult_rows,
             "network": families.contacts(session, family, "network"),
             "professionals": families.contacts(session, family, "professional"),
             "legal_statuses": families.vocabulary(content, "legal_statuses"),

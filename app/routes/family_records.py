@@ -232,6 +232,9 @@ def _save_record(
             action=action,
             conflict=rows,
         )
+    if record is None and form_data.get("then") == "adult":
+        # "Save and add a parent or carer": the next person's form, not the details page.
+        return RedirectResponse(f"/families/{page.family.id}/adults/new", status_code=303)
     return RedirectResponse(_details(page), status_code=303)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, delete, exists, func, insert, or_
 from sqlmodel import Session, col, select
 
+from app.content.journey import shape
 from app.content.model import FrameworkContent
 from app.models.audit import AuditAction
 from app.models.base import utcnow
@@ -23,8 +24,8 @@ from app.models.chronology import (
     ChronologyEntryTheme,
 )
 from app.models.family import Child, Family
-from app.services import audit
-from app.services.errors import NotFound
+from app.services import audit, progress
+from app.services.errors import Conflict, NotFound
 from app.services.locking import check_version, saving
 from app.services.records import (
     CONFLICT_MESSAGE,
@@ -359,6 +360,58 @@ def entry_links(
     return theme_map, child_map
 
 
+def section_id(content: FrameworkContent) -> str | None:
+    """The chronology's task in the content's task list, if it has one."""
+    return next(
+        (
+            section.id
+            for stage in content.stages
+            for section in stage.sections
+            if section.kind == "chronology"
+        ),
+        None,
+    )
+
+
+def prerequisite_forms(content: FrameworkContent) -> list[str]:
+    """The forms the chronology waits for (identification), in the task list's order."""
+    task = section_id(content)
+    journey = shape(content)
+    waits = journey.prerequisites.get(task, frozenset()) if task else frozenset()
+    return [
+        sid for sid in journey.order if sid in waits and journey.section(sid).kind == "questions"
+    ]
+
+
+def family_total(session: Session, family: Family) -> int:
+    """How many entries the family's chronology holds (deleted ones aside)."""
+    return session.exec(
+        select(func.count())
+        .select_from(ChronologyEntry)
+        .where(
+            col(ChronologyEntry.family_id) == family.id,
+            col(ChronologyEntry.deleted_at).is_(None),
+        )
+    ).one()
+
+
+def cannot_add(session: Session, family: Family, content: FrameworkContent) -> str | None:
+    """Why nothing can be added to the chronology yet (its task says "Cannot start yet"),
+    or None when entries can be added."""
+    task = section_id(content)
+    if task is None:
+        return None
+    return progress.cannot_start(session, family, content, task, 0, doing="added to")
+
+
+def check_can_add(session: Session, family: Family, content: FrameworkContent) -> None:
+    """Refuse (Conflict) to add to a chronology whose task cannot start yet: pages, imports
+    and the API all add through here."""
+    reason = cannot_add(session, family, content)
+    if reason:
+        raise Conflict(reason)
+
+
 def add_entry(
     session: Session,
     *,
@@ -369,6 +422,7 @@ def add_entry(
 ) -> ChronologyEntry:
     """Add an entry to the family's chronology."""
     assert actor.user_id is not None
+    check_can_add(session, family, content)
     checked = check_entry(content, family_child_ids(session, family), details)
     entry = ChronologyEntry(family_id=family.id, author_id=actor.user_id, **checked.values)
     session.add(entry)

@@ -563,6 +563,7 @@ def start_import(
 ) -> ChronologyImport:
     """Keep an uploaded file for its preview, or refuse it (FileRefused) keeping nothing."""
     assert actor.user_id is not None
+    chronology.check_can_add(session, family, content)
     text = decode(data)
     preview(text, content=content, children=chronology.child_names(session, family))
     record = ChronologyImport(
@@ -609,6 +610,7 @@ def confirm_import(
     assert actor.user_id is not None
     if record.status != "pending":
         raise Conflict("This import has already been finished.")
+    chronology.check_can_add(session, family, content)
     result = preview(
         record.csv_text, content=content, children=chronology.child_names(session, family)
     )

@@ -105,8 +105,10 @@ def build(session: Session, content: FrameworkContent) -> Sandbox:
                 lives_in_household=relationship == "mother",
             ),
         )
-    _entries(session, actor, family, content, [child.id for child in children], today)
+    # The first stage's forms come first: the chronology waits for identification.
     _answers(session, actor, family, content)
+    if not chronology.cannot_add(session, family, content):
+        _entries(session, actor, family, content, [child.id for child in children], today)
     return Sandbox(session, family, user, registry, _aliases(session, family))
 
 

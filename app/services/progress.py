@@ -49,6 +49,7 @@ STATUS_LABELS = {
     SectionStatus.SIGNED_OFF: "Signed off",
 }
 Key = tuple[str, int]  # (section id, review cycle; 0 for sections answered once)
+NOTHING_TO_DO = "Nothing to do until the next review"
 PLAN_NOT_ACTIVE = (
     "This family's return-home plan has ended or its case is closed: its record is kept as it "
     "is and can no longer be changed."
@@ -141,7 +142,7 @@ class Journey:
             return "Case closed"
         task = self.next_task()
         if task is None:
-            return "Nothing to do until the next review"
+            return NOTHING_TO_DO
         if task.status is SectionStatus.AWAITING_SIGN_OFF:
             return f"Sign off: {task.name}"
         if task.is_gate:
@@ -630,6 +631,68 @@ def waiting_for(
 ) -> tuple[str, ...]:
     """Titles of what a section (in a review cycle) waits for that is not settled yet."""
     return _Judge(shape(content), load_state(session, family)).waiting_for(section_id, cycle)
+
+
+def cannot_start(
+    session: Session,
+    family: Family,
+    content: FrameworkContent,
+    section_id: str,
+    cycle: int,
+    *,
+    doing: str,
+) -> str | None:
+    """Why `doing` (words such as "added to") cannot be done to a section yet, in a social
+    worker's words, or None when it can. Names what it waits for and, where that in turn waits,
+    the step to take first: "How the return went cannot be completed yet: it waits for the
+    decision after the return, and first Risk classification 3 needs a supervisor's sign-off."
+    Pages, imports and the API show the same sentence."""
+    journey_ = shape(content)
+    if section_id not in journey_.order:
+        return None
+    state = load_state(session, family)
+    judge = _Judge(journey_, state)
+    waiting = judge.waiting_for(section_id, cycle)
+    if not waiting:
+        return None
+    title = content.section_titles.get(section_id, journey_.section(section_id).title)
+    message = f"‘{title}’ cannot be {doing} yet: it waits for {_listed(waiting)}."
+    first = _first_steps(journey_, judge, section_id, cycle)
+    if first and [name for name, _ in first] != list(waiting):
+        message += " First: " + "; ".join(f"{name} {why}" for name, why in first) + "."
+    return message
+
+
+def _listed(titles: tuple[str, ...]) -> str:
+    quoted = [f"‘{title}’" for title in titles]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
+
+
+def _first_steps(
+    journey_: JourneyShape, judge: _Judge, section_id: str, cycle: int
+) -> list[tuple[str, str]]:
+    """The unsettled sections a section waits for (directly or through others) that can
+    themselves go ahead now, each with what they need."""
+    recurring = journey_.is_recurring(section_id)
+    steps: list[tuple[str, str]] = []
+    for required in journey_.order:
+        if required not in journey_.prerequisites.get(section_id, ()):
+            continue
+        scope = judge.scope(required, cycle, recurring)
+        if judge.settled(required, scope) or judge.waiting_for(required, scope or 0):
+            continue
+        section = journey_.section(required)
+        status = judge.state.statuses.get((required, scope or 0), SectionStatus.NOT_STARTED)
+        if status is SectionStatus.AWAITING_SIGN_OFF:
+            why = "needs a supervisor's sign-off"
+        elif section.kind == "gate":
+            why = "needs its decision recorded"
+        elif status is SectionStatus.NOT_STARTED:
+            why = "has not been started"
+        else:
+            why = "is not finished"
+        steps.append((f"‘{section.title}’", why))
+    return steps
 
 
 def prerequisite_keys(

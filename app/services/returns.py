@@ -157,11 +157,9 @@ def _can_record(
         raise Conflict(PLAN_NOT_ACTIVE)
     if section_id is None:
         raise NotFound("This framework version has no such section.")
-    waiting = progress.waiting_for(session, family, content, section_id, 0)
-    if waiting:
-        raise InvalidInput(
-            {"section": "This cannot be recorded until these are done: " + ", ".join(waiting)}
-        )
+    held = progress.cannot_start(session, family, content, section_id, 0, doing="recorded")
+    if held:
+        raise InvalidInput({"section": held})
 
 
 # --- returns home ------------------------------------------------------------------------------

@@ -114,9 +114,15 @@ def seed(client: CheckingClient, db: Session) -> Seed:
     someone = make_user(db, roles=[Role.PRACTITIONER], team=other_team)
     colleague = make_user(db, roles=[Role.PRACTITIONER], team=team)
     ids = {
-        "own": _records(db, make_family(db, team=team, allocated_to=worker), worker),
-        "theirs": _records(db, make_family(db, team=team, allocated_to=colleague), colleague),
-        "other": _records(db, make_family(db, team=other_team, allocated_to=someone), someone),
+        "own": _records(
+            db, make_family(db, team=team, allocated_to=worker, identified=True), worker
+        ),
+        "theirs": _records(
+            db, make_family(db, team=team, allocated_to=colleague, identified=True), colleague
+        ),
+        "other": _records(
+            db, make_family(db, team=other_team, allocated_to=someone, identified=True), someone
+        ),
     }
     db.commit()
     return Seed(

@@ -147,6 +147,16 @@ def test_a_whole_assessment_through_the_api(client: CheckingClient, db: Session)
             status=201,
         )
 
+    # The chronology waits for identification: refused before it, with the reason.
+    refused = practitioner.check(
+        "POST",
+        f"{base}/chronology/imports",
+        status=409,
+        content=CSV.encode(),
+        headers={"Content-Type": "text/csv"},
+    )
+    assert "waits for ‘Identification’" in str(refused)
+    fill(practitioner, family["id"], "identification")
     # The chronology: an upload answers with the preview, a confirmation imports every row.
     preview = practitioner.check(
         "POST",

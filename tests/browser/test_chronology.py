@@ -33,6 +33,7 @@ def new_family(live_server: LiveServer, practitioner: User, *, entries: bool = F
             allocated_to=practitioner,
             reference=f"CHR-{next(_numbers):04d}",
             display_name="Harper family",
+            identified=True,
         )
         child = make_child(session, family, name="Amy Harper", entered_care=date(2025, 9, 1))
         make_return(session, child, returned_on=date(2022, 3, 1), broke_down=True)

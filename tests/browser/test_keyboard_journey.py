@@ -169,13 +169,21 @@ def test_a_keyboard_only_journey(
     type_into(page, "3", label="Day", legend=legend)
     type_into(page, "11", label="Month", legend=legend)
     type_into(page, "2026", label="Year", legend=legend)
-    type_into(page, "Sue Supervisor, team manager", label="Name and role of the manager who agreed")
+    # Staff are picked from lists: typing a name chooses it, as in any list.
+    type_into(page, "Sue Supervisor", label="Name and role of the manager who agreed")
     type_into(page, "Pat Practitioner", label="Who will write the analytical chronology?")
     tab_to(page, text="Mark as complete")
     page.keyboard.press("Enter")
     wait_until_ready(page)
     problems = page.locator(".govuk-error-summary")
     assert problems.count() == 0, problems.inner_text()
+    # The next task opened, saying so; its banner leads back to the task list.
+    expect(page.locator(".govuk-notification-banner")).to_contain_text(
+        "‘Identification’ is marked as complete"
+    )
+    tab_to(page, text="Back to the task list")
+    page.keyboard.press("Enter")
+    wait_until_ready(page)
     expect(page.get_by_role("heading", level=1)).to_have_text("Overview")
     task = page.locator(".govuk-task-list__item", has_text="Identification")
     expect(task).to_contain_text("Completed")

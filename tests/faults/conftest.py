@@ -60,7 +60,7 @@ def seed() -> Iterator[Seed]:
             )
             families = []
             for number in range(WRITERS):
-                family = make_family(session, team=team, allocated_to=user)
+                family = make_family(session, team=team, allocated_to=user, identified=True)
                 make_child(session, family, name=f"Child {number}")
                 families.append(family.id)
             session.commit()

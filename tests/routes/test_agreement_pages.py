@@ -20,6 +20,7 @@ from app.summary.family_copy import TITLE
 from tests.factories import post_form, sign_in_as
 from tests.summary.support import docx_text, pdf_text
 from tests.support.client import CheckingClient, soup
+from tests.support.journey import assessed
 
 # Markup, a formula, right-to-left writing and an emoji, in fields of every kind of output.
 LATIN = '<script>alert("x")</script> =HYPERLINK("evil") +1 @SUM(A1)'
@@ -63,10 +64,13 @@ def _answer(story: Story, section_id: str, changes: dict[str, object]) -> None:
 def planned(story: Story, client: CheckingClient) -> Story:
     """The demo agreement and support plan, with hostile text in a goal, the comments and a
     provider; signed in as the practitioner."""
-    # The forms save whatever stage the family is at: no assessment needed first.
+    # A task is completed only once what it waits for is settled: the assessment's decision
+    # before the agreement, the agreement's sign-off before the support plan.
+    assessed(story, 10)
     write_agreement(
         story.session, story.worker, story.family, story.content, supervisor=story.supervisor
     )
+    story.decide("agreement-sign-off", "signed-off", "Clear goals.")
     plan_support(story.session, story.worker, story.family, story.content)
     cara = str(story.adult("Cara").id)
     goal = ("goals", f"{cara[:8]}g1")

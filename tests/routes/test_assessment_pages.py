@@ -22,6 +22,7 @@ from tests.factories import (
     make_family,
     make_team,
     make_user,
+    mark_identified,
     post_form,
     sign_in_as,
 )
@@ -125,7 +126,9 @@ def test_save_and_come_back_later_then_mark_as_complete(
         {**IDENTIFICATION, "version": "2", "action": "complete"},
     )
     assert response.status_code == 303
-    assert notice(client, response) == "The section is marked as complete."
+    # "Mark as complete" opens the next task (the chronology), saying which was completed.
+    assert response.headers["location"] == url(case, "/chronology?completed=identification")
+    assert notice(client, response) == "‘Identification’ is marked as complete."
     statuses = progress.section_statuses(db, case.family.id)
     assert statuses["identification"].value == "completed"
     overview = client.get(url(case, ""))
@@ -357,8 +360,9 @@ def test_completing_a_domain_opens_the_next_one_to_rate(
     client: CheckingClient, db: Session, case: Case
 ) -> None:
     """Domains are rated one after another: "Mark as complete" opens the next domain of the
-    stage not yet complete (saying which was completed), and the last one the task list."""
+    stage not yet complete (saying which was completed), and the last one the next task."""
     domains = [s for s in CURRENT.stage("assessment").sections if s.kind == "factors"]
+    mark_identified(db, case.family)
     sign_in_as(client, db, case.practitioner)
 
     def complete(section_id: str) -> str:
@@ -388,7 +392,8 @@ def test_completing_a_domain_opens_the_next_one_to_rate(
     assert complete(domains[-1].id) == url(
         case, f"/sections/{domains[0].id}?completed={domains[-1].id}"
     )
-    assert complete(domains[0].id) == url(case, "?notice=section-completed")
+    # The last domain opens the next task to do: the chronology (no entries yet).
+    assert complete(domains[0].id) == url(case, f"/chronology?completed={domains[0].id}")
 
 
 def ready_for_classification(db: Session, case: Case) -> None:
@@ -526,6 +531,7 @@ def test_the_allocated_practitioner_cannot_sign_off_even_as_a_supervisor(
 def test_the_chronology_is_marked_complete_only_once_it_has_entries(
     client: CheckingClient, db: Session, case: Case
 ) -> None:
+    mark_identified(db, case.family)
     sign_in_as(client, db, case.practitioner)
     complete = url(case, "/sections/chronology/complete")
     response = post_form(client, complete)

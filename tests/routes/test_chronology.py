@@ -39,7 +39,9 @@ def practitioner(client: CheckingClient, db: Session, team: Team) -> User:
 
 @pytest.fixture
 def family(db: Session, team: Team, practitioner: User) -> Family:
-    return make_family(db, team=team, allocated_to=practitioner, display_name="Harper family")
+    return make_family(
+        db, team=team, allocated_to=practitioner, display_name="Harper family", identified=True
+    )
 
 
 @pytest.fixture
@@ -430,7 +432,7 @@ def test_colleagues_see_but_cannot_change(
 def test_an_entry_of_another_family_is_not_found(
     client: CheckingClient, db: Session, team: Team, family: Family, practitioner: User
 ) -> None:
-    other = make_family(db, team=team, allocated_to=practitioner)
+    other = make_family(db, team=team, allocated_to=practitioner, identified=True)
     entry = make_entry(db, other, author=practitioner)
     assert client.get(f"/families/{family.id}/chronology/{entry.id}/edit").status_code == 404
 

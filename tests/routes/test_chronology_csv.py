@@ -54,7 +54,9 @@ def practitioner(client: CheckingClient, db: Session, team: Team) -> User:
 
 @pytest.fixture
 def family(db: Session, team: Team, practitioner: User) -> Family:
-    return make_family(db, team=team, allocated_to=practitioner, display_name="Harper family")
+    return make_family(
+        db, team=team, allocated_to=practitioner, display_name="Harper family", identified=True
+    )
 
 
 @pytest.fixture
@@ -395,8 +397,8 @@ def test_export_neutralises_formulas_and_audits(
 def test_export_then_import_is_a_round_trip(db: Session, team: Team) -> None:
     """On SQLite and PostgreSQL: every field survives export and import unchanged."""
     author = make_user(db, team=team)
-    source_family = make_family(db, team=team, allocated_to=author)
-    target_family = make_family(db, team=team, allocated_to=author)
+    source_family = make_family(db, team=team, allocated_to=author, identified=True)
+    target_family = make_family(db, team=team, allocated_to=author, identified=True)
     for target in (source_family, target_family):
         make_child(db, target, name="Amy Harper")
         make_child(db, target, name="Zoë O'Neill")

@@ -41,7 +41,9 @@ def supervisor(db: Session, team: Team) -> User:
 
 @pytest.fixture
 def family(db: Session, team: Team, practitioner: User) -> Family:
-    return make_family(db, team=team, allocated_to=practitioner, display_name="Harper family")
+    return make_family(
+        db, team=team, allocated_to=practitioner, display_name="Harper family", identified=True
+    )
 
 
 def test_the_timeline_draws_themes_care_and_returns_with_a_table(

@@ -22,10 +22,13 @@ from tests.support.journey import assessed
 @pytest.fixture
 def planned(story: Story) -> Story:
     """Assessed, then the demo's agreement for Cara and Dev and its support plan."""
-    # The forms save whatever stage the family is at: no assessment needed first.
+    # A task is completed only once what it waits for is settled: the assessment's decision
+    # before the agreement, the agreement's sign-off before the support plan.
+    assessed(story, 10)
     write_agreement(
         story.session, story.worker, story.family, story.content, supervisor=story.supervisor
     )
+    story.decide("agreement-sign-off", "signed-off", "Clear goals.")
     plan_support(story.session, story.worker, story.family, story.content)
     return story
 

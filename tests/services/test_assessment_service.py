@@ -10,7 +10,14 @@ from app.models.assessment import AssessmentAnswer
 from app.models.progress import SectionStatus
 from app.services import progress, questions
 from app.services.errors import Conflict, InvalidInput
-from tests.factories import make_adult, make_child, make_family, make_team, make_user
+from tests.factories import (
+    make_adult,
+    make_child,
+    make_family,
+    make_team,
+    make_user,
+    mark_identified,
+)
 from tests.support.assessment import CURRENT, actor, save
 
 IDENTIFICATION = {
@@ -121,6 +128,7 @@ def test_a_stale_form_changes_nothing(db: Session, people) -> None:  # type: ign
 
 def test_per_parent_repeating_items_and_per_child_answers(db: Session, people) -> None:  # type: ignore[no-untyped-def]
     user, family = people
+    mark_identified(db, family)
     parent = make_adult(db, family, name="Kim")
     child = make_child(db, family, name="Amy")
     prefix = f"a.capacity[{parent.id}]"

@@ -539,6 +539,14 @@ def save_section(
     """
     if family.status != FamilyStatus.ACTIVE:
         raise Conflict(progress.PLAN_NOT_ACTIVE)
+    if complete:
+        # A task that says "Cannot start yet" cannot be completed; a draft can be saved (and
+        # nothing typed is lost) while what it waits for is finished.
+        held = progress.cannot_start(
+            session, family, content, section_id, cycle, doing="marked as complete"
+        )
+        if held:
+            raise Conflict(held)
     state, parsed, errors = posted_state(session, family, content, section_id, form, cycle)
     if errors:
         raise InvalidInput(errors)
@@ -798,6 +806,11 @@ def complete_chronology_section(
     info = content.sections.get(section_id)
     if info is None or info.section.kind != "chronology":
         raise NotFound("This framework version has no such chronology section.")
+    held = progress.cannot_start(
+        session, family, content, section_id, 0, doing="marked as complete"
+    )
+    if held:
+        raise Conflict(held)
     first = session.exec(
         select(ChronologyEntry.id).where(
             col(ChronologyEntry.family_id) == family.id, col(ChronologyEntry.deleted_at).is_(None)

@@ -326,3 +326,16 @@ document.addEventListener("click", (event) => {
   area.setSelectionRange(start, start + (lines[line - 1] || "").length);
   area.scrollTop = Math.max(0, ((line - 3) * area.scrollHeight) / Math.max(lines.length, 1));
 });
+
+// A factor rated present opens its "Link evidence" list, so that its evidence is picked in the
+// same place (the list loads as if the person had opened it).
+document.addEventListener("change", (event) => {
+  const radio = event.target;
+  if (!radio.matches('.hw-factor input[type="radio"][value="present"]') || !radio.checked) {
+    return;
+  }
+  const picker = radio.closest(".hw-factor").querySelector("details[hx-get]");
+  if (picker && !picker.open) {
+    picker.open = true;
+  }
+});

@@ -1,0 +1,376 @@
+"""A practitioner's day with less typing and fewer pages (#23): tasks that cannot start yet
+refuse work through pages, imports and the API with the reason; "Mark as complete" opens the
+next task; people are added one after another; the caseload's next action opens its task; forms
+start from what the record holds (problem areas, professionals) and staff are picked, not typed."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session, col, select
+
+from app.demo.journey import Story
+from app.models.accounts import Role, Team, User
+from app.models.assessment import AssessmentAnswer
+from app.models.chronology import ChronologyEntry
+from app.models.family import Family, FamilyContact
+from app.services import chronology, progress
+from app.services.errors import Conflict
+from tests.factories import (
+    CONTENT,
+    make_adult,
+    make_child,
+    make_family,
+    make_team,
+    make_user,
+    post_form,
+    sign_in_as,
+)
+from tests.support.api import Api, service_account
+from tests.support.assessment import actor, save
+from tests.support.client import CheckingClient, soup
+from tests.support.journey import agreed, assessed, review_before_return
+
+CSV = "date,source,what_happened,significance\n2025-03-27,Police,Police called,Red\n"
+ENTRY = {
+    "occurred_on-day": "27",
+    "occurred_on-month": "3",
+    "occurred_on-year": "2025",
+    "date_precision": "day",
+    "source_id": "police",
+    "what_happened": "Police called after a neighbour heard shouting",
+    "significance": "red",
+}
+HTMX = {"HX-Request": "true"}
+WAITS = "‘Analytical chronology’ cannot be added to yet: it waits for ‘Identification’."
+
+
+@pytest.fixture
+def team(db: Session) -> Team:
+    return make_team(db, "Riverside")
+
+
+@pytest.fixture
+def practitioner(client: CheckingClient, db: Session, team: Team) -> User:
+    user = make_user(db, roles=[Role.PRACTITIONER], team=team, name="Priya Shah")
+    sign_in_as(client, db, user)
+    return user
+
+
+@pytest.fixture
+def family(db: Session, team: Team, practitioner: User) -> Family:
+    family = make_family(db, team=team, allocated_to=practitioner, display_name="Harper family")
+    make_child(db, family, name="Amy Harper")
+    make_adult(db, family, name="Kim Harper")
+    make_adult(db, family, name="Lee Harper")
+    return family
+
+
+def entries(db: Session, family: Family) -> int:
+    return len(
+        db.exec(select(ChronologyEntry).where(col(ChronologyEntry.family_id) == family.id)).all()
+    )
+
+
+def identify(db: Session, user: User, family: Family) -> None:
+    from app.demo.assessment import fill_section
+
+    fill_section(db, actor(user), family, CURRENT, "identification", complete=True)
+    db.commit()
+
+
+CURRENT = CONTENT.latest("reunification")
+
+
+def test_the_chronology_waits_for_identification_on_pages_imports_and_the_api(
+    client: CheckingClient, db: Session, team: Team, family: Family, practitioner: User
+) -> None:
+    base = f"/families/{family.id}/chronology"
+    page = soup(client.get(base))
+    assert WAITS in page.select_one(".govuk-warning-text").get_text(" ", strip=True)
+    assert page.select_one("#add-entry") is None
+    assert page.find("a", string="Import entries from a spreadsheet") is None
+
+    refused = post_form(client, f"{base}/new", ENTRY)
+    assert refused.status_code == 409
+    assert WAITS in soup(refused).get_text(" ", strip=True)
+    assert client.get(f"{base}/new").status_code == 409
+    upload = soup(client.get(f"{base}/import"))
+    assert WAITS in upload.get_text(" ", strip=True)
+    assert upload.select_one('input[type="file"]') is None
+    sent = post_form(
+        client, f"{base}/import", files={"file": ("entries.csv", CSV.encode(), "text/csv")}
+    )
+    assert sent.status_code == 409
+
+    # The API answers with the same reason, as JSON.
+    worker, token = service_account(db, role=Role.PRACTITIONER, team=team)
+    family.allocated_practitioner_id = worker.id
+    db.add(family)
+    db.commit()
+    api = Api(client, token)
+    body = {
+        "occurred_on": "2025-03-27",
+        "date_precision": "day",
+        "source_id": "police",
+        "what_happened": "Police called",
+        "significance": "red",
+    }
+    answer = api.call("POST", f"/families/{family.id}/chronology", body)
+    assert answer.status_code == 409
+    assert WAITS in answer.text
+    assert answer.headers["content-type"].startswith("application/json")
+    # The service refuses on its own too (imports of any kind add through it).
+    with pytest.raises(Conflict, match="waits for ‘Identification’"):
+        chronology.check_can_add(db, family, CURRENT)
+    assert entries(db, family) == 0
+
+    # Once identification is complete, entries are added.
+    identify(db, worker, family)
+    assert api.call("POST", f"/families/{family.id}/chronology", body).status_code == 201
+    family.allocated_practitioner_id = practitioner.id
+    db.add(family)
+    db.commit()
+    sign_in_as(client, db, practitioner)
+    assert post_form(client, f"{base}/new", ENTRY).status_code == 303
+    assert entries(db, family) == 2
+    assert soup(client.get(base)).select_one(".govuk-warning-text") is None
+
+
+def test_closure_waits_while_the_classification_before_it_awaits_sign_off(
+    client: CheckingClient, story: Story
+) -> None:
+    db = story.session
+    assessed(story, 60)
+    agreed(story, 56)
+    review_before_return(story, 50, "proceed-gradual-return")
+    with story.weeks_ago(48):
+        story.go_home("Ann", "Cara", "planned-gradual")
+        story.go_home("Ben", "Cara", "planned-gradual")
+        story.visit("Ann", "Ben", alone=("Ann",))
+    with story.weeks_ago(40):
+        story.review("green", evidence="Kept to the goals since the return.")
+        story.fill("post-return-review")
+        story.classify("classification-after-return")
+    db.commit()
+
+    with pytest.raises(Conflict) as held:
+        story.fill("closure")
+    message = str(held.value)
+    assert message.startswith("‘How the return went’ cannot be marked as complete yet")
+    assert "‘Risk classification 3, after the return’ needs a supervisor's sign-off" in message
+    db.rollback()
+
+    # The page says so before anything is typed, and refuses "Mark as complete" with it.
+    sign_in_as(client, db, story.practitioner)
+    url = f"/families/{story.family.id}/sections/closure"
+    page = soup(client.get(url))
+    assert "needs a supervisor's sign-off" in page.select_one(".govuk-warning-text").text
+    posted = post_form(
+        client,
+        url,
+        {
+            "a.closure-summary": "Settled.",
+            "version": "0",
+            "review": "0",
+            "action": "complete",
+        },
+    )
+    assert posted.status_code == 200
+    assert "needs a supervisor's sign-off" in soup(posted).select_one(".govuk-error-summary").text
+    saved = db.exec(
+        select(AssessmentAnswer).where(
+            col(AssessmentAnswer.family_id) == story.family.id,
+            col(AssessmentAnswer.section_id) == "closure",
+        )
+    ).all()
+    assert saved == []
+
+    # Signed off and decided: closure can be completed.
+    with story.weeks_ago(39):
+        story.sign_off("classification-after-return")
+        story.decide("review-after-return", "plan-closure", "Settled at home.", held=True)
+        story.fill("closure")
+    statuses = progress.section_statuses(db, story.family.id, 0)
+    assert statuses["closure"] in progress.DONE
+
+
+def test_mark_as_complete_opens_the_next_task(
+    client: CheckingClient, db: Session, family: Family, practitioner: User
+) -> None:
+    identification = f"/families/{family.id}/sections/identification"
+    form = {
+        "version": "0",
+        "review": "0",
+        "action": "complete",
+        "a.return-considered-reason": "Kim asked for Amy to come home.",
+        "a.identification-route": "parent-request",
+        "a.unplanned-return-risk": "no",
+        "a.return-to": "same-parent",
+        "a.assessment-agreed-date-day": "1",
+        "a.assessment-agreed-date-month": "3",
+        "a.assessment-agreed-date-year": "2026",
+        "a.assessment-agreed-by": "Sue Sutton, team manager",
+        "a.chronology-author": "Priya Shah, social worker",
+    }
+    done = post_form(client, identification, form)
+    assert done.status_code == 303, soup(done).select_one(".govuk-error-summary")
+    assert done.headers["location"] == (
+        f"/families/{family.id}/chronology?completed=identification"
+    )
+    opened = soup(client.get(done.headers["location"]))
+    banner = opened.select_one(".govuk-notification-banner")
+    assert "‘Identification’ is marked as complete" in banner.text
+    assert "This is the next task" in banner.text
+    # The chronology is empty, so its first entry's form is already open.
+    assert opened.select_one("#add-entry-heading") is not None
+
+    # "Save and add another" keeps an empty form open (htmx), or opens the form's page.
+    base = f"/families/{family.id}/chronology"
+    again = post_form(client, f"{base}/new", {**ENTRY, "then": "another"}, headers=HTMX)
+    workspace = soup(again)
+    assert "Entry added" in workspace.select_one(".govuk-notification-banner").text
+    assert workspace.select_one("#add-entry-heading") is not None
+    assert workspace.select_one('textarea[name="what_happened"]').get_text() == ""
+    plain = post_form(client, f"{base}/new", {**ENTRY, "then": "another"})
+    assert plain.headers["location"] == f"{base}/new"
+    assert entries(db, family) == 2
+    completed = post_form(client, f"/families/{family.id}/sections/chronology/complete")
+    first_domain = next(s for s in CURRENT.stage("assessment").sections if s.kind == "factors")
+    assert completed.headers["location"] == (
+        f"/families/{family.id}/sections/{first_domain.id}?completed=chronology"
+    )
+
+
+def test_people_are_added_one_after_another_and_details_lead_to_the_next_task(
+    client: CheckingClient, db: Session, team: Team, practitioner: User
+) -> None:
+    family = make_family(db, team=team, allocated_to=practitioner)
+    base = f"/families/{family.id}"
+    child_form = soup(client.get(f"{base}/children/new"))
+    buttons = [button.get_text(" ", strip=True) for button in child_form.select("button")]
+    assert "Save and add a parent or carer" in buttons
+    child = post_form(
+        client,
+        f"{base}/children/new",
+        {
+            "name": "Amy Walker",
+            "date_of_birth-day": "9",
+            "date_of_birth-month": "4",
+            "date_of_birth-year": "2015",
+            "gender": "girl",
+            "legal_status": "interim-care-order",
+            "date_entered_care-day": "1",
+            "date_entered_care-month": "2",
+            "date_entered_care-year": "2026",
+            "entry_reason": "neglect",
+            "placement_type": "foster-care",
+            "placement_moves": "1",
+            "then": "adult",
+        },
+    )
+    assert child.status_code == 303, soup(child).select_one(".govuk-error-summary")
+    assert child.headers["location"] == f"{base}/adults/new"
+    adult_form = soup(client.get(f"{base}/adults/new"))
+    buttons = [button.get_text(" ", strip=True) for button in adult_form.select("button")]
+    assert "Save and add another parent or carer" in buttons
+    adult = {
+        "name": "Kim Walker",
+        "relationship": "mother",
+        "parental_responsibility": "yes",
+        "lives_in_household": "yes",
+    }
+    saved = post_form(client, f"{base}/adults/new", adult)
+    assert saved.headers["location"] == f"{base}/details"
+    details = soup(client.get(f"{base}/details"))
+    go_on = details.find("a", class_="govuk-button", href=f"{base}/sections/identification")
+    assert go_on is not None
+    assert "Continue" in go_on.text
+
+
+def test_the_caseload_next_action_opens_the_task_awaiting_sign_off(
+    client: CheckingClient, story: Story
+) -> None:
+    with story.weeks_ago(2):
+        story.assess()
+        story.classify("classification-before-plan")
+    story.session.commit()
+    sign_in_as(client, story.session, story.supervisor)
+    caseload = soup(client.get("/families?scope=team"))
+    link = caseload.find("a", href=f"/families/{story.family.id}/next")
+    assert link is not None
+    assert link.get_text(" ", strip=True).startswith("Sign off:")
+    opened = client.get(f"/families/{story.family.id}/next")
+    assert opened.status_code == 303
+    assert opened.headers["location"] == (
+        f"/families/{story.family.id}/classification/classification-before-plan"
+    )
+
+
+def test_problem_areas_start_from_the_domains_rated_and_staff_are_picked(
+    client: CheckingClient, db: Session, team: Team, practitioner: User
+) -> None:
+    family = make_family(db, team=team, allocated_to=practitioner, identified=True)
+    kim, lee = make_adult(db, family, name="Kim Harper"), make_adult(db, family, name="Lee Harper")
+    manager = make_user(db, roles=[Role.SUPERVISOR], team=team, name="Sue Sutton")
+    make_user(db, roles=[Role.SUPERVISOR], team=make_team(db), name="Elsewhere Person")
+    domain = CURRENT.domain("domestic-abuse")
+    ratings = {f"f.{factor.id}.status": "absent" for factor in domain.risk_factors}
+    ratings[f"f.{domain.risk_factors[0].id}.status"] = "present"
+    save(db, practitioner, family, "factors-domestic-abuse", ratings)
+    db.add(
+        FamilyContact(
+            family_id=family.id,
+            kind="professional",
+            name="Tessa Hall",
+            role="Family support worker",
+            organisation="Riverside Family Hub",
+        )
+    )
+    db.commit()
+
+    page = soup(client.get(f"/families/{family.id}/sections/capacity-to-change"))
+    note = page.find(string=lambda text: text and "Problem areas for each parent" in text)
+    assert note is not None
+    assert domain.title in note
+    chosen = page.select('input[type="radio"][value="domestic-abuse"][checked]')
+    assert len(chosen) == 2  # one problem area for each parent
+    # Saving the page as it came keeps the prefilled areas.
+    form: dict[str, list[str]] = {"action": ["save"]}
+    for field in page.select("#section-form input"):
+        name = field.get("name")
+        if not name or field.get("type") == "submit":
+            continue
+        if field.get("type") in ("radio", "checkbox") and not field.has_attr("checked"):
+            continue
+        form.setdefault(str(name), []).append(str(field.get("value", "")))
+    assert post_form(client, f"/families/{family.id}/sections/capacity-to-change", form)
+    areas = db.exec(
+        select(AssessmentAnswer).where(
+            col(AssessmentAnswer.family_id) == family.id,
+            col(AssessmentAnswer.question_id) == "problem-area",
+        )
+    ).all()
+    # One for each parent, each in its own parent's part of the form.
+    assert sorted(row.value_choice for row in areas) == ["domestic-abuse", "domestic-abuse"]
+    assert {
+        key for row in areas for key in (str(kim.id), str(lee.id)) if key in row.answer_key
+    } == {
+        str(kim.id),
+        str(lee.id),
+    }
+
+    # The professionals in family details start the views page.
+    views = soup(client.get(f"/families/{family.id}/sections/views"))
+    names = [field.get("value") for field in views.select('input[name$=".professional-name"]')]
+    assert names == ["Tessa Hall"]
+    roles = [field.get("value") for field in views.select('input[name$=".professional-role"]')]
+    assert roles == ["Family support worker, Riverside Family Hub"]
+
+    # Staff are picked from the family's team.
+    identification = soup(client.get(f"/families/{family.id}/sections/identification"))
+    agreed_by = identification.select_one('select[name="a.assessment-agreed-by"]')
+    options = [option.get_text(strip=True) for option in agreed_by.select("option")]
+    assert f"{manager.name}, team manager" in options
+    assert "Elsewhere Person, team manager" not in options
+    author = identification.select_one('select[name="a.chronology-author"]')
+    assert "Priya Shah, social worker" in [o.get_text(strip=True) for o in author.select("option")]
