@@ -14,6 +14,7 @@ from app.forms import FormState, PageForm, validate_form
 from app.forms.family import ParsedForm
 from app.models.accounts import Role
 from app.models.audit import AuditAction
+from app.services.audit import entity_type_for
 
 
 class UserForm(PageForm):
@@ -84,8 +85,8 @@ class AuditFilterForm(PageForm):
     @field_validator("entity_type", mode="after")
     @classmethod
     def _kind(cls, value: str) -> str:
-        # As the trail shows it ("Chronology entry") or as stored ("chronology_entry").
-        return "_".join(value.lower().replace("-", " ").split())[:40]
+        # As the trail shows it ("Return home") or as stored ("child_return").
+        return entity_type_for(value) if value.strip() else ""
 
 
 @dataclass(frozen=True)

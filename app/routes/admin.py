@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
 from app.config import Settings
-from app.deps import ActorDep, FormValues, SessionDep, SettingsDep, requires
+from app.deps import ActorDep, ContentDep, FormValues, SessionDep, SettingsDep, requires
 from app.forms import FormState, validate_form
 from app.forms.admin import (
     RoleChangesForm,
@@ -359,6 +359,7 @@ def audit_trail(
     request: Request,
     session: SessionDep,
     actor: ActorDep,
+    registry: ContentDep,
     viewer: Annotated[User, requires(Permission.AUDIT_READ)],
 ) -> Response:
     """The audit trail, newest first, filtered by person, action, family, record and date.
@@ -385,7 +386,11 @@ def audit_trail(
                 on_or_before=parsed.date_to,
             )
             page = audit.search(
-                session, filters=criteria, viewer=viewer, page=max(1, parsed.form.page)
+                session,
+                filters=criteria,
+                viewer=viewer,
+                page=max(1, parsed.form.page),
+                words=audit.content_words(registry),
             )
             audit.record_reading(session, actor, criteria, page=page.page)
     return render(

@@ -453,7 +453,11 @@ def deleted_records(request: Request, session: SessionDep, page: SupervisePage) 
 
 @router.get("/{family_id}/access-log")
 def access_log(
-    request: Request, session: SessionDep, family_page: SupervisePage, page: int = 1
+    request: Request,
+    session: SessionDep,
+    registry: ContentDep,
+    family_page: SupervisePage,
+    page: int = 1,
 ) -> Response:
     """Who has accessed this family's record, and what they did (supervisors)."""
     family = family_page.family
@@ -462,5 +466,6 @@ def access_log(
         filters=audit.AuditFilter(family_id=family.id),
         viewer=family_page.user,
         page=max(1, page),
+        words=audit.content_words(registry),
     )
     return render(request, "views/families/access-log.html", {"family": family, "page": events})

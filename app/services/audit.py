@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from app.content.snapshot import parse_answer_key
 from app.db import keep_on_failure, reads_first
 from app.models.accounts import Role, Team, User
 from app.models.audit import AuditAction, AuditEvent
@@ -19,6 +21,9 @@ from app.models.family import Family
 from app.security.permissions import can_see_family
 from app.services.paging import clamp_page, page_count
 from app.timeutil import start_of_london_day
+
+if TYPE_CHECKING:
+    from app.content.registry import ContentRegistry
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,12 @@ class AuditRow:
     hidden: Sequence[str] = ()
     # The family's reference, for an entry about a family's record.
     family_reference: str | None = None
+    # Which record, in words (a form's or factor's name), when the record has one.
+    which: str | None = None
+
+    @property
+    def record(self) -> str:
+        return record_words(self.event.entity_type)
 
 
 @dataclass(frozen=True)
@@ -134,6 +145,64 @@ class AuditPage:
         return page_count(self.total, self.page_size)
 
 
+# Kinds of record in words a social worker or an administrator uses; others read as stored
+# with spaces ("chronology_entry" is "Chronology entry").
+RECORD_WORDS = {
+    "assessment_section": "Assessment form",
+    "section_progress": "Task status",
+    "section_revision": "Signed-off version of a form",
+    "factor_evidence": "Evidence for a factor",
+    "gate_decision": "Decision",
+    "gate_proposal": "Proposed decision",
+    "api_token": "Access key for another system",
+    "service_account": "Account for another system",
+    "content_version": "Framework version",
+    "content_draft": "Framework draft",
+    "content_file": "Framework file",
+    "content_impact": "Effect of a framework change",
+    "child_return": "Return home",
+    "earlier_return": "Earlier return home",
+    "monitoring_visit": "Visit after the return",
+    "child_outcome": "Child's outcome",
+    "care_reentry": "Return to care",
+    "contact": "Network or professional contact",
+    "user": "Account",
+}
+_UUID = re.compile(r"^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$", re.I)
+_CODE = re.compile(r"^[a-z]+(_[a-z]+)+$")
+
+
+def record_words(entity_type: str) -> str:
+    return RECORD_WORDS.get(entity_type, entity_type.replace("_", " ").capitalize())
+
+
+def entity_type_for(words: str) -> str:
+    """The stored kind of record for what a person typed: the words the trail shows ("Return
+    home") or the stored name ("child_return")."""
+    typed = " ".join(words.lower().replace("_", " ").replace("-", " ").split())
+    for stored, shown in RECORD_WORDS.items():
+        if typed == shown.lower():
+            return stored
+    return typed.replace(" ", "_")[:40]
+
+
+def content_words(registry: ContentRegistry) -> dict[str, str]:
+    """Every content id (form, question, domain, factor) of every version, with its words, for
+    reading entries that name them by id."""
+    words: dict[str, str] = {}
+    for framework_id in registry.frameworks():
+        for version in registry.versions(framework_id):
+            content = registry.get(framework_id, version)
+            for question_id, info in content.questions.items():
+                words.setdefault(question_id, info.question.label)
+            for domain in content.domains:
+                words.setdefault(domain.id, domain.title)
+                for factor in (*domain.risk_factors, *domain.protective_factors):
+                    words.setdefault(factor.id, factor.text)
+            words.update(content.section_titles)
+    return words
+
+
 def search(
     session: Session,
     *,
@@ -141,6 +210,7 @@ def search(
     viewer: User,
     page: int = 1,
     page_size: int = 50,
+    words: Mapping[str, str] | None = None,
 ) -> AuditPage:
     """Entries matching the filter, newest first, one page at a time, as `viewer` may see
     them."""
@@ -179,7 +249,10 @@ def search(
     references = {family.id: family.reference for family in families}
     team_names = _team_names(session, [event for event, _ in rows])
     return AuditPage(
-        events=[_as_seen(event, user, visible, references, team_names) for event, user in rows],
+        events=[
+            _as_seen(event, user, visible, references, team_names, words or {})
+            for event, user in rows
+        ],
         total=total,
         page=page,
         page_size=page_size,
@@ -221,9 +294,13 @@ def _team_names(session: Session, events: Sequence[AuditEvent]) -> dict[str, str
     }
 
 
-def _readable(details: Mapping[str, Any], team_names: Mapping[str, str]) -> dict[str, Any]:
+def _readable(
+    details: Mapping[str, Any], team_names: Mapping[str, str], words: Mapping[str, str]
+) -> dict[str, Any]:
     """Details as people read them: teams by name and roles by label, not ids and codes;
-    "casework granted: yes" rather than "casework_granted: True"."""
+    "casework granted: yes" rather than "casework_granted: True"; questions, forms and factors
+    by their words ("changed: Why is a return home being considered now?"), statuses as
+    "In progress"; record ids left out."""
 
     def team(value: Any) -> str:
         return "No team" if value is None else team_names.get(str(value), "A team since removed")
@@ -232,17 +309,48 @@ def _readable(details: Mapping[str, Any], team_names: Mapping[str, str]) -> dict
         labels = {role.value: role.label for role in Role}
         return ", ".join(labels.get(role, str(role)) for role in value or []) or "None"
 
+    def word(value: Any) -> Any:
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if not isinstance(value, str):
+            return value
+        if value in words:
+            return words[value]
+        parsed = parse_answer_key(value) if "." in value or "[" in value else None
+        if parsed and parsed[1] in words:
+            return words[parsed[1]]
+        factor = value.split(".")
+        if len(factor) == 3 and factor[0] == "f" and factor[1] in words:
+            return words[factor[1]]
+        if _UUID.match(value):
+            return None
+        if _CODE.match(value):
+            return value.replace("_", " ").capitalize()
+        return value
+
     def plain(value: Any) -> Any:
-        return {True: "yes", False: "no"}.get(value, value) if isinstance(value, bool) else value
+        if isinstance(value, dict):
+            inner = {key.replace("_", " "): word(item) for key, item in value.items()}
+            return {key: item for key, item in inner.items() if item is not None}
+        if isinstance(value, list | tuple):
+            said = [word(item) for item in value]
+            return list(dict.fromkeys(item for item in said if item is not None))
+        return word(value)
 
     named = {"team_id": ("team", team), "roles": ("roles", roles)}
     shown: dict[str, Any] = {}
     for key, value in details.items():
-        label, name = named.get(key, (key.replace("_", " "), plain))
+        label, name = named.get(key, (key.removesuffix("_id").replace("_", " "), plain))
         if isinstance(value, dict) and "before" in value:
-            shown[label] = {"before": name(value["before"]), "after": name(value["after"])}
+            before, after = name(value.get("before")), name(value.get("after"))
+            if before is None and after is None and key not in named:
+                continue
+            shown[label] = {"before": before, "after": after}
         else:
-            shown[label] = name(value)
+            said = name(value)
+            if said is None or said == []:
+                continue
+            shown[label] = said
     return shown
 
 
@@ -252,21 +360,25 @@ def _as_seen(
     visible: set[uuid.UUID],
     references: Mapping[uuid.UUID, str],
     team_names: Mapping[str, str],
+    words: Mapping[str, str],
 ) -> AuditRow:
     reference = references.get(event.family_id) if event.family_id else None
+    which = words.get(event.entity_id or "")
     if event.family_id is None or event.family_id in visible or not event.details:
         return AuditRow(
             event=event,
             user=user,
-            details=_readable(event.details or {}, team_names),
+            details=_readable(event.details or {}, team_names, words),
             family_reference=reference,
+            which=which,
         )
     return AuditRow(
         event=event,
         user=user,
         details={},
-        hidden=sorted(event.details),
+        hidden=sorted(key.removesuffix("_id").replace("_", " ") for key in event.details),
         family_reference=reference,
+        which=which,
     )
 
 

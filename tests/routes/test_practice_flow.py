@@ -374,3 +374,38 @@ def test_problem_areas_start_from_the_domains_rated_and_staff_are_picked(
     assert "Elsewhere Person, team manager" not in options
     author = identification.select_one('select[name="a.chronology-author"]')
     assert "Priya Shah, social worker" in [o.get_text(strip=True) for o in author.select("option")]
+
+
+def test_the_audit_trail_speaks_of_forms_questions_and_statuses_not_ids(
+    client: CheckingClient, db: Session, team: Team, family: Family, practitioner: User
+) -> None:
+    url = f"/families/{family.id}/sections/identification"
+    draft = {"a.return-considered-reason": "Kim asked.", "version": "0", "review": "0"}
+    assert post_form(client, url, {**draft, "action": "save"}).status_code == 303
+    supervisor = make_user(db, roles=[Role.SUPERVISOR], team=team)
+    admin = make_user(db, roles=[Role.ADMIN])
+    db.commit()
+    ids = (str(family.id), str(practitioner.id), "/families/", "assessment_section", "_")
+
+    sign_in_as(client, db, supervisor)
+    log = soup(client.get(f"/families/{family.id}/access-log")).select(".hw-audit-table tbody tr")
+    saved = next(row for row in log if "Assessment form" in row.get_text())
+    text = saved.get_text(" ", strip=True)
+    assert "Identification" in text
+    assert "changed: Why is a return home being considered now?" in text
+    status = next(row for row in log if "Task status" in row.get_text())
+    assert "status: Not started → In progress" in status.get_text(" ", strip=True)
+    for row in log:
+        for word in ids:
+            assert word not in row.get_text(" ", strip=True), (word, row.get_text(" ", strip=True))
+
+    # Administrators see which form, never what was typed; and filter by the words shown.
+    sign_in_as(client, db, admin)
+    trail = client.get(
+        "/admin/audit", params={"family": family.reference, "entity_type": "Assessment form"}
+    )
+    (row,) = soup(trail).select(".hw-audit-table tbody tr")
+    text = row.get_text(" ", strip=True)
+    assert "Assessment form Identification" in text
+    assert "Fields: changed, revision" in text
+    assert str(family.id) not in text
