@@ -39,6 +39,8 @@ from app.services import (
     chronology_csv,
     chronology_review,
     chronology_timeline,
+    evidence,
+    questions,
 )
 from app.services.audit import Actor
 from app.services.errors import Conflict, InvalidInput
@@ -123,8 +125,10 @@ def chronology_page(
     conflict: list[dict[str, str]] | None = None,
     saved: str | None = None,
     completed: str = "",
+    link: tuple[dict[str, str], list[str], str] | None = None,
 ) -> Response:
-    """The chronology page (or its workspace block for htmx)."""
+    """The chronology page (or its workspace block for htmx). `link` is a refused "Link ticked
+    entries": its problems, the ticked entries and the factor chosen."""
     family, content = page.family, page.content
     children = chronology.child_names(session, family)
     query, raw, filter_errors = _query(request, content, children)
@@ -148,6 +152,8 @@ def chronology_page(
     )
     form = adding or (editing[1] if editing else None)
     errors = form.error_list() if form else []
+    link_errors, link_picked, link_factor = link or ({}, [], "")
+    errors += [{"text": text, "href": "#" + key} for key, text in link_errors.items()]
     return render(
         request,
         "views/chronology/chronology.html",
@@ -177,12 +183,64 @@ def chronology_page(
             "is_htmx_request": is_htmx(request),
             "completed": completed,
             "next_is": "task",
+            "link_factors": _link_factors(content) if page.can_edit else [],
+            "link_errors": link_errors,
+            "link_picked": link_picked,
+            "link_factor": link_factor,
             "cannot_add": chronology.cannot_add(session, family, content)
             if page.can_edit and whole_page
             else None,
         },
         htmx_block="workspace",
     )
+
+
+def _link_factors(content: FrameworkContent) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Each domain's factors, for linking ticked entries as their evidence."""
+    return [
+        (
+            domain.title,
+            [
+                (factor.id, factor.text)
+                for factor in (*domain.risk_factors, *domain.protective_factors)
+            ],
+        )
+        for domain in content.domains
+    ]
+
+
+@router.post("/{family_id}/chronology/evidence")
+def link_ticked_entries(
+    form_data: FormValues, request: Request, session: SessionDep, actor: ActorDep, page: EditPage
+) -> Response:
+    """Link the entries ticked in the table to the factor chosen under it (a plain form: the
+    same without JavaScript)."""
+    family, content = page.family, page.content
+    ticked = [str(value) for value in questions.posted_list(form_data, "entries")]
+    factor_id = str(form_data.get("factor") or "")
+    known = {factor for _title, factors in _link_factors(content) for factor, _ in factors}
+    problems: dict[str, str] = {}
+    if factor_id not in known:
+        problems["link-factor"] = "Choose the factor the ticked entries show"
+    if not ticked:
+        problems["link-entries"] = "Tick at least one entry in the table to link"
+    added = 0
+    if not problems:
+        try:
+            added = evidence.link_entries(
+                session,
+                actor=actor,
+                family=family,
+                content=content,
+                factor_id=factor_id,
+                entry_ids=ticked,
+            )
+        except InvalidInput as problem:
+            problems = {"link-entries": "; ".join(problem.errors.values())}
+    if problems:
+        return chronology_page(request, session, page, link=(problems, ticked, factor_id))
+    done = urlencode({"linked": added, "factor": factor_id})
+    return RedirectResponse(f"{_base(family)}?{done}", status_code=303)
 
 
 def _vocabulary(content: FrameworkContent) -> dict[str, Any]:
@@ -246,6 +304,13 @@ def chronology_view(request: Request, session: SessionDep, page: ViewPage) -> Re
     saved = None
     if imported.isdigit():
         saved = f"{int(imported)} {'entry' if imported == '1' else 'entries'} imported"
+    linked, factor = request.query_params.get("linked", ""), request.query_params.get("factor")
+    texts = {f: text for _title, factors in _link_factors(page.content) for f, text in factors}
+    if linked.isdigit() and factor in texts:
+        # Made from a number and the content's own words: nothing typed reaches the page.
+        count = int(linked)
+        entries = "entry" if count == 1 else "entries"
+        saved = f"{count} {entries} linked as evidence of ‘{texts[factor]}’"
     completed = page.content.section_titles.get(request.query_params.get("completed", ""), "")
     adding = None
     if (

@@ -409,3 +409,52 @@ def test_the_audit_trail_speaks_of_forms_questions_and_statuses_not_ids(
     assert "Assessment form Identification" in text
     assert "Fields: changed, revision" in text
     assert str(family.id) not in text
+
+
+def test_entries_ticked_on_the_chronology_are_linked_to_a_factor(
+    client: CheckingClient, db: Session, team: Team, practitioner: User
+) -> None:
+    from app.models.assessment import FactorEvidence
+    from tests.support.assessment import make_entry
+
+    family = make_family(db, team=team, allocated_to=practitioner, identified=True)
+    first = make_entry(db, family, practitioner, what="Police called to a row")
+    second = make_entry(db, family, practitioner, what="Second police call-out")
+    other = make_entry(db, make_family(db, team=team, identified=True), practitioner)
+    db.commit()
+    base = f"/families/{family.id}/chronology"
+    page = soup(client.get(base))
+    ticks = page.select('input[name="entries"][form="link-evidence"]')
+    assert {tick["value"] for tick in ticks} == {str(first.id), str(second.id)}
+    factor = CURRENT.domain("domestic-abuse").risk_factors[0]
+    assert page.select_one(f'#link-factor option[value="{factor.id}"]').text == factor.text
+
+    # Nothing ticked and no factor: both said, nothing linked.
+    refused = post_form(client, f"{base}/evidence", {})
+    summary = soup(refused).select_one(".govuk-error-summary").get_text(" ", strip=True)
+    assert "Choose the factor the ticked entries show" in summary
+    assert "Tick at least one entry in the table to link" in summary
+    # Another family's entry is refused, keeping what was ticked.
+    mixed = post_form(
+        client, f"{base}/evidence", {"entries": [str(first.id), str(other.id)], "factor": factor.id}
+    )
+    assert "another family's record" in soup(mixed).select_one(".govuk-error-summary").text
+    assert soup(mixed).select_one(f"#pick-{first.id}").has_attr("checked")
+    assert db.exec(select(FactorEvidence)).all() == []
+
+    linked = post_form(
+        client,
+        f"{base}/evidence",
+        {"entries": [str(first.id), str(second.id)], "factor": factor.id},
+    )
+    assert linked.status_code == 303
+    banner = soup(client.get(linked.headers["location"])).select_one(".govuk-notification-banner")
+    assert f"2 entries linked as evidence of ‘{factor.text}’" in banner.get_text(" ", strip=True)
+    rows = db.exec(select(FactorEvidence).where(col(FactorEvidence.family_id) == family.id)).all()
+    assert {(row.factor_id, row.chronology_entry_id) for row in rows} == {
+        (factor.id, first.id),
+        (factor.id, second.id),
+    }
+    # The banner is built from the content's words: an address naming no factor shows none.
+    forged = soup(client.get(f"{base}?linked=5&factor=<b>x</b>"))
+    assert forged.select_one(".govuk-notification-banner") is None
