@@ -189,7 +189,8 @@ def create_family(
             form.values, form.errors, problem.errors, (*FAMILY_FIELDS, "framework_id")
         )
         return _family_form(request, session, user, state, registry=registry)
-    return RedirectResponse(f"/families/{family.id}/details", status_code=303)
+    # A new family's first need is its child: the child's form opens straight away.
+    return RedirectResponse(f"/families/{family.id}/children/new", status_code=303)
 
 
 # Overview ------------------------------------------------------------------------------------

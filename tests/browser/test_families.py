@@ -18,8 +18,12 @@ def fill_date(page: Page, legend: str, day: str, month: str, year: str) -> None:
     group.get_by_label("Year").fill(year)
 
 
-def add_child(page: Page, name: str, born: tuple[str, str, str], gender: str) -> None:
-    page.get_by_role("button", name="Add a child").click()
+def add_child(
+    page: Page, name: str, born: tuple[str, str, str], gender: str, *, opened: bool = False
+) -> None:
+    """Add a child from family details (or on the form already open, after "Start work")."""
+    if not opened:
+        page.get_by_role("button", name="Add a child").click()
     assert_accessible(page)
     page.get_by_label("Full name").fill(name)
     fill_date(page, "Date of birth", *born)
@@ -29,7 +33,7 @@ def add_child(page: Page, name: str, born: tuple[str, str, str], gender: str) ->
     page.get_by_label("Main reason the child came into care").select_option(label="Neglect")
     page.get_by_label("Foster care with unrelated carers").check()
     page.get_by_label("Placement moves since coming into care").fill("1")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Family details")
 
 
@@ -44,7 +48,7 @@ def add_adult(page: Page, name: str, relationship: str, household: str) -> None:
     page.get_by_role(
         "group", name="Do they live in the household the child would return to?"
     ).get_by_label(household).check()
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Family details")
 
 
@@ -61,8 +65,9 @@ def test_practitioner_creates_a_family_and_finds_it(page: Page, accounts: dict[s
     page.get_by_label("Reference").fill("BRW-0001")
     page.get_by_label("Family name").fill("Browser family")
     page.get_by_role("button", name="Start work").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Family details")
-    add_child(page, "Ada Browser", ("9", "4", "2014"), "Girl")
+    # A new family's first need is its child: the form opens straight away.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Add a child")
+    add_child(page, "Ada Browser", ("9", "4", "2014"), "Girl", opened=True)
     add_child(page, "Ben Browser", ("21", "11", "2017"), "Boy")
     add_adult(page, "Cara Browser", "Mother", "Yes")
     add_adult(page, "Dev Browser", "Father", "No")

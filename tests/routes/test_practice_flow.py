@@ -28,7 +28,6 @@ from tests.factories import (
 from tests.support.api import Api, service_account
 from tests.support.assessment import actor, save
 from tests.support.client import CheckingClient, soup
-from tests.support.journey import agreed, assessed, review_before_return
 
 CSV = "date,source,what_happened,significance\n2025-03-27,Police,Police called,Red\n"
 ENTRY = {
@@ -136,62 +135,41 @@ def test_the_chronology_waits_for_identification_on_pages_imports_and_the_api(
     assert soup(client.get(base)).select_one(".govuk-warning-text") is None
 
 
-def test_closure_waits_while_the_classification_before_it_awaits_sign_off(
+def test_a_form_that_cannot_start_yet_is_not_completed_on_the_page_or_in_the_api(
     client: CheckingClient, story: Story
 ) -> None:
+    """The written agreement waits for the decision, which waits for the classification's
+    sign-off (closure waiting for the classification after the return is checked in
+    tests/services/test_journey.py)."""
     db = story.session
-    assessed(story, 60)
-    agreed(story, 56)
-    review_before_return(story, 50, "proceed-gradual-return")
-    with story.weeks_ago(48):
-        story.go_home("Ann", "Cara", "planned-gradual")
-        story.go_home("Ben", "Cara", "planned-gradual")
-        story.visit("Ann", "Ben", alone=("Ann",))
-    with story.weeks_ago(40):
-        story.review("green", evidence="Kept to the goals since the return.")
-        story.fill("post-return-review")
-        story.classify("classification-after-return")
+    with story.weeks_ago(2):
+        story.assess()
+        story.classify("classification-before-plan")
     db.commit()
+    title = CURRENT.section_titles["written-agreement"]
 
-    with pytest.raises(Conflict) as held:
-        story.fill("closure")
-    message = str(held.value)
-    assert message.startswith("‘How the return went’ cannot be marked as complete yet")
-    assert "‘Risk classification 3, after the return’ needs a supervisor's sign-off" in message
-    db.rollback()
-
-    # The page says so before anything is typed, and refuses "Mark as complete" with it.
     sign_in_as(client, db, story.practitioner)
-    url = f"/families/{story.family.id}/sections/closure"
-    page = soup(client.get(url))
-    assert "needs a supervisor's sign-off" in page.select_one(".govuk-warning-text").text
-    posted = post_form(
-        client,
-        url,
-        {
-            "a.closure-summary": "Settled.",
-            "version": "0",
-            "review": "0",
-            "action": "complete",
-        },
-    )
+    url = f"/families/{story.family.id}/sections/written-agreement"
+    warning = soup(client.get(url)).select_one(".govuk-warning-text").get_text(" ", strip=True)
+    assert f"‘{title}’ cannot be marked as complete yet" in warning
+    posted = post_form(client, url, {"version": "0", "review": "0", "action": "complete"})
     assert posted.status_code == 200
-    assert "needs a supervisor's sign-off" in soup(posted).select_one(".govuk-error-summary").text
-    saved = db.exec(
-        select(AssessmentAnswer).where(
-            col(AssessmentAnswer.family_id) == story.family.id,
-            col(AssessmentAnswer.section_id) == "closure",
-        )
-    ).all()
-    assert saved == []
+    summary = soup(posted).select_one(".govuk-error-summary").get_text(" ", strip=True)
+    assert "First: ‘Risk classification 1’ needs a supervisor's sign-off" in summary
+    assert "written-agreement" not in progress.section_statuses(db, story.family.id, 0)
 
-    # Signed off and decided: closure can be completed.
-    with story.weeks_ago(39):
-        story.sign_off("classification-after-return")
-        story.decide("review-after-return", "plan-closure", "Settled at home.", held=True)
-        story.fill("closure")
-    statuses = progress.section_statuses(db, story.family.id, 0)
-    assert statuses["closure"] in progress.DONE
+    # The API refuses in the same words, as JSON.
+    worker, token = service_account(
+        db, role=Role.PRACTITIONER, team=db.get(Team, story.family.team_id)
+    )
+    story.family.allocated_practitioner_id = worker.id
+    db.add(story.family)
+    db.commit()
+    body = {"version": 0, "answers": {}, "complete": True}
+    api = Api(client, token)
+    answer = api.call("PUT", f"/families/{story.family.id}/sections/written-agreement", body)
+    assert answer.status_code == 409
+    assert "needs a supervisor's sign-off" in answer.json()["message"]
 
 
 def test_mark_as_complete_opens_the_next_task(
@@ -244,8 +222,11 @@ def test_mark_as_complete_opens_the_next_task(
 def test_people_are_added_one_after_another_and_details_lead_to_the_next_task(
     client: CheckingClient, db: Session, team: Team, practitioner: User
 ) -> None:
-    family = make_family(db, team=team, allocated_to=practitioner)
+    started = post_form(client, "/families/new", {"reference": "WLK-1", "display_name": "Walker"})
+    family = db.exec(select(Family).where(col(Family.reference) == "WLK-1")).one()
     base = f"/families/{family.id}"
+    # A new family's first need is its child: its form opens straight away.
+    assert started.headers["location"] == f"{base}/children/new"
     child_form = soup(client.get(f"{base}/children/new"))
     buttons = [button.get_text(" ", strip=True) for button in child_form.select("button")]
     assert "Save and add a parent or carer" in buttons

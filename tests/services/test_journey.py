@@ -97,7 +97,19 @@ def test_the_whole_journey_from_assessment_to_closure(story: Story) -> None:
     # A review after the return, its classification signed off (a second sign-off in the
     # review stage, which once failed on the revisions' unique key), then closure.
     with story.weeks_ago(18):
-        story.after_return_review("plan-closure", "Settled at home.")
+        # "How the return went" cannot be completed while the classification before it
+        # awaits sign-off: the service refuses, naming what to do first.
+        story.review("green", evidence="The parents have kept to the goals since the return.")
+        story.fill("post-return-review")
+        story.classify("classification-after-return")
+        with pytest.raises(Conflict) as held:
+            story.fill("closure")
+        assert str(held.value).startswith("‘How the return went’ cannot be marked as complete")
+        assert "‘Risk classification 3, after the return’ needs a supervisor's sign-off" in str(
+            held.value
+        )
+        story.sign_off("classification-after-return")
+        story.decide("review-after-return", "plan-closure", "Settled at home.", held=True)
         story.outcomes(
             {"Ann": (Outcome.STAYED_HOME.value, ""), "Ben": (Outcome.STAYED_HOME.value, "")}
         )

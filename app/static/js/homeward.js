@@ -111,6 +111,13 @@ if (dialog && document.body.dataset.sessionSecondsLeft) {
 document.addEventListener("htmx:afterSettle", (event) => {
   // After an outerHTML swap the event's element is the one replaced: look in the document.
   const scope = event.detail.elt.isConnected ? event.detail.elt : document;
+  // "Save and add another": the banner says the entry was saved (as an alert), and the
+  // cursor goes on to the next entry's form.
+  const next = scope.querySelector("[data-hw-focus-next]");
+  if (next && !scope.querySelector(".govuk-error-summary")) {
+    next.focus();
+    return;
+  }
   if (scope.querySelector(".govuk-error-summary, .govuk-notification-banner--success")) {
     return;
   }
