@@ -15,7 +15,7 @@ from sqlmodel import Session
 from app.content.compare import compare
 from app.content.model import FrameworkContent
 from app.content.registry import ContentRegistry
-from app.content.schema import ClassificationSection, FactorsSection, GateSection
+from app.content.schema import ClassificationSection, FactorsSection, GateSection, Section
 from app.deps import ActorDep, ContentDep, FormValues, SessionDep
 from app.forms import FormState
 from app.forms.family import ParsedForm
@@ -299,7 +299,7 @@ def _continue_url(session: Session, page: FamilyPage, section_id: str, cycle: in
     """Where "Mark as complete" leads: the next domain still to rate, else the next task the
     practitioner can do now, saying which was completed (one page load, not two through the
     task list). None when the next step is someone else's (a decision, a sign-off)."""
-    target = _next_domain(session, page, section_id, cycle)
+    target: Section | None = _next_domain(session, page, section_id, cycle)
     if target is None:
         task = progress.family_journey(session, page.family, page.content).next_task()
         if (
