@@ -294,7 +294,12 @@ def list_entries(
     )
 
 
-@router.post("", response_model=EntryPublic, status_code=201)
+NOT_YET = "The chronology cannot be added to yet: the message says what its task waits for"
+
+
+@router.post(
+    "", response_model=EntryPublic, status_code=201, responses=conflict(description=NOT_YET)
+)
 def create_entry(
     session: SessionDep,
     actor: ActorDep,
@@ -473,6 +478,7 @@ async def read_csv_upload(request: Request) -> CsvUpload:
     status_code=201,
     openapi_extra=CSV_BODY,
     responses={
+        **conflict(description=NOT_YET),
         413: ERRORS[413],
         415: {"model": ErrorBody, "description": "The body is not a CSV file or a form upload"},
     },
@@ -527,7 +533,10 @@ def get_import(
     "/imports/{import_id}/confirm",
     response_model=Imported,
     responses={
-        **conflict(description="The import was already confirmed or discarded"),
+        **conflict(
+            description="The import was already confirmed or discarded, or the chronology "
+            "cannot be added to yet"
+        ),
         422: {
             "model": InvalidBody,
             "description": "Some rows have problems (see the preview): nothing was imported",

@@ -403,8 +403,9 @@ def _located(errors: dict[str, str], where: dict[str, str]) -> dict[str, str]:
     response_model=SavedSection,
     responses=conflict(
         SectionPublic,
-        "Someone else saved the section since `version`, the review has finished, or the "
-        "plan has ended: nothing was saved; `current` is the section as saved now",
+        "Someone else saved the section since `version`, the review has finished, the "
+        "plan has ended, or the section cannot be completed yet (the message says what it "
+        "waits for): nothing was saved; `current` is the section as saved now",
     ),
 )
 def save_section(
