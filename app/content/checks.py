@@ -75,6 +75,7 @@ NOUNS = {
     "readiness_stages": "readiness stage",
     "legal_statuses": "legal status",
     "entry_reasons": "care-entry reason",
+    "breakdown_causes": "cause of a return's breakdown",
     "source": "source",
     "information_source": "chronology information source",
     "theme": "chronology theme",
@@ -93,6 +94,7 @@ WHERE_DEFINED = {
     "readiness_stages": "vocabulary.yaml",
     "legal_statuses": "vocabulary.yaml",
     "entry_reasons": "vocabulary.yaml",
+    "breakdown_causes": "vocabulary.yaml",
     "source": "sources.yaml",
     "theme": "chronology.yaml",
     "significance": "chronology.yaml",
@@ -230,7 +232,7 @@ class _Checker:
             self.register("level", level.id, "levels.yaml", ("levels", index, "id"))
         for index, point in enumerate(files.levels.timepoints):
             self.register("timepoint", point.id, "levels.yaml", ("timepoints", index, "id"))
-        for name in ("readiness_stages", "legal_statuses", "entry_reasons"):
+        for name in ("readiness_stages", "legal_statuses", "entry_reasons", "breakdown_causes"):
             for index, term in enumerate(getattr(files.vocabulary, name)):
                 self.register(name, term.id, "vocabulary.yaml", (name, index, "id"))
         for index, source in enumerate(files.sources.sources):
@@ -423,6 +425,14 @@ class _Checker:
             for position, domain_id in enumerate(theme.domains):
                 self.ref(
                     "domain", domain_id, "chronology.yaml", ("themes", index, "domains", position)
+                )
+        for index, cause in enumerate(self.files.vocabulary.breakdown_causes):
+            for position, theme_id in enumerate(cause.themes):
+                self.ref(
+                    "theme",
+                    theme_id,
+                    "vocabulary.yaml",
+                    ("breakdown_causes", index, "themes", position),
                 )
 
     # --- stages, sections and questions ---------------------------------------------------

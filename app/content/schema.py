@@ -156,10 +156,19 @@ class Term(Strict):
     hint: Label | None = None
 
 
+class BreakdownCause(Term):
+    """Why an earlier return home broke down; `themes` are the chronology themes that show the
+    same thing happening again (the chronology analysis compares them with the last year)."""
+
+    themes: tuple[Id, ...] = ()
+
+
 class VocabularyFile(Strict):
     readiness_stages: tuple[Term, ...] = Field(min_length=2)
     legal_statuses: tuple[Term, ...] = Field(min_length=1)
     entry_reasons: tuple[Term, ...] = Field(min_length=1)
+    # From content 1.3.0; earlier versions record a breakdown in the return's notes only.
+    breakdown_causes: tuple[BreakdownCause, ...] = ()
 
 
 # --- sources.yaml ---------------------------------------------------------------------------
@@ -610,9 +619,15 @@ class FactorChecklist(QuestionBase):
     kinds: tuple[FactorKind, ...] = Field(default=("risk", "protective"), min_length=1)
 
 
+AdultRole = Literal["household-carer", "parent-outside", "partner", "risk", "other"]
+
+
 class PerParent(QuestionBase):
     type: Literal["per_parent"]
     questions: tuple[Question, ...] = Field(min_length=1)
+    # Whom the questions are asked about: adults holding one of these roles toward a child
+    # (app.services.people.ROLES). Left out (content before 1.3.0): every adult.
+    roles: tuple[AdultRole, ...] | None = Field(default=None, min_length=1)
 
 
 class PerChild(QuestionBase):

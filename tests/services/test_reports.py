@@ -241,7 +241,11 @@ def _bell(session: Session, team: Team) -> Story:
             family=story.family,
             child=story.child("Eve"),
             details=families.ReturnDetails(
-                returned_on=date(2019, 3, 1), ended_on=date(2019, 9, 1), broke_down=True, notes=""
+                returned_on=date(2019, 3, 1),
+                ended_on=date(2019, 9, 1),
+                broke_down=True,
+                notes="",
+                planned="unplanned",
             ),
         )
     _plan(
