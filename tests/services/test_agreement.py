@@ -9,8 +9,8 @@ from datetime import timedelta
 
 import pytest
 
-from app.demo.agreement import plan_support, write_agreement
 from app.content.registry import semver_key
+from app.demo.agreement import plan_support, write_agreement
 from app.demo.journey import Story
 from app.models.progress import SectionStatus
 from app.services import agreement, progress, questions
