@@ -60,10 +60,10 @@ class CauseAgain:
     def seen_again(self) -> bool:
         return self.recent_total > 0
 
-    @property
-    def sentence(self) -> str:
-        """The finding in plain words, naming the child and the cause."""
-        broke = f"{self.child_name}'s return home on {format_date(self.returned_on)} broke down"
+    def sentence(self, name: str | None = None) -> str:
+        """The finding in plain words, naming the child (as `name` writes it) and the cause."""
+        who = name or self.child_name
+        broke = f"{who}'s return home on {format_date(self.returned_on)} broke down"
         cause = f"{broke} because of {self.cause_label[0].lower()}{self.cause_label[1:]}"
         if not self.seen_again:
             return f"{cause}; the chronology shows nothing like it since {format_date(self.since)}."

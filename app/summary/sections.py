@@ -21,7 +21,7 @@ from app.models.audit import AuditAction, AuditEvent
 from app.models.chronology import ChronologyEntry
 from app.models.family import EarlierReturn
 from app.models.progress import SectionStatus
-from app.services import assessment_summary, families, people, progress
+from app.services import assessment_summary, breakdowns, families, people, progress
 from app.services.assessment_summary import Answered
 from app.services.chronology import describe_event_date
 from app.services.chronology_analysis import (
@@ -356,6 +356,14 @@ def _patterns(ctx: SummaryContext, analysis: ChronologyAnalysis) -> list[Block]:
             + (f", showing {themes}." if themes else ".")
         )
         blocks.append(Paragraph(text))
+    for again in breakdowns.causes_again(
+        ctx.session,
+        family_id=ctx.family.id,
+        content=ctx.content,
+        as_of=ctx.as_of,
+        third_party=not ctx.disclosure,
+    ):
+        blocks.append(Paragraph(again.sentence(isolate(again.child_name))))
     if analysis.gaps:
         blocks.append(
             Paragraph(
