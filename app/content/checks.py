@@ -411,6 +411,15 @@ class _Checker:
                 for index, factor in enumerate(getattr(domain, key)):
                     for position, source_id in enumerate(factor.sources):
                         self.ref("source", source_id, file, (key, index, "sources", position))
+                    if factor.suggest is not None:
+                        namespace = {"legal-status": "legal_statuses", "chronology-theme": "theme"}
+                        for position, item in enumerate(factor.suggest.one_of):
+                            self.ref(
+                                namespace[factor.suggest.record],
+                                item,
+                                file,
+                                (key, index, "suggest", "one_of", position),
+                            )
             if domain.id not in covered:
                 self.problem(
                     file,

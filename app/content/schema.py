@@ -215,11 +215,43 @@ class CadenceFile(Strict):
 # --- domains/<id>.yaml ----------------------------------------------------------------------
 
 
+RecordFact = Literal[
+    "earlier-breakdowns",
+    "earlier-returns",
+    "child-age",
+    "placement-moves",
+    "legal-status",
+    "chronology-theme",
+]
+COUNTED_FACTS = ("earlier-breakdowns", "earlier-returns", "child-age", "placement-moves")
+
+
+class FactorSuggestion(Strict):
+    """What in the family's record suggests the factor's answer, offered to the practitioner
+    to confirm or change (app.services.record_suggestions): a count that reaches `at_least`
+    for some child, or a legal status or chronology theme among `one_of`."""
+
+    record: RecordFact
+    at_least: int | None = Field(default=None, ge=1, le=1000)
+    one_of: tuple[Id, ...] = ()
+
+    @model_validator(mode="after")
+    def _shape(self) -> Self:
+        if self.record in COUNTED_FACTS:
+            if self.at_least is None or self.one_of:
+                raise ValueError(f"a suggestion from {self.record} needs at_least (and no one_of)")
+        elif not self.one_of or self.at_least is not None:
+            raise ValueError(f"a suggestion from {self.record} needs one_of (and no at_least)")
+        return self
+
+
 class Factor(Strict):
     id: Id
     text: Label
     guidance: Markdown
     sources: tuple[Id, ...] = ()
+    # From content 1.3.0: the record's facts that suggest an answer, so they are not asked twice.
+    suggest: FactorSuggestion | None = None
 
 
 class DomainFile(Strict):

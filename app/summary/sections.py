@@ -201,7 +201,7 @@ def children_and_key_facts(ctx: SummaryContext) -> list[Block]:
                 Table(
                     caption=f"{isolate(child.name)}'s earlier returns home",
                     headers=("Went home", "Ended", "Planned", "To whom", "Broke down", "Notes"),
-                    widths=(13, 13, 11, 18, 20, 25),
+                    widths=(15, 15, 10, 15, 20, 25),
                     rows=tuple(
                         (
                             format_date(item.returned_on),

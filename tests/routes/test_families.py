@@ -259,6 +259,7 @@ def test_earlier_returns_home(client: CheckingClient, db: Session, family: Famil
             "returned_on-year": "2020",
             "planned": "unplanned",
             "broke_down": "yes",
+            "breakdown_cause": "not-known",
             "ended_on-day": "1",
             "ended_on-month": "1",
             "ended_on-year": "2020",
@@ -279,6 +280,7 @@ def test_earlier_returns_home(client: CheckingClient, db: Session, family: Famil
             "ended_on-day": "1",
             "ended_on-month": "12",
             "ended_on-year": "2020",
+            "breakdown_cause": "substance-misuse",
             "notes": "Mum relapsed",
         },
     )
