@@ -179,7 +179,13 @@ def adult_details(form: ParsedForm, children: Sequence[Child]) -> AdultDetails:
         relationship_detail=form.optional_text("relationship_detail"),
         parental_responsibility=form.yes_no("parental_responsibility"),
         lives_in_household=form.yes_no("lives_in_household"),
-        child_roles={str(child.id): form.text(role_field(child.id)) for child in children},
+        # A role left unanswered follows from the relationship and household
+        # (services.people.default_role); the page says so.
+        child_roles={
+            str(child.id): form.text(role_field(child.id))
+            for child in children
+            if form.text(role_field(child.id))
+        },
     )
 
 

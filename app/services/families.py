@@ -751,7 +751,7 @@ def _check_roles(
 ) -> dict[str, str]:
     """The adult's role toward each child: those given over those recorded; a child with
     neither (added since) takes the role the relationship and household suggest. An empty
-    role (a page's unanswered question) is a problem."""
+    role is a problem."""
     known = {str(child.id): child for child in kids}
     given = dict(details.child_roles or {})
     for child_id in given:
