@@ -227,7 +227,7 @@ def children_and_key_facts(ctx: SummaryContext) -> list[Block]:
                     "Parental responsibility",
                     "Lives in household",
                 ),
-                widths=(22, 18, 30, 15, 15),
+                widths=(20, 20, 30, 15, 15),
                 rows=tuple(
                     (
                         adult.name,
