@@ -131,14 +131,20 @@ def fill_section(
     )
 
 
-def add_evidence(session: Session, actor: Actor, family: Family, content: FrameworkContent) -> None:
+def add_evidence(
+    session: Session,
+    actor: Actor,
+    family: Family,
+    content: FrameworkContent,
+    present: Collection[str] = PRESENT,
+) -> None:
     entries = session.exec(
         select(ChronologyEntry.id)
         .where(col(ChronologyEntry.family_id) == family.id)
         .order_by(col(ChronologyEntry.occurred_on))
         .limit(2)
     ).all()
-    for factor_id in sorted(PRESENT):
+    for factor_id in sorted(present):
         if entries and factor_id.startswith(("sm-", "da-")):
             evidence.link_entries(
                 session,
