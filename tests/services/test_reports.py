@@ -566,7 +566,21 @@ def test_reviews_on_time_and_overdue(world: World) -> None:
     # held months later: the Ashbys' 20 April 2023 + 6 weeks = 1 June, held 15 October.
     first = min(held, key=lambda cycle: cycle.due_on)
     assert (first.due_on, first.held_on) == (date(2023, 6, 1), date(2023, 10, 15))
-    assert total["late"] >= 2
+    # The Bells' first was due 27 May 2025 and held 15 September: 111 days late, and the
+    # Ashbys' 136. Each family's second review came due 4 weeks after its first child went
+    # home (29 November 2023, 29 October 2025) and has not been held.
+    assert total == {
+        "reviews": 4,
+        "on_time": 0,
+        "late": 2,
+        "overdue": 2,
+        "upcoming": 0,
+        "not_held": 0,
+        "median_late": 124,
+    }
+    phases = values(report.table("by-phase"))
+    assert (phases["before_return"]["late"], phases["after_return"]["overdue"]) == (2, 2)
+    assert values(report.table("by-team"))[str(world.north.id)]["reviews"] == 2
 
 
 def test_characteristics_against_coming_back_into_care(world: World) -> None:
