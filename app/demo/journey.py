@@ -398,9 +398,14 @@ def _agreed_plan(story: Story, start_weeks: float) -> None:
         )
 
 
+# Reviews fall due six weeks after the agreement is signed (`_agreed_plan`: start - 10 weeks),
+# then every 12 weeks, and 4 weeks after a child goes home: the stories hold some on time (a
+# few days before they are due), some late, and leave one overdue, as real teams do.
+
+
 def begum(story: Story) -> None:
     _agreed_plan(story, 36)
-    with story.weeks_ago(24):
+    with story.weeks_ago(26.5):
         story.review("amber", evidence="Some progress, but two missed sessions at the service.")
         story.classify("classification-before-return")
         story.sign_off("classification-before-return")
@@ -488,7 +493,7 @@ def walsh(story: Story) -> None:
 
 def hughes(story: Story) -> None:
     _agreed_plan(story, 90)
-    with story.weeks_ago(78):
+    with story.weeks_ago(80.5):
         story.review("green", evidence="All goals met.")
         story.classify("classification-before-return")
         story.sign_off("classification-before-return")
@@ -498,9 +503,9 @@ def hughes(story: Story) -> None:
     with story.weeks_ago(74):
         story.go_home("Ruby Hughes", "Dean Hughes", "planned-gradual")
         story.go_home("Leah Hughes", "Dean Hughes", "planned-gradual")
-    with story.weeks_ago(70):
+    with story.weeks_ago(72):
         story.visit("Ruby Hughes", "Leah Hughes", alone=("Ruby Hughes", "Leah Hughes"))
-    with story.weeks_ago(68):
+    with story.weeks_ago(70.5):
         story.after_return_review("continue-monitoring", "Early days; keep visiting.")
     with story.weeks_ago(40):
         story.visit("Ruby Hughes", "Leah Hughes", alone=("Ruby Hughes",))
@@ -535,7 +540,7 @@ def patel(story: Story) -> None:
 
 def reid(story: Story) -> None:
     _agreed_plan(story, 80)
-    with story.weeks_ago(68):
+    with story.weeks_ago(70.5):
         story.review("green", evidence="Goals on track.")
         story.classify("classification-before-return")
         story.sign_off("classification-before-return")
@@ -549,7 +554,7 @@ def reid(story: Story) -> None:
         )
     with story.weeks_ago(64):
         story.visit("Kyle Reid", alone=("Kyle Reid",))
-    with story.weeks_ago(60):
+    with story.weeks_ago(62.5):
         story.after_return_review("continue-monitoring", "Unplanned, but holding; visit weekly.")
     with story.weeks_ago(36):
         story.after_return_review("plan-closure", "Stable for six months.")

@@ -342,6 +342,7 @@ def submit(
         content_hash=content.content_hash,
         suggested_level=suggestion.level_id,
         explanation=suggestion.explanation,
+        level_set_by=list(suggestion.explanation.get("set_by", [])),
         practitioner_level=chosen,
         rationale=cleaned,
         submitted_by_id=actor.user.id,

@@ -5,6 +5,7 @@ of the journey. (That loading it twice adds nothing is tested through the comman
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 import textstat
@@ -19,7 +20,8 @@ from app.models.assessment import Classification, SectionRevision
 from app.models.family import Family
 from app.models.journey import FamilyStatus
 from app.security.permissions import FamilyAction, can_see_family, family_permits
-from app.services import agreement, api_tokens, progress
+from app.services import agreement, api_tokens, progress, reports
+from app.services.reports.scope import ALL_TEAMS, Scope
 from app.services.review_pack import review_history
 from app.services.trends import trends
 from app.summary.document import BulletList, FactList, Paragraph, Subheading, SummaryDocument
@@ -261,3 +263,16 @@ def test_a_late_stage_demo_family_has_reviews_that_show_a_trend(demo: Session) -
     assert charts.goals
     assert charts.domains
     assert charts.level
+
+
+def test_the_demo_holds_reviews_on_time_late_and_leaves_one_overdue(demo: Session) -> None:
+    """A manager opening the reviews report on the demo sees a service's usual mix."""
+    today = london_today()
+    scope = Scope("reunification", None, ALL_TEAMS, today - timedelta(days=3 * 365), today, today)
+    report = reports.find("reviews").build(demo, scope, CONTENT.latest("reunification"))
+    total = next(row for row in report.tables[0].rows if row.total).values
+    assert {key: total[key] for key in ("on_time", "late", "overdue")} == {
+        "on_time": 5,
+        "late": 4,
+        "overdue": 1,
+    }
