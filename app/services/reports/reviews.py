@@ -19,15 +19,7 @@ from app.services.reports.population import count_where
 from app.services.reports.scope import Scope
 from app.services.reports.sql import days_between, financial_year, medians, quarter_index
 from app.services.reports.stability import cohort_label
-from app.services.reports.tables import (
-    Column,
-    Kind,
-    Row,
-    Table,
-    column_sums,
-    row_sums,
-    total_row,
-)
+from app.services.reports.tables import Column, Kind, Row, Table, column_sums, row_sums, total_row
 
 SLUG = "reviews"
 TITLE = "Reviews on time and overdue"

@@ -17,15 +17,7 @@ from app.services.reports.document import Report, percent, plural, research
 from app.services.reports.population import count_where
 from app.services.reports.scope import Scope
 from app.services.reports.sql import json_items
-from app.services.reports.tables import (
-    Column,
-    Kind,
-    Row,
-    Table,
-    column_sums,
-    row_sums,
-    total_row,
-)
+from app.services.reports.tables import Column, Kind, Row, Table, column_sums, row_sums, total_row
 
 SLUG = "risk-levels"
 TITLE = "Risk levels and overrides"

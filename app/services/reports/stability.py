@@ -23,15 +23,7 @@ from app.services.reports.population import BACK, OBSERVING, OBSERVING_BACK, STA
 from app.services.reports.returns_home import KINDS, PLANNED, UNPLANNED, WITHOUT_PR
 from app.services.reports.scope import Scope
 from app.services.reports.sql import financial_year, quarter_index
-from app.services.reports.tables import (
-    Column,
-    Kind,
-    Row,
-    Table,
-    column_sums,
-    row_sums,
-    total_row,
-)
+from app.services.reports.tables import Column, Kind, Row, Table, column_sums, row_sums, total_row
 
 SLUG = "stability"
 TITLE = "Stability after going home"

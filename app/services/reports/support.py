@@ -112,10 +112,10 @@ def _options(content: FrameworkContent, question_id: str) -> list[tuple[str, str
 
 def build(session: Session, scope: Scope, content: FrameworkContent) -> Report:
     families = _families(scope)
-    family_count = int(session.execute(select(func.count()).select_from(families)).scalar_one())
     services = _services(families)
     by_service = _by_service(session, services, content)
     after = _after(session, families)
+    family_count = int(after.rows[-1].values["families"] or 0)  # each family once
     goals = _goals(session, families, content)
     without = goals.rows[-1].values
     short = sum(
