@@ -14,6 +14,7 @@ SQLModel.metadata.naming_convention = {
 from app.models.accounts import (  # noqa: E402
     PendingSignIn,
     RecoveryCode,
+    ReportTeam,
     Role,
     SignInAttempt,
     Team,
@@ -103,6 +104,7 @@ __all__ = [
     "MonitoringVisitChild",
     "PendingSignIn",
     "RecoveryCode",
+    "ReportTeam",
     "ReviewCycle",
     "Role",
     "SectionProgress",

@@ -31,7 +31,7 @@ PARENT_RELATIONSHIPS = frozenset({"mother", "father", "step-parent"})
 
 
 def default_role(relationship: str, lives_in_household: bool) -> str:
-    """The role an adult's relationship and household suggest (also what migration 0012
+    """The role an adult's relationship and household suggest (also what migration 0014
     gave the adults recorded before roles existed)."""
     if relationship == "partner-of-parent":
         return "partner"

@@ -95,7 +95,7 @@ def build_snapshots(
                     answers=given,
                     factors=factors.get(family_id, {}),
                     children=facts.get(family_id, ()),
-                    parents=parent_problems_from_answers(content, given, labels, held),
+                    parents=parent_problems_from_answers(content, given, labels, as_of, held),
                     chronology=stats[tuple(sorted(set(content.chronology_windows)))][family_id],
                     earlier_levels=levels.get(family_id, ()),
                 )

@@ -2,8 +2,8 @@
 down; earlier times in care per child. Existing adults get the role their relationship and
 household gave them.
 
-Revision ID: 0012_people_history
-Revises: 0011_team_version
+Revision ID: 0014_people_history
+Revises: 0013_level_set_by
 Create Date: 2026-12-06 03:10:00.000000
 """
 
@@ -14,8 +14,8 @@ import sqlmodel
 from alembic import op
 
 
-revision: str = '0012_people_history'
-down_revision: str | Sequence[str] | None = '0011_team_version'
+revision: str = '0014_people_history'
+down_revision: str | Sequence[str] | None = '0013_level_set_by'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
