@@ -364,8 +364,10 @@ def prefill(session: Session, *, family: Family, content: FrameworkContent) -> d
                 own_concerns.append(f"{area.label} (readiness to change: {stage.answer}). {origin}")
             engaged = said.get("parent-engaged")
             months = said.get("parent-months-sustained")
+            since = said.get("parent-change-since")
             if engaged and engaged.answer == "Yes":
                 kept = f", with change kept up for {months.answer}" if months else ""
+                kept = f", with change kept up since {since.answer}" if since else kept
                 own_strengths.append(f"Working with services on {area.label}{kept}. {origin}")
         result[parent.parent_id] = Prefill(
             strengths="\n".join([*strengths, *own_strengths]),

@@ -93,7 +93,7 @@ def build_snapshots(
                     answers=given,
                     factors=factors.get(family_id, {}),
                     children=facts.get(family_id, ()),
-                    parents=parent_problems_from_answers(content, given, labels),
+                    parents=parent_problems_from_answers(content, given, labels, as_of),
                     chronology=stats[tuple(sorted(set(content.chronology_windows)))][family_id],
                     earlier_levels=levels.get(family_id, ()),
                 )

@@ -117,7 +117,12 @@ def _reasons(reasons: Sequence[Reason], names: Sequence[str]) -> tuple[str, ...]
 def finding_suggestion(finding: Finding, label: str, names: Sequence[str] = ()) -> Suggestion:
     """A fired rule as a suggestion with its rule, inputs (the people in them isolated when
     written right to left) and sources."""
-    level = f" (at least {finding.level.label})" if finding.level else ""
+    if finding.kind == "lapsed" and finding.level:
+        level = f" (would have set at least {finding.level.label})"
+    elif finding.kind == "step_down":
+        level = f" (lowers the level by {finding.steps})"
+    else:
+        level = f" (at least {finding.level.label})" if finding.level else ""
     return Suggestion(
         title=finding.title + level,
         text=markdown_to_text(finding.text),
@@ -400,7 +405,7 @@ def _third_party_entries(ctx: SummaryContext) -> set[object]:
 
 
 def _evidence(item: EvidenceItem, sources: dict[str, str]) -> str:
-    when = format_date(item.on) if item.on else "Undated"
+    when = item.on_text or "Undated"
     source = f" ({sources.get(item.source, item.source)})" if item.source else ""
     return f"{when}, {item.kind_label.lower()}: {item.description}{source}"
 
@@ -560,8 +565,29 @@ def classification_and_decisions(ctx: SummaryContext) -> list[Block]:
                 "hint",
             )
         )
+    if rules.stepped_down and rules.raised_level is not None:
+        blocks.append(
+            Paragraph(
+                f"The rules would set {rules.raised_level.label}; lasting change lowers it to "
+                f"{rules.suggested_level.label}."
+            )
+        )
+    elif rules.held:
+        blocks.append(
+            Paragraph(
+                "Lasting change was found, but these rules keep the level where it is: "
+                + "; ".join(finding.title for finding in rules.held)
+                + "."
+            )
+        )
+    blocks += [
+        finding_suggestion(finding, "Lowers the level", ctx.people) for finding in rules.step_downs
+    ]
     blocks += [
         finding_suggestion(finding, "Minimum level", ctx.people) for finding in rules.minimum_levels
+    ]
+    blocks += [
+        finding_suggestion(finding, "No longer applies", ctx.people) for finding in rules.lapsed
     ]
     for tool in rules.tools:
         inputs = [

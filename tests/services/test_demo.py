@@ -94,6 +94,31 @@ def test_demo_families_show_assessments_at_different_stages(demo: Session) -> No
     assert row.supervisor_level == row.practitioner_level
 
 
+def test_the_demo_shows_a_level_lowered_by_lasting_change_and_the_new_cautions(
+    demo: Session,
+) -> None:
+    db = demo
+    okoro = family(db, "RIV-2025-102")
+    (lowered,) = db.exec(select(Classification).where(col(Classification.family_id) == okoro.id))
+    # The rules lower medium to low (lasting change, confirmed, with support); the
+    # practitioner keeps medium, with reasons.
+    assert (lowered.suggested_level, lowered.practitioner_level) == ("low", "medium")
+    assert lowered.explanation["stepped_down"] is True
+    assert lowered.explanation["raised_level"] == "medium"
+    assert lowered.rationale
+
+    patel = family(db, "RIV-2025-131")
+    (row,) = db.exec(select(Classification).where(col(Classification.family_id) == patel.id))
+    cautions = {item["id"] for item in row.explanation["cautions"]}
+    assert {
+        "new-adult-not-assessed",
+        "adult-with-record-of-violence",
+        "abuser-back-in-contact",
+        "another-child-harmed-or-removed",
+    } <= cautions
+    assert row.suggested_level == "high"
+
+
 def test_every_family_of_the_demo_is_at_its_point_of_the_journey(demo: Session) -> None:
     db = demo
     found = {

@@ -278,6 +278,8 @@ def _supervisors(
 
 def rule_titles(content: FrameworkContent) -> dict[str, str]:
     titles = {rule.id: rule.title for rule in content.rules.minimum_levels}
+    # A suggestion lowered by lasting change is set by the step down (content 1.3.0 on).
+    titles.update({step.id: step.title for step in content.rules.step_downs})
     titles.update({tool.id: tool.title for tool in content.rules.scored_tools})
     return titles
 
