@@ -214,7 +214,11 @@ def _family(
                 family=story.family,
                 child=story.child(name),
                 details=families.ReturnDetails(
-                    returned_on=returned, ended_on=ended, broke_down=True, notes=""
+                    returned_on=returned,
+                    ended_on=ended,
+                    broke_down=True,
+                    notes="",
+                    planned="unplanned",
                 ),
             )
     return story
