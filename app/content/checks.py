@@ -78,6 +78,7 @@ NOUNS = {
     "readiness_stages": "readiness stage",
     "legal_statuses": "legal status",
     "entry_reasons": "care-entry reason",
+    "breakdown_causes": "cause of a return's breakdown",
     "source": "source",
     "information_source": "chronology information source",
     "theme": "chronology theme",
@@ -96,6 +97,7 @@ WHERE_DEFINED = {
     "readiness_stages": "vocabulary.yaml",
     "legal_statuses": "vocabulary.yaml",
     "entry_reasons": "vocabulary.yaml",
+    "breakdown_causes": "vocabulary.yaml",
     "source": "sources.yaml",
     "theme": "chronology.yaml",
     "significance": "chronology.yaml",
@@ -236,7 +238,7 @@ class _Checker:
             self.register("level", level.id, "levels.yaml", ("levels", index, "id"))
         for index, point in enumerate(files.levels.timepoints):
             self.register("timepoint", point.id, "levels.yaml", ("timepoints", index, "id"))
-        for name in ("readiness_stages", "legal_statuses", "entry_reasons"):
+        for name in ("readiness_stages", "legal_statuses", "entry_reasons", "breakdown_causes"):
             for index, term in enumerate(getattr(files.vocabulary, name)):
                 self.register(name, term.id, "vocabulary.yaml", (name, index, "id"))
         for index, source in enumerate(files.sources.sources):
@@ -415,6 +417,15 @@ class _Checker:
                 for index, factor in enumerate(getattr(domain, key)):
                     for position, source_id in enumerate(factor.sources):
                         self.ref("source", source_id, file, (key, index, "sources", position))
+                    if factor.suggest is not None:
+                        namespace = {"legal-status": "legal_statuses", "chronology-theme": "theme"}
+                        for position, item in enumerate(factor.suggest.one_of):
+                            self.ref(
+                                namespace[factor.suggest.record],
+                                item,
+                                file,
+                                (key, index, "suggest", "one_of", position),
+                            )
             if domain.id not in covered:
                 self.problem(
                     file,
@@ -429,6 +440,14 @@ class _Checker:
             for position, domain_id in enumerate(theme.domains):
                 self.ref(
                     "domain", domain_id, "chronology.yaml", ("themes", index, "domains", position)
+                )
+        for index, cause in enumerate(self.files.vocabulary.breakdown_causes):
+            for position, theme_id in enumerate(cause.themes):
+                self.ref(
+                    "theme",
+                    theme_id,
+                    "vocabulary.yaml",
+                    ("breakdown_causes", index, "themes", position),
                 )
 
     # --- stages, sections and questions ---------------------------------------------------

@@ -156,10 +156,19 @@ class Term(Strict):
     hint: Label | None = None
 
 
+class BreakdownCause(Term):
+    """Why an earlier return home broke down; `themes` are the chronology themes that show the
+    same thing happening again (the chronology analysis compares them with the last year)."""
+
+    themes: tuple[Id, ...] = ()
+
+
 class VocabularyFile(Strict):
     readiness_stages: tuple[Term, ...] = Field(min_length=2)
     legal_statuses: tuple[Term, ...] = Field(min_length=1)
     entry_reasons: tuple[Term, ...] = Field(min_length=1)
+    # From content 1.3.0; earlier versions record a breakdown in the return's notes only.
+    breakdown_causes: tuple[BreakdownCause, ...] = ()
 
 
 # --- sources.yaml ---------------------------------------------------------------------------
@@ -206,11 +215,43 @@ class CadenceFile(Strict):
 # --- domains/<id>.yaml ----------------------------------------------------------------------
 
 
+RecordFact = Literal[
+    "earlier-breakdowns",
+    "earlier-returns",
+    "child-age",
+    "placement-moves",
+    "legal-status",
+    "chronology-theme",
+]
+COUNTED_FACTS = ("earlier-breakdowns", "earlier-returns", "child-age", "placement-moves")
+
+
+class FactorSuggestion(Strict):
+    """What in the family's record suggests the factor's answer, offered to the practitioner
+    to confirm or change (app.services.record_suggestions): a count that reaches `at_least`
+    for some child, or a legal status or chronology theme among `one_of`."""
+
+    record: RecordFact
+    at_least: int | None = Field(default=None, ge=1, le=1000)
+    one_of: tuple[Id, ...] = ()
+
+    @model_validator(mode="after")
+    def _shape(self) -> Self:
+        if self.record in COUNTED_FACTS:
+            if self.at_least is None or self.one_of:
+                raise ValueError(f"a suggestion from {self.record} needs at_least (and no one_of)")
+        elif not self.one_of or self.at_least is not None:
+            raise ValueError(f"a suggestion from {self.record} needs one_of (and no at_least)")
+        return self
+
+
 class Factor(Strict):
     id: Id
     text: Label
     guidance: Markdown
     sources: tuple[Id, ...] = ()
+    # From content 1.3.0: the record's facts that suggest an answer, so they are not asked twice.
+    suggest: FactorSuggestion | None = None
     # Why no rule or caution reads this factor (rules.yaml's `factor_coverage` asks for a rule
     # or this reason on every factor it covers).
     not_read_because: Label | None = None
@@ -653,9 +694,15 @@ class FactorChecklist(QuestionBase):
     kinds: tuple[FactorKind, ...] = Field(default=("risk", "protective"), min_length=1)
 
 
+AdultRole = Literal["household-carer", "parent-outside", "partner", "risk", "other"]
+
+
 class PerParent(QuestionBase):
     type: Literal["per_parent"]
     questions: tuple[Question, ...] = Field(min_length=1)
+    # Whom the questions are asked about: adults holding one of these roles toward a child
+    # (app.services.people.ROLES). Left out (content before 1.3.0): every adult.
+    roles: tuple[AdultRole, ...] | None = Field(default=None, min_length=1)
 
 
 class PerChild(QuestionBase):

@@ -195,9 +195,12 @@ def parent_problems_from_answers(
     answers: Mapping[str, AnswerValue],
     parent_labels: Mapping[str, str],
     as_of: date,
+    parent_roles: Mapping[str, frozenset[str]] | None = None,
 ) -> tuple[ParentProblem, ...]:
     """Build `parents` from the answers to the questions content marks with parent facts, with
-    durations counted to `as_of` (dates after it are left out: not yet known on that day)."""
+    durations counted to `as_of` (dates after it are left out: not yet known on that day).
+    When the per-parent group names roles and `parent_roles` gives each adult's, answers
+    kept from an adult the group no longer asks about (their role changed) are left out."""
     facts = {
         question_id: info
         for question_id, info in content.questions.items()
@@ -213,6 +216,8 @@ def parent_problems_from_answers(
         ),
         None,
     )
+    group = content.questions[per_parent].question if per_parent else None
+    wanted = set(getattr(group, "roles", None) or ())
     rows: dict[tuple[Scope, ...], dict[str, AnswerValue]] = {}
     for key, value in answers.items():
         parsed = parse_answer_key(key)
@@ -226,6 +231,8 @@ def parent_problems_from_answers(
     for scopes, row in sorted(rows.items()):
         parent_id = next((instance for group, instance in scopes if group == per_parent), None)
         if parent_id is None:
+            continue
+        if wanted and parent_roles is not None and not parent_roles.get(parent_id, set()) & wanted:
             continue
         since = _day(row.get("parent-change-since"))
         months = _whole(row.get("parent-months-sustained"))

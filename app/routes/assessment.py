@@ -30,6 +30,7 @@ from app.services import (
     content_move,
     progress,
     questions,
+    record_suggestions,
 )
 from app.services import evidence as evidence_service
 from app.services.audit import Actor
@@ -91,6 +92,12 @@ def _section_response(
             "can_edit": page.can_edit and _is_current(page, section.id, state.cycle),
             "review": state.cycle,
             "factor_evidence": factor_evidence,
+            "suggestions": record_suggestions.factor_suggestions(
+                session,
+                family=family,
+                content=content,
+                factor_ids=[factor.factor_id for factor in state.factors],
+            ),
             "flags": state.factor_flags(),
             "status_labels": FACTOR_STATUS_LABELS,
             "revisions": questions.revisions(session, family.id, section.id, state.cycle),

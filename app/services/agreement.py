@@ -293,7 +293,7 @@ def read(session: Session, *, family: Family, content: FrameworkContent) -> Agre
     reader = _Reader(content, questions.family_answers(session, family, content, 0))
     people = questions.people_of(session, family)
     parents = (
-        tuple(_parent(reader, pid, name) for pid, name in people.parents)
+        tuple(_parent(reader, pid, name) for pid, name in people.group_parents(content, AGREEMENT))
         if asks_agreement(content)
         else ()
     )
@@ -347,7 +347,9 @@ def prefill(session: Session, *, family: Family, content: FrameworkContent) -> d
             (concerns if factor.kind == "risk" else strengths).append(line)
     result = {
         parent_id: Prefill("\n".join(strengths), "\n".join(concerns))
-        for parent_id, _name in questions.people_of(session, family).parents
+        for parent_id, _name in questions.people_of(session, family).group_parents(
+            content, AGREEMENT
+        )
     }
     for parent in assessment_summary.capacity_to_change(session, family=family, content=content):
         own_strengths: list[str] = []

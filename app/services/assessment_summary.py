@@ -198,7 +198,7 @@ def capacity_to_change(
     ]
     result = []
     for group in groups:
-        for parent_id, name in people.parents:
+        for parent_id, name in people.parents_for(group.roles):
             scopes = ((group.id, parent_id),)
             areas = []
             for inner in group.questions:

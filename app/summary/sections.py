@@ -19,8 +19,9 @@ from app.content.rules import Citation, Finding, Reason
 from app.models.assessment import FactorStatus
 from app.models.audit import AuditAction, AuditEvent
 from app.models.chronology import ChronologyEntry
+from app.models.family import EarlierReturn
 from app.models.progress import SectionStatus
-from app.services import assessment_summary, families, progress
+from app.services import assessment_summary, breakdowns, families, people, progress
 from app.services.assessment_summary import Answered
 from app.services.chronology import describe_event_date
 from app.services.chronology_analysis import (
@@ -144,8 +145,11 @@ def children_and_key_facts(ctx: SummaryContext) -> list[Block]:
         blocks.append(
             Paragraph("No children are recorded yet: add them in the family details.", "missing")
         )
+    causes = families.breakdown_causes(content)
+    episodes = families.care_episodes(ctx.session, [child.id for child in ctx.children])
     for child in ctx.children:
         returns = ctx.returns_by_child.get(child.id, [])
+        earlier = [item for item in episodes if item.child_id == child.id]
         broke_down = sum(1 for item in returns if item.broke_down)
         in_care = _plural(months_between(child.date_entered_care, ctx.as_of), "month")
         status = content.term_label("legal_statuses", child.legal_status)
@@ -159,6 +163,10 @@ def children_and_key_facts(ctx: SummaryContext) -> list[Block]:
             ("Age", f"{age} (born {format_date(child.date_of_birth)})"),
             ("Legal status", status),
             ("In care since", f"{format_date(child.date_entered_care)} ({in_care})"),
+            (
+                "Earlier times in care",
+                _plural(len(earlier), "earlier time") if earlier else "None recorded",
+            ),
             ("Why they came into care", reason),
             ("Placement", families.PLACEMENT_TYPES.get(child.placement_type, child.placement_type)),
             ("Placement moves", str(child.placement_moves)),
@@ -168,35 +176,69 @@ def children_and_key_facts(ctx: SummaryContext) -> list[Block]:
             ),
         ]
         blocks += [Subheading(child.name), FactList(tuple(rows))]
+        if earlier:
+            blocks.append(
+                Table(
+                    caption=f"{isolate(child.name)}'s times in care",
+                    headers=("Came into care", "Left care", "Legal status", "Placements"),
+                    widths=(20, 20, 45, 15),
+                    rows=(
+                        *(
+                            (
+                                format_date(item.started_on),
+                                format_date(item.ended_on),
+                                content.term_label("legal_statuses", item.legal_status),
+                                str(item.placements),
+                            )
+                            for item in earlier
+                        ),
+                        (
+                            format_date(child.date_entered_care),
+                            "In care now",
+                            status,
+                            str(child.placement_moves + 1),
+                        ),
+                    ),
+                )
+            )
         if returns:
             blocks.append(
                 Table(
                     caption=f"{isolate(child.name)}'s earlier returns home",
-                    headers=("Went home", "Ended", "Broke down", "Notes"),
-                    widths=(20, 20, 10, 50),
+                    headers=("Went home", "Ended", "Planned", "To whom", "Broke down", "Notes"),
+                    widths=(15, 15, 10, 15, 20, 25),
                     rows=tuple(
                         (
                             format_date(item.returned_on),
                             format_date(item.ended_on) if item.ended_on else "Not ended",
-                            _yes_no(item.broke_down),
+                            families.PLANNED.get(item.planned or "", "Not recorded"),
+                            item.returned_to or "Not recorded",
+                            _broke_down(item, causes),
                             item.notes or "",
                         )
                         for item in returns
                     ),
                 )
             )
-    blocks.append(Subheading("Parents and carers"))
+    blocks.append(Subheading("Parents, carers and other adults"))
     if ctx.adults:
         blocks.append(
             Table(
-                caption="Relationship, parental responsibility and household",
-                headers=("Name", "Relationship", "Parental responsibility", "Lives in household"),
-                widths=(35, 25, 20, 20),
+                caption="Relationship, role, parental responsibility and household",
+                headers=(
+                    "Name",
+                    "Relationship",
+                    "Role",
+                    "Parental responsibility",
+                    "Lives in household",
+                ),
+                widths=(20, 20, 30, 15, 15),
                 rows=tuple(
                     (
                         adult.name,
                         adult.relationship_detail
                         or families.RELATIONSHIPS.get(adult.relationship, adult.relationship),
+                        "; ".join(people.describe_roles(adult, ctx.children)),
                         _yes_no(adult.parental_responsibility),
                         _yes_no(adult.lives_in_household),
                     )
@@ -207,6 +249,14 @@ def children_and_key_facts(ctx: SummaryContext) -> list[Block]:
     else:
         blocks.append(Paragraph("No parents or carers are recorded yet.", "missing"))
     return blocks
+
+
+def _broke_down(item: EarlierReturn, causes: dict[str, str]) -> str:
+    if not item.broke_down:
+        return "No"
+    if item.breakdown_cause:
+        return f"Yes: {causes.get(item.breakdown_cause, 'a reason no longer listed')}"
+    return "Yes"
 
 
 # Chronology ----------------------------------------------------------------------------------
@@ -311,6 +361,14 @@ def _patterns(ctx: SummaryContext, analysis: ChronologyAnalysis) -> list[Block]:
             + (f", showing {themes}." if themes else ".")
         )
         blocks.append(Paragraph(text))
+    for again in breakdowns.causes_again(
+        ctx.session,
+        family_id=ctx.family.id,
+        content=ctx.content,
+        as_of=ctx.as_of,
+        third_party=not ctx.disclosure,
+    ):
+        blocks.append(Paragraph(again.sentence(isolate(again.child_name))))
     if analysis.gaps:
         blocks.append(
             Paragraph(

@@ -214,7 +214,11 @@ def _family(
                 family=story.family,
                 child=story.child(name),
                 details=families.ReturnDetails(
-                    returned_on=returned, ended_on=ended, broke_down=True, notes=""
+                    returned_on=returned,
+                    ended_on=ended,
+                    broke_down=True,
+                    notes="",
+                    planned="unplanned",
                 ),
             )
     return story
@@ -523,7 +527,18 @@ def test_time_from_care_to_going_home(world: World) -> None:
     }
     assert steps["entry-return"]["recorded"] == 6
     assert steps["entry-return"]["over_12"] == 2  # Dee (12 months 22 days) and Fin (15)
-    assert steps["decision-return"]["under_12"] == 5  # all but Fin (12 months 14 days)
+    assert steps["decision-return"] == {
+        "children": 6,
+        "recorded": 6,
+        "not_recorded": 0,
+        "median": 227,
+        "before": 0,
+        "under_3": 0,
+        "under_6": 0,
+        # All but Fin (12 months 14 days); Eve's 6 months to the day count as 6 to 12.
+        "under_12": 5,
+        "over_12": 1,
+    }
 
 
 def test_risk_levels_and_overrides(world: World) -> None:
