@@ -347,3 +347,34 @@ def test_the_classification_page_says_why_the_level_came_down_in_plain_words(
     ids |= {rule.id for rule in CURRENT.rules.minimum_levels}
     ids |= {rule.id for rule in CURRENT.rules.cautions}
     assert not [item for item in ids if re.search(rf"(?<![\w-]){re.escape(item)}(?![\w-])", text)]
+
+
+def test_the_mensah_family_the_cause_of_the_last_breakdown_shows_again(db: Session, worker) -> None:  # type: ignore[no-untyped-def]
+    """Kofi's return broke down because of his father's drinking; the chronology has a
+    drinking incident last spring. His sister's earlier return broke down over housing, which
+    the chronology does not show again."""
+    user, family = worker
+    make_adult(db, family, name="Kwame Mensah")
+    kofi = make_child(db, family, name="Kofi", born=date(2015, 4, 1))
+    esi = make_child(db, family, name="Esi", born=date(2012, 9, 1))
+    drinking = make_return(db, kofi, returned_on=date(2024, 2, 5))
+    drinking.breakdown_cause = "substance-misuse"
+    housing = make_return(db, esi, returned_on=date(2023, 6, 1))
+    housing.breakdown_cause = "housing-or-money"
+    make_entry(db, family, user, on=date(2026, 4, 18), themes=("substance-use-incident",))
+    make_entry(db, family, user, on=date(2024, 11, 2), themes=("housing-or-money-crisis",))
+    db.flush()
+
+    found = suggest(db, family)
+
+    assert "breakdown-causes-again" in cautions(found)
+    again = next(f for f in found.result.cautions if f.rule_id == "breakdown-causes-again")
+    (reason,) = again.reasons
+    assert reason.text.startswith("Kofi's return home on 5 February 2024 broke down because of")
+    assert "again once" in reason.text
+    assert "Esi" not in reason.text
+
+    # Once the drinking incident is more than a year old, the caution no longer applies.
+    later = suggest(db, family, as_of=date(2027, 5, 1))
+    assert "breakdown-causes-again" not in cautions(later)
+    assert "earlier-failed-return" in cautions(later)
