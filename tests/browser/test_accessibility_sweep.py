@@ -203,7 +203,13 @@ def classification_shot(page: Page, live_server: LiveServer) -> None:
         ).one()
     page.goto(f"/families/{family_id}/classification/classification-before-plan")
     wait_until_ready(page)
-    page.screenshot(path=str(IMAGES / "assessment-classification-lowered.png"), full_page=True)
+    # The top of the page: the suggestion, what lowered it and the rules that fired.
+    width = page.viewport_size["width"] if page.viewport_size else 1280
+    page.screenshot(
+        path=str(IMAGES / "assessment-classification-lowered.png"),
+        full_page=True,
+        clip={"x": 0, "y": 0, "width": width, "height": 2100},
+    )
 
 
 @pytest.mark.parametrize("role", sorted(ROLES))
