@@ -70,6 +70,22 @@ def days_in_words(days: int) -> str:
     return "1 day" if days == 1 else f"{days} days"
 
 
+def describe_date(day: date, precision: str, *, sentence: bool = True) -> str:
+    """A date at the precision it was recorded: '3 March 2024', 'March 2024', '2024',
+    'About March 2024' or 'About 2024' ('about' inside a sentence). Precisions are those of
+    chronology entries: day, month, year, approximate (the month) and approximate_year."""
+    about = "About" if sentence else "about"
+    if precision == "month":
+        return f"{day:%B %Y}"
+    if precision == "year":
+        return str(day.year)
+    if precision == "approximate":
+        return f"{about} {day:%B %Y}"
+    if precision == "approximate_year":
+        return f"{about} {day.year}"
+    return f"{day.day} {day:%B %Y}"
+
+
 def age_in_years(born: date, on: date | None = None) -> int:
     on = on or london_today()
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))

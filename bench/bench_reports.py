@@ -8,11 +8,17 @@ over the three financial years before the data's date: the report built in the d
 
 Without --database-url it generates a small SQLite database (200 families) in a temporary
 folder first, so that `make bench` runs it anywhere. Prints the median and 95th percentile of
-each, and the number of families, returns home, reviews and classifications counted."""
+each, the number of families, returns home, reviews and classifications counted, and the
+machine's load average before and after.
+
+--read-only times the reports only, in one transaction that is rolled back, and leaves out the
+pages (they add a manager, a session and audit entries): for a database someone else filled
+and is measuring. --rounds sets the rounds of each (7)."""
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -44,6 +50,10 @@ ROUNDS = 7
 MANAGER = "bench.manager@bench.homeward.test"
 
 
+def load() -> str:
+    return "load average " + " / ".join(f"{value:.1f}" for value in os.getloadavg())
+
+
 def timed(label: str, call: Callable[[], object], rounds: int = ROUNDS) -> None:
     call()  # warm caches and the database's own
     timings = []
@@ -56,10 +66,12 @@ def timed(label: str, call: Callable[[], object], rounds: int = ROUNDS) -> None:
     print(f"{label:52} median {statistics.median(timings):8.1f} ms   p95 {p95:8.1f} ms")
 
 
-def bench(url: str, data_dir: str) -> None:
+def bench(url: str, data_dir: str, *, rounds: int = ROUNDS, read_only: bool = False) -> None:
     engine = make_engine(url)
-    migrate(engine)  # as the app does when it starts: the data may predate a migration
+    if not read_only:
+        migrate(engine)  # as the app does when it starts: the data may predate a migration
     content = CONTENT.latest("reunification")
+    print(f"{os.cpu_count()} CPUs, {load()} at the start")
     with Session(engine) as session:
         # The data's own today: its latest return home, review held or family started.
         today = max(
@@ -91,7 +103,13 @@ def bench(url: str, data_dir: str) -> None:
                 timed(
                     f"{module.TITLE} ({'all teams' if teams is None else 'one team'})",
                     lambda module=module, scope=scope: module.build(session, scope, content),  # type: ignore[misc]
+                    rounds,
                 )
+        if read_only:
+            session.rollback()
+            print(f"{load()} at the end")
+            engine.dispose()
+            return
         manager = session.scalars(select(User).where(User.email_key == MANAGER)).first()
         if manager is None:
             manager = make_user(session, roles=[Role.MANAGER], name="Bench Manager", email=MANAGER)
@@ -110,17 +128,23 @@ def bench(url: str, data_dir: str) -> None:
                 timed(
                     f"page: {module.TITLE} (all teams)",
                     lambda path=path: client.get(path, params=query),  # type: ignore[misc]
+                    rounds,
                 )
+    print(f"{load()} at the end")
     engine.dispose()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", help="a database bench/generate.py filled")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="rounds of each (7)")
+    parser.add_argument(
+        "--read-only", action="store_true", help="the reports only, rolled back; no pages"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         if args.database_url:
-            bench(args.database_url, folder)
+            bench(args.database_url, folder, rounds=args.rounds, read_only=args.read_only)
             return
         url = f"sqlite:///{Path(folder) / 'reports.sqlite3'}"
         generate.main(["--database-url", url, "--families", "200", "--entries", "20000"])

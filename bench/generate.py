@@ -1026,6 +1026,7 @@ class FamilyBuilder:
             explanation=explanation_json(
                 result, evidence=self._evidence_json(), entries=self._recent_entries
             ),
+            level_set_by=list(result.level_set_by),
             practitioner_level=chosen,
             rationale=invented.paragraph(rng, 2),
             submitted_by_id=self.author,

@@ -24,7 +24,7 @@ from app.models.chronology import (
     ChronologyEntryTheme,
     ChronologyImport,
 )
-from app.models.family import Adult, Child, EarlierReturn, Family, FamilyContact
+from app.models.family import Adult, CareEpisode, Child, EarlierReturn, Family, FamilyContact
 from app.security.passwords import hash_password
 from app.security.secretbox import keyed_digest
 from app.services.progress import refresh_family
@@ -231,6 +231,22 @@ def make_return(
         returned_on=returned_on,
         ended_on=date(2022, 9, 1) if broke_down else None,
         broke_down=broke_down,
+        planned="planned",
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def make_episode(
+    session: Session,
+    child: Child,
+    *,
+    started_on: date = date(2021, 1, 1),
+    ended_on: date = date(2022, 3, 1),
+) -> CareEpisode:
+    record = CareEpisode(
+        child_id=child.id, started_on=started_on, ended_on=ended_on, legal_status="s20"
     )
     session.add(record)
     session.flush()

@@ -46,6 +46,7 @@ from app.content.schema import (
     NotShow,
     NumberQuestion,
     ParentIs,
+    ParentTest,
     PerItem,
     PerParent,
     Question,
@@ -67,6 +68,8 @@ FACT_SHAPES: dict[str, tuple[str, str | None]] = {
     "parent-problem-area": ("single_choice", "domains"),
     "parent-readiness-stage": ("single_choice", "readiness_stages"),
     "parent-months-sustained": ("number", None),
+    "parent-change-since": ("date", None),
+    "parent-last-relapse": ("date", None),
     "parent-engaged": ("yes_no", None),
 }
 NOUNS = {
@@ -75,6 +78,7 @@ NOUNS = {
     "readiness_stages": "readiness stage",
     "legal_statuses": "legal status",
     "entry_reasons": "care-entry reason",
+    "breakdown_causes": "cause of a return's breakdown",
     "source": "source",
     "information_source": "chronology information source",
     "theme": "chronology theme",
@@ -93,6 +97,7 @@ WHERE_DEFINED = {
     "readiness_stages": "vocabulary.yaml",
     "legal_statuses": "vocabulary.yaml",
     "entry_reasons": "vocabulary.yaml",
+    "breakdown_causes": "vocabulary.yaml",
     "source": "sources.yaml",
     "theme": "chronology.yaml",
     "significance": "chronology.yaml",
@@ -163,6 +168,8 @@ class _Checker:
     section_at: dict[str, _Located] = field(default_factory=dict)
     factors: dict[str, FactorInfo] = field(default_factory=dict)
     windows: set[int] = field(default_factory=set)
+    # Factors a rule, caution or tool names in a `factor` condition.
+    read_factors: set[str] = field(default_factory=set)
 
     # --- helpers --------------------------------------------------------------------------
 
@@ -223,6 +230,7 @@ class _Checker:
         self._check_chronology()
         self._check_stages()
         self._check_rules()
+        self._check_factor_coverage()
 
     def _register_all(self) -> None:
         files = self.files
@@ -230,7 +238,7 @@ class _Checker:
             self.register("level", level.id, "levels.yaml", ("levels", index, "id"))
         for index, point in enumerate(files.levels.timepoints):
             self.register("timepoint", point.id, "levels.yaml", ("timepoints", index, "id"))
-        for name in ("readiness_stages", "legal_statuses", "entry_reasons"):
+        for name in ("readiness_stages", "legal_statuses", "entry_reasons", "breakdown_causes"):
             for index, term in enumerate(getattr(files.vocabulary, name)):
                 self.register(name, term.id, "vocabulary.yaml", (name, index, "id"))
         for index, source in enumerate(files.sources.sources):
@@ -268,7 +276,7 @@ class _Checker:
                 questions = getattr(section, "questions", ())
                 self._register_questions(questions, file, path, stage.id, section.id, (), ())
         rules = files.rules
-        for kind in ("minimum_levels", "cautions", "scored_tools"):
+        for kind in ("minimum_levels", "step_downs", "cautions", "scored_tools"):
             for index, rule in enumerate(getattr(rules, kind)):
                 self.register("rule", rule.id, "rules.yaml", (kind, index, "id"))
         for index, tool in enumerate(rules.scored_tools):
@@ -409,6 +417,15 @@ class _Checker:
                 for index, factor in enumerate(getattr(domain, key)):
                     for position, source_id in enumerate(factor.sources):
                         self.ref("source", source_id, file, (key, index, "sources", position))
+                    if factor.suggest is not None:
+                        namespace = {"legal-status": "legal_statuses", "chronology-theme": "theme"}
+                        for position, item in enumerate(factor.suggest.one_of):
+                            self.ref(
+                                namespace[factor.suggest.record],
+                                item,
+                                file,
+                                (key, index, "suggest", "one_of", position),
+                            )
             if domain.id not in covered:
                 self.problem(
                     file,
@@ -423,6 +440,14 @@ class _Checker:
             for position, domain_id in enumerate(theme.domains):
                 self.ref(
                     "domain", domain_id, "chronology.yaml", ("themes", index, "domains", position)
+                )
+        for index, cause in enumerate(self.files.vocabulary.breakdown_causes):
+            for position, theme_id in enumerate(cause.themes):
+                self.ref(
+                    "theme",
+                    theme_id,
+                    "vocabulary.yaml",
+                    ("breakdown_causes", index, "themes", position),
                 )
 
     # --- stages, sections and questions ---------------------------------------------------
@@ -736,17 +761,107 @@ class _Checker:
         file = "rules.yaml"
         if rules.default_level is not None:
             self.ref("level", rules.default_level, file, ("default_level",))
+        self._check_sustained_change()
         for index, rule in enumerate(rules.minimum_levels):
             path: DocPath = ("minimum_levels", index)
             self.ref("level", rule.level, file, (*path, "level"))
             self._check_sources(rule.sources, (*path, "sources"))
             self._check_condition(rule.when, (*path, "when"))
+            if rule.lapses_when is not None:
+                self._check_condition(rule.lapses_when, (*path, "lapses_when"))
+        for index, step in enumerate(rules.step_downs):
+            path = ("step_downs", index)
+            self._check_sources(step.sources, (*path, "sources"))
+            self._check_condition(step.when, (*path, "when"))
+            if step.levels >= len(self.files.levels.levels):
+                self.problem(
+                    file,
+                    (*path, "levels"),
+                    f"a step down of {step.levels} levels would go below the lowest of the "
+                    f"{len(self.files.levels.levels)} levels; lower it",
+                )
         for index, caution in enumerate(rules.cautions):
             path = ("cautions", index)
             self._check_sources(caution.sources, (*path, "sources"))
             self._check_condition(caution.when, (*path, "when"))
         for index in range(len(rules.scored_tools)):
             self._check_tool(index)
+
+    def _check_sustained_change(self) -> None:
+        seen: dict[str | None, int] = {}
+        for index, entry in enumerate(self.files.rules.sustained_change):
+            path: DocPath = ("sustained_change", index)
+            if entry.problem_area is not None:
+                self.ref("domain", entry.problem_area, "rules.yaml", (*path, "problem_area"))
+            if entry.problem_area in seen:
+                which = (
+                    f'the problem area "{entry.problem_area}"'
+                    if entry.problem_area
+                    else "every other problem area (no problem_area)"
+                )
+                self.problem(
+                    "rules.yaml",
+                    (*path, "problem_area") if entry.problem_area else path,
+                    f"{which} already has an entry (number {seen[entry.problem_area] + 1}); "
+                    "keep one",
+                )
+            seen.setdefault(entry.problem_area, index)
+            self._check_sources(entry.sources, (*path, "sources"))
+
+    def _check_lasting(self, test: ParentTest, path: DocPath) -> None:
+        """`change_lasting` and `relapsed_recently` need a time in `sustained_change` for the
+        problem area they ask about (or for every area, when they name none)."""
+        entries = self.files.rules.sustained_change
+        general = next((entry for entry in entries if entry.problem_area is None), None)
+        own = next(
+            (
+                entry
+                for entry in entries
+                if test.problem_area and entry.problem_area == test.problem_area
+            ),
+            None,
+        )
+        area = f'"{test.problem_area}"' if test.problem_area else "every problem area"
+        if test.change_lasting is not None and own is None and general is None:
+            self.problem(
+                "rules.yaml",
+                (*path, "parent", "change_lasting"),
+                f"change_lasting needs to know how many months change must last in {area}; "
+                "add an entry to sustained_change (without problem_area to cover every area)",
+            )
+        if test.relapsed_recently is not None:
+            relapse = own.relapse_months if own else None
+            if relapse is None and (general is None or general.relapse_months is None):
+                self.problem(
+                    "rules.yaml",
+                    (*path, "parent", "relapsed_recently"),
+                    f"relapsed_recently needs relapse_months for {area} in sustained_change; "
+                    "add it",
+                )
+
+    def _check_factor_coverage(self) -> None:
+        coverage = self.files.rules.factor_coverage
+        kinds = {"none": (), "risk": ("risk",), "all": ("risk", "protective")}[coverage]
+        for file, domain in self.files.domains.items():
+            for kind in ("risk", "protective"):
+                key = f"{kind}_factors"
+                for index, factor in enumerate(getattr(domain, key)):
+                    read = factor.id in self.read_factors
+                    if read and factor.not_read_because is not None:
+                        self.problem(
+                            file,
+                            (key, index, "not_read_because"),
+                            "a rule or caution reads this factor; remove not_read_because",
+                        )
+                    elif kind in kinds and not read and factor.not_read_because is None:
+                        self.problem(
+                            file,
+                            (key, index, "id"),
+                            f'no rule, caution or tool reads the {kind} factor "{factor.id}" '
+                            "(rules.yaml asks for factor_coverage: "
+                            f"{coverage}); name it in a factor condition in rules.yaml, or say "
+                            "why not in not_read_because",
+                        )
 
     def _check_tool(self, index: int) -> None:
         tool = self.files.rules.scored_tools[index]
@@ -824,7 +939,8 @@ class _Checker:
         elif isinstance(condition, NotOf):
             self._check_condition(condition.not_, (*path, "not"))
         elif isinstance(condition, FactorIs):
-            self.ref("factor", condition.factor, file, (*path, "factor"))
+            if self.ref("factor", condition.factor, file, (*path, "factor")):
+                self.read_factors.add(condition.factor)
         elif isinstance(condition, FactorCount):
             if condition.factor_count.domain is not None:
                 self.ref(
@@ -858,6 +974,7 @@ class _Checker:
             parent = condition.parent
             if parent.problem_area is not None:
                 self.ref("domain", parent.problem_area, file, (*path, "parent", "problem_area"))
+            self._check_lasting(parent, path)
             if parent.readiness is not None:
                 readiness_path = (*path, "parent", "readiness")
                 for key in ("at_or_before", "at_or_after"):

@@ -375,6 +375,7 @@ class _Differ:
             "readiness_stages": "Readiness to change",
             "legal_statuses": "Legal status",
             "entry_reasons": "Why children enter care",
+            "breakdown_causes": "Why a return home broke down",
         }
         for name, title in names.items():
             self.items(
@@ -383,7 +384,7 @@ class _Differ:
                 {term.id: term for term in getattr(self.new.vocabulary, name)},
                 label=lambda term: term.label,
                 where=lambda content, term, title=title: title,  # type: ignore[misc]
-                details=lambda a, b: _wording(a, b, ("label", "hint")),
+                details=lambda a, b: _wording(a, b, ("label", "hint", "themes")),
             )
         old_order = [t.id for t in self.old.vocabulary.readiness_stages]
         new_order = [t.id for t in self.new.vocabulary.readiness_stages]

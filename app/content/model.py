@@ -22,6 +22,7 @@ from app.content.schema import (
     Significance,
     Source,
     StageFile,
+    SustainedChange,
     Term,
     Theme,
     Timepoint,
@@ -180,6 +181,16 @@ class FrameworkContent:
             return tuple(options)
         vocabulary = getattr(question, "options_from", None)
         return self.terms(vocabulary) if vocabulary else ()
+
+    def sustained_change(self, problem_area: str | None) -> SustainedChange | None:
+        """How long change must last in a problem area: its own entry, else the general one."""
+        general = None
+        for entry in self.rules.sustained_change:
+            if entry.problem_area is None:
+                general = entry
+            elif entry.problem_area == problem_area:
+                return entry
+        return general
 
     def readiness_rank(self, stage_id: str) -> int | None:
         for position, term in enumerate(self.vocabulary.readiness_stages):

@@ -41,6 +41,7 @@ from app.content.schema import (
     ParentTest,
     ScoredTool,
     ShowWhen,
+    StepDown,
     Term,
 )
 from app.content.snapshot import (
@@ -51,7 +52,7 @@ from app.content.snapshot import (
     ParentProblem,
     parse_answer_key,
 )
-from app.timeutil import format_date
+from app.timeutil import describe_date, months_between
 
 ReasonKind = Literal["factor", "factors", "answer", "child", "chronology", "parent", "level"]
 
@@ -81,18 +82,25 @@ class Citation:
     url: str | None
 
 
+FindingKind = Literal["minimum_level", "lapsed", "step_down", "caution", "override"]
+
+
 @dataclass(frozen=True)
 class Finding:
-    """A rule that fired: a minimum level, a caution or a scored tool's override."""
+    """A rule that fired: a minimum level (or one that lapsed), a step down, a caution or a
+    scored tool's override. `steps` is how many levels a step down lowers the suggestion;
+    `firm` marks a minimum level no step down goes below."""
 
     rule_id: str
-    kind: Literal["minimum_level", "caution", "override"]
+    kind: FindingKind
     title: str
     text: str
     advice: str | None
     level: Level | None
     reasons: tuple[Reason, ...]
     sources: tuple[Citation, ...]
+    steps: int = 0
+    firm: bool = False
 
 
 @dataclass(frozen=True)
@@ -122,7 +130,11 @@ class ToolResult:
 
 @dataclass(frozen=True)
 class RulesResult:
-    """Everything the engine concluded, with the explanation of each part."""
+    """Everything the engine concluded, with the explanation of each part.
+
+    `raised_level` is the highest level the minimum levels and tools ask for; step downs may
+    lower it to `suggested_level`, never below the default, a firm minimum level or a tool's
+    override (`held_level`)."""
 
     content_key: tuple[str, str, str]
     as_of: date
@@ -131,36 +143,78 @@ class RulesResult:
     minimum_levels: tuple[Finding, ...]
     cautions: tuple[Finding, ...]
     tools: tuple[ToolResult, ...]
+    raised_level: Level | None = None
+    held_level: Level | None = None
+    step_downs: tuple[Finding, ...] = ()
+    lapsed: tuple[Finding, ...] = ()
+
+    @property
+    def stepped_down(self) -> bool:
+        raised = self.raised_level or self.suggested_level
+        return self.suggested_level.rank < raised.rank
+
+    @property
+    def held(self) -> tuple[Finding, ...]:
+        """The firm minimum levels and overrides that stopped a step down going further."""
+        if not self.step_downs or self.held_level is None:
+            return ()
+        rank = self.suggested_level.rank
+        if self.held_level.rank != rank:
+            return ()
+        overrides = [item for tool in self.tools for item in tool.overrides]
+        return tuple(
+            finding
+            for finding in (*self.minimum_levels, *overrides)
+            if (finding.firm or finding.kind == "override")
+            and finding.level is not None
+            and finding.level.rank == rank
+        )
+
+    def _setters(self) -> list[tuple[str, str]]:
+        """(id, title) of what put the suggestion at its level."""
+        if self.stepped_down:
+            held = self.held
+            if held:
+                return [(finding.rule_id, finding.title) for finding in held]
+            return [(finding.rule_id, finding.title) for finding in self.step_downs]
+        rank = self.suggested_level.rank
+        found = [
+            (finding.rule_id, finding.title)
+            for finding in self.minimum_levels
+            if finding.level is not None and finding.level.rank == rank
+        ]
+        found += [(tool.tool_id, tool.title) for tool in self.tools if tool.level.rank == rank]
+        return found
 
     @property
     def level_set_by_titles(self) -> tuple[str, ...]:
         """The titles of the rules and tools that put the suggestion at its level."""
-        rank = self.suggested_level.rank
-        titles = [
-            finding.title
-            for finding in self.minimum_levels
-            if finding.level is not None and finding.level.rank == rank
-        ]
-        titles += [tool.title for tool in self.tools if tool.level.rank == rank]
-        return tuple(titles)
+        return tuple(title for _, title in self._setters())
 
     @property
     def level_set_by(self) -> tuple[str, ...]:
-        """The ids of the rules and tools that put the suggestion at its level."""
-        rank = self.suggested_level.rank
-        ids = [
-            finding.rule_id
-            for finding in self.minimum_levels
-            if finding.level is not None and finding.level.rank == rank
-        ]
-        ids += [tool.tool_id for tool in self.tools if tool.level.rank == rank]
-        return tuple(ids)
+        """The ids of the rules and tools that put the suggestion at its level (for counting in
+        reports; never shown)."""
+        return tuple(rule_id for rule_id, _ in self._setters())
 
     def explanation(self) -> tuple[str, ...]:
         """The result as plain sentences, one per line: level, rules, tools, cautions."""
         setters = "; ".join(self.level_set_by_titles) or "no rule raised it above the default"
         lines = [f"Suggested level: {self.suggested_level.label} ({setters})."]
+        if self.stepped_down and self.raised_level is not None:
+            lines.append(
+                f"Lowered from {self.raised_level.label} by protective factors and change that "
+                "has lasted:"
+            )
+        elif self.step_downs and self.raised_level is not None:
+            lines.append(
+                f"Protective factors and lasting change were found, but the level cannot go "
+                f"below {self.suggested_level.label}:"
+            )
+        lines += [f"  {_finding_line(finding)}" for finding in self.step_downs]
         for finding in self.minimum_levels:
+            lines.append(_finding_line(finding))
+        for finding in self.lapsed:
             lines.append(_finding_line(finding))
         for tool in self.tools:
             lines.append(
@@ -180,7 +234,14 @@ def _join(reasons: Iterable[Reason]) -> str:
 
 
 def _finding_line(finding: Finding) -> str:
-    level = f" (at least {finding.level.label})" if finding.level else ""
+    if finding.kind == "lapsed" and finding.level:
+        level = f" (would set at least {finding.level.label}; no longer applies)"
+    elif finding.kind == "step_down":
+        level = f" (lowers the level by {_plural(finding.steps, 'step')})"
+    elif finding.level:
+        level = f" (at least {finding.level.label})"
+    else:
+        level = ""
     cited = ", ".join(source.short for source in finding.sources)
     return f"{finding.title}{level}: {_join(finding.reasons)} [{cited}]"
 
@@ -268,6 +329,17 @@ def _test_bounds(test: NumberTest) -> str:
 
 def _judged(holds: bool, bounds: str) -> str:
     return f"({bounds})" if holds else f"(not {bounds})"
+
+
+def _date(day: date, precision: str | None = None) -> str:
+    """A date at the precision it was recorded ("March 2019", "about 2019")."""
+    return describe_date(day, precision or "day", sentence=False)
+
+
+def _on(day: date, precision: str | None) -> str:
+    """`on 3 March 2024`, `in March 2024`, `in about 2019`."""
+    words = _date(day, precision)
+    return f"on {words}" if (precision or "day") == "day" else f"in {words}"
 
 
 def _plural(count: int, word: str, plural: str | None = None) -> str:
@@ -401,7 +473,7 @@ class _Engine:
         if isinstance(value, bool):
             return "yes" if value else "no"
         if isinstance(value, date):
-            return value.isoformat()
+            return _date(value)
         if isinstance(value, int):
             return str(value)
         if isinstance(value, float):
@@ -541,6 +613,8 @@ class _Engine:
             subject = f'theme "{self._theme_label(subject_id)}" recorded'
         else:
             subject = f'entries rated "{self._grade_label(subject_id)}":'
+        if condition.months_since_last is not None:
+            return self._months_since_last(condition.months_since_last, subject, subject_id, stats)
         bounds = _bounds(condition.at_least, condition.at_most)
         if wanted.within_months is None:
             count: int | None = stats.count
@@ -557,7 +631,23 @@ class _Engine:
         times = _plural(count, "time") if wanted.theme else _plural(count, "entry", "entries")
         text = f"{subject} {times}{period} {_judged(holds, bounds)}"
         if stats.last is not None and count:
-            text += f", most recently on {format_date(stats.last)}"
+            text += f", most recently {_on(stats.last, stats.last_precision)}"
+        return Outcome(holds, (Reason("chronology", subject_id, text),))
+
+    def _months_since_last(
+        self, test: NumberTest, subject: str, subject_id: str, stats: CountStats
+    ) -> Outcome:
+        subject = subject.removesuffix(":")
+        if stats.last is None or stats.last > self.snapshot.as_of:
+            text = f"{subject}: no such entry in the chronology to measure from"
+            return Outcome(False, (Reason("chronology", subject_id, text),))
+        months = months_between(stats.last, self.snapshot.as_of)
+        holds = _within(months, test)
+        text = (
+            f"{subject}, most recently {_on(stats.last, stats.last_precision)}: "
+            f"{_plural(months, 'month')} before the assessment date "
+            f"{_judged(holds, _test_bounds(test))}"
+        )
         return Outcome(holds, (Reason("chronology", subject_id, text),))
 
     def _theme_label(self, theme_id: str) -> str:
@@ -605,9 +695,13 @@ class _Engine:
             else:
                 holds = _within(months, test.months_sustained)
                 bounds = _judged(holds, _test_bounds(test.months_sustained))
-                checks.append(
-                    (holds, f"{who}: change sustained for {_plural(months, 'month')} {bounds}")
-                )
+                checks.append((holds, f"{who}: {self._sustained(parent)} {bounds}"))
+        if test.change_lasting is not None:
+            checks.append(self._change_lasting(parent, test.change_lasting, who))
+        if test.months_since_relapse is not None:
+            checks.append(self._since_relapse(parent, test.months_since_relapse, who))
+        if test.relapsed_recently is not None:
+            checks.append(self._relapsed_recently(parent, test.relapsed_recently, who))
         if test.engaged is not None:
             if parent.engaged is None:
                 checks.append((False, f"{who}: engagement with services is not recorded"))
@@ -617,6 +711,53 @@ class _Engine:
         holds = all(passed for passed, _ in checks)
         shown = checks if holds else [check for check in checks if not check[0]]
         return Outcome(holds, tuple(Reason("parent", parent.parent_id, text) for _, text in shown))
+
+    def _sustained(self, parent: ParentProblem) -> str:
+        months = parent.months_sustained
+        if parent.change_since is not None and months is not None:
+            return (
+                f"change since {_date(parent.change_since)}, "
+                f"{_plural(months, 'month')} by the assessment date"
+            )
+        return f"change sustained for {_plural(months or 0, 'month')}"
+
+    def _change_lasting(self, parent: ParentProblem, wanted: bool, who: str) -> tuple[bool, str]:
+        rule = self.content.sustained_change(parent.problem_area)
+        if rule is None:
+            return False, f"{who}: this framework sets no time for change to last"
+        if parent.months_sustained is None:
+            return False, f"{who}: how long change has lasted is not recorded"
+        lasting = parent.months_sustained >= rule.months
+        needed = f"{_plural(rule.months, 'month')} needed"
+        if parent.problem_area is not None and rule.problem_area == parent.problem_area:
+            needed += " in this area"
+        return lasting == wanted, f"{who}: {self._sustained(parent)} ({needed})"
+
+    def _since_relapse(self, parent: ParentProblem, test: NumberTest, who: str) -> tuple[bool, str]:
+        if parent.last_relapse is None:
+            return False, f"{who}: no slip back is recorded"
+        months = months_between(parent.last_relapse, self.snapshot.as_of)
+        holds = _within(months, test)
+        return holds, (
+            f"{who}: slipped back {_on(parent.last_relapse, None)}, "
+            f"{_plural(months, 'month')} before the assessment date "
+            f"{_judged(holds, _test_bounds(test))}"
+        )
+
+    def _relapsed_recently(self, parent: ParentProblem, wanted: bool, who: str) -> tuple[bool, str]:
+        rule = self.content.sustained_change(parent.problem_area)
+        window = rule.relapse_months if rule else None
+        if window is None:
+            return False, f"{who}: this framework sets no period in which a slip back counts"
+        if parent.last_relapse is None:
+            return not wanted, f"{who}: no slip back is recorded"
+        months = months_between(parent.last_relapse, self.snapshot.as_of)
+        recent = months < window
+        judged = "within" if recent else "more than"
+        return recent == wanted, (
+            f"{who}: slipped back {_on(parent.last_relapse, None)}, {judged} the "
+            f"{_plural(window, 'month')} before the assessment date that count in this area"
+        )
 
     def _readiness(self, stage_id: str | None, test: ParentTest, who: str) -> tuple[bool, str]:
         readiness = test.readiness
@@ -693,8 +834,10 @@ def _citations(content: FrameworkContent, source_ids: Iterable[str]) -> tuple[Ci
 
 def _finding(
     content: FrameworkContent,
-    rule: MinimumLevelRule | Caution | Override,
+    rule: MinimumLevelRule | StepDown | Caution | Override,
     outcome: Outcome,
+    *,
+    kind: FindingKind | None = None,
 ) -> Finding:
     if isinstance(rule, Caution):
         return Finding(
@@ -707,12 +850,33 @@ def _finding(
             outcome.reasons,
             _citations(content, rule.sources),
         )
-    kind: Literal["minimum_level", "override"] = (
-        "minimum_level" if isinstance(rule, MinimumLevelRule) else "override"
-    )
+    if isinstance(rule, StepDown):
+        return Finding(
+            rule.id,
+            "step_down",
+            rule.title,
+            rule.explanation,
+            None,
+            None,
+            outcome.reasons,
+            _citations(content, rule.sources),
+            steps=rule.levels,
+        )
+    if isinstance(rule, MinimumLevelRule):
+        return Finding(
+            rule.id,
+            kind or "minimum_level",
+            rule.title,
+            rule.explanation,
+            None,
+            content.level(rule.level),
+            outcome.reasons,
+            _citations(content, rule.sources),
+            firm=rule.firm,
+        )
     return Finding(
         rule.id,
-        kind,
+        "override",
         rule.title,
         rule.explanation,
         None,
@@ -775,14 +939,42 @@ def evaluate_condition(
     return _Engine(content, snapshot).check(condition)
 
 
+def _lowered(content: FrameworkContent, level: Level, steps: int) -> Level:
+    """The level `steps` ranks below `level` (the lowest level at most)."""
+    ordered = sorted(content.levels, key=lambda item: item.rank)
+    position = next(index for index, item in enumerate(ordered) if item.id == level.id)
+    return ordered[max(0, position - steps)]
+
+
+def _highest(levels: Iterable[Level]) -> Level:
+    return max(levels, key=lambda level: level.rank)
+
+
 def evaluate(content: FrameworkContent, snapshot: FamilySnapshot) -> RulesResult:
-    """Run every rule, caution and scored tool of `content` over `snapshot`."""
+    """Run every rule, caution and scored tool of `content` over `snapshot`.
+
+    The suggestion is the highest level a minimum level (that has not lapsed) or a tool asks
+    for; the largest step down that applies lowers it, never below the default level, a firm
+    minimum level or a tool's override."""
     engine = _Engine(content, snapshot)
     minimum_levels = []
+    lapsed = []
     for rule in content.rules.minimum_levels:
         outcome = engine.check(rule.when)
+        if not outcome.holds:
+            continue
+        if rule.lapses_when is not None:
+            lapse = engine.check(rule.lapses_when)
+            if lapse.holds:
+                reasons = _unique((*outcome.reasons, *lapse.reasons))
+                lapsed.append(_finding(content, rule, Outcome(True, reasons), kind="lapsed"))
+                continue
+        minimum_levels.append(_finding(content, rule, outcome))
+    step_downs = []
+    for step in content.rules.step_downs:
+        outcome = engine.check(step.when)
         if outcome.holds:
-            minimum_levels.append(_finding(content, rule, outcome))
+            step_downs.append(_finding(content, step, outcome))
     cautions = []
     for caution in content.rules.cautions:
         outcome = engine.check(caution.when)
@@ -790,10 +982,22 @@ def evaluate(content: FrameworkContent, snapshot: FamilySnapshot) -> RulesResult
             cautions.append(_finding(content, caution, outcome))
     tools = tuple(_run_tool(engine, tool) for tool in content.rules.scored_tools)
     default = content.default_level
-    candidates = [default]
-    candidates += [finding.level for finding in minimum_levels if finding.level is not None]
-    candidates += [tool.level for tool in tools]
-    suggested = max(candidates, key=lambda level: level.rank)
+    raised = _highest(
+        [
+            default,
+            *(finding.level for finding in minimum_levels if finding.level is not None),
+            *(tool.level for tool in tools),
+        ]
+    )
+    held = _highest(
+        [
+            default,
+            *(f.level for f in minimum_levels if f.firm and f.level is not None),
+            *(f.level for tool in tools for f in tool.overrides if f.level is not None),
+        ]
+    )
+    steps = max((finding.steps for finding in step_downs), default=0)
+    suggested = _highest([held, _lowered(content, raised, steps)]) if steps else raised
     return RulesResult(
         content_key=content.key,
         as_of=snapshot.as_of,
@@ -802,4 +1006,8 @@ def evaluate(content: FrameworkContent, snapshot: FamilySnapshot) -> RulesResult
         minimum_levels=tuple(minimum_levels),
         cautions=tuple(cautions),
         tools=tools,
+        raised_level=raised,
+        held_level=held,
+        step_downs=tuple(step_downs),
+        lapsed=tuple(lapsed),
     )

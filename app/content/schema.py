@@ -156,10 +156,19 @@ class Term(Strict):
     hint: Label | None = None
 
 
+class BreakdownCause(Term):
+    """Why an earlier return home broke down; `themes` are the chronology themes that show the
+    same thing happening again (the chronology analysis compares them with the last year)."""
+
+    themes: tuple[Id, ...] = ()
+
+
 class VocabularyFile(Strict):
     readiness_stages: tuple[Term, ...] = Field(min_length=2)
     legal_statuses: tuple[Term, ...] = Field(min_length=1)
     entry_reasons: tuple[Term, ...] = Field(min_length=1)
+    # From content 1.3.0; earlier versions record a breakdown in the return's notes only.
+    breakdown_causes: tuple[BreakdownCause, ...] = ()
 
 
 # --- sources.yaml ---------------------------------------------------------------------------
@@ -206,11 +215,46 @@ class CadenceFile(Strict):
 # --- domains/<id>.yaml ----------------------------------------------------------------------
 
 
+RecordFact = Literal[
+    "earlier-breakdowns",
+    "earlier-returns",
+    "child-age",
+    "placement-moves",
+    "legal-status",
+    "chronology-theme",
+]
+COUNTED_FACTS = ("earlier-breakdowns", "earlier-returns", "child-age", "placement-moves")
+
+
+class FactorSuggestion(Strict):
+    """What in the family's record suggests the factor's answer, offered to the practitioner
+    to confirm or change (app.services.record_suggestions): a count that reaches `at_least`
+    for some child, or a legal status or chronology theme among `one_of`."""
+
+    record: RecordFact
+    at_least: int | None = Field(default=None, ge=1, le=1000)
+    one_of: tuple[Id, ...] = ()
+
+    @model_validator(mode="after")
+    def _shape(self) -> Self:
+        if self.record in COUNTED_FACTS:
+            if self.at_least is None or self.one_of:
+                raise ValueError(f"a suggestion from {self.record} needs at_least (and no one_of)")
+        elif not self.one_of or self.at_least is not None:
+            raise ValueError(f"a suggestion from {self.record} needs one_of (and no at_least)")
+        return self
+
+
 class Factor(Strict):
     id: Id
     text: Label
     guidance: Markdown
     sources: tuple[Id, ...] = ()
+    # From content 1.3.0: the record's facts that suggest an answer, so they are not asked twice.
+    suggest: FactorSuggestion | None = None
+    # Why no rule or caution reads this factor (rules.yaml's `factor_coverage` asks for a rule
+    # or this reason on every factor it covers).
+    not_read_because: Label | None = None
 
 
 class DomainFile(Strict):
@@ -435,13 +479,30 @@ class ChronologyFilter(Strict):
 
 
 class ChronologyCount(Strict):
+    """How many entries (of a theme or grade), or how long since the latest one."""
+
     chronology: ChronologyFilter
     at_least: Count | None = None
     at_most: Count | None = None
+    # Whole calendar months from the latest such entry to the assessment date; with no such
+    # entry at all, the test does not hold (nothing to measure from).
+    months_since_last: NumberTest | None = None
 
     @model_validator(mode="after")
     def _bound(self) -> Self:
-        _at_least_one(self, ("at_least", "at_most"), "a chronology condition")
+        _at_least_one(self, ("at_least", "at_most", "months_since_last"), "a chronology condition")
+        if self.months_since_last is not None and (
+            self.at_least is not None or self.at_most is not None
+        ):
+            raise ValueError(
+                "a chronology condition counts entries (at_least, at_most) or measures the time "
+                "since the latest one (months_since_last), not both; write two conditions"
+            )
+        if self.months_since_last is not None and self.chronology.within_months is not None:
+            raise ValueError(
+                "months_since_last already looks back from the assessment date; remove "
+                "within_months"
+            )
         return self
 
 
@@ -456,15 +517,33 @@ class StageTest(Strict):
         return self
 
 
+PARENT_TESTS = (
+    "readiness",
+    "months_sustained",
+    "change_lasting",
+    "months_since_relapse",
+    "relapsed_recently",
+    "engaged",
+)
+
+
 class ParentTest(Strict):
     problem_area: Id | None = None
     readiness: StageTest | None = None
+    # Months from the start of the change to the assessment date (or as the worker recorded).
     months_sustained: NumberTest | None = None
+    # Whether the change has lasted the months rules.yaml's `sustained_change` asks for in the
+    # parent's problem area (true), or not yet (false).
+    change_lasting: bool | None = None
+    months_since_relapse: NumberTest | None = None
+    # Whether the parent slipped back within the relapse window `sustained_change` sets for the
+    # problem area.
+    relapsed_recently: bool | None = None
     engaged: bool | None = None
 
     @model_validator(mode="after")
     def _some_test(self) -> Self:
-        _at_least_one(self, ("readiness", "months_sustained", "engaged"), "a parent condition")
+        _at_least_one(self, PARENT_TESTS, "a parent condition")
         return self
 
 
@@ -503,7 +582,12 @@ Condition = Annotated[
 # --- questions ------------------------------------------------------------------------------
 
 Fact = Literal[
-    "parent-problem-area", "parent-readiness-stage", "parent-months-sustained", "parent-engaged"
+    "parent-problem-area",
+    "parent-readiness-stage",
+    "parent-months-sustained",
+    "parent-change-since",
+    "parent-last-relapse",
+    "parent-engaged",
 ]
 
 
@@ -610,9 +694,15 @@ class FactorChecklist(QuestionBase):
     kinds: tuple[FactorKind, ...] = Field(default=("risk", "protective"), min_length=1)
 
 
+AdultRole = Literal["household-carer", "parent-outside", "partner", "risk", "other"]
+
+
 class PerParent(QuestionBase):
     type: Literal["per_parent"]
     questions: tuple[Question, ...] = Field(min_length=1)
+    # Whom the questions are asked about: adults holding one of these roles toward a child
+    # (app.services.people.ROLES). Left out (content before 1.3.0): every adult.
+    roles: tuple[AdultRole, ...] | None = Field(default=None, min_length=1)
 
 
 class PerChild(QuestionBase):
@@ -822,6 +912,34 @@ class MinimumLevelRule(Strict):
     when: Condition
     explanation: Markdown
     sources: tuple[Id, ...] = Field(min_length=1)
+    # The floor stops applying when this holds (for a historical factor: once change has
+    # lasted long enough); the explanation still names it and says why it no longer applies.
+    lapses_when: Condition | None = None
+    # No step-down brings the suggestion below a firm floor (unaddressed serious harm).
+    firm: bool = False
+
+
+class StepDown(Strict):
+    """Protective factors or sustained change that lower the suggestion by `levels`, never
+    below the default level, a firm floor or a scored tool's override."""
+
+    id: Id
+    title: Label
+    levels: int = Field(ge=1, le=5)
+    when: Condition
+    explanation: Markdown
+    sources: tuple[Id, ...] = Field(min_length=1)
+
+
+class SustainedChange(Strict):
+    """How long change must last in a problem area (every area without an entry of its own
+    takes the entry without `problem_area`), and how recent a relapse counts as recent."""
+
+    problem_area: Id | None = None
+    months: int = Field(ge=1, le=120)
+    relapse_months: int | None = Field(default=None, ge=1, le=120)
+    basis: Markdown
+    sources: tuple[Id, ...] = Field(min_length=1)
 
 
 class Caution(Strict):
@@ -888,7 +1006,12 @@ class ScoredTool(Strict):
 
 class RulesFile(Strict):
     default_level: Id | None = None
+    # Which factors must each be read by a rule, caution or tool, or say why not
+    # (`not_read_because`): none, the risk factors, or all of them.
+    factor_coverage: Literal["none", "risk", "all"] = "none"
+    sustained_change: tuple[SustainedChange, ...] = ()
     minimum_levels: tuple[MinimumLevelRule, ...] = ()
+    step_downs: tuple[StepDown, ...] = ()
     cautions: tuple[Caution, ...] = ()
     scored_tools: tuple[ScoredTool, ...] = ()
 

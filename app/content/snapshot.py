@@ -17,7 +17,7 @@ from datetime import date
 from typing import Literal
 
 from app.content.model import FrameworkContent
-from app.timeutil import add_months
+from app.timeutil import add_months, months_between
 
 AnswerValue = str | bool | int | float | date | tuple[str, ...]
 FactorStatus = Literal["present", "absent", "unknown"]
@@ -81,7 +81,11 @@ class ChildFacts:
 
 @dataclass(frozen=True)
 class ParentProblem:
-    """One parent's capacity to change in one problem area (a domain id)."""
+    """One parent's capacity to change in one problem area (a domain id).
+
+    `months_sustained` is counted from `change_since` to the assessment date when the content
+    asks when the change began, so it grows with time; otherwise it is the number the worker
+    recorded."""
 
     parent_id: str
     parent_label: str
@@ -89,6 +93,8 @@ class ParentProblem:
     readiness_stage: str | None = None
     months_sustained: int | None = None
     engaged: bool | None = None
+    change_since: date | None = None
+    last_relapse: date | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +105,8 @@ class CountStats:
     first: date | None = None
     last: date | None = None
     within_months: Mapping[int, int] = field(default_factory=dict)
+    # How exact the latest entry's date is (a chronology date precision), to show it as recorded.
+    last_precision: str | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +116,15 @@ class ChronologyEntryFacts:
     date: date
     themes: frozenset[str] = frozenset()
     significance: str | None = None
+    precision: str = "day"
+
+
+PRECISIONS = ("day", "month", "approximate", "year", "approximate_year")
+
+
+def most_exact(precisions: Iterable[str]) -> str:
+    """The most exact of several entries' date precisions (entries on the same stored date)."""
+    return min(precisions, key=lambda p: PRECISIONS.index(p) if p in PRECISIONS else 0)
 
 
 def months_before(day: date, months: int) -> date:
@@ -129,25 +146,28 @@ class ChronologyStats:
     ) -> ChronologyStats:
         """Statistics from entries in memory; `windows` are the month spans rules ask about."""
         cutoffs = {months: months_before(as_of, months) for months in windows}
-        themes: dict[str, list[date]] = {}
-        grades: dict[str, list[date]] = {}
+        themes: dict[str, list[ChronologyEntryFacts]] = {}
+        grades: dict[str, list[ChronologyEntryFacts]] = {}
         count = 0
         for entry in entries:
             count += 1
             for theme in entry.themes:
-                themes.setdefault(theme, []).append(entry.date)
+                themes.setdefault(theme, []).append(entry)
             if entry.significance is not None:
-                grades.setdefault(entry.significance, []).append(entry.date)
+                grades.setdefault(entry.significance, []).append(entry)
 
-        def stats(dates: list[date]) -> CountStats:
+        def stats(found: list[ChronologyEntryFacts]) -> CountStats:
+            dates = [entry.date for entry in found]
+            last = max(dates)
             return CountStats(
                 count=len(dates),
                 first=min(dates),
-                last=max(dates),
+                last=last,
                 within_months={
                     months: sum(1 for day in dates if cutoff <= day <= as_of)
                     for months, cutoff in cutoffs.items()
                 },
+                last_precision=most_exact(e.precision for e in found if e.date == last),
             )
 
         return cls(
@@ -174,8 +194,13 @@ def parent_problems_from_answers(
     content: FrameworkContent,
     answers: Mapping[str, AnswerValue],
     parent_labels: Mapping[str, str],
+    as_of: date,
+    parent_roles: Mapping[str, frozenset[str]] | None = None,
 ) -> tuple[ParentProblem, ...]:
-    """Build `parents` from the answers to the questions content marks with parent facts."""
+    """Build `parents` from the answers to the questions content marks with parent facts, with
+    durations counted to `as_of` (dates after it are left out: not yet known on that day).
+    When the per-parent group names roles and `parent_roles` gives each adult's, answers
+    kept from an adult the group no longer asks about (their role changed) are left out."""
     facts = {
         question_id: info
         for question_id, info in content.questions.items()
@@ -191,6 +216,8 @@ def parent_problems_from_answers(
         ),
         None,
     )
+    group = content.questions[per_parent].question if per_parent else None
+    wanted = set(getattr(group, "roles", None) or ())
     rows: dict[tuple[Scope, ...], dict[str, AnswerValue]] = {}
     for key, value in answers.items():
         parsed = parse_answer_key(key)
@@ -205,17 +232,32 @@ def parent_problems_from_answers(
         parent_id = next((instance for group, instance in scopes if group == per_parent), None)
         if parent_id is None:
             continue
+        if parent_roles is not None and parent_id not in parent_roles:
+            continue  # an adult deleted from the family: never named by an id
+        if wanted and parent_roles is not None and not parent_roles[parent_id] & wanted:
+            continue
+        since = _day(row.get("parent-change-since"))
+        months = _whole(row.get("parent-months-sustained"))
+        if since is not None and since <= as_of:
+            months = months_between(since, as_of)
+        relapse = _day(row.get("parent-last-relapse"))
         problems.append(
             ParentProblem(
                 parent_id=parent_id,
                 parent_label=parent_labels.get(parent_id, parent_id),
                 problem_area=_text(row.get("parent-problem-area")),
                 readiness_stage=_text(row.get("parent-readiness-stage")),
-                months_sustained=_whole(row.get("parent-months-sustained")),
+                months_sustained=months,
                 engaged=_flag(row.get("parent-engaged")),
+                change_since=since,
+                last_relapse=relapse if relapse is not None and relapse <= as_of else None,
             )
         )
     return tuple(problems)
+
+
+def _day(value: AnswerValue | None) -> date | None:
+    return value if isinstance(value, date) else None
 
 
 def _text(value: AnswerValue | None) -> str | None:

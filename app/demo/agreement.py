@@ -164,7 +164,7 @@ def write_agreement(
     people = questions.people_of(session, family)
     items: dict[str, list[str]] = {}
     by_key: dict[str, Any] = {}
-    for pid, name in people.parents:
+    for pid, name in people.group_parents(content, AGREEMENT):
         scope = (AGREEMENT, pid)
         items[f"{AGREEMENT}[{pid}].{GOALS}"] = [f"{pid[:8]}{g[0]}" for g in GOAL_TEXTS]
         items[f"{AGREEMENT}[{pid}].{CONDITIONS}"] = [f"{pid[:8]}{c[0]}" for c in CONDITION_TEXTS]

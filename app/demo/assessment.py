@@ -18,7 +18,7 @@ from app.models.chronology import ChronologyEntry
 from app.models.family import Family
 from app.services import evidence, questions
 from app.services.audit import Actor
-from app.timeutil import london_today
+from app.timeutil import add_months, london_today
 
 # Answers that make the demo read like a real case; anything not listed gets a plain default.
 ANSWERS: dict[str, Any] = {
@@ -38,8 +38,11 @@ ANSWERS: dict[str, Any] = {
     "engagement-detail": "Weekly group at the recovery service, and one-to-one key work.",
     "change-evidence": "behaviour-changed",
     "behaviour-change-detail": "Clear tests each month, confirmed by the recovery service.",
-    "months-sustained": 5,
-    "capacity-summary": "Real change in the last five months; it needs to last longer.",
+    "months-sustained": 7,
+    # Dates relative to the day the demo is built, so the demo reads the same whenever it is.
+    "change-since": lambda today: add_months(today, -7),
+    "last-relapse": None,
+    "capacity-summary": "Real change in the last seven months; it needs to last longer.",
     "seen-alone": True,
     "trusted-adult": True,
     "trusted-adult-name": "Their teacher",
@@ -57,10 +60,10 @@ def _value(
     content: FrameworkContent, node: questions.Node, answers: dict[str, Any]
 ) -> dict[str, Any]:
     question = node.question
-    if question.id in answers:
-        value = answers[question.id]
-    elif question.id in ANSWERS:
-        value = ANSWERS[question.id]
+    if question.id in answers or question.id in ANSWERS:
+        value = answers[question.id] if question.id in answers else ANSWERS[question.id]
+        if callable(value):
+            value = value(london_today())
     elif question.type in {"short_text", "long_text"}:
         value = DEFAULT_TEXT if question.type == "long_text" else "Recorded in the case notes"
     elif question.type == "yes_no":
@@ -128,14 +131,20 @@ def fill_section(
     )
 
 
-def add_evidence(session: Session, actor: Actor, family: Family, content: FrameworkContent) -> None:
+def add_evidence(
+    session: Session,
+    actor: Actor,
+    family: Family,
+    content: FrameworkContent,
+    present: Collection[str] = PRESENT,
+) -> None:
     entries = session.exec(
         select(ChronologyEntry.id)
         .where(col(ChronologyEntry.family_id) == family.id)
         .order_by(col(ChronologyEntry.occurred_on))
         .limit(2)
     ).all()
-    for factor_id in sorted(PRESENT):
+    for factor_id in sorted(present):
         if entries and factor_id.startswith(("sm-", "da-")):
             evidence.link_entries(
                 session,

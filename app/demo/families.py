@@ -29,8 +29,11 @@ class DemoChild:
     placement_type: str
     placement_moves: int
     ethnicity: str | None = None
-    # (years ago it began, months it lasted, broke down, what happened)
-    earlier_returns: tuple[tuple[int, int, bool, str], ...] = ()
+    # (years ago it began, months it lasted, broke down, what happened, planned, to whom,
+    # cause of breakdown from the content's breakdown_causes)
+    earlier_returns: tuple[tuple[int, int, bool, str, str, str, str], ...] = ()
+    # (years ago it began, months it lasted, legal status, placements): earlier times in care
+    earlier_care: tuple[tuple[int, int, str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,11 +73,15 @@ DEMO_FAMILIES = (
                         3,
                         7,
                         True,
-                        "Went home after 8 months in care; came back "
+                        "Went home after a year in care; came back "
                         "into care when Kim's drinking returned after her partner "
                         "moved back in.",
+                        "planned",
+                        "Kim Harper",
+                        "substance-misuse",
                     ),
                 ),
+                earlier_care=((4, 12, "s20", 2),),
             ),
             DemoChild(
                 "Leo Harper",
@@ -384,7 +391,18 @@ DEMO_FAMILIES = (
                 "residential",
                 4,
                 "White Scottish",
-                earlier_returns=((4, 5, True, "Went home at 11; back in care five months later."),),
+                earlier_returns=(
+                    (
+                        4,
+                        5,
+                        True,
+                        "Went home at 11; back in care five months later.",
+                        "unplanned",
+                        "Donna Reid",
+                        "child-behaviour",
+                    ),
+                ),
+                earlier_care=((5, 12, "s20", 3),),
             ),
         ),
         adults=(("Donna Reid", "mother", True, True),),
@@ -448,18 +466,39 @@ def load_demo_families(session: Session, registry: ContentRegistry) -> None:
                     placement_moves=child.placement_moves,
                 ),
             )
-            for years_ago, months, broke_down, notes in child.earlier_returns:
+            causes = families.breakdown_causes(content)
+            for years_ago, months, broke_down, notes, planned, to, cause in child.earlier_returns:
                 began = _years_ago(years_ago, today)
                 families.add_return(
                     session,
                     actor=actor,
                     family=family,
                     child=record,
+                    content=content,
                     details=families.ReturnDetails(
                         returned_on=began,
                         ended_on=began + timedelta(days=30 * months),
                         broke_down=broke_down,
                         notes=notes,
+                        planned=planned,
+                        returned_to=to,
+                        # Versions before 1.3.0 have no list of causes.
+                        breakdown_cause=cause if cause in causes else None,
+                    ),
+                )
+            for years_ago, months, legal_status, placements in child.earlier_care:
+                began = _years_ago(years_ago, today)
+                families.add_episode(
+                    session,
+                    actor=actor,
+                    family=family,
+                    content=content,
+                    child=record,
+                    details=families.EpisodeDetails(
+                        started_on=began,
+                        ended_on=began + timedelta(days=30 * months),
+                        legal_status=legal_status,
+                        placements=placements,
                     ),
                 )
         for name, relationship, responsibility, household in demo.adults:

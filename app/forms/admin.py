@@ -22,6 +22,7 @@ class UserForm(PageForm):
     team_id: uuid.UUID | None = None
     roles: list[Role] = Field(default_factory=list)
     active: bool = True
+    report_team_ids: list[uuid.UUID] = Field(default_factory=list)
     version: int = 0
 
     @field_validator("team_id", mode="before")
@@ -29,7 +30,7 @@ class UserForm(PageForm):
     def _team(cls, value: object) -> object:
         return value or None
 
-    @field_validator("roles", mode="before")
+    @field_validator("roles", "report_team_ids", mode="before")
     @classmethod
     def _roles(cls, value: object) -> object:
         if isinstance(value, str):

@@ -12,13 +12,16 @@ from datetime import date
 from typing import Any
 
 from app.forms import FormState
+from app.models.family import Child
 from app.security.input import FIRST_YEAR, LAST_YEAR, value_problem
 from app.services.families import (
     AdultDetails,
     ChildDetails,
     ContactDetails,
+    EpisodeDetails,
     FamilyDetails,
     ReturnDetails,
+    role_field,
 )
 
 CHILD_FIELDS = (
@@ -42,9 +45,18 @@ ADULT_FIELDS = (
     "lives_in_household",
 )
 CONTACT_FIELDS = ("name", "role", "organisation", "contact_details", "notes")
-RETURN_FIELDS = ("returned_on", "ended_on", "broke_down", "notes")
+RETURN_FIELDS = (
+    "returned_on",
+    "planned",
+    "returned_to",
+    "broke_down",
+    "ended_on",
+    "breakdown_cause",
+    "notes",
+)
+EPISODE_FIELDS = ("started_on", "ended_on", "legal_status", "placements", "notes")
 FAMILY_FIELDS = ("reference", "display_name", "allocated_practitioner_id")
-DATE_FIELDS = ("date_of_birth", "date_entered_care", "returned_on", "ended_on")
+DATE_FIELDS = ("date_of_birth", "date_entered_care", "returned_on", "ended_on", "started_on")
 
 
 class ParsedForm:
@@ -155,13 +167,25 @@ def child_details(form: ParsedForm) -> ChildDetails:
     )
 
 
-def adult_details(form: ParsedForm) -> AdultDetails:
+def adult_fields(children: Sequence[Child]) -> tuple[str, ...]:
+    """The adult form's fields in page order: one role question per child."""
+    return ADULT_FIELDS + tuple(role_field(child.id) for child in children)
+
+
+def adult_details(form: ParsedForm, children: Sequence[Child]) -> AdultDetails:
     return AdultDetails(
         name=form.text("name"),
         relationship=form.text("relationship"),
         relationship_detail=form.optional_text("relationship_detail"),
         parental_responsibility=form.yes_no("parental_responsibility"),
         lives_in_household=form.yes_no("lives_in_household"),
+        # A role left unanswered follows from the relationship and household
+        # (services.people.default_role); the page says so.
+        child_roles={
+            str(child.id): form.text(role_field(child.id))
+            for child in children
+            if form.text(role_field(child.id))
+        },
     )
 
 
@@ -181,5 +205,21 @@ def return_details(form: ParsedForm) -> ReturnDetails:
         returned_on=form.date("returned_on", "The date the child went home"),
         ended_on=form.date("ended_on", "The date the return ended"),
         broke_down=form.yes_no("broke_down"),
+        notes=form.optional_text("notes"),
+        planned=form.optional_text("planned"),
+        returned_to=form.optional_text("returned_to"),
+        # Only a breakdown has a cause: a cause left selected under "No" is dropped.
+        breakdown_cause=form.optional_text("breakdown_cause")
+        if form.yes_no("broke_down")
+        else None,
+    )
+
+
+def episode_details(form: ParsedForm) -> EpisodeDetails:
+    return EpisodeDetails(
+        started_on=form.date("started_on", "The date the child came into care"),
+        ended_on=form.date("ended_on", "The date this time in care ended"),
+        legal_status=form.optional_text("legal_status"),
+        placements=form.whole_number("placements", "Placements"),
         notes=form.optional_text("notes"),
     )

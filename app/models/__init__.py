@@ -14,6 +14,7 @@ SQLModel.metadata.naming_convention = {
 from app.models.accounts import (  # noqa: E402
     PendingSignIn,
     RecoveryCode,
+    ReportTeam,
     Role,
     SignInAttempt,
     Team,
@@ -44,7 +45,14 @@ from app.models.content import (  # noqa: E402
     ContentState,
     ContentVersion,
 )
-from app.models.family import Adult, Child, EarlierReturn, Family, FamilyContact  # noqa: E402
+from app.models.family import (  # noqa: E402
+    Adult,
+    CareEpisode,
+    Child,
+    EarlierReturn,
+    Family,
+    FamilyContact,
+)
 from app.models.journey import (  # noqa: E402
     CareReentry,
     ChildOutcome,
@@ -69,6 +77,7 @@ __all__ = [
     "AuditAction",
     "AuditEvent",
     "AuditRetention",
+    "CareEpisode",
     "CareReentry",
     "Child",
     "ChildOutcome",
@@ -95,6 +104,7 @@ __all__ = [
     "MonitoringVisitChild",
     "PendingSignIn",
     "RecoveryCode",
+    "ReportTeam",
     "ReviewCycle",
     "Role",
     "SectionProgress",

@@ -42,6 +42,16 @@ class Team(Locked, SQLModel, table=True):
     version: int = 1
 
 
+class ReportTeam(SQLModel, table=True):
+    """A team whose reports a manager reads, where the administrator chose some for them; a
+    manager with none chosen reads every team's."""
+
+    __tablename__ = "report_team"
+
+    user_id: uuid.UUID = Field(foreign_key="user_account.id", primary_key=True)
+    team_id: uuid.UUID = Field(foreign_key="team.id", primary_key=True)
+
+
 class UserRole(SQLModel, table=True):
     __tablename__ = "user_role"
 

@@ -185,6 +185,9 @@ class Classification(Locked, SQLModel, table=True):
     suggested_level: str = Field(max_length=64, index=True)
     # The rules engine's explanation at submission: fired rules, their reasons and sources.
     explanation: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    # The ids of the rules that set the suggested level (also in the explanation): kept apart
+    # so that reports count them without reading every explanation (about 20 KB each).
+    level_set_by: list[str] = Field(default_factory=list, sa_type=JSON)
     practitioner_level: str = Field(max_length=64, index=True)
     rationale: str | None = Field(default=None, max_length=10000)
     submitted_by_id: uuid.UUID = Field(foreign_key="user_account.id")

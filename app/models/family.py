@@ -3,6 +3,7 @@
 import uuid
 from datetime import date, datetime
 
+from sqlalchemy import JSON
 from sqlmodel import Field, SQLModel
 
 from app.models.base import Locked, UTCDateTime, new_id, utcnow
@@ -76,6 +77,28 @@ class EarlierReturn(Versioned, table=True):
     ended_on: date | None = None
     broke_down: bool
     notes: str | None = Field(default=None, max_length=2000)
+    # "planned", "unplanned" or "not-known"; None for returns recorded before it was asked.
+    planned: str | None = Field(default=None, max_length=20)
+    # Whom the child went home to, in the practitioner's words ("mother and her partner").
+    returned_to: str | None = Field(default=None, max_length=200)
+    # An id from the content's breakdown_causes vocabulary, when the return broke down.
+    breakdown_cause: str | None = Field(default=None, max_length=64)
+
+
+class CareEpisode(Versioned, table=True):
+    """An earlier time in care of a child, ended by a return home or otherwise. The time in care
+    under way now is the child's own record (date entered care, legal status, placement)."""
+
+    __tablename__ = "care_episode"
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    child_id: uuid.UUID = Field(foreign_key="child.id", index=True)
+    started_on: date
+    ended_on: date
+    # An id from the content's legal_statuses vocabulary.
+    legal_status: str = Field(max_length=64)
+    placements: int = 1
+    notes: str | None = Field(default=None, max_length=2000)
 
 
 class Adult(Versioned, table=True):
@@ -88,6 +111,9 @@ class Adult(Versioned, table=True):
     relationship_detail: str | None = Field(default=None, max_length=120)
     parental_responsibility: bool
     lives_in_household: bool
+    # The adult's role toward each child: child id (text) -> an id of app.services.people.ROLES.
+    # A child missing from it (added after the adult) takes the role people.default_role gives.
+    child_roles: dict[str, str] = Field(default_factory=dict, sa_type=JSON)
 
 
 class FamilyContact(Versioned, table=True):

@@ -53,6 +53,7 @@ def _user_form_page(
     done: str = "",
 ) -> Response:
     teams = [(team.id, team.name) for team in accounts.list_teams(session)]
+    chosen = accounts.report_team_ids(session, user.id) if user else frozenset()
     return render(
         request,
         "views/admin/user-form.html",
@@ -63,6 +64,7 @@ def _user_form_page(
             "conflict": conflict,
             "done": done,
             "team_options": teams,
+            "report_teams": [name for team_id, name in teams if team_id in chosen],
             "role_options": ROLE_OPTIONS,
             "is_self": user is not None and user.id == request.state.user.id,
         },
@@ -76,6 +78,7 @@ def _details(form: UserForm) -> accounts.UserDetails:
         team_id=form.team_id,
         roles=frozenset(form.roles),
         active=form.active,
+        report_team_ids=frozenset(form.report_team_ids),
     )
 
 
@@ -129,6 +132,7 @@ def create_user(
     the identity provider)."""
     values = form_data
     values.setdefault("roles", [])
+    values.setdefault("report_team_ids", [])
     parsed, form = validate_form(UserForm, values)
     if parsed is not None and settings.roles_from_provider and (parsed.roles or parsed.team_id):
         form.add({"roles": ROLES_FROM_PROVIDER})
@@ -165,6 +169,9 @@ def edit_user_page(
         "team_id": str(user.team_id or ""),
         "roles": sorted(role.value for role in user.roles),
         "active": "yes" if user.active else "no",
+        "report_team_ids": sorted(
+            str(team_id) for team_id in accounts.report_team_ids(session, user.id)
+        ),
         "version": user.version,
     }
     return _user_form_page(request, session, FormState(values=values), user=user, done=done)
@@ -184,6 +191,7 @@ def update_user(
     user = accounts.get_user(session, user_id)
     values = form_data
     values.setdefault("roles", [])
+    values.setdefault("report_team_ids", [])
     parsed, form = validate_form(UserForm, values)
     if parsed is not None:
         try:

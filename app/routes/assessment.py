@@ -18,11 +18,11 @@ from app.content.schema import ClassificationSection, FactorsSection, GateSectio
 from app.deps import ActorDep, ContentDep, FormValues, SessionDep
 from app.forms import FormState
 from app.forms.family import ParsedForm
-from app.models.accounts import User
 from app.models.assessment import EVIDENCE_KIND_LABELS, FACTOR_STATUS_LABELS, ClassificationStatus
 from app.models.progress import SectionStatus
 from app.routes.family_pages import EditPage, FamilyPage, SupervisePage, ViewPage, section_url
 from app.services import (
+    accounts,
     agreement,
     assessment_summary,
     classification,
@@ -30,6 +30,7 @@ from app.services import (
     content_move,
     progress,
     questions,
+    record_suggestions,
 )
 from app.services import evidence as evidence_service
 from app.services.audit import Actor
@@ -91,6 +92,12 @@ def _section_response(
             "can_edit": page.can_edit and _is_current(page, section.id, state.cycle),
             "review": state.cycle,
             "factor_evidence": factor_evidence,
+            "suggestions": record_suggestions.factor_suggestions(
+                session,
+                family=family,
+                content=content,
+                factor_ids=[factor.factor_id for factor in state.factors],
+            ),
             "flags": state.factor_flags(),
             "status_labels": FACTOR_STATUS_LABELS,
             "revisions": questions.revisions(session, family.id, section.id, state.cycle),
@@ -614,7 +621,9 @@ def _classification_response(
     suggestion = classification.suggest(session, family=family, content=content, cycle=cycle)
     rows = classification.history(session, family.id, section_id, cycle)
     current = rows[0] if rows else None
-    names = _names(session, rows)
+    names = accounts.staff_names(
+        session, [row.submitted_by_id for row in rows] + [row.reviewed_by_id for row in rows]
+    )
     form = form or FormState()
     review_form = review_form or FormState()
     waiting = current is not None and current.status == ClassificationStatus.SUBMITTED
@@ -660,14 +669,6 @@ def _classification_response(
             ],
         },
     )
-
-
-def _names(session: Session, rows: list[Any]) -> dict[uuid.UUID, str]:
-    wanted = {row.submitted_by_id for row in rows} | {
-        row.reviewed_by_id for row in rows if row.reviewed_by_id
-    }
-    people = (session.get(User, person_id) for person_id in wanted)
-    return {person.id: person.name for person in people if person}
 
 
 def _plain(markdown: str) -> str:

@@ -34,6 +34,7 @@ from app.routes.family_pages import (
 )
 from app.services import (
     audit,
+    breakdowns,
     chronology,
     chronology_analysis,
     chronology_csv,
@@ -447,6 +448,7 @@ def analysis_page(request: Request, session: SessionDep, page: ViewPage) -> Resp
             **_vocabulary(content),
             **page.context,
             "analysis": analysis,
+            "causes_again": breakdowns.causes_again(session, family_id=family.id, content=content),
             "scopes": chronology_analysis.theme_scopes(analysis, content),
             "base": _base(family),
         },

@@ -29,7 +29,7 @@ from app.models.content import ContentFile, ContentStatus, ContentVersion
 from app.models.family import Family
 from app.preview import PREVIEW, Preview
 from app.security.permissions import Permission
-from app.services import audit, content_impact, content_preview, content_studio
+from app.services import accounts, audit, content_impact, content_preview, content_studio
 from app.services.content_store import version_texts
 from app.services.content_zip import MAX_ZIP_BYTES
 from app.services.errors import Conflict, InvalidInput, NotFound
@@ -86,14 +86,6 @@ class FrameworkView:
     drafts: list[DraftView]
 
 
-def _names(session: Session, ids: set[uuid.UUID | None]) -> dict[uuid.UUID, str]:
-    wanted = {item for item in ids if item is not None}
-    if not wanted:
-        return {}
-    rows = session.exec(select(User.id, User.name).where(col(User.id).in_(wanted))).all()
-    return dict(rows)
-
-
 def _family_counts(session: Session) -> Counter[tuple[str, str]]:
     rows = session.exec(
         select(Family.framework_id, Family.framework_version, func.count())
@@ -127,7 +119,7 @@ def _version_view(
 def frameworks(session: Session, registry: ContentRegistry) -> list[FrameworkView]:
     rows = content_studio.version_rows(session)
     families = _family_counts(session)
-    names = _names(
+    names = accounts.staff_names(
         session, {row.published_by_id for row in rows} | {row.created_by_id for row in rows}
     )
     by_id = {row.id: row for row in rows}
@@ -234,7 +226,7 @@ def _version_response(
     form: FormState,
 ) -> Response:
     rows = content_studio.version_rows(session)
-    names = _names(session, {row.published_by_id, row.retired_by_id})
+    names = accounts.staff_names(session, {row.published_by_id, row.retired_by_id})
     view = _version_view(registry, row, _family_counts(session), names)
     others = [item for item in rows if item.id != row.id]
     return render(
@@ -594,7 +586,9 @@ def _editor_response(
     if conflict is not None:
         conflict_diff = diff_files({file.name: conflict.text}, {file.name: text})
         if conflict.updated_by_id:
-            conflict_by = _names(session, {conflict.updated_by_id}).get(conflict.updated_by_id, "")
+            conflict_by = accounts.staff_names(session, {conflict.updated_by_id}).get(
+                conflict.updated_by_id, ""
+            )
     return render(
         request,
         "views/content/editor.html",

@@ -33,7 +33,7 @@ from app.routes.family_pages import (
     delete_page,
 )
 from app.security.permissions import Permission
-from app.services import audit, families, progress
+from app.services import audit, families, people, progress
 from app.services.errors import Conflict, InvalidInput
 from app.summary.text import markdown_to_text
 from app.templating import render
@@ -215,7 +215,7 @@ def overview(request: Request, session: SessionDep, page: ViewPage) -> Response:
             "journey": journey,
             "status_label": FAMILY_STATUS_LABELS[FamilyStatus(family.status)],
             "children": child_rows,
-            "returns_by_child": _group_returns(returns),
+            "returns_by_child": _by_child(returns),
             "home": progress.children_at_home(session, family.id),
             "overdue": progress.is_overdue(family.next_review_due),
             "can_edit": page.can_edit,
@@ -226,7 +226,7 @@ def overview(request: Request, session: SessionDep, page: ViewPage) -> Response:
     )
 
 
-def _group_returns(returns: Sequence[Any]) -> dict[uuid.UUID, list[Any]]:
+def _by_child(returns: Sequence[Any]) -> dict[uuid.UUID, list[Any]]:
     grouped: dict[uuid.UUID, list[Any]] = {}
     for item in returns:
         grouped.setdefault(item.child_id, []).append(item)
@@ -244,10 +244,16 @@ def details(request: Request, session: SessionDep, page: ViewPage) -> Response:
         {
             **page.context,
             "children": child_rows,
-            "returns_by_child": _group_returns(
+            "returns_by_child": _by_child(
                 families.earlier_returns(session, [child.id for child in child_rows])
             ),
+            "episodes_by_child": _by_child(
+                families.care_episodes(session, [child.id for child in child_rows])
+            ),
             "adults": families.adults(session, family),
+            "describe_roles": people.describe_roles,
+            "planned_labels": families.PLANNED,
+            "breakdown_causes": families.breakdown_causes(content),
             "network": families.contacts(session, family, "network"),
             "professionals": families.contacts(session, family, "professional"),
             "legal_statuses": families.vocabulary(content, "legal_statuses"),

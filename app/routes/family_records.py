@@ -19,16 +19,19 @@ from app.forms.family import (
     ADULT_FIELDS,
     CHILD_FIELDS,
     CONTACT_FIELDS,
+    EPISODE_FIELDS,
     RETURN_FIELDS,
     ParsedForm,
     adult_details,
+    adult_fields,
     child_details,
     contact_details,
     date_parts,
+    episode_details,
     form_state,
     return_details,
 )
-from app.models.family import Child, EarlierReturn
+from app.models.family import Adult, CareEpisode, Child, EarlierReturn
 from app.routes.family_pages import (
     EditPage,
     FamilyPage,
@@ -36,7 +39,7 @@ from app.routes.family_pages import (
     confirm_delete,
     delete_page,
 )
-from app.services import audit, families
+from app.services import audit, families, people
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.templating import render
 from app.timeutil import format_date
@@ -118,6 +121,7 @@ ADULT = Editor(
         "relationship_detail": adult.relationship_detail or "",
         "parental_responsibility": _yes_no(adult.parental_responsibility),
         "lives_in_household": _yes_no(adult.lives_in_household),
+        **{families.role_field(child): role for child, role in adult.child_roles.items()},
         "version": adult.version,
     },
 )
@@ -158,9 +162,40 @@ RETURN = Editor(
         **date_parts("ended_on", item.ended_on),
         "broke_down": _yes_no(item.broke_down),
         "notes": item.notes or "",
+        "planned": item.planned or "",
+        "returned_to": item.returned_to or "",
+        "breakdown_cause": item.breakdown_cause or "",
         "version": item.version,
     },
 )
+EPISODE = Editor(
+    kind="episode",
+    noun="earlier time in care",
+    template="views/families/episode-form.html",
+    fields=EPISODE_FIELDS,
+    labels={
+        "started_on": "Came into care on",
+        "ended_on": "Left care on",
+        "legal_status": "Legal status",
+        "placements": "Placements",
+        "notes": "Notes",
+    },
+    values_of=lambda item: {
+        **date_parts("started_on", item.started_on),
+        **date_parts("ended_on", item.ended_on),
+        "legal_status": item.legal_status,
+        "placements": str(item.placements),
+        "notes": item.notes or "",
+        "version": item.version,
+    },
+)
+
+
+def _adult_labels(kids: Sequence[Child]) -> dict[str, str]:
+    return {
+        **ADULT.labels,
+        **{families.role_field(child.id): f"Role in {child.name}'s life" for child in kids},
+    }
 
 
 def _record_form(
@@ -171,6 +206,7 @@ def _record_form(
     *,
     record: Any = None,
     child: Child | None = None,
+    kids: Sequence[Child] = (),
     action: str,
     conflict: list[dict[str, str]] | None = None,
 ) -> Response:
@@ -192,6 +228,13 @@ def _record_form(
             "genders": list(families.GENDERS.items()),
             "placements": list(families.PLACEMENT_TYPES.items()),
             "relationships": list(families.RELATIONSHIPS.items()),
+            "kids": kids,
+            "roles": [
+                (role, label, people.ROLE_HINTS[role]) for role, label in people.ROLES.items()
+            ],
+            "role_field": families.role_field,
+            "planned_options": list(families.PLANNED.items()),
+            "breakdown_causes": list(families.breakdown_causes(content).items()),
             "kind": request.path_params.get("kind"),
         },
     )
@@ -206,7 +249,9 @@ def _save_record(
     save: Callable[[ParsedForm, int], Any],
     record: Any = None,
     child: Child | None = None,
+    kids: Sequence[Child] = (),
     fields: Sequence[str] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> Response:
     """Parse the form, save through `save`, and re-render with errors or the conflict."""
     form = ParsedForm(form_data)
@@ -216,10 +261,14 @@ def _save_record(
         save(form, version)
     except InvalidInput as problem:
         state = form_state(form.values, form.errors, problem.errors, fields or editor.fields)
-        return _record_form(request, editor, page, state, record=record, child=child, action=action)
+        return _record_form(
+            request, editor, page, state, record=record, child=child, kids=kids, action=action
+        )
     except Conflict:
         saved = editor.values_of(record)
-        rows = compare_versions(saved, form.values, editor.labels, fields or editor.fields)
+        rows = compare_versions(
+            saved, form.values, labels or editor.labels, fields or editor.fields
+        )
         # The user's text stays in the form; the new version lets them save it over the top.
         state = FormState(values={**form.values, "version": saved["version"]})
         return _record_form(
@@ -229,6 +278,7 @@ def _save_record(
             state,
             record=record,
             child=child,
+            kids=kids,
             action=action,
             conflict=rows,
         )
@@ -337,7 +387,12 @@ def create_return(
         page,
         child=child,
         save=lambda form, _v: families.add_return(
-            session, actor=actor, family=page.family, child=child, details=return_details(form)
+            session,
+            actor=actor,
+            family=page.family,
+            child=child,
+            details=return_details(form),
+            content=page.content,
         ),
     )
 
@@ -388,44 +443,59 @@ def update_return(
             record=record,
             details=return_details(form),
             expected_version=version,
+            content=page.content,
         ),
     )
 
 
 @router.get("/{family_id}/adults/new")
-def new_adult(request: Request, page: EditPage) -> Response:
-    """The form to add a parent or carer."""
-    return _record_form(request, ADULT, page, FormState(), action=request.url.path)
+def new_adult(request: Request, session: SessionDep, page: EditPage) -> Response:
+    """The form to add a parent, carer or another adult in the children's lives."""
+    kids = families.children(session, page.family)
+    return _record_form(request, ADULT, page, FormState(), kids=kids, action=request.url.path)
 
 
 @router.post("/{family_id}/adults/new")
 def create_adult(
     form_data: FormValues, request: Request, session: SessionDep, actor: ActorDep, page: EditPage
 ) -> Response:
-    """Add a parent or carer."""
+    """Add an adult, with their role in each child's life."""
+    kids = families.children(session, page.family)
     return _save_record(
         form_data,
         request,
         ADULT,
         page,
+        kids=kids,
+        fields=adult_fields(kids),
         save=lambda form, _v: families.add_adult(
-            session, actor=actor, family=page.family, details=adult_details(form)
+            session, actor=actor, family=page.family, details=adult_details(form, kids)
         ),
     )
+
+
+def _adult_values(adult: Adult, kids: Sequence[Child]) -> dict[str, Any]:
+    """The adult's form as saved, with the suggested role for a child added since."""
+    return {
+        **ADULT.values_of(adult),
+        **{families.role_field(cid): role for cid, role in people.roles_of(adult, kids).items()},
+    }
 
 
 @router.get("/{family_id}/adults/{adult_id}")
 def edit_adult(
     request: Request, session: SessionDep, page: EditPage, adult_id: uuid.UUID
 ) -> Response:
-    """The form to change a parent's or carer's details."""
+    """The form to change an adult's details and roles."""
     adult = families.get_adult(session, page.family, adult_id)
+    kids = families.children(session, page.family)
     return _record_form(
         request,
         ADULT,
         page,
-        FormState(values=ADULT.values_of(adult)),
+        FormState(values=_adult_values(adult, kids)),
         record=adult,
+        kids=kids,
         action=request.url.path,
     )
 
@@ -439,20 +509,119 @@ def update_adult(
     page: EditPage,
     adult_id: uuid.UUID,
 ) -> Response:
-    """Save a parent's or carer's details."""
+    """Save an adult's details and roles."""
     adult = families.get_adult(session, page.family, adult_id)
+    kids = families.children(session, page.family)
     return _save_record(
         form_data,
         request,
         ADULT,
         page,
         record=adult,
+        kids=kids,
+        fields=adult_fields(kids),
+        labels=_adult_labels(kids),
         save=lambda form, version: families.update_adult(
             session,
             actor=actor,
             family=page.family,
             adult=adult,
-            details=adult_details(form),
+            details=adult_details(form, kids),
+            expected_version=version,
+        ),
+    )
+
+
+# Earlier times in care -----------------------------------------------------------------------
+
+
+@router.get("/{family_id}/children/{child_id}/care-episodes/new")
+def new_episode(
+    request: Request, session: SessionDep, page: EditPage, child_id: uuid.UUID
+) -> Response:
+    """The form to record an earlier time in care."""
+    child = families.get_child(session, page.family, child_id)
+    return _record_form(request, EPISODE, page, FormState(), child=child, action=request.url.path)
+
+
+@router.post("/{family_id}/children/{child_id}/care-episodes/new")
+def create_episode(
+    form_data: FormValues,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    page: EditPage,
+    child_id: uuid.UUID,
+) -> Response:
+    """Record an earlier time in care."""
+    child = families.get_child(session, page.family, child_id)
+    return _save_record(
+        form_data,
+        request,
+        EPISODE,
+        page,
+        child=child,
+        save=lambda form, _v: families.add_episode(
+            session,
+            actor=actor,
+            family=page.family,
+            content=page.content,
+            child=child,
+            details=episode_details(form),
+        ),
+    )
+
+
+@router.get("/{family_id}/children/{child_id}/care-episodes/{episode_id}")
+def edit_episode(
+    request: Request,
+    session: SessionDep,
+    page: EditPage,
+    child_id: uuid.UUID,
+    episode_id: uuid.UUID,
+) -> Response:
+    """The form to change an earlier time in care."""
+    child = families.get_child(session, page.family, child_id)
+    record = families.get_episode(session, child, episode_id)
+    return _record_form(
+        request,
+        EPISODE,
+        page,
+        FormState(values=EPISODE.values_of(record)),
+        record=record,
+        child=child,
+        action=request.url.path,
+    )
+
+
+@router.post("/{family_id}/children/{child_id}/care-episodes/{episode_id}")
+def update_episode(
+    form_data: FormValues,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    page: EditPage,
+    child_id: uuid.UUID,
+    episode_id: uuid.UUID,
+) -> Response:
+    """Save an earlier time in care."""
+    child = families.get_child(session, page.family, child_id)
+    record = families.get_episode(session, child, episode_id)
+    return _save_record(
+        form_data,
+        request,
+        EPISODE,
+        page,
+        record=record,
+        child=child,
+        save=lambda form, version: families.update_episode(
+            session,
+            actor=actor,
+            family=page.family,
+            content=page.content,
+            child=child,
+            record=record,
+            details=episode_details(form),
             expected_version=version,
         ),
     )
@@ -696,5 +865,51 @@ def delete_return(
         page,
         record=record,
         entity_type="earlier_return",
+        what=what,
+    )
+
+
+def _episode(
+    session: Session, page: FamilyPage, child_id: uuid.UUID, episode_id: uuid.UUID
+) -> tuple[CareEpisode, str]:
+    """An earlier time in care of one of the family's children, and how to name it."""
+    child = families.get_child(session, page.family, child_id)
+    record = families.get_episode(session, child, episode_id)
+    return record, f"{child.name}'s time in care from {format_date(record.started_on)}"
+
+
+@router.get("/{family_id}/children/{child_id}/care-episodes/{episode_id}/delete")
+def delete_episode_page(
+    request: Request,
+    session: SessionDep,
+    page: EditPage,
+    child_id: uuid.UUID,
+    episode_id: uuid.UUID,
+) -> Response:
+    """Confirm deleting an earlier time in care, with a reason."""
+    record, what = _episode(session, page, child_id, episode_id)
+    return delete_page(request, page.family, what, _details(page), record.version)
+
+
+@router.post("/{family_id}/children/{child_id}/care-episodes/{episode_id}/delete")
+def delete_episode(
+    form_data: FormValues,
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    page: EditPage,
+    child_id: uuid.UUID,
+    episode_id: uuid.UUID,
+) -> Response:
+    """Delete an earlier time in care."""
+    record, what = _episode(session, page, child_id, episode_id)
+    return _delete(
+        form_data,
+        request,
+        session,
+        actor,
+        page,
+        record=record,
+        entity_type="care_episode",
         what=what,
     )

@@ -14,7 +14,6 @@ from app.content.journey import shape
 from app.deps import ActorDep, FormValues, SessionDep
 from app.forms import FormState
 from app.forms.family import ParsedForm, date_parts
-from app.models.accounts import User
 from app.models.journey import OUTCOME_LABELS, ChildReturn, MonitoringVisit, Outcome, ReviewCycle
 from app.models.progress import GateDecision
 from app.routes.family_pages import (
@@ -27,19 +26,11 @@ from app.routes.family_pages import (
     delete_page,
     section_url,
 )
-from app.services import audit, classification, decisions, progress, returns
+from app.services import accounts, audit, classification, decisions, progress, returns
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.templating import render
 
 router = APIRouter(prefix="/families", include_in_schema=False)
-
-
-def _names(session: Session, ids: set[uuid.UUID] | set[uuid.UUID | None]) -> dict[uuid.UUID, str]:
-    wanted = [item for item in ids if item is not None]
-    if not wanted:
-        return {}
-    rows = session.exec(select(User).where(col(User.id).in_(wanted))).all()
-    return {row.id: row.name for row in rows}
 
 
 # Decisions -----------------------------------------------------------------------------------
@@ -139,7 +130,7 @@ def _decision_response(
             "classification_section": classification_before,
             "levels": {level.id: level for level in content.levels},
             "basis": decisions.basis(proposal, decision),
-            "names": _names(
+            "names": accounts.staff_names(
                 session,
                 {row.decided_by_id for row in history}
                 | {proposal.proposed_by_id if proposal else None},
@@ -606,7 +597,9 @@ def _visits_response(
             ],
             "waiting": waiting,
             "can_record": page.can_edit and not waiting,
-            "recorders": _names(session, {visit.recorded_by_id for visit, _ in recorded}),
+            "recorders": accounts.staff_names(
+                session, {visit.recorded_by_id for visit, _ in recorded}
+            ),
             "form": form,
             "errors": form.error_list(),
         },

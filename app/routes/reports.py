@@ -23,6 +23,7 @@ from app.timeutil import format_date, london_today
 router = APIRouter(prefix="/reports", include_in_schema=False)
 read_reports = requires(Permission.REPORTS_READ)
 FOR_SHARING = "sharing"
+YOUR_TEAMS = "All your teams"
 
 
 def _default_start(today: date) -> date:
@@ -62,12 +63,12 @@ def _filters(
     choice, form = _choice(request, registry, user)
     scope = reports.scope_for(session, user, choice)
     teams = readable_teams(session, user)
-    team_options = (
-        [(str(team.id), team.name) for team in all_teams(session)] if teams is None else []
-    )
+    # A choice of team for a manager: every team, or those chosen for them if more than one.
+    choosable = all_teams(session) if teams is None else (teams if len(teams) > 1 else [])
+    team_options = [(str(team.id), team.name) for team in choosable]
     query = {
         "framework": choice.framework_id,
-        "team_id": str(choice.team_id or "") if teams is None else "",
+        "team_id": str(choice.team_id or "") if team_options else "",
         **date_parts("date_from", choice.start),
         **date_parts("date_to", choice.end),
         "cohort": scope.cohort,
@@ -83,6 +84,7 @@ def _filters(
         "errors": form.error_list(),
         "team_options": team_options,
         "all_teams": ALL_TEAMS,
+        "all_label": ALL_TEAMS if teams is None else YOUR_TEAMS,
         "framework_options": [
             (framework_id, registry.latest(framework_id).framework.title)
             for framework_id in registry.offered()

@@ -13,10 +13,11 @@ from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from app.models.accounts import Role, Team, User, UserRole
+from app.models.accounts import ReportTeam, Role, Team, User, UserRole
 from app.models.audit import AuditAction
 from app.models.base import utcnow
 from app.security.passwords import hash_password, password_problem, verify_password
+from app.security.permissions import ROLE_PERMISSIONS, Permission
 from app.services import audit, role_changes
 from app.services.errors import InvalidInput, NotFound
 from app.services.locking import check_version, saving
@@ -223,6 +224,8 @@ class UserDetails:
     team_id: uuid.UUID | None
     roles: frozenset[Role]
     active: bool = True
+    # For a manager: the teams whose reports they read (none: every team's).
+    report_team_ids: frozenset[uuid.UUID] = frozenset()
 
 
 def get_user(session: Session, user_id: uuid.UUID) -> User:
@@ -231,6 +234,15 @@ def get_user(session: Session, user_id: uuid.UUID) -> User:
     if user is None or user.service_account:
         raise NotFound("There is no user at this address.")
     return user
+
+
+def staff_names(session: Session, user_ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
+    """Staff names by id, for "recorded by", "decided by" and the like (one query)."""
+    wanted = {user_id for user_id in user_ids if user_id is not None}
+    if not wanted:
+        return {}
+    rows = session.exec(select(User).where(col(User.id).in_(wanted))).all()
+    return {user.id: user.name for user in rows}
 
 
 def find_user_by_email(session: Session, email: str) -> User | None:
@@ -291,17 +303,28 @@ def _validate_details(session: Session, details: UserDetails, *, user_id: uuid.U
         errors["team_id"] = "Select a team: practitioners and supervisors work in a team"
     if details.team_id is not None and session.get(Team, details.team_id) is None:
         errors["team_id"] = "Select a team from the list"
+    if details.report_team_ids:
+        if not any(Permission.REPORTS_ALL_TEAMS in ROLE_PERMISSIONS[r] for r in details.roles):
+            errors["report_team_ids"] = (
+                "Only managers read the reports of chosen teams: select the Manager role, or "
+                "untick the teams"
+            )
+        elif len(
+            session.exec(select(Team.id).where(col(Team.id).in_(details.report_team_ids))).all()
+        ) != len(details.report_team_ids):
+            errors["report_team_ids"] = "Select teams from the list"
     if errors:
         raise InvalidInput(errors)
 
 
-def _snapshot(user: User) -> dict[str, object]:
+def _snapshot(session: Session, user: User) -> dict[str, object]:
     return {
         "name": user.name,
         "email": user.email,
         "team_id": user.team_id,
         "roles": sorted(role.value for role in user.roles),
         "active": user.active,
+        "report_teams": sorted(str(team_id) for team_id in report_team_ids(session, user.id)),
     }
 
 
@@ -312,7 +335,26 @@ def _snapshot_of(details: UserDetails) -> dict[str, object]:
         "team_id": details.team_id,
         "roles": sorted(role.value for role in details.roles),
         "active": details.active,
+        "report_teams": sorted(str(team_id) for team_id in details.report_team_ids),
     }
+
+
+def report_team_ids(session: Session, user_id: uuid.UUID) -> frozenset[uuid.UUID]:
+    """The teams whose reports a manager reads, where some were chosen for them."""
+    return frozenset(
+        session.exec(select(ReportTeam.team_id).where(col(ReportTeam.user_id) == user_id)).all()
+    )
+
+
+def _set_report_teams(session: Session, user: User, team_ids: frozenset[uuid.UUID]) -> None:
+    rows = session.exec(select(ReportTeam).where(col(ReportTeam.user_id) == user.id)).all()
+    for row in rows:
+        if row.team_id not in team_ids:
+            session.delete(row)
+    kept = {row.team_id for row in rows}
+    for team_id in sorted(team_ids - kept):
+        session.add(ReportTeam(user_id=user.id, team_id=team_id))
+    session.flush()
 
 
 def _set_roles(user: User, roles: Iterable[Role]) -> None:
@@ -362,13 +404,14 @@ def create_user(
     _set_roles(user, details.roles)
     session.add(user)
     session.flush()
+    _set_report_teams(session, user, details.report_team_ids)
     audit.record(
         session,
         actor,
         AuditAction.CREATE,
         entity_type="user",
         entity_id=user.id,
-        details=audit.changes({}, _snapshot(user)),
+        details=audit.changes({}, _snapshot(session, user)),
     )
     role_changes.record(session, actor, user=user, roles_before=frozenset(), team_before=None)
     return user, temporary
@@ -396,7 +439,7 @@ def create_from_identity_provider(
         entity_id=user.id,
         user_id=user.id,
         details={
-            **audit.changes({}, _snapshot(user)),
+            **audit.changes({}, _snapshot(session, user)),
             "identity_provider": "created at first sign-in, with no role",
         },
     )
@@ -451,6 +494,13 @@ def update_user(
             raise InvalidInput(
                 {"team_id": "You cannot change your own team. Ask another administrator"}
             )
+        if details.report_team_ids != report_team_ids(session, user.id):
+            raise InvalidInput(
+                {
+                    "report_team_ids": "You cannot change whose reports you read. Ask another "
+                    "administrator"
+                }
+            )
         if not details.active:
             raise InvalidInput({"active": "You cannot deactivate your own account"})
     if roles_locked and (details.roles != user.roles or details.team_id != user.team_id):
@@ -459,7 +509,7 @@ def update_user(
         )
     _validate_details(session, details, user_id=user.id)
     roles_before, team_before = user.roles, user.team_id
-    before = _snapshot(user)
+    before = _snapshot(session, user)
     if before == _snapshot_of(details):
         return user  # nothing changed: no new version, nothing to audit
     # The user's row is updated first, its version checked: of two administrators saving the
@@ -473,6 +523,7 @@ def update_user(
         user.updated_at = utcnow()
         session.flush()
         _set_roles(user, details.roles)
+        _set_report_teams(session, user, details.report_team_ids)
         if before["active"] and not user.active:
             # Deactivating someone ends every session they have, on every app instance.
             revoke_all_sessions(session, user_id=user.id)
@@ -482,7 +533,7 @@ def update_user(
             AuditAction.UPDATE,
             entity_type="user",
             entity_id=user.id,
-            details=audit.changes(before, _snapshot(user)),
+            details=audit.changes(before, _snapshot(session, user)),
         )
         role_changes.record(
             session, actor, user=user, roles_before=roles_before, team_before=team_before

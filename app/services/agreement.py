@@ -293,7 +293,7 @@ def read(session: Session, *, family: Family, content: FrameworkContent) -> Agre
     reader = _Reader(content, questions.family_answers(session, family, content, 0))
     people = questions.people_of(session, family)
     parents = (
-        tuple(_parent(reader, pid, name) for pid, name in people.parents)
+        tuple(_parent(reader, pid, name) for pid, name in people.group_parents(content, AGREEMENT))
         if asks_agreement(content)
         else ()
     )
@@ -347,7 +347,9 @@ def prefill(session: Session, *, family: Family, content: FrameworkContent) -> d
             (concerns if factor.kind == "risk" else strengths).append(line)
     result = {
         parent_id: Prefill("\n".join(strengths), "\n".join(concerns))
-        for parent_id, _name in questions.people_of(session, family).parents
+        for parent_id, _name in questions.people_of(session, family).group_parents(
+            content, AGREEMENT
+        )
     }
     for parent in assessment_summary.capacity_to_change(session, family=family, content=content):
         own_strengths: list[str] = []
@@ -364,8 +366,10 @@ def prefill(session: Session, *, family: Family, content: FrameworkContent) -> d
                 own_concerns.append(f"{area.label} (readiness to change: {stage.answer}). {origin}")
             engaged = said.get("parent-engaged")
             months = said.get("parent-months-sustained")
+            since = said.get("parent-change-since")
             if engaged and engaged.answer == "Yes":
                 kept = f", with change kept up for {months.answer}" if months else ""
+                kept = f", with change kept up since {since.answer}" if since else kept
                 own_strengths.append(f"Working with services on {area.label}{kept}. {origin}")
         result[parent.parent_id] = Prefill(
             strengths="\n".join([*strengths, *own_strengths]),

@@ -13,11 +13,10 @@ from sqlmodel import Session, col, select
 from app.content.model import FrameworkContent
 from app.content.schema import PerChild, PerParent, Question, Repeating
 from app.content.snapshot import AnswerValue, answer_key
-from app.models.accounts import User
 from app.models.assessment import FACTOR_STATUS_LABELS, AssessmentAnswer, FactorStatus
 from app.models.family import Family
 from app.models.progress import GateDecision
-from app.services import questions
+from app.services import accounts, questions
 from app.services.classification import history
 from app.services.evidence import EvidenceItem, evidence_for
 from app.timeutil import format_date
@@ -199,7 +198,7 @@ def capacity_to_change(
     ]
     result = []
     for group in groups:
-        for parent_id, name in people.parents:
+        for parent_id, name in people.parents_for(group.roles):
             scopes = ((group.id, parent_id),)
             areas = []
             for inner in group.questions:
@@ -281,18 +280,10 @@ class ClassificationRecord:
     explanation_lines: tuple[str, ...]
 
 
-def _names(session: Session, ids: set[object]) -> dict[object, str]:
-    wanted = [item for item in ids if item is not None]
-    if not wanted:
-        return {}
-    rows = session.exec(select(User).where(col(User.id).in_(wanted))).all()
-    return {row.id: row.name for row in rows}
-
-
 def classification_history(session: Session, *, family: Family) -> list[ClassificationRecord]:
     """Every classification submitted for the family, oldest first."""
     rows = list(reversed(history(session, family.id)))
-    names = _names(
+    names = accounts.staff_names(
         session, {row.submitted_by_id for row in rows} | {row.reviewed_by_id for row in rows}
     )
     return [
@@ -339,7 +330,7 @@ def decision_history(
         .where(col(GateDecision.family_id) == family.id)
         .order_by(col(GateDecision.decided_at))
     ).all()
-    names = _names(session, {row.decided_by_id for row in rows})
+    names = accounts.staff_names(session, {row.decided_by_id for row in rows})
     result = []
     for row in rows:
         info = content.sections.get(row.gate_id)

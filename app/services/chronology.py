@@ -33,7 +33,7 @@ from app.services.records import (
     contains_pattern,
     soft_delete,
 )
-from app.timeutil import london_today
+from app.timeutil import describe_date, london_today
 
 ENTITY = "chronology_entry"
 EARLIEST_YEAR = 1900
@@ -86,15 +86,7 @@ def normalise_date(day: date, precision: str) -> date:
 
 def describe_event_date(day: date, precision: str) -> str:
     """‘3 March 2024’, ‘March 2024’, ‘2024’, ‘About March 2024’ or ‘About 2024’."""
-    if precision == "month":
-        return f"{day:%B %Y}"
-    if precision == "year":
-        return str(day.year)
-    if precision == "approximate":
-        return f"About {day:%B %Y}"
-    if precision == "approximate_year":
-        return f"About {day.year}"
-    return f"{day.day} {day:%B %Y}"
+    return describe_date(day, precision)
 
 
 _MONTHS = {

@@ -8,10 +8,10 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import case, func
+from sqlalchemy import and_, case, func
 from sqlmodel import Session, col, select
 
-from app.content.snapshot import ChronologyStats, CountStats, months_before
+from app.content.snapshot import ChronologyStats, CountStats, months_before, most_exact
 from app.models.chronology import ChronologyEntry, ChronologyEntryTheme
 
 
@@ -36,7 +36,9 @@ def chronology_stats_of(
     ]
     aggregates = [func.count(), func.min(day), func.max(day), *windowed]
 
-    def counts(rows: Iterable[Any]) -> dict[uuid.UUID, dict[str, CountStats]]:
+    def counts(
+        rows: Iterable[Any], precisions: dict[tuple[uuid.UUID, str], str]
+    ) -> dict[uuid.UUID, dict[str, CountStats]]:
         found: dict[uuid.UUID, dict[str, CountStats]] = {}
         for family_id, key, count, first, last, *within in rows:
             found.setdefault(family_id, {})[key] = CountStats(
@@ -46,6 +48,7 @@ def chronology_stats_of(
                 within_months={
                     months: int(value or 0) for months, value in zip(cutoffs, within, strict=True)
                 },
+                last_precision=precisions.get((family_id, key)),
             )
         return found
 
@@ -55,14 +58,29 @@ def chronology_stats_of(
             .join(ChronologyEntry, col(ChronologyEntry.id) == col(ChronologyEntryTheme.entry_id))
             .where(*live)
             .group_by(family, col(ChronologyEntryTheme.theme_id))
-        ).all()
+        ).all(),
+        _latest_precisions(
+            session,
+            select(family, col(ChronologyEntryTheme.theme_id), func.max(day))
+            .join(ChronologyEntry, col(ChronologyEntry.id) == col(ChronologyEntryTheme.entry_id))
+            .where(*live)
+            .group_by(family, col(ChronologyEntryTheme.theme_id)),
+            theme=True,
+        ),
     )
     grades = counts(
         session.exec(
             select(family, col(ChronologyEntry.significance), *aggregates)
             .where(*live)
             .group_by(family, col(ChronologyEntry.significance))
-        ).all()
+        ).all(),
+        _latest_precisions(
+            session,
+            select(family, col(ChronologyEntry.significance), func.max(day))
+            .where(*live)
+            .group_by(family, col(ChronologyEntry.significance)),
+            theme=False,
+        ),
     )
     entries = dict(session.exec(select(family, func.count()).where(*live).group_by(family)).all())
     return {
@@ -73,3 +91,35 @@ def chronology_stats_of(
         )
         for family_id in family_ids
     }
+
+
+def _latest_precisions(
+    session: Session, latest: Any, *, theme: bool
+) -> dict[tuple[uuid.UUID, str], str]:
+    """How exact the date of each group's latest entry is (the most exact when several
+    entries share that date), so that rules show it as it was recorded. `latest` selects
+    (family, key, latest date) per group."""
+    family_c, key_c, day_c = latest.subquery().c
+    entry = ChronologyEntry
+    query = select(family_c, key_c, col(entry.date_precision)).join(
+        entry,
+        and_(
+            col(entry.family_id) == family_c,
+            col(entry.occurred_on) == day_c,
+            col(entry.deleted_at).is_(None),
+        ),
+    )
+    if theme:
+        query = query.join(
+            ChronologyEntryTheme,
+            and_(
+                col(ChronologyEntryTheme.entry_id) == col(entry.id),
+                col(ChronologyEntryTheme.theme_id) == key_c,
+            ),
+        )
+    else:
+        query = query.where(col(entry.significance) == key_c)
+    found: dict[tuple[uuid.UUID, str], list[str]] = {}
+    for family_id, key, precision in session.exec(query).all():
+        found.setdefault((family_id, key), []).append(precision)
+    return {group: most_exact(precisions) for group, precisions in found.items()}

@@ -20,7 +20,8 @@ from sqlmodel import Session, col, select
 
 from app.content.model import FrameworkContent
 from app.models.chronology import ChronologyEntry, ChronologyEntryTheme
-from app.models.family import Child, EarlierReturn, Family
+from app.models.family import CareEpisode, Child, EarlierReturn, Family
+from app.services import families
 from app.services.chronology import in_content_order, themes
 from app.timeutil import format_date, london_today
 
@@ -111,7 +112,9 @@ class Episode:
 
     @property
     def what(self) -> str:
-        return "In care (now)" if self.kind == "care" else f"Earlier return home ({self.outcome})"
+        if self.kind == "care":
+            return "In care (now)" if self.ended_on is None else "Earlier time in care"
+        return f"Earlier return home ({self.outcome})"
 
     @property
     def start(self) -> str:
@@ -227,8 +230,10 @@ def build_timeline(session: Session, *, family: Family, content: FrameworkConten
             start_x = x_of_day(episode.started_on)
             end_x = x_of_day(episode.ended_on or today)
             name, since = episode.child_name, format_date(episode.started_on)
-            if episode.kind == "care":
+            if episode.kind == "care" and episode.ended_on is None:
                 label = f"{name} in care since {since}"
+            elif episode.kind == "care":
+                label = f"{name} in care from {since} to {episode.end}"
             else:
                 until = f" to {episode.end}" if episode.ended_on else ""
                 label = f"{name} home from {since}{until}: {episode.outcome}"
@@ -348,10 +353,18 @@ def care_episodes(session: Session, *, family: Family) -> list[Episode]:
     returns_by_child: dict[uuid.UUID, list[EarlierReturn]] = {}
     for item in returns:
         returns_by_child.setdefault(item.child_id, []).append(item)
+    earlier_by_child: dict[uuid.UUID, list[CareEpisode]] = {}
+    for spell in families.care_episodes(session, [child.id for child in children]):
+        earlier_by_child.setdefault(spell.child_id, []).append(spell)
     episodes: list[Episode] = []
     for child in children:
-        episodes.append(Episode(child.id, child.name, "care", child.date_entered_care, None))
-        episodes.extend(
+        # Every time in care and every return home, in the order they happened.
+        mine = [
+            Episode(child.id, child.name, "care", spell.started_on, spell.ended_on)
+            for spell in earlier_by_child.get(child.id, [])
+        ]
+        mine.append(Episode(child.id, child.name, "care", child.date_entered_care, None))
+        mine.extend(
             Episode(
                 child.id,
                 child.name,
@@ -363,4 +376,5 @@ def care_episodes(session: Session, *, family: Family) -> list[Episode]:
             )
             for item in returns_by_child.get(child.id, [])
         )
+        episodes.extend(sorted(mine, key=lambda episode: episode.started_on))
     return episodes

@@ -35,7 +35,7 @@ from app.services.errors import Conflict, Forbidden, NotFound
 from app.services.evidence import EvidenceItem, evidence_for
 from app.services.records import Problems
 from app.services.snapshot import build_family_snapshot
-from app.timeutil import format_date, london_today
+from app.timeutil import describe_date, london_today
 
 ENTRIES_PER_REASON = 5
 RATIONALE_MAX = 10000
@@ -129,7 +129,7 @@ def explain(
 def evidence_json(item: EvidenceItem) -> dict[str, Any]:
     return {
         "kind": item.kind_label,
-        "on": format_date(item.on) if item.on else None,
+        "on": item.on_text,
         "source": item.source,
         "description": item.description[:300],
     }
@@ -138,7 +138,7 @@ def evidence_json(item: EvidenceItem) -> dict[str, Any]:
 def entry_json(entry: ChronologyEntry) -> dict[str, Any]:
     return {
         "id": str(entry.id),
-        "on": format_date(entry.occurred_on),
+        "on": describe_date(entry.occurred_on, entry.date_precision),
         "source": entry.source_detail or entry.source_id,
         "what_happened": entry.what_happened[:300],
     }
@@ -177,6 +177,8 @@ def explanation_json(
             "advice": item.advice,
             "level": item.level.id if item.level else None,
             "level_label": item.level.label if item.level else None,
+            "steps": item.steps,
+            "firm": item.firm,
             "reasons": [reason(part) for part in item.reasons],
             "sources": [
                 {"short": source.short, "citation": source.citation, "url": source.url}
@@ -193,6 +195,12 @@ def explanation_json(
         "set_by": list(result.level_set_by),
         "set_by_titles": list(result.level_set_by_titles),
         "minimum_levels": [finding(item) for item in result.minimum_levels],
+        "raised_level": (result.raised_level or result.suggested_level).id,
+        "raised_level_label": (result.raised_level or result.suggested_level).label,
+        "stepped_down": result.stepped_down,
+        "step_downs": [finding(item) for item in result.step_downs],
+        "held_by_titles": [item.title for item in result.held],
+        "lapsed": [finding(item) for item in result.lapsed],
         "cautions": [finding(item) for item in result.cautions],
         "tools": [
             {
@@ -334,6 +342,7 @@ def submit(
         content_hash=content.content_hash,
         suggested_level=suggestion.level_id,
         explanation=suggestion.explanation,
+        level_set_by=list(suggestion.explanation.get("set_by", [])),
         practitioner_level=chosen,
         rationale=cleaned,
         submitted_by_id=actor.user.id,

@@ -21,7 +21,7 @@ from app.models.family import Family
 from app.services import audit
 from app.services.errors import InvalidInput, NotFound
 from app.services.records import LIKE_ESCAPE, Problems, contains_pattern, save_changes
-from app.timeutil import format_date
+from app.timeutil import describe_date, format_date
 
 PICKER_LIMIT = 50
 OTHER_KINDS = (EvidenceKind.REPORT, EvidenceKind.OBSERVATION, EvidenceKind.OTHER)
@@ -40,6 +40,13 @@ class EvidenceItem:
     description: str
     chronology_entry_id: uuid.UUID | None
     version: int
+    # How exact `on` is: a chronology entry's precision, or "day" for a dated document.
+    precision: str = "day"
+
+    @property
+    def on_text(self) -> str | None:
+        """The date as it was recorded ("March 2019", "About 2019"), or None when undated."""
+        return describe_date(self.on, self.precision) if self.on else None
 
 
 def factor_info(content: FrameworkContent, factor_id: str) -> FactorInfo:
@@ -79,6 +86,7 @@ def evidence_for(
                 description=entry.what_happened if entry else evidence.description or "",
                 chronology_entry_id=evidence.chronology_entry_id,
                 version=evidence.version,
+                precision=entry.date_precision if entry else "day",
             )
         )
     return sorted(items, key=lambda item: (item.on or date.max, item.description))

@@ -4,7 +4,7 @@ network and the professionals involved. Validation here serves pages and the API
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
@@ -17,8 +17,8 @@ from app.content.registry import ContentRegistry
 from app.models.accounts import Role, User, UserRole
 from app.models.audit import AuditAction
 from app.models.chronology import ChronologyEntry
-from app.models.family import Adult, Child, EarlierReturn, Family, FamilyContact
-from app.services import audit, progress
+from app.models.family import Adult, CareEpisode, Child, EarlierReturn, Family, FamilyContact
+from app.services import audit, people, progress
 from app.services.errors import Forbidden, InvalidInput, NotFound
 from app.services.paging import clamp_page, page_count
 from app.services.records import (
@@ -28,7 +28,7 @@ from app.services.records import (
     save_changes,
     soft_delete,
 )
-from app.timeutil import london_today
+from app.timeutil import format_date, london_today
 
 Created = TypeVar("Created", bound=SQLModel)
 NAME_MAX = 120
@@ -461,18 +461,50 @@ def update_child(
 # Earlier returns home ------------------------------------------------------------------------
 
 
+PLANNED = {
+    "planned": "Planned",
+    "unplanned": "Unplanned",
+    "not-known": "Not known",
+}
+
+
 @dataclass(frozen=True)
 class ReturnDetails:
     returned_on: date | None
     ended_on: date | None
     broke_down: bool | None
     notes: str | None
+    planned: str | None = None
+    returned_to: str | None = None
+    breakdown_cause: str | None = None
 
 
-def _check_return(child: Child, details: ReturnDetails) -> dict[str, Any]:
+def breakdown_causes(content: FrameworkContent | None) -> dict[str, str]:
+    """The causes of breakdown the content offers (none before content 1.3.0)."""
+    if content is None:
+        return {}
+    return {term.id: term.label for term in content.vocabulary.breakdown_causes}
+
+
+def _check_return(
+    child: Child, details: ReturnDetails, content: FrameworkContent | None
+) -> dict[str, Any]:
     problems = Problems()
     notes = problems.text(
         "notes", details.notes, label="notes", max_length=LONG_TEXT_MAX, required=False
+    )
+    returned_to = problems.text(
+        "returned_to",
+        details.returned_to,
+        label="whom the child went home to",
+        max_length=200,
+        required=False,
+    )
+    planned = problems.choice(
+        "planned",
+        details.planned,
+        PLANNED,
+        missing="Select whether the return was planned, unplanned or not known",
     )
     if details.returned_on is None:
         problems.add("returned_on", "Enter the date the child went home")
@@ -482,16 +514,37 @@ def _check_return(child: Child, details: ReturnDetails) -> dict[str, Any]:
         problems.add("returned_on", "The date the child went home must be after their birth")
     if details.returned_on and details.ended_on and details.ended_on < details.returned_on:
         problems.add("ended_on", "The date the return ended must be the same as or after it began")
+    causes = breakdown_causes(content)
+    cause = None
     if details.broke_down is None:
         problems.add("broke_down", "Select whether the return broke down")
-    elif details.broke_down and details.ended_on is None:
-        problems.add("ended_on", "Enter the date the return broke down")
+    elif details.broke_down:
+        if details.ended_on is None:
+            problems.add("ended_on", "Enter the date the return broke down")
+        if causes:
+            cause = problems.choice(
+                "breakdown_cause",
+                details.breakdown_cause,
+                causes,
+                missing="Select the main reason the return broke down, or ‘Not known’",
+            )
+    if details.breakdown_cause and not (details.broke_down and causes):
+        problems.add(
+            "breakdown_cause",
+            "Leave the reason for the breakdown empty: this return did not break down"
+            if causes
+            else "This family's framework version has no list of reasons for a breakdown: "
+            "say what happened in the notes",
+        )
     problems.raise_if_any()
     return {
         "returned_on": details.returned_on,
         "ended_on": details.ended_on,
         "broke_down": details.broke_down,
         "notes": notes,
+        "planned": planned,
+        "returned_to": returned_to,
+        "breakdown_cause": cause,
     }
 
 
@@ -513,9 +566,17 @@ def get_return(session: Session, child: Child, return_id: uuid.UUID) -> EarlierR
 
 
 def add_return(
-    session: Session, *, actor: audit.Actor, family: Family, child: Child, details: ReturnDetails
+    session: Session,
+    *,
+    actor: audit.Actor,
+    family: Family,
+    child: Child,
+    details: ReturnDetails,
+    content: FrameworkContent | None = None,
 ) -> EarlierReturn:
-    record = EarlierReturn(child_id=child.id, **_check_return(child, details))
+    """Record an earlier return home; `content` (the family's version) offers the causes of
+    breakdown to choose from."""
+    record = EarlierReturn(child_id=child.id, **_check_return(child, details, content))
     return _create(session, actor=actor, record=record, entity_type="earlier_return", family=family)
 
 
@@ -528,14 +589,137 @@ def update_return(
     record: EarlierReturn,
     details: ReturnDetails,
     expected_version: int,
+    content: FrameworkContent | None = None,
 ) -> EarlierReturn:
     return save_changes(
         session,
         actor=actor,
         record=record,
-        values=_check_return(child, details),
+        values=_check_return(child, details, content),
         expected_version=expected_version,
         entity_type="earlier_return",
+        family_id=family.id,
+    )
+
+
+# Earlier times in care ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EpisodeDetails:
+    started_on: date | None
+    ended_on: date | None
+    legal_status: str | None
+    placements: int | None
+    notes: str | None = None
+
+
+def _check_episode(
+    session: Session,
+    content: FrameworkContent,
+    child: Child,
+    details: EpisodeDetails,
+    episode_id: uuid.UUID | None,
+) -> dict[str, Any]:
+    problems = Problems()
+    notes = problems.text(
+        "notes", details.notes, label="notes", max_length=LONG_TEXT_MAX, required=False
+    )
+    legal_status = problems.choice(
+        "legal_status",
+        details.legal_status,
+        vocabulary(content, "legal_statuses"),
+        missing="Select the child's legal status during this time in care",
+    )
+    start, end = details.started_on, details.ended_on
+    if start is None:
+        problems.add("started_on", "Enter the date the child came into care this time")
+    if end is None:
+        problems.add("ended_on", "Enter the date this time in care ended")
+    problems.past_date("started_on", start, label="the date the child came into care")
+    if start and start < child.date_of_birth:
+        problems.add("started_on", "The date the child came into care must be after their birth")
+    if start and end and end < start:
+        problems.add("ended_on", "The date this time in care ended must be on or after it began")
+    if end and end > child.date_entered_care:
+        problems.add(
+            "ended_on",
+            "An earlier time in care must end before the present one began "
+            f"({format_date(child.date_entered_care)})",
+        )
+    if details.placements is None:
+        problems.add("placements", "Enter how many placements the child had, like 2")
+    elif not 1 <= details.placements <= 100:
+        problems.add("placements", "The number of placements must be between 1 and 100")
+    if start and end and not problems.errors:
+        for other in care_episodes(session, [child.id]):
+            if other.id != episode_id and other.started_on <= end and start <= other.ended_on:
+                problems.add(
+                    "started_on",
+                    "This overlaps another time in care, from "
+                    f"{format_date(other.started_on)} to {format_date(other.ended_on)}",
+                )
+    problems.raise_if_any()
+    return {
+        "started_on": start,
+        "ended_on": end,
+        "legal_status": legal_status,
+        "placements": details.placements,
+        "notes": notes,
+    }
+
+
+def care_episodes(session: Session, child_ids: Sequence[uuid.UUID]) -> Sequence[CareEpisode]:
+    """The children's earlier times in care, oldest first."""
+    if not child_ids:
+        return []
+    return session.exec(
+        select(CareEpisode)
+        .where(col(CareEpisode.child_id).in_(child_ids), col(CareEpisode.deleted_at).is_(None))
+        .order_by(col(CareEpisode.started_on))
+    ).all()
+
+
+def get_episode(session: Session, child: Child, episode_id: uuid.UUID) -> CareEpisode:
+    record = session.get(CareEpisode, episode_id)
+    if record is None or record.child_id != child.id or record.deleted_at is not None:
+        raise NotFound("There is no earlier time in care at this address.")
+    return record
+
+
+def add_episode(
+    session: Session,
+    *,
+    actor: audit.Actor,
+    family: Family,
+    content: FrameworkContent,
+    child: Child,
+    details: EpisodeDetails,
+) -> CareEpisode:
+    record = CareEpisode(
+        child_id=child.id, **_check_episode(session, content, child, details, None)
+    )
+    return _create(session, actor=actor, record=record, entity_type="care_episode", family=family)
+
+
+def update_episode(
+    session: Session,
+    *,
+    actor: audit.Actor,
+    family: Family,
+    content: FrameworkContent,
+    child: Child,
+    record: CareEpisode,
+    details: EpisodeDetails,
+    expected_version: int,
+) -> CareEpisode:
+    return save_changes(
+        session,
+        actor=actor,
+        record=record,
+        values=_check_episode(session, content, child, details, record.id),
+        expected_version=expected_version,
+        entity_type="care_episode",
         family_id=family.id,
     )
 
@@ -550,9 +734,51 @@ class AdultDetails:
     relationship_detail: str | None
     parental_responsibility: bool | None
     lives_in_household: bool | None
+    # Role toward each child, by child id as text, over those recorded (see _check_roles).
+    child_roles: Mapping[str, str] | None = None
 
 
-def _check_adult(details: AdultDetails) -> dict[str, Any]:
+def role_field(child_id: uuid.UUID | str) -> str:
+    """The form field (and error key) of an adult's role toward one child."""
+    return f"role-{child_id}"
+
+
+def _check_roles(
+    problems: Problems,
+    details: AdultDetails,
+    kids: Sequence[Child],
+    recorded: Mapping[str, str],
+) -> dict[str, str]:
+    """The adult's role toward each child: those given over those recorded; a child with
+    neither (added since) takes the role the relationship and household suggest. An empty
+    role is a problem."""
+    known = {str(child.id): child for child in kids}
+    given = dict(details.child_roles or {})
+    for child_id in given:
+        if child_id not in known:
+            problems.add(role_field(child_id), "Choose roles only for this family's children")
+    chosen = {**recorded, **given}
+    roles: dict[str, str] = {}
+    for child_id, child in known.items():
+        role = chosen.get(child_id)
+        if role is None and details.relationship:
+            role = people.default_role(details.relationship, bool(details.lives_in_household))
+        if role not in people.ROLES:
+            problems.add(role_field(child_id), f"Select their role in {child.name}'s life")
+            continue
+        if role == "household-carer" and details.lives_in_household is False:
+            problems.add(
+                role_field(child_id),
+                f"They do not live in the household, so choose another role in "
+                f"{child.name}'s life, or say that they live in the household",
+            )
+        roles[child_id] = role
+    return roles
+
+
+def _check_adult(
+    details: AdultDetails, kids: Sequence[Child], recorded: Mapping[str, str]
+) -> dict[str, Any]:
     problems = Problems()
     values: dict[str, Any] = {
         "name": problems.text("name", details.name, label="their full name", max_length=NAME_MAX),
@@ -575,11 +801,13 @@ def _check_adult(details: AdultDetails) -> dict[str, Any]:
         problems.add("parental_responsibility", "Select whether they have parental responsibility")
     if details.lives_in_household is None:
         problems.add("lives_in_household", "Select whether they live in the household")
+    roles = _check_roles(problems, details, kids, recorded)
     problems.raise_if_any()
     return {
         **values,
         "parental_responsibility": details.parental_responsibility,
         "lives_in_household": details.lives_in_household,
+        "child_roles": roles,
     }
 
 
@@ -600,7 +828,7 @@ def get_adult(session: Session, family: Family, adult_id: uuid.UUID) -> Adult:
 def add_adult(
     session: Session, *, actor: audit.Actor, family: Family, details: AdultDetails
 ) -> Adult:
-    adult = Adult(family_id=family.id, **_check_adult(details))
+    adult = Adult(family_id=family.id, **_check_adult(details, children(session, family), {}))
     return _create(session, actor=actor, record=adult, entity_type="adult", family=family)
 
 
@@ -617,7 +845,7 @@ def update_adult(
         session,
         actor=actor,
         record=adult,
-        values=_check_adult(details),
+        values=_check_adult(details, children(session, family), adult.child_roles),
         expected_version=expected_version,
         entity_type="adult",
         family_id=family.id,

@@ -14,8 +14,7 @@ The review pack, the trends and the summary's review sections all read this one 
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -26,13 +25,12 @@ from app.content.journey import shape
 from app.content.model import FrameworkContent
 from app.content.schema import PerItem, Question, Repeating
 from app.content.snapshot import AnswerValue, answer_key, parse_answer_key
-from app.models.accounts import User
 from app.models.assessment import Classification, SectionRevision
 from app.models.chronology import ChronologyEntry
 from app.models.family import Family
 from app.models.journey import CyclePhase, ReviewCycle
 from app.models.progress import GateDecision
-from app.services import progress, questions
+from app.services import accounts, progress, questions
 from app.services.assessment_summary import Answered, show_answer
 from app.services.errors import NotFound
 from app.timeutil import LONDON
@@ -433,16 +431,6 @@ def _entries(
     )
 
 
-def _names(session: Session, ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
-    wanted = [item for item in ids if item is not None]
-    if not wanted:
-        return {}
-    return {
-        user.id: user.name
-        for user in session.exec(select(User).where(col(User.id).in_(wanted))).all()
-    }
-
-
 def _decisions(
     session: Session, family: Family, content: FrameworkContent
 ) -> dict[int, DecisionAt]:
@@ -456,7 +444,7 @@ def _decisions(
         )
         .order_by(col(GateDecision.decided_at))
     ).all()
-    names = _names(session, (row.decided_by_id for row in rows))
+    names = accounts.staff_names(session, (row.decided_by_id for row in rows))
     found: dict[int, DecisionAt] = {}
     for row in rows:
         info = content.sections.get(row.gate_id)
@@ -482,7 +470,7 @@ def _classifications(
         .where(col(Classification.family_id) == family.id, col(Classification.cycle) > 0)
         .order_by(col(Classification.submitted_at))
     ).all()
-    names = _names(
+    names = accounts.staff_names(
         session, [*(row.submitted_by_id for row in rows), *(row.reviewed_by_id for row in rows)]
     )
     found: dict[int, ClassificationAt] = {}

@@ -34,7 +34,7 @@ from app.models.assessment import (
 )
 from app.models.family import Adult, Child, EarlierReturn, Family
 from app.models.journey import ChildReturn, MonitoringVisit, MonitoringVisitChild
-from app.services import questions
+from app.services import people, questions
 from app.services.chronology_stats import chronology_stats_of
 from app.timeutil import age_in_years, months_between
 
@@ -71,7 +71,7 @@ def build_snapshots(
     factors = _factor_states(session, ids)
     children = _children(session, ids)
     facts = _children_facts(session, ids, children, as_of=as_of)
-    parents = _parents(session, ids)
+    parents = _parents(session, ids, children)
     levels = _earlier_levels(session, ids)
     stats: dict[tuple[int, ...], dict[uuid.UUID, ChronologyStats]] = {}
     for content in contents:
@@ -80,10 +80,12 @@ def build_snapshots(
             stats[windows] = chronology_stats_of(session, ids, as_of=as_of, windows=windows)
     result: dict[uuid.UUID, tuple[FamilySnapshot, ...]] = {}
     for family_id in ids:
+        adults = parents.get(family_id, [])
         labels = dict(
-            parents.get(family_id, [])
+            [(adult_id, name) for adult_id, name, _ in adults]
             + [(str(child.id), child.name) for child in children.get(family_id, [])]
         )
+        held = {adult_id: roles for adult_id, _, roles in adults}
         snapshots = []
         for content in contents:
             given = questions.answers_from(answers.get(family_id, []), content, reviews[family_id])
@@ -93,7 +95,7 @@ def build_snapshots(
                     answers=given,
                     factors=factors.get(family_id, {}),
                     children=facts.get(family_id, ()),
-                    parents=parent_problems_from_answers(content, given, labels),
+                    parents=parent_problems_from_answers(content, given, labels, as_of, held),
                     chronology=stats[tuple(sorted(set(content.chronology_windows)))][family_id],
                     earlier_levels=levels.get(family_id, ()),
                 )
@@ -161,16 +163,20 @@ def _children(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, lis
     return found
 
 
-def _parents(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[tuple[str, str]]]:
-    """Each family's adults as (id, name), in the order people_of lists them."""
+def _parents(
+    session: Session, ids: Sequence[uuid.UUID], children: dict[uuid.UUID, list[Child]]
+) -> dict[uuid.UUID, list[tuple[str, str, frozenset[str]]]]:
+    """Each family's adults as (id, name, roles held toward the children), in the order
+    people_of lists them."""
     rows = session.exec(
-        select(col(Adult.family_id), col(Adult.id), col(Adult.name))
+        select(Adult)
         .where(col(Adult.family_id).in_(ids), col(Adult.deleted_at).is_(None))
         .order_by(col(Adult.created_at), col(Adult.name))
     ).all()
-    found: dict[uuid.UUID, list[tuple[str, str]]] = {}
-    for family_id, adult_id, name in rows:
-        found.setdefault(family_id, []).append((str(adult_id), name))
+    found: dict[uuid.UUID, list[tuple[str, str, frozenset[str]]]] = {}
+    for adult in rows:
+        held = people.held(adult, children.get(adult.family_id, []))
+        found.setdefault(adult.family_id, []).append((str(adult.id), adult.name, held))
     return found
 
 

@@ -17,7 +17,7 @@ from app.content.snapshot import FamilySnapshot
 from app.models.accounts import User
 from app.models.family import Adult, Child, EarlierReturn, Family
 from app.models.progress import GateDecision
-from app.services import agreement, families, progress
+from app.services import accounts, agreement, families, progress
 from app.services.review_pack import ReviewHistory, review_history
 from app.services.snapshot import build_family_snapshot
 
@@ -101,8 +101,4 @@ class SummaryContext:
 
     def names(self, user_ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
         """Staff names by id, for "decided by" and "recorded by"."""
-        wanted = {user_id for user_id in user_ids if user_id is not None}
-        if not wanted:
-            return {}
-        rows = self.session.exec(select(User).where(col(User.id).in_(wanted))).all()
-        return {user.id: user.name for user in rows}
+        return accounts.staff_names(self.session, user_ids)

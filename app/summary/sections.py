@@ -19,8 +19,9 @@ from app.content.rules import Citation, Finding, Reason
 from app.models.assessment import FactorStatus
 from app.models.audit import AuditAction, AuditEvent
 from app.models.chronology import ChronologyEntry
+from app.models.family import EarlierReturn
 from app.models.progress import SectionStatus
-from app.services import assessment_summary, families, progress
+from app.services import assessment_summary, breakdowns, families, people, progress
 from app.services.assessment_summary import Answered
 from app.services.chronology import describe_event_date
 from app.services.chronology_analysis import (
@@ -117,7 +118,12 @@ def _reasons(reasons: Sequence[Reason], names: Sequence[str]) -> tuple[str, ...]
 def finding_suggestion(finding: Finding, label: str, names: Sequence[str] = ()) -> Suggestion:
     """A fired rule as a suggestion with its rule, inputs (the people in them isolated when
     written right to left) and sources."""
-    level = f" (at least {finding.level.label})" if finding.level else ""
+    if finding.kind == "lapsed" and finding.level:
+        level = f" (would have set at least {finding.level.label})"
+    elif finding.kind == "step_down":
+        level = f" (lowers the level by {finding.steps})"
+    else:
+        level = f" (at least {finding.level.label})" if finding.level else ""
     return Suggestion(
         title=finding.title + level,
         text=markdown_to_text(finding.text),
@@ -139,8 +145,11 @@ def children_and_key_facts(ctx: SummaryContext) -> list[Block]:
         blocks.append(
             Paragraph("No children are recorded yet: add them in the family details.", "missing")
         )
+    causes = families.breakdown_causes(content)
+    episodes = families.care_episodes(ctx.session, [child.id for child in ctx.children])
     for child in ctx.children:
         returns = ctx.returns_by_child.get(child.id, [])
+        earlier = [item for item in episodes if item.child_id == child.id]
         broke_down = sum(1 for item in returns if item.broke_down)
         in_care = _plural(months_between(child.date_entered_care, ctx.as_of), "month")
         status = content.term_label("legal_statuses", child.legal_status)
@@ -154,6 +163,10 @@ def children_and_key_facts(ctx: SummaryContext) -> list[Block]:
             ("Age", f"{age} (born {format_date(child.date_of_birth)})"),
             ("Legal status", status),
             ("In care since", f"{format_date(child.date_entered_care)} ({in_care})"),
+            (
+                "Earlier times in care",
+                _plural(len(earlier), "earlier time") if earlier else "None recorded",
+            ),
             ("Why they came into care", reason),
             ("Placement", families.PLACEMENT_TYPES.get(child.placement_type, child.placement_type)),
             ("Placement moves", str(child.placement_moves)),
@@ -163,35 +176,69 @@ def children_and_key_facts(ctx: SummaryContext) -> list[Block]:
             ),
         ]
         blocks += [Subheading(child.name), FactList(tuple(rows))]
+        if earlier:
+            blocks.append(
+                Table(
+                    caption=f"{isolate(child.name)}'s times in care",
+                    headers=("Came into care", "Left care", "Legal status", "Placements"),
+                    widths=(20, 20, 45, 15),
+                    rows=(
+                        *(
+                            (
+                                format_date(item.started_on),
+                                format_date(item.ended_on),
+                                content.term_label("legal_statuses", item.legal_status),
+                                str(item.placements),
+                            )
+                            for item in earlier
+                        ),
+                        (
+                            format_date(child.date_entered_care),
+                            "In care now",
+                            status,
+                            str(child.placement_moves + 1),
+                        ),
+                    ),
+                )
+            )
         if returns:
             blocks.append(
                 Table(
                     caption=f"{isolate(child.name)}'s earlier returns home",
-                    headers=("Went home", "Ended", "Broke down", "Notes"),
-                    widths=(20, 20, 10, 50),
+                    headers=("Went home", "Ended", "Planned", "To whom", "Broke down", "Notes"),
+                    widths=(15, 15, 10, 15, 20, 25),
                     rows=tuple(
                         (
                             format_date(item.returned_on),
                             format_date(item.ended_on) if item.ended_on else "Not ended",
-                            _yes_no(item.broke_down),
+                            families.PLANNED.get(item.planned or "", "Not recorded"),
+                            item.returned_to or "Not recorded",
+                            _broke_down(item, causes),
                             item.notes or "",
                         )
                         for item in returns
                     ),
                 )
             )
-    blocks.append(Subheading("Parents and carers"))
+    blocks.append(Subheading("Parents, carers and other adults"))
     if ctx.adults:
         blocks.append(
             Table(
-                caption="Relationship, parental responsibility and household",
-                headers=("Name", "Relationship", "Parental responsibility", "Lives in household"),
-                widths=(35, 25, 20, 20),
+                caption="Relationship, role, parental responsibility and household",
+                headers=(
+                    "Name",
+                    "Relationship",
+                    "Role",
+                    "Parental responsibility",
+                    "Lives in household",
+                ),
+                widths=(20, 20, 30, 15, 15),
                 rows=tuple(
                     (
                         adult.name,
                         adult.relationship_detail
                         or families.RELATIONSHIPS.get(adult.relationship, adult.relationship),
+                        "; ".join(people.describe_roles(adult, ctx.children)),
                         _yes_no(adult.parental_responsibility),
                         _yes_no(adult.lives_in_household),
                     )
@@ -202,6 +249,14 @@ def children_and_key_facts(ctx: SummaryContext) -> list[Block]:
     else:
         blocks.append(Paragraph("No parents or carers are recorded yet.", "missing"))
     return blocks
+
+
+def _broke_down(item: EarlierReturn, causes: dict[str, str]) -> str:
+    if not item.broke_down:
+        return "No"
+    if item.breakdown_cause:
+        return f"Yes: {causes.get(item.breakdown_cause, 'a reason no longer listed')}"
+    return "Yes"
 
 
 # Chronology ----------------------------------------------------------------------------------
@@ -306,6 +361,14 @@ def _patterns(ctx: SummaryContext, analysis: ChronologyAnalysis) -> list[Block]:
             + (f", showing {themes}." if themes else ".")
         )
         blocks.append(Paragraph(text))
+    for again in breakdowns.causes_again(
+        ctx.session,
+        family_id=ctx.family.id,
+        content=ctx.content,
+        as_of=ctx.as_of,
+        third_party=not ctx.disclosure,
+    ):
+        blocks.append(Paragraph(again.sentence(isolate(again.child_name))))
     if analysis.gaps:
         blocks.append(
             Paragraph(
@@ -400,7 +463,7 @@ def _third_party_entries(ctx: SummaryContext) -> set[object]:
 
 
 def _evidence(item: EvidenceItem, sources: dict[str, str]) -> str:
-    when = format_date(item.on) if item.on else "Undated"
+    when = item.on_text or "Undated"
     source = f" ({sources.get(item.source, item.source)})" if item.source else ""
     return f"{when}, {item.kind_label.lower()}: {item.description}{source}"
 
@@ -560,8 +623,29 @@ def classification_and_decisions(ctx: SummaryContext) -> list[Block]:
                 "hint",
             )
         )
+    if rules.stepped_down and rules.raised_level is not None:
+        blocks.append(
+            Paragraph(
+                f"The rules would set {rules.raised_level.label}; lasting change lowers it to "
+                f"{rules.suggested_level.label}."
+            )
+        )
+    elif rules.held:
+        blocks.append(
+            Paragraph(
+                "Lasting change was found, but these rules keep the level where it is: "
+                + "; ".join(finding.title for finding in rules.held)
+                + "."
+            )
+        )
+    blocks += [
+        finding_suggestion(finding, "Lowers the level", ctx.people) for finding in rules.step_downs
+    ]
     blocks += [
         finding_suggestion(finding, "Minimum level", ctx.people) for finding in rules.minimum_levels
+    ]
+    blocks += [
+        finding_suggestion(finding, "No longer applies", ctx.people) for finding in rules.lapsed
     ]
     for tool in rules.tools:
         inputs = [

@@ -30,7 +30,7 @@ from app.models.assessment import FactorEvidence
 from app.models.audit import AuditAction, AuditEvent
 from app.models.base import utcnow
 from app.models.chronology import ChronologyEntry
-from app.models.family import Adult, Child, EarlierReturn, Family, FamilyContact
+from app.models.family import Adult, CareEpisode, Child, EarlierReturn, Family, FamilyContact
 from app.models.journey import ChildReturn, MonitoringVisit, MonitoringVisitChild
 from app.models.tokens import ApiToken
 from tests.factories import (
@@ -38,6 +38,7 @@ from tests.factories import (
     make_child,
     make_contact,
     make_entry,
+    make_episode,
     make_family,
     make_import,
     make_return,
@@ -97,6 +98,7 @@ def _records(db: Session, family: Family, author: User) -> dict[str, str]:
         "adult": str(adult.id),
         "contact": str(make_contact(db, family).id),
         "earlier": str(make_return(db, child).id),
+        "episode": str(make_episode(db, child).id),
         "entry": str(entry.id),
         "import": str(make_import(db, family, uploader=author).id),
         "home": str(home.id),
@@ -198,7 +200,13 @@ ADULT = {
     "lives_in_household": False,
 }
 CONTACT = {"kind": "professional", "name": "Sam", "role": "Health visitor"}
-EARLIER = {"returned_on": "2021-05-01", "broke_down": False}
+EARLIER = {"returned_on": "2021-05-01", "broke_down": False, "planned": "planned"}
+EPISODE = {
+    "started_on": "2019-01-01",
+    "ended_on": "2019-06-01",
+    "legal_status": "s20",
+    "placements": 2,
+}
 
 WRITES = [
     Write("PATCH", FAMILY, lambda ids: {"display_name": "Renamed"}, versioned=Family),
@@ -229,6 +237,19 @@ WRITES = [
         FAMILY + "/children/{child}/earlier-returns/{earlier}",
         lambda ids: DELETE,
         versioned=EarlierReturn,
+    ),
+    Write("POST", FAMILY + "/children/{child}/earlier-care", lambda ids: EPISODE),
+    Write(
+        "PATCH",
+        FAMILY + "/children/{child}/earlier-care/{episode}",
+        lambda ids: {"placements": 3},
+        versioned=CareEpisode,
+    ),
+    Write(
+        "DELETE",
+        FAMILY + "/children/{child}/earlier-care/{episode}",
+        lambda ids: DELETE,
+        versioned=CareEpisode,
     ),
     Write("POST", FAMILY + "/chronology", _entry),
     Write("POST", FAMILY + "/chronology/imports/{import}/confirm", None),
@@ -391,6 +412,7 @@ KEYS: dict[type[SQLModel], str] = {
     Adult: "adult",
     FamilyContact: "contact",
     EarlierReturn: "earlier",
+    CareEpisode: "episode",
     ChronologyEntry: "entry",
     FactorEvidence: "evidence",
     ChildReturn: "home",

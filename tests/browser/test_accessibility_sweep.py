@@ -142,6 +142,7 @@ CONTENT_IDS = re.compile(
             {
                 *CURRENT.factors,
                 *(rule.id for rule in CURRENT.rules.minimum_levels),
+                *(rule.id for rule in CURRENT.rules.step_downs),
                 *(rule.id for rule in CURRENT.rules.cautions),
                 *(tool.id for tool in CURRENT.rules.scored_tools),
                 *(source.id for source in CURRENT.sources),

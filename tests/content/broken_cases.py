@@ -451,6 +451,65 @@ CASES = [
         {"stages/assess.yaml": Replace("min: 0\n", "min: " + "9" * 5000 + "\n")},
     ),
     BrokenCase(
+        "change-lasting-without-a-time-to-last",
+        "rules.yaml",
+        26,
+        "change_lasting needs to know how many months change must last in every problem area",
+        {
+            "rules.yaml": Replace(
+                "      child:\n        age:\n          more_than: 10\n",
+                "      parent:\n        change_lasting: false\n",
+            )
+        },
+    ),
+    BrokenCase(
+        "risk-factor-no-rule-reads",
+        "domains/beta.yaml",
+        6,
+        'no rule, caution or tool reads the risk factor "be-r1"',
+        {
+            "rules.yaml": Replace("minimum_levels:\n", "factor_coverage: risk\nminimum_levels:\n"),
+            "domains/alpha.yaml": (
+                Replace(
+                    "    sources: [study]\n",
+                    "    sources: [study]\n    not_read_because: Recorded for the analysis.\n",
+                ),
+                Replace(
+                    "    guidance: Evidence of the second risk.\n",
+                    "    guidance: Evidence of the second risk.\n"
+                    "    not_read_because: Recorded for the analysis.\n",
+                ),
+            ),
+        },
+    ),
+    BrokenCase(
+        "step-down-below-the-lowest-level",
+        "rules.yaml",
+        23,
+        "a step down of 3 levels would go below the lowest of the 3 levels",
+        {
+            "rules.yaml": Replace(
+                "cautions:\n",
+                "step_downs:\n  - id: strong\n    title: Strong\n    levels: 3\n"
+                "    when: {factor: al-p1}\n    explanation: Strong.\n    sources: [study]\n"
+                "cautions:\n",
+            )
+        },
+    ),
+    BrokenCase(
+        "months-since-and-a-count-together",
+        "rules.yaml",
+        16,
+        "counts entries (at_least, at_most) or measures the time since the latest one",
+        {
+            "rules.yaml": Replace(
+                "      answer: planned\n      equals: false",
+                "      chronology: {theme: incident}\n      at_least: 1\n"
+                "      months_since_last: {less_than: 12}",
+            )
+        },
+    ),
+    BrokenCase(
         "right-to-left-override",
         "stages/assess.yaml",
         15,

@@ -94,7 +94,9 @@ def test_parent_problems_come_from_the_questions_marked_with_facts() -> None:
         "planned": True,
     }
 
-    problems = parent_problems_from_answers(tiny(), answers, {"p1": "Jo", "p2": "Sam"})
+    problems = parent_problems_from_answers(
+        tiny(), answers, {"p1": "Jo", "p2": "Sam"}, date(2026, 1, 1)
+    )
 
     assert problems == (
         ParentProblem("p1", "Jo", "alpha", "doing", 4, True),
@@ -111,7 +113,7 @@ def test_parent_problems_in_the_bundled_content() -> None:
         "capacity[m].problem-areas[1].engaged-with-services": "yes",
     }
 
-    (problem,) = parent_problems_from_answers(v1(), answers, {})
+    (problem,) = parent_problems_from_answers(v1(), answers, {}, date(2026, 1, 1))
 
     # Values of the wrong type are left out rather than guessed.
     assert problem == ParentProblem("m", "m", "substance-misuse", "action", 3, None)

@@ -155,6 +155,7 @@ FORMS = [
             "returned_on-day": "1",
             "returned_on-month": "6",
             "returned_on-year": "2020",
+            "planned": "planned",
             "broke_down": "no",
             "notes": "Went well",
         },

@@ -16,7 +16,7 @@ from app.models.audit import AuditEvent
 from app.models.family import Family
 from app.models.journey import ChildReturn
 from app.services import reports
-from tests.factories import make_child, make_family, make_team, make_user, sign_in_as
+from tests.factories import make_child, make_family, make_team, make_user, post_form, sign_in_as
 from tests.support.client import CheckingClient, soup
 
 PERIOD = {
@@ -168,3 +168,56 @@ def test_csv_cells_cannot_run_as_formulas(client: CheckingClient, db: Session) -
 def test_every_role_can_be_named_in_the_settings() -> None:
     """Roles from the identity provider's groups and two-factor roles name the manager too."""
     assert set(ROLE_NAMES) == {role.value for role in Role}
+
+
+def test_a_manager_reads_only_the_teams_an_administrator_chose_for_them(
+    client: CheckingClient, db: Session
+) -> None:
+    north, south, west = make_team(db, "North"), make_team(db, "South"), make_team(db, "West")
+    for team in (north, south, south, west, west, west):
+        _went_home(db, team)
+    manager = make_user(db, roles=[Role.MANAGER], name="Mo Manager")
+    sign_in_as(client, db, make_user(db, roles=[Role.ADMIN]))
+    form = {
+        "name": "Mo Manager",
+        "email": manager.email,
+        "team_id": "",
+        "roles": ["manager"],
+        "active": "yes",
+        "report_team_ids": [str(north.id), str(south.id)],
+        "version": manager.version,
+    }
+    # Teams for reports are for managers only: a practitioner's form is sent back, kept.
+    refused = post_form(
+        client,
+        f"/admin/users/{manager.id}",
+        {**form, "roles": ["practitioner"], "team_id": str(north.id)},
+    )
+    page = soup(refused)
+    assert [a.text for a in page.select(".govuk-error-summary a")] == [
+        "Only managers read the reports of chosen teams: select the Manager role, or untick "
+        "the teams"
+    ]
+    assert [box["value"] for box in page.select("input[name=report_team_ids][checked]")] == [
+        str(north.id),
+        str(south.id),
+    ]
+    assert post_form(client, f"/admin/users/{manager.id}", form).status_code == 303
+    change = db.exec(
+        select(AuditEvent).where(
+            col(AuditEvent.entity_id) == str(manager.id), col(AuditEvent.action) == "update"
+        )
+    ).one()
+    assert change.details["report_teams"]["after"] == sorted([str(north.id), str(south.id)])
+    edit = soup(client.get(f"/admin/users/{manager.id}"))
+    assert len(edit.select("input[name=report_team_ids][checked]")) == 2
+    # The manager reads North and South together, or either one, and never West.
+    sign_in_as(client, db, manager)
+    both = soup(client.get("/reports/returns-home", params=PERIOD))
+    assert "North, South, 1 April 2025" in both.select_one(".govuk-caption-l").text
+    assert [o.text for o in both.select("#team_id option")] == ["All your teams", "North", "South"]
+    assert both.select_one("#table-by-kind tbody tr:last-child td").text == "3"
+    one = soup(client.get("/reports/returns-home", params={**PERIOD, "team_id": str(south.id)}))
+    assert one.select_one("#table-by-kind tbody tr:last-child td").text == "2"
+    asked = {**PERIOD, "team_id": str(west.id)}
+    assert _rows(client.get("/reports/returns-home/by-kind.csv", params=asked).text)[-1][1] == "3"

@@ -132,13 +132,15 @@ def test_per_parent_repeating_items_and_per_child_answers(db: Session, people) -
         f"{prefix}.problem-areas[item1].engaged-with-services": "yes",
         f"{prefix}.problem-areas[item1].change-evidence": "behaviour-changed",
         f"{prefix}.problem-areas[item1].behaviour-change-detail": "Clear tests since March.",
-        f"{prefix}.problem-areas[item1].months-sustained": "4",
+        f"{prefix}.problem-areas[item1].change-since-day": "1",
+        f"{prefix}.problem-areas[item1].change-since-month": "3",
+        f"{prefix}.problem-areas[item1].change-since-year": "2026",
         f"{prefix}.capacity-summary": "Real progress, still early.",
     }
     assert save(db, user, family, "capacity-to-change", form, complete=True).completed
     state = questions.section_state(db, family, CURRENT, "capacity-to-change")
     assert state.items == {f"capacity[{parent.id}].problem-areas": ["item1"]}
-    assert state.values[f"{prefix}.problem-areas[item1].months-sustained"] == "4"
+    assert state.values[f"{prefix}.problem-areas[item1].change-since-month"] == "3"
     kid = f"a.child-views[{child.id}]"
     result = save(
         db, user, family, "wishes-and-feelings", {f"{kid}.seen-alone": "no"}, complete=True

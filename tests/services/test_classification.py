@@ -1,6 +1,6 @@
 """The suggested level and its explanation, for families built to trigger each kind of rule
-in the v1 content: factor, all-of-factors, parent, chronology, child, factor count, earlier
-level and answer."""
+in the content new families start on: factor, all-of-factors, parent, chronology, child,
+factor count, earlier level and answer."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from app.models.assessment import Classification
 from app.models.base import utcnow
 from app.models.family import Family
 from app.services import classification, evidence
-from app.timeutil import london_today
+from app.timeutil import add_months, london_today
 from tests.factories import (
     make_adult,
     make_child,
@@ -87,7 +87,8 @@ def chronic_neglect(case: Case) -> None:
 
 
 def several_risks_with_evidence(case: Case) -> None:
-    factors = ("sm-r2", "sm-r3", "mh-r1", "mh-r2", "pr-r1", "fn-r1")
+    # Risk factors no rule reads on its own (since 1.3.0 unstable mental health sets high).
+    factors = ("sm-r2", "sm-r3", "hf-r1", "hc-r4", "pr-r1", "fn-r1")
     by_section: dict[str, dict[str, str]] = {}
     for factor_id in factors:
         info = CURRENT.factors[factor_id]
@@ -127,12 +128,15 @@ def earlier_high_level(case: Case) -> None:
         )
     )
     case.db.flush()
+    since = add_months(london_today(), -3)
     capacity(
         case,
         problem_area="substance-misuse",
         readiness_stage="action",
         change_evidence="behaviour-changed",
-        months_sustained="3",
+        change_since_day=str(since.day),
+        change_since_month=str(since.month),
+        change_since_year=str(since.year),
     )
 
 

@@ -5,6 +5,7 @@ of the journey. (That loading it twice adds nothing is tested through the comman
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 import textstat
@@ -19,7 +20,8 @@ from app.models.assessment import Classification, SectionRevision
 from app.models.family import Family
 from app.models.journey import FamilyStatus
 from app.security.permissions import FamilyAction, can_see_family, family_permits
-from app.services import agreement, api_tokens, progress
+from app.services import agreement, api_tokens, progress, reports
+from app.services.reports.scope import ALL_TEAMS, Scope
 from app.services.review_pack import review_history
 from app.services.trends import trends
 from app.summary.document import BulletList, FactList, Paragraph, Subheading, SummaryDocument
@@ -90,6 +92,31 @@ def test_demo_families_show_assessments_at_different_stages(demo: Session) -> No
     )
     assert row.status == "agreed"
     assert row.supervisor_level == row.practitioner_level
+
+
+def test_the_demo_shows_a_level_lowered_by_lasting_change_and_the_new_cautions(
+    demo: Session,
+) -> None:
+    db = demo
+    okoro = family(db, "RIV-2025-102")
+    (lowered,) = db.exec(select(Classification).where(col(Classification.family_id) == okoro.id))
+    # The rules lower medium to low (lasting change, confirmed, with support); the
+    # practitioner keeps medium, with reasons.
+    assert (lowered.suggested_level, lowered.practitioner_level) == ("low", "medium")
+    assert lowered.explanation["stepped_down"] is True
+    assert lowered.explanation["raised_level"] == "medium"
+    assert lowered.rationale
+
+    patel = family(db, "RIV-2025-131")
+    (row,) = db.exec(select(Classification).where(col(Classification.family_id) == patel.id))
+    cautions = {item["id"] for item in row.explanation["cautions"]}
+    assert {
+        "new-adult-not-assessed",
+        "adult-with-record-of-violence",
+        "abuser-back-in-contact",
+        "another-child-harmed-or-removed",
+    } <= cautions
+    assert row.suggested_level == "high"
 
 
 def test_every_family_of_the_demo_is_at_its_point_of_the_journey(demo: Session) -> None:
@@ -236,3 +263,16 @@ def test_a_late_stage_demo_family_has_reviews_that_show_a_trend(demo: Session) -
     assert charts.goals
     assert charts.domains
     assert charts.level
+
+
+def test_the_demo_holds_reviews_on_time_late_and_leaves_one_overdue(demo: Session) -> None:
+    """A manager opening the reviews report on the demo sees a service's usual mix."""
+    today = london_today()
+    scope = Scope("reunification", None, ALL_TEAMS, today - timedelta(days=3 * 365), today, today)
+    report = reports.find("reviews").build(demo, scope, CONTENT.latest("reunification"))
+    total = next(row for row in report.tables[0].rows if row.total).values
+    assert {key: total[key] for key in ("on_time", "late", "overdue")} == {
+        "on_time": 5,
+        "late": 4,
+        "overdue": 1,
+    }

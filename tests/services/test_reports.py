@@ -29,14 +29,15 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, delete
 from sqlmodel import Session, col, select
 
 from app.demo.assessment import add_evidence, form_sections
 from app.demo.journey import Story
 from app.models.accounts import Role, Team
-from app.models.assessment import Classification
+from app.models.assessment import AssessmentAnswer, Classification
 from app.models.audit import AuditEvent
+from app.models.family import Family
 from app.models.journey import ReviewCycle
 from app.services import families, questions, reports, returns
 from app.services.audit import Actor
@@ -146,16 +147,12 @@ def _plan(
         story.decide("support-plan-agreed", "agreed", "Services in place.")
 
 
-def _review(story: Story, day: date) -> None:
+def _review(story: Story, day: date, *, rated: bool = False) -> None:
+    """The review before the return, held on `day`: the goals rated green (unless `rated`
+    already), classification 2 signed off, and the decision to go ahead."""
     with on(day):
-        story.review("green", evidence="Goals met, confirmed by the services.")
-        story.classify("classification-before-return")
-        story.sign_off("classification-before-return")
-        story.decide("review-decision", "proceed-gradual-return", "Go ahead.", held=True)
-
-
-def _review_again(story: Story, day: date) -> None:
-    with on(day):
+        if not rated:
+            story.review("green", evidence="Goals met, confirmed by the services.")
         story.classify("classification-before-return")
         story.sign_off("classification-before-return")
         story.decide("review-decision", "proceed-gradual-return", "Go ahead.", held=True)
@@ -195,14 +192,51 @@ def _back(story: Story, name: str, day: date) -> None:
         )
 
 
+def _family(
+    session: Session,
+    team: Team,
+    started: date,
+    entered: date,
+    children: list[tuple[str, date, str, str]],
+    broke_down: tuple[str, date, date] | None = None,
+) -> Story:
+    """A family whose work started on `started`, with its children (name, born, legal status,
+    reason for care) in care since `entered`, and a child's earlier return that broke down."""
+    story = _story(session, team, started)
+    with on(started):
+        for name, born, legal, reason in children:
+            _child(story, name, born, entered, legal, reason)
+        if broke_down:
+            name, returned, ended = broke_down
+            families.add_return(
+                session,
+                actor=story.worker,
+                family=story.family,
+                child=story.child(name),
+                details=families.ReturnDetails(
+                    returned_on=returned,
+                    ended_on=ended,
+                    broke_down=True,
+                    notes="",
+                    planned="unplanned",
+                ),
+            )
+    return story
+
+
 def _ashby(session: Session, team: Team) -> Story:
-    story = _story(session, team, date(2023, 2, 1))
-    entered = date(2023, 1, 10)
-    with on(date(2023, 2, 1)):
-        _child(story, "Amy", date(2010, 1, 1), entered, "s20", "neglect")
-        _child(story, "Ben", date(2018, 6, 1), entered, "interim-care-order", "neglect")
-        _child(story, "Cal", date(2016, 1, 1), entered, "s20", "physical-abuse")
-        _child(story, "Dee", date(2012, 3, 1), entered, "care-order", "emotional-abuse")
+    story = _family(
+        session,
+        team,
+        date(2023, 2, 1),
+        date(2023, 1, 10),
+        [
+            ("Amy", date(2010, 1, 1), "s20", "neglect"),
+            ("Ben", date(2018, 6, 1), "interim-care-order", "neglect"),
+            ("Cal", date(2016, 1, 1), "s20", "physical-abuse"),
+            ("Dee", date(2012, 3, 1), "care-order", "emotional-abuse"),
+        ],
+    )
     _plan(
         story,
         agreed=date(2023, 3, 1),
@@ -211,6 +245,7 @@ def _ashby(session: Session, team: Team) -> Story:
         signed=date(2023, 4, 20),
         support={
             "service-type": "parenting-programme",
+            "service-areas": ("parenting-capacity", "child-needs"),
             "service-timing": "both",
             "service-start": date(2023, 10, 1),
             "service-end": date(2024, 4, 1),
@@ -230,20 +265,17 @@ def _ashby(session: Session, team: Team) -> Story:
 
 
 def _bell(session: Session, team: Team) -> Story:
-    story = _story(session, team, date(2025, 2, 1))
-    entered = date(2025, 1, 15)
-    with on(date(2025, 2, 1)):
-        _child(story, "Eve", date(2008, 5, 1), entered, "care-order", "physical-abuse")
-        _child(story, "Fin", date(2020, 2, 1), entered, "care-order", "physical-abuse")
-        families.add_return(
-            session,
-            actor=story.worker,
-            family=story.family,
-            child=story.child("Eve"),
-            details=families.ReturnDetails(
-                returned_on=date(2019, 3, 1), ended_on=date(2019, 9, 1), broke_down=True, notes=""
-            ),
-        )
+    story = _family(
+        session,
+        team,
+        date(2025, 2, 1),
+        date(2025, 1, 15),
+        [
+            ("Eve", date(2008, 5, 1), "care-order", "physical-abuse"),
+            ("Fin", date(2020, 2, 1), "care-order", "physical-abuse"),
+        ],
+        broke_down=("Eve", date(2019, 3, 1), date(2019, 9, 1)),
+    )
     _plan(
         story,
         agreed=date(2025, 3, 1),
@@ -252,6 +284,7 @@ def _bell(session: Session, team: Team) -> Story:
         signed=date(2025, 4, 15),
         support={
             "service-type": "substance-misuse-treatment",
+            "service-areas": ("substance-misuse",),
             "service-timing": "before-return",
             "service-start": date(2025, 6, 1),
             "service-end": date(2025, 9, 1),
@@ -265,7 +298,7 @@ def _bell(session: Session, team: Team) -> Story:
         story.review("green", evidence="Goals met, confirmed by the services.")
         story.classify("classification-before-return", "very-high", "Worried about relapse.")
         story.sign_off("classification-before-return", agrees=False, level="medium")
-    _review_again(story, date(2025, 9, 15))
+    _review(story, date(2025, 9, 15), rated=True)
     _home(story, "Eve", date(2025, 10, 1), "planned-gradual")
     _home(story, "Fin", date(2026, 4, 15), "unplanned")
     _back(story, "Fin", date(2026, 5, 1))
@@ -448,12 +481,36 @@ def test_support_before_and_after_the_return(world: World) -> None:
     assert after["none"]["families"] == 1
     assert after["under_12"]["families"] == 1
     assert after["total"] == {"yes": 2, "no": 0, "unknown": 0, "families": 2}
-    # The Ashbys' substance misuse goal has only a parenting programme: no matching service.
-    assert values(report.table("goals"))["substance-misuse"] == {
-        "goals": 2,
-        "without": 1,
-        "with": 1,
+    # The Ashbys' substance misuse goal has only a parenting programme, which supports other
+    # areas: no matching service. The Bells' treatment service supports it.
+    assert values(report.table("goals")) == {
+        "substance-misuse": {"goals": 2, "with": 1, "without": 1, "not_recorded": 0},
+        "total": {"goals": 2, "with": 1, "without": 1, "not_recorded": 0},
     }
+    assert report.headline == (
+        "2 families had a child go home in the period; 1 of them planned less than 6 months of "
+        "support after the return, and 1 of their 2 goals had no service that supports their "
+        "area."
+    )
+
+
+def test_support_counts_goals_apart_where_services_do_not_say_their_areas(world: World) -> None:
+    """A service planned before content 1.2.0 has no areas: its family's goals are 'not
+    recorded' rather than 'without a service'."""
+    savepoint = world.session.begin_nested()
+    try:
+        world.session.execute(
+            delete(AssessmentAnswer).where(
+                col(AssessmentAnswer.question_id) == "service-areas",
+                col(AssessmentAnswer.family_id).in_(
+                    select(Family.id).where(col(Family.team_id) == world.north.id)
+                ),
+            )
+        )
+        goals = values(world.report("support").table("goals"))
+    finally:
+        savepoint.rollback()
+    assert goals["total"] == {"goals": 2, "with": 1, "without": 0, "not_recorded": 1}
 
 
 def test_time_from_care_to_going_home(world: World) -> None:
@@ -470,7 +527,18 @@ def test_time_from_care_to_going_home(world: World) -> None:
     }
     assert steps["entry-return"]["recorded"] == 6
     assert steps["entry-return"]["over_12"] == 2  # Dee (12 months 22 days) and Fin (15)
-    assert steps["decision-return"]["under_12"] == 5  # all but Fin (12 months 14 days)
+    assert steps["decision-return"] == {
+        "children": 6,
+        "recorded": 6,
+        "not_recorded": 0,
+        "median": 227,
+        "before": 0,
+        "under_3": 0,
+        "under_6": 0,
+        # All but Fin (12 months 14 days); Eve's 6 months to the day count as 6 to 12.
+        "under_12": 5,
+        "over_12": 1,
+    }
 
 
 def test_risk_levels_and_overrides(world: World) -> None:
@@ -488,6 +556,7 @@ def test_risk_levels_and_overrides(world: World) -> None:
     assert agreed["before-return"]["classifications"] == 2
     # Each submission counts once for each rule that set its suggestion (or once as no rule).
     by_rule = values(report.table("by-rule"))
+    assert [row.level_set_by for row in rows] == [row.explanation["set_by"] for row in rows]
     assert sum(row["submitted"] for row in by_rule.values()) == sum(
         max(1, len(row.explanation.get("set_by", []))) for row in rows
     )
@@ -512,7 +581,21 @@ def test_reviews_on_time_and_overdue(world: World) -> None:
     # held months later: the Ashbys' 20 April 2023 + 6 weeks = 1 June, held 15 October.
     first = min(held, key=lambda cycle: cycle.due_on)
     assert (first.due_on, first.held_on) == (date(2023, 6, 1), date(2023, 10, 15))
-    assert total["late"] >= 2
+    # The Bells' first was due 27 May 2025 and held 15 September: 111 days late, and the
+    # Ashbys' 136. Each family's second review came due 4 weeks after its first child went
+    # home (29 November 2023, 29 October 2025) and has not been held.
+    assert total == {
+        "reviews": 4,
+        "on_time": 0,
+        "late": 2,
+        "overdue": 2,
+        "upcoming": 0,
+        "not_held": 0,
+        "median_late": 124,
+    }
+    phases = values(report.table("by-phase"))
+    assert (phases["before_return"]["late"], phases["after_return"]["overdue"]) == (2, 2)
+    assert values(report.table("by-team"))[str(world.north.id)]["reviews"] == 2
 
 
 def test_characteristics_against_coming_back_into_care(world: World) -> None:

@@ -32,8 +32,10 @@ class Grade(BaseModel):
 
 
 class CareEpisode(BaseModel):
-    """A stretch of a child's life: `care`, in care since they last came into care (no end:
-    it goes on now), or `home`, an earlier return home, and whether it broke down."""
+    """A stretch of a child's life, each child's in the order they happened: `care`, a time in
+    care (no end: the one under way, since they last came into care; with an end: an earlier
+    one, GET …/children/{child_id}/earlier-care), or `home`, an earlier return home, and
+    whether it broke down."""
 
     child_id: uuid.UUID
     child_name: str

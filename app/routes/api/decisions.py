@@ -67,7 +67,8 @@ class SourceCitation(BaseModel):
 
 
 class Finding(BaseModel):
-    """A rule that fired: a minimum level or a caution, why, and the research behind it."""
+    """A rule that fired: a minimum level (or one that lapsed), a step down or a caution, why,
+    and the research behind it."""
 
     id: str
     kind: str
@@ -76,6 +77,9 @@ class Finding(BaseModel):
     advice: str | None
     level: str | None
     level_label: str | None
+    # How many levels a step down lowers the suggestion; whether a minimum level is firm.
+    steps: int = 0
+    firm: bool = False
     reasons: list[Reason]
     sources: list[SourceCitation]
 
@@ -106,6 +110,12 @@ class Explanation(BaseModel):
     default_level: str
     set_by: list[str]
     minimum_levels: list[Finding]
+    # Content from 1.3.0 on: the level before any step down, the step downs that applied, the
+    # minimum levels that lapsed because change has lasted (empty for older explanations).
+    raised_level: str | None = None
+    stepped_down: bool = False
+    step_downs: list[Finding] = []
+    lapsed: list[Finding] = []
     cautions: list[Finding]
     tools: list[ToolResult]
     lines: list[str]

@@ -117,8 +117,24 @@ class AdultPublic(BaseModel):
     relationship_detail: str | None
     parental_responsibility: bool
     lives_in_household: bool
+    child_roles: dict[str, str] = Field(
+        description="The adult's role toward each child, by child id: household-carer, "
+        "parent-outside, partner, risk or other. A child added after the adult has the role "
+        "their relationship and household suggest until one is recorded.",
+        examples=[{"0f8fad5b-d9cb-469f-a165-70867728950e": "parent-outside"}],
+    )
     version: int
     updated_at: datetime
+
+
+ROLES_FIELD = Field(
+    default=None,
+    max_length=100,
+    description="Role toward each child, by child id (household-carer, parent-outside, "
+    "partner, risk or other). Left out: the roles the relationship and household suggest "
+    "(on create) or those recorded (on update); given on update, it changes only the "
+    "children it names.",
+)
 
 
 class AdultCreate(ApiModel):
@@ -127,6 +143,7 @@ class AdultCreate(ApiModel):
     relationship_detail: str | None = Field(default=None, max_length=1000)
     parental_responsibility: bool
     lives_in_household: bool
+    child_roles: dict[str, str] | None = ROLES_FIELD
 
 
 class AdultUpdate(ApiModel):
@@ -136,6 +153,7 @@ class AdultUpdate(ApiModel):
     relationship_detail: str | None = Field(default=None, max_length=1000)
     parental_responsibility: bool | None = None
     lives_in_household: bool | None = None
+    child_roles: dict[str, str] | None = ROLES_FIELD
 
 
 def _public(model: type[Public], record: Any) -> Public:
@@ -348,7 +366,8 @@ def update_adult(
 ) -> Any:
     """Change a parent's or carer's details."""
     adult = families.get_adult(session, page.family, adult_id)
-    details = families.AdultDetails(**_merged(adult, body))
+    # Roles the request leaves out stay as recorded (families._check_roles merges them).
+    details = families.AdultDetails(**{**_merged(adult, body), "child_roles": body.child_roles})
     try:
         updated = families.update_adult(
             session,

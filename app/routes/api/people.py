@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from app.deps import ActorDep, SessionDep
-from app.models.family import Child, EarlierReturn, FamilyContact
+from app.models.family import CareEpisode, Child, EarlierReturn, FamilyContact
 from app.routes.api.common import ApiRoute, conflict, stale
 from app.routes.api.families import DeleteRequest
 from app.routes.api.models import ApiModel
@@ -22,6 +22,7 @@ from app.services.errors import Conflict
 
 router = APIRouter(prefix="/families/{family_id}", tags=["families"], route_class=ApiRoute)
 ContactKind = Literal["network", "professional"]
+Planned = Literal["planned", "unplanned", "not-known"]
 
 
 class EarlierReturnPublic(BaseModel):
@@ -33,6 +34,11 @@ class EarlierReturnPublic(BaseModel):
     ended_on: date | None
     broke_down: bool
     notes: str | None
+    planned: Planned | None = Field(description="None for returns recorded before it was asked")
+    returned_to: str | None
+    breakdown_cause: str | None = Field(
+        description="An id of the content's breakdown_causes (GET /api/v1/content/…)"
+    )
     version: int
     updated_at: datetime
 
@@ -42,6 +48,14 @@ class EarlierReturnCreate(ApiModel):
     ended_on: date | None = None
     broke_down: bool
     notes: str | None = Field(default=None, max_length=10000)
+    planned: Planned
+    returned_to: str | None = Field(default=None, max_length=1000)
+    breakdown_cause: str | None = Field(
+        default=None,
+        max_length=100,
+        description="Required when the return broke down and the family's content lists "
+        "causes (from 1.3.0); otherwise left out",
+    )
 
 
 class EarlierReturnUpdate(ApiModel):
@@ -49,6 +63,40 @@ class EarlierReturnUpdate(ApiModel):
     returned_on: date | None = None
     ended_on: date | None = None
     broke_down: bool | None = None
+    notes: str | None = Field(default=None, max_length=10000)
+    planned: Planned | None = None
+    returned_to: str | None = Field(default=None, max_length=1000)
+    breakdown_cause: str | None = Field(default=None, max_length=100)
+
+
+class CareEpisodePublic(BaseModel):
+    """An earlier time in care of the child (the one under way is the child's own record)."""
+
+    id: uuid.UUID
+    child_id: uuid.UUID
+    started_on: date
+    ended_on: date
+    legal_status: str
+    placements: int
+    notes: str | None
+    version: int
+    updated_at: datetime
+
+
+class CareEpisodeCreate(ApiModel):
+    started_on: date
+    ended_on: date
+    legal_status: str = Field(max_length=100)
+    placements: int = Field(ge=1, le=100)
+    notes: str | None = Field(default=None, max_length=10000)
+
+
+class CareEpisodeUpdate(ApiModel):
+    version: int = Field(ge=1)
+    started_on: date | None = None
+    ended_on: date | None = None
+    legal_status: str | None = Field(default=None, max_length=100)
+    placements: int | None = Field(default=None, ge=1, le=100)
     notes: str | None = Field(default=None, max_length=10000)
 
 
@@ -137,6 +185,7 @@ def create_earlier_return(
         family=page.family,
         child=child,
         details=families.ReturnDetails(**body.model_dump()),
+        content=page.content,
     )
     return _return(row)
 
@@ -175,6 +224,7 @@ def update_earlier_return(
             record=row,
             details=families.ReturnDetails(**_merged(row, body)),
             expected_version=body.version,
+            content=page.content,
         )
     except Conflict as problem:
         return stale(EarlierReturnPublic, problem, _return)
@@ -209,6 +259,115 @@ def delete_earlier_return(
         )
     except Conflict as problem:
         return stale(EarlierReturnPublic, problem, _return)
+    return Response(status_code=204)
+
+
+# Earlier times in care -----------------------------------------------------------------------
+
+
+def _episode(row: CareEpisode) -> CareEpisodePublic:
+    return CareEpisodePublic.model_validate(row, from_attributes=True)
+
+
+@router.get("/children/{child_id}/earlier-care", response_model=list[CareEpisodePublic])
+def list_earlier_care(
+    session: SessionDep, page: ViewPage, child_id: uuid.UUID
+) -> list[CareEpisodePublic]:
+    """The child's earlier times in care, oldest first."""
+    child = _child(session, page, child_id)
+    return [_episode(row) for row in families.care_episodes(session, [child.id])]
+
+
+@router.post("/children/{child_id}/earlier-care", response_model=CareEpisodePublic, status_code=201)
+def create_earlier_care(
+    session: SessionDep,
+    actor: ActorDep,
+    page: EditPage,
+    child_id: uuid.UUID,
+    body: CareEpisodeCreate,
+) -> CareEpisodePublic:
+    """Record an earlier time in care of the child."""
+    child = _child(session, page, child_id)
+    row = families.add_episode(
+        session,
+        actor=actor,
+        family=page.family,
+        content=page.content,
+        child=child,
+        details=families.EpisodeDetails(**body.model_dump()),
+    )
+    return _episode(row)
+
+
+@router.get("/children/{child_id}/earlier-care/{episode_id}", response_model=CareEpisodePublic)
+def get_earlier_care(
+    session: SessionDep, page: ViewPage, child_id: uuid.UUID, episode_id: uuid.UUID
+) -> CareEpisodePublic:
+    """One earlier time in care."""
+    child = _child(session, page, child_id)
+    return _episode(families.get_episode(session, child, episode_id))
+
+
+@router.patch(
+    "/children/{child_id}/earlier-care/{episode_id}",
+    response_model=CareEpisodePublic,
+    responses=conflict(CareEpisodePublic),
+)
+def update_earlier_care(
+    session: SessionDep,
+    actor: ActorDep,
+    page: EditPage,
+    child_id: uuid.UUID,
+    episode_id: uuid.UUID,
+    body: CareEpisodeUpdate,
+) -> Any:
+    """Correct an earlier time in care."""
+    child = _child(session, page, child_id)
+    row = families.get_episode(session, child, episode_id)
+    try:
+        saved = families.update_episode(
+            session,
+            actor=actor,
+            family=page.family,
+            content=page.content,
+            child=child,
+            record=row,
+            details=families.EpisodeDetails(**_merged(row, body)),
+            expected_version=body.version,
+        )
+    except Conflict as problem:
+        return stale(CareEpisodePublic, problem, _episode)
+    return _episode(saved)
+
+
+@router.delete(
+    "/children/{child_id}/earlier-care/{episode_id}",
+    status_code=204,
+    responses=conflict(CareEpisodePublic),
+)
+def delete_earlier_care(
+    session: SessionDep,
+    actor: ActorDep,
+    page: EditPage,
+    child_id: uuid.UUID,
+    episode_id: uuid.UUID,
+    body: DeleteRequest,
+) -> Response:
+    """Delete an earlier time in care recorded by mistake, with the reason (softly)."""
+    child = _child(session, page, child_id)
+    row = families.get_episode(session, child, episode_id)
+    try:
+        families.delete_record(
+            session,
+            actor=actor,
+            family=page.family,
+            record=row,
+            entity_type="care_episode",
+            reason=body.reason,
+            expected_version=body.version,
+        )
+    except Conflict as problem:
+        return stale(CareEpisodePublic, problem, _episode)
     return Response(status_code=204)
 
 

@@ -20,6 +20,7 @@ from app.content.rules import show_when_holds
 from app.content.schema import PerChild, PerItem, PerParent, Question, Repeating
 from app.content.snapshot import AnswerValue, Scope, answer_key, parse_answer_key
 from app.models.family import Adult, Child, Family
+from app.services import people as roles
 
 ANSWER = "a."
 FACTOR = "f."
@@ -37,14 +38,31 @@ def field_id(name: str) -> str:
 
 @dataclass(frozen=True)
 class People:
-    """Whom per-parent and per-child questions are asked about: (id, name) pairs."""
+    """Whom per-parent and per-child questions are asked about: (id, name) pairs, and the
+    roles each adult holds toward the children."""
 
     parents: tuple[tuple[str, str], ...] = ()
     children: tuple[tuple[str, str], ...] = ()
+    parent_roles: tuple[tuple[str, frozenset[str]], ...] = ()
 
     @property
     def labels(self) -> dict[str, str]:
         return dict(self.parents + self.children)
+
+    def parents_for(self, roles: Iterable[str] | None) -> tuple[tuple[str, str], ...]:
+        """The adults a per-parent group limited to `roles` asks about (None: every adult)."""
+        if roles is None:
+            return self.parents
+        wanted, held = set(roles), dict(self.parent_roles)
+        return tuple(pair for pair in self.parents if held.get(pair[0], frozenset()) & wanted)
+
+    def group_parents(
+        self, content: FrameworkContent, group_id: str
+    ) -> tuple[tuple[str, str], ...]:
+        """The adults the content's per-parent group `group_id` asks about."""
+        info = content.questions.get(group_id)
+        question = info.question if info is not None else None
+        return self.parents_for(question.roles if isinstance(question, PerParent) else None)
 
 
 def people_of(session: Session, family: Family) -> People:
@@ -61,6 +79,7 @@ def people_of(session: Session, family: Family) -> People:
     return People(
         parents=tuple((str(adult.id), adult.name) for adult in adults),
         children=tuple((str(child.id), child.name) for child in children),
+        parent_roles=tuple((str(adult.id), roles.held(adult, children)) for adult in adults),
     )
 
 
@@ -190,7 +209,7 @@ def _instances(
     question: Question, scopes: tuple[Scope, ...], listing: Listing
 ) -> list[tuple[str, str]]:
     if isinstance(question, PerParent):
-        return list(listing.people.parents)
+        return list(listing.people.parents_for(question.roles))
     if isinstance(question, PerChild):
         return list(listing.people.children)
     if isinstance(question, Repeating):

@@ -71,13 +71,15 @@ class Choice:
 
 def scope_for(session: Session, user: User, choice: Choice) -> Scope:
     """The report's scope: the chosen team if the reader may see it, else every team they may
-    see (their own team, for a supervisor)."""
+    see (their own team, for a supervisor; the teams chosen for a manager)."""
     teams = readable_teams(session, user)
     if teams is None:
         team = session.get(Team, choice.team_id) if choice.team_id else None
         team_ids: tuple[uuid.UUID, ...] | None = (team.id,) if team else None
         name = team.name if team else ALL_TEAMS
     else:
+        chosen = [team for team in teams if team.id == choice.team_id]
+        teams = chosen or teams
         team_ids = tuple(team.id for team in teams)
         name = ", ".join(team.name for team in teams)
     return Scope(

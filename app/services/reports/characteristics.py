@@ -20,14 +20,13 @@ from app.services.reports.population import BACK, OBSERVING, OBSERVING_BACK, STA
 from app.services.reports.scope import Scope
 from app.services.reports.sql import months_between
 from app.services.reports.stability import window_label
-from app.services.reports.tables import Column, Kind, Row, Sum, Table, row_sums
+from app.services.reports.tables import TOTAL, Column, Kind, Row, Sum, Table, row_sums
 
 SLUG = "characteristics"
 TITLE = "Characteristics and outcomes"
 SUMMARY = (
     "Age over 10, earlier failed returns, section 20 and neglect, against coming back into care."
 )
-TOTAL = "total"
 # The legal status and reason for care the research names, as content vocabulary ids.
 SECTION_20 = "s20"
 NEGLECT = "neglect"

@@ -114,6 +114,23 @@ def returns(scope: Scope) -> Subquery:
     )
 
 
+def families_with_returns(scope: Scope) -> Subquery:
+    """The families (family_id) with a child who went home in the period."""
+    return (
+        scope.counted(
+            select(col(ChildReturn.family_id).label("family_id")).distinct(),
+            col(ChildReturn.family_id),
+        )
+        .join(Child, col(Child.id) == col(ChildReturn.child_id))
+        .where(
+            col(ChildReturn.deleted_at).is_(None),
+            col(Child.deleted_at).is_(None),
+            *scope.within(col(ChildReturn.returned_on)),
+        )
+        .subquery("families")
+    )
+
+
 def standing(rows: Subquery, months: int) -> Any:
     """How each return of `rows` stood `months` after it (BACK, STAYED, OBSERVING or
     OBSERVING_BACK): back in care within the window counts only once the child has been

@@ -16,7 +16,16 @@ from app.services.reports import population
 from app.services.reports.charts import Series, bar_chart
 from app.services.reports.document import Report, percent, plural, research
 from app.services.reports.scope import Scope
-from app.services.reports.tables import Column, Kind, Row, Table, column_sums, row_sums
+from app.services.reports.tables import (
+    TOTAL,
+    Column,
+    Kind,
+    Row,
+    Table,
+    column_sums,
+    row_sums,
+    total_row,
+)
 
 SLUG = "returns-home"
 TITLE = "Returns home by type"
@@ -31,7 +40,6 @@ KINDS = (
 )
 # Larsson et al. 2022: children reunified in England in 2015/16.
 NATIONAL = {PLANNED: 69, UNPLANNED: 17, WITHOUT_PR: 14}
-TOTAL = "total"
 
 
 def return_types(content: FrameworkContent) -> dict[str, str]:
@@ -124,7 +132,7 @@ def build(session: Session, scope: Scope, content: FrameworkContent) -> Report:
 
 def _by_kind(counted: dict[str, int], total: int) -> Table:
     rows = [Row(key, label, {"children": counted.get(key, 0)}) for key, label in KINDS]
-    rows.append(Row(TOTAL, "All returns home", {"children": total}, total=True))
+    rows.append(total_row(rows, "All returns home", (), children=total))
     return Table(
         key="by-kind",
         caption="Returns home by type",
@@ -159,15 +167,7 @@ def _by_content_type(session: Session, returns: Subquery, content: FrameworkCont
             )
         )
     table_rows.append(
-        Row(
-            TOTAL,
-            "All returns home",
-            {
-                key: sum(int(row.values[key] or 0) for row in table_rows)
-                for key in ("with_pr", "without_pr", "children")
-            },
-            total=True,
-        )
+        total_row(table_rows, "All returns home", ("with_pr", "without_pr", "children"))
     )
     return Table(
         key="by-return-type",
@@ -200,18 +200,8 @@ def _by_team(session: Session, returns: Subquery, kind: ColumnElement[str]) -> T
         }
         values["children"] = sum(values.values())
         table_rows.append(Row(team_id, name, values))
-    table_rows.append(
-        Row(
-            TOTAL,
-            "All teams",
-            {
-                key: sum(int(row.values[key] or 0) for row in table_rows)
-                for key in (*[k for k, _ in KINDS], "children")
-            },
-            total=True,
-        )
-    )
     keys = [key for key, _ in KINDS]
+    table_rows.append(total_row(table_rows, "All teams", [*keys, "children"]))
     return Table(
         key="by-team",
         caption="Returns home by team",

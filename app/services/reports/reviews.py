@@ -19,12 +19,11 @@ from app.services.reports.population import count_where
 from app.services.reports.scope import Scope
 from app.services.reports.sql import days_between, financial_year, medians, quarter_index
 from app.services.reports.stability import cohort_label
-from app.services.reports.tables import Column, Kind, Row, Table, column_sums, row_sums
+from app.services.reports.tables import Column, Kind, Row, Table, column_sums, row_sums, total_row
 
 SLUG = "reviews"
 TITLE = "Reviews on time and overdue"
 SUMMARY = "Reviews of the agreement held on time, held late and overdue."
-TOTAL = "total"
 STATUSES = (
     ("on_time", "Held on time"),
     ("late", "Held late"),
@@ -48,18 +47,20 @@ def _cycles(scope: Scope) -> Subquery:
         else_="upcoming",
     )
     return (
-        select(
-            col(ReviewCycle.due_on).label("due_on"),
-            col(ReviewCycle.phase).label("phase"),
-            col(Family.team_id).label("team_id"),
-            status.label("status"),
-            case(
-                (held.is_not(None), days_between(col(ReviewCycle.due_on), held)),
-                else_=None,
-            ).label("days_late"),
+        scope.counted(
+            select(
+                col(ReviewCycle.due_on).label("due_on"),
+                col(ReviewCycle.phase).label("phase"),
+                col(Family.team_id).label("team_id"),
+                status.label("status"),
+                case(
+                    (held.is_not(None), days_between(col(ReviewCycle.due_on), held)),
+                    else_=None,
+                ).label("days_late"),
+            ),
+            col(ReviewCycle.family_id),
         )
-        .join(Family, col(Family.id) == col(ReviewCycle.family_id))
-        .where(*scope.families(), *scope.within(col(ReviewCycle.due_on)))
+        .where(*scope.within(col(ReviewCycle.due_on)))
         .subquery("cycles")
     )
 
@@ -105,14 +106,8 @@ def _table(
         rows.append(Row(name, label_of.get(name, name), values))
     keys = [status for status, _ in STATUSES]
     rows.append(
-        Row(
-            TOTAL,
-            "All reviews",
-            {
-                **{k: sum(int(row.values[k] or 0) for row in rows) for k in ["reviews", *keys]},
-                "median_late": _overall_median(session, cycles),
-            },
-            total=True,
+        total_row(
+            rows, "All reviews", ["reviews", *keys], median_late=_overall_median(session, cycles)
         )
     )
     return Table(

@@ -12,20 +12,18 @@ from sqlmodel import Session, col
 
 from app.content.model import FrameworkContent
 from app.models.assessment import Classification, ClassificationStatus
-from app.models.family import Family
 from app.services.reports.charts import bar_chart, coloured_series
 from app.services.reports.document import Report, percent, plural, research
 from app.services.reports.population import count_where
 from app.services.reports.scope import Scope
-from app.services.reports.sql import json_items, london_date
-from app.services.reports.tables import Column, Kind, Row, Table, column_sums, row_sums
+from app.services.reports.sql import json_items
+from app.services.reports.tables import Column, Kind, Row, Table, column_sums, row_sums, total_row
 
 SLUG = "risk-levels"
 TITLE = "Risk levels and overrides"
 SUMMARY = (
     "Agreed risk levels, and how often practitioners and supervisors differed from the suggestion."
 )
-TOTAL = "total"
 NO_RULE = "no-rule"
 HIGHER, LOWER, SAME, UNKNOWN = "higher", "lower", "same", "unknown"
 
@@ -43,10 +41,6 @@ def _direction(content: FrameworkContent, chosen: Any, compared: Any) -> ColumnE
         (mine < theirs, LOWER),
         else_=SAME,
     )
-
-
-def _in_scope(scope: Scope, moment: Any) -> list[Any]:
-    return [*scope.families(), *scope.within(london_date(moment))]
 
 
 def build(session: Session, scope: Scope, content: FrameworkContent) -> Report:
@@ -116,24 +110,26 @@ def _levels(
         col(Classification.supervisor_level), col(Classification.practitioner_level)
     )
     latest = (
-        select(
-            col(Classification.timepoint_id).label("timepoint"),
-            final.label("level"),
-            func.row_number()
-            .over(
-                partition_by=(
-                    col(Classification.family_id),
-                    col(Classification.timepoint_id),
-                    col(Classification.cycle),
-                ),
-                order_by=col(Classification.reviewed_at).desc(),
-            )
-            .label("position"),
+        scope.counted(
+            select(
+                col(Classification.timepoint_id).label("timepoint"),
+                final.label("level"),
+                func.row_number()
+                .over(
+                    partition_by=(
+                        col(Classification.family_id),
+                        col(Classification.timepoint_id),
+                        col(Classification.cycle),
+                    ),
+                    order_by=col(Classification.reviewed_at).desc(),
+                )
+                .label("position"),
+            ),
+            col(Classification.family_id),
         )
-        .join(Family, col(Family.id) == col(Classification.family_id))
         .where(
             col(Classification.status) == ClassificationStatus.AGREED.value,
-            *_in_scope(scope, col(Classification.reviewed_at)),
+            *scope.during(col(Classification.reviewed_at)),
         )
         .subquery("latest")
     )
@@ -176,14 +172,7 @@ def _rows(
         }
         values[total_key] = sum(n for t, _k, n in counted if t == timepoint)
         rows.append(Row(timepoint, labels.get(timepoint) or str(timepoint), values))
-    rows.append(
-        Row(
-            TOTAL,
-            "All timepoints",
-            {key: sum(int(row.values[key] or 0) for row in rows) for key in [*keys, total_key]},
-            total=True,
-        )
-    )
+    rows.append(total_row(rows, "All timepoints", [*keys, total_key]))
     return rows
 
 
@@ -194,9 +183,11 @@ def _practitioners(
         content, col(Classification.practitioner_level), col(Classification.suggested_level)
     )
     counted = session.execute(
-        select(col(Classification.timepoint_id), direction, func.count())
-        .join(Family, col(Family.id) == col(Classification.family_id))
-        .where(*_in_scope(scope, col(Classification.submitted_at)))
+        scope.counted(
+            select(col(Classification.timepoint_id), direction, func.count()),
+            col(Classification.family_id),
+        )
+        .where(*scope.during(col(Classification.submitted_at)))
         .group_by(col(Classification.timepoint_id), direction)
     ).all()
     keys = [SAME, HIGHER, LOWER, UNKNOWN]
@@ -241,13 +232,15 @@ def _supervisors(
         else_=literal("disagreed-") + direction,
     )
     counted = session.execute(
-        select(col(Classification.timepoint_id), outcome, func.count())
-        .join(Family, col(Family.id) == col(Classification.family_id))
+        scope.counted(
+            select(col(Classification.timepoint_id), outcome, func.count()),
+            col(Classification.family_id),
+        )
         .where(
             col(Classification.status).in_(
                 [ClassificationStatus.AGREED.value, ClassificationStatus.DISAGREED.value]
             ),
-            *_in_scope(scope, col(Classification.reviewed_at)),
+            *scope.during(col(Classification.reviewed_at)),
         )
         .group_by(col(Classification.timepoint_id), outcome)
     ).all()
@@ -285,29 +278,32 @@ def _supervisors(
 
 def rule_titles(content: FrameworkContent) -> dict[str, str]:
     titles = {rule.id: rule.title for rule in content.rules.minimum_levels}
+    # A suggestion lowered by lasting change is set by the step down (content 1.3.0 on).
+    titles.update({step.id: step.title for step in content.rules.step_downs})
     titles.update({tool.id: tool.title for tool in content.rules.scored_tools})
     return titles
 
 
 def _rules(session: Session, scope: Scope, content: FrameworkContent) -> Table:
     dialect = session.get_bind().dialect.name
-    items = json_items(Classification.explanation, "set_by", dialect)
+    items = json_items(Classification.level_set_by, None, dialect)
     rule = func.coalesce(items.c.value, NO_RULE)
     practitioner = _direction(
         content, col(Classification.practitioner_level), col(Classification.suggested_level)
     )
     counted = session.execute(
-        select(
-            rule,
-            func.count(),
-            count_where(practitioner == HIGHER),
-            count_where(practitioner == LOWER),
-            count_where(col(Classification.supervisor_agrees).is_(False)),
+        scope.counted(
+            select(
+                rule,
+                func.count(),
+                count_where(practitioner == HIGHER),
+                count_where(practitioner == LOWER),
+                count_where(col(Classification.supervisor_agrees).is_(False)),
+            ).select_from(Classification),
+            col(Classification.family_id),
         )
-        .select_from(Classification)
-        .join(Family, col(Family.id) == col(Classification.family_id))
         .outerjoin(items, true())
-        .where(*_in_scope(scope, col(Classification.submitted_at)))
+        .where(*scope.during(col(Classification.submitted_at)))
         .group_by(rule)
     ).all()
     titles = rule_titles(content)

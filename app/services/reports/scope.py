@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import Select
 from sqlmodel import Session, col, select
 
-from app.models.accounts import Team, User
+from app.models.accounts import ReportTeam, Team, User
 from app.models.family import Family
 from app.security.permissions import Permission, has_permission
 from app.services.errors import Forbidden
+from app.services.reports.sql import london_date
 
 ALL_TEAMS = "All teams"
 NO_TEAM = (
@@ -52,12 +54,27 @@ class Scope:
         """Conditions that a date column falls in the period."""
         return [day >= self.start, day <= self.end]
 
+    def during(self, moment: Any) -> list[Any]:
+        """Conditions that a stored timestamp falls in the period, by its London date."""
+        return self.within(london_date(moment))
+
+    def counted(self, query: Select[Any], family_id: Any) -> Select[Any]:
+        """`query` joined to the family of its rows (`family_id`), limited to the families
+        counted."""
+        return query.join(Family, col(Family.id) == family_id).where(*self.families())
+
 
 def readable_teams(session: Session, user: User) -> Sequence[Team] | None:
-    """The teams whose reports `user` may read: every team (None) with the permission for all
-    teams, otherwise their own team only."""
+    """The teams whose reports `user` may read: for a manager, the teams an administrator chose
+    for them, or every team (None) where none were chosen; otherwise their own team only."""
     if has_permission(user, Permission.REPORTS_ALL_TEAMS):
-        return None
+        chosen = session.exec(
+            select(Team)
+            .join(ReportTeam, col(ReportTeam.team_id) == col(Team.id))
+            .where(col(ReportTeam.user_id) == user.id)
+            .order_by(col(Team.name))
+        ).all()
+        return chosen or None
     if user.team_id is None:
         raise Forbidden(NO_TEAM)
     team = session.get(Team, user.team_id)

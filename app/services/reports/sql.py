@@ -85,34 +85,33 @@ def quarter_index(day: Any) -> ColumnElement[int]:
 
 
 class json_list_items(FunctionElement[str]):
-    """The text items of the JSON list under `key` of a JSON column, as a table with one
-    column, `value` (nothing when the key is missing). Join it to the row that holds it."""
+    """The text items of a JSON list column (or of the list under `key` of a JSON object
+    column), as a table with one column, `value` (nothing when there is no list). Join it to
+    the row that holds it."""
 
     inherit_cache = True
 
 
 @compiles(json_list_items, "postgresql")
 def _json_items_postgresql(element: json_list_items, compiler: SQLCompiler, **kw: Any) -> str:
-    column, key = list(element.clauses)
-    return (
-        f"json_array_elements_text(CAST({compiler.process(column, **kw)} AS JSON) -> "
-        f"{compiler.process(key, **kw)})"
-    )
+    column, *key = [compiler.process(clause, **kw) for clause in element.clauses]
+    inside = f"CAST({column} AS JSON)" + (f" -> {key[0]}" if key else "")
+    return f"json_array_elements_text({inside})"
 
 
 @compiles(json_list_items, "sqlite")
 def _json_items_sqlite(element: json_list_items, compiler: SQLCompiler, **kw: Any) -> str:
-    column, key = list(element.clauses)
-    return f"json_each({compiler.process(column, **kw)}, '$.' || {compiler.process(key, **kw)})"
+    column, *key = [compiler.process(clause, **kw) for clause in element.clauses]
+    return f"json_each({column}" + (f", '$.' || {key[0]})" if key else ")")
 
 
-def json_items(column: Any, key: str, dialect: str) -> Any:
+def json_items(column: Any, key: str | None, dialect: str, name: str = "items") -> Any:
     """`json_list_items` as a table-valued expression with a `value` column: SQLite's
     json_each has one of its own; PostgreSQL names it in the alias (SQLite refuses that)."""
-    items = json_list_items(column, key).table_valued("value")
+    items = (json_list_items(column, key) if key else json_list_items(column)).table_valued("value")
     if dialect == "postgresql":
-        return items.render_derived(name="items")
-    return items.alias("items")
+        return items.render_derived(name=name)
+    return items.alias(name)
 
 
 def medians(values: Subquery, *, group: str, value: str) -> Any:

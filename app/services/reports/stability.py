@@ -23,13 +23,12 @@ from app.services.reports.population import BACK, OBSERVING, OBSERVING_BACK, STA
 from app.services.reports.returns_home import KINDS, PLANNED, UNPLANNED, WITHOUT_PR
 from app.services.reports.scope import Scope
 from app.services.reports.sql import financial_year, quarter_index
-from app.services.reports.tables import Column, Kind, Row, Table, column_sums, row_sums
+from app.services.reports.tables import Column, Kind, Row, Table, column_sums, row_sums, total_row
 
 SLUG = "stability"
 TITLE = "Stability after going home"
 SUMMARY = "Children back in care within 3, 12 and 24 months of going home, by when they went home."
 WINDOWS = (3, 12, 24)
-TOTAL = "total"
 STANDINGS = (BACK, STAYED, OBSERVING, OBSERVING_BACK)
 # Published rates of coming back into care within 3, 12 and 24 months of going home.
 NATIONAL = {3: 12, 12: 20, 24: 22}
@@ -141,12 +140,7 @@ def build(session: Session, scope: Scope, content: FrameworkContent) -> Report:
         Row(str(int(key)), cohort_label(int(key), scope.cohort), _values(tuple(numbers)))
         for key, *numbers in by_cohort
     ]
-    total = Row(
-        TOTAL,
-        "All returns home",
-        {key: sum(int(row.values[key] or 0) for row in cohorts) for key in EMPTY},
-        total=True,
-    )
+    total = total_row(cohorts, "All returns home", EMPTY)
     cohorts.append(total)
     heading = "Went home in"
     tables = [_window_table(months, cohorts, heading) for months in WINDOWS]
@@ -260,14 +254,7 @@ def _by_kind(session: Session, rows: Subquery) -> Table:
         for key, *numbers in session.execute(select(kind, *_counts(rows)).group_by(kind)).all()
     }
     table_rows = [Row(key, label, counted.get(key, EMPTY)) for key, label in KINDS]
-    table_rows.append(
-        Row(
-            TOTAL,
-            "All returns home",
-            {key: sum(int(row.values[key] or 0) for row in table_rows) for key in EMPTY},
-            total=True,
-        )
-    )
+    table_rows.append(total_row(table_rows, "All returns home", EMPTY))
     columns: list[Column] = [Column("children", "Children who went home")]
     for months in WINDOWS:
         name = window_label(months)

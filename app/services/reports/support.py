@@ -5,14 +5,17 @@ that addresses the goal's area.
 
 Services and goals are answers of the content's support plan and written agreement (repeating
 items), found by their question ids; the answers of one item share the key before the question
-id, so a service's type, timing and dates are joined on it in SQL.
+id, so a service's answers are gathered into one row by grouping on that key in SQL. The areas
+each service supports are the practitioner's own answer with each service (content 1.2.0 and
+later); services planned under earlier content have none, and their families' goals are
+counted apart.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, case, distinct, func, literal, select, union_all
+from sqlalchemy import and_, case, distinct, func, literal, select, true
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.expression import Subquery
 from sqlmodel import Session
@@ -24,48 +27,34 @@ from app.services.reports import population
 from app.services.reports.charts import Series, bar_chart
 from app.services.reports.document import Report, plural, research
 from app.services.reports.scope import Scope
-from app.services.reports.sql import days_between, medians
-from app.services.reports.tables import Column, Kind, Row, Table, column_sums, row_sums
+from app.services.reports.sql import days_between, json_items, medians
+from app.services.reports.tables import (
+    TOTAL,
+    Column,
+    Kind,
+    Row,
+    Table,
+    column_sums,
+    row_sums,
+    total_row,
+)
 
 SLUG = "support"
 TITLE = "Support before and after the return"
 SUMMARY = (
     "Services before and after the return, for how long, and goals without a matching service."
 )
-TOTAL = "total"
 # Question ids in the content's support plan and written agreement.
 SERVICE_TYPE = "service-type"
 SERVICE_TIMING = "service-timing"
 SERVICE_START = "service-start"
 SERVICE_END = "service-end"
+SERVICE_AREAS = "service-areas"
 MONTHS_AFTER = "support-after-return-months"
 BEFORE_IN_PLACE = "support-before-return"
 GOAL_AREA = "goal-area"
 BEFORE = ("before-return", "both")
 AFTER = ("after-return", "both")
-# The areas of the framework (domains) each kind of service works on. A goal whose area no
-# service of the family's plan works on counts as a goal without a matching service. The
-# content does not say this yet, so it is kept here, and shown on the report.
-SERVICE_AREAS: dict[str, tuple[str, ...]] = {
-    "substance-misuse-treatment": ("substance-misuse",),
-    "domestic-abuse-work": ("domestic-abuse",),
-    "mental-health": ("mental-health",),
-    "parenting-programme": ("parenting-capacity", "child-needs"),
-    "family-support-worker": (
-        "parenting-capacity",
-        "practical",
-        "engagement",
-        "household",
-        "motivation",
-    ),
-    "financial-help": ("practical",),
-    "housing-help": ("practical", "household"),
-    "respite": ("child-needs", "network"),
-    "school-support": ("child-needs",),
-    "carer-mentoring": ("parenting-capacity", "engagement"),
-    "family-group-conference": ("network", "household", "child-wishes"),
-    "child-therapy": ("child-needs", "child-wishes", "history-of-harm"),
-}
 AFTER_BANDS = (
     ("none", "No support after the return"),
     ("under_6", "Under 6 months"),
@@ -75,42 +64,41 @@ AFTER_BANDS = (
 )
 
 
-def _answer_of(item: Any, question_id: str) -> Any:
-    """The answer to `question_id` in the same service as `item`, a service's type answer:
-    the other answers of the service have the same key before their question id."""
-    other: Any = aliased(AssessmentAnswer)
-    prefix = func.substr(item.answer_key, 1, func.length(item.answer_key) - len(SERVICE_TYPE))
-    return other, and_(
-        other.family_id == item.family_id,
-        other.cycle == item.cycle,
-        other.answer_key == prefix + question_id,
-    )
-
-
 def _families(scope: Scope) -> Subquery:
-    returns = population.returns(scope)
-    return select(returns.c.family_id).distinct().subquery("families")
+    return population.families_with_returns(scope)
 
 
 def _services(families: Subquery) -> Subquery:
-    """One row per service in the support plans of `families`."""
-    kind: Any = aliased(AssessmentAnswer)
-    timing, on_timing = _answer_of(kind, SERVICE_TIMING)
-    start, on_start = _answer_of(kind, SERVICE_START)
-    end, on_end = _answer_of(kind, SERVICE_END)
+    """One row per service in the support plans of `families`: its kind, timing, dates, and
+    whether it records the areas it supports. A service's answers share the key before their
+    question id; one pass over the answers groups them on it."""
+    answer: Any = aliased(AssessmentAnswer)
+    item = func.substr(
+        answer.answer_key, 1, func.length(answer.answer_key) - func.length(answer.question_id)
+    )
+
+    def pick(question_id: str, value: Any) -> Any:
+        return func.max(case((answer.question_id == question_id, value), else_=None))
+
+    kind = pick(SERVICE_TYPE, answer.value_choice)
     return (
         select(
-            kind.family_id.label("family_id"),
-            kind.value_choice.label("service"),
-            timing.value_choice.label("timing"),
-            start.value_date.label("start"),
-            end.value_date.label("end"),
+            answer.family_id.label("family_id"),
+            kind.label("service"),
+            pick(SERVICE_TIMING, answer.value_choice).label("timing"),
+            pick(SERVICE_START, answer.value_date).label("start"),
+            pick(SERVICE_END, answer.value_date).label("end"),
+            population.count_where(answer.question_id == SERVICE_AREAS).label("with_areas"),
         )
-        .join(families, families.c.family_id == kind.family_id)
-        .outerjoin(timing, on_timing)
-        .outerjoin(start, on_start)
-        .outerjoin(end, on_end)
-        .where(kind.question_id == SERVICE_TYPE, kind.value_choice.is_not(None))
+        .join(families, families.c.family_id == answer.family_id)
+        .where(
+            answer.cycle == 0,
+            answer.question_id.in_(
+                [SERVICE_TYPE, SERVICE_TIMING, SERVICE_START, SERVICE_END, SERVICE_AREAS]
+            ),
+        )
+        .group_by(answer.family_id, item)
+        .having(kind.is_not(None))
         .subquery("services")
     )
 
@@ -124,10 +112,10 @@ def _options(content: FrameworkContent, question_id: str) -> list[tuple[str, str
 
 def build(session: Session, scope: Scope, content: FrameworkContent) -> Report:
     families = _families(scope)
-    family_count = int(session.execute(select(func.count()).select_from(families)).scalar_one())
     services = _services(families)
     by_service = _by_service(session, services, content)
     after = _after(session, families)
+    family_count = int(after.rows[-1].values["families"] or 0)  # each family once
     goals = _goals(session, families, content)
     without = goals.rows[-1].values
     short = sum(
@@ -137,7 +125,7 @@ def build(session: Session, scope: Scope, content: FrameworkContent) -> Report:
         f"{plural(family_count, 'family', 'families')} had a child go home in the period; "
         f"{short} of them planned less than 6 months of support after the return, and "
         f"{without['without']} of their {plural(int(without['goals'] or 0), 'goal')} "
-        "had no service of a matching kind."
+        "had no service that supports their area."
         if family_count
         else "No child went home in the period."
     )
@@ -176,14 +164,10 @@ def build(session: Session, scope: Scope, content: FrameworkContent) -> Report:
             "A service 'before and after the return' counts in both columns. Its length is from "
             "its start date to its planned end date; services with no end date are not in the "
             "median.",
-            "A goal counts as having a matching service when the family's support plan has a "
-            "service of a kind that works on the goal's area: "
-            + "; ".join(
-                f"{label}: {', '.join(_domain_label(content, area) for area in SERVICE_AREAS[key])}"
-                for key, label in _options(content, SERVICE_TYPE)
-                if key in SERVICE_AREAS
-            )
-            + ".",
+            "A goal has a matching service when a service in the family's support plan says "
+            "it supports the goal's area (asked with each service from version 1.2.0 of the "
+            "framework). Goals of families with a service planned before that, which does not "
+            "say, are counted as 'Areas not recorded'.",
         ),
         research=research(
             content,
@@ -204,13 +188,6 @@ def build(session: Session, scope: Scope, content: FrameworkContent) -> Report:
             ),
         ),
     )
-
-
-def _domain_label(content: FrameworkContent, domain_id: str) -> str:
-    try:
-        return content.domain(domain_id).title.lower()
-    except KeyError:
-        return domain_id
 
 
 def _by_service(session: Session, services: Subquery, content: FrameworkContent) -> Table:
@@ -258,25 +235,18 @@ def _by_service(session: Session, services: Subquery, content: FrameworkContent)
                 },
             )
         )
-    totals = {
-        key: sum(int(row.values[key] or 0) for row in rows)
-        for key in ("services", "before", "after", "dated")
-    }
     families_total = session.execute(
         select(func.count(distinct(services.c.family_id)))
     ).scalar_one()
     overall = (select(literal("all").label("group"), lengths.c.days)).subquery("all_lengths")
     middle_all = session.execute(medians(overall, group="group", value="days")).first()
     rows.append(
-        Row(
-            TOTAL,
+        total_row(
+            rows,
             "All services",
-            {
-                **totals,
-                "families": int(families_total),
-                "median": round(float(middle_all[1])) if middle_all else None,
-            },
-            total=True,
+            ("services", "before", "after", "dated"),
+            families=int(families_total),
+            median=round(float(middle_all[1])) if middle_all else None,
         )
     )
     return Table(
@@ -340,17 +310,7 @@ def _after(session: Session, families: Subquery) -> Table:
             for answer in ("yes", "no", "unknown")
         }
         rows.append(Row(key, label, {**values, "families": sum(values.values())}))
-    rows.append(
-        Row(
-            TOTAL,
-            "All families",
-            {
-                key: sum(int(row.values[key] or 0) for row in rows)
-                for key in ("yes", "no", "unknown", "families")
-            },
-            total=True,
-        )
-    )
+    rows.append(total_row(rows, "All families", ("yes", "no", "unknown", "families")))
     return Table(
         key="after-the-return",
         caption="Support planned after the return, and support in place before it",
@@ -368,80 +328,68 @@ def _after(session: Session, families: Subquery) -> Table:
     )
 
 
-def _areas() -> Subquery:
-    """(area, service) pairs of SERVICE_AREAS as a table."""
-    return union_all(
-        *[
-            select(literal(area).label("area"), literal(service).label("service"))
-            for service, areas in SERVICE_AREAS.items()
-            for area in areas
-        ]
-    ).subquery("areas")
-
-
 def _goals(session: Session, families: Subquery, content: FrameworkContent) -> Table:
+    """Each goal of the families' agreements: with a service that supports its area, without
+    one, or not known (a service of the family's plan does not say which areas it supports)."""
+    dialect = session.get_bind().dialect.name
+    chosen: Any = aliased(AssessmentAnswer)
+    areas = json_items(chosen.value_choices, None, dialect, name="areas")
+    supported = (
+        select(chosen.family_id.label("family_id"), areas.c.value.label("area"))
+        .select_from(chosen)
+        .join(families, families.c.family_id == chosen.family_id)
+        .join(areas, true())
+        .where(chosen.cycle == 0, chosen.question_id == SERVICE_AREAS)
+        .distinct()
+        .subquery("supported")
+    )
+    services = _services(families)
+    unsaid = (
+        select(services.c.family_id.label("family_id"))
+        .where(services.c.with_areas == 0)
+        .distinct()
+        .subquery("unsaid")
+    )
     goal: Any = aliased(AssessmentAnswer)
-    service: Any = aliased(AssessmentAnswer)
-    areas = _areas()
-    matched = (
-        select(literal(1))
-        .select_from(service)
-        .join(areas, areas.c.service == service.value_choice)
-        .where(
-            service.family_id == goal.family_id,
-            service.question_id == SERVICE_TYPE,
-            areas.c.area == goal.value_choice,
-        )
-        .exists()
+    status = case(
+        (supported.c.family_id.is_not(None), "with"),
+        (unsaid.c.family_id.is_not(None), "not_recorded"),
+        else_="without",
     )
     counted = session.execute(
-        select(goal.value_choice, func.count(), population.count_where(~matched))
+        select(goal.value_choice, status, func.count())
         .join(families, families.c.family_id == goal.family_id)
-        .where(goal.question_id == GOAL_AREA, goal.value_choice.is_not(None))
-        .group_by(goal.value_choice)
+        .outerjoin(
+            supported,
+            and_(supported.c.family_id == goal.family_id, supported.c.area == goal.value_choice),
+        )
+        .outerjoin(unsaid, unsaid.c.family_id == goal.family_id)
+        .where(goal.cycle == 0, goal.question_id == GOAL_AREA, goal.value_choice.is_not(None))
+        .group_by(goal.value_choice, status)
     ).all()
+    parts = ("with", "without", "not_recorded")
     labels = [(domain.id, domain.title) for domain in content.domains]
     known = [key for key, _ in labels]
-    found = {str(area) for area, _n, _w in counted}
+    found = {str(area) for area, _status, _n in counted}
     label_of = dict(labels)
     rows = []
     for key in [*known, *sorted(found - set(known))]:
-        goals_n, without = next(((n, w) for a, n, w in counted if a == key), (0, 0))
-        if not goals_n and key in known:
+        if key not in found:
             continue
-        rows.append(
-            Row(
-                key,
-                label_of.get(key, key),
-                {
-                    "goals": int(goals_n),
-                    "without": int(without),
-                    "with": int(goals_n) - int(without),
-                },
-            )
-        )
-    rows.append(
-        Row(
-            TOTAL,
-            "All goals",
-            {
-                key: sum(int(row.values[key] or 0) for row in rows)
-                for key in ("goals", "with", "without")
-            },
-            total=True,
-        )
-    )
+        values = {part: sum(n for a, s, n in counted if a == key and s == part) for part in parts}
+        rows.append(Row(key, label_of.get(key, key), {"goals": sum(values.values()), **values}))
+    rows.append(total_row(rows, "All goals", ("goals", *parts)))
     return Table(
         key="goals",
-        caption="Goals of the written agreements, and whether a service matches them",
+        caption="Goals of the written agreements, and whether a service supports their area",
         row_heading="Area of the goal",
         columns=(
             Column("goals", "Goals"),
             Column("with", "With a matching service"),
             Column("without", "Without a matching service"),
+            Column("not_recorded", "Areas not recorded"),
             Column("share", "Share without", Kind.PERCENT, of=("without", "goals")),
         ),
         rows=tuple(rows),
-        sums=row_sums(rows, "goals", ["with", "without"])
-        + column_sums(rows, ["goals", "with", "without"]),
+        sums=row_sums(rows, "goals", parts) + column_sums(rows, ["goals", *parts]),
     )

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 Value = int | float | str | None
+TOTAL = "total"  # the key of a table's total row
 
 
 class Kind(StrEnum):
@@ -108,6 +109,15 @@ class Table:
     @property
     def count_columns(self) -> tuple[Column, ...]:
         return tuple(column for column in self.columns if column.kind is Kind.COUNT)
+
+
+def total_row(rows: Sequence[Row], label: str, keys: Iterable[str], **given: Value) -> Row:
+    """The total row under `rows`: each of `keys` added up over them, and the values `given`
+    (those that do not add up, such as a median over every row's items)."""
+    added: dict[str, Value] = {
+        key: sum(int(row.values.get(key) or 0) for row in rows if not row.total) for key in keys
+    }
+    return Row(TOTAL, label, {**added, **given}, total=True)
 
 
 def row_sums(rows: Iterable[Row], total: str, parts: Sequence[str]) -> tuple[Sum, ...]:

@@ -42,6 +42,7 @@ STEPS = (
     ("decision-return", "From that decision to going home"),
     ("entry-return", "From coming into care to going home"),
 )
+NOT_RECORDED = "not_recorded"
 BANDS = (
     ("before", "Before it (the order was reversed)"),
     ("under_3", "Under 3 months"),
@@ -55,6 +56,8 @@ def _dated(scope: Scope) -> Any:
     """Each return of the period with its four dates (any may be missing), as a CTE: the four
     steps read it, and each date is joined once rather than looked up per row and step."""
     rows = population.returns(scope)
+    # Only the families counted: without it, both dates below are worked out for every family.
+    families = select(population.families_with_returns(scope).c.family_id)
     back = population.back_in_care()
     came_back = (
         select(rows.c.return_id, func.max(back.c.on).label("on"))
@@ -70,6 +73,7 @@ def _dated(scope: Scope) -> Any:
         .where(
             col(AssessmentAnswer.cycle) == 0,
             col(AssessmentAnswer.question_id) == ASSESSMENT_STARTED,
+            col(AssessmentAnswer.family_id).in_(families),
         )
         .group_by(col(AssessmentAnswer.family_id))
         .subquery("agreed")
@@ -82,6 +86,7 @@ def _dated(scope: Scope) -> Any:
         .where(
             col(GateDecision.superseded_at).is_(None),
             col(GateDecision.effect) == DecisionEffect.NEXT_STAGE.value,
+            col(GateDecision.family_id).in_(families),
         )
         .group_by(col(GateDecision.family_id))
         .subquery("decided")
@@ -125,23 +130,23 @@ def build(session: Session, scope: Scope, content: FrameworkContent) -> Report:
     recorded = and_(steps.c.start.is_not(None), steps.c.end.is_not(None))
     months = months_between(steps.c.start, steps.c.end)
     band = case(
+        (~recorded, NOT_RECORDED),
         (steps.c.end < steps.c.start, "before"),
         (months < 3, "under_3"),
         (months < 6, "under_6"),
         (months < 12, "under_12"),
         else_="over_12",
     )
-    counted = {
-        step: numbers
-        for step, *numbers in session.execute(
-            select(
-                steps.c.step,
-                func.count(),
-                population.count_where(recorded),
-                *[population.count_where(and_(recorded, band == key)) for key, _ in BANDS],
-            ).group_by(steps.c.step)
-        ).all()
-    }
+    # Grouped by band, so that each row's band is worked out once (a count per band would
+    # work out the months between its dates again for each band).
+    by_band = session.execute(select(steps.c.step, band, func.count()).group_by(steps.c.step, band))
+    counted: dict[str, list[int]] = {}
+    for step, key, n in by_band.all():
+        numbers = counted.setdefault(step, [0] * (len(BANDS) + 2))
+        numbers[0] += n
+        if key != NOT_RECORDED:
+            numbers[1] += n
+            numbers[2 + [band_key for band_key, _ in BANDS].index(key)] += n
     days = (
         select(steps.c.step, days_between(steps.c.start, steps.c.end).label("days"))
         .where(recorded)
