@@ -236,7 +236,9 @@ def parent_problems_from_answers(
         parent_id = next((instance for group, instance in scopes if group == per_parent), None)
         if parent_id is None:
             continue
-        if wanted and parent_roles is not None and not parent_roles.get(parent_id, set()) & wanted:
+        if parent_roles is not None and parent_id not in parent_roles:
+            continue  # an adult deleted from the family: never named by an id
+        if wanted and parent_roles is not None and not parent_roles[parent_id] & wanted:
             continue
         since = _day(row.get("parent-change-since"))
         months = _whole(row.get("parent-months-sustained"))

@@ -11,6 +11,7 @@ present". Earlier returns and the chronology can be incomplete, so they only eve
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -83,7 +84,7 @@ class _Record:
             return sum(1 for item in mine if item.broke_down)
         return len(mine)
 
-    def _say(self, record: str, children: list[Child], counts: dict) -> str:
+    def _say(self, record: str, children: list[Child], counts: dict[uuid.UUID, int]) -> str:
         parts = []
         for child in children:
             count = counts[child.id]

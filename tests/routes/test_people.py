@@ -201,7 +201,7 @@ def _household(story: Story) -> tuple[Adult, Adult, Adult]:
 
 
 def test_per_parent_questions_ask_only_the_roles_the_content_names(story: Story) -> None:
-    _cara, dev, _partner = _household(story)
+    cara, dev, _partner = _household(story)
     db, family = story.session, story.family
     people = questions.people_of(db, family)
     names = lambda pairs: [name for _id, name in pairs]  # noqa: E731
@@ -229,6 +229,19 @@ def test_per_parent_questions_ask_only_the_roles_the_content_names(story: Story)
     db.commit()
     snapshot = build_family_snapshot(db, family=family, content=story.content, as_of=TODAY)
     assert {p.parent_label for p in snapshot.parents} == {"Cara"}
+    # An adult deleted from the family is not read either (nor named by an id).
+    families.delete_record(
+        db,
+        actor=story.worker,
+        family=family,
+        record=cara,
+        entity_type="adult",
+        reason="Recorded twice",
+        expected_version=cara.version,
+    )
+    db.commit()
+    snapshot = build_family_snapshot(db, family=family, content=story.content, as_of=TODAY)
+    assert snapshot.parents == ()
 
 
 def _return(**values: object) -> families.ReturnDetails:
