@@ -6,7 +6,7 @@ import functools
 import logging
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -17,6 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from fastapi import Request
 from sqlalchemy import Connection, Engine, create_engine, event, text, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import attributes
@@ -359,3 +360,37 @@ def check_migrations_current(engine: Engine) -> None:
         raise ConfigError(
             "The database schema is not up to date; run `python -m app migrate` first."
         )
+
+
+# The tables a session's transaction has written: values cached by the state of rows
+# (app.memo) are neither read nor kept by a transaction that wrote the rows they come from, as
+# it may yet roll back. (A GET writes its audit entries and the session's touch: other tables.)
+_WROTE = "homeward.wrote"
+
+
+def _wrote(session: Session, tables: Iterable[str]) -> None:
+    session.info.setdefault(_WROTE, set()).update(tables)
+
+
+@event.listens_for(Session, "after_flush")
+def _flushed(session: Session, _context: Any) -> None:
+    rows = (*session.new, *session.dirty, *session.deleted)
+    _wrote(session, {table.name for row in rows for table in sa_inspect(row).mapper.tables})
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _executed(state: Any) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        _wrote(state.session, {getattr(table, "name", "")})
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _ended(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_WROTE, None)
+
+
+def has_written(session: Session, *tables: str) -> bool:
+    """Whether the session's current transaction has written any of these tables."""
+    return not session.info.get(_WROTE, set()).isdisjoint(tables)

@@ -949,6 +949,15 @@ class _Checker:
         elif isinstance(condition, AnswerIs):
             self._check_answer_test(condition, file, path, asking=None)
         elif isinstance(condition, ChildIs):
+            if condition.child.causes_recurring is not None and not any(
+                cause.themes for cause in self.files.vocabulary.breakdown_causes
+            ):
+                self.problem(
+                    file,
+                    (*path, "child", "causes_recurring"),
+                    "causes_recurring needs breakdown_causes in vocabulary.yaml with the "
+                    "chronology themes that show each cause; add themes to them",
+                )
             for key, namespace in (
                 ("legal_status", "legal_statuses"),
                 ("entry_reason", "entry_reasons"),

@@ -12,8 +12,6 @@ import hashlib
 import logging
 import os
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +37,7 @@ from app.content.schema import (
     VocabularyFile,
 )
 from app.content.yamlsafe import Document, Mark, YamlProblem, read_yaml
+from app.memo import Bounded
 
 logger = logging.getLogger(__name__)
 
@@ -64,34 +63,8 @@ class LoadResult:
         return self.content is not None
 
 
-class _Cache:
-    """Parsed versions keyed by content hash: immutable, so safe to share; bounded in size."""
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._items: OrderedDict[str, FrameworkContent] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str) -> FrameworkContent | None:
-        with self._lock:
-            content = self._items.get(key)
-            if content is not None:
-                self._items.move_to_end(key)
-            return content
-
-    def put(self, key: str, content: FrameworkContent) -> None:
-        with self._lock:
-            self._items[key] = content
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-_cache = _Cache(CACHE_SIZE)
+# Parsed versions keyed by content hash: immutable, so safe to share.
+_cache: Bounded[str, FrameworkContent] = Bounded(CACHE_SIZE)
 
 
 def clear_cache() -> None:

@@ -570,6 +570,8 @@ class _Engine:
                         f"{child.label} {facts} seen alone at the latest visit since going home",
                     )
                 )
+        if test.causes_recurring is not None:
+            checks.append(self._causes_recurring(child, test.causes_recurring))
         if test.entry_reason is not None:
             matched = sorted(child.entry_reasons & set(test.entry_reason))
             if matched:
@@ -590,6 +592,18 @@ class _Engine:
         holds = all(passed for passed, _ in checks)
         shown = checks if holds else [check for check in checks if not check[0]]
         return Outcome(holds, tuple(Reason("child", child.id, text) for _, text in shown))
+
+    def _causes_recurring(self, child: ChildFacts, wanted: bool) -> tuple[bool, str]:
+        if not child.breakdown_causes:
+            return False, (
+                f"{child.label} has no earlier breakdown with a recorded cause the chronology "
+                "can show"
+            )
+        again = [sentence for sentence, seen in child.breakdown_causes if seen]
+        if wanted and again:
+            return True, " ".join(again)
+        shown = again or [sentence for sentence, _ in child.breakdown_causes]
+        return bool(again) == wanted, " ".join(shown)
 
     def _return_type_label(self, type_id: str) -> str:
         for info in self.content.sections.values():

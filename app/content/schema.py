@@ -453,6 +453,10 @@ class ChildTest(Strict):
     # The child's return home during this plan (a `returns` section's record).
     return_type: tuple[Id, ...] | None = Field(default=None, min_length=1)
     legal_status_on_return: tuple[Id, ...] | None = Field(default=None, min_length=1)
+    # Whether the chronology of the last 12 months shows again the cause of an earlier
+    # breakdown (through the themes vocabulary.yaml's breakdown_causes link to it).
+    causes_recurring: bool | None = None
+
     # Whether the child was seen alone at the latest visit since going home.
     seen_alone_since_return: bool | None = None
 

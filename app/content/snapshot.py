@@ -77,6 +77,10 @@ class ChildFacts:
     return_type: str | None = None
     legal_status_on_return: str | None = None
     seen_alone_since_return: bool | None = None
+    # Each earlier breakdown whose cause the content links to chronology themes: a sentence
+    # naming the child and the cause, and whether the chronology shows it again in the last
+    # 12 months (app.services.breakdowns).
+    breakdown_causes: tuple[tuple[str, bool], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -140,7 +140,11 @@ def _values(content: FrameworkContent, kind: str, item: str) -> dict[str, Any]:
     """The current wording of the item, to fill the form."""
     if kind == "factor":
         factor = content.factors[item].factor
-        return {"text": factor.text, "guidance": factor.guidance}
+        return {
+            "text": factor.text,
+            "guidance": factor.guidance,
+            "not_read_because": factor.not_read_because or "",
+        }
     if kind == "question":
         question = content.questions[item].question
         values: dict[str, Any] = {
@@ -223,6 +227,7 @@ FIELD_LABELS = {
     "hint": "Hint",
     "summary": "Summary",
     "guidance": "Guidance",
+    "not_read_because": "Why no rule reads it",
     "domain": "Domain",
     "kind": "Kind of factor",
     "factor_id": "Id",

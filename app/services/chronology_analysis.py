@@ -9,15 +9,17 @@ never is, so the analysis costs the same few queries for 50 entries or 5,000.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, Integer, cast, func
+from sqlalchemy import ColumnElement, Date, Integer, cast, func, literal, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.content.model import FrameworkContent
+from app.db import has_written
+from app.memo import Bounded
 from app.models.audit import AuditAction
 from app.models.base import utcnow
 from app.models.chronology import (
@@ -38,6 +40,8 @@ WRITTEN_MAX = 20000
 HIGH_SHOWN = 50
 PRECEDING_SHOWN = 30
 DEFAULT_GAP_DAYS = 183
+# Analyses of the chronologies shown lately, per app process (a few kB each).
+CACHED_ANALYSES = 256
 
 
 @dataclass(frozen=True)
@@ -158,6 +162,52 @@ def _days_between(session: Session, later: Any, earlier: Any) -> ColumnElement[i
     return cast(later - earlier, Integer)
 
 
+def chronology_version(session: Session, family: Family) -> tuple[Any, ...]:
+    """What the analysis is worked out from, in one statement: per table (the entries, the
+    children, their earlier returns and the written analyses, deleted rows included) the
+    number of rows, the sum of
+    their versions and the latest change. Every write changes one of these: adding or removing
+    a row changes the count, and an edit (themes and children of an entry included) goes
+    through optimistic locking, which raises the row's version."""
+    entry, child, earlier = ChronologyEntry, Child, EarlierReturn
+    written = ChronologyWrittenAnalysis
+
+    def stamp(table: str, version: Any, updated: Any) -> Any:
+        return select(
+            literal(table), func.count(), func.coalesce(func.sum(version), 0), func.max(updated)
+        )
+
+    rows = session.exec(  # type: ignore[call-overload]
+        union_all(
+            stamp("entries", col(entry.version), col(entry.updated_at)).where(
+                col(entry.family_id) == family.id
+            ),
+            stamp("children", col(child.version), col(child.updated_at)).where(
+                col(child.family_id) == family.id
+            ),
+            stamp("returns", col(earlier.version), col(earlier.updated_at))
+            .join(Child, col(Child.id) == col(earlier.child_id))
+            .where(col(Child.family_id) == family.id),
+            stamp("written", col(written.version), col(written.updated_at)).where(
+                col(written.family_id) == family.id
+            ),
+        )
+    ).all()
+    return tuple(sorted(tuple(row) for row in rows))
+
+
+_analyses: Bounded[tuple[Any, ...], ChronologyAnalysis] = Bounded(CACHED_ANALYSES)
+# The tables the analysis and its version are read from.
+SOURCES = (
+    "chronology_entry",
+    "chronology_entry_theme",
+    "chronology_entry_child",
+    "child",
+    "earlier_return",
+    "chronology_written_analysis",
+)
+
+
 def analyse_chronology(
     session: Session,
     *,
@@ -168,7 +218,35 @@ def analyse_chronology(
 ) -> ChronologyAnalysis:
     """The patterns in `family`'s chronology (entries not deleted), and its written analysis.
     Without `third_party`, entries marked as third-party information are left out of every
-    count and list (the summary's disclosure copy)."""
+    count and list (the summary's disclosure copy).
+
+    The patterns are kept by the chronology's version (and today's date, which ends a return
+    home that has not ended): a page shown again costs one statement, not ten, and any write
+    changes the version, so a kept analysis is never out of date. The written analysis is
+    always read afresh."""
+    key = (
+        family.id,
+        content.content_hash,
+        gap_days,
+        third_party,
+        london_today(),
+        chronology_version(session, family),
+    )
+    patterns = _analyses.get_or_make(
+        key,
+        lambda: _patterns(session, family, content, gap_days, third_party),
+        shared=not has_written(session, *SOURCES),
+    )
+    return replace(patterns, written=written_analyses(session, family))
+
+
+def _patterns(
+    session: Session,
+    family: Family,
+    content: FrameworkContent,
+    gap_days: int,
+    third_party: bool,
+) -> ChronologyAnalysis:
     live = _live(family, third_party)
     day = col(ChronologyEntry.occurred_on)
     labels = themes(content)
@@ -291,7 +369,6 @@ def analyse_chronology(
             for in_year in years
             if in_year in balance_map
         ],
-        written=written_analyses(session, family),
     )
 
 

@@ -11,9 +11,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, or_, select
 
 from app.content.model import FrameworkContent
+from app.db import has_written
+from app.memo import Bounded
 from app.models.accounts import User
 from app.models.audit import AuditAction
 from app.models.chronology import (
@@ -25,7 +28,7 @@ from app.models.chronology import (
 from app.models.family import Family
 from app.services import access, audit
 from app.services.chronology import FIELD_LABELS, describe_event_date, entry_links
-from app.services.chronology_analysis import OVERALL, scope_label
+from app.services.chronology_analysis import OVERALL, SOURCES, chronology_version, scope_label
 from app.services.records import Problems
 
 COMMENT_MAX = 5000
@@ -45,6 +48,8 @@ COMPARED = (
     "third_party",
 )
 _ENTRY_COLUMNS = [col(getattr(ChronologyEntry, name)) for name in COMPARED]
+# What changed since a review, per review and chronology version, per app process.
+CACHED_CHANGES = 256
 
 
 @dataclass(frozen=True)
@@ -104,9 +109,11 @@ def _analysis_fingerprints(session: Session, family: Family) -> dict[str, dict[s
 
 
 def latest_review(session: Session, family: Family) -> tuple[ChronologyReview, str] | None:
-    """The most recent review and the name of who made it."""
+    """The most recent review and the name of who made it. Its snapshot (a fingerprint of
+    every entry: megabytes for a long history) is read only if `changes_since` needs it."""
     row = session.exec(
         select(ChronologyReview, col(User.name))
+        .options(defer(ChronologyReview.snapshot))  # type: ignore[arg-type]
         .join(User, col(User.id) == col(ChronologyReview.reviewed_by_id))
         .where(col(ChronologyReview.family_id) == family.id)
         .order_by(col(ChronologyReview.reviewed_at).desc())
@@ -146,12 +153,29 @@ def mark_reviewed(
     return review
 
 
+_changes: Bounded[tuple[Any, ...], tuple[Change, ...]] = Bounded(CACHED_CHANGES)
+
+
 def changes_since(
     session: Session, *, family: Family, content: FrameworkContent, review: ChronologyReview
 ) -> list[Change]:
     """What changed after `review`: entries added, changed (which fields) or deleted, and
-    written analysis added or changed. Only entries touched since the review are read."""
-    before: dict[str, dict[str, Any]] = review.snapshot.get("entries", {})
+    written analysis added or changed. Kept by the chronology's version, which every write
+    changes: the chronology page shows the count on every visit."""
+    key = (review.id, content.content_hash, chronology_version(session, family))
+    return list(
+        _changes.get_or_make(
+            key,
+            lambda: tuple(_changes_since(session, family=family, content=content, review=review)),
+            shared=not has_written(session, *SOURCES, "chronology_review"),
+        )
+    )
+
+
+def _changes_since(
+    session: Session, *, family: Family, content: FrameworkContent, review: ChronologyReview
+) -> list[Change]:
+    """Only entries touched since the review are read."""
     touched = session.exec(
         select(ChronologyEntry).where(
             col(ChronologyEntry.family_id) == family.id,
@@ -164,6 +188,8 @@ def changes_since(
     now = _fingerprints(
         session, family, [entry.id for entry in touched if entry.deleted_at is None]
     )
+    # The snapshot (deferred by `latest_review`) is read only when something was touched.
+    before: dict[str, dict[str, Any]] = review.snapshot.get("entries", {}) if touched else {}
     changes: list[Change] = []
     for entry in touched:
         key = str(entry.id)
@@ -197,13 +223,16 @@ def changes_since(
                     fields=labels,
                 )
             )
-    written_before: dict[str, dict[str, Any]] = review.snapshot.get("analysis", {})
-    for row in session.exec(
+    written = session.exec(
         select(ChronologyWrittenAnalysis).where(
             col(ChronologyWrittenAnalysis.family_id) == family.id,
             col(ChronologyWrittenAnalysis.updated_at) > review.reviewed_at,
         )
-    ).all():
+    ).all()
+    written_before: dict[str, dict[str, Any]] = (
+        review.snapshot.get("analysis", {}) if written else {}
+    )
+    for row in written:
         earlier = written_before.get(row.scope)
         if earlier and earlier["text"] == _digest(row.text):
             continue

@@ -218,17 +218,22 @@ def change_factor(
     values: Mapping[str, str],
     expected_version: int,
 ) -> ContentFile:
-    """A factor's wording and guidance."""
+    """A factor's wording, guidance, and why no rule reads it (empty removes the reason)."""
     checks = _Checks()
     text = checks.label("text", values.get("text", ""), "the factor's wording")
     guidance = checks.markdown(
         "guidance", values.get("guidance", ""), "the guidance", required=True
     )
+    unread = _unread_reason(checks, values)
     checks.raise_if_any()
 
     def change(node: CommentedMap) -> None:
         node["text"] = text
         node["guidance"] = _block(guidance or "")
+        if unread:
+            node["not_read_because"] = unread
+        else:
+            node.pop("not_read_because", None)
 
     return _apply(
         session,
@@ -262,6 +267,7 @@ def add_factor(
     guidance = checks.markdown(
         "guidance", values.get("guidance", ""), "the guidance", required=True
     )
+    unread = _unread_reason(checks, values)
     checks.raise_if_any()
 
     def change(node: CommentedMap) -> None:
@@ -269,6 +275,8 @@ def add_factor(
         factor["id"] = factor_id
         factor["text"] = text
         factor["guidance"] = _block(guidance or "")
+        if unread:
+            factor["not_read_because"] = unread
         node.setdefault(f"{kind}_factors", CommentedSeq()).append(factor)
 
     return _apply(
@@ -278,6 +286,17 @@ def add_factor(
         target=Target(f"domains/{domain_id}.yaml", ()),
         change=change,
         expected_version=expected_version,
+    )
+
+
+def _unread_reason(checks: _Checks, values: Mapping[str, str]) -> str | None:
+    """Why no rule reads the factor (optional; a version with factor_coverage asks for it on
+    every factor its rules do not name)."""
+    return checks.label(
+        "not_read_because",
+        values.get("not_read_because", ""),
+        "why no rule reads this factor",
+        required=False,
     )
 
 

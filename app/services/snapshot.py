@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 
 from sqlalchemy import func
@@ -34,7 +35,7 @@ from app.models.assessment import (
 )
 from app.models.family import Adult, Child, EarlierReturn, Family
 from app.models.journey import ChildReturn, MonitoringVisit, MonitoringVisitChild
-from app.services import people, questions
+from app.services import breakdowns, people, questions
 from app.services.chronology_stats import chronology_stats_of
 from app.timeutil import age_in_years, months_between
 
@@ -78,6 +79,11 @@ def build_snapshots(
         windows = tuple(sorted(set(content.chronology_windows)))
         if windows not in stats:
             stats[windows] = chronology_stats_of(session, ids, as_of=as_of, windows=windows)
+    again = {
+        content.key: breakdowns.causes_again_in(session, ids, content, as_of=as_of)
+        for content in contents
+        if any(cause.themes for cause in content.vocabulary.breakdown_causes)
+    }
     result: dict[uuid.UUID, tuple[FamilySnapshot, ...]] = {}
     for family_id in ids:
         adults = parents.get(family_id, [])
@@ -94,7 +100,9 @@ def build_snapshots(
                     as_of=as_of,
                     answers=given,
                     factors=factors.get(family_id, {}),
-                    children=facts.get(family_id, ()),
+                    children=_with_causes(
+                        facts.get(family_id, ()), again.get(content.key, {}).get(family_id, [])
+                    ),
                     parents=parent_problems_from_answers(content, given, labels, as_of, held),
                     chronology=stats[tuple(sorted(set(content.chronology_windows)))][family_id],
                     earlier_levels=levels.get(family_id, ()),
@@ -102,6 +110,26 @@ def build_snapshots(
             )
         result[family_id] = tuple(snapshots)
     return result
+
+
+def _with_causes(
+    children: tuple[ChildFacts, ...], causes: list[breakdowns.CauseAgain]
+) -> tuple[ChildFacts, ...]:
+    """The children's facts with their earlier breakdowns' causes, as this content links them
+    to the chronology."""
+    if not causes:
+        return children
+    return tuple(
+        replace(
+            child,
+            breakdown_causes=tuple(
+                (cause.sentence(), cause.seen_again)
+                for cause in causes
+                if str(cause.child_id) == child.id
+            ),
+        )
+        for child in children
+    )
 
 
 def _answer_rows(

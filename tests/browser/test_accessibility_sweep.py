@@ -27,12 +27,14 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 from fastapi.routing import iter_route_contexts
 from playwright.sync_api import Browser, Page
+from sqlmodel import Session, col, select
 from starlette.routing import compile_path
 
 from app.config import PROJECT_ROOT
 from app.demo.accounts import DEMO_ACCOUNTS, DemoAccount
 from app.main import create_app
 from app.models.accounts import Role
+from app.models.family import Family
 from tests.browser.conftest import LANDED, LiveServer, open_context
 from tests.conftest import test_settings
 from tests.support.assessment import CURRENT
@@ -192,6 +194,24 @@ def sign_in_as(page: Page, account: DemoAccount) -> None:
     wait_until_ready(page)
 
 
+def classification_shot(page: Page, live_server: LiveServer) -> None:
+    """The assessment guide's picture of a level lowered by lasting change (the demo's Okoro
+    family, whose practitioner is the first practitioner)."""
+    with Session(live_server.engine) as session:
+        family_id = session.exec(
+            select(Family.id).where(col(Family.reference_key) == "RIV-2025-102")
+        ).one()
+    page.goto(f"/families/{family_id}/classification/classification-before-plan")
+    wait_until_ready(page)
+    # The top of the page: the suggestion, what lowered it and the rules that fired.
+    width = page.viewport_size["width"] if page.viewport_size else 1280
+    page.screenshot(
+        path=str(IMAGES / "assessment-classification-lowered.png"),
+        full_page=True,
+        clip={"x": 0, "y": 0, "width": width, "height": 2100},
+    )
+
+
 @pytest.mark.parametrize("role", sorted(ROLES))
 def test_every_page_a_role_can_reach_is_accessible(
     browser: Browser, live_server: LiveServer, demo_data: None, page_routes: list[Route], role: str
@@ -205,6 +225,8 @@ def test_every_page_a_role_can_reach_is_accessible(
         result = sweep(
             page, live_server.url, page_routes, shots=SHOTS and role == Role.MANAGER.value
         )
+        if SHOTS and role == Role.PRACTITIONER.value:
+            classification_shot(page, live_server)
     finally:
         context.close()
     print(f"{role}: {len(result.pages)} pages of {len(result.kinds)} kinds swept")

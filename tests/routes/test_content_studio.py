@@ -537,9 +537,14 @@ def test_forms_add_a_factor_and_a_question_and_refuse_bad_input(
             "factor_id": "al-p9",
             "text": "A new strength",
             "guidance": "Seen by the school.",
+            "not_read_because": "Weighed in the support plan.",
         },
     )
     assert added.status_code == 303
+    # Why no rule reads the factor is kept in its file, for factor_coverage to accept.
+    assert "not_read_because: Weighed in the support plan." in (
+        file_row(db, draft_id, "domains/alpha.yaml").text
+    )
     question = post_form(
         client,
         f"/content/drafts/{draft_id}/changes/new-question",

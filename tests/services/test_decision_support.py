@@ -4,6 +4,7 @@ services the pages use, on both databases."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -21,8 +22,10 @@ from tests.factories import (
     make_return,
     make_team,
     make_user,
+    sign_in_as,
 )
 from tests.support.assessment import CURRENT, actor, make_entry, rate, save
+from tests.support.client import CheckingClient, soup
 
 AS_OF = date(2026, 11, 20)
 
@@ -306,3 +309,72 @@ def test_older_content_versions_suggest_exactly_as_before(db: Session, worker) -
     assert found.result.lapsed == ()
     assert found.result.raised_level == found.result.suggested_level
     assert found.level_id == "low"
+
+
+def test_the_classification_page_says_why_the_level_came_down_in_plain_words(
+    client: CheckingClient, db: Session, worker
+) -> None:  # type: ignore[no-untyped-def]
+    """The Lindqvist family's page: lowered by lasting change, every rule and factor by its
+    words, and an earlier breakdown dated only "about 2023" shown as such."""
+    user, family = worker
+    mother = make_adult(db, family, name="Rosa Lindqvist")
+    make_child(db, family, name="Nils", born=date(2017, 1, 1), entry_reason="family-dysfunction")
+    capacity(db, user, family, (mother, "mental-health", {"since": date(2025, 3, 1)}))
+    rate_factors(db, user, family, "pr-r1", "en-p1", "fn-p3")
+    entry = make_entry(db, family, user, on=date(2023, 1, 1), themes=("return-breakdown",))
+    entry.date_precision = "approximate_year"
+    db.flush()
+    evidence.link_entries(
+        db,
+        actor=actor(user),
+        family=family,
+        content=CURRENT,
+        factor_id="pr-r1",
+        entry_ids=[str(entry.id)],
+    )
+    sign_in_as(client, db, user)
+
+    page = client.get(f"/families/{family.id}/classification/classification-before-plan")
+
+    assert page.status_code == 200
+    text = " ".join(soup(page).get_text(" ").split())
+    assert "Lowered from Medium by lasting change" in text
+    assert "Change that has lasted, confirmed by others, with support around the family" in text
+    assert "Rosa Lindqvist" in text
+    assert "Evidence: About 2023" in text
+    assert "1 January 2023" not in text
+    ids = {*CURRENT.factors, *(rule.id for rule in CURRENT.rules.step_downs)}
+    ids |= {rule.id for rule in CURRENT.rules.minimum_levels}
+    ids |= {rule.id for rule in CURRENT.rules.cautions}
+    assert not [item for item in ids if re.search(rf"(?<![\w-]){re.escape(item)}(?![\w-])", text)]
+
+
+def test_the_mensah_family_the_cause_of_the_last_breakdown_shows_again(db: Session, worker) -> None:  # type: ignore[no-untyped-def]
+    """Kofi's return broke down because of his father's drinking; the chronology has a
+    drinking incident last spring. His sister's earlier return broke down over housing, which
+    the chronology does not show again."""
+    user, family = worker
+    make_adult(db, family, name="Kwame Mensah")
+    kofi = make_child(db, family, name="Kofi", born=date(2015, 4, 1))
+    esi = make_child(db, family, name="Esi", born=date(2012, 9, 1))
+    drinking = make_return(db, kofi, returned_on=date(2024, 2, 5))
+    drinking.breakdown_cause = "substance-misuse"
+    housing = make_return(db, esi, returned_on=date(2023, 6, 1))
+    housing.breakdown_cause = "housing-or-money"
+    make_entry(db, family, user, on=date(2026, 4, 18), themes=("substance-use-incident",))
+    make_entry(db, family, user, on=date(2024, 11, 2), themes=("housing-or-money-crisis",))
+    db.flush()
+
+    found = suggest(db, family)
+
+    assert "breakdown-causes-again" in cautions(found)
+    again = next(f for f in found.result.cautions if f.rule_id == "breakdown-causes-again")
+    (reason,) = again.reasons
+    assert reason.text.startswith("Kofi's return home on 5 February 2024 broke down because of")
+    assert "again once" in reason.text
+    assert "Esi" not in reason.text
+
+    # Once the drinking incident is more than a year old, the caution no longer applies.
+    later = suggest(db, family, as_of=date(2027, 5, 1))
+    assert "breakdown-causes-again" not in cautions(later)
+    assert "earlier-failed-return" in cautions(later)

@@ -15,7 +15,15 @@ from app.services.chronology_analysis import (
 )
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.timeutil import days_in_words
-from tests.factories import CONTENT, make_child, make_entry, make_family, make_team, make_user
+from tests.factories import (
+    CONTENT,
+    make_child,
+    make_entry,
+    make_family,
+    make_return,
+    make_team,
+    make_user,
+)
 
 CONTENT_V1 = CONTENT.latest("reunification")
 
@@ -60,8 +68,9 @@ def test_patterns_in_the_entries(db: Session) -> None:
         analysis = analyse_chronology(db, family=family, content=CONTENT_V1)
     finally:
         event.remove(engine, "before_cursor_execute", listener)
-    # A handful of queries whatever the number of entries; none loads every entry.
-    assert len(statements) <= 10
+    # A handful of queries whatever the number of entries (the chronology's version first);
+    # none loads every entry.
+    assert len(statements) <= 11
 
     assert analysis.entries == 6
     assert (analysis.first, analysis.last) == (date(2019, 2, 1), date(2022, 1, 10))
@@ -161,3 +170,82 @@ def test_written_analysis_is_versioned(db: Session) -> None:
 )
 def test_spans_are_said_as_people_say_them(days: int, words: str) -> None:
     assert days_in_words(days) == words
+
+
+def _statements(db: Session, work):  # type: ignore[no-untyped-def]
+    seen: list[str] = []
+    engine = db.get_bind()
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        # The test's own savepoints aside.
+        return work(), [text for text in seen if "SAVEPOINT" not in text]
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+
+
+def test_the_analysis_is_kept_until_the_chronology_changes(db: Session) -> None:
+    team = make_team(db)
+    author = make_user(db, team=team)
+    family = make_family(db, team=team, allocated_to=author)
+    amy = make_child(db, family, name="Amy")
+    entry = make_entry(db, family, author=author, occurred_on=date(2021, 5, 1))
+    db.commit()
+
+    def analyse():  # type: ignore[no-untyped-def]
+        return analyse_chronology(db, family=family, content=CONTENT_V1)
+
+    first = analyse()
+    again, statements = _statements(db, analyse)
+    # Kept: the chronology's version and the written analysis, nothing else.
+    assert len(statements) == 2
+    assert again.entries == first.entries == 1
+
+    def changed(expected_entries: int, returns: int = 0):  # type: ignore[no-untyped-def]
+        # Not kept while the transaction that wrote may roll back; kept once committed.
+        during = analyse()
+        db.commit()
+        after = analyse()
+        assert (during.entries, len(during.returns)) == (expected_entries, returns)
+        assert (after.entries, len(after.returns)) == (expected_entries, returns)
+        return after
+
+    make_entry(db, family, author=author, occurred_on=date(2022, 5, 1))
+    changed(2)
+    entry.significance = "green"  # an edit raises the row's version
+    db.add(entry)
+    db.flush()
+    assert changed(2).significance_counts == {"red": 1, "green": 1}
+    returned = make_return(db, amy, returned_on=date(2021, 4, 1))
+    assert changed(2, returns=1).returns[0].child_name == "Amy"
+    amy.name = "Amy Jones"
+    db.add(amy)
+    db.flush()
+    assert changed(2, returns=1).returns[0].child_name == "Amy Jones"
+    returned.deleted_at = returned.created_at
+    db.add(returned)
+    db.flush()
+    changed(2, returns=0)
+    entry.deleted_at = entry.created_at
+    db.add(entry)
+    db.flush()
+    changed(1)
+    # Another family's writes leave this family's analysis kept.
+    other = make_family(db, team=team, allocated_to=author)
+    make_entry(db, other, author=author)
+    db.commit()
+    _kept, statements = _statements(db, analyse)
+    assert len(statements) == 2
+
+
+def test_a_rolled_back_write_is_never_kept(db: Session) -> None:
+    team = make_team(db)
+    author = make_user(db, team=team)
+    family = make_family(db, team=team, allocated_to=author)
+    make_entry(db, family, author=author)
+    db.commit()
+    assert analyse_chronology(db, family=family, content=CONTENT_V1).entries == 1
+    make_entry(db, family, author=author, occurred_on=date(2020, 1, 1))
+    assert analyse_chronology(db, family=family, content=CONTENT_V1).entries == 2
+    db.rollback()
+    assert analyse_chronology(db, family=family, content=CONTENT_V1).entries == 1
