@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, TypeVar, Unpack
+from typing import Any, TypeVar
 
 from sqlalchemy import Select
 from sqlmodel import Session, col, select
@@ -20,7 +20,7 @@ from app.services.errors import Forbidden
 from app.services.reports.sql import london_date
 
 # Any select: counted() hands back the query's own type, whatever its columns.
-Query = TypeVar("Query", bound=Select[Unpack[tuple[Any, ...]]])
+Query = TypeVar("Query", bound=Select[*tuple[Any, ...]])
 
 ALL_TEAMS = "All teams"
 NO_TEAM = (
