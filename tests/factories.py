@@ -256,6 +256,7 @@ def make_return(
         ended_on=date(2022, 9, 1) if broke_down else None,
         broke_down=broke_down,
         planned="planned",
+        breakdown_cause="not-known" if broke_down else None,
     )
     session.add(record)
     session.flush()

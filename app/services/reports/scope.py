@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select
 from sqlmodel import Session, col, select
@@ -18,6 +18,9 @@ from app.models.family import Family
 from app.security.permissions import Permission, has_permission
 from app.services.errors import Forbidden
 from app.services.reports.sql import london_date
+
+# Any select: counted() hands back the query's own type, whatever its columns.
+Query = TypeVar("Query", bound=Select[*tuple[Any, ...]])
 
 ALL_TEAMS = "All teams"
 NO_TEAM = (
@@ -58,7 +61,7 @@ class Scope:
         """Conditions that a stored timestamp falls in the period, by its London date."""
         return self.within(london_date(moment))
 
-    def counted(self, query: Select[Any], family_id: Any) -> Select[Any]:
+    def counted(self, query: Query, family_id: Any) -> Query:
         """`query` joined to the family of its rows (`family_id`), limited to the families
         counted."""
         return query.join(Family, col(Family.id) == family_id).where(*self.families())
