@@ -222,7 +222,12 @@ def test_mark_as_complete_opens_the_next_task(
 def test_people_are_added_one_after_another_and_details_lead_to_the_next_task(
     client: CheckingClient, db: Session, team: Team, practitioner: User
 ) -> None:
-    started = post_form(client, "/families/new", {"reference": "WLK-1", "display_name": "Walker"})
+    details = {
+        "reference": "WLK-1",
+        "display_name": "Walker",
+        "allocated_practitioner_id": str(practitioner.id),
+    }
+    started = post_form(client, "/families/new", details)
     family = db.exec(select(Family).where(col(Family.reference) == "WLK-1")).one()
     base = f"/families/{family.id}"
     # A new family's first need is its child: its form opens straight away.
