@@ -143,8 +143,11 @@ def factors(page: Page, family: Family) -> None:
             factor.get_by_label("Present", exact=True).check()
             evidence = page.locator("#evidence-of-da-r1")
             expect(evidence).to_contain_text("Marked present with no evidence")
-            # The picker opens in place; ticking an entry links it with the autosave.
-            factor.locator("summary", has_text="Link evidence").click()
+            # Rated present, the factor's picker opens in place by itself; ticking an entry
+            # links it with the autosave.
+            expect(
+                factor.locator("details", has=page.locator("summary", has_text="Link evidence"))
+            ).to_have_attribute("open", "")
             factor.get_by_label(re.compile("Police called to a row")).check()
             expect(evidence).to_contain_text("Police called to a row at the flat")
             expect(evidence).not_to_contain_text("no evidence linked")
@@ -168,9 +171,12 @@ def factors(page: Page, family: Family) -> None:
 def capacity_without_javascript(page: Page, user: User, family: Family) -> None:
     sign_in(page, user)
     open_task(page, family, "Parents' capacity to change")
-    page.get_by_role("button", name="Add a problem area").click()
     choose(page, "How far does this parent accept the concerns that led to care?", "Partly")
-    choose(page, "Problem area", "Domestic abuse")
+    # The domain rated present (domestic abuse) is already there as the parent's problem area.
+    expect(page.get_by_role("button", name="Add a problem area")).to_be_visible()
+    expect(
+        page.get_by_role("group", name="Problem area").get_by_label("Domestic abuse", exact=True)
+    ).to_be_checked()
     choose(page, "Readiness to change in this area", "Making changes")
     choose(page, "Is the parent engaging with the services offered for this problem?", "Yes")
     choose(
@@ -183,11 +189,11 @@ def capacity_without_javascript(page: Page, user: User, family: Family) -> None:
     # Without JavaScript the follow-up questions appear when the page comes back.
     summary = page.locator(".govuk-error-summary")
     expect(summary).to_contain_text("What has changed, and who has seen it?")
-    expect(summary).to_contain_text("For how many months has the change lasted?")
+    expect(summary).to_contain_text("When did this change begin?")
     page.get_by_label("What has changed, and who has seen it?").fill(
         "No incidents since the programme; police confirm."
     )
-    page.get_by_label("For how many months has the change lasted?").fill("4")
+    fill_date(page, "When did this change begin?", date.today() - timedelta(days=122))
     page.get_by_role("button", name="Mark as complete").click()
     expect(page.locator(".govuk-notification-banner")).to_contain_text(
         "‘Parents' capacity to change’ is marked as complete"
