@@ -256,7 +256,9 @@ CHANGES = (
     "Kim finished the Freedom programme; no call-outs since, police confirm.",
     "Lee finished the Caring Dads course; the course worker saw the change.",
 )
-MONTHS = ("6", "4")
+# When each parent's change began (about six and four months ago); neither has slipped back
+# since, so "when did they last slip back?" is left empty, as its hint asks.
+CHANGE_SINCE = (TODAY - timedelta(days=183), TODAY - timedelta(days=122))
 SUMMARIES = ("Kim: real change, seen by others.", "Lee: changing, checked by the course.")
 VIEWS = (
     "Kim wants Amy home and accepts the harm done.",
@@ -293,9 +295,7 @@ def capacity(page: Page) -> None:
         page.get_by_label("What has changed, and who has seen it?").nth(parent).fill(
             CHANGES[parent]
         )
-        page.get_by_label("For how many months has the change lasted?").nth(parent).fill(
-            MONTHS[parent]
-        )
+        fill_date(page, "When did this change begin?", CHANGE_SINCE[parent], parent)
         page.get_by_label("Summary of this parent's capacity to change").nth(parent).fill(
             SUMMARIES[parent]
         )
