@@ -45,7 +45,8 @@ def sign_in_demo(page: Page, email: str) -> None:
     page.wait_for_url(LANDED)
 
 
-# One demo family at each kind of point in the journey: an assessment under way, reviews, monitoring after two returns, closed, and back in care.
+# One demo family at each kind of point in the journey: an assessment under way, reviews,
+# monitoring after two returns, closed, and back in care.
 AT_EACH_POINT = ["RIV-2026-014", "RIV-2024-051", "RIV-2024-077", "RIV-2023-019", "RIV-2023-064"]
 
 
