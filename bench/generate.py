@@ -732,7 +732,15 @@ class FamilyBuilder:
     ) -> tuple[dict[str, SectionStatus], dict[str, GateDecision]]:
         """Sections done in the content's order up to the family's point, one in progress."""
         rng = self.rng
-        order = [section for stage in self.content.stages for section in stage.sections]
+        # Review sections are answered in review cycles, never in the first assessment (cycle
+        # 0, where this walk writes): the app reads them only in their own cycle.
+        recurring = journey_shape(self.content).recurring
+        order = [
+            section
+            for stage in self.content.stages
+            for section in stage.sections
+            if section.id not in recurring
+        ]
         reached = min(self.plan.reached, len(order))
         days = max(1, (self.as_of - started).days)
         statuses: dict[str, SectionStatus] = {}
