@@ -96,7 +96,7 @@ from app.models.family import Family
 from app.models.journey import FamilyStatus, Outcome
 from app.models.progress import DecisionEffect, GateDecision, SectionStatus
 from app.security.passwords import hash_password
-from app.services import classification, families, progress, questions
+from app.services import classification, families, people, progress, questions
 from app.services.chronology_analysis import OVERALL
 from app.services.chronology_review import COMPARED, _digest
 from app.services.classification import (
@@ -418,6 +418,8 @@ class FamilyBuilder:
         self.entries: list[Entry] = []
         # By section id: a sign-off changes rows written earlier for the same family.
         self.section_rows: dict[str, dict[str, Any]] = {}
+        # Each adult's roles toward the children: the content asks some questions of some roles.
+        self.adult_roles: dict[str, frozenset[str]] = {}
         self.progress_rows: dict[str, dict[str, Any]] = {}
 
     def build(self) -> None:
@@ -425,8 +427,9 @@ class FamilyBuilder:
         surname = rng.choice(invented.SURNAMES)
         started = self.as_of - timedelta(days=rng.randrange(20, 900))
         self.started = started
-        self.adults = self._adults(surname)
+        # Children first: each adult's row holds their role toward each child.
         self.children = self._children(surname, started)
+        self.adults = self._adults(surname)
         entries = self.entries = self._chronology(started)
         statuses, decisions = self._progress(entries, started)
         for row in self.section_rows.values():
@@ -493,6 +496,9 @@ class FamilyBuilder:
         adults = []
         for relationship in relationships:
             person = Person(uid(rng), f"{rng.choice(invented.FIRST_NAMES)} {surname}")
+            at_home = relationship != "father" or rng.random() < 0.4
+            role = people.default_role(relationship, at_home)
+            self.adult_roles[str(person.id)] = frozenset({role})
             self.writer.add(
                 "adult",
                 id=person.id,
@@ -500,7 +506,8 @@ class FamilyBuilder:
                 name=person.name,
                 relationship=relationship,
                 parental_responsibility=relationship in {"mother", "father"},
-                lives_in_household=relationship != "father" or rng.random() < 0.4,
+                lives_in_household=at_home,
+                child_roles={str(child.id): role for child in self.children},
                 **self._versioned(at(self.as_of - timedelta(days=900), rng)),
             )
             adults.append(person)
@@ -725,7 +732,15 @@ class FamilyBuilder:
     ) -> tuple[dict[str, SectionStatus], dict[str, GateDecision]]:
         """Sections done in the content's order up to the family's point, one in progress."""
         rng = self.rng
-        order = [section for stage in self.content.stages for section in stage.sections]
+        # Review sections are answered in review cycles, never in the first assessment (cycle
+        # 0, where this walk writes): the app reads them only in their own cycle.
+        recurring = journey_shape(self.content).recurring
+        order = [
+            section
+            for stage in self.content.stages
+            for section in stage.sections
+            if section.id not in recurring
+        ]
         reached = min(self.plan.reached, len(order))
         days = max(1, (self.as_of - started).days)
         statuses: dict[str, SectionStatus] = {}
@@ -1071,7 +1086,9 @@ class FamilyBuilder:
                 )
                 for child in children
             ),
-            parents=parent_problems_from_answers(self.content, self.answers, labels),
+            parents=parent_problems_from_answers(
+                self.content, self.answers, labels, as_of, self.adult_roles
+            ),
             chronology=ChronologyStats.from_entries(
                 (
                     ChronologyEntryFacts(

@@ -49,7 +49,7 @@ from app.demo.journey import Story
 from app.models.accounts import Role
 from app.models.assessment import FactorEvidence
 from app.models.chronology import ChronologyEntry, ChronologyImport
-from app.models.family import Adult, Child, EarlierReturn, Family, FamilyContact
+from app.models.family import Adult, CareEpisode, Child, EarlierReturn, Family, FamilyContact
 from app.models.journey import ChildReturn, MonitoringVisit
 from app.routes.api import api_document
 from app.timeutil import london_today
@@ -60,6 +60,7 @@ from tests.factories import (
     make_child,
     make_contact,
     make_entry,
+    make_episode,
     make_family,
     make_import,
     make_return,
@@ -99,6 +100,7 @@ RECORDS: dict[str, type[SQLModel]] = {
     "adult_id": Adult,
     "contact_id": FamilyContact,
     "return_id": EarlierReturn,
+    "episode_id": CareEpisode,
     "entry_id": ChronologyEntry,
     "import_id": ChronologyImport,
     "evidence_id": FactorEvidence,
@@ -136,6 +138,7 @@ def world(client: CheckingClient, db: Session) -> World:
     make_adult(db, family, name="Dev")
     make_contact(db, family)
     make_return(db, ann)
+    make_episode(db, ann)
     make_entry(db, family, author=worker, occurred_on=today - timedelta(weeks=90), children=[ann])
     make_entry(db, family, author=worker, occurred_on=date(2024, 1, 1), precision="month")
     make_import(db, family, uploader=worker)
@@ -164,6 +167,7 @@ def world(client: CheckingClient, db: Session) -> World:
     make_adult(db, elsewhere)
     make_contact(db, elsewhere)
     make_return(db, child)
+    make_episode(db, child)
     make_entry(db, elsewhere, author=someone)
     administrator = make_user(db, roles=[Role.ADMIN])
     db.commit()

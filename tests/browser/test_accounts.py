@@ -75,7 +75,7 @@ def test_admin_pages_are_accessible_and_usable_by_keyboard(
     assert_accessible(page)
     page.get_by_label("Full name").fill("Kim Keyboard")
     page.get_by_label("Email address").fill("kim.keyboard@browser.test")
-    page.get_by_label("Team").select_option(label="Browser Team")
+    page.get_by_label("Team", exact=True).select_option(label="Browser Team")
     page.get_by_label("Practitioner").check()
     page.get_by_label("Email address").focus()
     page.get_by_role("button", name="Add user").press("Enter")

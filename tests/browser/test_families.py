@@ -80,7 +80,7 @@ def test_practitioner_creates_a_family_and_finds_it(page: Page, accounts: dict[s
     # htmx filters as the user types; the full page would answer the same without JavaScript.
     expect(page.locator("#results tbody tr")).to_have_count(1)
     expect(page.locator("#results")).to_contain_text("Browser family")
-    page.locator("#results").get_by_role("link", name="Browser family").click()
+    page.locator("#results").get_by_role("link", name="Browser family", exact=True).click()
     expect(page.get_by_role("heading", name="1. Assessment")).to_be_visible()
     expect(page.locator(".govuk-task-list").first).to_contain_text("Identification")
     newest = CONTENT.latest("reunification").version

@@ -45,8 +45,8 @@ def sign_in_demo(page: Page, email: str) -> None:
     page.wait_for_url(LANDED)
 
 
-# One demo family at each kind of point in the journey (the PDF takes seconds each): an
-# assessment under way, reviews, monitoring after two returns, closed, and back in care.
+# One demo family at each kind of point in the journey: an assessment under way, reviews,
+# monitoring after two returns, closed, and back in care.
 AT_EACH_POINT = ["RIV-2026-014", "RIV-2024-051", "RIV-2024-077", "RIV-2023-019", "RIV-2023-064"]
 
 
@@ -66,12 +66,18 @@ def test_the_summary_of_a_demo_family_at_each_point(
     expect(page.get_by_text("Data as at")).to_be_visible()
     assert_accessible(page)
 
-    with page.expect_download() as pdf:
-        page.get_by_role("link", name="Download as PDF").click()
-    assert pdf.value.suggested_filename.endswith(".pdf")
-    with page.expect_download() as word:
-        page.get_by_role("link", name="Download as Word document").click()
-    assert word.value.suggested_filename.endswith(".docx")
+    if reference == AT_EACH_POINT[0]:
+        # The files' contents are checked without a browser (tests/summary/test_exports.py);
+        # here, once, that the links download them.
+        with page.expect_download() as pdf:
+            page.get_by_role("link", name="Download as PDF").click()
+        assert pdf.value.suggested_filename.endswith(".pdf")
+        with page.expect_download() as word:
+            page.get_by_role("link", name="Download as Word document").click()
+        assert word.value.suggested_filename.endswith(".docx")
+    else:
+        expect(page.get_by_role("link", name="Download as PDF")).to_be_visible()
+        expect(page.get_by_role("link", name="Download as Word document")).to_be_visible()
 
     page.get_by_role("link", name="Show the copy for disclosure").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Summary for disclosure")

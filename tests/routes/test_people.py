@@ -220,6 +220,7 @@ def test_per_parent_questions_ask_only_the_roles_the_content_names(story: Story)
     dev.lives_in_household = True
     db.add(dev)
     db.commit()
+    story.fill("identification")  # what the task waits for, as a practitioner would
     story.fill("capacity-to-change")
     snapshot = build_family_snapshot(db, family=family, content=story.content, as_of=TODAY)
     assert {p.parent_label for p in snapshot.parents} == {"Cara", "Dev"}

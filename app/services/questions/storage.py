@@ -104,7 +104,9 @@ def answer_rows(
         query = query.where(col(AssessmentAnswer.cycle).in_(list(cycles)))
     if question_ids is not None:
         query = query.where(col(AssessmentAnswer.question_id).in_(list(question_ids)))
-    query = query.order_by(col(AssessmentAnswer.created_at))
+    # In the order given; answers saved at one moment (a save under a fixed clock, as the
+    # demo's) by their keys, so the order is the same on every database.
+    query = query.order_by(col(AssessmentAnswer.created_at), col(AssessmentAnswer.answer_key))
     if fresh:
         query = query.execution_options(populate_existing=True)
     return list(session.exec(query).all())
