@@ -9,6 +9,7 @@ import re
 import sqlite3
 import tempfile
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,7 +26,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import attributes
 from sqlalchemy.orm.exc import StaleDataError
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, Pool
 from sqlmodel import Session
 
 from app.config import ConfigError, Settings
@@ -60,7 +61,7 @@ def make_engine(url: str, **options: Any) -> Engine:
 
 
 def _listen_sqlite(engine: Engine, busy_seconds: float) -> None:
-    writers = _Writers(busy_seconds)
+    writers = _WRITERS[engine.pool] = _Writers(busy_seconds)
     event.listen(engine, "connect", _configure_sqlite_connection)
     event.listen(engine, "begin", writers.begin)
     event.listen(engine, "before_cursor_execute", writers.before_execute)
@@ -118,8 +119,12 @@ class _Writers:
             raise
 
     def before_execute(self, connection: Connection, _cursor: Any, statement: str, *_: Any) -> None:
-        if connection.info.get(self.LATE) and _WRITES.match(statement):
-            del connection.info[self.LATE]
+        if _WRITES.match(statement):
+            self.write_now(connection)
+
+    def write_now(self, connection: Connection) -> None:
+        """Take the write lock now, if this transaction began LATE and has not yet."""
+        if connection.info.pop(self.LATE, False):
             self._take_turn(connection)
             driver = connection.connection.driver_connection
             try:
@@ -139,6 +144,21 @@ class _Writers:
             # As SQLite says when its own wait runs out (a 503 for the person).
             raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError(LOCKED))
         connection.info[self.HELD] = True
+
+
+# By pool, which an engine's copies with other options share.
+_WRITERS: weakref.WeakKeyDictionary[Pool, _Writers] = weakref.WeakKeyDictionary()
+
+
+def write_lock(session: Session) -> None:
+    """On SQLite, take the write lock now, for a read that decides a write and must not run
+    beside another's (counting failed sign-ins, freezing a form): a request's transaction takes
+    it only at its first write (_Writers). PostgreSQL locks rows (FOR UPDATE) or keys
+    (advisory locks) instead."""
+    connection = session.connection()
+    writers = _WRITERS.get(connection.engine.pool)
+    if writers is not None:
+        writers.write_now(connection)
 
 
 # Connections each app process may hold: one per thread of the pool FastAPI runs routes in

@@ -10,9 +10,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, update
 from sqlalchemy.exc import OperationalError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
-from app.db import make_probe_engine, open_session
+from app.db import make_probe_engine, open_session, write_lock
 from app.models.accounts import Role
 from app.models.audit import AuditEvent
 from app.models.family import Family
@@ -270,3 +270,28 @@ def test_a_writer_waits_its_turn_at_most_the_busy_timeout(backend: str, database
             second.begin().commit()
     finally:
         engine.dispose()
+
+
+def test_a_read_that_decides_a_write_takes_the_lock_first(backend: str, engine: Engine) -> None:
+    """write_lock: counting failed sign-ins or freezing a form reads under the write lock, so
+    two such requests never both read before either writes."""
+    _sqlite_only(backend)
+    order: list[str] = []
+    with engine.connect() as writer, engine.connect() as late:
+        writing = writer.begin()
+        late = late.execution_options(sqlite_begin="LATE")
+        late.begin()
+
+        def decide() -> None:
+            with Session(bind=late) as session:
+                write_lock(session)
+                order.append("locked")
+
+        deciding = threading.Thread(target=decide)
+        deciding.start()
+        deciding.join(timeout=1)
+        order.append("writer done")
+        writing.commit()
+        deciding.join(timeout=30)
+        late.rollback()
+    assert order == ["writer done", "locked"]
