@@ -163,10 +163,16 @@ def chronology_page(
         prefill.record_entries(session, family=family, content=content) if can_add else []
     )
     record_errors = record_errors or {}
+    offered = {item.key: number for number, item in enumerate(record_entries, start=1)}
+    # An event added already (in another tab, say) has left the list: say so above it.
     errors += [
-        {"text": text, "href": f"#record-{number}-significance"}
-        for number, item in enumerate(record_entries, start=1)
-        if (text := record_errors.get(item.key))
+        {
+            "text": text,
+            "href": f"#record-{offered[key]}-significance"
+            if key in offered
+            else "#chronology-workspace",
+        }
+        for key, text in record_errors.items()
     ]
     return render(
         request,

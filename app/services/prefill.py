@@ -434,7 +434,7 @@ def _told(session: Session, family: Family, days: set[date]) -> dict[date, set[u
     """For each of `days`, the children the chronology's entries of that day are about (None
     for an entry about no child in particular)."""
     rows = session.exec(
-        select(ChronologyEntry.occurred_on, ChronologyEntryChild.child_id)
+        select(col(ChronologyEntry.occurred_on), col(ChronologyEntryChild.child_id))
         .join(
             ChronologyEntryChild,
             col(ChronologyEntryChild.entry_id) == col(ChronologyEntry.id),
