@@ -13,6 +13,8 @@ from sqlmodel import Session
 from app.models.accounts import Role, User
 from app.models.family import Adult, Family
 from app.services import classification, evidence
+from app.services.case_check import problem_fields
+from app.services.case_file import ProblemCase
 from app.services.classification import Suggestion
 from tests.factories import (
     CONTENT,
@@ -48,24 +50,12 @@ def problem(
 ) -> dict[str, str]:
     """The form fields of one parent's problem area in the capacity-to-change section."""
     prefix = f"a.capacity[{parent.id}]"
-    fields = {
+    given = ProblemCase(area=area, readiness=readiness, since=since, relapse=relapse)
+    return {
         f"{prefix}.accepts-concerns": "fully",
         f"{prefix}.capacity-summary": "Summarised in the assessment report.",
-        f"{prefix}.problem-areas[{item}].problem-area": area,
-        f"{prefix}.problem-areas[{item}].readiness-stage": readiness,
-        f"{prefix}.problem-areas[{item}].engaged-with-services": "yes",
-        f"{prefix}.problem-areas[{item}].change-evidence": (
-            "behaviour-changed" if since else "attendance-only"
-        ),
+        **problem_fields(prefix, item, given),
     }
-    for name, day in (("change-since", since), ("last-relapse", relapse)):
-        if day is not None:
-            fields[f"{prefix}.problem-areas[{item}].{name}-day"] = str(day.day)
-            fields[f"{prefix}.problem-areas[{item}].{name}-month"] = str(day.month)
-            fields[f"{prefix}.problem-areas[{item}].{name}-year"] = str(day.year)
-    if since:
-        fields[f"{prefix}.problem-areas[{item}].behaviour-change-detail"] = "Seen by others."
-    return fields
 
 
 def capacity(
