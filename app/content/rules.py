@@ -400,7 +400,8 @@ class _Engine:
             parsed = parse_answer_key(key)
             if parsed is not None:
                 self.answers.setdefault(parsed[1], []).append((parsed[0], value))
-        self.people = {child.id: child.label for child in snapshot.children}
+        self.people = dict(snapshot.people)
+        self.people.update({child.id: child.label for child in snapshot.children})
         self.people.update({parent.parent_id: parent.parent_label for parent in snapshot.parents})
         # Scored before the rules, which may read them.
         self.tools: dict[str, ToolResult] = {}
