@@ -574,12 +574,12 @@ class _Engine:
             return str(value)
         if isinstance(value, float):
             return f"{value:g}"
-        labels = {option.id: option.label for option in self._options(question_id)}
+        labels = {option.id: option.label for option in self.options(question_id)}
         if isinstance(value, tuple):
             return ", ".join(f'"{labels.get(item, item)}"' for item in value) or "nothing selected"
         return f'"{labels.get(value, value)}"'
 
-    def _options(self, question_id: str) -> tuple[Term | Option, ...]:
+    def options(self, question_id: str) -> tuple[Term | Option, ...]:
         return self.content.options(question_id) if question_id in self.content.questions else ()
 
     # --- children -------------------------------------------------------------------------
@@ -1008,7 +1008,7 @@ def _score_item(engine: _Engine, item: ScoredItem) -> ItemScore | None:
         if not isinstance(value, str) or value not in item.option_points:
             return None
         label = next(
-            (option.label for option in engine._options(item.answer) if option.id == value), value
+            (option.label for option in engine.options(item.answer) if option.id == value), value
         )
         return ItemScore(item.id, item.label, item.option_points[value], label, outcome.reasons)
     for option in item.scores or ():
