@@ -411,11 +411,15 @@ def _check_discretionary(
     if abs(ids.index(chosen) - suggested) <= steps:
         return
     allowed = [item.label for item in ordered[max(0, suggested - steps) : suggested + steps + 1]]
-    how_far = f"at most {steps} level{'s' if steps != 1 else ''}" if steps else "no levels"
+    how_far = (
+        f"lets you move the level at most {steps} level{'s' if steps != 1 else ''}"
+        if steps
+        else "does not let you move the level"
+    )
     problems.add(
         "level",
-        f"{title} lets you move the level {how_far} from the suggested level "
-        f"({result.suggested_level.label}); choose {' or '.join(allowed)}",
+        f"{title} {how_far} from the suggested level ({result.suggested_level.label}); "
+        f"choose {' or '.join(allowed)}",
     )
 
 

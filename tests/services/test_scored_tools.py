@@ -36,8 +36,11 @@ class ToolCase:
 
 
 @pytest.fixture
-def case(db: Session, tmp_path: Path) -> ToolCase:
-    content = publish_tiny_with_tools(db, tmp_path / "tiny" / "1.0.0")
+def case(db: Session, tmp_path: Path, request: pytest.FixtureRequest) -> ToolCase:
+    """A family on the tiny framework with tools; the example tool's discretionary_levels is
+    the test's parameter (1 when it has none)."""
+    discretion = getattr(request, "param", 1)
+    content = publish_tiny_with_tools(db, tmp_path / "tiny" / "1.0.0", discretion)
     team = make_team(db)
     practitioner = make_user(db, roles=[Role.PRACTITIONER], team=team)
     supervisor = make_user(db, roles=[Role.SUPERVISOR], team=team)
@@ -153,3 +156,17 @@ def test_a_discretionary_override_moves_at_most_the_levels_allowed_and_is_approv
     case.db.refresh(row)
     assert row.status == ClassificationStatus.AGREED
     assert (row.supervisor_level, row.reviewed_by_id) == ("medium", case.supervisor.id)
+
+
+@pytest.mark.parametrize("case", [0], indirect=True)
+def test_a_tool_with_no_discretion_keeps_the_suggested_level(case: ToolCase) -> None:
+    assess_alpha(case)
+    ready(case)
+
+    with pytest.raises(InvalidInput) as refused:
+        submit(case, "medium", "The family has a history the tool does not score.")
+
+    assert refused.value.errors["level"] == (
+        "Example structured tool does not let you move the level from the suggested level "
+        "(Low); choose Low"
+    )

@@ -24,10 +24,15 @@ def publish_folder(db: Session, folder: Path) -> ContentVersion:
     return row
 
 
-def publish_tiny_with_tools(db: Session, folder: Path) -> FrameworkContent:
+def publish_tiny_with_tools(db: Session, folder: Path, discretion: int = 1) -> FrameworkContent:
     """The tiny framework with a second scored tool in tools/extra.yaml, written to `folder`
-    (named tiny/1.0.0) and published."""
-    materialise({**tiny_texts(), "tools/extra.yaml": EXTRA_TOOL.encode()}, folder)
+    (named tiny/1.0.0) and published; its example tool lets the practitioner move the level
+    `discretion` levels."""
+    texts = tiny_texts()
+    rules = texts["rules.yaml"].replace(
+        b"discretionary_levels: 1", f"discretionary_levels: {discretion}".encode()
+    )
+    materialise({**texts, "rules.yaml": rules, "tools/extra.yaml": EXTRA_TOOL.encode()}, folder)
     publish_folder(db, folder)
     result = load_version_dir(folder)
     assert result.content is not None
