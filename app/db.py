@@ -243,6 +243,7 @@ R = TypeVar("R")
 # then writes would fail at once if someone wrote in between. PostgreSQL needs none of this.
 READS_FIRST = "homeward.reads_first"
 AFTER_READS = "homeward.after_reads"
+IN_REQUEST = "homeward.in_request"
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
@@ -259,9 +260,12 @@ def reads_first(session: Session) -> bool:
 
 
 def change_after_reads(session: Session, row: Any, **values: Any) -> None:
-    """Change plain columns of `row`; during a GET's reads, after them (see READS_FIRST).
-    The row shows the new values at once either way."""
-    if not reads_first(session):
+    """Change plain columns of `row`: during a GET's reads on SQLite, after them (see
+    READS_FIRST); in any other request, just before it commits. So the row (a session's "last
+    seen", which each request of that person may touch) stays locked for the commit only, not
+    while the request works: on PostgreSQL a PDF's seconds kept every other request of the
+    same person waiting, past the statement timeout. The row shows the new values at once."""
+    if not reads_first(session) and not session.info.get(IN_REQUEST):
         for name, value in values.items():
             setattr(row, name, value)
         session.add(row)
@@ -318,13 +322,19 @@ def request_transaction(request: Request, session: Session) -> Iterator[Session]
     request.state.db = session
     for key in (KEPT_ON_FAILURE, READS_FIRST, AFTER_READS):
         session.info.pop(key, None)
+    session.info[IN_REQUEST] = True
     _begin_reads(request, session)
     try:
         yield session
     except BaseException:
         _fail(request, session)
         raise
+    finally:
+        session.info.pop(IN_REQUEST, None)
     try:
+        if not reads_first(session):
+            for statement in session.info.pop(AFTER_READS, []):
+                session.execute(statement)
         session.commit()
         kept = session.info.pop(KEPT_ON_FAILURE, [])
         if session.info.pop(READS_FIRST, False):
