@@ -81,6 +81,22 @@ def cmd_content_validate(args: argparse.Namespace, settings: Settings) -> int:
     return validate_path(args.path or settings.content_dir, sys.stdout, sys.stderr)
 
 
+def cmd_content_check_cases(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the validation cases and print expected against shown; fail when a family does."""
+    from app.services import case_check
+
+    try:
+        report = case_check.check_bundled(
+            settings.content_dir, args.framework, cases_file=args.path
+        )
+    except case_check.CasesUnusable as problem:
+        for line in problem.lines:
+            print(line, file=sys.stderr)
+        return 1
+    case_check.print_report(report, sys.stdout)
+    return 1 if report.failed else 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Check the set-up, then serve the app with uvicorn."""
     import uvicorn
@@ -355,6 +371,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="a content, framework or version folder (default: the configured content folder)",
     )
     validate.set_defaults(handler=cmd_content_validate)
+    check_cases = content_commands.add_parser(
+        "check-cases",
+        help="run the validation cases (invented families) and print expected against shown",
+    )
+    check_cases.add_argument(
+        "path",
+        nargs="?",
+        type=Path,
+        help="a case file (default: validation-cases.yaml in the framework's content folder)",
+    )
+    check_cases.add_argument(
+        "--framework", default="reunification", help="the framework (default: reunification)"
+    )
+    check_cases.set_defaults(handler=cmd_content_check_cases)
     return parser
 
 

@@ -91,6 +91,8 @@ class FormState:
     errors: dict[str, str] = field(default_factory=dict)
     # Where each error summary link points, when not at the field's own id (date inputs).
     anchors: dict[str, str] = field(default_factory=dict)
+    # Where a prefilled value came from, by field id, shown with the field's hint.
+    notes: dict[str, str] = field(default_factory=dict)
 
     def error_list(self) -> list[dict[str, str]]:
         return [

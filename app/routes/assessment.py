@@ -38,6 +38,7 @@ from app.services import (
 from app.services import evidence as evidence_service
 from app.services.audit import Actor
 from app.services.errors import Conflict, InvalidInput, NotFound
+from app.summary.sections import tool_block
 from app.templating import is_htmx, render, with_notice
 from app.timeutil import london_today
 
@@ -73,9 +74,10 @@ def _section_response(
     completed: str = "",
     next_is: str = "task",
     prefilled: list[str] | None = None,
+    notes: dict[str, str] | None = None,
 ) -> Response:
     family, content = page.family, page.content
-    form = FormState(values=state.values, errors=dict(errors or {}))
+    form = FormState(values=state.values, errors=dict(errors or {}), notes=notes or {})
     section = state.section
     factor_evidence = (
         _factor_evidence(session, family.id) if isinstance(section, FactorsSection) else {}
@@ -185,11 +187,13 @@ def section_page(
     cycle = _cycle(page, section_id, review)
     state = questions.section_state(session, page.family, page.content, section_id, cycle)
     prefilled: list[str] = []
+    notes: dict[str, str] = {}
     if page.can_edit:
         agreement.prefill_form(session, family=page.family, content=page.content, state=state)
         prefilled = prefill.fill_from_record(
             session, family=page.family, content=page.content, state=state
         )
+        notes = prefill.fill_empty(session, family=page.family, content=page.content, state=state)
     done = page.content.sections.get(completed)
     return _section_response(
         request,
@@ -201,6 +205,7 @@ def section_page(
         if done and done.section.kind == "factors" and state.section.kind == "factors"
         else "task",
         prefilled=prefilled,
+        notes=notes,
     )
 
 
@@ -460,6 +465,10 @@ def autosave_section(
         for node, _labels in questions.walk(state.nodes)
         if node.question.show_when is not None and node.visible != (node.id in shown)
     ]
+    # A required question just shown with no answer starts from the record, if it holds one.
+    notes = (
+        prefill.fill_empty(session, family=family, content=content, state=state) if changed else {}
+    )
     response = render(
         request,
         "views/assessment/autosave.html",
@@ -467,7 +476,7 @@ def autosave_section(
             "family": family,
             "content": content,
             "state": state,
-            "form": FormState(values=state.values),
+            "form": FormState(values=state.values, notes=notes),
             "message": message,
             "failed": failed,
             "changed": changed,
@@ -682,7 +691,9 @@ def _classification_response(
     section = classification.classification_section(content, section_id)
     cycle = _cycle(page, section_id, None) if cycle is None else cycle
     current_review = _is_current(page, section_id, cycle)
-    suggestion = classification.suggest(session, family=family, content=content, cycle=cycle)
+    suggestion = classification.suggest(
+        session, family=family, content=content, cycle=cycle, timepoint=section.timepoint
+    )
     rows = classification.history(session, family.id, section_id, cycle)
     current = rows[0] if rows else None
     names = accounts.staff_names(
@@ -706,6 +717,9 @@ def _classification_response(
             "review": cycle,
             "timepoint": content.timepoint(section.timepoint),
             "suggestion": suggestion.explanation,
+            # Shown with the summary's own block, in the summary's words.
+            "tool_blocks": [tool_block(tool) for tool in suggestion.result.tools],
+            "discretionary": classification.discretionary_limit(suggestion.result),
             "levels": {level.id: level for level in content.levels},
             "rows": rows,
             "current": current,

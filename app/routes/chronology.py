@@ -41,6 +41,7 @@ from app.services import (
     chronology_review,
     chronology_timeline,
     evidence,
+    prefill,
     questions,
 )
 from app.services.audit import Actor
@@ -127,9 +128,11 @@ def chronology_page(
     saved: str | None = None,
     completed: str = "",
     link: tuple[dict[str, str], list[str], str] | None = None,
+    record_errors: dict[str, str] | None = None,
 ) -> Response:
     """The chronology page (or its workspace block for htmx). `link` is a refused "Link ticked
-    entries": its problems, the ticked entries and the factor chosen."""
+    entries": its problems, the ticked entries and the factor chosen; `record_errors` a refused
+    entry from the children's records, by its record."""
     family, content = page.family, page.content
     children = chronology.child_names(session, family)
     query, raw, filter_errors = _query(request, content, children)
@@ -155,6 +158,22 @@ def chronology_page(
     errors = form.error_list() if form else []
     link_errors, link_picked, link_factor = link or ({}, [], "")
     errors += [{"text": text, "href": "#" + key} for key, text in link_errors.items()]
+    can_add = page.can_edit and not chronology.cannot_add(session, family, content)
+    record_entries = (
+        prefill.record_entries(session, family=family, content=content) if can_add else []
+    )
+    record_errors = record_errors or {}
+    offered = {item.key: number for number, item in enumerate(record_entries, start=1)}
+    # An event added already (in another tab, say) has left the list: say so above it.
+    errors += [
+        {
+            "text": text,
+            "href": f"#record-{offered[key]}-significance"
+            if key in offered
+            else "#chronology-workspace",
+        }
+        for key, text in record_errors.items()
+    ]
     return render(
         request,
         "views/chronology/chronology.html",
@@ -188,6 +207,8 @@ def chronology_page(
             "link_errors": link_errors,
             "link_picked": link_picked,
             "link_factor": link_factor,
+            "record_entries": record_entries,
+            "record_errors": record_errors,
             "cannot_add": chronology.cannot_add(session, family, content)
             if page.can_edit and whole_page
             else None,
@@ -665,6 +686,37 @@ def create_entry(
         return chronology_page(request, session, page, adding=fresh, saved="Entry added")
     if another:
         return RedirectResponse(f"{_base(family)}/new{_return_query(request)}", status_code=303)
+    return RedirectResponse(
+        f"{_base(family)}{_return_query(request)}#entry-{entry.id}", status_code=303
+    )
+
+
+@router.post("/{family_id}/chronology/from-record")
+def add_from_record(
+    form_data: FormValues, request: Request, session: SessionDep, actor: ActorDep, page: EditPage
+) -> Response:
+    """Add an event the children's records hold (coming into care, an earlier return) as an
+    entry, with the significance chosen: nothing is typed again."""
+    family = page.family
+    key = str(form_data.get("record") or "")
+    significance = str(form_data.get("significance") or "")
+    another = form_data.get("then") == "another"
+    try:
+        entry = prefill.add_record_entry(
+            session,
+            actor=actor,
+            family=family,
+            content=page.content,
+            key=key,
+            significance=significance,
+        )
+    except InvalidInput as problem:
+        message = problem.errors.get("significance") or "; ".join(problem.errors.values())
+        adding = FormState(values={"date_precision": "day"}) if another else None
+        return chronology_page(request, session, page, adding=adding, record_errors={key: message})
+    if is_htmx(request):
+        fresh = FormState(values={"date_precision": "day"}) if another else None
+        return chronology_page(request, session, page, adding=fresh, saved="Entry added")
     return RedirectResponse(
         f"{_base(family)}{_return_query(request)}#entry-{entry.id}", status_code=303
     )

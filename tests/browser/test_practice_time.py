@@ -144,12 +144,13 @@ def create_family(page: Page) -> None:
 ENTRIES = (
     (400, "Police", "Police called to a row at the flat; Amy was present", "Red, serious"),
     (350, "Police", "Second police call-out; Kim injured", "Red, serious"),
-    (300, "Council case files", "Amy came into care", "Red, serious"),
+    # Amy's coming into care is in her record: the chronology offers it, nothing is typed.
+    (300, None, "Amy Walker came into care", "Red, serious"),
     (200, "Domestic abuse services", "Kim began the Freedom programme", "Green, positive"),
     (
         120,
-        "Drug and alcohol services",
-        "Lee tested clear of drugs for three months",
+        "Domestic abuse services",
+        "Lee finished the Caring Dads course; the course worker saw the change",
         "Green, positive",
     ),
     (
@@ -175,12 +176,18 @@ def chronology(page: Page) -> None:
         expect(heading).to_be_visible()
         if number:
             expect(heading).to_be_focused()
-        fill_date(page, "Date of the event", TODAY - timedelta(days=days))
-        page.get_by_label("Where the information came from").select_option(label=source)
-        page.get_by_label("What happened").fill(what)
-        page.get_by_label(significance).check()
-        last = number + 1 == len(ENTRIES)
-        page.get_by_role("button", name="Save entry" if last else "Save and add another").click()
+        if source is None:
+            record = page.locator("form.hw-record-entry", has_text=what)
+            record.get_by_label("Significance").select_option(label=significance)
+            record.get_by_role("button", name=re.compile("^Add to the chronology")).click()
+        else:
+            fill_date(page, "Date of the event", TODAY - timedelta(days=days))
+            page.get_by_label("Where the information came from").select_option(label=source)
+            page.get_by_label("What happened").fill(what)
+            page.get_by_label(significance).check()
+            last = number + 1 == len(ENTRIES)
+            save = "Save entry" if last else "Save and add another"
+            page.get_by_role("button", name=save).click()
         saved = page.locator("#chronology-workspace .govuk-notification-banner")
         expect(saved).to_contain_text("Entry added")
         expect(page.locator(".hw-chronology-table")).to_contain_text(what)
@@ -208,7 +215,10 @@ def identification(page: Page, supervisor: User, practitioner: User) -> None:
     choose(
         page, "Who would the child return to?", "The parent or parents they lived with before care"
     )
-    fill_date(page, "Date the manager agreed to start a return-home assessment", TODAY)
+    # The day work started is offered as the day the manager agreed: nothing typed.
+    agreed = page.get_by_role("group", name="Date the manager agreed to start a return-home")
+    expect(agreed.get_by_label("Day")).to_have_value(str(TODAY.day))
+    expect(agreed).to_contain_text("Prefilled with the day work with the family started")
     # Both are staff: picked from the team, not typed.
     page.get_by_label("Name and role of the manager who agreed").select_option(
         f"{supervisor.name}, team manager"
@@ -251,14 +261,11 @@ def factors(page: Page) -> None:
             complete(page, CURRENT.section_titles[section.id])
 
 
+# What each parent changed, and since when, comes from the chronology's positive entries
+# naming them; neither has slipped back since, so "when did they last slip back?" is left
+# empty, as its hint asks.
+CHANGES = (ENTRIES[3], ENTRIES[4])
 # What only the people know, typed once each: nothing here repeats another field.
-CHANGES = (
-    "Kim finished the Freedom programme; no call-outs since, police confirm.",
-    "Lee finished the Caring Dads course; the course worker saw the change.",
-)
-# When each parent's change began (about six and four months ago); neither has slipped back
-# since, so "when did they last slip back?" is left empty, as its hint asks.
-CHANGE_SINCE = (TODAY - timedelta(days=183), TODAY - timedelta(days=122))
 SUMMARIES = ("Kim: real change, seen by others.", "Lee: changing, checked by the course.")
 VIEWS = (
     "Kim wants Amy home and accepts the harm done.",
@@ -292,10 +299,12 @@ def capacity(page: Page) -> None:
             parent,
         )
         wait_until_ready(page)
-        page.get_by_label("What has changed, and who has seen it?").nth(parent).fill(
-            CHANGES[parent]
-        )
-        fill_date(page, "When did this change begin?", CHANGE_SINCE[parent], parent)
+        days, _source, what, _significance = CHANGES[parent]
+        changed = page.get_by_label("What has changed, and who has seen it?").nth(parent)
+        expect(changed).to_have_value(re.compile(re.escape(what)))
+        since = page.get_by_role("group", name="When did this change begin?").nth(parent)
+        expect(since.get_by_label("Day")).to_have_value(str((TODAY - timedelta(days=days)).day))
+        expect(since).to_contain_text("Prefilled from the chronology")
         page.get_by_label("Summary of this parent's capacity to change").nth(parent).fill(
             SUMMARIES[parent]
         )

@@ -17,6 +17,8 @@ from app.db import make_engine
 from app.services.content_store import import_bundled
 from tests.content.broken_cases import CASES, materialise, tiny_texts
 from tests.content.support import BUNDLED_DIR, V1_DIR
+from tests.content.test_validation_cases import CASES as VALIDATION
+from tests.content.test_validation_cases import case_text
 
 
 @pytest.fixture
@@ -144,3 +146,67 @@ def test_check_fails_when_no_content_version_is_valid(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert result.stderr.splitlines()[-1].startswith("No valid framework content was found in")
+
+
+def test_check_cases_runs_every_family_and_prints_the_figures(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    count = len(VALIDATION.cases)
+
+    assert main(["content", "check-cases"]) == 0
+
+    out = capsys.readouterr().out
+    assert out.count("\nPASS  ") == count
+    assert (
+        "\nPASS  Osei family (osei)\n      level: suggested Very high; expected Very high\n" in out
+    )
+    assert f"{count} families: {count} met their expectations, 0 did not." in out
+    assert f"Suggested level inside the expected range: {count} of {count}." in out
+    assert "Cautions expected " in out
+
+
+def test_check_cases_fails_when_a_family_misses_its_expectations(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wrong = tmp_path / "cases.yaml"
+    wrong.write_text(case_text(lowest="low", highest="medium", caution="older-child"))
+
+    assert main(["content", "check-cases", str(wrong)]) == 1
+
+    out = capsys.readouterr().out
+    assert "FAIL  Quinn family (quinn)" in out
+    assert "level: suggested Very high; expected Low to Medium  <- outside the range" in out
+    assert "not raised: The child is over 10 (older-child)" in out
+    assert (
+        "raised but not expected: Parental problems unresolved or hidden "
+        "(problems-unresolved-or-hidden); Another child seriously harmed or removed "
+        "(another-child-harmed-or-removed)\n"
+    ) in out
+    assert "1 family: 0 met their expectations, 1 did not." in out
+    assert "Cautions expected 1, raised 0 (0%); raised but not expected 2." in out
+
+
+def test_check_cases_refuses_a_broken_case_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "cases.yaml"
+    broken.write_text(case_text(source="made-up-2020"))
+
+    assert main(["content", "check-cases", str(broken)]) == 1
+
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == f"{broken} is refused (1 error):"
+    assert err[1].startswith(
+        f'{broken}, line 19, column 19, at cases[0].expect.level.sources[0]: "made-up-2020"'
+    )
+
+
+def test_check_cases_says_where_a_missing_case_file_belongs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["content", "check-cases", str(tmp_path / "none.yaml")]) == 1
+
+    assert capsys.readouterr().err == (
+        f"There is no case file at {tmp_path / 'none.yaml'}: write the cases there "
+        "(see docs/judgement.md).\n"
+    )

@@ -5,6 +5,8 @@ start from what the record holds (problem areas, professionals) and staff are pi
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlmodel import Session, col, select
 
@@ -444,3 +446,138 @@ def test_entries_ticked_on_the_chronology_are_linked_to_a_factor(
     # The banner is built from the content's words: an address naming no factor shows none.
     forged = soup(client.get(f"{base}?linked=5&factor=<b>x</b>"))
     assert forged.select_one(".govuk-notification-banner") is None
+
+
+def test_the_chronology_offers_what_the_childrens_records_hold(
+    client: CheckingClient, db: Session, team: Team, practitioner: User
+) -> None:
+    from app.models.chronology import ChronologyEntryChild
+    from tests.factories import make_episode, make_return
+
+    family = make_family(db, team=team, allocated_to=practitioner, identified=True)
+    amy = make_child(db, family, name="Amy Harper", entered_care=date(2025, 9, 1))
+    make_episode(db, amy, started_on=date(2021, 1, 1), ended_on=date(2022, 3, 1))
+    make_return(db, amy, returned_on=date(2022, 3, 1))
+    db.commit()
+    base = f"/families/{family.id}/chronology"
+    offered = soup(client.get(base)).select("form.hw-record-entry")
+    assert [form.select_one("p").get_text(" ", strip=True) for form in offered] == [
+        "1 January 2021 : Amy Harper came into care (Accommodated by agreement (section 20)).",
+        "1 March 2022 : Amy Harper went home (a planned return).",
+        "1 September 2022 : Amy Harper's return home broke down: Not known.",
+        "1 September 2025 : Amy Harper came into care (Interim care order (section 38)). "
+        "Main reason: Neglect.",
+    ]
+    care = offered[-1].select_one('input[name="record"]')["value"]
+
+    # The significance is the practitioner's to choose: asked for, nothing added.
+    refused = post_form(client, f"{base}/from-record", {"record": care}, headers=HTMX)
+    assert "Select how significant the event is" in soup(refused).select_one(
+        ".govuk-error-summary"
+    ).get_text(" ", strip=True)
+    assert entries(db, family) == 0
+
+    added = post_form(
+        client,
+        f"{base}/from-record",
+        {"record": care, "significance": "red", "then": "another"},
+        headers=HTMX,
+    )
+    page = soup(added)
+    assert "Entry added" in page.select_one(".govuk-notification-banner").get_text()
+    assert page.select_one("#add-entry-heading") is not None  # the next entry's form stays open
+    entry = db.exec(
+        select(ChronologyEntry).where(col(ChronologyEntry.family_id) == family.id)
+    ).one()
+    assert (entry.occurred_on, entry.source_id, entry.significance) == (
+        date(2025, 9, 1),
+        "case-file",
+        "red",
+    )
+    assert db.exec(select(ChronologyEntryChild.child_id)).all() == [amy.id]
+    # Told once: the event is no longer offered, and offering it again is refused.
+    assert len(soup(client.get(base)).select("form.hw-record-entry")) == 3
+    again = post_form(client, f"{base}/from-record", {"record": care, "significance": "red"})
+    assert "in the chronology already" in soup(again).select_one(".govuk-error-summary").text
+    assert entries(db, family) == 1
+
+
+def test_a_parents_change_and_the_managers_agreement_start_from_the_record(
+    client: CheckingClient, db: Session, team: Team, practitioner: User
+) -> None:
+    from tests.support.assessment import make_entry
+
+    family = make_family(db, team=team, allocated_to=practitioner)
+    make_child(db, family, name="Amy Harper", entered_care=date(2025, 9, 1))
+    kim = make_adult(db, family, name="Kim Harper")
+    # The day the manager agreed starts as the day work started, saying so.
+    page = soup(client.get(f"/families/{family.id}/sections/identification"))
+    assert page.select_one('input[name="a.assessment-agreed-date-day"]')["value"] == str(
+        family.work_started_on.day
+    )
+    assert "Prefilled with the day work with the family started" in page.text
+    identify(db, practitioner, family)
+    make_entry(
+        db,
+        family,
+        practitioner,
+        what="Kim began the Freedom programme",
+        on=date(2025, 10, 6),
+        significance="green",
+        themes=(),
+    )
+    make_entry(db, family, practitioner, what="Kim injured in a row", significance="red")
+    make_entry(
+        db,
+        family,
+        practitioner,
+        what="Kim kept to her safety plan",
+        on=date(2025, 11, 3),
+        significance="green",
+        themes=("safety-plan-kept",),
+    )
+    make_entry(
+        db,
+        family,
+        practitioner,
+        what="Kim tested clear of drugs",
+        on=date(2025, 12, 1),
+        significance="green",
+        themes=("abstinence-confirmed",),
+    )
+    domain = CURRENT.domain("domestic-abuse")
+    ratings = {f"f.{factor.id}.status": "absent" for factor in domain.risk_factors}
+    ratings[f"f.{domain.risk_factors[0].id}.status"] = "present"
+    save(db, practitioner, family, "factors-domestic-abuse", ratings)
+    db.commit()
+
+    url = f"/families/{family.id}/sections/capacity-to-change"
+    page = soup(client.get(url))
+    form: dict[str, list[str]] = {}
+    for field in page.select("#section-form input"):
+        name = field.get("name")
+        if not name or field.get("type") == "submit":
+            continue
+        if field.get("type") in ("radio", "checkbox") and not field.has_attr("checked"):
+            continue
+        form.setdefault(str(name), []).append(str(field.get("value", "")))
+    area = next(name for name in form if name.endswith(".problem-area"))
+    evidence = area.removesuffix("problem-area") + "change-evidence"
+    assert str(kim.id) in evidence
+    form[evidence] = ["behaviour-changed"]
+    # Saying the behaviour has changed shows what changed and since when, from the chronology:
+    # Kim's positive entries since care about domestic abuse (not her drug test).
+    shown = soup(post_form(client, f"{url}/autosave", form, headers=HTMX))
+    detail = shown.select_one('textarea[name$=".behaviour-change-detail"]')
+    assert detail.get_text() == (
+        "6 October 2025, Police: Kim began the Freedom programme\n"
+        "3 November 2025, Police: Kim kept to her safety plan"
+    )
+    since = shown.select_one('input[name$=".change-since-day"]')
+    assert (since["value"], shown.select_one('input[name$=".change-since-month"]')["value"]) == (
+        "6",
+        "10",
+    )
+    hints = shown.get_text(" ", strip=True)
+    assert "Prefilled from the chronology: 2 positive entries naming Kim" in hints
+    assert "the first positive entry naming Kim, 6 October 2025" in hints
