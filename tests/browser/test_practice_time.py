@@ -179,7 +179,7 @@ def chronology(page: Page) -> None:
             expect(heading).to_be_focused()
         if source is None:
             record = page.locator("form.hw-record-entry", has_text=what)
-            record.get_by_label("Significance").select_option(label=significance)
+            record.get_by_label("How significant was it?").select_option(label=significance)
             record.get_by_role("button", name=re.compile("^Add to the chronology")).click()
         else:
             fill_date(page, "Date of the event", TODAY - timedelta(days=days))
