@@ -5,7 +5,11 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import re
+import sqlite3
 import tempfile
+import threading
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,10 +23,10 @@ from fastapi import Request
 from sqlalchemy import Connection, Engine, create_engine, event, text, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import attributes
 from sqlalchemy.orm.exc import StaleDataError
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import NullPool, Pool
 from sqlmodel import Session
 
 from app.config import ConfigError, Settings
@@ -38,21 +42,128 @@ MIGRATION_LOCK_KEY = 0x486F6D65  # "Home": any constant shared by every app inst
 SQLITE_LONDON_DATE = "homeward_london_date"
 
 
+SQLITE_BUSY_SECONDS = 30
+LOCKED = "database is locked"
+
+
 def make_engine(url: str, **options: Any) -> Engine:
     """Create an engine; SQLite gets foreign keys, WAL and a busy timeout so it behaves.
     `options` go to SQLAlchemy's create_engine (pool sizes in tests)."""
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, **options
+            url,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_SECONDS},
+            **options,
         )
-        event.listen(engine, "connect", _configure_sqlite_connection)
-        event.listen(engine, "begin", _begin_sqlite_transaction)
+        _listen_sqlite(engine, SQLITE_BUSY_SECONDS)
         return engine
     return create_engine(url, pool_pre_ping=True, **options)
 
 
+def _listen_sqlite(engine: Engine, busy_seconds: float) -> None:
+    writers = _WRITERS[engine.pool] = _Writers(busy_seconds)
+    event.listen(engine, "connect", _configure_sqlite_connection)
+    event.listen(engine, "begin", writers.begin)
+    event.listen(engine, "before_cursor_execute", writers.before_execute)
+    event.listen(engine, "commit", writers.end)
+    event.listen(engine, "rollback", writers.end)
+
+
+# The statements that need SQLite's write lock (SAVEPOINT too: a write inside one could not
+# take the lock any more, see _Writers).
+_WRITES = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|SAVEPOINT|CREATE|ALTER|DROP)\b", re.I)
+
+
+class _Writers:
+    """SQLite lets one transaction write at a time, and how long each holds that lock decides
+    how long every other waits: a page's audit entry (a few milliseconds) waited seconds behind
+    a busy form's whole request. So, per engine:
+
+    - The threads of one process take turns for the write lock on a lock of their own, which
+      wakes the next waiter the moment it is free. SQLite's own wait (the busy timeout) polls,
+      sleeping up to 100 ms a try, so a short write could wait behind others that came later;
+      it is left to waits for other processes.
+    - `sqlite_begin="LATE"` (a request that writes: app.db._begin_reads) begins deferred and
+      takes the write lock only at its first write, so the request's reads before it (the
+      session, the user, the content, the family) do not hold it. A deferred transaction that
+      reads and then writes would fail at once if another wrote in between, so at the first
+      write the reads' transaction is committed (it wrote nothing) and an IMMEDIATE one takes
+      its place, seeing what others have saved since, as every statement does on PostgreSQL
+      (read committed); saving over a newer version is refused by the version checks.
+
+    The turn is given up at commit or rollback, which may run in another of the thread pool's
+    threads (a plain Lock allows that)."""
+
+    HELD, LATE = "homeward.write_turn", "homeward.write_later"
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self.lock = threading.Lock()
+
+    def begin(self, connection: Connection) -> None:
+        """pysqlite begins transactions late and mishandles SAVEPOINT, so (as SQLAlchemy's
+        docs advise) its handling is off and we begin ourselves. IMMEDIATE (the default)
+        takes the write lock at the start; what only reads (a GET, see READS_FIRST; health
+        checks) passes `sqlite_begin="DEFERRED"`, and a request that writes "LATE"."""
+        mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        if mode == "LATE":
+            connection.exec_driver_sql("BEGIN DEFERRED")
+            connection.info[self.LATE] = True
+            return
+        if mode == "IMMEDIATE":
+            self._take_turn(connection)
+        try:
+            connection.exec_driver_sql(f"BEGIN {mode}")
+        except BaseException:
+            self.end(connection)
+            raise
+
+    def before_execute(self, connection: Connection, _cursor: Any, statement: str, *_: Any) -> None:
+        if _WRITES.match(statement):
+            self.write_now(connection)
+
+    def write_now(self, connection: Connection) -> None:
+        """Take the write lock now, if this transaction began LATE and has not yet."""
+        if connection.info.pop(self.LATE, False):
+            self._take_turn(connection)
+            driver = connection.connection.driver_connection
+            try:
+                driver.execute("COMMIT")  # type: ignore[union-attr]
+                driver.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
+            except BaseException:
+                self.end(connection)
+                raise
+
+    def end(self, connection: Connection) -> None:
+        connection.info.pop(self.LATE, None)
+        if connection.info.pop(self.HELD, False):
+            self.lock.release()
+
+    def _take_turn(self, connection: Connection) -> None:
+        if not self.lock.acquire(timeout=self.timeout):
+            # As SQLite says when its own wait runs out (a 503 for the person).
+            raise OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError(LOCKED))
+        connection.info[self.HELD] = True
+
+
+# By pool, which an engine's copies with other options share.
+_WRITERS: weakref.WeakKeyDictionary[Pool, _Writers] = weakref.WeakKeyDictionary()
+
+
+def write_lock(session: Session) -> None:
+    """On SQLite, take the write lock now, for a read that decides a write and must not run
+    beside another's (counting failed sign-ins, freezing a form): a request's transaction takes
+    it only at its first write (_Writers). PostgreSQL locks rows (FOR UPDATE) or keys
+    (advisory locks) instead."""
+    connection = session.connection()
+    writers = _WRITERS.get(connection.engine.pool)
+    if writers is not None:
+        writers.write_now(connection)
+
+
 # Connections each app process may hold: one per thread of the pool FastAPI runs routes in
-# (AnyIO's default of 40), so a request never waits for a connection while a thread is free.
+# (AnyIO's default of 40), so a request never waits for a connection while a thread is free
+# (on SQLite too: SQLAlchemy's default of 15 kept readers waiting behind one another).
 POOL_SIZE, POOL_OVERFLOW = 10, 30
 
 
@@ -63,7 +174,7 @@ def app_engine(settings: Settings) -> Engine:
     connection after `database_connect_timeout_seconds`; each is a 503 for the person. The
     command line's engines (migrations, backups) have no statement timeout."""
     if settings.is_sqlite:
-        return make_engine(settings.sqlalchemy_url)
+        return make_engine(settings.sqlalchemy_url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
     return make_engine(
         settings.sqlalchemy_url,
         pool_size=POOL_SIZE,
@@ -85,23 +196,12 @@ def make_probe_engine(url: str, *, timeout: float) -> Engine:
             poolclass=NullPool,
             connect_args={"check_same_thread": False, "timeout": timeout},
         )
-        event.listen(engine, "connect", _configure_sqlite_connection)
-        event.listen(engine, "begin", _begin_sqlite_transaction)
+        _listen_sqlite(engine, timeout)
         return engine
     # libpq counts whole seconds and treats anything under 2 as 2.
     return create_engine(
         url, poolclass=NullPool, connect_args={"connect_timeout": max(2, round(timeout))}
     )
-
-
-def _begin_sqlite_transaction(connection: Connection) -> None:
-    """pysqlite begins transactions late and mishandles SAVEPOINT, so (as SQLAlchemy's docs
-    advise) we switch its handling off and begin ourselves. IMMEDIATE takes the write lock at
-    the start: a deferred transaction that reads and then writes fails at once when another
-    wrote in between, instead of waiting its turn. What only reads (a GET, see READS_FIRST;
-    health checks) passes `sqlite_begin="DEFERRED"`."""
-    mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-    connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
@@ -175,15 +275,15 @@ def change_after_reads(session: Session, row: Any, **values: Any) -> None:
 
 
 def _begin_reads(request: Request, session: Session) -> None:
+    if session.get_bind().dialect.name != "sqlite" or session.in_transaction():
+        return
     endpoint = request.scope.get("endpoint")
-    if (
-        request.method in SAFE_METHODS
-        and not getattr(endpoint, "writes_on_get", False)
-        and session.get_bind().dialect.name == "sqlite"
-        and not session.in_transaction()
-    ):
+    if request.method in SAFE_METHODS and not getattr(endpoint, "writes_on_get", False):
         session.connection(execution_options={"sqlite_begin": "DEFERRED"})
         session.info[READS_FIRST] = True
+    else:
+        # Its reads (the session, the user, the family) do not hold the write lock (_Writers).
+        session.connection(execution_options={"sqlite_begin": "LATE"})
 
 
 @event.listens_for(Session, "before_flush")

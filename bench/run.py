@@ -223,8 +223,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(url: str, workers: int, data_dir: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """`python -m app serve` as production runs it, until the block ends."""
+def server(
+    url: str, workers: int, data_dir: Path, keep_log: Path
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """`python -m app serve` as production runs it, until the block ends; its log is copied
+    to `keep_log`."""
     port = free_port()
     environment = {
         **os.environ,
@@ -268,6 +271,8 @@ def server(url: str, workers: int, data_dir: Path) -> Iterator[tuple[str, subpro
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+        # Kept beside the figures: errors and warnings under load are read from it.
+        shutil.copy(data_dir / "server.log", keep_log)
 
 
 class MemoryWatch:
@@ -555,13 +560,16 @@ def mixed(
             target=run,
             args=("readers", base, reading, reader_headers),
             kwargs={"users": readers, "seconds": seconds},
-        ),
-        threading.Thread(
-            target=run,
-            args=("writers", base, [f"/families/{target}/chronology/new"], writer_headers),
-            kwargs={"users": writers, "seconds": seconds, "method": "POST", "body": body},
-        ),
+        )
     ]
+    if writers:  # none: the readers alone, to compare with
+        threads.append(
+            threading.Thread(
+                target=run,
+                args=("writers", base, [f"/families/{target}/chronology/new"], writer_headers),
+                kwargs={"users": writers, "seconds": seconds, "method": "POST", "body": body},
+            )
+        )
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -617,7 +625,7 @@ def main() -> None:
     )
     parser.add_argument("--mixed", action="store_true", help="also readers with writers")
     parser.add_argument("--readers", type=int, default=16)
-    parser.add_argument("--writers", type=int, default=2)
+    parser.add_argument("--writers", type=int, default=2, help="0: the readers alone")
     parser.add_argument("--out", type=Path, help="the JSON file (default: bench/results/...)")
     args = parser.parse_args()
     # Stopped from outside, still stop the app it started (the finally blocks run).
@@ -636,9 +644,14 @@ def main() -> None:
     chosen = [page for page in pages(data) if not wanted or any(t in page.name for t in wanted)]
     static = Page("static page (signed out)", ("/accessibility",), user="")
     started = datetime.now(UTC)
+    out = args.out or RESULTS / f"run-{backend}-{started:%Y%m%dT%H%M%S}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     with (
         tempfile.TemporaryDirectory() as folder,
-        server(args.database_url, args.workers, Path(folder)) as (base, process),
+        server(args.database_url, args.workers, Path(folder), out.with_suffix(".log")) as (
+            base,
+            process,
+        ),
         MemoryWatch(process.pid) as memory,
     ):
         cookies = {
@@ -730,10 +743,8 @@ def main() -> None:
             "after": [round(value / mib, 1) for value in memory.last.values()],
         },
     }
-    out = args.out or RESULTS / f"run-{backend}-{started:%Y%m%dT%H%M%S}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(record, indent=2) + "\n")
-    print(f"written to {out}")
+    print(f"written to {out}, the app's log to {out.with_suffix('.log')}")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, text
-from sqlmodel import Session, col, select
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, SQLModel, col, select
 
 from app.db import make_engine
 from app.models.assessment import Classification
@@ -22,7 +23,10 @@ AS_OF = date(2026, 11, 2)
 
 
 def generated(folder: Path, name: str) -> str:
-    url = f"sqlite:///{folder / name}"
+    return generated_into(f"sqlite:///{folder / name}")
+
+
+def generated_into(url: str) -> str:
     generate.main(
         [
             "--database-url",
@@ -135,3 +139,42 @@ def test_the_journey_after_the_decision_follows_it(urls: tuple[str, str]) -> Non
     assert reviews > 0
     assert returns > 0
     assert (early, back_before_home) == (0, 0)
+
+
+def typed_dump(url: str) -> list[tuple[object, ...]]:
+    """The tables above read through the models' column types, so values compare across
+    databases (SQLite keeps a moment as text, PostgreSQL as a timestamp)."""
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        rows = [
+            tuple(row)
+            for name in ("family", "chronology_entry", "assessment_answer", "classification")
+            for row in connection.execute(
+                SQLModel.metadata.tables[name].select().order_by(text("id"))
+            )
+        ]
+    engine.dispose()
+    return rows
+
+
+def test_postgresql_gets_the_same_data_by_copy(
+    backend: str, database_url: str, urls: tuple[str, str]
+) -> None:
+    """COPY on PostgreSQL writes what executemany writes on SQLite, value for value (in a
+    schema of its own, beside the test database's)."""
+    if backend != "postgresql":
+        pytest.skip("the COPY path is PostgreSQL's")
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA IF EXISTS bench_generate CASCADE"))
+        connection.execute(text("CREATE SCHEMA bench_generate"))
+    engine.dispose()
+    url = make_url(database_url).update_query_dict({"options": "-csearch_path=bench_generate"})
+    try:
+        generated_url = generated_into(url.render_as_string(hide_password=False))
+        assert typed_dump(generated_url) == typed_dump(urls[0])
+    finally:
+        engine = make_engine(database_url)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA bench_generate CASCADE"))
+        engine.dispose()

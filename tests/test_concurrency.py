@@ -9,9 +9,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, update
-from sqlmodel import col, select
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, col, select
 
-from app.db import open_session
+from app.db import make_probe_engine, open_session, write_lock
 from app.models.accounts import Role
 from app.models.audit import AuditEvent
 from app.models.family import Family
@@ -213,3 +214,84 @@ def test_pages_are_read_while_someone_else_is_writing(app: FastAPI, engine: Engi
         ).all()
         assert [read.path for read in reads] == [f"/families/{family_id}"]
         assert session.get(Family, family_id).display_name == "Written"  # type: ignore[union-attr]
+
+
+def _sqlite_only(backend: str) -> None:
+    if backend != "sqlite":
+        pytest.skip("SQLite's one write lock; PostgreSQL locks rows")
+
+
+def test_a_form_reads_beside_a_writer_and_writes_after_it(backend: str, engine: Engine) -> None:
+    """A request that writes (sqlite_begin="LATE") reads while another holds the write lock,
+    waits for its turn only at its first write, and then sees what the other saved."""
+    _sqlite_only(backend)
+    with open_session(engine) as session:
+        team = make_team(session, f"Late {uuid.uuid4().hex[:8]}")
+        family_id = make_family(session, team=team, display_name="Before").id
+        session.commit()
+    name = select(Family.display_name).where(col(Family.id) == family_id)
+    seen: list[str] = []
+    with engine.connect() as writer, engine.connect() as late:
+        writing = writer.begin()  # IMMEDIATE: the database's one write lock
+        writer.execute(update(Family).where(col(Family.id) == family_id).values(display_name="B"))
+        late = late.execution_options(sqlite_begin="LATE")
+        form = late.begin()
+        seen.append(late.execute(name).scalar_one())  # no wait for the writer
+
+        def save() -> None:
+            late.execute(
+                update(Family)
+                .where(col(Family.id) == family_id)
+                .values(display_name=Family.display_name + " and C")
+            )
+            seen.append(late.execute(name).scalar_one())
+            form.commit()
+
+        saving = threading.Thread(target=save)
+        saving.start()
+        saving.join(timeout=1)
+        assert saving.is_alive(), "the write did not wait for the other writer"
+        writing.commit()
+        saving.join(timeout=30)
+    assert seen == ["Before", "B and C"]
+
+
+def test_a_writer_waits_its_turn_at_most_the_busy_timeout(backend: str, database_url: str) -> None:
+    """Writers of one process take turns (app.db._Writers); one that cannot get its turn in
+    time fails as SQLite's own wait does, and the turn is free again after a rollback."""
+    _sqlite_only(backend)
+    engine = make_probe_engine(database_url, timeout=1)
+    try:
+        with engine.connect() as first, engine.connect() as second:
+            holding = first.begin()
+            with pytest.raises(OperationalError, match="database is locked"):
+                second.begin()
+            holding.rollback()
+            second.begin().commit()
+    finally:
+        engine.dispose()
+
+
+def test_a_read_that_decides_a_write_takes_the_lock_first(backend: str, engine: Engine) -> None:
+    """write_lock: counting failed sign-ins or freezing a form reads under the write lock, so
+    two such requests never both read before either writes."""
+    _sqlite_only(backend)
+    order: list[str] = []
+    with engine.connect() as writer, engine.connect() as late:
+        writing = writer.begin()
+        late = late.execution_options(sqlite_begin="LATE")
+        late.begin()
+
+        def decide() -> None:
+            with Session(bind=late) as session:
+                write_lock(session)
+                order.append("locked")
+
+        deciding = threading.Thread(target=decide)
+        deciding.start()
+        deciding.join(timeout=1)
+        order.append("writer done")
+        writing.commit()
+        deciding.join(timeout=30)
+        late.rollback()
+    assert order == ["writer done", "locked"]

@@ -53,10 +53,13 @@ from app.content.schema import (
     Repeating,
     RulesFile,
     ScaleQuestion,
+    ScoredTool,
     ShowWhen,
     SingleChoice,
     SourcesFile,
     StageFile,
+    ToolIs,
+    ToolTest,
     VocabularyFile,
     YesNo,
 )
@@ -89,6 +92,7 @@ NOUNS = {
     "section": "section",
     "question": "question",
     "rule": "rule",
+    "tool": "scored tool",
     "return_type": "way of going home (return type)",
 }
 WHERE_DEFINED = {
@@ -107,6 +111,7 @@ WHERE_DEFINED = {
     "section": "stages/",
     "question": "stages/",
     "rule": "rules.yaml",
+    "tool": "rules.yaml (scored_tools) or tools/",
     "return_type": "the return_types of the stages/ section of kind returns",
 }
 
@@ -137,6 +142,18 @@ class Files:
     sources: SourcesFile
     stages: dict[str, StageFile]
     domains: dict[str, DomainFile]
+    # Scored tools in files of their own (tools/<id>.yaml), keyed by file name.
+    tools: dict[str, ScoredTool] = field(default_factory=dict)
+
+    def scored_tools(self) -> list[tuple[str, DocPath, ScoredTool]]:
+        """Every scored tool with its file and its path in that file: rules.yaml's first, then
+        the tool files by name."""
+        found: list[tuple[str, DocPath, ScoredTool]] = [
+            ("rules.yaml", ("scored_tools", index), tool)
+            for index, tool in enumerate(self.rules.scored_tools)
+        ]
+        found += [(file, (), self.tools[file]) for file in sorted(self.tools)]
+        return found
 
 
 # Describes where an earlier definition was, relative to the file of a new problem.
@@ -276,13 +293,14 @@ class _Checker:
                 questions = getattr(section, "questions", ())
                 self._register_questions(questions, file, path, stage.id, section.id, (), ())
         rules = files.rules
-        for kind in ("minimum_levels", "step_downs", "cautions", "scored_tools"):
+        for kind in ("minimum_levels", "step_downs", "cautions"):
             for index, rule in enumerate(getattr(rules, kind)):
                 self.register("rule", rule.id, "rules.yaml", (kind, index, "id"))
-        for index, tool in enumerate(rules.scored_tools):
+        for file, path, tool in files.scored_tools():
+            self.register("rule", tool.id, file, (*path, "id"))
+            self.register("tool", tool.id, file, (*path, "id"))
             for position, override in enumerate(tool.overrides):
-                path = ("scored_tools", index, "overrides", position, "id")
-                self.register("rule", override.id, "rules.yaml", path)
+                self.register("rule", override.id, file, (*path, "overrides", position, "id"))
 
     def _register_questions(
         self,
@@ -345,9 +363,10 @@ class _Checker:
                         "there so its place in the order is known",
                         knock_on=True,
                     )
-        named: list[tuple[str, StageFile | DomainFile]] = [
+        named: list[tuple[str, StageFile | DomainFile | ScoredTool]] = [
             *self.files.stages.items(),
             *self.files.domains.items(),
+            *self.files.tools.items(),
         ]
         for file, model in named:
             stem = file.rsplit("/", 1)[-1].removesuffix(".yaml")
@@ -784,8 +803,8 @@ class _Checker:
             path = ("cautions", index)
             self._check_sources(caution.sources, (*path, "sources"))
             self._check_condition(caution.when, (*path, "when"))
-        for index in range(len(rules.scored_tools)):
-            self._check_tool(index)
+        for file, path, tool in self.files.scored_tools():
+            self._check_tool(file, path, tool)
 
     def _check_sustained_change(self) -> None:
         seen: dict[str | None, int] = {}
@@ -808,7 +827,7 @@ class _Checker:
             seen.setdefault(entry.problem_area, index)
             self._check_sources(entry.sources, (*path, "sources"))
 
-    def _check_lasting(self, test: ParentTest, path: DocPath) -> None:
+    def _check_lasting(self, test: ParentTest, file: str, path: DocPath) -> None:
         """`change_lasting` and `relapsed_recently` need a time in `sustained_change` for the
         problem area they ask about (or for every area, when they name none)."""
         entries = self.files.rules.sustained_change
@@ -824,7 +843,7 @@ class _Checker:
         area = f'"{test.problem_area}"' if test.problem_area else "every problem area"
         if test.change_lasting is not None and own is None and general is None:
             self.problem(
-                "rules.yaml",
+                file,
                 (*path, "parent", "change_lasting"),
                 f"change_lasting needs to know how many months change must last in {area}; "
                 "add an entry to sustained_change (without problem_area to cover every area)",
@@ -833,7 +852,7 @@ class _Checker:
             relapse = own.relapse_months if own else None
             if relapse is None and (general is None or general.relapse_months is None):
                 self.problem(
-                    "rules.yaml",
+                    file,
                     (*path, "parent", "relapsed_recently"),
                     f"relapsed_recently needs relapse_months for {area} in sustained_change; "
                     "add it",
@@ -863,11 +882,10 @@ class _Checker:
                             "why not in not_read_because",
                         )
 
-    def _check_tool(self, index: int) -> None:
-        tool = self.files.rules.scored_tools[index]
-        file = "rules.yaml"
-        path: DocPath = ("scored_tools", index)
-        self._check_sources(tool.sources, (*path, "sources"))
+    def _check_tool(self, file: str, path: DocPath, tool: ScoredTool) -> None:
+        self._check_sources(tool.sources, (*path, "sources"), file)
+        for index, timepoint in enumerate(tool.applies_at):
+            self.ref("timepoint", timepoint, file, (*path, "applies_at", index))
         seen: set[str] = set()
         for position, item in enumerate(tool.items):
             item_path = (*path, "items", position)
@@ -880,9 +898,12 @@ class _Checker:
                 )
             seen.add(item.id)
             if item.when is not None:
-                self._check_condition(item.when, (*item_path, "when"))
+                self._check_condition(item.when, (*item_path, "when"), file, in_tool=True)
             for number, option in enumerate(item.scores or ()):
-                self._check_condition(option.when, (*item_path, "scores", number, "when"))
+                where = (*item_path, "scores", number, "when")
+                self._check_condition(option.when, where, file, in_tool=True)
+            if item.answer is not None and item.option_points is not None:
+                self._check_option_points(item.answer, item.option_points, file, item_path)
         previous_rank = 0
         for position, band in enumerate(tool.bands):
             band_path = (*path, "bands", position)
@@ -896,28 +917,97 @@ class _Checker:
                         "with levels that never go down",
                     )
                 previous_rank = max(previous_rank, rank)
-            self._check_band_edges(tool.bands, position, band_path)
+            self._check_band_edges(tool.bands, position, file, band_path)
+        self._check_band_range(tool, file, path)
+        lowest = self._rank(tool.bands[0].level)
         for position, override in enumerate(tool.overrides):
             override_path = (*path, "overrides", position)
-            self.ref("level", override.level, file, (*override_path, "level"))
-            self._check_sources(override.sources, (*override_path, "sources"))
-            self._check_condition(override.when, (*override_path, "when"))
+            if self.ref("level", override.level, file, (*override_path, "level")) and (
+                self._rank(override.level) <= lowest
+            ):
+                self.problem(
+                    file,
+                    (*override_path, "level"),
+                    f'a mandatory override can only raise the level, and "{override.level}" is '
+                    "no higher than the tool's lowest band; set a higher level or remove the "
+                    "override",
+                )
+            self._check_sources(override.sources, (*override_path, "sources"), file)
+            self._check_condition(override.when, (*override_path, "when"), file, in_tool=True)
 
-    def _check_band_edges(self, bands: tuple[Band, ...], position: int, path: DocPath) -> None:
+    def _check_option_points(
+        self, question_id: str, points: dict[str, int], file: str, path: DocPath
+    ) -> None:
+        """Points on a choice question's options: every option has points (so the item scores
+        once it is answered) and no points sit on an option the question does not offer."""
+        if not self.ref("question", question_id, file, (*path, "answer")):
+            return
+        question = self.questions[question_id].info.question
+        if not isinstance(question, SingleChoice):
+            self.problem(
+                file,
+                (*path, "answer"),
+                "option_points needs a question answered by choosing one option, and "
+                f'"{question_id}" is a {question.type} question; name a single_choice question',
+            )
+            return
+        if question.options is not None:
+            offered = [option.id for option in question.options]
+        else:
+            offered = self._vocabulary_ids(question.options_from or "")
+        for option_id in points:
+            if option_id not in offered:
+                self.problem(
+                    file,
+                    (*path, "option_points", option_id),
+                    f'the question "{question_id}" has no option "{option_id}" (its options: '
+                    f"{', '.join(offered[:MAX_LISTED_IDS])}); correct the option id",
+                    at_key=True,
+                )
+        missing = [option_id for option_id in offered if option_id not in points]
+        if missing:
+            self.problem(
+                file,
+                (*path, "option_points"),
+                "give points to every option of the question, so the item scores once it is "
+                f"answered; add {', '.join(missing[:MAX_LISTED_IDS])}",
+            )
+
+    def _check_band_edges(
+        self, bands: tuple[Band, ...], position: int, file: str, path: DocPath
+    ) -> None:
         band = bands[position]
         if position < len(bands) - 1 and band.max is None:
-            self.problem(
-                "rules.yaml", path, "only the last band may leave out max; give this band a max"
-            )
+            self.problem(file, path, "only the last band may leave out max; give this band a max")
         if position > 0:
             before = bands[position - 1]
             if before.max is not None and band.min != before.max + 1:
                 self.problem(
-                    "rules.yaml",
+                    file,
                     (*path, "min"),
                     f"bands must follow on without gaps or overlaps: this band should start at "
                     f"{before.max + 1}, straight after the previous band's max",
                 )
+
+    def _check_band_range(self, tool: ScoredTool, file: str, path: DocPath) -> None:
+        """The bands cover every score the items can add up to."""
+        lowest = sum(min(item.possible_points()) for item in tool.items)
+        highest = sum(max(item.possible_points()) for item in tool.items)
+        first, last = tool.bands[0], tool.bands[-1]
+        if first.min is not None and first.min > lowest:
+            self.problem(
+                file,
+                (*path, "bands", 0, "min"),
+                f"the items can add up to {lowest}, below this first band's min of {first.min}; "
+                f"lower min to {lowest} or leave it out",
+            )
+        if last.max is not None and last.max < highest:
+            self.problem(
+                file,
+                (*path, "bands", len(tool.bands) - 1, "max"),
+                f"the items can add up to {highest}, above this last band's max of {last.max}; "
+                f"raise max to {highest} or leave it out",
+            )
 
     def _rank(self, level_id: str) -> int:
         for level in self.files.levels.levels:
@@ -925,19 +1015,27 @@ class _Checker:
                 return level.rank
         return 0
 
-    def _check_sources(self, sources: tuple[str, ...], path: DocPath) -> None:
+    def _check_sources(
+        self, sources: tuple[str, ...], path: DocPath, file: str = "rules.yaml"
+    ) -> None:
         for index, source_id in enumerate(sources):
-            self.ref("source", source_id, "rules.yaml", (*path, index))
+            self.ref("source", source_id, file, (*path, index))
 
-    def _check_condition(self, condition: Condition, path: DocPath) -> None:
-        file = "rules.yaml"
+    def _check_condition(
+        self,
+        condition: Condition,
+        path: DocPath,
+        file: str = "rules.yaml",
+        *,
+        in_tool: bool = False,
+    ) -> None:
         if isinstance(condition, AllOf | AnyOf):
             key = "all" if isinstance(condition, AllOf) else "any"
             parts = condition.all if isinstance(condition, AllOf) else condition.any
             for index, part in enumerate(parts):
-                self._check_condition(part, (*path, key, index))
+                self._check_condition(part, (*path, key, index), file, in_tool=in_tool)
         elif isinstance(condition, NotOf):
-            self._check_condition(condition.not_, (*path, "not"))
+            self._check_condition(condition.not_, (*path, "not"), file, in_tool=in_tool)
         elif isinstance(condition, FactorIs):
             if self.ref("factor", condition.factor, file, (*path, "factor")):
                 self.read_factors.add(condition.factor)
@@ -983,7 +1081,7 @@ class _Checker:
             parent = condition.parent
             if parent.problem_area is not None:
                 self.ref("domain", parent.problem_area, file, (*path, "parent", "problem_area"))
-            self._check_lasting(parent, path)
+            self._check_lasting(parent, file, path)
             if parent.readiness is not None:
                 readiness_path = (*path, "parent", "readiness")
                 for key in ("at_or_before", "at_or_after"):
@@ -999,6 +1097,31 @@ class _Checker:
                 file,
                 (*path, "earlier_level", "at_least"),
             )
+        elif isinstance(condition, ToolIs):
+            self._check_tool_test(condition.tool, file, (*path, "tool"), in_tool=in_tool)
+
+    def _check_tool_test(self, test: ToolTest, file: str, path: DocPath, *, in_tool: bool) -> None:
+        if in_tool:
+            # Tools are scored before the rules that read them, so one cannot read another.
+            self.problem(
+                file,
+                (*path, "id"),
+                "a scored tool cannot read another tool's result; move this condition to a "
+                "rule or caution in rules.yaml",
+            )
+            return
+        if not self.ref("tool", test.id, file, (*path, "id")):
+            return
+        tool = next(tool for _, _, tool in self.files.scored_tools() if tool.id == test.id)
+        bands = {band.level for band in tool.bands}
+        for index, level_id in enumerate(test.band or ()):
+            if level_id not in bands:
+                self.problem(
+                    file,
+                    (*path, "band", index),
+                    f'the tool "{test.id}" has no band with the level "{level_id}" (its bands: '
+                    f"{', '.join(band.level for band in tool.bands)}); correct the level",
+                )
 
 
 def _show_when_targets(condition: ShowWhen | None) -> Iterator[str]:
@@ -1064,7 +1187,10 @@ def check_version(
         timepoints=files.levels.timepoints,
         vocabulary=files.vocabulary,
         chronology=files.chronology,
-        rules=files.rules,
+        # The engine reads every tool from one list, wherever the trainer wrote it.
+        rules=files.rules.model_copy(
+            update={"scored_tools": tuple(tool for _, _, tool in files.scored_tools())}
+        ),
         cadence=files.cadence,
         sources=files.sources.sources,
         factors=MappingProxyType(dict(checker.factors)),

@@ -429,6 +429,10 @@ class _Differ:
             ):
                 if _dump_all(getattr(before, part)) != _dump_all(getattr(after, part)):
                     notes.append((words, Bump.MINOR))
+            if before.applies_at != after.applies_at:
+                notes.append(("The classifications it is completed at changed", Bump.MINOR))
+            if before.discretionary_levels != after.discretionary_levels:
+                notes.append(("How far a practitioner may move its level changed", Bump.MINOR))
             return notes
 
         self.items(

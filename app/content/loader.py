@@ -46,8 +46,10 @@ MAX_VERSION_BYTES = 4 * 1024 * 1024
 MAX_FILES = 200
 MAX_ERRORS = 100
 CACHE_SIZE = 32
-_FOLDER_FILE = re.compile(r"(stages|domains)/([a-z0-9][a-z0-9-]*)\.yaml")
-_KNOWN_FILES = ", ".join([*SINGLE_FILES, "stages/<id>.yaml", "domains/<id>.yaml"])
+_FOLDER_FILE = re.compile(r"(stages|domains|tools)/([a-z0-9][a-z0-9-]*)\.yaml")
+_KNOWN_FILES = ", ".join(
+    [*SINGLE_FILES, "stages/<id>.yaml", "domains/<id>.yaml", "tools/<id>.yaml"]
+)
 
 
 @dataclass(frozen=True)
@@ -234,7 +236,7 @@ class _Load:
 
     def _parse_and_validate(self, files: dict[str, bytes]) -> Files | None:
         single: dict[str, BaseModel] = {}
-        folders: dict[str, dict[str, Any]] = {"stages": {}, "domains": {}}
+        folders: dict[str, dict[str, Any]] = {"stages": {}, "domains": {}, "tools": {}}
         for name in sorted(files):
             text = self._decode(name, files[name])
             if text is None:
@@ -266,6 +268,7 @@ class _Load:
             sources=_typed(single["sources.yaml"], SourcesFile),
             stages=folders["stages"],
             domains=folders["domains"],
+            tools=folders["tools"],
         )
 
     def _validate(self, name: str, document: Document, model_type: type[BaseModel]) -> Any:
@@ -431,6 +434,17 @@ def schema_message(details: ErrorDetails, value: Any) -> str:
     if kind == "missing":
         return f'the required key "{last}" is missing; add it'
     if kind == "extra_forbidden":
+        # A duration's key names its unit: `within: 6` is `within_months: 6`.
+        units = sorted(
+            key
+            for key in _KNOWN_KEYS
+            if key.startswith(f"{last}_") and key.endswith(("_months", "_weeks"))
+        )
+        if units:
+            unit = units[0].rsplit("_", 1)[1]
+            return (
+                f'"{last}" is a duration without a unit; write {units[0]} with the number of {unit}'
+            )
         close = difflib.get_close_matches(str(last), sorted(_KNOWN_KEYS - {last}), n=1, cutoff=0.75)
         hint = f' (did you mean "{close[0]}"?)' if close else ""
         return f'"{last}" is not a recognised key here{hint}; check the spelling or remove it'
@@ -453,6 +467,10 @@ def schema_message(details: ErrorDetails, value: Any) -> str:
         return f'the required key "{key}" is missing; add it'
     if kind == "too_short":
         count = context.get("min_length", 1)
+        # Only a scored tool has `items` or `bands` (in rules.yaml, or at the top of its file).
+        if last in ("items", "bands") and ("scored_tools" in loc or len(loc) == 1):
+            what = "item to score" if last == "items" else "band"
+            return f"a scored tool needs at least one {what}; add it under {last}"
         return f"this list needs at least {count} item{'s' if count != 1 else ''}"
     if kind == "too_long":
         return f"this list has more than {context.get('max_length')} items; shorten it"

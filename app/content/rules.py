@@ -39,10 +39,12 @@ from app.content.schema import (
     Override,
     ParentIs,
     ParentTest,
+    ScoredItem,
     ScoredTool,
     ShowWhen,
     StepDown,
     Term,
+    ToolIs,
 )
 from app.content.snapshot import (
     AnswerValue,
@@ -54,7 +56,9 @@ from app.content.snapshot import (
 )
 from app.timeutil import describe_date, months_between
 
-ReasonKind = Literal["factor", "factors", "answer", "child", "chronology", "parent", "level"]
+ReasonKind = Literal[
+    "factor", "factors", "answer", "child", "chronology", "parent", "level", "tool"
+]
 
 
 @dataclass(frozen=True)
@@ -116,16 +120,55 @@ class ItemScore:
 
 @dataclass(frozen=True)
 class ToolResult:
-    """A scored tool's total, its band, any overrides, and the level it gives."""
+    """A scored tool's total, its band, any overrides, and the level it gives.
+
+    Until every item is answered (`unanswered` names the ones that are not) the tool is not
+    completed: it has no band, and only a mandatory override gives it a level."""
 
     tool_id: str
     title: str
     score: int
     items: tuple[ItemScore, ...]
-    band_level: Level
+    band_level: Level | None
     overrides: tuple[Finding, ...]
-    level: Level
+    level: Level | None
     sources: tuple[Citation, ...]
+    band_label: str | None = None
+    unanswered: tuple[str, ...] = ()
+    discretionary_levels: int | None = None
+
+    @property
+    def completed(self) -> bool:
+        return not self.unanswered
+
+    def headline(self) -> str:
+        """`Tool: High` or `Tool: not completed`."""
+        if self.level is None:
+            return f"{self.title}: not completed"
+        return f"{self.title}: {self.level.label}"
+
+    def band_text(self) -> str:
+        """The score and band in a sentence, or what is still to answer."""
+        if not self.completed:
+            return (
+                "Not completed: no score or band until these items are answered: "
+                + "; ".join(self.unanswered)
+                + "."
+            )
+        raised = ""
+        level, band = self.level, self.band_level
+        if level is not None and band is not None and level.rank > band.rank:
+            raised = f" An override raises it to {level.label}."
+        return f"Score {self.score}, in the band {self.band_label}.{raised}"
+
+    def item_lines(self) -> tuple[str, ...]:
+        """Each item that scored, with its points and why."""
+        return tuple(
+            f"{item.label}: {item.points:+d}"
+            + (f" ({item.option})" if item.option else "")
+            + f" because {_join(item.reasons)}"
+            for item in self.items
+        )
 
 
 @dataclass(frozen=True)
@@ -183,7 +226,11 @@ class RulesResult:
             for finding in self.minimum_levels
             if finding.level is not None and finding.level.rank == rank
         ]
-        found += [(tool.tool_id, tool.title) for tool in self.tools if tool.level.rank == rank]
+        found += [
+            (tool.tool_id, tool.title)
+            for tool in self.tools
+            if tool.level is not None and tool.level.rank == rank
+        ]
         return found
 
     @property
@@ -217,13 +264,8 @@ class RulesResult:
         for finding in self.lapsed:
             lines.append(_finding_line(finding))
         for tool in self.tools:
-            lines.append(
-                f"{tool.title}: score {tool.score}, band {tool.band_level.label}, "
-                f"level {tool.level.label}."
-            )
-            lines += [
-                f"  {item.label}: {item.points:+d} ({_join(item.reasons)})" for item in tool.items
-            ]
+            lines.append(f"{tool.headline()}. {tool.band_text()}")
+            lines += [f"  {line}" for line in tool.item_lines()]
             lines += [f"  {_finding_line(finding)}" for finding in tool.overrides]
         lines += [_finding_line(finding) for finding in self.cautions]
         return tuple(lines)
@@ -358,8 +400,11 @@ class _Engine:
             parsed = parse_answer_key(key)
             if parsed is not None:
                 self.answers.setdefault(parsed[1], []).append((parsed[0], value))
-        self.people = {child.id: child.label for child in snapshot.children}
+        self.people = dict(snapshot.people)
+        self.people.update({child.id: child.label for child in snapshot.children})
         self.people.update({parent.parent_id: parent.parent_label for parent in snapshot.parents})
+        # Scored before the rules, which may read them.
+        self.tools: dict[str, ToolResult] = {}
 
     def check(self, condition: Condition) -> Outcome:
         if isinstance(condition, AllOf):
@@ -381,7 +426,58 @@ class _Engine:
             return self._chronology(condition)
         if isinstance(condition, ParentIs):
             return self._parents(condition)
+        if isinstance(condition, ToolIs):
+            return self._tool(condition)
         return self._earlier_level(condition)
+
+    def unanswered(self, condition: Condition) -> bool:
+        """Whether a factor or question the condition reads has not been answered yet (facts
+        from the family's record and chronology are always known)."""
+        if isinstance(condition, AllOf | AnyOf):
+            parts = condition.all if isinstance(condition, AllOf) else condition.any
+            return any(self.unanswered(part) for part in parts)
+        if isinstance(condition, NotOf):
+            return self.unanswered(condition.not_)
+        if isinstance(condition, FactorIs):
+            return condition.factor not in self.snapshot.factors
+        if isinstance(condition, FactorCount):
+            wanted = condition.factor_count
+            return any(
+                factor_id not in self.snapshot.factors
+                for factor_id, info in self.content.factors.items()
+                if (wanted.domain is None or info.domain.id == wanted.domain)
+                and (wanted.kind is None or info.kind == wanted.kind)
+            )
+        if isinstance(condition, AnswerIs):
+            # A test of whether the question is answered is itself always decided.
+            return condition.answered is None and condition.answer not in self.answers
+        return False
+
+    def _tool(self, condition: ToolIs) -> Outcome:
+        test = condition.tool
+        tool = self.tools.get(test.id)
+        if tool is None:
+            title = next(
+                (item.title for item in self.content.rules.scored_tools if item.id == test.id),
+                "a scored tool",
+            )
+            text = f'"{title}" is not completed at this point'
+            return Outcome(test.completed is False, (Reason("tool", test.id, text),))
+        name = f'"{tool.title}"'
+        if test.completed is not None:
+            state = "is completed" if tool.completed else "is not completed yet"
+            return Outcome(
+                tool.completed == test.completed, (Reason("tool", test.id, f"{name} {state}"),)
+            )
+        if not tool.completed or tool.band_level is None:
+            return Outcome(False, (Reason("tool", test.id, f"{name} is not completed yet"),))
+        if test.score is not None:
+            holds = _within(tool.score, test.score)
+            text = f"{name} scores {tool.score} {_judged(holds, _test_bounds(test.score))}"
+            return Outcome(holds, (Reason("tool", test.id, text),))
+        holds = tool.band_level.id in (test.band or ())
+        text = f"{name} is in the band {tool.band_label}"
+        return Outcome(holds, (Reason("tool", test.id, text),))
 
     # --- factors --------------------------------------------------------------------------
 
@@ -478,12 +574,12 @@ class _Engine:
             return str(value)
         if isinstance(value, float):
             return f"{value:g}"
-        labels = {option.id: option.label for option in self._options(question_id)}
+        labels = {option.id: option.label for option in self.options(question_id)}
         if isinstance(value, tuple):
             return ", ".join(f'"{labels.get(item, item)}"' for item in value) or "nothing selected"
         return f'"{labels.get(value, value)}"'
 
-    def _options(self, question_id: str) -> tuple[Term | Option, ...]:
+    def options(self, question_id: str) -> tuple[Term | Option, ...]:
         return self.content.options(question_id) if question_id in self.content.questions else ()
 
     # --- children -------------------------------------------------------------------------
@@ -900,22 +996,42 @@ def _finding(
     )
 
 
+def _score_item(engine: _Engine, item: ScoredItem) -> ItemScore | None:
+    if item.when is not None and item.points is not None:
+        outcome = engine.check(item.when)
+        if outcome.holds:
+            return ItemScore(item.id, item.label, item.points, None, outcome.reasons)
+        return None
+    if item.answer is not None and item.option_points is not None:
+        outcome = engine.check(AnswerIs(answer=item.answer, answered=True))
+        value = next((value for _, value in engine.answers.get(item.answer, ())), None)
+        if not isinstance(value, str) or value not in item.option_points:
+            return None
+        label = next(
+            (option.label for option in engine.options(item.answer) if option.id == value), value
+        )
+        return ItemScore(item.id, item.label, item.option_points[value], label, outcome.reasons)
+    for option in item.scores or ():
+        outcome = engine.check(option.when)
+        if outcome.holds:
+            return ItemScore(item.id, item.label, option.points, option.label, outcome.reasons)
+    return None
+
+
+def _item_unanswered(engine: _Engine, item: ScoredItem) -> bool:
+    if item.answer is not None:
+        return item.answer not in engine.answers
+    conditions = [item.when] if item.when is not None else []
+    conditions += [option.when for option in item.scores or ()]
+    return any(engine.unanswered(condition) for condition in conditions)
+
+
 def _run_tool(engine: _Engine, tool: ScoredTool) -> ToolResult:
     content = engine.content
-    items = []
-    for item in tool.items:
-        if item.when is not None and item.points is not None:
-            outcome = engine.check(item.when)
-            if outcome.holds:
-                items.append(ItemScore(item.id, item.label, item.points, None, outcome.reasons))
-            continue
-        for option in item.scores or ():
-            outcome = engine.check(option.when)
-            if outcome.holds:
-                items.append(
-                    ItemScore(item.id, item.label, option.points, option.label, outcome.reasons)
-                )
-                break
+    unanswered = tuple(item.label for item in tool.items if _item_unanswered(engine, item))
+    items = tuple(
+        scored for item in tool.items if (scored := _score_item(engine, item)) is not None
+    )
     score = sum(item.points for item in items)
     band = tool.bands[-1]
     for candidate in tool.bands:
@@ -927,22 +1043,24 @@ def _run_tool(engine: _Engine, tool: ScoredTool) -> ToolResult:
         outcome = engine.check(override.when)
         if outcome.holds:
             overrides.append(_finding(content, override, outcome))
-    band_level = content.level(band.level)
-    level = band_level
-    if overrides:
-        # A mandatory override decides the tool's level, whatever the score says.
-        level = max(
-            (finding.level for finding in overrides if finding.level), key=lambda lv: lv.rank
-        )
+    band_level = None if unanswered else content.level(band.level)
+    # A mandatory override only ever raises the level; it applies even before the tool is
+    # completed, since what it reads is already known.
+    levels = [finding.level for finding in overrides if finding.level is not None]
+    if band_level is not None:
+        levels.append(band_level)
     return ToolResult(
         tool.id,
         tool.title,
-        score,
-        tuple(items),
+        score if not unanswered else 0,
+        items if not unanswered else (),
         band_level,
         tuple(overrides),
-        level,
+        _highest(levels) if levels else None,
         _citations(content, tool.sources),
+        band_label=band.label or band_level.label if band_level is not None else None,
+        unanswered=unanswered,
+        discretionary_levels=tool.discretionary_levels,
     )
 
 
@@ -964,13 +1082,28 @@ def _highest(levels: Iterable[Level]) -> Level:
     return max(levels, key=lambda level: level.rank)
 
 
-def evaluate(content: FrameworkContent, snapshot: FamilySnapshot) -> RulesResult:
-    """Run every rule, caution and scored tool of `content` over `snapshot`.
+def tools_at(content: FrameworkContent, timepoint: str | None) -> tuple[ScoredTool, ...]:
+    """The scored tools completed at a classification timepoint (every tool for None)."""
+    return tuple(
+        tool
+        for tool in content.rules.scored_tools
+        if timepoint is None or not tool.applies_at or timepoint in tool.applies_at
+    )
+
+
+def evaluate(
+    content: FrameworkContent, snapshot: FamilySnapshot, timepoint: str | None = None
+) -> RulesResult:
+    """Run every rule, caution and scored tool of `content` over `snapshot`; at a
+    classification `timepoint`, only the tools that apply there.
 
     The suggestion is the highest level a minimum level (that has not lapsed) or a tool asks
     for; the largest step down that applies lowers it, never below the default level, a firm
     minimum level or a tool's override."""
     engine = _Engine(content, snapshot)
+    for tool in tools_at(content, timepoint):
+        engine.tools[tool.id] = _run_tool(engine, tool)
+    tools = tuple(engine.tools.values())
     minimum_levels = []
     lapsed = []
     for rule in content.rules.minimum_levels:
@@ -994,13 +1127,12 @@ def evaluate(content: FrameworkContent, snapshot: FamilySnapshot) -> RulesResult
         outcome = engine.check(caution.when)
         if outcome.holds:
             cautions.append(_finding(content, caution, outcome))
-    tools = tuple(_run_tool(engine, tool) for tool in content.rules.scored_tools)
     default = content.default_level
     raised = _highest(
         [
             default,
             *(finding.level for finding in minimum_levels if finding.level is not None),
-            *(tool.level for tool in tools),
+            *(tool.level for tool in tools if tool.level is not None),
         ]
     )
     held = _highest(

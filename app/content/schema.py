@@ -365,6 +365,7 @@ CONDITION_KEYS = (
     "chronology",
     "parent",
     "earlier_level",
+    "tool",
 )
 SHOW_WHEN_KEYS = ("all", "any", "not", "answer")
 
@@ -564,6 +565,25 @@ class EarlierLevel(Strict):
     earlier_level: LevelTest
 
 
+class ToolTest(Strict):
+    """A scored tool's result: its score, the level of its band, or whether it is completed.
+    A tool that is not completed has no score or band, so those tests are false."""
+
+    id: Id
+    score: NumberTest | None = None
+    band: tuple[Id, ...] | None = Field(default=None, min_length=1)
+    completed: bool | None = None
+
+    @model_validator(mode="after")
+    def _one_test(self) -> Self:
+        _exactly_one(self, ("score", "band", "completed"), "a tool condition")
+        return self
+
+
+class ToolIs(Strict):
+    tool: ToolTest
+
+
 Condition = Annotated[
     Annotated[AllOf, Tag("all condition")]
     | Annotated[AnyOf, Tag("any condition")]
@@ -574,7 +594,8 @@ Condition = Annotated[
     | Annotated[ChildIs, Tag("child condition")]
     | Annotated[ChronologyCount, Tag("chronology condition")]
     | Annotated[ParentIs, Tag("parent condition")]
-    | Annotated[EarlierLevel, Tag("earlier_level condition")],
+    | Annotated[EarlierLevel, Tag("earlier_level condition")]
+    | Annotated[ToolIs, Tag("tool condition")],
     Discriminator(
         _first_key(CONDITION_KEYS),
         custom_error_type="condition",
@@ -962,25 +983,49 @@ class ScoreOption(Strict):
 
 
 class ScoredItem(Strict):
+    """One item of a scored tool, in one of three forms: `points` when a condition holds;
+    a list of `scores` (the first whose condition holds counts); or the points of each option
+    of a choice question (`answer` and `option_points`)."""
+
     id: Id
     label: Label
     points: int | None = Field(default=None, ge=-100, le=100)
     when: Condition | None = None
     scores: tuple[ScoreOption, ...] | None = Field(default=None, min_length=1)
+    answer: Id | None = None
+    option_points: dict[Id, Annotated[int, Field(ge=-100, le=100)]] | None = Field(
+        default=None, min_length=1
+    )
 
     @model_validator(mode="after")
-    def _simple_or_options(self) -> Self:
+    def _one_form(self) -> Self:
         simple = self.points is not None and self.when is not None
         partial = (self.points is None) != (self.when is None)
-        if partial or simple == (self.scores is not None):
-            raise ValueError("a scored item needs either points and when, or a list of scores")
+        by_option = self.answer is not None and self.option_points is not None
+        partial_option = (self.answer is None) != (self.option_points is None)
+        forms = [simple, self.scores is not None, by_option]
+        if partial or partial_option or forms.count(True) != 1:
+            raise ValueError(
+                "a scored item needs either points and when, a list of scores, or answer and "
+                "option_points"
+            )
         return self
+
+    def possible_points(self) -> tuple[int, ...]:
+        """Every number of points the item can give once it is answered."""
+        if self.option_points is not None:
+            return tuple(self.option_points.values())
+        if self.scores is not None:
+            return (0, *(option.points for option in self.scores))
+        return (0, self.points or 0)
 
 
 class Band(Strict):
     min: int | None = None
     max: int | None = None
     level: Id
+    # What the band is called where people read it ("Low risk 0-4"); the level's label without.
+    label: Label | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
@@ -990,6 +1035,8 @@ class Band(Strict):
 
 
 class Override(Strict):
+    """A mandatory override: when it holds, the tool's level is at least `level`."""
+
     id: Id
     title: Label
     level: Id
@@ -999,12 +1046,19 @@ class Override(Strict):
 
 
 class ScoredTool(Strict):
+    """A points tool, in rules.yaml's scored_tools or in a file of its own, tools/<id>.yaml."""
+
     id: Id
     title: Label
     summary: Markdown
+    # The classification timepoints the tool is completed at (every one when left out).
+    applies_at: tuple[Id, ...] = ()
     items: tuple[ScoredItem, ...] = Field(min_length=1)
     bands: tuple[Band, ...] = Field(min_length=1)
     overrides: tuple[Override, ...] = ()
+    # How many levels the practitioner may move the level away from the suggestion, with a
+    # reason, for the supervisor to approve at sign-off; left out, the tool sets no limit.
+    discretionary_levels: int | None = Field(default=None, ge=0, le=5)
     sources: tuple[Id, ...] = ()
 
 
@@ -1047,4 +1101,8 @@ SINGLE_FILES: dict[str, type[Strict]] = {
     "cadence.yaml": CadenceFile,
     "sources.yaml": SourcesFile,
 }
-FOLDER_FILES: dict[str, type[Strict]] = {"stages": StageFile, "domains": DomainFile}
+FOLDER_FILES: dict[str, type[Strict]] = {
+    "stages": StageFile,
+    "domains": DomainFile,
+    "tools": ScoredTool,
+}

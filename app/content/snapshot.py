@@ -192,6 +192,9 @@ class FamilySnapshot:
     parents: tuple[ParentProblem, ...] = ()
     chronology: ChronologyStats = field(default_factory=ChronologyStats)
     earlier_levels: tuple[str, ...] = ()
+    # Every person's name by id (adults and children), so that a reason about an answer
+    # given for someone names them even when they have no other facts (a parent outside).
+    people: Mapping[str, str] = field(default_factory=dict)
 
 
 def parent_problems_from_answers(

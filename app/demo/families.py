@@ -421,7 +421,6 @@ def _years_ago(years: int, today: date) -> date:
 
 def load_demo_families(session: Session, registry: ContentRegistry) -> None:
     """Create the demo families that do not exist yet."""
-    today = london_today()
     for demo in DEMO_FAMILIES:
         exists = session.exec(
             select(Family.id).where(col(Family.reference_key) == demo.reference.upper())
@@ -431,100 +430,110 @@ def load_demo_families(session: Session, registry: ContentRegistry) -> None:
         practitioner = session.exec(
             select(User).where(col(User.email_key) == demo.practitioner_email)
         ).one()
-        actor = Actor(user=practitioner, request_id="demo-data", path="python -m app demo")
-        family = families.create_family(
+        add_demo_family(session, registry, demo, practitioner)
+
+
+def add_demo_family(
+    session: Session, registry: ContentRegistry, demo: DemoFamily, practitioner: User
+) -> Family:
+    """One demo family, allocated to `practitioner` in their team, recorded through the
+    services (browser tests start from a copy of one under another reference)."""
+    today = london_today()
+    actor = Actor(user=practitioner, request_id="demo-data", path="python -m app demo")
+    family = families.create_family(
+        session,
+        actor=actor,
+        registry=registry,
+        framework_id="reunification",
+        details=families.FamilyDetails(
+            reference=demo.reference,
+            display_name=demo.name,
+            allocated_practitioner_id=practitioner.id,
+        ),
+    )
+    family.work_started_on = today - timedelta(weeks=demo.started_weeks_ago)
+    content = families.content_for(registry, family)
+    for child in demo.children:
+        born = _years_ago(child.age_years, today) - timedelta(days=40)
+        record = families.add_child(
             session,
             actor=actor,
-            registry=registry,
-            framework_id="reunification",
-            details=families.FamilyDetails(
-                reference=demo.reference,
-                display_name=demo.name,
-                allocated_practitioner_id=practitioner.id,
+            family=family,
+            content=content,
+            details=families.ChildDetails(
+                name=child.name,
+                date_of_birth=born,
+                gender=child.gender,
+                ethnicity=child.ethnicity,
+                legal_status=child.legal_status,
+                legal_status_detail=None,
+                date_entered_care=today - timedelta(days=30 * child.months_in_care),
+                entry_reason=child.entry_reason,
+                entry_reason_detail=child.entry_reason_detail or None,
+                placement_type=child.placement_type,
+                placement_moves=child.placement_moves,
             ),
         )
-        family.work_started_on = today - timedelta(weeks=demo.started_weeks_ago)
-        content = families.content_for(registry, family)
-        for child in demo.children:
-            born = _years_ago(child.age_years, today) - timedelta(days=40)
-            record = families.add_child(
+        causes = families.breakdown_causes(content)
+        for years_ago, months, broke_down, notes, planned, to, cause in child.earlier_returns:
+            began = _years_ago(years_ago, today)
+            families.add_return(
+                session,
+                actor=actor,
+                family=family,
+                child=record,
+                content=content,
+                details=families.ReturnDetails(
+                    returned_on=began,
+                    ended_on=began + timedelta(days=30 * months),
+                    broke_down=broke_down,
+                    notes=notes,
+                    planned=planned,
+                    returned_to=to,
+                    # Versions before 1.3.0 have no list of causes.
+                    breakdown_cause=cause if cause in causes else None,
+                ),
+            )
+        for years_ago, months, legal_status, placements in child.earlier_care:
+            began = _years_ago(years_ago, today)
+            families.add_episode(
                 session,
                 actor=actor,
                 family=family,
                 content=content,
-                details=families.ChildDetails(
-                    name=child.name,
-                    date_of_birth=born,
-                    gender=child.gender,
-                    ethnicity=child.ethnicity,
-                    legal_status=child.legal_status,
-                    legal_status_detail=None,
-                    date_entered_care=today - timedelta(days=30 * child.months_in_care),
-                    entry_reason=child.entry_reason,
-                    entry_reason_detail=child.entry_reason_detail or None,
-                    placement_type=child.placement_type,
-                    placement_moves=child.placement_moves,
+                child=record,
+                details=families.EpisodeDetails(
+                    started_on=began,
+                    ended_on=began + timedelta(days=30 * months),
+                    legal_status=legal_status,
+                    placements=placements,
                 ),
             )
-            causes = families.breakdown_causes(content)
-            for years_ago, months, broke_down, notes, planned, to, cause in child.earlier_returns:
-                began = _years_ago(years_ago, today)
-                families.add_return(
-                    session,
-                    actor=actor,
-                    family=family,
-                    child=record,
-                    content=content,
-                    details=families.ReturnDetails(
-                        returned_on=began,
-                        ended_on=began + timedelta(days=30 * months),
-                        broke_down=broke_down,
-                        notes=notes,
-                        planned=planned,
-                        returned_to=to,
-                        # Versions before 1.3.0 have no list of causes.
-                        breakdown_cause=cause if cause in causes else None,
-                    ),
-                )
-            for years_ago, months, legal_status, placements in child.earlier_care:
-                began = _years_ago(years_ago, today)
-                families.add_episode(
-                    session,
-                    actor=actor,
-                    family=family,
-                    content=content,
-                    child=record,
-                    details=families.EpisodeDetails(
-                        started_on=began,
-                        ended_on=began + timedelta(days=30 * months),
-                        legal_status=legal_status,
-                        placements=placements,
-                    ),
-                )
-        for name, relationship, responsibility, household in demo.adults:
-            families.add_adult(
-                session,
-                actor=actor,
-                family=family,
-                details=families.AdultDetails(
-                    name=name,
-                    relationship=relationship,
-                    relationship_detail=None,
-                    parental_responsibility=responsibility,
-                    lives_in_household=household,
-                ),
-            )
-        for kind, contact_name, role, organisation, contact_notes in demo.contacts:
-            families.add_contact(
-                session,
-                actor=actor,
-                family=family,
-                details=families.ContactDetails(
-                    kind=kind,
-                    name=contact_name,
-                    role=role,
-                    organisation=organisation,
-                    contact_details=None,
-                    notes=contact_notes,
-                ),
-            )
+    for name, relationship, responsibility, household in demo.adults:
+        families.add_adult(
+            session,
+            actor=actor,
+            family=family,
+            details=families.AdultDetails(
+                name=name,
+                relationship=relationship,
+                relationship_detail=None,
+                parental_responsibility=responsibility,
+                lives_in_household=household,
+            ),
+        )
+    for kind, contact_name, role, organisation, contact_notes in demo.contacts:
+        families.add_contact(
+            session,
+            actor=actor,
+            family=family,
+            details=families.ContactDetails(
+                kind=kind,
+                name=contact_name,
+                role=role,
+                organisation=organisation,
+                contact_details=None,
+                notes=contact_notes,
+            ),
+        )
+    return family

@@ -110,7 +110,10 @@ class Story:
         add_evidence(self.session, self.worker, self.family, self.content, present)
 
     def classify(self, section_id: str, level: str | None = None, reason: str = "") -> None:
-        suggestion = classification.suggest(self.session, family=self.family, content=self.content)
+        timepoint = classification.classification_section(self.content, section_id).timepoint
+        suggestion = classification.suggest(
+            self.session, family=self.family, content=self.content, timepoint=timepoint
+        )
         current = classification.latest(
             self.session,
             self.family.id,

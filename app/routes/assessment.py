@@ -38,6 +38,7 @@ from app.services import (
 from app.services import evidence as evidence_service
 from app.services.audit import Actor
 from app.services.errors import Conflict, InvalidInput, NotFound
+from app.summary.sections import tool_block
 from app.templating import is_htmx, render, with_notice
 from app.timeutil import london_today
 
@@ -690,7 +691,9 @@ def _classification_response(
     section = classification.classification_section(content, section_id)
     cycle = _cycle(page, section_id, None) if cycle is None else cycle
     current_review = _is_current(page, section_id, cycle)
-    suggestion = classification.suggest(session, family=family, content=content, cycle=cycle)
+    suggestion = classification.suggest(
+        session, family=family, content=content, cycle=cycle, timepoint=section.timepoint
+    )
     rows = classification.history(session, family.id, section_id, cycle)
     current = rows[0] if rows else None
     names = accounts.staff_names(
@@ -714,6 +717,9 @@ def _classification_response(
             "review": cycle,
             "timepoint": content.timepoint(section.timepoint),
             "suggestion": suggestion.explanation,
+            # Shown with the summary's own block, in the summary's words.
+            "tool_blocks": [tool_block(tool) for tool in suggestion.result.tools],
+            "discretionary": classification.discretionary_limit(suggestion.result),
             "levels": {level.id: level for level in content.levels},
             "rows": rows,
             "current": current,

@@ -489,7 +489,7 @@ def add_file(
     _: Trainer,
     draft_id: uuid.UUID,
 ) -> Response:
-    """Add a stage or domain file to a draft, from a short template."""
+    """Add a stage, domain or scored tool file to a draft, from a short template."""
     draft = content_studio.get_draft(session, draft_id)
     name = str(form_data.get("name", ""))
     try:

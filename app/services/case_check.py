@@ -108,6 +108,10 @@ def check_bundled(
             ]
         )
     path = cases_file or cases_path(content_dir, framework_id)
+    if not path.is_file():
+        raise CasesUnusable(
+            [f"There is no case file at {path}: write the cases there (see docs/judgement.md)."]
+        )
     try:
         cases = load_cases(path, registry.latest(framework_id))
     except CasesRefused as refused:

@@ -99,14 +99,16 @@ def suggest(
     content: FrameworkContent,
     as_of: date | None = None,
     cycle: int | None = None,
+    timepoint: str | None = None,
 ) -> Suggestion:
     """The level the content's rules suggest for the family now (with the answers of review
-    `cycle`, the review under way by default), and why."""
+    `cycle`, the review under way by default), and why; at a classification `timepoint`, with
+    only the scored tools that apply there."""
     as_of = as_of or london_today()
     snapshot = build_family_snapshot(
         session, family=family, content=content, as_of=as_of, cycle=cycle
     )
-    result = evaluate(content, snapshot)
+    result = evaluate(content, snapshot, timepoint)
     return Suggestion(result=result, explanation=explain(session, family, content, result))
 
 
@@ -206,15 +208,23 @@ def explanation_json(
             {
                 "id": tool.tool_id,
                 "title": tool.title,
+                "headline": tool.headline(),
+                "band_text": tool.band_text(),
+                "completed": tool.completed,
+                "unanswered": list(tool.unanswered),
                 "score": tool.score,
-                "level": tool.level.id,
+                "band_label": tool.band_label,
+                "level": tool.level.id if tool.level else None,
+                "discretionary_levels": tool.discretionary_levels,
                 "items": [
                     {
                         "label": item.label,
+                        "option": item.option,
                         "points": item.points,
+                        "line": line,
                         "reasons": [reason(part) for part in item.reasons],
                     }
-                    for item in tool.items
+                    for item, line in zip(tool.items, tool.item_lines(), strict=True)
                 ],
                 "overrides": [finding(item) for item in tool.overrides],
             }
@@ -308,7 +318,9 @@ def submit(
         raise Conflict(ALREADY_SUBMITTED)
     if (str(current.id) if current else "") != latest_id:
         raise Conflict(STALE_CLASSIFICATION)
-    suggestion = suggest(session, family=family, content=content, cycle=cycle)
+    suggestion = suggest(
+        session, family=family, content=content, cycle=cycle, timepoint=section.timepoint
+    )
     problems = Problems()
     waiting = missing_sections(session, family, content, section_id, cycle)
     if waiting:
@@ -316,8 +328,16 @@ def submit(
             "level",
             "Finish these before submitting the classification: " + ", ".join(waiting),
         )
+    for tool in suggestion.result.tools:
+        if not tool.completed:
+            problems.add(
+                "level",
+                f"{tool.title} is not completed: answer {'; '.join(tool.unanswered)} first",
+            )
     levels = {item.id: item.label for item in content.levels}
     chosen = problems.choice("level", level, levels, missing="Select the level you recommend")
+    if chosen is not None and not problems.errors:
+        _check_discretionary(content, suggestion.result, chosen, problems)
     differs = chosen is not None and chosen != suggestion.level_id
     cleaned = problems.text(
         "rationale",
@@ -365,6 +385,42 @@ def submit(
     )
     progress.refresh_family(session, family, content)
     return row
+
+
+def discretionary_limit(result: RulesResult) -> tuple[int, str] | None:
+    """How many levels the practitioner may move away from the suggestion (a discretionary
+    override), and the tool that sets that limit: the strictest of the tools that do."""
+    limits = [
+        (tool.discretionary_levels, tool.title)
+        for tool in result.tools
+        if tool.discretionary_levels is not None
+    ]
+    return min(limits) if limits else None
+
+
+def _check_discretionary(
+    content: FrameworkContent, result: RulesResult, chosen: str, problems: Problems
+) -> None:
+    limit = discretionary_limit(result)
+    if limit is None:
+        return
+    steps, title = limit
+    ordered = sorted(content.levels, key=lambda item: item.rank)
+    ids = [item.id for item in ordered]
+    suggested = ids.index(result.suggested_level.id)
+    if abs(ids.index(chosen) - suggested) <= steps:
+        return
+    allowed = [item.label for item in ordered[max(0, suggested - steps) : suggested + steps + 1]]
+    how_far = (
+        f"lets you move the level at most {steps} level{'s' if steps != 1 else ''}"
+        if steps
+        else "does not let you move the level"
+    )
+    problems.add(
+        "level",
+        f"{title} {how_far} from the suggested level ({result.suggested_level.label}); "
+        f"choose {' or '.join(allowed)}",
+    )
 
 
 def _claim_submission(

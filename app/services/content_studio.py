@@ -52,7 +52,7 @@ TITLE_MAX = 200
 CHANGE_MAX = 400
 MAX_CHANGES = 30
 AUDITED_DIFF_CHARS = 4000
-_NEW_FILE = re.compile(r"(stages|domains)/([a-z][a-z0-9]*(?:-[a-z0-9]+)*)\.yaml")
+_NEW_FILE = re.compile(r"(stages|domains|tools)/([a-z][a-z0-9]*(?:-[a-z0-9]+)*)\.yaml")
 FILE_CONFLICT = (
     "Someone else saved this file after you opened it. Your text has not been saved: it is "
     "below, beside the text saved now. Copy your changes into the saved text, then save again."
@@ -352,19 +352,41 @@ protective_factors:
     text: The first protective factor
     guidance: What evidence shows this factor.
 """
+TOOL_TEMPLATE = """\
+id: {id}
+title: {title}
+summary: What the tool is, where it comes from and who validated it.
+items:
+  - id: older-child
+    label: A child aged 12 or over
+    points: 1
+    when:
+      child:
+        age: {{at_least: 12}}
+# Bands cover every score, lowest first; use the ids of this version's levels.
+bands:
+  - max: 0
+    level: low
+    label: Low 0
+  - min: 1
+    level: high
+    label: High 1 or more
+"""
+NEW_FILE_TEMPLATES = {"stages": STAGE_TEMPLATE, "domains": DOMAIN_TEMPLATE, "tools": TOOL_TEMPLATE}
 
 
 def add_file(
     session: Session, *, actor: audit.Actor, draft: ContentVersion, name: str
 ) -> ContentFile:
-    """A new stage or domain file, started from a short template the trainer then fills in."""
+    """A new stage, domain or scored tool file, started from a short template the trainer
+    then fills in."""
     name = name.strip()
     match = _NEW_FILE.fullmatch(name)
     if not match or len(name) > 200:
         raise InvalidInput(
             {
-                "name": "Enter a file name like stages/monitoring.yaml or domains/housing.yaml, "
-                "in lower-case letters, digits and hyphens"
+                "name": "Enter a file name like stages/monitoring.yaml, domains/housing.yaml or "
+                "tools/checklist.yaml, in lower-case letters, digits and hyphens"
             }
         )
     existing = {row.name for row in files_of(session, draft.id)}
@@ -373,7 +395,7 @@ def add_file(
     if len(existing) >= MAX_FILES:
         raise InvalidInput({"name": f"A version can have at most {MAX_FILES} files"})
     item_id = match.group(2)
-    template = STAGE_TEMPLATE if match.group(1) == "stages" else DOMAIN_TEMPLATE
+    template = NEW_FILE_TEMPLATES[match.group(1)]
     text = template.format(id=item_id, title=item_id.replace("-", " ").capitalize())
     row = ContentFile(
         content_version_id=draft.id, name=name, text=text, updated_by_id=actor.user_id

@@ -120,8 +120,9 @@ def is_throttled(session: Session, *, digest: str, client_address: str, now: dat
 
     Takes the account's sign-in lock first, held until the transaction ends, so that parallel
     guesses at one account are counted one after another: without it each could read the
-    same count and all pass the limit. (SQLite's transactions already take the write lock
-    at BEGIN, so the same holds there.)"""
+    same count and all pass the limit. (On SQLite the database's one write lock, taken before
+    counting, does the same.)"""
+    db.write_lock(session)
     if session.get_bind().dialect.name == "postgresql":
         session.connection().execute(
             text("SELECT pg_advisory_xact_lock(:space, hashtext(:key))"),

@@ -106,6 +106,7 @@ def build_snapshots(
                     parents=parent_problems_from_answers(content, given, labels, as_of, held),
                     chronology=stats[tuple(sorted(set(content.chronology_windows)))][family_id],
                     earlier_levels=levels.get(family_id, ()),
+                    people=labels,
                 )
             )
         result[family_id] = tuple(snapshots)

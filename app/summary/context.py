@@ -13,10 +13,11 @@ from sqlmodel import Session, col, select
 
 from app.content.model import FrameworkContent
 from app.content.rules import RulesResult, evaluate
+from app.content.schema import ClassificationSection
 from app.content.snapshot import FamilySnapshot
 from app.models.accounts import User
 from app.models.family import Adult, Child, EarlierReturn, Family
-from app.models.progress import GateDecision
+from app.models.progress import GateDecision, SectionStatus
 from app.services import accounts, agreement, families, progress
 from app.services.review_pack import ReviewHistory, review_history
 from app.services.snapshot import build_family_snapshot
@@ -63,7 +64,21 @@ class SummaryContext:
 
     @cached_property
     def rules(self) -> RulesResult:
-        return evaluate(self.content, self.snapshot)
+        return evaluate(self.content, self.snapshot, self.timepoint)
+
+    @cached_property
+    def timepoint(self) -> str | None:
+        """The classification timepoint the family is at, so that the summary shows the scored
+        tools that apply there: its next classification not yet signed off (the last one once
+        every one is)."""
+        latest = None
+        for stage in self.journey.stages:
+            for task in stage.tasks:
+                if isinstance(task.section, ClassificationSection):
+                    latest = task.section.timepoint
+                    if task.status is not SectionStatus.SIGNED_OFF:
+                        return latest
+        return latest
 
     @cached_property
     def journey(self) -> progress.Journey:

@@ -15,7 +15,7 @@ from sqlalchemy import case
 from sqlmodel import col, select
 
 from app.content.model import FrameworkContent
-from app.content.rules import Citation, Finding, Reason
+from app.content.rules import Citation, Finding, Reason, ToolResult
 from app.models.assessment import FactorStatus
 from app.models.audit import AuditAction, AuditEvent
 from app.models.chronology import ChronologyEntry
@@ -647,30 +647,29 @@ def classification_and_decisions(ctx: SummaryContext) -> list[Block]:
     blocks += [
         finding_suggestion(finding, "No longer applies", ctx.people) for finding in rules.lapsed
     ]
-    for tool in rules.tools:
-        inputs = [
-            f"{item.label}: {item.points:+d}"
-            + (f" ({item.option})" if item.option else "")
-            + f" because {'; '.join(reason.text for reason in item.reasons)}"
-            for item in tool.items
-        ]
-        inputs += [
-            f"Override {finding.title}: {'; '.join(r.text for r in finding.reasons)}"
-            for finding in tool.overrides
-        ]
-        blocks.append(
-            Suggestion(
-                title=f"{tool.title}: {tool.level.label}",
-                text=f"Score {tool.score}, in the {tool.band_level.label} band.",
-                rule=tool.tool_id,
-                inputs=tuple(inputs) or ("No scored item applies to what is recorded.",),
-                sources=tuple(citation(source) for source in tool.sources),
-                label="Scored tool",
-            )
-        )
+    blocks += [tool_block(tool) for tool in rules.tools]
     blocks += _classifications(ctx)
     blocks += _decisions(ctx)
     return blocks
+
+
+def tool_block(tool: ToolResult) -> Suggestion:
+    """A scored tool as the summary and the classification page both show it: its level or
+    "not completed", score and band, each item's points and the overrides."""
+    inputs = list(tool.item_lines())
+    inputs += [
+        f"Override {finding.title}: {'; '.join(r.text for r in finding.reasons)}"
+        for finding in tool.overrides
+    ]
+    return Suggestion(
+        title=tool.headline(),
+        text=tool.band_text(),
+        rule=tool.tool_id,
+        inputs=tuple(inputs)
+        or (("No scored item applies to what is recorded.",) if tool.completed else ()),
+        sources=tuple(citation(source) for source in tool.sources),
+        label="Scored tool",
+    )
 
 
 def _level(ctx: SummaryContext, level_id: str | None) -> str:

@@ -168,14 +168,12 @@ def factors(page: Page, family: Family) -> None:
             mark_complete(page)
 
 
-def capacity_without_javascript(page: Page, user: User, family: Family) -> None:
-    sign_in(page, user)
-    open_task(page, family, "Parents' capacity to change")
+def making_changes(page: Page, area: str) -> None:
+    """Answer a parent's capacity to change: partly accepts the concerns; in `area`, prefilled
+    from the factors, making changes that others have seen."""
     choose(page, "How far does this parent accept the concerns that led to care?", "Partly")
-    # The domain rated present (domestic abuse) is already there as the parent's problem area.
-    expect(page.get_by_role("button", name="Add a problem area")).to_be_visible()
     expect(
-        page.get_by_role("group", name="Problem area").get_by_label("Domestic abuse", exact=True)
+        page.get_by_role("group", name="Problem area").get_by_label(area, exact=True)
     ).to_be_checked()
     choose(page, "Readiness to change in this area", "Making changes")
     choose(page, "Is the parent engaging with the services offered for this problem?", "Yes")
@@ -184,6 +182,14 @@ def capacity_without_javascript(page: Page, user: User, family: Family) -> None:
         "What does the evidence show?",
         "Behaviour has changed, and others have seen and checked it",
     )
+
+
+def capacity_without_javascript(page: Page, user: User, family: Family) -> None:
+    sign_in(page, user)
+    open_task(page, family, "Parents' capacity to change")
+    # The domain rated present (domestic abuse) is already there as the parent's problem area.
+    expect(page.get_by_role("button", name="Add a problem area")).to_be_visible()
+    making_changes(page, "Domestic abuse")
     page.get_by_label("Summary of this parent's capacity to change").fill("Early but real change.")
     page.get_by_role("button", name="Mark as complete").click()
     # Without JavaScript the follow-up questions appear when the page comes back.

@@ -23,6 +23,27 @@ e: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]
 f: [*e, *e, *e, *e, *e, *e, *e, *e, *e]
 """
 
+# A scored tool in a file of its own, as trainers may write one (tools/<id>.yaml).
+EXTRA_TOOL = """\
+id: extra
+title: Extra tool
+summary: A tool in its own file.
+applies_at: [before-plan]
+items:
+  - id: strength
+    label: Alpha strength present
+    points: 1
+    when:
+      factor: al-p1
+bands:
+  - max: 0
+    level: low
+    label: Low concern 0
+  - min: 1
+    level: medium
+    label: Some concern 1
+"""
+
 
 @dataclass(frozen=True)
 class Replace:
@@ -515,5 +536,116 @@ CASES = [
         15,
         "the hidden direction control character U+202E",
         {"stages/assess.yaml": Replace("Is the return planned?", "Is the \u202ereturn planned?")},
+    ),
+    BrokenCase(
+        "duration-without-a-unit",
+        "rules.yaml",
+        51,
+        '"within" is a duration without a unit; write within_months with the number of months',
+        {"rules.yaml": Replace("within_months: 6}", "within: 6}")},
+    ),
+    BrokenCase(
+        "override-that-would-lower-the-level",
+        "rules.yaml",
+        69,
+        "a mandatory override can only raise the level",
+        {
+            "rules.yaml": Replace(
+                "        level: high\n        when:\n          child:",
+                "        level: low\n        when:\n          child:",
+            )
+        },
+    ),
+    BrokenCase(
+        "tool-with-no-items",
+        "tools/extra.yaml",
+        5,
+        "a scored tool needs at least one item to score; add it under items",
+        {
+            "tools/extra.yaml": EXTRA_TOOL.replace(
+                "items:\n  - id: strength\n    label: Alpha strength present\n    points: 1\n"
+                "    when:\n      factor: al-p1\n",
+                "items: []\n",
+            )
+        },
+    ),
+    BrokenCase(
+        "bands-leave-out-the-lowest-scores",
+        "rules.yaml",
+        59,
+        "the items can add up to -1, below this first band's min of 0; lower min to -1",
+        {
+            "rules.yaml": Replace(
+                "      - max: 1\n        level: low",
+                "      - min: 0\n        max: 1\n        level: low",
+            )
+        },
+    ),
+    BrokenCase(
+        "tool-file-names-a-missing-factor",
+        "tools/extra.yaml",
+        10,
+        'there is no factor with the id "al-p9" (did you mean "al-p1"?)',
+        {"tools/extra.yaml": EXTRA_TOOL.replace("al-p1", "al-p9")},
+    ),
+    BrokenCase(
+        "tool-file-band-gap",
+        "tools/extra.yaml",
+        15,
+        "this band should start at 1",
+        {"tools/extra.yaml": EXTRA_TOOL.replace("min: 1", "min: 2")},
+    ),
+    BrokenCase(
+        "tool-file-named-differently",
+        "tools/other.yaml",
+        1,
+        'the file is named other.yaml but its id is "extra"',
+        {"tools/other.yaml": EXTRA_TOOL},
+    ),
+    BrokenCase(
+        "tool-applies-at-an-unknown-timepoint",
+        "tools/extra.yaml",
+        4,
+        'there is no classification timepoint with the id "before-return"',
+        {"tools/extra.yaml": EXTRA_TOOL.replace("[before-plan]", "[before-return]")},
+    ),
+    BrokenCase(
+        "tool-reads-another-tool",
+        "rules.yaml",
+        57,
+        "a scored tool cannot read another tool's result",
+        {
+            "rules.yaml": Replace(
+                "          factor: al-p1\n    bands",
+                "          tool: {id: example-tool, score: {at_least: 1}}\n    bands",
+            )
+        },
+    ),
+    BrokenCase(
+        "option-points-miss-an-option",
+        "rules.yaml",
+        56,
+        "give points to every option of the question, so the item scores once it is answered; "
+        "add doing, keeping",
+        {
+            "rules.yaml": Replace(
+                "      - id: strength\n        label: Alpha strength present\n        points: -1\n"
+                "        when:\n          factor: al-p1\n",
+                "      - id: strength\n        label: Readiness\n        answer: readiness\n"
+                "        option_points: {thinking: 1}\n",
+            )
+        },
+    ),
+    BrokenCase(
+        "rule-reads-a-band-the-tool-lacks",
+        "rules.yaml",
+        16,
+        'the tool "example-tool" has no band with the level "severe"',
+        {
+            "rules.yaml": Replace(
+                "      answer: planned\n      equals: false",
+                "      tool: {id: example-tool, band: [severe]}",
+            )
+        },
     ),
 ]

@@ -199,3 +199,14 @@ def test_check_cases_refuses_a_broken_case_file(
     assert err[1].startswith(
         f'{broken}, line 19, column 19, at cases[0].expect.level.sources[0]: "made-up-2020"'
     )
+
+
+def test_check_cases_says_where_a_missing_case_file_belongs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["content", "check-cases", str(tmp_path / "none.yaml")]) == 1
+
+    assert capsys.readouterr().err == (
+        f"There is no case file at {tmp_path / 'none.yaml'}: write the cases there "
+        "(see docs/judgement.md).\n"
+    )

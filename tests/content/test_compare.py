@@ -7,7 +7,7 @@ from __future__ import annotations
 from app.content.compare import Bump, compare, required_bump
 from app.content.loader import load_version
 from app.content.model import FrameworkContent
-from tests.content.broken_cases import tiny_texts
+from tests.content.broken_cases import EXTRA_TOOL, tiny_texts
 
 
 def changed(edits: dict[str, tuple[str, str]]) -> tuple[FrameworkContent, FrameworkContent]:
@@ -48,3 +48,20 @@ def test_rules_tools_prerequisites_levels_and_guidance_are_compared() -> None:
     assert [(change.area, change.item_id) for change in tool] == [("scored tool", "example-tool")]
     assert required_bump(tool) is Bump.MINOR
     assert required_bump(compare(old, new)) is Bump.MINOR
+
+
+def test_a_tool_in_its_own_file_and_its_discretion_are_compared() -> None:
+    old, new = changed(
+        {"rules.yaml": ("    discretionary_levels: 1\n", "    discretionary_levels: 2\n")}
+    )
+    texts = {name: data.decode("utf-8") for name, data in tiny_texts().items()}
+    added = load_version({**texts, "tools/extra.yaml": EXTRA_TOOL}, origin="new").content
+    assert added is not None
+
+    (change,) = compare(old, new)
+    (addition,) = compare(old, added)
+
+    assert change.details == ("How far a practitioner may move its level changed",)
+    assert change.bump is Bump.MINOR
+    assert (addition.area, addition.item_id, addition.change) == ("scored tool", "extra", "added")
+    assert required_bump([addition]) is Bump.MINOR

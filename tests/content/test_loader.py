@@ -16,7 +16,7 @@ from app.content.loader import (
     load_version_dir,
     read_version_dir,
 )
-from tests.content.broken_cases import TINY_DIR, materialise, tiny_texts
+from tests.content.broken_cases import EXTRA_TOOL, TINY_DIR, materialise, tiny_texts
 from tests.content.support import BUNDLED_DIR, V1_DIR, load_tiny
 
 
@@ -198,3 +198,15 @@ def test_the_tiny_fixture_is_a_complete_valid_version() -> None:
     result = load_version_dir(TINY_DIR)
 
     assert result.ok, [str(error) for error in result.errors]
+
+
+def test_a_scored_tool_can_live_in_a_file_of_its_own() -> None:
+    texts = {**tiny_texts(), "tools/extra.yaml": EXTRA_TOOL.encode()}
+
+    result = load_tiny(texts)
+
+    assert result.content is not None, [str(error) for error in result.errors]
+    tools = result.content.rules.scored_tools
+    assert [tool.id for tool in tools] == ["example-tool", "extra"]
+    assert tools[1].applies_at == ("before-plan",)
+    assert [band.label for band in tools[1].bands] == ["Low concern 0", "Some concern 1"]

@@ -447,8 +447,12 @@ def test_no_rule_fired_suggests_the_default_level() -> None:
     assert result.suggested_level.id == "low"
     assert result.minimum_levels == ()
     assert result.cautions == ()
-    assert result.level_set_by == ("example-tool",)
-    assert result.explanation()[0] == "Suggested level: Low (Example structured tool)."
+    assert result.level_set_by == ()
+    assert result.explanation()[0] == (
+        "Suggested level: Low (no rule raised it above the default)."
+    )
+    (tool,) = result.tools
+    assert (tool.completed, tool.band_level, tool.level) == (False, None, None)
 
 
 def test_a_default_level_can_be_set_in_content() -> None:
@@ -466,9 +470,17 @@ def test_a_default_level_can_be_set_in_content() -> None:
 # --- scored tools ---------------------------------------------------------------------------
 
 
+# Every factor the example tool reads, assessed as not present: the tool is completed.
+ALPHA_ABSENT = {factor: FactorState("absent") for factor in ("al-r1", "al-r2", "al-p1")}
+
+
+def alpha(**present: FactorState) -> dict[str, FactorState]:
+    return {**ALPHA_ABSENT, **{key.replace("_", "-"): value for key, value in present.items()}}
+
+
 def test_scored_tool_sums_items_and_picks_the_band() -> None:
     facts = snapshot(
-        factors={"al-r1": FactorState("present"), "al-p1": FactorState("present")},
+        factors=alpha(al_r1=FactorState("present"), al_p1=FactorState("present")),
         chronology=ChronologyStats(themes={"incident": CountStats(1, within_months={6: 1})}),
     )
 
@@ -487,7 +499,7 @@ def test_scored_tool_sums_items_and_picks_the_band() -> None:
 
 
 def test_the_first_matching_score_option_counts() -> None:
-    facts = snapshot(factors={"al-r1": FactorState("present"), "al-r2": FactorState("present")})
+    facts = snapshot(factors=alpha(al_r1=FactorState("present"), al_r2=FactorState("present")))
 
     (tool,) = evaluate(tiny(), facts).tools
 
@@ -500,26 +512,47 @@ def test_the_first_matching_score_option_counts() -> None:
 
 
 def test_scores_outside_the_bands_fall_into_the_first_or_last_band() -> None:
-    low = evaluate(tiny(), snapshot(factors={"al-p1": FactorState("present")})).tools[0]
-    assert (low.score, low.band_level.id) == (-1, "low")
+    low = evaluate(tiny(), snapshot(factors=alpha(al_p1=FactorState("present")))).tools[0]
+    assert low.band_level is not None
+    assert (low.score, low.band_level.id, low.band_label) == (-1, "low", "Low")
 
     facts = snapshot(
-        factors={"al-r1": FactorState("present"), "al-r2": FactorState("present")},
+        factors=alpha(al_r1=FactorState("present"), al_r2=FactorState("present")),
         chronology=ChronologyStats(themes={"incident": CountStats(3, within_months={6: 3})}),
     )
     high = evaluate(tiny(), facts).tools[0]
+    assert high.band_level is not None
     assert (high.score, high.band_level.id) == (5, "high")
+
+
+def test_a_tool_is_not_completed_until_every_item_is_answered() -> None:
+    facts = snapshot(factors={"al-r1": FactorState("absent")})
+
+    result = evaluate(tiny(), facts)
+
+    (tool,) = result.tools
+    assert tool.unanswered == ("Alpha risks present", "Alpha strength present")
+    assert (tool.band_level, tool.level, tool.score, tool.items) == (None, None, 0, ())
+    assert tool.headline() == "Example structured tool: not completed"
+    assert tool.band_text() == (
+        "Not completed: no score or band until these items are answered: Alpha risks present; "
+        "Alpha strength present."
+    )
+    assert result.level_set_by == ()
 
 
 def test_a_mandatory_override_wins_over_the_band() -> None:
     broke_down = ChildFacts("c9", "Lou", earlier_breakdowns=2)
 
-    result = evaluate(tiny(), snapshot(children=(broke_down,)))
+    result = evaluate(tiny(), snapshot(factors=ALPHA_ABSENT, children=(broke_down,)))
 
     (tool,) = result.tools
     assert tool.score == 0
+    assert tool.band_level is not None
     assert tool.band_level.id == "low"
+    assert tool.level is not None
     assert tool.level.id == "high"
+    assert tool.band_text() == "Score 0, in the band Low. An override raises it to High."
     (override,) = tool.overrides
     assert override.kind == "override"
     assert override.rule_id == "breakdowns-override"
@@ -530,7 +563,19 @@ def test_a_mandatory_override_wins_over_the_band() -> None:
     assert "example-tool" in result.level_set_by
 
 
-def test_an_override_decides_the_tool_level_even_below_its_band() -> None:
+def test_a_mandatory_override_applies_before_the_tool_is_completed() -> None:
+    broke_down = ChildFacts("c9", "Lou", earlier_breakdowns=2)
+
+    (tool,) = evaluate(tiny(), snapshot(children=(broke_down,))).tools
+
+    assert not tool.completed
+    assert tool.band_level is None
+    assert tool.level is not None
+    assert tool.level.id == "high"
+    assert tool.headline() == "Example structured tool: High"
+
+
+def test_an_override_never_lowers_the_tool_level() -> None:
     content = with_rules(
         """
 scored_tools:
@@ -553,17 +598,104 @@ scored_tools:
         explanation: The strength caps the tool at medium.
 """
     )
-    facts = snapshot(factors={"al-r1": FactorState("present"), "al-p1": FactorState("present")})
+    facts = snapshot(factors=alpha(al_r1=FactorState("present"), al_p1=FactorState("present")))
 
     (tool,) = evaluate(content, facts).tools
 
-    assert (tool.band_level.id, tool.level.id) == ("high", "medium")
+    assert tool.band_level is not None
+    assert tool.level is not None
+    assert (tool.band_level.id, tool.level.id) == ("high", "high")
+
+
+OPTION_TOOL = """
+minimum_levels:
+  - id: tool-high
+    title: The tool scores high
+    level: high
+    when: {tool: {id: readiness-tool, score: {at_least: 2}}}
+    explanation: A high score on the tool.
+    sources: [study]
+cautions:
+  - id: tool-medium
+    title: In the middle band
+    text: The tool puts the family in the middle band.
+    when: {tool: {id: readiness-tool, band: [medium]}}
+    sources: [study]
+  - id: tool-open
+    title: Tool not completed
+    text: The readiness tool is not completed.
+    when: {tool: {id: readiness-tool, completed: false}}
+    sources: [study]
+scored_tools:
+  - id: readiness-tool
+    title: Readiness tool
+    summary: Points on the options of a question.
+    applies_at: [before-plan]
+    items:
+      - id: readiness
+        label: Readiness to change
+        answer: readiness
+        option_points: {thinking: 2, doing: 1, keeping: 0}
+    bands:
+      - {max: 0, level: low, label: Low concern 0}
+      - {min: 1, max: 1, level: medium, label: Some concern 1}
+      - {min: 2, level: high, label: High concern 2}
+"""
+
+
+def test_points_sit_on_the_options_of_a_choice_question() -> None:
+    content = with_rules(OPTION_TOOL)
+
+    (tool,) = evaluate(content, snapshot(answers={"readiness": "thinking"})).tools
+
+    (item,) = tool.items
+    assert (item.item_id, item.points, item.option) == ("readiness", 2, "Thinking about change")
+    assert tool.band_label == "High concern 2"
+    assert tool.item_lines() == (
+        'Readiness to change: +2 (Thinking about change) because the answer to "Readiness to '
+        'change" is "Thinking about change"',
+    )
+
+
+def test_rules_read_a_tool_score_band_and_completion() -> None:
+    content = with_rules(OPTION_TOOL)
+
+    high = evaluate(content, snapshot(answers={"readiness": "thinking"}))
+    middle = evaluate(content, snapshot(answers={"readiness": "doing"}))
+    unanswered = evaluate(content, snapshot())
+
+    assert [f.rule_id for f in high.minimum_levels] == ["tool-high"]
+    assert [r.text for r in high.minimum_levels[0].reasons] == [
+        '"Readiness tool" scores 2 (at least 2)'
+    ]
+    assert high.cautions == ()
+    assert [f.rule_id for f in middle.cautions] == ["tool-medium"]
+    assert [r.text for r in middle.cautions[0].reasons] == [
+        '"Readiness tool" is in the band Some concern 1'
+    ]
+    assert [f.rule_id for f in unanswered.cautions] == ["tool-open"]
+    assert unanswered.minimum_levels == ()
+    assert unanswered.tools[0].unanswered == ("Readiness to change",)
+
+
+def test_a_tool_runs_only_at_the_timepoints_it_applies_at() -> None:
+    content = with_rules(OPTION_TOOL)
+    facts = snapshot(answers={"readiness": "thinking"})
+
+    assert [t.tool_id for t in evaluate(content, facts, "before-plan").tools] == ["readiness-tool"]
+    elsewhere = evaluate(content, facts, "after-return")
+    assert elsewhere.tools == ()
+    assert elsewhere.minimum_levels == ()
+    assert [f.rule_id for f in elsewhere.cautions] == ["tool-open"]
+    assert [r.text for r in elsewhere.cautions[0].reasons] == [
+        '"Readiness tool" is not completed at this point'
+    ]
 
 
 def test_the_explanation_lists_level_rules_tools_and_cautions() -> None:
     facts = snapshot(
         answers={"planned": False},
-        factors={"al-r1": FactorState("present", 2), "al-r2": FactorState("present", 1)},
+        factors=alpha(al_r1=FactorState("present", 2), al_r2=FactorState("present", 1)),
         children=(SAM,),
     )
 
@@ -575,9 +707,9 @@ def test_the_explanation_lists_level_rules_tools_and_cautions() -> None:
         '"First alpha risk"; "Second alpha risk" [Study 2020]',
         'Unplanned return (at least High): the answer to "Is the return planned?" is no '
         "[Guide 2021]",
-        "Example structured tool: score 3, band Medium, level Medium.",
-        '  Alpha risks present: +3 (2 risk factors present in "Alpha" (at least 2): '
-        '"First alpha risk"; "Second alpha risk")',
+        "Example structured tool: Medium. Score 3, in the band Medium.",
+        '  Alpha risks present: +3 (Two or more) because 2 risk factors present in "Alpha" '
+        '(at least 2): "First alpha risk"; "Second alpha risk"',
         "Older child: Sam is aged 12 (more than 10) [Study 2020]",
     )
 

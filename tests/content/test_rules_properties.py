@@ -127,7 +127,7 @@ def snapshots(draw: st.DrawFn, content: FrameworkContent) -> FamilySnapshot:
 def fired_level_rank(result: RulesResult) -> int:
     ranks = [result.default_level.rank]
     ranks += [finding.level.rank for finding in result.minimum_levels if finding.level]
-    ranks += [tool.level.rank for tool in result.tools]
+    ranks += [tool.level.rank for tool in result.tools if tool.level is not None]
     return max(ranks)
 
 
@@ -178,14 +178,19 @@ def test_scored_tool_score_band_and_override(data: st.DataObject) -> None:
 
     assert tool.score == sum(item.points for item in tool.items)
     assert len({item.item_id for item in tool.items}) == len(tool.items)
+    override_ranks = [o.level.rank for o in tool.overrides if o.level]
+    if not tool.completed:
+        # Never a band, or a level of its own, until every item is answered.
+        assert (tool.band_level, tool.items, tool.score) == (None, (), 0)
+        assert (tool.level.rank if tool.level else None) == max(override_ranks, default=None)
+        return
     band = next(
         (b for b in tool_rules.bands if b.max is None or tool.score <= b.max), tool_rules.bands[-1]
     )
+    assert tool.band_level is not None
     assert tool.band_level.id == band.level
-    if tool.overrides:
-        assert tool.level.rank == max(o.level.rank for o in tool.overrides if o.level)
-    else:
-        assert tool.level == tool.band_level
+    assert tool.level is not None
+    assert tool.level.rank == max([tool.band_level.rank, *override_ranks])
 
 
 # --- monotonicity ---------------------------------------------------------------------------

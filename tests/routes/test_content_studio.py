@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
+from app.content.loader import load_version
 from app.models.accounts import Role, User
 from app.models.audit import AuditEvent
 from app.models.content import ContentFile, ContentStatus, ContentVersion
@@ -631,3 +632,20 @@ def test_the_content_guide_is_served_to_trainers_with_its_pictures(
     picture = client.get("/content/guide/images/content-editor-problem.png")
     assert (picture.status_code, picture.headers["content-type"]) == (200, "image/png")
     assert client.get("/content/guide/images/..%2F..%2Fpyproject.toml").status_code == 404
+
+
+def test_a_scored_tool_file_is_added_from_its_template(
+    client: CheckingClient, db: Session, trainer: User, tiny: ContentVersion
+) -> None:
+    sign_in_as(client, db, trainer)
+    draft_id = start_draft(client, tiny, "Add a checklist")
+
+    added = post_form(client, f"/content/drafts/{draft_id}/files", {"name": "tools/checklist.yaml"})
+
+    assert added.status_code == 303
+    assert added.headers["location"] == f"/content/drafts/{draft_id}/files/tools/checklist.yaml"
+    assert file_row(db, draft_id, "tools/checklist.yaml").text.startswith("id: checklist\n")
+    loaded = load_version(version_texts(db, draft_id), origin="draft")
+    assert loaded.content is not None, [str(error) for error in loaded.errors]
+    assert [tool.id for tool in loaded.content.rules.scored_tools] == ["example-tool", "checklist"]
+    assert client.get(added.headers["location"]).status_code == 200

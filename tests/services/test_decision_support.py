@@ -368,3 +368,33 @@ def test_the_mensah_family_the_cause_of_the_last_breakdown_shows_again(db: Sessi
     later = suggest(db, family, as_of=date(2027, 5, 1))
     assert "breakdown-causes-again" not in cautions(later)
     assert "earlier-failed-return" in cautions(later)
+
+
+def test_a_parent_outside_the_household_is_named_in_the_reason_about_their_view(
+    db: Session, worker
+) -> None:  # type: ignore[no-untyped-def]
+    """The Novak family: the mother at home wants Emil back; his father, who lives elsewhere
+    and is asked only his view, is unsure. The ambivalence caution names the father."""
+    user, family = worker
+    mother = make_adult(db, family, name="Lena Novak")
+    father = make_adult(db, family, name="Petr Novak")
+    father.relationship, father.lives_in_household = "father", False
+    make_child(db, family, name="Emil", born=date(2017, 5, 1), entry_reason="family-dysfunction")
+    db.flush()
+    save(
+        db,
+        user,
+        family,
+        "views",
+        {
+            f"a.parent-views[{mother.id}].parent-wants-return": "yes-clearly",
+            f"a.parent-views[{father.id}].parent-wants-return": "unsure",
+        },
+    )
+
+    found = suggest(db, family)
+
+    ambivalence = next(f for f in found.result.cautions if f.rule_id == "parental-ambivalence")
+    (reason,) = (r for r in ambivalence.reasons if "Unsure" in r.text)
+    assert "Petr Novak" in reason.text
+    assert "Lena Novak" not in " ".join(r.text for r in ambivalence.reasons)

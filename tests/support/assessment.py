@@ -96,13 +96,19 @@ def rate(
     save(session, user, family, section_id, form, content=content)
 
 
-def mark_done(session: Session, user: User, family: Family, section_ids: tuple[str, ...]) -> None:
+def mark_done(
+    session: Session,
+    user: User,
+    family: Family,
+    section_ids: tuple[str, ...],
+    content: FrameworkContent = CURRENT,
+) -> None:
     for section_id in section_ids:
         progress.set_section_status(
             session,
             actor=actor(user),
             family=family,
-            content=CURRENT,
+            content=content,
             section_id=section_id,
             status=SectionStatus.COMPLETED,
         )

@@ -86,6 +86,8 @@ class Finding(BaseModel):
 
 class ToolItem(BaseModel):
     label: str
+    # The option chosen or matched, for an item scored by options.
+    option: str | None = None
     points: int | float
     reasons: list[Reason]
 
@@ -93,8 +95,15 @@ class ToolItem(BaseModel):
 class ToolResult(BaseModel):
     id: str
     title: str
+    # Until every item is answered a tool is not completed: no score, band or level of its
+    # own (`level` is then only a mandatory override's). Older explanations lack these.
+    completed: bool = True
+    unanswered: list[str] = []
     score: int | float
-    level: str
+    band_label: str | None = None
+    level: str | None
+    # How many levels a practitioner may move the level from the suggestion (none: no limit).
+    discretionary_levels: int | None = None
     items: list[ToolItem]
     overrides: list[Finding]
 
@@ -232,7 +241,9 @@ def get_classification(
     family, content = page.family, page.content
     section = classification.classification_section(content, classification_section)
     cycle = _classification_cycle(page, classification_section, review)
-    suggestion = classification.suggest(session, family=family, content=content, cycle=cycle)
+    suggestion = classification.suggest(
+        session, family=family, content=content, cycle=cycle, timepoint=section.timepoint
+    )
     rows = classification.history(session, family.id, classification_section, cycle)
     gate = classification.inline_gate(content, classification_section)
     return ClassificationView(

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 from app.content.model import FrameworkContent
 from app.content.schema import FactorsSection, Section
 from app.content.snapshot import AnswerValue
+from app.db import write_lock
 from app.models.assessment import AssessmentSection, SectionRevision
 from app.models.audit import AuditAction
 from app.models.family import Family
@@ -87,12 +88,13 @@ def json_value(value: AnswerValue | None) -> Any:
 def lock_sections(
     session: Session, family_id: uuid.UUID, keys: Iterable[tuple[str, int]]
 ) -> dict[tuple[str, int], AssessmentSection]:
-    """Lock the sections' rows (on PostgreSQL; SQLite writes one at a time anyway) so that no
+    """Lock the sections' rows (on PostgreSQL; on SQLite, the database's one write lock) so that no
     save can change their answers between reading and freezing them: a save under way
     finishes first, and one that comes after finds the section signed off (a conflict)."""
     wanted = set(keys)
     if not wanted:
         return {}
+    write_lock(session)
     rows = session.exec(
         select(AssessmentSection)
         .where(
