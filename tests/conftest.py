@@ -40,7 +40,6 @@ BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL or REQUIRE_POSTGRES
 LONGEST_FIRST = (
     "tests/faults/",
     "tests/browser/",
-    "tests/routes/test_links.py",
     "tests/routes/test_access_control.py",
     "tests/routes/test_attacks_",
     "tests/test_backup.py",

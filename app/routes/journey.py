@@ -26,7 +26,7 @@ from app.routes.family_pages import (
     delete_page,
     section_url,
 )
-from app.services import accounts, audit, classification, decisions, progress, returns
+from app.services import accounts, audit, classification, decisions, prefill, progress, returns
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.templating import render
 
@@ -317,7 +317,12 @@ def _going_home_response(
     home = progress.children_at_home(session, family.id)
     back = returns.reentries(session, family.id)
     waiting = progress.waiting_for(session, family, content, section.id, 0)
-    form = form or FormState()
+    if form is None:
+        # A fresh form starts from the record: the child, their legal status, the carer.
+        values, notes = prefill.return_home(
+            session, family=family, children=[child for child in children if child.id not in home]
+        )
+        form = FormState(values=values, notes=notes)
     return render(
         request,
         "views/journey/going-home.html",

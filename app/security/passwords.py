@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from zxcvbn import zxcvbn
@@ -12,9 +14,14 @@ MAXIMUM_LENGTH = 128
 MINIMUM_STRENGTH = 3
 
 _hasher = PasswordHasher()
-# Verified against when the account does not exist, so that a wrong email takes as long
-# to refuse as a wrong password.
-_UNUSABLE_HASH = _hasher.hash("homeward-no-such-account")
+
+
+@cache
+def _unusable_hash() -> str:
+    """Verified against when the account does not exist, so that a wrong email takes as long
+    to refuse as a wrong password. Made on first use: a hash costs every process that imports
+    this module (each command of the CLI) a fraction of a second."""
+    return _hasher.hash("homeward-no-such-account")
 
 
 def hash_password(password: str) -> str:
@@ -27,7 +34,7 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     # match, and a megabyte typed into the box costs no more to refuse than a word.
     password = password[: MAXIMUM_LENGTH + 1]
     try:
-        return _hasher.verify(password_hash or _UNUSABLE_HASH, password) and bool(password_hash)
+        return _hasher.verify(password_hash or _unusable_hash(), password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
 

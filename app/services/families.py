@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, TypeVar
 
@@ -153,6 +153,9 @@ def create_family(
     unknown = {}
     if framework_id not in registry.offered():
         unknown["framework_id"] = "Choose which framework the family's work will follow"
+    if not details.display_name.strip():
+        # Named after its first child once one is added (add_child); its reference till then.
+        details = replace(details, display_name=details.reference)
     try:
         values = _check_family(session, details, team_id=user.team_id, family_id=None)
     except InvalidInput as problem:
@@ -433,8 +436,22 @@ def add_child(
     details: ChildDetails,
 ) -> Child:
     values = _check_child(content, details)
+    unnamed = family.display_name == family.reference and not children(session, family)
     child = Child(family_id=family.id, **values)
-    return _create(session, actor=actor, record=child, entity_type="child", family=family)
+    child = _create(session, actor=actor, record=child, entity_type="child", family=family)
+    surname = child.name.split()[-1] if len(child.name.split()) > 1 else ""
+    if unnamed and surname:
+        # A family started without a name takes its first child's surname: typed once.
+        save_changes(
+            session,
+            actor=actor,
+            record=family,
+            values={"display_name": f"{surname} family"},
+            expected_version=family.version,
+            entity_type="family",
+            family_id=family.id,
+        )
+    return child
 
 
 def update_child(

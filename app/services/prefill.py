@@ -33,7 +33,7 @@ from app.content.snapshot import parse_answer_key
 from app.models.accounts import Role, User, UserRole
 from app.models.assessment import FactorStatus
 from app.models.chronology import ChronologyEntry, ChronologyEntryChild, ChronologyEntryTheme
-from app.models.family import Adult, Family
+from app.models.family import Adult, Child, Family
 from app.services import assessment_summary, audit, chronology, families, questions
 from app.services.errors import InvalidInput
 from app.timeutil import format_date
@@ -490,3 +490,31 @@ def add_record_entry(
             child_ids=(entry.child_id,),
         ),
     )
+
+
+# Recording a return home ---------------------------------------------------------------------
+
+
+def return_home(
+    session: Session, *, family: Family, children: list[Child]
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The going-home form's start: with one child still in care, the child and their legal
+    status from their record; with one parent or carer in the household holding parental
+    responsibility, that carer. The values, and where each came from by field name."""
+    values: dict[str, str] = {}
+    notes: dict[str, str] = {}
+    if len(children) == 1:
+        child = children[0]
+        values.update(child_id=str(child.id), legal_status=child.legal_status)
+        notes["legal_status"] = (
+            f"Prefilled from {child.name}'s record. Change it if it changed on going home."
+        )
+    carers = [
+        adult
+        for adult in families.adults(session, family)
+        if adult.lives_in_household and adult.parental_responsibility
+    ]
+    if len(carers) == 1:
+        values["carer"] = str(carers[0].id)
+        notes["carer"] = "Prefilled from family details: the one parent in the household."
+    return values, notes

@@ -115,6 +115,17 @@ class LiveServer:
         self.log.flush()
         return (self.data_dir / f"{self.name}.log").read_text()[-4000:]
 
+    def log_size(self) -> int:
+        self.log.flush()
+        return (self.data_dir / f"{self.name}.log").stat().st_size
+
+    def log_since(self, offset: int) -> list[str]:
+        """The log's lines written after `offset` (a log_size() taken earlier)."""
+        self.log.flush()
+        with (self.data_dir / f"{self.name}.log").open() as log:
+            log.seek(offset)
+            return log.read().splitlines()
+
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=10)

@@ -12,6 +12,10 @@ address (so the 119 factors' evidence pages are one kind, and a route added late
 kind), and every family's overview, since families at different stages show different things
 there, and every report.
 
+Pages that are only read must write nothing but their audit entries: the server's log may not
+say that a GET wrote during its reads (app.db.READS_FIRST). Each role must reach the pages of
+the journey its demo families are at (decisions, reviews, going home, visits, outcomes).
+
 With UPDATE_SCREENSHOTS=1 the manager's sweep saves the stability report's page as the reports
 guide's screenshot (docs/images/reports-stability.png).
 """
@@ -53,6 +57,19 @@ for account in DEMO_ACCOUNTS:
     for role in sorted(account.roles):
         ROLES.setdefault(role.value, account)
 
+
+# Kinds of page each role must reach in the demo data: the journey after the first decision,
+# and the administrators' service accounts.
+MUST_REACH = {
+    Role.PRACTITIONER.value: {
+        "/families/{family_id}/reviews",
+        "/families/{family_id}/going-home",
+        "/families/{family_id}/visits",
+        "/families/{family_id}/outcomes",
+    },
+    Role.SUPERVISOR.value: {"/families/{family_id}/decisions/{gate_id}"},
+    Role.ADMIN.value: {"/admin/service-accounts/{account_id}"},
+}
 
 Route = tuple[re.Pattern[str], str]
 
@@ -216,6 +233,7 @@ def classification_shot(page: Page, live_server: LiveServer) -> None:
 def test_every_page_a_role_can_reach_is_accessible(
     browser: Browser, live_server: LiveServer, demo_data: None, page_routes: list[Route], role: str
 ) -> None:
+    log_start = live_server.log_size()
     context = open_context(browser, live_server.url)
     page = context.new_page()
     errors: list[str] = []
@@ -232,6 +250,10 @@ def test_every_page_a_role_can_reach_is_accessible(
     print(f"{role}: {len(result.pages)} pages of {len(result.kinds)} kinds swept")
     assert len(result.pages) > 1, "the sweep found no pages beyond the home page"
     assert not errors, f"Script errors: {errors}"
+    assert MUST_REACH.get(role, set()) <= result.kinds, MUST_REACH.get(role, set()) - result.kinds
+    log = live_server.log_since(log_start)
+    written = [line for line in log if "wrote during its reads" in line]
+    assert not written, written
     assert not result.problems, "\n".join(
         [f"{len(result.problems)} problem(s) for {role}:", *result.problems]
     )

@@ -1,4 +1,5 @@
-"""Nothing is lost by a key or a link, at a desk (1280 px) and on a phone (320 px): Escape asks
+"""Nothing is lost by a key or a link, at a desk (1280 px) and on a phone (320 px), where the
+chronology uses the desk's width and reflows on the phone: Escape asks
 before it discards a chronology entry being typed and puts focus back on what opened the form;
 a link away from a form holding unsaved input asks first; and without JavaScript, choosing
 evidence for a factor keeps the ratings made so far. Evidence is also picked inside the factors
@@ -45,6 +46,20 @@ def test_escape_and_links_ask_before_typed_input_is_lost(
     family_id = new_family(live_server, accounts["practitioner"], entries=True)
     sign_in(page, accounts["practitioner"])
     page.goto(f"/families/{family_id}/chronology")
+    # A data page: at a desk it uses the width ("What happened" is not a narrow column); on a
+    # phone it reflows, with nothing wider than the screen.
+    sizes = page.evaluate(
+        """() => ({
+          page: document.documentElement.scrollWidth,
+          main: document.querySelector("main").getBoundingClientRect().width,
+          what: document.querySelectorAll(".hw-chronology-table th")[1].offsetWidth,
+        })"""
+    )
+    if width >= 1280:
+        assert sizes["main"] > 1100, sizes
+        assert sizes["what"] > 400, sizes
+    else:
+        assert sizes["page"] <= width, sizes
     answers: list[bool] = []
     asked: list[str] = []
     answer_dialogs(page, answers, asked)

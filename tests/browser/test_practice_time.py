@@ -114,7 +114,7 @@ def create_family(page: Page) -> None:
     """Signing in lands on the caseload; people are added one after another."""
     loads(page, lambda: page.get_by_role("button", name="Start work with a family").click())
     page.get_by_label("Reference").fill("WALK-0001")
-    page.get_by_label("Family name").fill("Walker family")
+    # The family name is left empty: the family takes the child's surname ("Walker family").
     # Starting work opens the child's form.
     loads(page, lambda: page.get_by_role("button", name="Start work").click())
     page.get_by_label("Full name").fill("Amy Walker")
@@ -127,6 +127,7 @@ def create_family(page: Page) -> None:
     page.get_by_label("Placement moves since coming into care").fill("1")
     next_button = "Save and add a parent or carer"
     loads(page, lambda: page.get_by_role("button", name=next_button).click())
+    expect(page.locator("main")).to_contain_text("Walker family")
     for name, relationship, button in (
         ("Kim Walker", "Mother", "Save and add another parent or carer"),
         ("Lee Walker", "Father", "Save"),
@@ -178,7 +179,7 @@ def chronology(page: Page) -> None:
             expect(heading).to_be_focused()
         if source is None:
             record = page.locator("form.hw-record-entry", has_text=what)
-            record.get_by_label("Significance").select_option(label=significance)
+            record.get_by_label("How significant was it?").select_option(label=significance)
             record.get_by_role("button", name=re.compile("^Add to the chronology")).click()
         else:
             fill_date(page, "Date of the event", TODAY - timedelta(days=days))
@@ -327,10 +328,13 @@ def wishes_and_views(page: Page) -> None:
 
 
 def classify(page: Page) -> None:
+    # The level is the suggested one, so its reasons are the rules that set it, kept with the
+    # classification: nothing is typed (reasons are asked for when the level differs).
+    expect(page.locator("main")).to_contain_text("It comes from: Domestic abuse continuing")
     choose(page, "What level do you recommend?", "High")
-    page.get_by_label("Your reasons").fill("Two serious incidents within the year.")
     loads(page, lambda: page.get_by_role("button", name="Submit for sign-off").click())
     expect(page.locator("main")).to_contain_text("Waiting for a supervisor's sign-off")
+    expect(page.locator("main")).to_contain_text("Same as suggested: Domestic abuse continuing")
 
 
 def sign_off(page: Page, supervisor: User) -> None:

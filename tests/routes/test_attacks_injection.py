@@ -111,6 +111,10 @@ def injected(html: str) -> list[str]:
 def test_stored_markup_is_text_on_every_page(
     app: FastAPI, client: CheckingClient, db: Session, world: World
 ) -> None:
+    if db.get_bind().dialect.name != "sqlite":
+        # Both databases give back the text exactly as stored (the API's and the pages' round
+        # trips are tested on both): escaping it is the templates' work, walked once.
+        pytest.skip("escaping stored text is the templates' work: walked on SQLite")
     poison(db, world)
     pages = [route for route in registered_routes(app)[0] if route.method == "GET"]
     checked = 0

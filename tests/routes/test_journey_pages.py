@@ -83,3 +83,19 @@ def test_a_record_deleted_by_mistake(
         )
     ).all()
     assert len(deleted) == 1
+
+
+def test_going_home_starts_from_the_childs_record(at_home: Story, client: CheckingClient) -> None:
+    """Ann is home: the form starts with Ben, the one child still in care, and his legal status
+    from his record, saying so; two parents live in the household, so none is chosen."""
+    from app.models.family import Child
+
+    db: Session = at_home.session
+    ben = db.exec(
+        select(Child).where(col(Child.family_id) == at_home.family.id, col(Child.name) == "Ben")
+    ).one()
+    page = soup(client.get(f"/families/{at_home.family.id}/going-home"))
+    assert page.select_one("input[name=child_id][checked]")["value"] == str(ben.id)  # type: ignore[index]
+    assert page.select_one("input[name=legal_status][checked]")["value"] == ben.legal_status  # type: ignore[index]
+    assert "Prefilled from Ben's record" in page.select_one("#legal_status-hint").get_text()  # type: ignore[union-attr]
+    assert page.select_one("input[name=carer][checked]") is None

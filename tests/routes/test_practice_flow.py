@@ -226,11 +226,13 @@ def test_people_are_added_one_after_another_and_details_lead_to_the_next_task(
 ) -> None:
     details = {
         "reference": "WLK-1",
-        "display_name": "Walker",
+        # Left empty: the family is named after its first child, so the surname is typed once.
+        "display_name": "",
         "allocated_practitioner_id": str(practitioner.id),
     }
     started = post_form(client, "/families/new", details)
     family = db.exec(select(Family).where(col(Family.reference) == "WLK-1")).one()
+    assert family.display_name == "WLK-1"
     base = f"/families/{family.id}"
     # A new family's first need is its child: its form opens straight away.
     assert started.headers["location"] == f"{base}/children/new"
@@ -258,6 +260,8 @@ def test_people_are_added_one_after_another_and_details_lead_to_the_next_task(
     )
     assert child.status_code == 303, soup(child).select_one(".govuk-error-summary")
     assert child.headers["location"] == f"{base}/adults/new"
+    db.refresh(family)
+    assert family.display_name == "Walker family"
     adult_form = soup(client.get(f"{base}/adults/new"))
     buttons = [button.get_text(" ", strip=True) for button in adult_form.select("button")]
     assert "Save and add another parent or carer" in buttons
