@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 
 from jinja2 import Environment
@@ -13,6 +14,13 @@ from app.summary.document import SummaryDocument
 
 TEMPLATE = "documents/summary-pdf.html"
 STYLESHEET = "documents/summary-pdf.css"
+
+
+# One PDF at a time per process. Drawn in several threads at once, Pango reported corrupted
+# memory ("corrupted double-linked list", 16 PDFs at once in bench/run.py), and each layout
+# held hundreds of megabytes (a process grew past 1 GB). Python runs one thread at a time
+# anyway, so taking turns costs no throughput.
+_DRAWING = threading.Lock()
 
 
 @lru_cache(maxsize=1)
@@ -33,7 +41,8 @@ def render_pdf(environment: Environment, doc: SummaryDocument) -> bytes:
     css_source, _, _ = environment.loader.get_source(environment, STYLESHEET)
     # The document is ours and fetches nothing: no address in anyone's text is ever opened.
     document = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=()))
-    pdf: bytes = document.write_pdf(
-        stylesheets=[_stylesheet(css_source)], font_config=_fonts(), pdf_tags=True
-    )
+    with _DRAWING:
+        pdf: bytes = document.write_pdf(
+            stylesheets=[_stylesheet(css_source)], font_config=_fonts(), pdf_tags=True
+        )
     return pdf
