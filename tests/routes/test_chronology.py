@@ -473,3 +473,20 @@ def test_writing_the_analysis(
     theme = client.get(f"/families/{family.id}/chronology/analysis/neglect-of-care")
     assert soup(theme).h1.get_text(strip=True) == "Analysis of Neglect of the child's care"
     assert client.get(f"/families/{family.id}/chronology/analysis/made-up").status_code == 404
+
+
+def test_forms_opened_on_a_filtered_list_post_back_to_it(
+    client: CheckingClient, db: Session, family: Family, practitioner: User
+) -> None:
+    """With two filters on, the forms opened in place keep both in their addresses (the
+    checking client's strict parse refuses a bare & in an attribute)."""
+    entry = make_entry(db, family, author=practitioner, source="police", significance="red")
+    base = f"/families/{family.id}/chronology"
+    filters = "source=police&significance=red"
+    for opened, posts_to in (
+        (f"{base}/new?{filters}", f"{base}/new?{filters}"),
+        (f"{base}/{entry.id}/edit?{filters}", f"{base}/{entry.id}/edit?{filters}"),
+    ):
+        in_place = client.get(opened, headers=HTMX)
+        assert in_place.status_code == 200, opened
+        assert soup(in_place).select_one(f'form[hx-post="{posts_to}"]'), opened
