@@ -117,15 +117,13 @@ def fill_section(
             form.update(_value(content, node, answers or {}))
     for factor in state.factors:
         form[factor.status_name] = "present" if factor.factor_id in present else "absent"
-    row = questions.section_row(session, family.id, section_id, cycle)
-    questions.save_section(
+    questions.save_at_stored_version(
         session,
         actor=actor,
         family=family,
         content=content,
         section_id=section_id,
         form=form,
-        expected_version=row.version if row else 0,
         complete=complete,
         cycle=cycle,
     )

@@ -264,15 +264,13 @@ def _save(
     form: dict[str, Any],
     complete: bool = False,
 ) -> None:
-    row = questions.section_row(session, family.id, section_id)
-    result = questions.save_section(
+    result = questions.save_at_stored_version(
         session,
         actor=actor,
         family=family,
         content=content,
         section_id=section_id,
         form=form,
-        expected_version=row.version if row else 0,
         complete=complete,
     )
     if complete and not result.completed:

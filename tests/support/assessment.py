@@ -66,15 +66,13 @@ def save(
     content: FrameworkContent = CURRENT,
 ) -> questions.SaveResult:
     """Save a section through the service, at whatever version it is now."""
-    row = questions.section_row(session, family.id, section_id)
-    return questions.save_section(
+    return questions.save_at_stored_version(
         session,
         actor=actor(user),
         family=family,
         content=content,
         section_id=section_id,
         form=form,
-        expected_version=row.version if row else 0,
         complete=complete,
     )
 
