@@ -1,10 +1,13 @@
 """The command line stops bad configuration with one clear sentence, never a traceback."""
 
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+
+import uvicorn
 
 from app.config import PLACEHOLDER_SECRET_KEY
 from app.services import api_tokens
@@ -211,3 +214,13 @@ def test_retention_reports_what_it_removed(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "Removed 0 families deleted more than 30 days ago" in done.stdout
     assert "sign-in attempts older than 90 days" in done.stdout
+
+
+def test_the_socket_workers_share_is_tcp() -> None:
+    """`serve --workers N` binds one socket and hands it to each worker. asyncio turns off
+    Nagle's algorithm (TCP_NODELAY) only on connections accepted from a socket that says it is
+    TCP; uvicorn before 0.55 bound it with protocol 0, and every keep-alive response waited
+    about 40 ms for the client's delayed acknowledgement (uvicorn issue 3149)."""
+    listener = uvicorn.Config("app.main:create_app", host="127.0.0.1", port=0).bind_socket()
+    with listener:
+        assert listener.proto == socket.IPPROTO_TCP

@@ -92,6 +92,9 @@ _CLASSES = {
 }
 
 
+# Guidance is content's own text, the same on every page that shows it: parsing it again for
+# each factor on each request cost an assessment page several milliseconds.
+@lru_cache(maxsize=4096)
 def render_guidance(text: str | None) -> Markup:
     """Render guidance Markdown to safe HTML with GOV.UK classes (empty for no text)."""
     if not text:

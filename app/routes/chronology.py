@@ -136,7 +136,9 @@ def chronology_page(
     family, content = page.family, page.content
     children = chronology.child_names(session, family)
     query, raw, filter_errors = _query(request, content, children)
-    results = chronology.list_entries(session, family=family, content=content, query=query)
+    results = chronology.list_entries(
+        session, family=family, content=content, query=query, children=children
+    )
     # An htmx request redraws only the entries, and the patterns beside them after a save.
     whole_page = not is_htmx(request)
     analysis = (
@@ -158,7 +160,8 @@ def chronology_page(
     errors = form.error_list() if form else []
     link_errors, link_picked, link_factor = link or ({}, [], "")
     errors += [{"text": text, "href": "#" + key} for key, text in link_errors.items()]
-    can_add = page.can_edit and not chronology.cannot_add(session, family, content)
+    waiting = chronology.cannot_add(session, family, content) if page.can_edit else None
+    can_add = page.can_edit and not waiting
     record_entries = (
         prefill.record_entries(session, family=family, content=content) if can_add else []
     )
@@ -209,9 +212,7 @@ def chronology_page(
             "link_factor": link_factor,
             "record_entries": record_entries,
             "record_errors": record_errors,
-            "cannot_add": chronology.cannot_add(session, family, content)
-            if page.can_edit and whole_page
-            else None,
+            "cannot_add": waiting if whole_page else None,
         },
         htmx_block="workspace",
     )

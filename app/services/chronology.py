@@ -684,10 +684,16 @@ def _order(content: FrameworkContent, sort: str) -> list[Any]:
 
 
 def list_entries(
-    session: Session, *, family: Family, content: FrameworkContent, query: EntryQuery
+    session: Session,
+    *,
+    family: Family,
+    content: FrameworkContent,
+    query: EntryQuery,
+    children: Mapping[uuid.UUID, str] | None = None,
 ) -> EntryPage:
     """One page of the family's entries matching `query`: filtering, counting, sorting and
-    paging are done by the database; only the page's rows are loaded."""
+    paging are done by the database; only the page's rows are loaded. `children`: the
+    family's `child_names`, when the caller has read them already."""
     conditions = _filters(family, query)
     total = session.exec(select(func.count()).select_from(ChronologyEntry).where(*conditions)).one()
     family_total = (
@@ -733,7 +739,7 @@ def list_entries(
         page=page,
         page_size=query.page_size,
         family_total=family_total,
-        children=child_names(session, family),
+        children=children if children is not None else child_names(session, family),
     )
 
 

@@ -16,6 +16,7 @@ and reviews that stand on it, without touching the answers in between.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -220,22 +221,22 @@ def load_state(session: Session, family: Family) -> State:
             .order_by(col(ReviewCycle.number))
         ).all()
     )
-    children = session.exec(
-        select(func.count())
-        .select_from(Child)
-        .where(col(Child.family_id) == family_id, col(Child.deleted_at).is_(None))
-    ).one()
-    home = children_at_home(session, family_id)
-    returns = session.exec(
-        select(func.count())
-        .select_from(ChildReturn)
-        .where(col(ChildReturn.family_id) == family_id, col(ChildReturn.deleted_at).is_(None))
-    ).one()
-    visits = session.exec(
-        select(func.count())
-        .select_from(MonitoringVisit)
-        .where(
-            col(MonitoringVisit.family_id) == family_id, col(MonitoringVisit.deleted_at).is_(None)
+    returns, reentries = _returns_and_reentries(session, family_id)
+    home = _at_home(returns, reentries)
+    # Both counts in one statement: every family page reads this state.
+    children, visits = session.exec(
+        select(
+            select(func.count())
+            .select_from(Child)
+            .where(col(Child.family_id) == family_id, col(Child.deleted_at).is_(None))
+            .scalar_subquery(),
+            select(func.count())
+            .select_from(MonitoringVisit)
+            .where(
+                col(MonitoringVisit.family_id) == family_id,
+                col(MonitoringVisit.deleted_at).is_(None),
+            )
+            .scalar_subquery(),
         )
     ).one()
     return State(
@@ -245,7 +246,7 @@ def load_state(session: Session, family: Family) -> State:
         cycles=cycles,
         children=children,
         children_home=len(home),
-        returns=returns,
+        returns=len(returns),
         visits=visits,
         first_home_on=min(home.values()) if home else None,
     )
@@ -254,6 +255,12 @@ def load_state(session: Session, family: Family) -> State:
 def children_at_home(session: Session, family_id: uuid.UUID) -> dict[uuid.UUID, date]:
     """Children at home now: gone home in this plan and not come back into care since (by the
     date they went home)."""
+    return _at_home(*_returns_and_reentries(session, family_id))
+
+
+def _returns_and_reentries(
+    session: Session, family_id: uuid.UUID
+) -> tuple[Sequence[ChildReturn], Sequence[CareReentry]]:
     returns = session.exec(
         select(ChildReturn).where(
             col(ChildReturn.family_id) == family_id, col(ChildReturn.deleted_at).is_(None)
@@ -264,6 +271,12 @@ def children_at_home(session: Session, family_id: uuid.UUID) -> dict[uuid.UUID, 
             col(CareReentry.family_id) == family_id, col(CareReentry.deleted_at).is_(None)
         )
     ).all()
+    return returns, reentries
+
+
+def _at_home(
+    returns: Sequence[ChildReturn], reentries: Sequence[CareReentry]
+) -> dict[uuid.UUID, date]:
     home: dict[uuid.UUID, date] = {}
     for item in sorted(returns, key=lambda row: row.returned_on):
         back = any(
