@@ -25,7 +25,7 @@ from app.models.accounts import User
 from app.security.csrf import csrf_token
 from app.security.permissions import Permission, has_permission
 from app.services.sessions import policy_from, seconds_until_idle_timeout
-from app.summary.text import clean, direction
+from app.summary.text import clean, direction, one_line
 from app.timeutil import age_in_years, format_date, format_datetime, months_between
 
 SERVICE_NAME = "Homeward"
@@ -68,6 +68,7 @@ def create_templates(settings: Settings) -> Jinja2Blocks:
         months_since=months_between,
         clean_text=clean,
         text_dir=direction,
+        one_line=one_line,
     )
     return Jinja2Blocks(env=environment, context_processors=[layout_context])
 

@@ -80,6 +80,13 @@ def isolate_names(text: str, names: Iterable[str]) -> str:
     return text
 
 
+def one_line(text: str | None) -> str:
+    """A short text as entered (a name, a reference, a title) on one line inside one of our
+    sentences, isolated when written right to left: no element of its own around it, which
+    is what makes a running footer on every page of a PDF slow to lay out."""
+    return isolate(clean(text).replace("\n", " "))
+
+
 def breakable(text: str) -> str:
     """Long runs without spaces given zero-width break opportunities, for Word, which otherwise
     widens a table column to fit them (HTML and the PDF use CSS overflow-wrap instead)."""
