@@ -4,6 +4,7 @@ whole record for a subject access request. Every download is audited as an expor
 from __future__ import annotations
 
 import re
+from contextlib import nullcontext
 
 from fastapi import APIRouter, Request, Response
 from sqlmodel import Session
@@ -15,6 +16,7 @@ from app.routes.family_pages import FamilyPage, RecordExportPage, ViewPage
 from app.security.permissions import FamilyAction
 from app.services import audit, data_export
 from app.services.access import record_export
+from app.summary import pdf
 from app.summary.build import build_summary
 from app.summary.document import SummaryDocument
 from app.summary.pdf import render_pdf
@@ -128,15 +130,23 @@ def summary_file(
 ) -> Response:
     """The summary as a PDF or a Word file, with its appendix when asked for, audited as an
     export (the pages and the API)."""
-    doc = _summary(session, page, disclosure=disclosure, appendix=appendix)
-    stem = "disclosure-summary" if doc.provenance.disclosure else "summary"
+    stem = "disclosure-summary" if disclosure else "summary"
     document = "summary"
     if appendix:
         stem += "-with-appendix"
         document += " with appendix"
-    return document_file(
-        request, session, actor, page, doc, document=document, stem=stem, file_format=file_format
-    )
+    with pdf.turn() if file_format == "pdf" else nullcontext():
+        doc = _summary(session, page, disclosure=disclosure, appendix=appendix)
+        return document_file(
+            request,
+            session,
+            actor,
+            page,
+            doc,
+            document=document,
+            stem=stem,
+            file_format=file_format,
+        )
 
 
 @router.get("/{family_id}/summary.pdf")

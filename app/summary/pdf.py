@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 
 from jinja2 import Environment
@@ -19,8 +21,18 @@ STYLESHEET = "documents/summary-pdf.css"
 # One PDF at a time per process. Drawn in several threads at once, Pango reported corrupted
 # memory ("corrupted double-linked list", 16 PDFs at once in bench/run.py), and each layout
 # held hundreds of megabytes (a process grew past 1 GB). Python runs one thread at a time
-# anyway, so taking turns costs no throughput.
-_DRAWING = threading.Lock()
+# anyway, so taking turns costs no throughput. Re-entrant, so that a caller can take its turn
+# before it builds the document too (`turn`).
+_DRAWING = threading.RLock()
+
+
+@contextmanager
+def turn() -> Iterator[None]:
+    """Wait for this process's turn to build and draw a PDF: documents built while others
+    are drawn would only wait, holding their memory (16 summaries of 5,000 entries at once
+    took a worker to 534 MiB)."""
+    with _DRAWING:
+        yield
 
 
 @lru_cache(maxsize=1)
