@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import ctypes
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
@@ -35,6 +36,13 @@ def turn() -> Iterator[None]:
         yield
 
 
+# glibc keeps memory a thread freed in that thread's arena for it to reuse; a PDF is drawn in
+# whichever of the pool's threads serves the request, so each held a layout's worth until the
+# worker reached 510 MiB. malloc_trim gives what is free back to the system (a few ms).
+_LIBC = ctypes.CDLL(None)
+_trim: Callable[[int], int] | None = getattr(_LIBC, "malloc_trim", None)
+
+
 @lru_cache(maxsize=1)
 def _fonts() -> FontConfiguration:
     return FontConfiguration()
@@ -57,4 +65,7 @@ def render_pdf(environment: Environment, doc: SummaryDocument) -> bytes:
         pdf: bytes = document.write_pdf(
             stylesheets=[_stylesheet(css_source)], font_config=_fonts(), pdf_tags=True
         )
+        del document
+        if _trim is not None:
+            _trim(0)
     return pdf
