@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 from app.content.journey import PASSING, Effect, JourneyShape, shape
 from app.content.model import FrameworkContent
 from app.content.schema import GateSection, Section
+from app.db import read_once
 from app.models.audit import AuditAction
 from app.models.base import utcnow
 from app.models.family import Child, Family
@@ -188,7 +189,27 @@ class State:
         return max(found) if found else None
 
 
+# What the state is read from: a request that has written none of them reads it once, however
+# many parts of its page ask (the summary's journey and its reviews).
+STATE_TABLES = (
+    "section_progress",
+    "gate_decision",
+    "gate_proposal",
+    "review_cycle",
+    "child_return",
+    "care_reentry",
+    "child",
+    "monitoring_visit",
+)
+
+
 def load_state(session: Session, family: Family) -> State:
+    return read_once(
+        session, ("load_state", family.id), STATE_TABLES, lambda: _read_state(session, family)
+    )
+
+
+def _read_state(session: Session, family: Family) -> State:
     family_id = family.id
     # Read afresh: statuses are also claimed by single UPDATE statements, behind the session.
     statuses = {

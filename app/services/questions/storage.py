@@ -28,7 +28,7 @@ from app.content.schema import (
     Section,
 )
 from app.content.snapshot import AnswerValue, parse_answer_key
-from app.db import atomic
+from app.db import atomic, read_once
 from app.models.assessment import (
     AssessmentAnswer,
     AssessmentSection,
@@ -108,8 +108,15 @@ def answer_rows(
     # demo's) by their keys, so the order is the same on every database.
     query = query.order_by(col(AssessmentAnswer.created_at), col(AssessmentAnswer.answer_key))
     if fresh:
-        query = query.execution_options(populate_existing=True)
-    return list(session.exec(query).all())
+        return list(session.exec(query.execution_options(populate_existing=True)).all())
+    key = (
+        "answer_rows",
+        family_id,
+        None if cycles is None else tuple(cycles),
+        None if question_ids is None else frozenset(question_ids),
+    )
+    rows = read_once(session, key, ["assessment_answer"], lambda: session.exec(query).all())
+    return list(rows)
 
 
 def family_answers(
