@@ -512,13 +512,21 @@ def has_written(session: Session, *tables: str) -> bool:
 V = TypeVar("V")
 
 
-def read_once(session: Session, key: Hashable, tables: Iterable[str], read: Callable[[], V]) -> V:
+def read_once(
+    session: Session,
+    key: Hashable,
+    tables: Iterable[str],
+    read: Callable[[], V],
+    *,
+    fresh: bool = False,
+) -> V:
     """`read()` the first time a request asks for `key`, the same value after that: several
     parts of one page read the same records (a family's summary read its answers five times).
-    Once the transaction has written any of `tables`, every call reads afresh."""
+    Once the transaction has written any of `tables`, every call reads afresh; `fresh` reads
+    afresh and keeps that (after taking a lock, say, to see what others stored since)."""
     if has_written(session, *tables):
         return read()
     memo = session.info.setdefault(_READ_ONCE, {})
-    if key not in memo:
+    if fresh or key not in memo:
         memo[key] = read()
     return memo[key]  # type: ignore[no-any-return]

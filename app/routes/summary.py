@@ -27,14 +27,24 @@ PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
 
-def _summary(session: Session, page: FamilyPage, disclosure: str) -> SummaryDocument:
+def _summary(
+    session: Session, page: FamilyPage, *, disclosure: bool, appendix: bool
+) -> SummaryDocument:
     return build_summary(
         session,
         family=page.family,
         content=page.content,
         produced_by=page.user,
-        disclosure=disclosure == "1",
+        disclosure=disclosure,
+        appendix=appendix,
     )
+
+
+def _query(disclosure: bool, appendix: bool) -> str:
+    query = "&".join(
+        name for name, given in (("disclosure=1", disclosure), ("appendix=1", appendix)) if given
+    )
+    return "?" + query if query else ""
 
 
 def file_name(family: Family, stem: str, suffix: str) -> str:
@@ -53,20 +63,27 @@ def download(body: bytes, media_type: str, name: str) -> Response:
 
 @router.get("/{family_id}/summary")
 def summary_page(
-    request: Request, session: SessionDep, page: ViewPage, disclosure: str = ""
+    request: Request,
+    session: SessionDep,
+    page: ViewPage,
+    disclosure: str = "",
+    appendix: str = "",
 ) -> Response:
     """The decision-support summary: the evidence together, and why the tool suggests what it
-    does."""
+    does; its appendix (evidence in full, the rules behind each classification) on request."""
     family = page.family
-    doc = _summary(session, page, disclosure)
+    for_disclosure, with_appendix = disclosure == "1", appendix == "1"
+    doc = _summary(session, page, disclosure=for_disclosure, appendix=with_appendix)
+    base = f"/families/{family.id}/summary"
     return render(
         request,
         "views/families/summary.html",
         {
             "family": family,
             "doc": doc,
-            "base": f"/families/{family.id}/summary",
-            "query": "?disclosure=1" if doc.provenance.disclosure else "",
+            "base": base,
+            "query": _query(for_disclosure, with_appendix),
+            "appendix_link": base + _query(for_disclosure, not with_appendix),
             "can_export": FamilyAction.EXPORT in page.may,
         },
     )
@@ -106,33 +123,61 @@ def summary_file(
     page: FamilyPage,
     *,
     disclosure: bool,
+    appendix: bool,
     file_format: str,
 ) -> Response:
-    """The summary as a PDF or a Word file, audited as an export (the pages and the API)."""
-    doc = _summary(session, page, "1" if disclosure else "")
+    """The summary as a PDF or a Word file, with its appendix when asked for, audited as an
+    export (the pages and the API)."""
+    doc = _summary(session, page, disclosure=disclosure, appendix=appendix)
     stem = "disclosure-summary" if doc.provenance.disclosure else "summary"
+    document = "summary"
+    if appendix:
+        stem += "-with-appendix"
+        document += " with appendix"
     return document_file(
-        request, session, actor, page, doc, document="summary", stem=stem, file_format=file_format
+        request, session, actor, page, doc, document=document, stem=stem, file_format=file_format
     )
 
 
 @router.get("/{family_id}/summary.pdf")
 def summary_pdf(
-    request: Request, session: SessionDep, actor: ActorDep, page: ViewPage, disclosure: str = ""
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    page: ViewPage,
+    disclosure: str = "",
+    appendix: str = "",
 ) -> Response:
     """The summary as a PDF."""
     return summary_file(
-        request, session, actor, page, disclosure=disclosure == "1", file_format="pdf"
+        request,
+        session,
+        actor,
+        page,
+        disclosure=disclosure == "1",
+        appendix=appendix == "1",
+        file_format="pdf",
     )
 
 
 @router.get("/{family_id}/summary.docx")
 def summary_docx(
-    request: Request, session: SessionDep, actor: ActorDep, page: ViewPage, disclosure: str = ""
+    request: Request,
+    session: SessionDep,
+    actor: ActorDep,
+    page: ViewPage,
+    disclosure: str = "",
+    appendix: str = "",
 ) -> Response:
     """The summary as a Word document."""
     return summary_file(
-        request, session, actor, page, disclosure=disclosure == "1", file_format="docx"
+        request,
+        session,
+        actor,
+        page,
+        disclosure=disclosure == "1",
+        appendix=appendix == "1",
+        file_format="docx",
     )
 
 

@@ -4,13 +4,15 @@ classifications and decisions. No HTML here; callers render it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlmodel import Session, col, select
 
 from app.content.model import FrameworkContent
+from app.content.rules import Citation
 from app.content.schema import PerChild, PerParent, Question, Repeating
 from app.content.snapshot import AnswerValue, answer_key
 from app.models.assessment import FACTOR_STATUS_LABELS, AssessmentAnswer, FactorStatus
@@ -278,6 +280,44 @@ class ClassificationRecord:
     reviewed_at: datetime | None
     gate_option_id: str | None
     explanation_lines: tuple[str, ...]
+    # Each rule that fired then, as its line cites its sources: (title, "[short, short]",
+    # the sources in full), so a document can cite them by number instead.
+    explanation_sources: tuple[CitedFinding, ...] = ()
+
+
+@dataclass(frozen=True)
+class CitedFinding:
+    title: str
+    cited: str
+    sources: tuple[Citation, ...]
+
+
+def _cited_findings(explanation: Mapping[str, Any]) -> tuple[CitedFinding, ...]:
+    """The fired rules of a stored explanation with their sources (see `classification.
+    explanation_json`); any finding stored without them is left out."""
+    findings = [
+        *explanation.get("minimum_levels", ()),
+        *explanation.get("step_downs", ()),
+        *explanation.get("lapsed", ()),
+        *explanation.get("cautions", ()),
+        *(item for tool in explanation.get("tools", ()) for item in tool.get("overrides", ())),
+    ]
+    result = []
+    for finding in findings:
+        sources = finding.get("sources") or ()
+        if not sources or not all("short" in item and "citation" in item for item in sources):
+            continue
+        result.append(
+            CitedFinding(
+                title=str(finding.get("title", "")),
+                cited="[" + ", ".join(item["short"] for item in sources) + "]",
+                sources=tuple(
+                    Citation("", item["short"], item["citation"], item.get("url"))
+                    for item in sources
+                ),
+            )
+        )
+    return tuple(result)
 
 
 def classification_history(session: Session, *, family: Family) -> list[ClassificationRecord]:
@@ -304,6 +344,7 @@ def classification_history(session: Session, *, family: Family) -> list[Classifi
             reviewed_at=row.reviewed_at,
             gate_option_id=row.gate_option_id,
             explanation_lines=tuple(row.explanation.get("lines", ())),
+            explanation_sources=_cited_findings(row.explanation),
         )
         for row in rows
     ]

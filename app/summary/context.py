@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 
@@ -16,11 +16,14 @@ from app.content.rules import RulesResult, evaluate
 from app.content.schema import ClassificationSection
 from app.content.snapshot import FamilySnapshot
 from app.models.accounts import User
+from app.models.chronology import ChronologyEntry
 from app.models.family import Adult, Child, EarlierReturn, Family
 from app.models.progress import GateDecision, SectionStatus
-from app.services import accounts, agreement, families, progress
+from app.services import accounts, agreement, assessment_summary, families, progress
+from app.services.assessment_summary import ClassificationRecord, DomainFactors
 from app.services.review_pack import ReviewHistory, review_history
 from app.services.snapshot import build_family_snapshot
+from app.summary.document import Citations
 
 
 @dataclass
@@ -33,6 +36,10 @@ class SummaryContext:
     produced_by: User
     # A copy for disclosure to the family: information marked as third-party is left out.
     disclosure: bool = False
+    # The appendix (evidence in full, the rules behind earlier classifications) on request.
+    appendix: bool = False
+    # The research sources cited so far, numbered for the list that ends the document.
+    citations: Citations = field(default_factory=Citations)
 
     @cached_property
     def children(self) -> Sequence[Child]:
@@ -108,6 +115,39 @@ class SummaryContext:
             .where(col(GateDecision.family_id) == self.family.id)
             .order_by(col(GateDecision.decided_at))
         ).all()
+
+    @cached_property
+    def factor_domains(self) -> list[DomainFactors]:
+        """Each domain's factors with their ratings and evidence (the factors section and the
+        appendix's evidence in full)."""
+        return assessment_summary.factors_by_domain(
+            self.session, family=self.family, content=self.content
+        )
+
+    @cached_property
+    def third_party_entries(self) -> set[uuid.UUID]:
+        """Ids of the chronology entries marked as third-party information that this copy
+        leaves out (none, unless it is the disclosure copy)."""
+        if not self.disclosure:
+            return set()
+        return set(
+            self.session.exec(
+                select(col(ChronologyEntry.id)).where(
+                    col(ChronologyEntry.family_id) == self.family.id,
+                    col(ChronologyEntry.third_party).is_(True),
+                )
+            ).all()
+        )
+
+    @cached_property
+    def information_sources(self) -> dict[str, str]:
+        """The chronology's information sources' labels by id."""
+        return {item.id: item.label for item in self.content.chronology.information_sources}
+
+    @cached_property
+    def classifications(self) -> list[ClassificationRecord]:
+        """Every classification submitted, oldest first."""
+        return assessment_summary.classification_history(self.session, family=self.family)
 
     @cached_property
     def last_review(self) -> datetime | None:

@@ -7,8 +7,10 @@ order. Every string here is plain text as entered (never markup): each renderer 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from string import ascii_uppercase
 from typing import TYPE_CHECKING, ClassVar, Literal
 
 if TYPE_CHECKING:
@@ -16,6 +18,9 @@ if TYPE_CHECKING:
     from app.models.accounts import User
 
 ParagraphStyle = Literal["body", "hint", "missing", "notice"]
+# Where a section belongs: the numbered main document, the appendix (only on request), or
+# the list of sources that ends the document.
+SectionPart = Literal["main", "appendix", "sources"]
 THIRD_PARTY_LEFT_OUT = (
     "This is a disclosure copy: chronology entries and notes marked as third-party "
     "information have been left out."
@@ -74,7 +79,9 @@ class FactList:
 @dataclass(frozen=True)
 class Suggestion:
     """Something the tool suggests, with everything behind it: the rule that made it, the
-    family's facts that made the rule fire, and the research it rests on."""
+    family's facts that made the rule fire, and the research it rests on. In a document,
+    `source_numbers` refer to its list of sources (each cited once, at the end); alone (the
+    classification page) it shows its `sources` in full."""
 
     block: ClassVar[str] = "suggestion"
     title: str
@@ -84,9 +91,40 @@ class Suggestion:
     sources: tuple[str, ...]
     advice: str | None = None
     label: str = "Caution"
+    source_numbers: tuple[int, ...] = ()
 
 
-Block = Paragraph | Subheading | BulletList | Table | FactList | Suggestion
+@dataclass(frozen=True)
+class SourceList:
+    """The research the document cites, numbered from 1 in the order first cited."""
+
+    block: ClassVar[str] = "sources"
+    items: tuple[str, ...]
+
+
+Block = Paragraph | Subheading | BulletList | Table | FactList | Suggestion | SourceList
+
+
+def references(numbers: Sequence[int]) -> str:
+    """Numbers in a document's list of sources as its text cites them: "[1, 4]"."""
+    return "[" + ", ".join(str(number) for number in numbers) + "]"
+
+
+class Citations:
+    """Numbers the sources a document cites, each once, in the order first cited; a source is
+    the same source wherever its full citation (with its address) is the same."""
+
+    def __init__(self) -> None:
+        self._numbers: dict[str, int] = {}
+
+    def number(self, citation: str) -> int:
+        return self._numbers.setdefault(citation, len(self._numbers) + 1)
+
+    def numbers(self, citations: Iterable[str]) -> tuple[int, ...]:
+        return tuple(self.number(citation) for citation in citations)
+
+    def listed(self) -> tuple[str, ...]:
+        return tuple(self._numbers)
 
 
 @dataclass(frozen=True)
@@ -94,6 +132,7 @@ class Section:
     id: str
     title: str
     blocks: tuple[Block, ...]
+    part: SectionPart = "main"
 
 
 @dataclass(frozen=True)
@@ -145,3 +184,24 @@ class SummaryDocument:
             if section.id == section_id:
                 return section
         raise KeyError(section_id)
+
+    @property
+    def has_appendix(self) -> bool:
+        return any(section.part == "appendix" for section in self.sections)
+
+    def headings(self) -> list[tuple[Section, str]]:
+        """Each section with its heading, as every format shows it: the main sections
+        numbered ("3. Risk and protective factors by domain"), the appendix's lettered
+        ("Appendix A: ..."), the sources last as they are."""
+        headings = []
+        numbered = lettered = 0
+        for section in self.sections:
+            if section.part == "main":
+                numbered += 1
+                headings.append((section, f"{numbered}. {section.title}"))
+            elif section.part == "appendix":
+                headings.append((section, f"Appendix {ascii_uppercase[lettered]}: {section.title}"))
+                lettered += 1
+            else:
+                headings.append((section, section.title))
+        return headings

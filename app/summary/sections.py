@@ -22,7 +22,12 @@ from app.models.chronology import ChronologyEntry
 from app.models.family import EarlierReturn
 from app.models.progress import SectionStatus
 from app.services import assessment_summary, breakdowns, families, people, progress
-from app.services.assessment_summary import Answered
+from app.services.assessment_summary import (
+    Answered,
+    ClassificationRecord,
+    DomainFactors,
+    FactorSummary,
+)
 from app.services.chronology import describe_event_date
 from app.services.chronology_analysis import (
     OVERALL,
@@ -37,11 +42,14 @@ from app.summary.document import (
     THIRD_PARTY_LEFT_OUT,
     Block,
     BulletList,
+    Citations,
     FactList,
     Paragraph,
+    SectionPart,
     Subheading,
     Suggestion,
     Table,
+    references,
 )
 from app.summary.journey import (
     each_review,
@@ -51,7 +59,7 @@ from app.summary.journey import (
     outcome,
     returns_and_monitoring,
 )
-from app.summary.text import isolate, isolate_names, markdown_to_text
+from app.summary.text import first_words, isolate, isolate_names, markdown_to_text
 from app.timeutil import age_in_years, format_date, format_datetime, months_between
 
 Builder = Callable[[SummaryContext], Sequence[Block]]
@@ -72,6 +80,8 @@ class SummarySection:
     # Whether a family's framework has this part at all: a framework without, say, an
     # analytical chronology gets no chronology section in its summary.
     applies: Callable[[FrameworkContent], bool] = _always
+    # The appendix's sections are built only when it is asked for.
+    part: SectionPart = "main"
 
 
 def _has_kind(kind: str) -> Callable[[FrameworkContent], bool]:
@@ -115,23 +125,30 @@ def _reasons(reasons: Sequence[Reason], names: Sequence[str]) -> tuple[str, ...]
     )
 
 
-def finding_suggestion(finding: Finding, label: str, names: Sequence[str] = ()) -> Suggestion:
+def finding_suggestion(
+    finding: Finding,
+    label: str,
+    names: Sequence[str] = (),
+    citations: Citations | None = None,
+) -> Suggestion:
     """A fired rule as a suggestion with its rule, inputs (the people in them isolated when
-    written right to left) and sources."""
+    written right to left) and sources (numbered in `citations` when in a document)."""
     if finding.kind == "lapsed" and finding.level:
         level = f" (would have set at least {finding.level.label})"
     elif finding.kind == "step_down":
         level = f" (lowers the level by {finding.steps})"
     else:
         level = f" (at least {finding.level.label})" if finding.level else ""
+    sources = tuple(citation(source) for source in finding.sources)
     return Suggestion(
         title=finding.title + level,
         text=markdown_to_text(finding.text),
         rule=finding.rule_id,
         inputs=_reasons(finding.reasons, names),
-        sources=tuple(citation(source) for source in finding.sources),
+        sources=sources,
         advice=markdown_to_text(finding.advice) if finding.advice else None,
         label=label,
+        source_numbers=citations.numbers(sources) if citations else (),
     )
 
 
@@ -423,7 +440,7 @@ def _significant_events(ctx: SummaryContext, live: list[object]) -> list[Block]:
         .limit(SIGNIFICANT_EVENTS)
     ).all()
     labels = {grade.id: grade.label for grade in grades}
-    sources = {source.id: source.label for source in ctx.content.chronology.information_sources}
+    sources = ctx.information_sources
     return [
         Subheading("Most significant events"),
         Table(
@@ -448,30 +465,36 @@ def _significant_events(ctx: SummaryContext, live: list[object]) -> list[Block]:
 # The assessment ------------------------------------------------------------------------------
 
 
-def _third_party_entries(ctx: SummaryContext) -> set[object]:
-    """Ids of the family's chronology entries marked as third-party information."""
-    if not ctx.disclosure:
-        return set()
-    return set(
-        ctx.session.exec(
-            select(col(ChronologyEntry.id)).where(
-                col(ChronologyEntry.family_id) == ctx.family.id,
-                col(ChronologyEntry.third_party).is_(True),
-            )
-        ).all()
-    )
+# Evidence in the main document: its date, kind, source and first words; in full in the appendix.
+EVIDENCE_WORDS = 8
 
 
-def _evidence(item: EvidenceItem, sources: dict[str, str]) -> str:
+def _evidence(item: EvidenceItem, sources: dict[str, str], *, full: bool) -> str:
     when = item.on_text or "Undated"
     source = f" ({sources.get(item.source, item.source)})" if item.source else ""
-    return f"{when}, {item.kind_label.lower()}: {item.description}{source}"
+    if full:
+        return f"{when}, {item.kind_label.lower()}: {item.description}{source}"
+    return f"{when}{source}: {first_words(item.description, EVIDENCE_WORDS)}"
+
+
+def _shown(ctx: SummaryContext, factor: FactorSummary) -> list[EvidenceItem]:
+    """The factor's evidence that this copy shows (the disclosure copy leaves out evidence
+    drawn from third-party entries)."""
+    hidden = ctx.third_party_entries
+    return [item for item in factor.evidence if item.chronology_entry_id not in hidden]
+
+
+def _present(domain: DomainFactors) -> list[FactorSummary]:
+    return [f for f in (*domain.risk, *domain.protective) if f.status == FactorStatus.PRESENT]
+
+
+def _in_the_appendix(ctx: SummaryContext, text: str) -> Paragraph:
+    """Where the main document points to what only the appendix holds."""
+    return Paragraph(text + ("." if ctx.appendix else ", included on request."), "hint")
 
 
 def factors_by_domain(ctx: SummaryContext) -> list[Block]:
-    domains = assessment_summary.factors_by_domain(
-        ctx.session, family=ctx.family, content=ctx.content
-    )
+    domains = ctx.factor_domains
     rated = [
         factor
         for domain in domains
@@ -486,8 +509,6 @@ def factors_by_domain(ctx: SummaryContext) -> list[Block]:
                 "missing",
             )
         ]
-    hidden = _third_party_entries(ctx)
-    sources = {source.id: source.label for source in ctx.content.chronology.information_sources}
     blocks: list[Block] = []
     if ctx.disclosure:
         blocks.append(Paragraph(THIRD_PARTY_LEFT_OUT, "notice"))
@@ -505,29 +526,9 @@ def factors_by_domain(ctx: SummaryContext) -> list[Block]:
                 f"{_plural(domain.present_protective, 'protective factor')} present."
             )
         )
-        present = [f for f in factors if f.status == FactorStatus.PRESENT]
+        present = _present(domain)
         if present:
-            blocks.append(
-                Table(
-                    caption=f"Factors present in {domain.title}",
-                    headers=("Factor", "Kind", "Evidence", "Notes"),
-                    widths=(25, 15, 45, 15),
-                    rows=tuple(
-                        (
-                            factor.text,
-                            factor.kind.capitalize(),
-                            "\n".join(
-                                _evidence(item, sources)
-                                for item in factor.evidence
-                                if item.chronology_entry_id not in hidden
-                            )
-                            or "No evidence recorded",
-                            factor.notes or "",
-                        )
-                        for factor in present
-                    ),
-                )
-            )
+            blocks.append(_present_table(ctx, domain, present))
         flagged = [factor.text for factor in present if factor.present_without_evidence]
         if flagged:
             blocks.append(
@@ -551,6 +552,64 @@ def factors_by_domain(ctx: SummaryContext) -> list[Block]:
         blocks.append(
             Paragraph(f"{_plural(unrated, 'factor')} of the framework not rated yet.", "missing")
         )
+    blocks.append(
+        _in_the_appendix(
+            ctx,
+            "Each piece of evidence shows its date, source and first words; the full text is "
+            "in the appendix",
+        )
+    )
+    return blocks
+
+
+def _present_table(
+    ctx: SummaryContext, domain: DomainFactors, present: list[FactorSummary]
+) -> Table:
+    """The factors present with a line for each piece of evidence; a column for the notes
+    only where there are any (narrow columns make long tables, slow to lay out)."""
+    notes = any(factor.notes for factor in present)
+    return Table(
+        caption=f"Factors present in {domain.title}",
+        headers=("Factor", "Evidence", "Notes") if notes else ("Factor", "Evidence"),
+        widths=(30, 45, 25) if notes else (35, 65),
+        rows=tuple(
+            (
+                f"{factor.text} ({factor.kind})",
+                "\n".join(
+                    _evidence(item, ctx.information_sources, full=False)
+                    for item in _shown(ctx, factor)
+                )
+                or "No evidence recorded",
+                *((factor.notes or "",) if notes else ()),
+            )
+            for factor in present
+        ),
+    )
+
+
+def factor_evidence_in_full(ctx: SummaryContext) -> list[Block]:
+    """Appendix: the evidence of every factor present, word for word."""
+    sources = ctx.information_sources
+    blocks: list[Block] = []
+    if ctx.disclosure:
+        blocks.append(Paragraph(THIRD_PARTY_LEFT_OUT, "notice"))
+    for domain in ctx.factor_domains:
+        rows = tuple(
+            (factor.text, "\n".join(_evidence(item, sources, full=True) for item in shown))
+            for factor in _present(domain)
+            if (shown := _shown(ctx, factor))
+        )
+        if rows:
+            blocks.append(
+                Table(
+                    caption=f"Evidence for the factors present in {domain.title}",
+                    headers=("Factor", "Evidence"),
+                    widths=(30, 70),
+                    rows=rows,
+                )
+            )
+    if not any(isinstance(block, Table) for block in blocks):
+        blocks.append(Paragraph("No evidence is recorded for any factor present.", "missing"))
     return blocks
 
 
@@ -638,37 +697,39 @@ def classification_and_decisions(ctx: SummaryContext) -> list[Block]:
                 + "."
             )
         )
-    blocks += [
-        finding_suggestion(finding, "Lowers the level", ctx.people) for finding in rules.step_downs
-    ]
-    blocks += [
-        finding_suggestion(finding, "Minimum level", ctx.people) for finding in rules.minimum_levels
-    ]
-    blocks += [
-        finding_suggestion(finding, "No longer applies", ctx.people) for finding in rules.lapsed
-    ]
-    blocks += [tool_block(tool) for tool in rules.tools]
+    for label, findings in (
+        ("Lowers the level", rules.step_downs),
+        ("Minimum level", rules.minimum_levels),
+        ("No longer applies", rules.lapsed),
+    ):
+        blocks += [
+            finding_suggestion(finding, label, ctx.people, ctx.citations) for finding in findings
+        ]
+    blocks += [tool_block(tool, ctx.citations) for tool in rules.tools]
     blocks += _classifications(ctx)
     blocks += _decisions(ctx)
     return blocks
 
 
-def tool_block(tool: ToolResult) -> Suggestion:
+def tool_block(tool: ToolResult, citations: Citations | None = None) -> Suggestion:
     """A scored tool as the summary and the classification page both show it: its level or
-    "not completed", score and band, each item's points and the overrides."""
+    "not completed", score and band, each item's points and the overrides (its sources
+    numbered in `citations` when in a document)."""
     inputs = list(tool.item_lines())
     inputs += [
         f"Override {finding.title}: {'; '.join(r.text for r in finding.reasons)}"
         for finding in tool.overrides
     ]
+    sources = tuple(citation(source) for source in tool.sources)
     return Suggestion(
         title=tool.headline(),
         text=tool.band_text(),
         rule=tool.tool_id,
         inputs=tuple(inputs)
         or (("No scored item applies to what is recorded.",) if tool.completed else ()),
-        sources=tuple(citation(source) for source in tool.sources),
+        sources=sources,
         label="Scored tool",
+        source_numbers=citations.numbers(sources) if citations else (),
     )
 
 
@@ -681,17 +742,22 @@ def _level(ctx: SummaryContext, level_id: str | None) -> str:
         return level_id
 
 
+def _timepoint(ctx: SummaryContext, record: ClassificationRecord) -> str:
+    try:
+        return ctx.content.timepoint(record.timepoint_id).label
+    except KeyError:
+        return record.timepoint_id
+
+
 def _classifications(ctx: SummaryContext) -> list[Block]:
+    """Each classification submitted: the levels, who gave them, when and why. The rules
+    behind each, as they stood then, are in the appendix."""
     blocks: list[Block] = [Subheading("Classifications")]
-    records = assessment_summary.classification_history(ctx.session, family=ctx.family)
+    records = ctx.classifications
     if not records:
         blocks.append(Paragraph("No classification has been recorded yet.", "missing"))
         return blocks
     for record in records:
-        try:
-            timepoint = ctx.content.timepoint(record.timepoint_id).label
-        except KeyError:
-            timepoint = record.timepoint_id
         if record.reviewed_at is None:
             review = "Waiting for a supervisor"
         else:
@@ -706,7 +772,7 @@ def _classifications(ctx: SummaryContext) -> list[Block]:
         blocks.append(
             FactList(
                 (
-                    ("Classification", timepoint),
+                    ("Classification", _timepoint(ctx, record)),
                     ("Suggested by the rules", _level(ctx, record.suggested_level)),
                     ("Practitioner", f"{_level(ctx, record.practitioner_level)}{rationale}"),
                     (
@@ -717,10 +783,45 @@ def _classifications(ctx: SummaryContext) -> list[Block]:
                 )
             )
         )
-        if record.explanation_lines:
-            blocks.append(Paragraph("Why the rules suggested this level when it was submitted:"))
-            blocks.append(BulletList(tuple(line.strip() for line in record.explanation_lines)))
+    if any(record.explanation_lines for record in records):
+        blocks.append(
+            _in_the_appendix(
+                ctx,
+                "Why the rules suggested each level when it was submitted, with the sources, "
+                "is in the appendix",
+            )
+        )
     return blocks
+
+
+def classifications_in_full(ctx: SummaryContext) -> list[Block]:
+    """Appendix: the rules behind each classification as they stood when it was submitted,
+    their sources cited by number like the rest of the document."""
+    blocks: list[Block] = []
+    for record in ctx.classifications:
+        if not record.explanation_lines:
+            continue
+        blocks += [
+            Subheading(
+                f"{_timepoint(ctx, record)}: submitted by {record.submitted_by}, "
+                f"{format_datetime(record.submitted_at)}"
+            ),
+            BulletList(tuple(_cited_line(ctx, record, line) for line in record.explanation_lines)),
+        ]
+    if not blocks:
+        blocks.append(Paragraph("No classification has been recorded yet.", "missing"))
+    return blocks
+
+
+def _cited_line(ctx: SummaryContext, record: ClassificationRecord, line: str) -> str:
+    """A line of a stored explanation with its sources ("[Wilkins and Farmer 2015]") as
+    numbers in the document's list of sources."""
+    line = line.strip()
+    for finding in record.explanation_sources:
+        if line.startswith(finding.title) and line.endswith(" " + finding.cited):
+            numbers = ctx.citations.numbers(citation(source) for source in finding.sources)
+            return line[: -len(finding.cited)] + references(numbers)
+    return line
 
 
 def _decisions(ctx: SummaryContext) -> list[Block]:
@@ -778,7 +879,9 @@ def cautions(ctx: SummaryContext) -> list[Block]:
             "applies and the research behind it."
         )
     ]
-    blocks += [finding_suggestion(finding, "Caution", ctx.people) for finding in fired]
+    blocks += [
+        finding_suggestion(finding, "Caution", ctx.people, ctx.citations) for finding in fired
+    ]
     return blocks
 
 
@@ -953,4 +1056,17 @@ SUMMARY_SECTIONS: tuple[SummarySection, ...] = (
     ),
     SummarySection("outcome", "Outcome", outcome, has_outcomes),
     SummarySection("changes", "What has changed since the last review", changes_since_review),
+    SummarySection(
+        "factor-evidence",
+        "Evidence for each factor in full",
+        factor_evidence_in_full,
+        _has_kind("factors"),
+        part="appendix",
+    ),
+    SummarySection(
+        "classification-rules",
+        "The rules behind each classification",
+        classifications_in_full,
+        part="appendix",
+    ),
 )

@@ -127,3 +127,11 @@ def csv_cell(value: str) -> str:
     """A cell a spreadsheet shows as text, never runs as a formula (see
     app.security.spreadsheet), with control characters shown as U+FFFD."""
     return neutralise(clean(value))
+
+
+def first_words(text: str, count: int) -> str:
+    """The first `count` words of `text` on one line, with an ellipsis when there are more."""
+    words = text.split()
+    if len(words) <= count:
+        return " ".join(words)
+    return " ".join(words[:count]) + "…"

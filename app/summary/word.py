@@ -10,10 +10,11 @@ from docx import Document
 from docx.document import Document as WordDocument
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from docx.oxml.xmlchemy import BaseOxmlElement
 from docx.shared import Pt
 from docx.table import Table as DocxTable
-from docx.table import _Cell
 from docx.text.paragraph import Paragraph as DocxParagraph
+from lxml.etree import SubElement
 
 from app.summary.document import (
     Block,
@@ -21,15 +22,24 @@ from app.summary.document import (
     FactList,
     Paragraph,
     Provenance,
+    SourceList,
     Subheading,
     Suggestion,
     SummaryDocument,
     Table,
+    references,
 )
 from app.summary.text import breakable, clean, direction, isolate
 from app.timeutil import format_date, format_datetime
 
 MISSING_LABEL = "Not recorded yet: "
+W_B, W_BR, W_P, W_R, W_RPR, W_RTL, W_T, W_TAB = (
+    qn(f"w:{name}") for name in ("b", "br", "p", "r", "rPr", "rtl", "t", "tab")
+)
+W_TC, W_TCPR, W_TCW, W_TR, W_TRPR, W_TBLHEADER, W_TYPE, W_W = (
+    qn(f"w:{name}") for name in ("tc", "tcPr", "tcW", "tr", "trPr", "tblHeader", "type", "w")
+)
+XML_SPACE = qn("xml:space")
 
 
 # Word's document properties hold at most 255 characters (python-docx refuses more); names
@@ -96,8 +106,8 @@ def render_docx(doc: SummaryDocument) -> bytes:
         _add_text(caption, f"{isolate(doc.family_name)} ({doc.reference})")
         out.heading(1).add_run(doc.title)
         _add_text(out.paragraph("Caption"), provenance_text(doc.provenance))
-    for number, section in enumerate(doc.sections, start=1):
-        out.heading(2).add_run(f"{number}. {section.title}")
+    for section, heading in doc.headings():
+        out.heading(2).add_run(heading)
         for block in section.blocks:
             _block(out, block)
     buffer = BytesIO()
@@ -127,14 +137,30 @@ def _add_text(paragraph: DocxParagraph, text: str, *, bold: bool = False) -> Non
     rtl = direction(text) == "rtl"
     if rtl:
         paragraph._p.get_or_add_pPr().append(OxmlElement("w:bidi"))
-    for index, line in enumerate(text.split("\n")):
-        run = paragraph.add_run(line)
+    _runs(paragraph._p, text, bold=bold, rtl=rtl)
+
+
+def _runs(p: BaseOxmlElement, text: str, *, bold: bool, rtl: bool) -> None:
+    """One run of `text` in paragraph `p`, its lines parted by breaks and tabs kept. Written
+    as XML directly: python-docx's `add_run` goes through the text a character at a time and
+    places each element by the schema, most of a long summary's time."""
+    run = SubElement(p, W_R)
+    if bold or rtl:
+        properties = SubElement(run, W_RPR)
         if bold:
-            run.bold = True
-        if index:
-            run._r.addprevious(OxmlElement("w:br"))
+            SubElement(properties, W_B)
         if rtl:
-            run._r.get_or_add_rPr().append(OxmlElement("w:rtl"))
+            SubElement(properties, W_RTL)
+    for number, line in enumerate(text.split("\n")):
+        if number:
+            SubElement(run, W_BR)
+        for index, part in enumerate(line.split("\t")):
+            if index:
+                SubElement(run, W_TAB)
+            if part:
+                node = SubElement(run, W_T)
+                node.text = part
+                node.set(XML_SPACE, "preserve")
 
 
 def _block(word: _Word, block: Block) -> None:
@@ -151,28 +177,49 @@ def _block(word: _Word, block: Block) -> None:
     elif isinstance(block, Table):
         _add_text(word.paragraph("Caption"), block.caption)
         table = word.table(len(block.headers))
-        _row(table, block.headers, header=True)
+        widths = _widths(table)
+        _row(table, block.headers, widths, header=True)
         for row in block.rows:
-            _row(table, row)
+            _row(table, row, widths)
     elif isinstance(block, FactList):
         table = word.table(2)
+        widths = _widths(table)
         for key, value in block.rows:
-            _row(table, (key, value), key_column=True)
+            _row(table, (key, value), widths, key_column=True)
     elif isinstance(block, Suggestion):
         _suggestion(word, block)
+    elif isinstance(block, SourceList):
+        for number, item in enumerate(block.items, start=1):
+            _add_text(word.paragraph(), f"{number}. {item}")
+
+
+def _widths(table: DocxTable) -> list[str | None]:
+    """Each column's width in twentieths of a point, as Word's cells give them."""
+    return [str(column.w.twips) if column.w else None for column in table._tbl.tblGrid.gridCol_lst]
 
 
 def _row(
-    table: DocxTable, values: tuple[str, ...], *, header: bool = False, key_column: bool = False
+    table: DocxTable,
+    values: tuple[str, ...],
+    widths: list[str | None],
+    *,
+    header: bool = False,
+    key_column: bool = False,
 ) -> None:
-    row = table.add_row()  # type: ignore[no-untyped-call]
+    # The row written as XML directly, as `_runs` does (python-docx's `add_row` places each
+    # element by the schema), each cell as wide as its column.
+    row = SubElement(table._tbl, W_TR)
     if header:
         # Repeat the header row at the top of each page the table runs onto.
-        row._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
-    # The row's own cells: `row.cells` walks the whole table for each row.
-    cells = [_Cell(tc, table) for tc in row._tr.tc_lst]
-    for index, (cell, value) in enumerate(zip(cells, values, strict=True)):
-        _add_text(cell.paragraphs[0], value, bold=header or (key_column and index == 0))
+        SubElement(SubElement(row, W_TRPR), W_TBLHEADER)
+    for index, (value, width) in enumerate(zip(values, widths, strict=True)):
+        cell = SubElement(row, W_TC)
+        if width is not None:
+            cell_width = SubElement(SubElement(cell, W_TCPR), W_TCW)
+            cell_width.set(W_W, width)
+            cell_width.set(W_TYPE, "dxa")
+        paragraph = DocxParagraph(SubElement(cell, W_P), table)
+        _add_text(paragraph, value, bold=header or (key_column and index == 0))
 
 
 def _suggestion(word: _Word, block: Suggestion) -> None:
@@ -182,11 +229,18 @@ def _suggestion(word: _Word, block: Suggestion) -> None:
         paragraph = word.paragraph()
         paragraph.add_run("What to do: ").bold = True
         _add_text(paragraph, block.advice)
-    why = (("Why it applies to this family", block.inputs), ("Sources", block.sources))
-    for label, items in why:
-        word.paragraph().add_run(label).bold = True
-        for item in items:
-            _add_text(word.paragraph("List Bullet"), item)
+    word.paragraph().add_run("Why it applies to this family").bold = True
+    for item in block.inputs:
+        _add_text(word.paragraph("List Bullet"), item)
+    if block.source_numbers:
+        # In a document each source is cited once, in its list of sources at the end.
+        paragraph = word.paragraph()
+        paragraph.add_run("Sources: ").bold = True
+        paragraph.add_run(references(block.source_numbers))
+        return
+    word.paragraph().add_run("Sources").bold = True
+    for item in block.sources:
+        _add_text(word.paragraph("List Bullet"), item)
 
 
 # Large print: 16 pt body text and headings in proportion (the PDF's large print matches).

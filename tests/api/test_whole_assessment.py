@@ -301,6 +301,18 @@ def test_a_whole_assessment_through_the_api(client: CheckingClient, db: Session)
         download = practitioner.call("GET", summary["links"][link].removeprefix("/api/v1"))
         assert download.status_code == 200
         assert download.content[:2] in (b"%P", b"PK")
+    # Each source once, in the last section; the appendix only when asked for.
+    assert [section["part"] for section in summary["sections"]][-1] == "sources"
+    assert "appendix" not in {section["part"] for section in summary["sections"]}
+    whole = practitioner.check("GET", f"{base}/summary?appendix=true")
+    assert [s["id"] for s in whole["sections"] if s["part"] == "appendix"] == [
+        "factor-evidence",
+        "classification-rules",
+    ]
+    assert whole["links"]["pdf"].endswith("/summary.pdf?appendix=true")
+    download = practitioner.call("GET", whole["links"]["docx"].removeprefix("/api/v1"))
+    assert download.status_code == 200
+    assert "with-appendix" in download.headers["content-disposition"]
 
     # Every call the tokens made is in the audit trail, under the service accounts.
     calls = db.exec(
@@ -321,7 +333,7 @@ def _texts(block: dict[str, Any]) -> list[str]:
     kind = block["type"]
     if kind in ("paragraph", "subheading"):
         return [block["text"]]
-    if kind == "list":
+    if kind in ("list", "sources"):
         return list(block["items"])
     if kind == "table":
         return [

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 from sqlmodel import col, select
 
 from app.config import PROJECT_ROOT
@@ -61,23 +61,46 @@ def test_the_summary_of_a_demo_family_at_each_point(
         "link", name="Summary"
     ).click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Summary")
-    for number, spec in enumerate(SUMMARY_SECTIONS, start=1):
+    main = [spec for spec in SUMMARY_SECTIONS if spec.part == "main"]
+    for number, spec in enumerate(main, start=1):
         expect(page.get_by_role("heading", level=2, name=f"{number}. {spec.title}")).to_be_visible()
     expect(page.get_by_text("Data as at")).to_be_visible()
     assert_accessible(page)
 
     if reference == AT_EACH_POINT[0]:
         # The files' contents are checked without a browser (tests/summary/test_exports.py);
-        # here, once, that the links download them.
+        # here, once, that the buttons download them, with the appendix when it is ticked,
+        # from the keyboard.
         with page.expect_download() as pdf:
-            page.get_by_role("link", name="Download as PDF").click()
+            page.get_by_role("button", name="Download as PDF").click()
+        assert pdf.value.suggested_filename.startswith("summary-")
         assert pdf.value.suggested_filename.endswith(".pdf")
+        appendix = page.get_by_role("checkbox", name="Include the appendix")
+        expect(appendix).not_to_be_checked()
+        appendix.focus()
+        page.keyboard.press("Space")
+        expect(appendix).to_be_checked()
+        shot(page, "export-options", page.locator(".hw-summary-actions"))
+        page.keyboard.press("Tab")
+        page.keyboard.press("Tab")
+        expect(page.get_by_role("button", name="Download as Word document")).to_be_focused()
         with page.expect_download() as word:
-            page.get_by_role("link", name="Download as Word document").click()
+            page.keyboard.press("Enter")
+        assert word.value.suggested_filename.startswith("summary-with-appendix-")
         assert word.value.suggested_filename.endswith(".docx")
+        page.get_by_role("link", name="Show the appendix on this page").click()
+        expect(
+            page.get_by_role(
+                "heading", level=2, name="Appendix A: Evidence for each factor in full"
+            )
+        ).to_be_visible()
+        expect(page.get_by_role("checkbox", name="Include the appendix")).to_be_checked()
+        assert_accessible(page)
+        page.get_by_role("link", name="Hide the appendix").click()
+        expect(page.get_by_role("heading", level=2, name="Sources")).to_be_visible()
     else:
-        expect(page.get_by_role("link", name="Download as PDF")).to_be_visible()
-        expect(page.get_by_role("link", name="Download as Word document")).to_be_visible()
+        expect(page.get_by_role("button", name="Download as PDF")).to_be_visible()
+        expect(page.get_by_role("button", name="Download as Word document")).to_be_visible()
 
     page.get_by_role("link", name="Show the copy for disclosure").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Summary for disclosure")
@@ -137,6 +160,10 @@ def test_the_agreement_support_plan_and_familys_copy_of_the_late_stage_family(
     shot(page, "family-copy")
 
 
-def shot(page: Page, name: str) -> None:
-    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+def shot(page: Page, name: str, part: Locator | None = None) -> None:
+    if os.environ.get("UPDATE_SCREENSHOTS") != "1":
+        return
+    if part is not None:
+        part.screenshot(path=str(PROJECT_ROOT / "docs" / "images" / f"summary-{name}.png"))
+    else:
         page.screenshot(path=str(PROJECT_ROOT / "docs" / "images" / f"goal-setting-{name}.png"))

@@ -16,6 +16,7 @@ from app.summary.document import (
     FactList,
     Paragraph,
     Section,
+    SourceList,
     Suggestion,
     SummaryDocument,
     Table,
@@ -37,13 +38,16 @@ from tests.support.assessment import CURRENT, actor, rate, save
 CONTENT_VERSION = CONTENT.latest("reunification")
 
 
-def summary(db: Session, rich: Rich, *, disclosure: bool = False) -> SummaryDocument:
+def summary(
+    db: Session, rich: Rich, *, disclosure: bool = False, appendix: bool = False
+) -> SummaryDocument:
     return build_summary(
         db,
         family=rich.family,
         content=CONTENT_VERSION,
         produced_by=rich.practitioner,
         disclosure=disclosure,
+        appendix=appendix,
     )
 
 
@@ -57,16 +61,56 @@ def words(section: Section) -> str:
             parts += [item for row in block.rows for item in row]
         elif isinstance(block, Suggestion):
             parts += [block.title, block.text, block.rule, *block.inputs, *block.sources]
+        elif isinstance(block, SourceList):
+            parts += block.items
         else:
             parts += [str(value) for value in vars(block).values()]
     return "\n".join(parts)
 
 
 def test_every_registered_section_is_built_in_order(db: Session, rich: Rich) -> None:
+    main = [spec.id for spec in SUMMARY_SECTIONS if spec.part == "main"]
+    appendix = [spec.id for spec in SUMMARY_SECTIONS if spec.part == "appendix"]
+    assert appendix
     doc = summary(db, rich)
-    assert [section.id for section in doc.sections] == [spec.id for spec in SUMMARY_SECTIONS]
-    assert all(section.blocks for section in doc.sections)
+    assert [section.id for section in doc.sections] == [*main, "sources"]
+    assert not doc.has_appendix
+    whole = summary(db, rich, appendix=True)
+    assert [section.id for section in whole.sections] == [*main, *appendix, "sources"]
+    assert all(section.blocks for section in whole.sections)
     assert len({spec.id for spec in SUMMARY_SECTIONS}) == len(SUMMARY_SECTIONS)
+    headings = [heading for _, heading in whole.headings()]
+    assert headings[0] == "1. Children and key facts"
+    assert headings[len(main)] == "Appendix A: Evidence for each factor in full"
+    assert headings[-1] == "Sources"
+
+
+def cited(doc: SummaryDocument) -> tuple[str, ...]:
+    """The document's list of sources, in number order."""
+    (sources,) = (b for b in doc.section("sources").blocks if isinstance(b, SourceList))
+    return sources.items
+
+
+def test_each_source_is_cited_once_and_referred_to_by_number(db: Session, rich: Rich) -> None:
+    doc = summary(db, rich)
+    listed = cited(doc)
+    assert len(listed) == len(set(listed))
+    suggestions = [
+        block
+        for section in doc.sections
+        for block in section.blocks
+        if isinstance(block, Suggestion)
+    ]
+    assert suggestions
+    for suggestion in suggestions:
+        assert suggestion.source_numbers
+        # Each number names its own source in the list at the end.
+        assert [listed[number - 1] for number in suggestion.source_numbers] == list(
+            suggestion.sources
+        )
+    # Every source listed is cited, and numbered in the order the document first cites it.
+    first = list(dict.fromkeys(n for s in suggestions for n in s.source_numbers))
+    assert first == list(range(1, len(listed) + 1))
 
 
 def test_provenance_names_the_content_version_time_and_person(db: Session, rich: Rich) -> None:
@@ -229,7 +273,9 @@ def test_factors_by_domain_with_evidence_and_flags(db: Session, rich: Rich) -> N
     text = words(section)
     tables = {block.caption: block for block in section.blocks if isinstance(block, Table)}
     abuse = tables["Factors present in Domestic abuse"]
-    assert any("Police log: shouting" in row[2] for row in abuse.rows)
+    assert abuse.headers == ("Factor", "Evidence")
+    assert any("(Police): Police log: shouting" in row[1] for row in abuse.rows)
+    assert "the full text is in the appendix, included on request." in text
     assert "1 risk factor and 0 protective factors present." in text
     assert f"Not present: {CURRENT.factors['da-p1'].factor.text}." in text
     assert "Recorded as present without any evidence: " in text  # sm-r1 has none
@@ -237,6 +283,35 @@ def test_factors_by_domain_with_evidence_and_flags(db: Session, rich: Rich) -> N
     disclosed = words(summary(db, rich, disclosure=True).section("factors"))
     assert "Police log: shouting" not in disclosed
     assert THIRD_PARTY_LEFT_OUT in disclosed
+    full = words(summary(db, rich, appendix=True).section("factor-evidence"))
+    assert "chronology entry: Police log: shouting (Police)" in full
+    disclosed = words(summary(db, rich, disclosure=True, appendix=True).section("factor-evidence"))
+    assert "Police log: shouting" not in disclosed
+    assert THIRD_PARTY_LEFT_OUT in disclosed
+
+
+def test_evidence_shows_its_first_words_and_the_appendix_all_of_them(
+    db: Session, rich: Rich
+) -> None:
+    user = rich.practitioner
+    rate(db, user, rich.family, "factors-domestic-abuse", {"da-r1": "present"})
+    long = "Grace said the shouting stopped in May, and the refuge confirmed she had not returned."
+    entry = make_entry(db, rich.family, user, what=long, occurred_on=date(2025, 7, 4))
+    evidence.link_entries(
+        db,
+        actor=actor(user),
+        family=rich.family,
+        content=CURRENT,
+        factor_id="da-r1",
+        entry_ids=[str(entry.id)],
+    )
+    doc = summary(db, rich, appendix=True)
+    main = words(doc.section("factors"))
+    assert "4 July 2025 (Police): Grace said the shouting stopped in May, and…" in main
+    assert long not in main
+    full = words(doc.section("factor-evidence"))
+    assert f"4 July 2025, chronology entry: {long} (Police)" in full
+    assert "the full text is in the appendix." in main
 
 
 def test_capacity_to_change_and_childrens_views(db: Session, rich: Rich) -> None:
@@ -297,7 +372,52 @@ def test_classification_history_shows_every_level_and_the_review(db: Session, ri
     assert "Medium: Grace has kept to the safety plan for six months." in text
     assert "Disagreed, level High (Sam Supervisor" in text
     assert "Too soon to lower it." in text
-    assert "Suggested level: High (earlier-breakdown)." in text
+    # The rules behind it only in the appendix.
+    assert "Suggested level: High (earlier-breakdown)." not in text
+    assert "Why the rules suggested each level when it was submitted" in text
+    doc = summary(db, rich, appendix=True)
+    assert "Suggested level: High (earlier-breakdown)." in words(
+        doc.section("classification-rules")
+    )
+
+
+def test_the_appendix_cites_an_earlier_classifications_sources_by_number(
+    db: Session, rich: Rich
+) -> None:
+    wilkins = {"short": "Wilkins and Farmer 2015", "citation": "Wilkins, M. (2015)", "url": None}
+    other = {"short": "Old study, 2001", "citation": "An old study (2001)", "url": "https://a.test"}
+    line = "Earlier breakdown (at least High): Ada's return broke down"
+    db.add(
+        Classification(
+            family_id=rich.family.id,
+            section_id="classification-before-plan",
+            timepoint_id="before-plan",
+            content_version="1.0.0",
+            suggested_level="high",
+            explanation={
+                "lines": [
+                    "Suggested level: High (Earlier breakdown).",
+                    f"{line} [Wilkins and Farmer 2015, Old study, 2001]",
+                ],
+                "minimum_levels": [{"title": "Earlier breakdown", "sources": [wilkins, other]}],
+            },
+            practitioner_level="high",
+            submitted_by_id=rich.practitioner.id,
+            status="submitted",
+        )
+    )
+    db.flush()
+    doc = summary(db, rich, appendix=True)
+    listed = cited(doc)
+    first, second = (
+        listed.index("An old study (2001) https://a.test"),
+        listed.index("Wilkins, M. (2015)"),
+    )
+    rules = words(doc.section("classification-rules"))
+    assert f"{line} [{second + 1}, {first + 1}]" in rules
+    assert "Old study, 2001" not in rules
+    # Without the appendix the old study is not cited, so not listed.
+    assert "An old study (2001) https://a.test" not in cited(summary(db, rich))
 
 
 def test_a_right_to_left_name_is_isolated_in_our_sentences(db: Session, rich: Rich) -> None:

@@ -6,7 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import zipfile
+from datetime import date
 from io import BytesIO
 
 from docx import Document
@@ -15,12 +17,17 @@ from pypdf import PdfReader
 from sqlmodel import Session, col, select
 
 from app.models.accounts import Role
+from app.models.assessment import Classification
 from app.models.audit import AuditAction, AuditEvent
 from app.models.base import utcnow
+from app.services import evidence
+from app.summary.build import build_summary
+from app.summary.document import SourceList
 from app.summary.sections import SUMMARY_SECTIONS, THIRD_PARTY_LEFT_OUT
 from tests.factories import make_child, make_family, make_team, make_user, sign_in_as
 from tests.summary.conftest import Rich, make_entry
 from tests.summary.support import docx_headings, docx_paragraphs, docx_text, pdf_text
+from tests.support.assessment import CURRENT, actor, rate
 from tests.support.client import CheckingClient, soup
 
 
@@ -58,11 +65,15 @@ def test_every_section_fact_and_heading_is_in_page_pdf_and_word(
     sign_in_as(client, db, rich.colleague)
     page, pdf, word, pdf_file = fetch_all(client, rich)
     headings = docx_headings(word, 2)
-    for number, spec in enumerate(SUMMARY_SECTIONS, start=1):
+    main = [spec for spec in SUMMARY_SECTIONS if spec.part == "main"]
+    for number, spec in enumerate(main, start=1):
         assert f"{number}. {spec.title}" in page, spec.id
         assert f"{number}. {spec.title}" in pdf, spec.id
         assert f"{number}. {spec.title}" in headings, spec.id
-    assert len(headings) == len(SUMMARY_SECTIONS)
+    # The appendix only on request; the sources last.
+    assert headings == [f"{n}. {spec.title}" for n, spec in enumerate(main, start=1)] + ["Sources"]
+    for text in (page, pdf):
+        assert "Appendix A" not in text
     word_text = docx_text(word)
     for fact in FACTS:
         assert fact in page, fact
@@ -98,6 +109,120 @@ def test_provenance_is_on_the_page_and_every_page_of_the_exports(
     footer = Document(BytesIO(word)).sections[0].footer.paragraphs[0].text
     assert content_hash in footer
     assert "Colin Colleague" in footer
+
+
+def with_evidence_and_a_classification(db: Session, rich: Rich, text: str) -> None:
+    """A factor present with `text` as its evidence, and a classification whose stored
+    explanation cites a source, so that the appendix has something of its own."""
+    user = rich.practitioner
+    rate(db, user, rich.family, "factors-domestic-abuse", {"da-r1": "present"})
+    evidence.add_other(
+        db,
+        actor=actor(user),
+        family=rich.family,
+        content=CURRENT,
+        factor_id="da-r1",
+        details=evidence.OtherEvidence("report", date(2025, 7, 4), "Refuge", text),
+    )
+    source = {"short": "Old study 2001", "citation": "An old study of returns (2001)", "url": None}
+    db.add(
+        Classification(
+            family_id=rich.family.id,
+            section_id="classification-before-plan",
+            timepoint_id="before-plan",
+            content_version=rich.family.framework_version,
+            suggested_level="high",
+            explanation={
+                "lines": [
+                    "Suggested level: High.",
+                    "Old rule (at least High): why [Old study 2001]",
+                ],
+                "minimum_levels": [{"title": "Old rule", "sources": [source]}],
+            },
+            practitioner_level="high",
+            rationale="The rules are right.",
+            submitted_by_id=user.id,
+            status="submitted",
+        )
+    )
+    db.flush()
+
+
+LONG_EVIDENCE = (
+    "Grace said the shouting stopped in May, and the refuge confirmed she had not gone back."
+)
+
+
+def test_the_appendix_is_in_every_format_only_when_asked_for(
+    client: CheckingClient, db: Session, rich: Rich
+) -> None:
+    with_evidence_and_a_classification(db, rich, LONG_EVIDENCE)
+    sign_in_as(client, db, rich.colleague)
+    short = "Grace said the shouting stopped in May, and…"
+    page, pdf, word, _ = fetch_all(client, rich)
+    for text in (page, pdf, docx_text(word)):
+        assert short in text
+        assert LONG_EVIDENCE not in text
+        assert "Old rule (at least High)" not in text
+        assert "An old study of returns (2001)" not in text
+        assert "The rules are right." in text
+        assert "included on request" in text
+    page, pdf, word, _ = fetch_all(client, rich, "?appendix=1")
+    appendix = [
+        "Appendix A: Evidence for each factor in full",
+        "Appendix B: The rules behind each classification",
+    ]
+    assert docx_headings(word, 2)[-3:] == [*appendix, "Sources"]
+    for text in (page, pdf, docx_text(word)):
+        for heading in appendix:
+            assert heading in text
+        assert short in text  # the main document is the same
+        assert LONG_EVIDENCE in text
+        assert "An old study of returns (2001)" in text
+        assert "Old study 2001" not in text  # cited by its number instead
+    # The disclosure copy with the appendix: both in one file.
+    _, pdf, _, _ = fetch_all(client, rich, "?disclosure=1&appendix=1")
+    assert "Summary for disclosure" in pdf
+    assert appendix[0] in pdf
+
+
+def test_each_source_is_listed_once_in_every_format(
+    client: CheckingClient, db: Session, rich: Rich
+) -> None:
+    with_evidence_and_a_classification(db, rich, LONG_EVIDENCE)
+    doc = build_summary(
+        db, family=rich.family, content=CURRENT, produced_by=rich.colleague, appendix=True
+    )
+    (listed,) = (b for b in doc.section("sources").blocks if isinstance(b, SourceList))
+    assert len(listed.items) > 1
+    sign_in_as(client, db, rich.colleague)
+    page, pdf, word, _ = fetch_all(client, rich, "?appendix=1")
+    for text in (page, pdf, docx_text(word)):
+        for item in listed.items:
+            # The citation's opening words: a long address may wrap in the PDF.
+            assert text.count(item[:40]) == 1, item
+    for text in (pdf, docx_text(word)):
+        assert re.search(r"Sources:? \[1", text)
+    html = soup(client.get(f"/families/{rich.family.id}/summary?appendix=1"))
+    link = html.select_one(".hw-suggestion a[href='#summary-source-1']")
+    assert link is not None
+    assert html.select_one("#summary-source-1") is not None
+
+
+def test_bad_input_in_the_appendix_is_escaped_in_page_pdf_and_word(
+    client: CheckingClient, db: Session, rich: Rich
+) -> None:
+    with_evidence_and_a_classification(db, rich, BAD["html"] + " " + BAD["formula"])
+    sign_in_as(client, db, rich.colleague)
+    page, pdf, word, _ = fetch_all(client, rich, "?appendix=1")
+    html = soup(client.get(f"/families/{rich.family.id}/summary?appendix=1"))
+    assert not [tag for tag in html.find_all("script") if "alert" in tag.text]
+    assert html.find("b", string="bold?") is None
+    full = f"{BAD['html']} {BAD['formula']}"
+    assert full in page
+    assert full in docx_text(word)
+    assert "<script>alert('x')</script><b>bold?</b>" in pdf
+    assert '=HYPERLINK("https://example.test","click")' in pdf
 
 
 BAD = {
@@ -204,13 +329,16 @@ def test_every_export_is_audited(client: CheckingClient, db: Session, rich: Rich
     sign_in_as(client, db, rich.colleague)
     client.get(f"/families/{rich.family.id}/summary.pdf?disclosure=1")
     client.get(f"/families/{rich.family.id}/summary.docx")
+    client.get(f"/families/{rich.family.id}/summary.docx?appendix=1")
     sign_in_as(client, db, rich.supervisor)
     client.get(f"/families/{rich.family.id}/export.json")
     client.get(f"/families/{rich.family.id}/export.csv")
     events = export_events(db, rich.family.id)
+    with_appendix = {"document": "summary with appendix", "format": "docx", "disclosure": False}
     assert [(event.user_id, event.details) for event in events] == [
         (rich.colleague.id, {"document": "summary", "format": "pdf", "disclosure": True}),
         (rich.colleague.id, {"document": "summary", "format": "docx", "disclosure": False}),
+        (rich.colleague.id, with_appendix),
         (rich.supervisor.id, {"document": "whole record", "format": "json", "disclosure": False}),
         (rich.supervisor.id, {"document": "whole record", "format": "csv", "disclosure": False}),
     ]

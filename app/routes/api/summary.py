@@ -19,6 +19,13 @@ from app.summary.build import build_summary
 from app.summary.document import Block, SummaryDocument
 
 router = APIRouter(prefix="/families/{family_id}", tags=["summary"], route_class=ApiRoute)
+Appendix = Annotated[
+    bool,
+    Query(
+        description="With the appendix: the full text of each factor's evidence, and the "
+        "rules and sources behind each classification"
+    ),
+]
 Disclosure = Annotated[
     bool,
     Query(
@@ -66,12 +73,22 @@ class Suggestion(BaseModel):
     text: str
     rule: str
     inputs: list[str]
-    sources: list[str]
+    sources: list[str] = Field(description="Its sources in full")
+    source_numbers: list[int] = Field(
+        description="Its sources' numbers in the summary's list of sources (the last section)"
+    )
     advice: str | None
 
 
+class SourceList(BaseModel):
+    """The research the summary cites, each source once: number 1 is the first item."""
+
+    type: Literal["sources"] = "sources"
+    items: list[str]
+
+
 SummaryBlock = Annotated[
-    Paragraph | Subheading | BulletList | Table | FactList | Suggestion,
+    Paragraph | Subheading | BulletList | Table | FactList | Suggestion | SourceList,
     Field(discriminator="type"),
 ]
 
@@ -79,6 +96,9 @@ SummaryBlock = Annotated[
 class SummarySection(BaseModel):
     id: str
     title: str
+    part: Literal["main", "appendix", "sources"] = Field(
+        description="The decision summary, its appendix (on request) or the list of sources"
+    )
     blocks: list[SummaryBlock]
 
 
@@ -129,6 +149,7 @@ def summary_json(doc: SummaryDocument, links: SummaryLinks) -> SummaryPublic:
                 {
                     "id": section.id,
                     "title": section.title,
+                    "part": section.part,
                     "blocks": [_block(block) for block in section.blocks],
                 }
             )
@@ -139,7 +160,12 @@ def summary_json(doc: SummaryDocument, links: SummaryLinks) -> SummaryPublic:
 
 
 @router.get("/summary", response_model=SummaryPublic)
-def summary(session: SessionDep, page: ViewPage, disclosure: Disclosure = False) -> SummaryPublic:
+def summary(
+    session: SessionDep,
+    page: ViewPage,
+    disclosure: Disclosure = False,
+    appendix: Appendix = False,
+) -> SummaryPublic:
     """The summary as data: the same sections, in the same order, as the page."""
     doc = build_summary(
         session,
@@ -147,13 +173,17 @@ def summary(session: SessionDep, page: ViewPage, disclosure: Disclosure = False)
         content=page.content,
         produced_by=page.user,
         disclosure=disclosure,
+        appendix=appendix,
     )
-    query = "?disclosure=true" if disclosure else ""
+    given = (("disclosure", disclosure), ("appendix", appendix))
+    query = "&".join(f"{name}=true" for name, on in given if on)
+    query = "?" + query if query else ""
+    page_query = "&".join(f"{name}=1" for name, on in given if on)
     base = f"/api/v1/families/{page.family.id}"
     return summary_json(
         doc,
         SummaryLinks(
-            page=f"/families/{page.family.id}/summary" + ("?disclosure=1" if disclosure else ""),
+            page=f"/families/{page.family.id}/summary" + ("?" + page_query if page_query else ""),
             pdf=f"{base}/summary.pdf{query}",
             docx=f"{base}/summary.docx{query}",
         ),
@@ -167,9 +197,18 @@ def summary_pdf(
     actor: ActorDep,
     page: ViewPage,
     disclosure: Disclosure = False,
+    appendix: Appendix = False,
 ) -> Response:
     """The summary as a PDF (tagged, with its provenance on every page)."""
-    return summary_file(request, session, actor, page, disclosure=disclosure, file_format="pdf")
+    return summary_file(
+        request,
+        session,
+        actor,
+        page,
+        disclosure=disclosure,
+        appendix=appendix,
+        file_format="pdf",
+    )
 
 
 @router.get("/summary.docx", response_class=Response, responses={200: {"content": {DOCX: {}}}})
@@ -179,6 +218,15 @@ def summary_docx(
     actor: ActorDep,
     page: ViewPage,
     disclosure: Disclosure = False,
+    appendix: Appendix = False,
 ) -> Response:
     """The summary as a Word file."""
-    return summary_file(request, session, actor, page, disclosure=disclosure, file_format="docx")
+    return summary_file(
+        request,
+        session,
+        actor,
+        page,
+        disclosure=disclosure,
+        appendix=appendix,
+        file_format="docx",
+    )

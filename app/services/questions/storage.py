@@ -679,7 +679,7 @@ def _claim_section(
     if row is None:
         if expected_version != 0:
             raise Conflict(STALE_SECTION)
-        row = AssessmentSection(
+        first = AssessmentSection(
             family_id=family.id,
             section_id=section_id,
             cycle=cycle,
@@ -690,10 +690,14 @@ def _claim_section(
         )
         try:
             with session.begin_nested():
-                session.add(row)
+                session.add(first)
+            return first
         except IntegrityError:
-            raise Conflict(STALE_SECTION) from None
-        return row
+            # Another first save was stored since this one read: often the same page's
+            # autosave racing its own button. It is judged below as any later save is.
+            row = section_row(session, family.id, section_id, cycle)
+            if row is None:
+                raise Conflict(STALE_SECTION) from None
     same_page = bool(editor) and seq > 0 and row.editor == editor
     if same_page and seq <= row.editor_seq:
         raise Superseded(SUPERSEDED)
