@@ -57,9 +57,14 @@ def factor_info(content: FrameworkContent, factor_id: str) -> FactorInfo:
 
 
 def evidence_for(
-    session: Session, family_id: uuid.UUID, factor_id: str | None = None
+    session: Session,
+    family_id: uuid.UUID,
+    factor_id: str | None = None,
+    *,
+    factor_ids: Collection[str] | None = None,
 ) -> list[EvidenceItem]:
-    """The evidence linked to the family's factors (or one factor), oldest event first."""
+    """The evidence linked to the family's factors (or one factor, or `factor_ids`), oldest
+    event first."""
     query = (
         select(FactorEvidence, ChronologyEntry)
         .join(
@@ -71,6 +76,8 @@ def evidence_for(
     )
     if factor_id is not None:
         query = query.where(col(FactorEvidence.factor_id) == factor_id)
+    if factor_ids is not None:
+        query = query.where(col(FactorEvidence.factor_id).in_(list(factor_ids)))
     items = []
     for evidence, entry in session.exec(query).all():
         if entry is not None and entry.deleted_at is not None:
