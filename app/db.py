@@ -10,7 +10,7 @@ import sqlite3
 import tempfile
 import threading
 import weakref
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -244,6 +244,8 @@ R = TypeVar("R")
 READS_FIRST = "homeward.reads_first"
 AFTER_READS = "homeward.after_reads"
 IN_REQUEST = "homeward.in_request"
+# Values read once per request (read_once), by key; dropped when the request or transaction ends.
+_READ_ONCE = "homeward.read_once"
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
@@ -320,7 +322,7 @@ def request_transaction(request: Request, session: Session) -> Iterator[Session]
     dependency) raises, everything is rolled back and only what must outlive the failure
     (the audit of a refusal or a read) is written, in a transaction of its own."""
     request.state.db = session
-    for key in (KEPT_ON_FAILURE, READS_FIRST, AFTER_READS):
+    for key in (KEPT_ON_FAILURE, READS_FIRST, AFTER_READS, _READ_ONCE):
         session.info.pop(key, None)
     session.info[IN_REQUEST] = True
     _begin_reads(request, session)
@@ -499,8 +501,32 @@ def _executed(state: Any) -> None:
 def _ended(session: Session, transaction: Any) -> None:
     if transaction.parent is None:
         session.info.pop(_WROTE, None)
+        session.info.pop(_READ_ONCE, None)
 
 
 def has_written(session: Session, *tables: str) -> bool:
     """Whether the session's current transaction has written any of these tables."""
     return not session.info.get(_WROTE, set()).isdisjoint(tables)
+
+
+V = TypeVar("V")
+
+
+def read_once(
+    session: Session,
+    key: Hashable,
+    tables: Iterable[str],
+    read: Callable[[], V],
+    *,
+    fresh: bool = False,
+) -> V:
+    """`read()` the first time a request asks for `key`, the same value after that: several
+    parts of one page read the same records (a family's summary read its answers five times).
+    Once the transaction has written any of `tables`, every call reads afresh; `fresh` reads
+    afresh and keeps that (after taking a lock, say, to see what others stored since)."""
+    if has_written(session, *tables):
+        return read()
+    memo = session.info.setdefault(_READ_ONCE, {})
+    if fresh or key not in memo:
+        memo[key] = read()
+    return memo[key]  # type: ignore[no-any-return]

@@ -80,7 +80,7 @@ def _section_response(
     form = FormState(values=state.values, errors=dict(errors or {}), notes=notes or {})
     section = state.section
     factor_evidence = (
-        _factor_evidence(session, family.id) if isinstance(section, FactorsSection) else {}
+        _factor_evidence(session, family.id, state) if isinstance(section, FactorsSection) else {}
     )
     retired = [
         row
@@ -147,10 +147,12 @@ class _Choices:
 
 
 def _factor_evidence(
-    session: Session, family_id: uuid.UUID
+    session: Session, family_id: uuid.UUID, state: questions.SectionState
 ) -> dict[str, list[evidence_service.EvidenceItem]]:
+    """The evidence of the section's factors (not the whole family's), by factor."""
     factor_evidence: dict[str, list[evidence_service.EvidenceItem]] = {}
-    for item in evidence_service.evidence_for(session, family_id):
+    wanted = [factor.factor_id for factor in state.factors]
+    for item in evidence_service.evidence_for(session, family_id, factor_ids=wanted):
         factor_evidence.setdefault(item.factor_id, []).append(item)
     return factor_evidence
 
@@ -481,7 +483,7 @@ def autosave_section(
             "failed": failed,
             "changed": changed,
             "choices": _Choices(session, family, content),
-            "evidence": _factor_evidence(session, family.id) if state.factors else {},
+            "evidence": _factor_evidence(session, family.id, state) if state.factors else {},
             "flags": state.factor_flags(),
         },
     )

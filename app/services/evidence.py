@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import or_
+from sqlalchemy import select as select_rows
 from sqlmodel import Session, col, func, select
 
 from app.content.model import FactorInfo, FrameworkContent
@@ -57,11 +58,26 @@ def factor_info(content: FrameworkContent, factor_id: str) -> FactorInfo:
 
 
 def evidence_for(
-    session: Session, family_id: uuid.UUID, factor_id: str | None = None
+    session: Session,
+    family_id: uuid.UUID,
+    factor_id: str | None = None,
+    *,
+    factor_ids: Collection[str] | None = None,
 ) -> list[EvidenceItem]:
-    """The evidence linked to the family's factors (or one factor), oldest event first."""
+    """The evidence linked to the family's factors (or one factor, or `factor_ids`), oldest
+    event first."""
+    # The entry's columns shown, not the whole entry: a summary lists every piece of evidence.
     query = (
-        select(FactorEvidence, ChronologyEntry)
+        select_rows(
+            FactorEvidence,
+            col(ChronologyEntry.id),
+            col(ChronologyEntry.deleted_at),
+            col(ChronologyEntry.occurred_on),
+            col(ChronologyEntry.source_detail),
+            col(ChronologyEntry.source_id),
+            col(ChronologyEntry.what_happened),
+            col(ChronologyEntry.date_precision),
+        )
         .join(
             ChronologyEntry,
             col(ChronologyEntry.id) == col(FactorEvidence.chronology_entry_id),
@@ -71,9 +87,14 @@ def evidence_for(
     )
     if factor_id is not None:
         query = query.where(col(FactorEvidence.factor_id) == factor_id)
+    if factor_ids is not None:
+        query = query.where(col(FactorEvidence.factor_id).in_(list(factor_ids)))
     items = []
-    for evidence, entry in session.exec(query).all():
-        if entry is not None and entry.deleted_at is not None:
+    for evidence, entry_id, deleted_at, on, detail, source, happened, precision in session.execute(
+        query
+    ).all():
+        entry = entry_id is not None
+        if entry and deleted_at is not None:
             continue  # a deleted chronology entry no longer counts as evidence
         items.append(
             EvidenceItem(
@@ -81,12 +102,12 @@ def evidence_for(
                 factor_id=evidence.factor_id,
                 kind=evidence.kind,
                 kind_label=EVIDENCE_KIND_LABELS[EvidenceKind(evidence.kind)],
-                on=entry.occurred_on if entry else evidence.evidence_date,
-                source=entry.source_detail or entry.source_id if entry else evidence.source,
-                description=entry.what_happened if entry else evidence.description or "",
+                on=on if entry else evidence.evidence_date,
+                source=detail or source if entry else evidence.source,
+                description=happened if entry else evidence.description or "",
                 chronology_entry_id=evidence.chronology_entry_id,
                 version=evidence.version,
-                precision=entry.date_precision if entry else "day",
+                precision=precision if entry else "day",
             )
         )
     return sorted(items, key=lambda item: (item.on or date.max, item.description))

@@ -21,11 +21,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import func
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from app.content.journey import PASSING, Effect, JourneyShape, shape
 from app.content.model import FrameworkContent
 from app.content.schema import GateSection, Section
+from app.db import read_once, write_lock
 from app.models.audit import AuditAction
 from app.models.base import utcnow
 from app.models.family import Child, Family
@@ -188,7 +190,32 @@ class State:
         return max(found) if found else None
 
 
-def load_state(session: Session, family: Family) -> State:
+# What the state is read from: a request that has written none of them reads it once, however
+# many parts of its page ask (the summary's journey and its reviews).
+STATE_TABLES = (
+    "section_progress",
+    "gate_decision",
+    "gate_proposal",
+    "review_cycle",
+    "child_return",
+    "care_reentry",
+    "child",
+    "monitoring_visit",
+)
+
+
+def load_state(session: Session, family: Family, *, fresh: bool = False) -> State:
+    """The family's state, read once per request unless `fresh` (see STATE_TABLES)."""
+    return read_once(
+        session,
+        ("load_state", family.id),
+        STATE_TABLES,
+        lambda: _read_state(session, family),
+        fresh=fresh,
+    )
+
+
+def _read_state(session: Session, family: Family) -> State:
     family_id = family.id
     # Read afresh: statuses are also claimed by single UPDATE statements, behind the session.
     statuses = {
@@ -480,23 +507,38 @@ def is_overdue(due: date | None) -> bool:
 
 def refresh_family(session: Session, family: Family, content: FrameworkContent) -> Journey:
     """Bring the review cycles up to date (open the first when reviews can begin, close one
-    whose work is done and schedule the next), then recompute the caseload columns."""
+    whose work is done and schedule the next), then recompute the caseload columns.
+
+    Saves of one family take turns here (the family's row is locked), so each works from what
+    the others stored. The caseload columns are worked out from the record, not typed, so they
+    are written without the family's version: saving a section is never refused as a change
+    someone else made to the family, and the family's own forms conflict only with changes to
+    the family itself."""
     session.flush()
-    state = load_state(session, family)
+    write_lock(session)
+    session.execute(select(Family.id).where(col(Family.id) == family.id).with_for_update())
+    # Read under the lock, not kept from before it.
+    state = load_state(session, family, fresh=True)
     for _ in range(len(state.cycles) + 3):  # each pass opens or closes at most one cycle
         if not _step_cycles(session, family, content, state):
             break
         session.flush()
-        state = load_state(session, family)
+        state = load_state(session, family, fresh=True)
     current = journey(content, family, state)
     open_cycle = state.open_cycle
     stage = current.current_stage
-    family.current_stage_id = stage.stage_id if stage else None
-    family.next_action = current.next_action[:200]
-    family.next_review_due = open_cycle.due_on if open_cycle else None
-    family.current_cycle = open_cycle.number if open_cycle else family.current_cycle
-    family.awaiting_sign_off = current.awaiting_sign_off
-    session.add(family)
+    columns = {
+        "current_stage_id": stage.stage_id if stage else None,
+        "next_action": current.next_action[:200],
+        "next_review_due": open_cycle.due_on if open_cycle else None,
+        "current_cycle": open_cycle.number if open_cycle else family.current_cycle,
+        "awaiting_sign_off": current.awaiting_sign_off,
+    }
+    session.execute(
+        Family.__table__.update().where(Family.__table__.c.id == family.id).values(**columns)  # type: ignore[attr-defined]
+    )
+    for name, value in columns.items():
+        set_committed_value(family, name, value)
     return current
 
 

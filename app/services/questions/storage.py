@@ -28,7 +28,7 @@ from app.content.schema import (
     Section,
 )
 from app.content.snapshot import AnswerValue, parse_answer_key
-from app.db import atomic
+from app.db import atomic, read_once
 from app.models.assessment import (
     AssessmentAnswer,
     AssessmentSection,
@@ -108,8 +108,15 @@ def answer_rows(
     # demo's) by their keys, so the order is the same on every database.
     query = query.order_by(col(AssessmentAnswer.created_at), col(AssessmentAnswer.answer_key))
     if fresh:
-        query = query.execution_options(populate_existing=True)
-    return list(session.exec(query).all())
+        return list(session.exec(query.execution_options(populate_existing=True)).all())
+    key = (
+        "answer_rows",
+        family_id,
+        None if cycles is None else tuple(cycles),
+        None if question_ids is None else frozenset(question_ids),
+    )
+    rows = read_once(session, key, ["assessment_answer"], lambda: session.exec(query).all())
+    return list(rows)
 
 
 def family_answers(
@@ -672,7 +679,7 @@ def _claim_section(
     if row is None:
         if expected_version != 0:
             raise Conflict(STALE_SECTION)
-        row = AssessmentSection(
+        first = AssessmentSection(
             family_id=family.id,
             section_id=section_id,
             cycle=cycle,
@@ -683,10 +690,14 @@ def _claim_section(
         )
         try:
             with session.begin_nested():
-                session.add(row)
+                session.add(first)
+            return first
         except IntegrityError:
-            raise Conflict(STALE_SECTION) from None
-        return row
+            # Another first save was stored since this one read: often the same page's
+            # autosave racing its own button. It is judged below as any later save is.
+            row = section_row(session, family.id, section_id, cycle)
+            if row is None:
+                raise Conflict(STALE_SECTION) from None
     same_page = bool(editor) and seq > 0 and row.editor == editor
     if same_page and seq <= row.editor_seq:
         raise Superseded(SUPERSEDED)

@@ -19,6 +19,7 @@ from app.content.model import FrameworkContent
 from app.content.rules import show_when_holds
 from app.content.schema import PerChild, PerItem, PerParent, Question, Repeating
 from app.content.snapshot import AnswerValue, Scope, answer_key, parse_answer_key
+from app.db import read_once
 from app.models.family import Adult, Child, Family
 from app.services import people as roles
 
@@ -66,6 +67,12 @@ class People:
 
 
 def people_of(session: Session, family: Family) -> People:
+    return read_once(
+        session, ("people_of", family.id), ["adult", "child"], lambda: _people(session, family)
+    )
+
+
+def _people(session: Session, family: Family) -> People:
     adults = session.exec(
         select(Adult)
         .where(col(Adult.family_id) == family.id, col(Adult.deleted_at).is_(None))
