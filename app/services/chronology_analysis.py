@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from app.content.model import FrameworkContent
-from app.db import has_written
+from app.db import has_written, read_once
 from app.memo import Bounded
 from app.models.audit import AuditAction
 from app.models.base import utcnow
@@ -163,7 +163,8 @@ def _days_between(session: Session, later: Any, earlier: Any) -> ColumnElement[i
 
 
 def chronology_version(session: Session, family: Family) -> tuple[Any, ...]:
-    """What the analysis is worked out from, in one statement: per table (the entries, the
+    """What the analysis is worked out from, in one statement read once per request (the
+    summary keeps its analysis and its chronology statistics by it): per table (the entries, the
     children, their earlier returns and the written analyses, deleted rows included) the
     number of rows, the sum of
     their versions and the latest change. Every write changes one of these: adding or removing
@@ -177,23 +178,26 @@ def chronology_version(session: Session, family: Family) -> tuple[Any, ...]:
             literal(table), func.count(), func.coalesce(func.sum(version), 0), func.max(updated)
         )
 
-    rows = session.exec(  # type: ignore[call-overload]
-        union_all(
-            stamp("entries", col(entry.version), col(entry.updated_at)).where(
-                col(entry.family_id) == family.id
-            ),
-            stamp("children", col(child.version), col(child.updated_at)).where(
-                col(child.family_id) == family.id
-            ),
-            stamp("returns", col(earlier.version), col(earlier.updated_at))
-            .join(Child, col(Child.id) == col(earlier.child_id))
-            .where(col(Child.family_id) == family.id),
-            stamp("written", col(written.version), col(written.updated_at)).where(
-                col(written.family_id) == family.id
-            ),
-        )
-    ).all()
-    return tuple(sorted(tuple(row) for row in rows))
+    query = union_all(
+        stamp("entries", col(entry.version), col(entry.updated_at)).where(
+            col(entry.family_id) == family.id
+        ),
+        stamp("children", col(child.version), col(child.updated_at)).where(
+            col(child.family_id) == family.id
+        ),
+        stamp("returns", col(earlier.version), col(earlier.updated_at))
+        .join(Child, col(Child.id) == col(earlier.child_id))
+        .where(col(Child.family_id) == family.id),
+        stamp("written", col(written.version), col(written.updated_at)).where(
+            col(written.family_id) == family.id
+        ),
+    )
+
+    def read() -> tuple[Any, ...]:
+        rows = session.exec(query).all()  # type: ignore[call-overload]
+        return tuple(sorted(tuple(row) for row in rows))
+
+    return read_once(session, ("chronology_version", family.id), SOURCES, read)
 
 
 _analyses: Bounded[tuple[Any, ...], ChronologyAnalysis] = Bounded(CACHED_ANALYSES)

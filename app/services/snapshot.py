@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -25,6 +26,8 @@ from app.content.snapshot import (
     FamilySnapshot,
     parent_problems_from_answers,
 )
+from app.db import has_written
+from app.memo import Bounded
 from app.models.assessment import (
     AssessmentAnswer,
     Classification,
@@ -36,6 +39,7 @@ from app.models.assessment import (
 from app.models.family import Adult, Child, EarlierReturn, Family
 from app.models.journey import ChildReturn, MonitoringVisit, MonitoringVisitChild
 from app.services import breakdowns, people, questions
+from app.services.chronology_analysis import CACHED_ANALYSES, SOURCES, chronology_version
 from app.services.chronology_stats import chronology_stats_of
 from app.timeutil import age_in_years, months_between
 
@@ -78,7 +82,7 @@ def build_snapshots(
     for content in contents:
         windows = tuple(sorted(set(content.chronology_windows)))
         if windows not in stats:
-            stats[windows] = chronology_stats_of(session, ids, as_of=as_of, windows=windows)
+            stats[windows] = _chronology_stats(session, families, as_of=as_of, windows=windows)
     again = {
         content.key: breakdowns.causes_again_in(session, ids, content, as_of=as_of)
         for content in contents
@@ -111,6 +115,28 @@ def build_snapshots(
             )
         result[family_id] = tuple(snapshots)
     return result
+
+
+_kept_stats: Bounded[tuple[Any, ...], ChronologyStats] = Bounded(CACHED_ANALYSES)
+
+
+def _chronology_stats(
+    session: Session, families: Sequence[Family], *, as_of: date, windows: tuple[int, ...]
+) -> dict[uuid.UUID, ChronologyStats]:
+    """The families' chronology statistics. One family's (a page's) are kept by its
+    chronology's version, like its analysis: one statement, read once per request and shared
+    with the analysis, instead of five. Many families' are counted together."""
+    ids = [family.id for family in families]
+    if len(families) != 1:
+        return chronology_stats_of(session, ids, as_of=as_of, windows=windows)
+    family = families[0]
+    key = (family.id, as_of, windows, chronology_version(session, family))
+    kept = _kept_stats.get_or_make(
+        key,
+        lambda: chronology_stats_of(session, ids, as_of=as_of, windows=windows)[family.id],
+        shared=not has_written(session, *SOURCES),
+    )
+    return {family.id: kept}
 
 
 def _with_causes(

@@ -196,10 +196,14 @@ def test_the_analysis_is_kept_until_the_chronology_changes(db: Session) -> None:
         return analyse_chronology(db, family=family, content=CONTENT_V1)
 
     first = analyse()
+    db.commit()
     again, statements = _statements(db, analyse)
     # Kept: the chronology's version and the written analysis, nothing else.
     assert len(statements) == 2
     assert again.entries == first.entries == 1
+    # The version is read once per transaction (the summary keeps its statistics by it too).
+    _again, statements = _statements(db, analyse)
+    assert len(statements) == 1
 
     def changed(expected_entries: int, returns: int = 0):  # type: ignore[no-untyped-def]
         # Not kept while the transaction that wrote may roll back; kept once committed.

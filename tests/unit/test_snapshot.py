@@ -2,12 +2,21 @@
 
 from datetime import UTC, date, datetime
 
+from sqlalchemy import event
 from sqlmodel import Session
 
 from app.content.rules import evaluate
 from app.models.chronology import ChronologyEntry, ChronologyEntryTheme
 from app.services.snapshot import build_family_snapshot
-from tests.factories import CONTENT, make_child, make_family, make_return, make_team, make_user
+from tests.factories import (
+    CONTENT,
+    make_child,
+    make_entry,
+    make_family,
+    make_return,
+    make_team,
+    make_user,
+)
 
 REUNIFICATION = CONTENT.latest("reunification")
 
@@ -51,3 +60,44 @@ def test_snapshot_holds_children_returns_and_chronology_counts(db: Session) -> N
     # A rule on earlier breakdowns reads the snapshot as it is.
     fired = {finding.rule_id for finding in evaluate(REUNIFICATION, snapshot).minimum_levels}
     assert "earlier-breakdown" in fired
+
+
+def test_chronology_counts_are_kept_until_the_chronology_changes(db: Session) -> None:
+    team = make_team(db)
+    author = make_user(db, team=team)
+    family = make_family(db, team=team, allocated_to=author)
+    entry = make_entry(db, family, author=author, occurred_on=date(2026, 1, 10))
+    db.commit()
+
+    def counts() -> tuple[int, dict[str, int]]:
+        snapshot = build_family_snapshot(
+            db, family=family, content=REUNIFICATION, as_of=date(2026, 6, 14)
+        )
+        grades = snapshot.chronology.significance
+        return snapshot.chronology.entries, {grade: grades[grade].count for grade in grades}
+
+    seen: list[str] = []
+    listener = lambda *args: seen.append(args[2])  # noqa: E731
+    assert counts() == (1, {"red": 1})
+    db.commit()
+    event.listen(db.get_bind(), "before_cursor_execute", listener)
+    try:
+        assert counts() == (1, {"red": 1})
+    finally:
+        event.remove(db.get_bind(), "before_cursor_execute", listener)
+    # Kept: the chronology's version read, its entries not counted again.
+    assert not [text for text in seen if "GROUP BY chronology_entry" in text]
+    # An edit, a new entry, a deletion: counted afresh, before and after the commit.
+    entry.significance = "amber"
+    db.add(entry)
+    db.flush()
+    assert counts() == (1, {"amber": 1})
+    db.commit()
+    assert counts() == (1, {"amber": 1})
+    make_entry(db, family, author=author, occurred_on=date(2026, 2, 1))
+    db.commit()
+    assert counts() == (2, {"amber": 1, "red": 1})
+    entry.deleted_at = entry.created_at
+    db.add(entry)
+    db.commit()
+    assert counts() == (1, {"red": 1})
