@@ -14,8 +14,9 @@ from fastapi import FastAPI
 from sqlalchemy import Engine, delete
 from sqlmodel import Session, col, select
 
+from app import db as app_db
 from app.config import Environment
-from app.db import get_session, open_session
+from app.db import open_session
 from app.main import create_app
 from app.models.accounts import SignInAttempt, User, UserSession
 from app.models.audit import AuditAction, AuditEvent
@@ -28,7 +29,7 @@ from app.services.sessions import (
     SIGN_IN_THROTTLED,
     hash_token,
 )
-from tests.conftest import sharing, test_settings
+from tests.conftest import SharedSession, test_settings
 from tests.factories import (
     DEFAULT_PASSWORD,
     account_digest,
@@ -99,7 +100,9 @@ def test_a_safe_next_still_works(client: CheckingClient, db: Session) -> None:
 
 
 @pytest.fixture
-def production(engine: Engine, db: Session, tmp_path: Path) -> Iterator[CheckingClient]:
+def production(
+    engine: Engine, db: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[CheckingClient]:
     """The app as production runs it (over HTTPS), on the test's database session."""
     url = engine.url.render_as_string(hide_password=False)
     app: FastAPI = create_app(
@@ -107,7 +110,7 @@ def production(engine: Engine, db: Session, tmp_path: Path) -> Iterator[Checking
     )
     app.state.engine = engine
 
-    app.dependency_overrides[get_session] = sharing(db)
+    monkeypatch.setattr(app_db, "open_session", SharedSession(db))
     with CheckingClient(app, base_url="https://testserver") as client:
         yield client
 
