@@ -4,7 +4,6 @@ whole record for a subject access request. Every download is audited as an expor
 from __future__ import annotations
 
 import re
-from contextlib import nullcontext
 
 from fastapi import APIRouter, Request, Response
 from sqlmodel import Session
@@ -16,7 +15,7 @@ from app.routes.family_pages import FamilyPage, RecordExportPage, ViewPage
 from app.security.permissions import FamilyAction
 from app.services import audit, data_export
 from app.services.access import record_export
-from app.summary import pdf
+from app.summary import turns
 from app.summary.build import build_summary
 from app.summary.document import SummaryDocument
 from app.summary.pdf import render_pdf
@@ -135,7 +134,9 @@ def summary_file(
     if appendix:
         stem += "-with-appendix"
         document += " with appendix"
-    with pdf.turn() if file_format == "pdf" else nullcontext():
+    # The document's model is built in its turn too: models built while others are drawn
+    # would only wait, holding their memory.
+    with turns.turn():
         doc = _summary(session, page, disclosure=disclosure, appendix=appendix)
         return document_file(
             request,

@@ -16,6 +16,7 @@ from docx.table import Table as DocxTable
 from docx.text.paragraph import Paragraph as DocxParagraph
 from lxml.etree import SubElement
 
+from app.summary import turns
 from app.summary.document import (
     Block,
     BulletList,
@@ -85,6 +86,11 @@ class _Word:
 
 def render_docx(doc: SummaryDocument) -> bytes:
     """The .docx file of `doc`."""
+    with turns.turn():
+        return _render_docx(doc)
+
+
+def _render_docx(doc: SummaryDocument) -> bytes:
     out = _Word()
     word = out.document
     properties = word.core_properties
