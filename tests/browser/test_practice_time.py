@@ -204,14 +204,14 @@ def chronology(page: Page) -> None:
 
 def identification(page: Page, supervisor: User, practitioner: User) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Identification")
-    page.get_by_label("Why is a return home being considered now?").fill(
-        "Kim and Lee have asked for Amy to come home after ten months of change."
-    )
+    # Who asked is the answer here, and what each parent changed comes from the chronology in
+    # their capacity to change: "Why now" is left for what neither says, and nothing is typed.
     choose(
         page,
         "How did the possibility of a return come about?",
         "A parent asked for the child to come home",
     )
+    expect(page.get_by_label("Why is a return home being considered now? (optional)")).to_be_empty()
     choose(page, "Is there a risk the child goes home before the assessment is finished?", "No")
     choose(
         page, "Who would the child return to?", "The parent or parents they lived with before care"
@@ -387,8 +387,9 @@ def test_a_new_family_to_a_signed_off_assessment(
     # Every factor is still rated by hand: prefilling is the only way choices may fall.
     rated = sum(len(section_factors(section)) for section in FACTOR_SECTIONS)
     assert totals["choices"] >= rated
+    # The targets: half of what the same walk took before.
     for measure in ("page loads", "clicks", "typed fields"):
-        assert totals[measure] <= BEFORE[measure], (measure, totals)
+        assert totals[measure] <= BEFORE[measure] // 2, (measure, totals)
 
 
 def section_factors(section) -> list[str]:  # type: ignore[no-untyped-def]

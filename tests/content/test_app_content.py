@@ -20,8 +20,8 @@ from tests.content.broken_cases import materialise, tiny_texts
 
 def test_the_app_serves_the_bundled_content(app: FastAPI, db: Session) -> None:
     registry = app.state.content.registry(db)
-    assert registry.versions("reunification") == ("1.0.0", "1.1.0", "1.2.0", "1.3.0")
-    assert registry.latest("reunification").version == "1.3.0"
+    assert registry.versions("reunification") == ("1.0.0", "1.1.0", "1.2.0", "1.3.0", "1.4.0")
+    assert registry.latest("reunification").version == "1.4.0"
 
 
 def test_a_broken_version_does_not_stop_the_app(

@@ -133,5 +133,5 @@ def test_the_bundled_content_folder_loads() -> None:
     registry = read_registry(BUNDLED_DIR)
 
     assert dict(registry.errors) == {}
-    assert registry.versions("reunification") == ("1.0.0", "1.1.0", "1.2.0", "1.3.0")
-    assert registry.latest("reunification").version == "1.3.0"
+    assert registry.versions("reunification") == ("1.0.0", "1.1.0", "1.2.0", "1.3.0", "1.4.0")
+    assert registry.latest("reunification").version == "1.4.0"

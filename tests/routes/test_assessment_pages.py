@@ -109,8 +109,8 @@ def test_save_and_come_back_later_then_mark_as_complete(
     assert soup(page).select_one('input[value="court"]')["checked"] is not None  # type: ignore[index]
     # Questions people may leave out say so; required ones do not.
     labels = [legend.get_text(strip=True) for legend in soup(page).select("legend, label")]
-    assert "Why is a return home being considered now?" in labels
-    assert any(label.endswith("(optional)") for label in labels)
+    assert "Who would the child return to?" in labels
+    assert "Why is a return home being considered now? (optional)" in labels
     response = post_form(
         client,
         url(case, "/sections/identification"),
@@ -119,7 +119,8 @@ def test_save_and_come_back_later_then_mark_as_complete(
     assert response.status_code == 200
     summary = soup(response).select_one(".govuk-error-summary")
     assert summary is not None
-    assert "Why is a return home being considered now?" in summary.get_text()
+    assert "Who would the child return to?" in summary.get_text()
+    assert "Why is a return" not in summary.get_text()
     response = post_form(
         client,
         url(case, "/sections/identification"),

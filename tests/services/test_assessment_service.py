@@ -61,13 +61,24 @@ def test_mark_as_complete_lists_what_is_missing_and_keeps_the_draft(db: Session,
     user, family = people
     result = save(db, user, family, "identification", {"a.return-to": "same-parent"}, complete=True)
     assert not result.completed
-    assert "Enter an answer to ‘Why is a return home being considered now?’" in (
-        result.state.missing.values()
-    )
+    missing = list(result.state.missing.values())
+    assert "Enter an answer to ‘Who will write the analytical chronology?’" in missing
+    # Optional since content 1.4.0: who raised a return and what changed are asked elsewhere.
+    assert not any("Why is a return home" in message for message in missing)
     assert "return-to" in answers(db, family.id)
     result = save(db, user, family, "identification", IDENTIFICATION, complete=True)
     assert result.completed
     assert progress.section_statuses(db, family.id)["identification"] is SectionStatus.COMPLETED
+
+
+def test_another_reason_asks_what_it_is(db: Session, people) -> None:  # type: ignore[no-untyped-def]
+    user, family = people
+    form = {**IDENTIFICATION, "a.identification-route": "other"}
+    result = save(db, user, family, "identification", form, complete=True)
+    assert not result.completed
+    assert list(result.state.missing.values()) == ["Enter an answer to ‘What is the reason?’"]
+    form["a.identification-route-other"] = "The child's guardian asked for it at the last hearing."
+    assert save(db, user, family, "identification", form, complete=True).completed
 
 
 def test_show_when_asks_the_follow_up_and_drops_it_when_hidden(db: Session, people) -> None:  # type: ignore[no-untyped-def]
