@@ -121,15 +121,15 @@ def test_a_keyboard_only_journey(
     # Entries can be added to the chronology once Identification is complete, so it comes first.
     follow(page, "Identification")
     expect(page.get_by_role("heading", level=1)).to_have_text("Identification")
-    type_into(
-        page,
-        "Kim has asked for Amy to come home after eight months of treatment.",
-        label="Why is a return home being considered now?",
-    )
     choose(
         page,
         "How did the possibility of a return come about?",
         "A parent asked for the child to come home",
+    )
+    type_into(
+        page,
+        "The court hearing is in eight weeks.",
+        label="Why is a return home being considered now? (optional)",
     )
     choose(page, "Is there a risk the child goes home before the assessment is finished?", "Yes")
     # The follow-up question appeared (htmx) right after the group, where Tab goes next.
