@@ -207,17 +207,17 @@ def _record(
 @router.get("/{family_id}/export.json")
 def export_json(session: SessionDep, actor: ActorDep, page: RecordExportPage) -> Response:
     """The family's whole record as JSON, for a subject access request (supervisors)."""
-    record = _record(session, actor, page, "json")
-    return download(
-        data_export.as_json(record), "application/json", file_name(page.family, "record", "json")
-    )
+    with turns.turn():
+        record = _record(session, actor, page, "json")
+        body = data_export.as_json(record)
+    return download(body, "application/json", file_name(page.family, "record", "json"))
 
 
 @router.get("/{family_id}/export.csv")
 def export_csv(session: SessionDep, actor: ActorDep, page: RecordExportPage) -> Response:
     """The family's whole record as CSV files in a zip, for a subject access request
     (supervisors)."""
-    record = _record(session, actor, page, "csv")
-    return download(
-        data_export.as_csv_zip(record), "application/zip", file_name(page.family, "record", "zip")
-    )
+    with turns.turn():
+        record = _record(session, actor, page, "csv")
+        body = data_export.as_csv_zip(record)
+    return download(body, "application/zip", file_name(page.family, "record", "zip"))

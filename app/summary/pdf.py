@@ -34,9 +34,10 @@ def render_pdf(environment: Environment, doc: SummaryDocument) -> bytes:
     css_source, _, _ = environment.loader.get_source(environment, STYLESHEET)
     # The document is ours and fetches nothing: no address in anyone's text is ever opened.
     document = HTML(string=html, url_fetcher=URLFetcher(allowed_protocols=()))
-    with turns.turn():
-        pdf: bytes = document.write_pdf(
-            stylesheets=[_stylesheet(css_source)], font_config=_fonts(), pdf_tags=True
-        )
-        del document
+    pdf: bytes = turns.draw(
+        document.write_pdf,
+        stylesheets=[_stylesheet(css_source)],
+        font_config=_fonts(),
+        pdf_tags=True,
+    )
     return pdf

@@ -1,10 +1,11 @@
-"""One document (a PDF or a Word file) built at a time in each process.
+"""One document or export (a PDF, a Word file, a CSV or a whole record) built at a time in
+each process.
 
 Drawn in several threads at once, Pango reported corrupted memory ("corrupted double-linked
 list", 16 PDFs at once in bench/run.py), and each layout held hundreds of megabytes (a process
-grew past 1 GB). Word files built 16 at once, each with the whole summary of 5,000 entries,
-left a worker at 569 MiB. Python runs one thread at a time anyway, so taking turns costs no
-throughput; a document waiting for its turn holds no memory yet.
+grew past 1 GB). Sixteen CSV files of a chronology of 5,000 entries built at once left a worker
+at 452 MiB. Python runs one thread at a time anyway, so taking turns costs no throughput; an
+export waiting for its turn holds no memory yet.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from __future__ import annotations
 import ctypes
 import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from typing import ParamSpec, TypeVar
 
 # Re-entrant, so that a caller can take its turn before it builds the document's model and the
 # renderer can take it again around the drawing.
@@ -24,6 +27,12 @@ _depth = threading.local()
 # the worker reached 510 MiB. malloc_trim gives what is free back to the system (a few ms).
 _LIBC = ctypes.CDLL(None)
 _trim: Callable[[int], int] | None = getattr(_LIBC, "malloc_trim", None)
+# Documents are drawn in one thread of their own, so that the C libraries' memory (Pango,
+# cairo, lxml) is taken from and freed to one arena, not one per request thread.
+_DRAWER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="documents")
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @contextmanager
@@ -38,3 +47,9 @@ def turn() -> Iterator[None]:
             _depth.value -= 1
             if outermost and _trim is not None:
                 _trim(0)
+
+
+def draw(make: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
+    """`make(*args, **kwargs)` in the drawing thread, in this thread's turn."""
+    with turn():
+        return _DRAWER.submit(make, *args, **kwargs).result()

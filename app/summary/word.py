@@ -86,8 +86,7 @@ class _Word:
 
 def render_docx(doc: SummaryDocument) -> bytes:
     """The .docx file of `doc`."""
-    with turns.turn():
-        return _render_docx(doc)
+    return turns.draw(_render_docx, doc)
 
 
 def _render_docx(doc: SummaryDocument) -> bytes:

@@ -70,3 +70,20 @@ def test_a_word_file_waits_for_the_turn(monkeypatch: pytest.MonkeyPatch) -> None
         assert not built.is_set()
     thread.join(timeout=10)
     assert built.is_set()
+
+
+def test_documents_are_drawn_in_one_thread_of_their_own() -> None:
+    seen: set[str] = set()
+
+    def where() -> str:
+        seen.add(threading.current_thread().name)
+        return "drawn"
+
+    threads = [threading.Thread(target=turns.draw, args=(where,)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=10)
+    assert turns.draw(where) == "drawn"
+    assert len(seen) == 1
+    assert next(iter(seen)).startswith("documents")
