@@ -24,7 +24,7 @@ from sqlmodel import Session
 
 from app import db as app_db
 from app.config import PROJECT_ROOT, Environment, Settings
-from app.db import make_engine, migrate
+from app.db import make_engine, migrate, open_session
 from app.main import create_app
 from app.preview import PREVIEW
 from app.services.content_store import import_bundled
@@ -188,13 +188,15 @@ class SharedSession:
     each request. What the test set up is committed first (as an earlier request's work would
     be), so a request that fails and rolls back undoes only its own work. (Not inside a draft's
     preview: its page is drawn within the trainer's request, in savepoints that must stay
-    open.) The session stays open for the test after the request."""
+    open.) The session stays open for the test after the request. Only requests to the app
+    on `engine` share it: any other app in the process opens its own session as usual."""
 
-    def __init__(self, db: Session) -> None:
+    def __init__(self, db: Session, engine: Engine) -> None:
         self.db = db
+        self.engine = engine
 
-    def __call__(self, engine: Engine) -> SharedSession:
-        return self
+    def __call__(self, engine: Engine) -> SharedSession | Session:
+        return self if engine is self.engine else open_session(engine)
 
     def __enter__(self) -> Session:
         if PREVIEW.get() is None:
@@ -211,6 +213,6 @@ def client(app: FastAPI, db: Session, monkeypatch: pytest.MonkeyPatch) -> Iterat
     `get_session` opens its session rather than set in `app.dependency_overrides`: with any
     override there, FastAPI rebuilds every route's dependencies on every request, which cost
     the suite a tenth of each request.)"""
-    monkeypatch.setattr(app_db, "open_session", SharedSession(db))
+    monkeypatch.setattr(app_db, "open_session", SharedSession(db, app.state.engine))
     with CheckingClient(app, base_url="http://testserver") as test_client:
         yield test_client

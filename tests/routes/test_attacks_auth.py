@@ -110,7 +110,7 @@ def production(
     )
     app.state.engine = engine
 
-    monkeypatch.setattr(app_db, "open_session", SharedSession(db))
+    monkeypatch.setattr(app_db, "open_session", SharedSession(db, engine))
     with CheckingClient(app, base_url="https://testserver") as client:
         yield client
 
