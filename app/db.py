@@ -480,14 +480,21 @@ def check_migrations_current(engine: Engine) -> None:
 _WROTE = "homeward.wrote"
 
 
-def _wrote(session: Session, tables: Iterable[str]) -> None:
+def _tables(rows: Iterable[object]) -> set[str]:
+    return {table.name for row in rows for table in sa_inspect(row).mapper.tables}
+
+
+def _wrote(session: Session, tables: set[str]) -> None:
     session.info.setdefault(_WROTE, set()).update(tables)
+    memo: dict[Hashable, tuple[frozenset[str], Any]] | None = session.info.get(_READ_ONCE)
+    if memo:
+        for key in [key for key, (read, _value) in memo.items() if not read.isdisjoint(tables)]:
+            del memo[key]
 
 
 @event.listens_for(Session, "after_flush")
 def _flushed(session: Session, _context: Any) -> None:
-    rows = (*session.new, *session.dirty, *session.deleted)
-    _wrote(session, {table.name for row in rows for table in sa_inspect(row).mapper.tables})
+    _wrote(session, _tables((*session.new, *session.dirty, *session.deleted)))
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -502,6 +509,12 @@ def _ended(session: Session, transaction: Any) -> None:
     if transaction.parent is None:
         session.info.pop(_WROTE, None)
         session.info.pop(_READ_ONCE, None)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _rolled_back(session: Session, _transaction: Any) -> None:
+    # A savepoint rolled back may take with it rows a value was read from.
+    session.info.pop(_READ_ONCE, None)
 
 
 def has_written(session: Session, *tables: str) -> bool:
@@ -520,13 +533,19 @@ def read_once(
     *,
     fresh: bool = False,
 ) -> V:
-    """`read()` the first time a request asks for `key`, the same value after that: several
+    """`read()` the first time a transaction asks for `key`, the same value after that: several
     parts of one page read the same records (a family's summary read its answers five times).
-    Once the transaction has written any of `tables`, every call reads afresh; `fresh` reads
-    afresh and keeps that (after taking a lock, say, to see what others stored since)."""
-    if has_written(session, *tables):
-        return read()
-    memo = session.info.setdefault(_READ_ONCE, {})
-    if fresh or key not in memo:
-        memo[key] = read()
-    return memo[key]  # type: ignore[no-any-return]
+    A write to any of `tables` (flushed, or waiting in the session) makes the next call read
+    afresh; `fresh` reads afresh and keeps that (after taking a lock, say, to see what others
+    stored since)."""
+    read_from = frozenset(tables)
+    memo: dict[Hashable, tuple[frozenset[str], Any]] = session.info.setdefault(_READ_ONCE, {})
+    if (
+        fresh
+        or key not in memo
+        or not read_from.isdisjoint(_tables((*session.new, *session.dirty, *session.deleted)))
+    ):
+        # Reading flushes what waits in the session (dropping values it makes stale) first.
+        value = read()
+        memo[key] = (read_from, value)
+    return memo[key][1]  # type: ignore[no-any-return]

@@ -1,14 +1,16 @@
 """Records several parts of one page read (a family's people, its task state) are read from
-the database once per request, and afresh once the request has written them."""
+the database once per transaction, and afresh after the transaction writes them."""
 
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import event
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
+from app.models.family import Child
 from app.services import progress
 from app.services.questions import people_of
+from app.timeutil import now_utc
 from tests.factories import make_child, make_family, make_team, make_user
 
 T = TypeVar("T")
@@ -47,12 +49,31 @@ def test_read_once_until_written(db: Session) -> None:
     assert again == (people, state)
     assert sent == 0
 
-    # Once the transaction has written a child, both are read afresh, each time.
+    # Once the transaction has written a child, both are read afresh, then kept again until
+    # the next write.
     make_child(db, family, name="Ben")
     assert [name for _id, name in people_of(db, family).children] == ["Amy", "Ben"]
     assert progress.load_state(db, family).children == 2
     _, sent = statements(db, lambda: people_of(db, family))
-    assert sent > 0
+    assert sent == 0
+
+    # A write still waiting in the session counts too: it is flushed and read.
+    ben = db.exec(select(Child).where(col(Child.name) == "Ben")).one()
+    ben.deleted_at = now_utc()
+    db.add(ben)
+    assert progress.load_state(db, family).children == 1
+
+    # A write to other tables keeps what was read.
+    make_team(db, "Another team")
+    _, sent = statements(db, lambda: progress.load_state(db, family))
+    assert sent == 0
+
+    # A savepoint rolled back may take rows a value came from: read afresh.
+    with db.begin_nested() as savepoint:
+        make_child(db, family, name="Cal")
+        assert progress.load_state(db, family).children == 2
+        savepoint.rollback()
+    assert progress.load_state(db, family).children == 1
 
     # A new transaction reads once again.
     db.commit()
