@@ -33,4 +33,4 @@ class CheckingClient(TestClient):
 
 
 def soup(response: httpx.Response) -> BeautifulSoup:
-    return BeautifulSoup(response.text, "html.parser")
+    return BeautifulSoup(response.text, "lxml")
