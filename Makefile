@@ -36,8 +36,12 @@ run: $(VENV)/.installed-run ## install, migrate and serve on http://127.0.0.1:80
 migrate: $(VENV)/.installed-run ## apply database migrations (DATABASE_URL picks the database)
 	$(BIN)/python -m app migrate
 
+# Bytecode caches on even where the environment turns them off (PYTHONDONTWRITEBYTECODE): the
+# suite starts dozens of Python processes (servers, the command line), each of which would
+# compile the app again, and each worker would rewrite every test module's assertions.
 test: $(VENV)/.installed-test lint tests/oidc/node_modules ## install test dependencies, lint, and run the whole test suite
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope $(PYTEST_ARGS)
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope \
+		--no-loadscope-reorder $(PYTEST_ARGS)
 
 # The identity provider the sign-in tests start, when Node.js is installed (they skip without).
 tests/oidc/node_modules: tests/oidc/package-lock.json

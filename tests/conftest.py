@@ -37,7 +37,9 @@ BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL or REQUIRE_POSTGRES
 
 
 # The longest modules first: pytest-xdist hands whole modules to the workers in collection
-# order, so the last ones handed out, which decide when the run ends, are then short.
+# order, so the last ones handed out, which decide when the run ends, are then short. (Only
+# with --no-loadscope-reorder, as `make test` runs it: by default pytest-xdist puts the modules
+# with the most tests first, which left single long browser and fault tests to the end.)
 LONGEST_FIRST = (
     "tests/faults/",
     "tests/browser/",
