@@ -248,7 +248,9 @@ def _read_state(session: Session, family: Family) -> State:
             .order_by(col(ReviewCycle.number))
         ).all()
     )
-    returns, reentries = _returns_and_reentries(session, family_id)
+    # Afresh with the state (which may be read afresh under the family's lock); kept for the
+    # page's other parts.
+    returns, reentries = _returns_and_reentries(session, family_id, fresh=True)
     home = _at_home(returns, reentries)
     # Both counts in one statement: every family page reads this state.
     children, visits = session.exec(
@@ -279,26 +281,40 @@ def _read_state(session: Session, family: Family) -> State:
     )
 
 
-def children_at_home(session: Session, family_id: uuid.UUID) -> dict[uuid.UUID, date]:
+def children_at_home(
+    session: Session, family_id: uuid.UUID, *, fresh: bool = False
+) -> dict[uuid.UUID, date]:
     """Children at home now: gone home in this plan and not come back into care since (by the
-    date they went home)."""
-    return _at_home(*_returns_and_reentries(session, family_id))
+    date they went home); read once per transaction unless `fresh`."""
+    return _at_home(*_returns_and_reentries(session, family_id, fresh=fresh))
 
 
 def _returns_and_reentries(
-    session: Session, family_id: uuid.UUID
+    session: Session, family_id: uuid.UUID, *, fresh: bool = False
 ) -> tuple[Sequence[ChildReturn], Sequence[CareReentry]]:
-    returns = session.exec(
-        select(ChildReturn).where(
-            col(ChildReturn.family_id) == family_id, col(ChildReturn.deleted_at).is_(None)
-        )
-    ).all()
-    reentries = session.exec(
-        select(CareReentry).where(
-            col(CareReentry.family_id) == family_id, col(CareReentry.deleted_at).is_(None)
-        )
-    ).all()
-    return returns, reentries
+    """Read once per transaction unless `fresh`: the task state and the children at home both
+    need them, on the same page."""
+
+    def read() -> tuple[Sequence[ChildReturn], Sequence[CareReentry]]:
+        returns = session.exec(
+            select(ChildReturn).where(
+                col(ChildReturn.family_id) == family_id, col(ChildReturn.deleted_at).is_(None)
+            )
+        ).all()
+        reentries = session.exec(
+            select(CareReentry).where(
+                col(CareReentry.family_id) == family_id, col(CareReentry.deleted_at).is_(None)
+            )
+        ).all()
+        return returns, reentries
+
+    return read_once(
+        session,
+        ("returns_and_reentries", family_id),
+        ("child_return", "care_reentry"),
+        read,
+        fresh=fresh,
+    )
 
 
 def _at_home(

@@ -207,7 +207,8 @@ def _check_return(
                 f"The date must be after {child.name} came into care "
                 f"({format_date(child.date_entered_care)})",
             )
-        home = progress.children_at_home(session, family.id)
+        # What is stored now, not what the page read earlier in this transaction.
+        home = progress.children_at_home(session, family.id, fresh=True)
         if editing is None and child.id in home:
             problems.add(
                 "child_id",

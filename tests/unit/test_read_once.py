@@ -81,3 +81,17 @@ def test_read_once_until_written(db: Session) -> None:
     assert sent > 0
     _, sent = statements(db, lambda: people_of(db, family))
     assert sent == 0
+
+
+def test_the_state_and_the_children_at_home_read_returns_once(db: Session) -> None:
+    team = make_team(db)
+    family = make_family(db, team=team, allocated_to=make_user(db, team=team))
+    make_child(db, family, name="Amy")
+    db.commit()
+
+    progress.load_state(db, family)
+    home, sent = statements(db, lambda: progress.children_at_home(db, family.id))
+    assert (home, sent) == ({}, 0)
+    # Asked for what is stored now (after taking a lock, say): read again.
+    _, sent = statements(db, lambda: progress.children_at_home(db, family.id, fresh=True))
+    assert sent > 0
