@@ -480,7 +480,9 @@ def check_migrations_current(engine: Engine) -> None:
 _WROTE = "homeward.wrote"
 
 
-def _tables(rows: Iterable[object]) -> set[str]:
+def _pending_tables(session: Session) -> set[str]:
+    """The tables of the rows the session holds new, changed or deleted."""
+    rows = (*session.new, *session.dirty, *session.deleted)
     return {table.name for row in rows for table in sa_inspect(row).mapper.tables}
 
 
@@ -494,7 +496,7 @@ def _wrote(session: Session, tables: set[str]) -> None:
 
 @event.listens_for(Session, "after_flush")
 def _flushed(session: Session, _context: Any) -> None:
-    _wrote(session, _tables((*session.new, *session.dirty, *session.deleted)))
+    _wrote(session, _pending_tables(session))
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -540,12 +542,9 @@ def read_once(
     stored since)."""
     read_from = frozenset(tables)
     memo: dict[Hashable, tuple[frozenset[str], Any]] = session.info.setdefault(_READ_ONCE, {})
-    if (
-        fresh
-        or key not in memo
-        or not read_from.isdisjoint(_tables((*session.new, *session.dirty, *session.deleted)))
-    ):
+    if fresh or key not in memo or not read_from.isdisjoint(_pending_tables(session)):
         # Reading flushes what waits in the session (dropping values it makes stale) first.
         value = read()
         memo[key] = (read_from, value)
+        return value
     return memo[key][1]  # type: ignore[no-any-return]
