@@ -275,6 +275,19 @@ def server(
         shutil.copy(data_dir / "server.log", keep_log)
 
 
+def _role(parent: str | None, pid: int) -> str:
+    """What a process under the app's supervisor is: a worker, a worker's PDF drawing server,
+    or a child drawing one PDF."""
+    if parent == "supervisor":
+        return "worker"
+    if parent == "worker":
+        with suppress(OSError):
+            if b"app.summary.drawing" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                return "PDF drawing server"
+        return "worker's helper"
+    return "drawing one PDF"
+
+
 class MemoryWatch:
     """Samples the resident memory of the server and its worker processes from /proc."""
 
@@ -282,6 +295,7 @@ class MemoryWatch:
         self.pid = pid
         self.peak: dict[int, int] = {}
         self.last: dict[int, int] = {}
+        self.roles: dict[int, str] = {pid: "supervisor"}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -301,7 +315,10 @@ class MemoryWatch:
             found.append(pid)
             for task in Path(f"/proc/{pid}/task").glob("*/children"):
                 with suppress(OSError):  # the process ended meanwhile
-                    queue.extend(int(child) for child in task.read_text().split())
+                    children = [int(child) for child in task.read_text().split()]
+                    queue.extend(children)
+                    for child in children:
+                        self.roles.setdefault(child, _role(self.roles.get(pid), child))
         return found
 
     def sample(self) -> None:
@@ -714,13 +731,10 @@ def main() -> None:
             )
     mib = 2**20
     print()
-    print(
-        "memory per app process (MiB), peak / after the run: "
-        + ", ".join(
-            f"{memory.peak[pid] / mib:.0f} / {memory.last.get(pid, 0) / mib:.0f}"
-            for pid in sorted(memory.peak)
-        )
-    )
+    print("memory per app process (MiB), peak / after the run (- when it had ended):")
+    for pid in sorted(memory.peak):
+        after = f"{memory.last[pid] / mib:.0f}" if pid in memory.last else "-"
+        print(f"  {memory.roles.get(pid, 'process')} {pid}: {memory.peak[pid] / mib:.0f} / {after}")
     record = {
         "started": started.isoformat(),
         "database": describe_database(args.database_url),
@@ -739,8 +753,14 @@ def main() -> None:
         ],
         "mixed": {name: asdict(figures) for name, figures in contention.items()},
         "memory_mib": {
-            "peak": [round(value / mib, 1) for value in memory.peak.values()],
-            "after": [round(value / mib, 1) for value in memory.last.values()],
+            "processes": [
+                {
+                    "role": memory.roles.get(pid, "process"),
+                    "peak": round(memory.peak[pid] / mib, 1),
+                    "after": round(memory.last[pid] / mib, 1) if pid in memory.last else None,
+                }
+                for pid in sorted(memory.peak)
+            ],
         },
     }
     out.write_text(json.dumps(record, indent=2) + "\n")

@@ -3,9 +3,10 @@ each process.
 
 Drawn in several threads at once, Pango reported corrupted memory ("corrupted double-linked
 list", 16 PDFs at once in bench/run.py), and each layout held hundreds of megabytes (a process
-grew past 1 GB). Sixteen CSV files of a chronology of 5,000 entries built at once left a worker
-at 452 MiB. Python runs one thread at a time anyway, so taking turns costs no throughput; an
-export waiting for its turn holds no memory yet.
+grew past 1 GB); PDFs are now drawn in processes of their own (`app.summary.drawing`), one at
+a time. Sixteen CSV files of a chronology of 5,000 entries built at once left a worker at 452
+MiB. Python runs one thread at a time anyway, so taking turns costs no throughput; an export
+waiting for its turn holds no memory yet.
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ _depth = threading.local()
 # the worker reached 510 MiB. malloc_trim gives what is free back to the system (a few ms).
 _LIBC = ctypes.CDLL(None)
 _trim: Callable[[int], int] | None = getattr(_LIBC, "malloc_trim", None)
-# Documents are drawn in one thread of their own, so that the C libraries' memory (Pango,
-# cairo, lxml) is taken from and freed to one arena, not one per request thread.
+# Word files are written in one thread of their own, so that lxml's memory is taken from and
+# freed to one arena, not one per request thread.
 _DRAWER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="documents")
 
 P = ParamSpec("P")

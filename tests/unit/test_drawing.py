@@ -1,0 +1,107 @@
+"""PDFs are drawn in processes of their own: the app process never loads WeasyPrint, a drawing
+that crashes or runs too long is a clear error, and the next PDF is drawn as usual."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from app.config import PROJECT_ROOT
+from app.summary import drawing
+from tests.summary.support import pdf_text
+
+CSS = "p { font-size: 12pt; }"
+# Long enough that the drawing is still going when the test stops it (seconds, not ms).
+LONG = "".join(f"<p>Paragraph {n} of a long document.</p>" for n in range(6000))
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        found.extend(int(child) for child in task.read_text().split())
+    return found
+
+
+def _drawing_child(server: int) -> int:
+    """The child the drawing server forked for the PDF being drawn."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        children = _children(server)
+        if children:
+            return children[0]
+        time.sleep(0.01)
+    raise AssertionError("the drawing server forked no child")
+
+
+def test_a_pdf_is_drawn_without_loading_weasyprint_in_the_app_process() -> None:
+    script = (
+        "import sys\n"
+        "from app.summary import drawing\n"
+        "pdf = drawing.draw_pdf('<h1>Kowalski family</h1><p>Café &amp; more</p>', '')\n"
+        "assert 'weasyprint' not in sys.modules, 'WeasyPrint was loaded in the app process'\n"
+        "sys.stdout.buffer.write(pdf)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    text = pdf_text(result.stdout)
+    assert "Kowalski family" in text
+    assert "Café & more" in text
+
+
+def test_a_drawing_that_crashes_is_an_error_and_the_next_pdf_is_drawn() -> None:
+    drawing.draw_pdf("<p>Warm</p>", CSS)  # the server is running
+    assert drawing._server is not None
+    server = drawing._server.pid
+    failure: list[BaseException] = []
+
+    def draw_long() -> None:
+        try:
+            drawing.draw_pdf(LONG, CSS)
+        except drawing.DrawingFailed as error:
+            failure.append(error)
+
+    thread = threading.Thread(target=draw_long)
+    thread.start()
+    os.kill(_drawing_child(server), signal.SIGKILL)
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    assert len(failure) == 1
+    assert "could not be drawn" in str(failure[0])
+    # The server lived on and draws the next PDF.
+    assert drawing._server is not None
+    assert drawing._server.pid == server
+    assert "Next" in pdf_text(drawing.draw_pdf("<p>Next</p>", CSS))
+
+
+def test_a_drawing_that_runs_too_long_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
+    drawing.draw_pdf("<p>Warm</p>", CSS)
+    assert drawing._server is not None
+    server = drawing._server.pid
+    monkeypatch.setattr(drawing, "DRAWING_SECONDS", 0.2)
+    with pytest.raises(drawing.DrawingFailed, match="not drawn within"):
+        drawing.draw_pdf(LONG, CSS)
+    # The server and the child drawing are both gone, not left drawing.
+    assert drawing._server is None
+    assert not Path(f"/proc/{server}").exists()
+    monkeypatch.setattr(drawing, "DRAWING_SECONDS", 180.0)
+    assert "After" in pdf_text(drawing.draw_pdf("<p>After</p>", CSS))
+
+
+def test_a_server_that_went_away_is_started_again() -> None:
+    drawing.draw_pdf("<p>Warm</p>", CSS)
+    assert drawing._server is not None
+    gone = drawing._server
+    os.killpg(gone.pid, signal.SIGKILL)
+    gone.wait()
+    assert "Again" in pdf_text(drawing.draw_pdf("<p>Again</p>", CSS))
+    assert drawing._server is not None
+    assert drawing._server.pid != gone.pid
