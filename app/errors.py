@@ -26,6 +26,7 @@ from app.middleware import REQUEST_ID_HEADER, security_headers
 from app.security.csrf import CsrfFailure
 from app.security.redirects import is_safe_next
 from app.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from app.summary.drawing import DrawingFailed
 from app.templating import is_htmx, render
 
 logger = logging.getLogger(__name__)
@@ -327,6 +328,31 @@ async def _content_unavailable(request: Request, exc: Exception) -> Response:
     )
 
 
+DRAWING_FAILED = (
+    "Nothing in the family's record has changed. Try again in a few minutes, or download the "
+    "Word file, which has the same content."
+)
+
+
+async def _drawing_failed(request: Request, exc: Exception) -> Response:
+    """A PDF whose drawing crashed or ran too long: the person is told what to do instead."""
+    logger.error(
+        "PDF not drawn on %s (request %s): %s",
+        request.url.path,
+        getattr(request.state, "request_id", "-"),
+        exc,
+    )
+    if wants_json(request):
+        return JSONResponse({"message": "The PDF could not be made. " + DRAWING_FAILED}, 503)
+    return render(
+        request,
+        "errors/pdf-not-made.html",
+        # The page the PDF was asked for from: every PDF's address is its page's plus ".pdf".
+        {"message": DRAWING_FAILED, "back": request.url.path.removesuffix(".pdf")},
+        status_code=503,
+    )
+
+
 async def _conflict(request: Request, exc: Exception) -> Response:
     return error_response(request, 409, str(exc) or None)
 
@@ -343,6 +369,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(InvalidInput, _invalid_input)
     app.add_exception_handler(Conflict, _conflict)
+    app.add_exception_handler(DrawingFailed, _drawing_failed)
     app.add_exception_handler(UnknownContentError, _content_unavailable)
     app.add_exception_handler(DataError, _unstorable_input)
     app.add_exception_handler(OverflowError, _unstorable_input)

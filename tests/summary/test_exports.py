@@ -11,6 +11,7 @@ import zipfile
 from datetime import date
 from io import BytesIO
 
+import pytest
 from docx import Document
 from docx.oxml.ns import qn
 from pypdf import PdfReader
@@ -21,6 +22,7 @@ from app.models.assessment import Classification
 from app.models.audit import AuditAction, AuditEvent
 from app.models.base import utcnow
 from app.services import evidence
+from app.summary import drawing
 from app.summary.build import build_summary
 from app.summary.document import SourceList
 from app.summary.sections import SUMMARY_SECTIONS, THIRD_PARTY_LEFT_OUT
@@ -342,6 +344,32 @@ def test_every_export_is_audited(client: CheckingClient, db: Session, rich: Rich
         (rich.supervisor.id, {"document": "whole record", "format": "json", "disclosure": False}),
         (rich.supervisor.id, {"document": "whole record", "format": "csv", "disclosure": False}),
     ]
+
+
+def test_a_pdf_that_cannot_be_drawn_says_what_to_do_instead(
+    client: CheckingClient, db: Session, rich: Rich, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sign_in_as(client, db, rich.colleague)
+    base = f"/families/{rich.family.id}/summary"
+    # No drawing finishes in no time: the drawing is stopped, as one past its limit would be.
+    monkeypatch.setattr(drawing, "DRAWING_SECONDS", 0.0)
+    response = client.get(base + ".pdf?disclosure=1")
+    assert response.status_code == 503
+    main = soup(response).find("main")
+    assert main is not None
+    assert "The PDF could not be made" in main.get_text()
+    assert "download the Word file" in main.get_text()
+    back = main.find("a", string="Go back to the page you were on")
+    assert back is not None
+    assert back["href"] == base
+    api = client.get(f"/api/v1/families/{rich.family.id}/summary.pdf")
+    assert api.status_code == 503
+    assert api.json()["message"].startswith("The PDF could not be made.")
+    assert export_events(db, rich.family.id) == []
+    # The next PDF is drawn as usual.
+    monkeypatch.setattr(drawing, "DRAWING_SECONDS", 180.0)
+    assert client.get(base + ".pdf").headers["content-type"] == "application/pdf"
+    assert len(export_events(db, rich.family.id)) == 1
 
 
 def test_only_supervisors_export_the_whole_record(
