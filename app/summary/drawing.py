@@ -50,8 +50,10 @@ def draw_pdf(html: str, css: str) -> bytes:
         assert server.stdout is not None
         try:
             _send(server.stdin, html.encode(), css.encode())
-            ready, _, _ = select.select([server.stdout], [], [], DRAWING_SECONDS)
-            if not ready:
+            # poll, not select: a busy worker's descriptors can number past select's 1,024.
+            waiting = select.poll()
+            waiting.register(server.stdout, select.POLLIN)
+            if not waiting.poll(DRAWING_SECONDS * 1000):
                 raise DrawingFailed(f"The PDF was not drawn within {DRAWING_SECONDS:.0f} seconds.")
             status, payload = _receive(server.stdout, 2)
         except (OSError, EOFError) as error:
