@@ -275,17 +275,22 @@ def server(
         shutil.copy(data_dir / "server.log", keep_log)
 
 
+DRAWING_ONE = "a child drawing one PDF"
+
+
 def _role(parent: str | None, pid: int) -> str:
-    """What a process under the app's supervisor is: a worker, a worker's PDF drawing server,
-    or a child drawing one PDF."""
-    if parent == "supervisor":
-        return "worker"
-    if parent == "worker":
-        with suppress(OSError):
-            if b"app.summary.drawing" in Path(f"/proc/{pid}/cmdline").read_bytes():
-                return "PDF drawing server"
-        return "worker's helper"
-    return "drawing one PDF"
+    """What a process under the app's supervisor is, from its command line and its parent."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        command = b""
+    if parent == "PDF drawing server":
+        return DRAWING_ONE
+    if b"resource_tracker" in command:
+        return "multiprocessing's resource tracker"
+    if b"app.summary.drawing" in command:
+        return "PDF drawing server"
+    return "worker" if parent == "supervisor" else "process"
 
 
 class MemoryWatch:
@@ -731,10 +736,17 @@ def main() -> None:
             )
     mib = 2**20
     print()
-    print("memory per app process (MiB), peak / after the run (- when it had ended):")
+    print("memory per app process (MiB), peak / after the run:")
+    drawing = [memory.peak[pid] for pid in memory.peak if memory.roles.get(pid) == DRAWING_ONE]
     for pid in sorted(memory.peak):
-        after = f"{memory.last[pid] / mib:.0f}" if pid in memory.last else "-"
-        print(f"  {memory.roles.get(pid, 'process')} {pid}: {memory.peak[pid] / mib:.0f} / {after}")
+        if memory.roles.get(pid) != DRAWING_ONE:
+            left = f"{memory.last[pid] / mib:.0f}" if pid in memory.last else "ended"
+            print(f"  {memory.roles.get(pid, 'process')}: {memory.peak[pid] / mib:.0f} / {left}")
+    if drawing:
+        print(
+            f"  {len(drawing)} children that each drew a PDF and ended: "
+            f"{min(drawing) / mib:.0f} to {max(drawing) / mib:.0f} at their peak"
+        )
     record = {
         "started": started.isoformat(),
         "database": describe_database(args.database_url),

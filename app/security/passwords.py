@@ -6,7 +6,6 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from zxcvbn import zxcvbn
 
 MINIMUM_LENGTH = 12
 MAXIMUM_LENGTH = 128
@@ -52,6 +51,10 @@ def password_problem(password: str, *, email: str = "", name: str = "") -> str |
     personal = [part for part in (email, email.split("@")[0], *name.split()) if len(part) > 2]
     if any(part.lower() in password.lower() for part in personal):
         return "Password must not contain your name or email address"
+    # Loaded here, not with the app: its word lists take about 12 MiB in every process, and
+    # only a new password is ever checked.
+    from zxcvbn import zxcvbn
+
     if zxcvbn(password, user_inputs=personal)["score"] < MINIMUM_STRENGTH:
         return (
             "Password is too common or too easy to guess. Try 3 or more random words "
