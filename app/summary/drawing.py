@@ -73,6 +73,12 @@ def _running_server() -> subprocess.Popen[bytes]:
         _server = subprocess.Popen(
             [sys.executable, "-m", "app.summary.drawing"],
             cwd=_PROJECT_ROOT,
+            # It needs none of the app's settings, so it is given none of its secrets.
+            env={
+                name: value
+                for name, value in os.environ.items()
+                if not name.startswith("HOMEWARD_") and name != "DATABASE_URL"
+            },
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             # A group of its own, so that stopping it stops a child still drawing too.

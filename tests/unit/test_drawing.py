@@ -57,6 +57,21 @@ def test_a_pdf_is_drawn_without_loading_weasyprint_in_the_app_process() -> None:
     assert "Café & more" in text
 
 
+def test_the_drawing_server_is_given_none_of_the_apps_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HOMEWARD_SECRET_KEY", "a-secret-the-drawing-does-not-need")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://someone:secret@database/homeward")
+    drawing._stop_server()  # a server started before the settings above would not show them
+    drawing.draw_pdf("<p>Settings</p>", CSS)
+    assert drawing._server is not None
+    environment = Path(f"/proc/{drawing._server.pid}/environ").read_bytes().split(b"\0")
+    names = {entry.partition(b"=")[0] for entry in environment}
+    assert b"PATH" in names
+    assert b"HOMEWARD_SECRET_KEY" not in names
+    assert b"DATABASE_URL" not in names
+
+
 def test_a_drawing_that_crashes_is_an_error_and_the_next_pdf_is_drawn() -> None:
     drawing.draw_pdf("<p>Warm</p>", CSS)  # the server is running
     assert drawing._server is not None
