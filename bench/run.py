@@ -349,7 +349,9 @@ class MemoryWatch:
         for pid in self._processes():
             with suppress(OSError, IndexError):
                 fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                total += int(fields[11]) + int(fields[12])  # utime, stime
+                # utime, stime, and the same of children that have ended: a PDF is drawn in a
+                # child that ends, and its time must not vanish from the sum when it does.
+                total += sum(int(field) for field in fields[11:15])
         return total / os.sysconf("SC_CLK_TCK")
 
     def settle(self, limit: float = 300) -> None:
