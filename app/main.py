@@ -15,6 +15,7 @@ from app.db import app_engine
 from app.deps import protect_from_csrf
 from app.errors import error_response, install_error_handlers
 from app.health import HealthCheckMiddleware
+from app.memory import GiveBackWhenIdle
 from app.middleware import (
     RequestIdMiddleware,
     RequestLimitsMiddleware,
@@ -96,6 +97,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(HealthCheckMiddleware, database_url=settings.sqlalchemy_url)
     app.add_middleware(SecurityHeadersMiddleware, settings=settings)
     app.add_middleware(RequestIdMiddleware)
+    # Outermost: it counts every request, refused or served.
+    app.add_middleware(GiveBackWhenIdle)
     if settings.environment is Environment.TEST:
         # Browser tests walk journeys that take months: each request may name its moment.
         app.add_middleware(TestClockMiddleware)

@@ -11,23 +11,19 @@ waiting for its turn holds no memory yet.
 
 from __future__ import annotations
 
-import ctypes
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import ParamSpec, TypeVar
 
+from app import memory
+
 # Re-entrant, so that a caller can take its turn before it builds the document's model and the
 # renderer can take it again around the drawing.
 _BUILDING = threading.RLock()
 _depth = threading.local()
 
-# glibc keeps memory a thread freed in that thread's arena for it to reuse; a document is built
-# in whichever of the pool's threads serves the request, so each held a layout's worth until
-# the worker reached 510 MiB. malloc_trim gives what is free back to the system (a few ms).
-_LIBC = ctypes.CDLL(None)
-_trim: Callable[[int], int] | None = getattr(_LIBC, "malloc_trim", None)
 # Word files are written in one thread of their own, so that lxml's memory is taken from and
 # freed to one arena, not one per request thread.
 _DRAWER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="documents")
@@ -46,8 +42,10 @@ def turn() -> Iterator[None]:
             yield
         finally:
             _depth.value -= 1
-            if outermost and _trim is not None:
-                _trim(0)
+            # A document is built in whichever of the pool's threads serves the request, and
+            # each thread kept a build's worth until the worker reached 510 MiB.
+            if outermost:
+                memory.give_back()
 
 
 def draw(make: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:

@@ -8,12 +8,13 @@ import time
 
 import pytest
 
+from app import memory
 from app.summary import turns, word
 
 
 def test_two_threads_never_build_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     trims: list[int] = []
-    monkeypatch.setattr(turns, "_trim", lambda pad: trims.append(pad) or 1)
+    monkeypatch.setattr(memory, "give_back", lambda: trims.append(0))
     inside = 0
     most = 0
     guard = threading.Lock()

@@ -1,0 +1,89 @@
+"""A process gives freed memory back once it has served nothing for a while: never while a
+request is being served, and once per quiet spell."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+from starlette.types import Message, Receive, Scope, Send
+
+from app import memory
+
+HTTP: Scope = {"type": "http", "method": "GET", "path": "/", "headers": []}
+
+
+async def _receive() -> Message:
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+async def _send(message: Message) -> None:
+    return None
+
+
+@pytest.fixture
+def given_back(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Each time memory is given back, the name of the thread that did it."""
+    calls: list[str] = []
+    monkeypatch.setattr(memory, "give_back", lambda: calls.append(threading.current_thread().name))
+    monkeypatch.setattr(memory, "IDLE_SECONDS", 0.02)
+    return calls
+
+
+def test_memory_is_given_back_once_the_process_is_idle(given_back: list[str]) -> None:
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+
+    async def run() -> None:
+        middleware = memory.GiveBackWhenIdle(app)
+        for _ in range(3):
+            await middleware(HTTP, _receive, _send)
+        async with asyncio.timeout(30):
+            while not given_back:
+                await asyncio.sleep(0.01)
+        await asyncio.sleep(0.1)  # a quiet spell gives back once, not again and again
+
+    asyncio.run(run())
+    assert len(given_back) == 1
+    # Not in the event loop's own thread, which goes on accepting requests meanwhile.
+    assert given_back[0] != threading.main_thread().name
+
+
+def test_nothing_is_given_back_while_a_request_is_served(given_back: list[str]) -> None:
+    release = asyncio.Event()
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["path"] == "/slow":
+            await release.wait()
+
+    async def run() -> None:
+        middleware = memory.GiveBackWhenIdle(app)
+        await middleware(HTTP, _receive, _send)  # the wait for a quiet spell starts
+        slow = asyncio.create_task(middleware({**HTTP, "path": "/slow"}, _receive, _send))
+        await asyncio.sleep(0.2)  # ten times the quiet spell, with a request still served
+        assert given_back == []
+        release.set()
+        await slow
+        async with asyncio.timeout(30):
+            while not given_back:
+                await asyncio.sleep(0.01)
+
+    asyncio.run(run())
+    assert len(given_back) == 1
+
+
+def test_what_is_not_a_request_passes_straight_through(given_back: list[str]) -> None:
+    seen: list[str] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        seen.append(scope["type"])
+
+    async def run() -> None:
+        middleware = memory.GiveBackWhenIdle(app)
+        await middleware({"type": "lifespan"}, _receive, _send)
+        assert middleware.waiting is None
+        assert middleware.serving == 0
+
+    asyncio.run(run())
+    assert seen == ["lifespan"]
