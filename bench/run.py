@@ -323,7 +323,10 @@ class MemoryWatch:
                     children = [int(child) for child in task.read_text().split()]
                     queue.extend(children)
                     for child in children:
-                        self.roles.setdefault(child, _role(self.roles.get(pid), child))
+                        # Again while unknown: a process just started may not have its
+                        # command line yet.
+                        if self.roles.get(child, "process") == "process":
+                            self.roles[child] = _role(self.roles.get(pid), child)
         return found
 
     def sample(self) -> None:
