@@ -53,6 +53,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.config import PROJECT_ROOT
 from app.db import describe_database, make_engine
+from app.memory import IDLE_SECONDS
 from app.models.accounts import Role, User, UserRole
 from app.models.chronology import ChronologyEntry
 from app.models.family import Family
@@ -724,6 +725,11 @@ def main() -> None:
             else {}
         )
         memory.sample()
+        right_after = dict(memory.last)
+        # What the workers hold once idle: they give freed memory back after IDLE_SECONDS.
+        memory.settle()
+        time.sleep(IDLE_SECONDS + 1)
+        memory.sample()
     static_result = PageResult(static.name, static.paths)
     static_result.figures = [
         Figures(**{**asdict(b), "rps": round(baseline[b.users], 2), "ratio": 1.0})
@@ -741,12 +747,18 @@ def main() -> None:
             )
     mib = 2**20
     print()
-    print("memory per app process (MiB), peak / after the run:")
+    print(
+        f"memory per app process (MiB), peak / right after the run / idle {IDLE_SECONDS + 1:.0f} s "
+        "later:"
+    )
     drawing = [memory.peak[pid] for pid in memory.peak if memory.roles.get(pid) == DRAWING_ONE]
     for pid in sorted(memory.peak):
         if memory.roles.get(pid) != DRAWING_ONE:
-            left = f"{memory.last[pid] / mib:.0f}" if pid in memory.last else "ended"
-            print(f"  {memory.roles.get(pid, 'process')}: {memory.peak[pid] / mib:.0f} / {left}")
+            held = " / ".join(
+                f"{sample[pid] / mib:.0f}" if pid in sample else "ended"
+                for sample in (right_after, memory.last)
+            )
+            print(f"  {memory.roles.get(pid, 'process')}: {memory.peak[pid] / mib:.0f} / {held}")
     if drawing:
         print(
             f"  {len(drawing)} children that each drew a PDF and ended: "
@@ -774,7 +786,8 @@ def main() -> None:
                 {
                     "role": memory.roles.get(pid, "process"),
                     "peak": round(memory.peak[pid] / mib, 1),
-                    "after": round(memory.last[pid] / mib, 1) if pid in memory.last else None,
+                    "right_after": round(right_after[pid] / mib, 1) if pid in right_after else None,
+                    "idle": round(memory.last[pid] / mib, 1) if pid in memory.last else None,
                 }
                 for pid in sorted(memory.peak)
             ],
