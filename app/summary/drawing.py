@@ -9,21 +9,21 @@ So each app process starts a drawing server (`python -m app.summary.drawing`) th
 it draws a PDF. The server loads WeasyPrint and its fonts once, then forks a child for each
 PDF: the child draws it, hands it back and exits, and its memory goes back to the system. The
 server is single-threaded, so forking it is safe; it exits when the app process closes its
-pipe.
+pipe. The pipes carry whole messages (`multiprocessing.connection`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
-import select
 import signal
-import struct
 import subprocess
 import sys
 import traceback
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import IO
 
 from app.summary import turns
 
@@ -31,10 +31,18 @@ from app.summary import turns
 DRAWING_SECONDS = 180.0
 
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]
-_SIZE = struct.Struct(">Q")
 _OK = b"ok"
+
+
+@dataclass
+class _Server:
+    process: subprocess.Popen[bytes]
+    requests: Connection
+    replies: Connection
+
+
 # One per app process, started and stopped only in the process's turn.
-_server: subprocess.Popen[bytes] | None = None
+_server: _Server | None = None
 
 
 class DrawingFailed(RuntimeError):
@@ -46,16 +54,12 @@ def draw_pdf(html: str, css: str) -> bytes:
     turn."""
     with turns.turn():
         server = _running_server()
-        assert server.stdin is not None
-        assert server.stdout is not None
         try:
-            _send(server.stdin, html.encode(), css.encode())
-            # poll, not select: a busy worker's descriptors can number past select's 1,024.
-            waiting = select.poll()
-            waiting.register(server.stdout, select.POLLIN)
-            if not waiting.poll(DRAWING_SECONDS * 1000):
+            server.requests.send_bytes(html.encode())
+            server.requests.send_bytes(css.encode())
+            if not server.replies.poll(DRAWING_SECONDS):
                 raise DrawingFailed(f"The PDF was not drawn within {DRAWING_SECONDS:.0f} seconds.")
-            status, payload = _receive(server.stdout, 2)
+            status, payload = server.replies.recv_bytes(), server.replies.recv_bytes()
         except (OSError, EOFError) as error:
             _stop_server()
             raise DrawingFailed("The PDF drawing server stopped.") from error
@@ -67,23 +71,30 @@ def draw_pdf(html: str, css: str) -> bytes:
         return payload
 
 
-def _running_server() -> subprocess.Popen[bytes]:
+def _running_server() -> _Server:
     global _server
-    if _server is None or _server.poll() is not None:
-        _server = subprocess.Popen(
-            [sys.executable, "-m", "app.summary.drawing"],
+    if _server is None or _server.process.poll() is not None:
+        if _server is not None:
+            _stop_server()
+        theirs_requests, requests = multiprocessing.Pipe(duplex=False)
+        replies, theirs_replies = multiprocessing.Pipe(duplex=False)
+        ends = (theirs_requests.fileno(), theirs_replies.fileno())
+        process = subprocess.Popen(  # noqa: S603 (this module, and two descriptor numbers)
+            [sys.executable, "-m", "app.summary.drawing", *map(str, ends)],
             cwd=_PROJECT_ROOT,
+            pass_fds=ends,
             # It needs none of the app's settings, so it is given none of its secrets.
             env={
                 name: value
                 for name, value in os.environ.items()
                 if not name.startswith("HOMEWARD_") and name != "DATABASE_URL"
             },
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
             # A group of its own, so that stopping it stops a child still drawing too.
             start_new_session=True,
         )
+        theirs_requests.close()
+        theirs_replies.close()
+        _server = _Server(process, requests, replies)
     return _server
 
 
@@ -91,30 +102,11 @@ def _stop_server() -> None:
     global _server
     if _server is not None:
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(_server.pid, signal.SIGKILL)
-        _server.wait()
+            os.killpg(_server.process.pid, signal.SIGKILL)
+        _server.process.wait()
+        _server.requests.close()
+        _server.replies.close()
         _server = None
-
-
-def _send(stream: IO[bytes], *parts: bytes) -> None:
-    for part in parts:
-        stream.write(_SIZE.pack(len(part)))
-        stream.write(part)
-    stream.flush()
-
-
-def _receive(stream: IO[bytes], count: int) -> list[bytes]:
-    parts = []
-    for _ in range(count):
-        header = stream.read(_SIZE.size)
-        if len(header) < _SIZE.size:
-            raise EOFError
-        size = _SIZE.unpack(header)[0]
-        part = stream.read(size)
-        if len(part) < size:
-            raise EOFError
-        parts.append(part)
-    return parts
 
 
 def _draw(html: bytes, css: bytes) -> bytes:
@@ -131,41 +123,42 @@ def _draw(html: bytes, css: bytes) -> bytes:
     return pdf
 
 
-def _serve(requests: IO[bytes], replies: IO[bytes]) -> None:
+def _serve(requests: Connection, replies: Connection) -> None:
     """The drawing server: a child per PDF, until the app process closes `requests`."""
     # Fonts found and Pango loaded once, here, rather than again in every child.
     _draw(b"<p>Homeward</p>", b"")
     while True:
         try:
-            html, css = _receive(requests, 2)
+            html, css = requests.recv_bytes(), requests.recv_bytes()
         except EOFError:
             return
-        result, into = os.pipe()
+        result, into = multiprocessing.Pipe(duplex=False)
         child = os.fork()
         if child == 0:
-            os.close(result)
+            result.close()
             code = 1
             try:
-                with open(into, "wb") as out:
-                    out.write(_draw(html, css))
+                into.send_bytes(_draw(html, css))
                 code = 0
             except BaseException:
                 traceback.print_exc()  # to the app's log, which the server shares
             finally:
                 os._exit(code)
-        os.close(into)
-        with open(result, "rb") as drawn:
-            pdf = drawn.read()
+        into.close()
+        pdf = b""
+        with contextlib.suppress(EOFError):  # a child that ended without a PDF
+            pdf = result.recv_bytes()
+        result.close()
         code = os.waitstatus_to_exitcode(os.waitpid(child, 0)[1])
         if code == 0:
-            _send(replies, _OK, pdf)
+            replies.send_bytes(_OK)
+            replies.send_bytes(pdf)
         else:
-            failed = f"The PDF could not be drawn (it ended with {code})."
-            _send(replies, b"failed", failed.encode())
+            replies.send_bytes(b"failed")
+            replies.send_bytes(f"The PDF could not be drawn (it ended with {code}).".encode())
 
 
 if __name__ == "__main__":
-    # Replies go to a copy of standard output; anything printed goes to the log instead.
-    replies = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
-    _serve(sys.stdin.buffer, replies)
+    _serve(
+        Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False)
+    )

@@ -65,7 +65,7 @@ def test_the_drawing_server_is_given_none_of_the_apps_settings(
     drawing._stop_server()  # a server started before the settings above would not show them
     drawing.draw_pdf("<p>Settings</p>", CSS)
     assert drawing._server is not None
-    environment = Path(f"/proc/{drawing._server.pid}/environ").read_bytes().split(b"\0")
+    environment = Path(f"/proc/{drawing._server.process.pid}/environ").read_bytes().split(b"\0")
     names = {entry.partition(b"=")[0] for entry in environment}
     assert b"PATH" in names
     assert b"HOMEWARD_SECRET_KEY" not in names
@@ -75,7 +75,7 @@ def test_the_drawing_server_is_given_none_of_the_apps_settings(
 def test_a_drawing_that_crashes_is_an_error_and_the_next_pdf_is_drawn() -> None:
     drawing.draw_pdf("<p>Warm</p>", CSS)  # the server is running
     assert drawing._server is not None
-    server = drawing._server.pid
+    server = drawing._server.process.pid
     failure: list[BaseException] = []
 
     def draw_long() -> None:
@@ -93,14 +93,14 @@ def test_a_drawing_that_crashes_is_an_error_and_the_next_pdf_is_drawn() -> None:
     assert "could not be drawn" in str(failure[0])
     # The server lived on and draws the next PDF.
     assert drawing._server is not None
-    assert drawing._server.pid == server
+    assert drawing._server.process.pid == server
     assert "Next" in pdf_text(drawing.draw_pdf("<p>Next</p>", CSS))
 
 
 def test_a_drawing_that_runs_too_long_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
     drawing.draw_pdf("<p>Warm</p>", CSS)
     assert drawing._server is not None
-    server = drawing._server.pid
+    server = drawing._server.process.pid
     monkeypatch.setattr(drawing, "DRAWING_SECONDS", 0.2)
     with pytest.raises(drawing.DrawingFailed, match="not drawn within"):
         drawing.draw_pdf(LONG, CSS)
@@ -114,9 +114,9 @@ def test_a_drawing_that_runs_too_long_is_stopped(monkeypatch: pytest.MonkeyPatch
 def test_a_server_that_went_away_is_started_again() -> None:
     drawing.draw_pdf("<p>Warm</p>", CSS)
     assert drawing._server is not None
-    gone = drawing._server
+    gone = drawing._server.process
     os.killpg(gone.pid, signal.SIGKILL)
     gone.wait()
     assert "Again" in pdf_text(drawing.draw_pdf("<p>Again</p>", CSS))
     assert drawing._server is not None
-    assert drawing._server.pid != gone.pid
+    assert drawing._server.process.pid != gone.pid
