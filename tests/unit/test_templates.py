@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from jinja2 import ChoiceLoader, DictLoader
 
 from app.config import Environment, Settings
 from app.templating import create_templates
@@ -24,3 +25,38 @@ def test_the_templates_are_found() -> None:
 @pytest.mark.parametrize("name", NAMES)
 def test_template_compiles(name: str) -> None:
     ENVIRONMENT.get_template(name)
+
+
+def test_a_templates_globals_overlay_the_environments_and_see_later_ones() -> None:
+    """Templates keep Jinja's rules for globals with their quicker keys: a template's own
+    globals win over the environment's and stay its own, and a global the environment gains
+    later reaches templates loaded before."""
+    environment = create_templates(SETTINGS).env
+    plain = environment.from_string("{{ service_name }} {{ added | default('none') }}")
+    own = environment.from_string("{{ service_name }}", globals={"service_name": "Own"})
+    assert plain.render() == "Homeward none"
+    assert own.render() == "Own"
+    assert set(plain.globals.keys()) == set(environment.globals)
+    environment.globals["added"] = "later"
+    assert plain.render() == "Homeward later"
+    assert own.render() == "Own"
+    assert set(own.globals.keys()) == set(environment.globals)
+    assert environment.globals["service_name"] == "Homeward"
+
+
+def test_a_macro_imported_inside_a_macro_sees_the_globals_the_page_was_given() -> None:
+    """Jinja gives an imported template the importing page's own globals (found by comparing
+    their keys, which the quicker keys must not change)."""
+    environment = create_templates(SETTINGS).env
+    assert environment.loader is not None
+    environment.loader = ChoiceLoader(
+        [
+            DictLoader({"shout.html": "{% macro shout() %}{{ greeting }}!{% endmacro %}"}),
+            environment.loader,
+        ]
+    )
+    source = "{% macro show() %}{% from 'shout.html' import shout %}{{ shout() }}{% endmacro %}"
+    page = environment.from_string(source + "{{ show() }}", globals={"greeting": "Hello"})
+    other = environment.from_string(source + "{{ show() }}")
+    assert page.render() == "Hello!"
+    assert other.render() == "!"
