@@ -19,8 +19,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import NamedTuple
 
-from sqlalchemy import func
+from sqlalchemy import BindParameter, bindparam, func, literal, union_all
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
@@ -215,59 +216,65 @@ def load_state(session: Session, family: Family, *, fresh: bool = False) -> Stat
     )
 
 
+# The state's statements, built once: building and keying a statement afresh costs more in
+# Python than sending it, and every family page reads the state.
+_FAMILY: BindParameter[uuid.UUID] = bindparam("family_id")
+_STATUSES = select(SectionProgress.section_id, SectionProgress.cycle, SectionProgress.status).where(
+    col(SectionProgress.family_id) == _FAMILY
+)
+_DECISIONS = (
+    select(GateDecision)
+    .where(col(GateDecision.family_id) == _FAMILY, col(GateDecision.superseded_at).is_(None))
+    .order_by(col(GateDecision.decided_at))
+)
+_PROPOSALS = select(GateProposal).where(
+    col(GateProposal.family_id) == _FAMILY, col(GateProposal.status) == "pending"
+)
+_CYCLES = (
+    select(ReviewCycle)
+    .where(col(ReviewCycle.family_id) == _FAMILY)
+    .order_by(col(ReviewCycle.number))
+)
+# Both counts in one statement.
+_COUNTS = select(
+    select(func.count())
+    .select_from(Child)
+    .where(col(Child.family_id) == _FAMILY, col(Child.deleted_at).is_(None))
+    .scalar_subquery(),
+    select(func.count())
+    .select_from(MonitoringVisit)
+    .where(col(MonitoringVisit.family_id) == _FAMILY, col(MonitoringVisit.deleted_at).is_(None))
+    .scalar_subquery(),
+)
+# Each child's returns home and returns to care, in one statement: (went home?, child, date).
+_HOME_AND_BACK = union_all(
+    select(literal(True), col(ChildReturn.child_id), col(ChildReturn.returned_on)).where(
+        col(ChildReturn.family_id) == _FAMILY, col(ChildReturn.deleted_at).is_(None)
+    ),
+    select(literal(False), col(CareReentry.child_id), col(CareReentry.entered_on)).where(
+        col(CareReentry.family_id) == _FAMILY, col(CareReentry.deleted_at).is_(None)
+    ),
+)
+
+
 def _read_state(session: Session, family: Family) -> State:
-    family_id = family.id
-    # Read afresh: statuses are also claimed by single UPDATE statements, behind the session.
+    given = {"family_id": family.id}
+    # Columns, not rows: statuses are also claimed by single UPDATE statements, behind the
+    # session, so its copies could be stale.
     statuses = {
         (row.section_id, row.cycle): SectionStatus(row.status)
-        for row in session.exec(
-            select(SectionProgress)
-            .where(col(SectionProgress.family_id) == family_id)
-            .execution_options(populate_existing=True)
-        ).all()
+        for row in session.execute(_STATUSES, given)
     }
     decisions: dict[Key, GateDecision] = {}
-    for row in session.exec(
-        select(GateDecision)
-        .where(col(GateDecision.family_id) == family_id, col(GateDecision.superseded_at).is_(None))
-        .order_by(col(GateDecision.decided_at))
-    ).all():
+    for row in session.scalars(_DECISIONS, given):
         decisions[(row.gate_id, row.cycle)] = row
-    proposals = {
-        (row.gate_id, row.cycle): row
-        for row in session.exec(
-            select(GateProposal).where(
-                col(GateProposal.family_id) == family_id, col(GateProposal.status) == "pending"
-            )
-        ).all()
-    }
-    cycles = list(
-        session.exec(
-            select(ReviewCycle)
-            .where(col(ReviewCycle.family_id) == family_id)
-            .order_by(col(ReviewCycle.number))
-        ).all()
-    )
+    proposals = {(row.gate_id, row.cycle): row for row in session.scalars(_PROPOSALS, given)}
+    cycles = list(session.scalars(_CYCLES, given))
     # Afresh with the state (which may be read afresh under the family's lock); kept for the
     # page's other parts.
-    returns, reentries = _returns_and_reentries(session, family_id, fresh=True)
+    returns, reentries = _returns_and_reentries(session, family.id, fresh=True)
     home = _at_home(returns, reentries)
-    # Both counts in one statement: every family page reads this state.
-    children, visits = session.exec(
-        select(
-            select(func.count())
-            .select_from(Child)
-            .where(col(Child.family_id) == family_id, col(Child.deleted_at).is_(None))
-            .scalar_subquery(),
-            select(func.count())
-            .select_from(MonitoringVisit)
-            .where(
-                col(MonitoringVisit.family_id) == family_id,
-                col(MonitoringVisit.deleted_at).is_(None),
-            )
-            .scalar_subquery(),
-        )
-    ).one()
+    children, visits = session.execute(_COUNTS, given).one()
     return State(
         statuses=statuses,
         decisions=decisions,
@@ -291,21 +298,15 @@ def children_at_home(
 
 def _returns_and_reentries(
     session: Session, family_id: uuid.UUID, *, fresh: bool = False
-) -> tuple[Sequence[ChildReturn], Sequence[CareReentry]]:
-    """Read once per transaction unless `fresh`: the task state and the children at home both
-    need them, on the same page."""
+) -> tuple[list[Moved], list[Moved]]:
+    """Each child's returns home and returns to care, read once per transaction unless `fresh`:
+    the task state and the children at home both need them, on the same page."""
 
-    def read() -> tuple[Sequence[ChildReturn], Sequence[CareReentry]]:
-        returns = session.exec(
-            select(ChildReturn).where(
-                col(ChildReturn.family_id) == family_id, col(ChildReturn.deleted_at).is_(None)
-            )
-        ).all()
-        reentries = session.exec(
-            select(CareReentry).where(
-                col(CareReentry.family_id) == family_id, col(CareReentry.deleted_at).is_(None)
-            )
-        ).all()
+    def read() -> tuple[list[Moved], list[Moved]]:
+        returns: list[Moved] = []
+        reentries: list[Moved] = []
+        for went_home, child_id, on in session.execute(_HOME_AND_BACK, {"family_id": family_id}):
+            (returns if went_home else reentries).append(Moved(child_id, on))
         return returns, reentries
 
     return read_once(
@@ -317,19 +318,21 @@ def _returns_and_reentries(
     )
 
 
-def _at_home(
-    returns: Sequence[ChildReturn], reentries: Sequence[CareReentry]
-) -> dict[uuid.UUID, date]:
+class Moved(NamedTuple):
+    """A child going home, or coming back into care, on a day."""
+
+    child_id: uuid.UUID
+    on: date
+
+
+def _at_home(returns: Sequence[Moved], reentries: Sequence[Moved]) -> dict[uuid.UUID, date]:
     home: dict[uuid.UUID, date] = {}
-    for item in sorted(returns, key=lambda row: row.returned_on):
-        back = any(
-            entry.child_id == item.child_id and entry.entered_on >= item.returned_on
-            for entry in reentries
-        )
+    for item in sorted(returns, key=lambda row: row.on):
+        back = any(entry.child_id == item.child_id and entry.on >= item.on for entry in reentries)
         if back:
             home.pop(item.child_id, None)
         else:
-            home[item.child_id] = item.returned_on
+            home[item.child_id] = item.on
     return home
 
 
