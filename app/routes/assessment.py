@@ -339,7 +339,7 @@ def _next_domain(
         return None
     done = {
         key
-        for key, status in progress.section_statuses(session, page.family.id, cycle).items()
+        for key, status in progress.statuses_in(session, page.family, cycle).items()
         if status in progress.DONE
     }
     order = list(sections)

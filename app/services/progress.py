@@ -487,10 +487,21 @@ def family_journey(session: Session, family: Family, content: FrameworkContent) 
     return journey(content, family, load_state(session, family))
 
 
+def statuses_in(session: Session, family: Family, cycle: int = 0) -> dict[str, SectionStatus]:
+    """The status of each section in one review cycle (0: the sections answered once), from
+    the state the page reads anyway."""
+    return {
+        section_id: status
+        for (section_id, in_cycle), status in load_state(session, family).statuses.items()
+        if in_cycle == cycle
+    }
+
+
 def section_statuses(
     session: Session, family_id: uuid.UUID, cycle: int = 0
 ) -> dict[str, SectionStatus]:
-    """The status of each section in one review cycle (0: the sections answered once)."""
+    """The status of each section in one review cycle (0: the sections answered once), read
+    afresh: what a save checks against."""
     rows = session.exec(
         select(SectionProgress)
         .where(col(SectionProgress.family_id) == family_id, col(SectionProgress.cycle) == cycle)

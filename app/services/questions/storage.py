@@ -126,9 +126,9 @@ def family_answers(
     way when None), by answer key: the sections answered once, and the review's own answers
     to the sections answered at each review. What the rules engine and the pages read."""
     review = family.current_cycle if cycle is None else cycle
-    return answers_from(
-        answer_rows(session, family.id, cycles=sorted({0, review})), content, review
-    )
+    # Every cycle's answers: the same read as the page's other parts (answers_from takes the
+    # cycles it needs).
+    return answers_from(answer_rows(session, family.id), content, review)
 
 
 def answers_from(
@@ -322,9 +322,7 @@ def section_state(
             values[factor.status_name] = rating.status
             values[factor.notes_name] = rating.notes or ""
     row = section_row(session, family.id, section_id, cycle)
-    status = progress.section_statuses(session, family.id, cycle).get(
-        section_id, SectionStatus.NOT_STARTED
-    )
+    status = progress.statuses_in(session, family, cycle).get(section_id, SectionStatus.NOT_STARTED)
     return SectionState(
         section=section,
         nodes=nodes,
