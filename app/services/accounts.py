@@ -241,8 +241,9 @@ def staff_names(session: Session, user_ids: Iterable[uuid.UUID | None]) -> dict[
     wanted = {user_id for user_id in user_ids if user_id is not None}
     if not wanted:
         return {}
-    rows = session.exec(select(User).where(col(User.id).in_(wanted))).all()
-    return {user.id: user.name for user in rows}
+    # The two columns, not the accounts: an account brings its roles in a second statement.
+    rows = session.execute(select(User.id, User.name).where(col(User.id).in_(wanted)))
+    return {user_id: name for user_id, name in rows}
 
 
 def find_user_by_email(session: Session, email: str) -> User | None:

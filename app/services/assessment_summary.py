@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from app.content.model import FrameworkContent
 from app.content.rules import Citation
@@ -17,8 +17,7 @@ from app.content.schema import PerChild, PerParent, Question, Repeating
 from app.content.snapshot import AnswerValue, answer_key
 from app.models.assessment import FACTOR_STATUS_LABELS, AssessmentAnswer, FactorStatus
 from app.models.family import Family
-from app.models.progress import GateDecision
-from app.services import accounts, questions
+from app.services import accounts, progress, questions
 from app.services.classification import history
 from app.services.evidence import EvidenceItem, evidence_for
 from app.timeutil import format_date
@@ -366,11 +365,7 @@ def decision_history(
     session: Session, *, family: Family, content: FrameworkContent
 ) -> list[DecisionRecord]:
     """Every decision recorded at a gate, oldest first, in the pinned content's words."""
-    rows = session.exec(
-        select(GateDecision)
-        .where(col(GateDecision.family_id) == family.id)
-        .order_by(col(GateDecision.decided_at))
-    ).all()
+    rows = progress.decision_rows(session, family)
     names = accounts.staff_names(session, {row.decided_by_id for row in rows})
     result = []
     for row in rows:

@@ -24,7 +24,7 @@ from app.models.chronology import (
     ChronologyEntryTheme,
 )
 from app.models.family import Child, Family
-from app.services import audit, progress
+from app.services import audit, families, progress
 from app.services.errors import Conflict, NotFound
 from app.services.locking import check_version, saving
 from app.services.records import (
@@ -744,15 +744,9 @@ def list_entries(
 
 
 def child_names(session: Session, family: Family) -> dict[uuid.UUID, str]:
-    """The family's children (not deleted), oldest first: id → name."""
-    return {
-        child_id: name
-        for child_id, name in session.exec(
-            select(col(Child.id), col(Child.name))
-            .where(col(Child.family_id) == family.id, col(Child.deleted_at).is_(None))
-            .order_by(col(Child.date_of_birth), col(Child.name))
-        ).all()
-    }
+    """The family's children (not deleted), oldest first: id → name (from the read the page's
+    children's records share)."""
+    return {child.id: child.name for child in families.children(session, family)}
 
 
 def in_content_order(ids: Iterable[str], known: Mapping[str, str]) -> list[str]:

@@ -14,6 +14,7 @@ from sqlmodel import Session, SQLModel, col, select
 
 from app.content.model import FrameworkContent
 from app.content.registry import ContentRegistry
+from app.db import read_once
 from app.models.accounts import Role, User, UserRole
 from app.models.audit import AuditAction
 from app.models.chronology import ChronologyEntry
@@ -414,10 +415,17 @@ def _check_child(content: FrameworkContent, details: ChildDetails) -> dict[str, 
 
 
 def children(session: Session, family: Family, *, include_deleted: bool = False) -> Sequence[Child]:
+    """Youngest last; read once per transaction (a family's pages list them in several parts)."""
     query = select(Child).where(col(Child.family_id) == family.id)
     if not include_deleted:
         query = query.where(col(Child.deleted_at).is_(None))
-    return session.exec(query.order_by(col(Child.date_of_birth), col(Child.name))).all()
+    query = query.order_by(col(Child.date_of_birth), col(Child.name))
+    return read_once(
+        session,
+        ("children", family.id, include_deleted),
+        ["child"],
+        lambda: tuple(session.exec(query).all()),
+    )
 
 
 def get_child(session: Session, family: Family, child_id: uuid.UUID) -> Child:
@@ -829,10 +837,17 @@ def _check_adult(
 
 
 def adults(session: Session, family: Family, *, include_deleted: bool = False) -> Sequence[Adult]:
+    """In the order they were added; read once per transaction, as `children`."""
     query = select(Adult).where(col(Adult.family_id) == family.id)
     if not include_deleted:
         query = query.where(col(Adult.deleted_at).is_(None))
-    return session.exec(query.order_by(col(Adult.created_at))).all()
+    query = query.order_by(col(Adult.created_at), col(Adult.name))
+    return read_once(
+        session,
+        ("adults", family.id, include_deleted),
+        ["adult"],
+        lambda: tuple(session.exec(query).all()),
+    )
 
 
 def get_adult(session: Session, family: Family, adult_id: uuid.UUID) -> Adult:

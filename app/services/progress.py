@@ -510,6 +510,23 @@ def section_statuses(
     return {row.section_id: SectionStatus(row.status) for row in rows}
 
 
+def decision_rows(session: Session, family: Family) -> Sequence[GateDecision]:
+    """Every decision recorded at the family's gates, superseded ones included, oldest first;
+    read once per transaction (a summary's history, reviews and outcome each list them)."""
+    return read_once(
+        session,
+        ("decision_rows", family.id),
+        ["gate_decision"],
+        lambda: tuple(
+            session.exec(
+                select(GateDecision)
+                .where(col(GateDecision.family_id) == family.id)
+                .order_by(col(GateDecision.decided_at))
+            ).all()
+        ),
+    )
+
+
 def latest_decisions(session: Session, family_id: uuid.UUID) -> dict[str, GateDecision]:
     """The latest decision (not superseded) at each gate, whichever review it was made in."""
     rows = session.exec(

@@ -29,7 +29,6 @@ from app.models.assessment import Classification, SectionRevision
 from app.models.chronology import ChronologyEntry
 from app.models.family import Family
 from app.models.journey import CyclePhase, ReviewCycle
-from app.models.progress import GateDecision
 from app.services import accounts, progress, questions
 from app.services.assessment_summary import Answered, show_answer
 from app.services.errors import NotFound
@@ -435,15 +434,11 @@ def _decisions(
     session: Session, family: Family, content: FrameworkContent
 ) -> dict[int, DecisionAt]:
     """The decision that stands in each review (the latest, where one was reopened)."""
-    rows = session.exec(
-        select(GateDecision)
-        .where(
-            col(GateDecision.family_id) == family.id,
-            col(GateDecision.cycle) > 0,
-            col(GateDecision.superseded_at).is_(None),
-        )
-        .order_by(col(GateDecision.decided_at))
-    ).all()
+    rows = [
+        row
+        for row in progress.decision_rows(session, family)
+        if row.cycle > 0 and row.superseded_at is None
+    ]
     names = accounts.staff_names(session, (row.decided_by_id for row in rows))
     found: dict[int, DecisionAt] = {}
     for row in rows:

@@ -110,11 +110,7 @@ class SummaryContext:
     @cached_property
     def decisions(self) -> Sequence[GateDecision]:
         """Every decision recorded at a gate, oldest first (superseded ones included)."""
-        return self.session.exec(
-            select(GateDecision)
-            .where(col(GateDecision.family_id) == self.family.id)
-            .order_by(col(GateDecision.decided_at))
-        ).all()
+        return progress.decision_rows(self.session, self.family)
 
     @cached_property
     def factor_domains(self) -> list[DomainFactors]:

@@ -13,14 +13,15 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from app.content.model import FrameworkContent
 from app.content.rules import show_when_holds
 from app.content.schema import PerChild, PerItem, PerParent, Question, Repeating
 from app.content.snapshot import AnswerValue, Scope, answer_key, parse_answer_key
 from app.db import read_once
-from app.models.family import Adult, Child, Family
+from app.models.family import Family
+from app.services import families
 from app.services import people as roles
 
 ANSWER = "a."
@@ -73,16 +74,8 @@ def people_of(session: Session, family: Family) -> People:
 
 
 def _people(session: Session, family: Family) -> People:
-    adults = session.exec(
-        select(Adult)
-        .where(col(Adult.family_id) == family.id, col(Adult.deleted_at).is_(None))
-        .order_by(col(Adult.created_at), col(Adult.name))
-    ).all()
-    children = session.exec(
-        select(Child)
-        .where(col(Child.family_id) == family.id, col(Child.deleted_at).is_(None))
-        .order_by(col(Child.date_of_birth), col(Child.name))
-    ).all()
+    adults = families.adults(session, family)
+    children = families.children(session, family)
     return People(
         parents=tuple((str(adult.id), adult.name) for adult in adults),
         children=tuple((str(child.id), child.name) for child in children),
