@@ -21,7 +21,19 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import NamedTuple
 
-from sqlalchemy import BindParameter, bindparam, func, literal, union_all
+from sqlalchemy import (
+    BindParameter,
+    Date,
+    Integer,
+    Uuid,
+    bindparam,
+    cast,
+    func,
+    literal,
+    null,
+    union_all,
+)
+from sqlalchemy import select as select_rows
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
@@ -235,24 +247,35 @@ _CYCLES = (
     .where(col(ReviewCycle.family_id) == _FAMILY)
     .order_by(col(ReviewCycle.number))
 )
-# Both counts in one statement.
-_COUNTS = select(
-    select(func.count())
-    .select_from(Child)
-    .where(col(Child.family_id) == _FAMILY, col(Child.deleted_at).is_(None))
-    .scalar_subquery(),
-    select(func.count())
-    .select_from(MonitoringVisit)
-    .where(col(MonitoringVisit.family_id) == _FAMILY, col(MonitoringVisit.deleted_at).is_(None))
-    .scalar_subquery(),
-)
-# Each child's returns home and returns to care, in one statement: (went home?, child, date).
-_HOME_AND_BACK = union_all(
-    select(literal(True), col(ChildReturn.child_id), col(ChildReturn.returned_on)).where(
-        col(ChildReturn.family_id) == _FAMILY, col(ChildReturn.deleted_at).is_(None)
-    ),
-    select(literal(False), col(CareReentry.child_id), col(CareReentry.entered_on)).where(
-        col(CareReentry.family_id) == _FAMILY, col(CareReentry.deleted_at).is_(None)
+# Each child's returns home and returns to care, and how many children and visits the family
+# has, in one statement: (what, child, date, children, visits).
+_MOVES = union_all(
+    select_rows(
+        literal("home"),
+        col(ChildReturn.child_id),
+        col(ChildReturn.returned_on),
+        cast(null(), Integer),
+        cast(null(), Integer),
+    ).where(col(ChildReturn.family_id) == _FAMILY, col(ChildReturn.deleted_at).is_(None)),
+    select_rows(
+        literal("care"),
+        col(CareReentry.child_id),
+        col(CareReentry.entered_on),
+        cast(null(), Integer),
+        cast(null(), Integer),
+    ).where(col(CareReentry.family_id) == _FAMILY, col(CareReentry.deleted_at).is_(None)),
+    select_rows(
+        literal("counts"),
+        cast(null(), Uuid),
+        cast(null(), Date),
+        select(func.count())
+        .select_from(Child)
+        .where(col(Child.family_id) == _FAMILY, col(Child.deleted_at).is_(None))
+        .scalar_subquery(),
+        select(func.count())
+        .select_from(MonitoringVisit)
+        .where(col(MonitoringVisit.family_id) == _FAMILY, col(MonitoringVisit.deleted_at).is_(None))
+        .scalar_subquery(),
     ),
 )
 
@@ -272,18 +295,17 @@ def _read_state(session: Session, family: Family) -> State:
     cycles = list(session.scalars(_CYCLES, given))
     # Afresh with the state (which may be read afresh under the family's lock); kept for the
     # page's other parts.
-    returns, reentries = _returns_and_reentries(session, family.id, fresh=True)
-    home = _at_home(returns, reentries)
-    children, visits = session.execute(_COUNTS, given).one()
+    moves = _moves(session, family.id, fresh=True)
+    home = _at_home(moves.returns, moves.reentries)
     return State(
         statuses=statuses,
         decisions=decisions,
         proposals=proposals,
         cycles=cycles,
-        children=children,
+        children=moves.children,
         children_home=len(home),
-        returns=len(returns),
-        visits=visits,
+        returns=len(moves.returns),
+        visits=moves.visits,
         first_home_on=min(home.values()) if home else None,
     )
 
@@ -293,26 +315,29 @@ def children_at_home(
 ) -> dict[uuid.UUID, date]:
     """Children at home now: gone home in this plan and not come back into care since (by the
     date they went home); read once per transaction unless `fresh`."""
-    return _at_home(*_returns_and_reentries(session, family_id, fresh=fresh))
+    moves = _moves(session, family_id, fresh=fresh)
+    return _at_home(moves.returns, moves.reentries)
 
 
-def _returns_and_reentries(
-    session: Session, family_id: uuid.UUID, *, fresh: bool = False
-) -> tuple[list[Moved], list[Moved]]:
-    """Each child's returns home and returns to care, read once per transaction unless `fresh`:
-    the task state and the children at home both need them, on the same page."""
+def _moves(session: Session, family_id: uuid.UUID, *, fresh: bool = False) -> Moves:
+    """Read once per transaction unless `fresh`: the task state and the children at home both
+    need them, on the same page."""
 
-    def read() -> tuple[list[Moved], list[Moved]]:
-        returns: list[Moved] = []
-        reentries: list[Moved] = []
-        for went_home, child_id, on in session.execute(_HOME_AND_BACK, {"family_id": family_id}):
-            (returns if went_home else reentries).append(Moved(child_id, on))
-        return returns, reentries
+    def read() -> Moves:
+        moves = Moves([], [], 0, 0)
+        for what, child_id, on, children, visits in session.execute(
+            _MOVES, {"family_id": family_id}
+        ):
+            if what == "counts":
+                moves = moves._replace(children=children, visits=visits)
+            else:
+                (moves.returns if what == "home" else moves.reentries).append(Moved(child_id, on))
+        return moves
 
     return read_once(
         session,
-        ("returns_and_reentries", family_id),
-        ("child_return", "care_reentry"),
+        ("moves", family_id),
+        ("child_return", "care_reentry", "child", "monitoring_visit"),
         read,
         fresh=fresh,
     )
@@ -323,6 +348,15 @@ class Moved(NamedTuple):
 
     child_id: uuid.UUID
     on: date
+
+
+class Moves(NamedTuple):
+    """A family's children going home and coming back into care; its children and visits."""
+
+    returns: list[Moved]
+    reentries: list[Moved]
+    children: int
+    visits: int
 
 
 def _at_home(returns: Sequence[Moved], reentries: Sequence[Moved]) -> dict[uuid.UUID, date]:

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import delete, func, text, update
+from sqlalchemy.orm import joinedload
 from sqlmodel import Session, col, select
 
 from app import db
@@ -352,12 +353,18 @@ def resolve(
     """The live session and its user for a cookie token, or None (expired, revoked, unknown,
     or the user was deactivated). Marks the session as seen."""
     now = now or utcnow()
-    # The session and its user in one statement: every signed-in request starts here.
-    found = session.exec(
-        select(UserSession, User)
-        .join(User, col(User.id) == col(UserSession.user_id), isouter=True)
-        .where(col(UserSession.id) == hash_token(token))
-    ).first()
+    # The session, its user and their roles in one statement: every signed-in request starts
+    # here.
+    found = (
+        session.execute(
+            select(UserSession, User)
+            .join(User, col(User.id) == col(UserSession.user_id), isouter=True)
+            .where(col(UserSession.id) == hash_token(token))
+            .options(joinedload(User.role_rows))  # type: ignore[arg-type]  # SQLModel types the list
+        )
+        .unique()
+        .first()
+    )
     if found is None:
         return None
     record, user = found
