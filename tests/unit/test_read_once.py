@@ -2,16 +2,26 @@
 the database once per transaction, and afresh after the transaction writes them."""
 
 from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlmodel import Session, col, select
 
+from app.models.accounts import Role
 from app.models.family import Child
-from app.services import progress
+from app.models.journey import CareReentry, ChildReturn, MonitoringVisit
+from app.services import chronology, families, progress, sessions
 from app.services.questions import people_of
 from app.timeutil import now_utc
-from tests.factories import make_child, make_family, make_team, make_user
+from tests.factories import (
+    make_adult,
+    make_child,
+    make_family,
+    make_team,
+    make_user,
+    start_session,
+)
 
 T = TypeVar("T")
 
@@ -95,3 +105,105 @@ def test_the_state_and_the_children_at_home_read_returns_once(db: Session) -> No
     # Asked for what is stored now (after taking a lock, say): read again.
     _, sent = statements(db, lambda: progress.children_at_home(db, family.id, fresh=True))
     assert sent > 0
+
+
+def _went_home(db: Session, child: Child, on: date) -> None:
+    db.add(
+        ChildReturn(
+            family_id=child.family_id,
+            child_id=child.id,
+            returned_on=on,
+            return_type="planned",
+            planned=True,
+            carer_name="Their mother",
+            carer_has_parental_responsibility=True,
+            legal_status="care-order",
+            monitor_until=on + timedelta(days=180),
+            content_version="test",
+        )
+    )
+
+
+def test_the_task_state_reads_returns_visits_and_counts_in_one_statement(db: Session) -> None:
+    """The state's five statements: statuses, decisions, proposals, reviews, and one for the
+    children's moves with the counts of children and visits (deleted ones left out)."""
+    team = make_team(db)
+    family = make_family(db, team=team, allocated_to=make_user(db, team=team))
+    empty, sent = statements(db, lambda: progress.load_state(db, family, fresh=True))
+    assert sent == 5
+    assert (empty.children, empty.returns, empty.children_home, empty.visits) == (0, 0, 0, 0)
+    assert empty.first_home_on is None
+
+    amy, ben = make_child(db, family, name="Amy"), make_child(db, family, name="Ben")
+    make_child(db, family, name="Cal")
+    gone = make_child(db, family, name="Dee")
+    gone.deleted_at = now_utc()
+    _went_home(db, amy, date(2026, 2, 1))
+    _went_home(db, ben, date(2026, 1, 10))
+    db.add(
+        CareReentry(family_id=family.id, child_id=ben.id, entered_on=date(2026, 3, 1), reason="x")
+    )
+    for deleted_at in (None, now_utc()):
+        db.add(
+            MonitoringVisit(
+                family_id=family.id,
+                visited_on=date(2026, 2, 5),
+                support_in_place=True,
+                deleted_at=deleted_at,
+            )
+        )
+    db.flush()
+    state, sent = statements(db, lambda: progress.load_state(db, family))
+    assert sent == 5
+    assert (state.children, state.returns, state.children_home, state.visits) == (3, 2, 1, 1)
+    # Ben went home first but came back into care: Amy is the one at home.
+    assert state.first_home_on == date(2026, 2, 1)
+    home, sent = statements(db, lambda: progress.children_at_home(db, family.id))
+    assert (home, sent) == ({amy.id: date(2026, 2, 1)}, 0)
+
+
+def test_a_familys_people_are_read_once_for_every_part_that_lists_them(db: Session) -> None:
+    team = make_team(db)
+    family = make_family(db, team=team, allocated_to=make_user(db, team=team))
+    make_child(db, family, name="Amy")
+    make_adult(db, family, name="Zoe")
+    db.commit()
+
+    people, sent = statements(db, lambda: people_of(db, family))
+    assert sent == 2  # the adults and the children
+    names, sent = statements(
+        db,
+        lambda: (
+            chronology.child_names(db, family),
+            families.children(db, family),
+            families.adults(db, family),
+        ),
+    )
+    assert sent == 0
+    assert list(names[0].values()) == ["Amy"]
+    assert [adult.name for adult in names[2]] == ["Zoe"]
+    assert [name for _id, name in people.parents] == ["Zoe"]
+    # The deleted ones are a read of their own.
+    _, sent = statements(db, lambda: families.children(db, family, include_deleted=True))
+    assert sent == 1
+
+
+def test_a_signed_in_request_reads_its_session_user_and_roles_in_one_statement(
+    db: Session,
+) -> None:
+    team = make_team(db)
+    user = make_user(db, team=team, roles=(Role.PRACTITIONER, Role.SUPERVISOR))
+    token = start_session(db, user)
+    db.commit()
+    db.expunge_all()  # as a new request's session: nothing held
+
+    def resolve() -> frozenset[Role]:
+        found = sessions.resolve(
+            db, token=token, policy=sessions.SessionPolicy(timedelta(hours=1), timedelta(days=1))
+        )
+        assert found is not None
+        return found[1].roles
+
+    roles, sent = statements(db, resolve)
+    assert roles == {Role.PRACTITIONER, Role.SUPERVISOR}
+    assert sent == 1
