@@ -17,6 +17,7 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from app.content.model import FrameworkContent
+from app.db import read_once
 from app.models.chronology import ChronologyEntry, ChronologyEntryChild, ChronologyEntryTheme
 from app.models.family import Child, EarlierReturn
 from app.services.chronology import describe_event_date
@@ -173,10 +174,26 @@ def causes_again(
     as_of: date | None = None,
     third_party: bool = True,
 ) -> list[CauseAgain]:
-    """One family's earlier breakdowns compared with its last 12 months (causes_again_in)."""
-    return causes_again_in(session, [family_id], content, as_of=as_of, third_party=third_party)[
-        family_id
-    ]
+    """One family's earlier breakdowns compared with its last 12 months (causes_again_in), read
+    once per transaction: a summary's chronology and its rules' inputs both show them."""
+    today = as_of or london_today()
+    return read_once(
+        session,
+        ("causes_again", family_id, content.key, today, third_party),
+        _READS,
+        lambda: causes_again_in(
+            session, [family_id], content, as_of=today, third_party=third_party
+        )[family_id],
+    )
+
+
+_READS = (
+    "earlier_return",
+    "child",
+    "chronology_entry",
+    "chronology_entry_theme",
+    "chronology_entry_child",
+)
 
 
 def _short(text: str) -> str:

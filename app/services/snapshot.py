@@ -39,6 +39,7 @@ from app.models.assessment import (
 from app.models.family import Adult, Child, EarlierReturn, Family
 from app.models.journey import ChildReturn, MonitoringVisit, MonitoringVisitChild
 from app.services import breakdowns, people, questions
+from app.services import families as family_records
 from app.services.chronology_analysis import CACHED_ANALYSES, SOURCES, chronology_version
 from app.services.chronology_stats import chronology_stats_of
 from app.timeutil import age_in_years, months_between
@@ -72,11 +73,11 @@ def build_snapshots(
     impact or a family's move), reading the families' records once for all of them."""
     ids = [family.id for family in families]
     reviews = {family.id: family.current_cycle if cycle is None else cycle for family in families}
-    answers = _answer_rows(session, ids, reviews)
+    answers = _answer_rows(session, families, reviews)
     factors = _factor_states(session, ids)
-    children = _children(session, ids)
+    children = _children(session, families)
     facts = _children_facts(session, ids, children, as_of=as_of)
-    parents = _parents(session, ids, children)
+    parents = _parents(session, families, children)
     levels = _earlier_levels(session, ids)
     stats: dict[tuple[int, ...], dict[uuid.UUID, ChronologyStats]] = {}
     for content in contents:
@@ -84,7 +85,7 @@ def build_snapshots(
         if windows not in stats:
             stats[windows] = _chronology_stats(session, families, as_of=as_of, windows=windows)
     again = {
-        content.key: breakdowns.causes_again_in(session, ids, content, as_of=as_of)
+        content.key: _causes_again(session, families, content, as_of=as_of)
         for content in contents
         if any(cause.themes for cause in content.vocabulary.breakdown_causes)
     }
@@ -159,19 +160,42 @@ def _with_causes(
     )
 
 
+def _causes_again(
+    session: Session, families: Sequence[Family], content: FrameworkContent, *, as_of: date
+) -> dict[uuid.UUID, list[breakdowns.CauseAgain]]:
+    if len(families) == 1:
+        family_id = families[0].id
+        return {
+            family_id: breakdowns.causes_again(
+                session, family_id=family_id, content=content, as_of=as_of
+            )
+        }
+    return breakdowns.causes_again_in(
+        session, [family.id for family in families], content, as_of=as_of
+    )
+
+
+# One family's snapshot (its summary, its classification) takes the family's records from
+# the reads its page's other parts share; many families' (a report, a draft's impact) read
+# them all at once.
+
+
 def _answer_rows(
-    session: Session, ids: Sequence[uuid.UUID], reviews: dict[uuid.UUID, int]
+    session: Session, families: Sequence[Family], reviews: dict[uuid.UUID, int]
 ) -> dict[uuid.UUID, list[AssessmentAnswer]]:
     """Each family's answers of the sections answered once and of its review (cycle 0 and
     `reviews[family]`), oldest first."""
-    rows = session.exec(
-        select(AssessmentAnswer)
-        .where(
-            col(AssessmentAnswer.family_id).in_(ids),
-            col(AssessmentAnswer.cycle).in_(sorted({0, *reviews.values()})),
-        )
-        .order_by(col(AssessmentAnswer.created_at))
-    ).all()
+    if len(families) == 1:
+        rows: Sequence[AssessmentAnswer] = questions.answer_rows(session, families[0].id)
+    else:
+        rows = session.exec(
+            select(AssessmentAnswer)
+            .where(
+                col(AssessmentAnswer.family_id).in_([family.id for family in families]),
+                col(AssessmentAnswer.cycle).in_(sorted({0, *reviews.values()})),
+            )
+            .order_by(col(AssessmentAnswer.created_at))
+        ).all()
     found: dict[uuid.UUID, list[AssessmentAnswer]] = {}
     for row in rows:
         if row.cycle in (0, reviews[row.family_id]):
@@ -205,11 +229,16 @@ def _factor_states(
     return found
 
 
-def _children(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[Child]]:
+def _children(session: Session, families: Sequence[Family]) -> dict[uuid.UUID, list[Child]]:
     """Each family's children (deleted ones left out), youngest last, as people_of lists them."""
+    if len(families) == 1:
+        return {families[0].id: list(family_records.children(session, families[0]))}
     rows = session.exec(
         select(Child)
-        .where(col(Child.family_id).in_(ids), col(Child.deleted_at).is_(None))
+        .where(
+            col(Child.family_id).in_([family.id for family in families]),
+            col(Child.deleted_at).is_(None),
+        )
         .order_by(col(Child.date_of_birth), col(Child.name))
     ).all()
     found: dict[uuid.UUID, list[Child]] = {}
@@ -219,15 +248,21 @@ def _children(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, lis
 
 
 def _parents(
-    session: Session, ids: Sequence[uuid.UUID], children: dict[uuid.UUID, list[Child]]
+    session: Session, families: Sequence[Family], children: dict[uuid.UUID, list[Child]]
 ) -> dict[uuid.UUID, list[tuple[str, str, frozenset[str]]]]:
     """Each family's adults as (id, name, roles held toward the children), in the order
     people_of lists them."""
-    rows = session.exec(
-        select(Adult)
-        .where(col(Adult.family_id).in_(ids), col(Adult.deleted_at).is_(None))
-        .order_by(col(Adult.created_at), col(Adult.name))
-    ).all()
+    if len(families) == 1:
+        rows: Sequence[Adult] = family_records.adults(session, families[0])
+    else:
+        rows = session.exec(
+            select(Adult)
+            .where(
+                col(Adult.family_id).in_([family.id for family in families]),
+                col(Adult.deleted_at).is_(None),
+            )
+            .order_by(col(Adult.created_at), col(Adult.name))
+        ).all()
     found: dict[uuid.UUID, list[tuple[str, str, frozenset[str]]]] = {}
     for adult in rows:
         held = people.held(adult, children.get(adult.family_id, []))
