@@ -1,9 +1,12 @@
 """Every template compiles: a syntax error otherwise shows only when someone opens the page."""
 
+import re
 from pathlib import Path
 
 import pytest
 from jinja2 import ChoiceLoader, DictLoader
+from jinja2_fragments import render_block
+from markupsafe import Markup
 
 from app.config import Environment, Settings
 from app.templating import create_templates
@@ -60,3 +63,26 @@ def test_a_macro_imported_inside_a_macro_sees_the_globals_the_page_was_given() -
     other = environment.from_string(source + "{{ show() }}")
     assert page.render() == "Hello!"
     assert other.render() == "!"
+
+
+def test_no_character_html_forbids_reaches_a_page_whichever_way_it_comes() -> None:
+    """A typed value, markup made in Python, a filter's markup and a macro's output: each
+    control character (other than whitespace) becomes a replacement character, once."""
+    environment = create_templates(SETTINGS).env
+    assert environment.loader is not None
+    source = (
+        "{% macro echo(text) %}<b>{{ text }}</b>{% endmacro %}"
+        "<p>{{ typed }}</p><p>{{ made }}</p><p>{{ [typed, 'x'] | join(', ') }}</p>"
+        "<p>{{ echo(echo(typed)) }}</p>{% block rest %}<p>{{ typed | e }}</p>{% endblock %}"
+    )
+    environment.loader = ChoiceLoader([DictLoader({"page.html": source}), environment.loader])
+    values = {"typed": "a\x00b\x1fc\x7fd\te", "made": Markup("<i>\x08</i>")}
+    html = environment.get_template("page.html").render(values)
+    assert not re.search(r"[\x00-\x08\x0b\x0e-\x1f\x7f]", html)
+    assert html.count("a\ufffdb\ufffdc\ufffdd\te") == 4
+    assert "<i>\ufffd</i>" in html
+    assert "<b><b>a\ufffdb" in html
+    # A block drawn alone (an htmx fragment) is cleaned too.
+    assert render_block(environment, "page.html", "rest", values) == (
+        "<p>a\ufffdb\ufffdc\ufffdd\te</p>"
+    )
