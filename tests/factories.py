@@ -25,6 +25,7 @@ from app.models.chronology import (
     ChronologyImport,
 )
 from app.models.family import Adult, CareEpisode, Child, EarlierReturn, Family, FamilyContact
+from app.models.journey import ChildReturn
 from app.models.progress import SectionProgress, SectionStatus
 from app.security.passwords import hash_password
 from app.security.secretbox import keyed_digest
@@ -257,6 +258,30 @@ def make_return(
         broke_down=broke_down,
         planned="planned",
         breakdown_cause="not-known" if broke_down else None,
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def make_child_return(
+    session: Session, child: Child, *, returned_on: date = date(2025, 10, 1)
+) -> ChildReturn:
+    """A child going home during the plan, as a planned return to a parent (a row for the
+    task state and the reports to count; the journey's own services are tested on their own)."""
+    family = session.get(Family, child.family_id)
+    assert family is not None
+    record = ChildReturn(
+        family_id=family.id,
+        child_id=child.id,
+        returned_on=returned_on,
+        return_type="planned-gradual",
+        planned=True,
+        carer_name="A parent",
+        carer_has_parental_responsibility=True,
+        legal_status="care-order",
+        monitor_until=returned_on + timedelta(days=365),
+        content_version=family.framework_version,
     )
     session.add(record)
     session.flush()

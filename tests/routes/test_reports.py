@@ -14,9 +14,16 @@ from app.config import ROLE_NAMES
 from app.models.accounts import Role, Team
 from app.models.audit import AuditEvent
 from app.models.family import Family
-from app.models.journey import ChildReturn
 from app.services import reports
-from tests.factories import make_child, make_family, make_team, make_user, post_form, sign_in_as
+from tests.factories import (
+    make_child,
+    make_child_return,
+    make_family,
+    make_team,
+    make_user,
+    post_form,
+    sign_in_as,
+)
 from tests.support.client import CheckingClient, soup
 
 PERIOD = {
@@ -34,21 +41,7 @@ def _went_home(db: Session, team: Team, day: date = date(2025, 10, 1)) -> Family
     walked in tests/services/test_reports.py; here the page only needs a row to count)."""
     family = make_family(db, team=team)
     child = make_child(db, family, entered_care=date(2024, 1, 1))
-    db.add(
-        ChildReturn(
-            family_id=family.id,
-            child_id=child.id,
-            returned_on=day,
-            return_type="planned-gradual",
-            planned=True,
-            carer_name="A parent",
-            carer_has_parental_responsibility=True,
-            legal_status="care-order",
-            monitor_until=date(2026, 10, 1),
-            content_version=family.framework_version,
-        )
-    )
-    db.flush()
+    make_child_return(db, child, returned_on=day)
     return family
 
 

@@ -10,13 +10,14 @@ from sqlmodel import Session, col, select
 
 from app.models.accounts import Role
 from app.models.family import Child
-from app.models.journey import CareReentry, ChildReturn, MonitoringVisit
+from app.models.journey import CareReentry, MonitoringVisit
 from app.services import chronology, families, progress, sessions
 from app.services.questions import people_of
 from app.timeutil import now_utc
 from tests.factories import (
     make_adult,
     make_child,
+    make_child_return,
     make_family,
     make_team,
     make_user,
@@ -107,23 +108,6 @@ def test_the_state_and_the_children_at_home_read_returns_once(db: Session) -> No
     assert sent > 0
 
 
-def _went_home(db: Session, child: Child, on: date) -> None:
-    db.add(
-        ChildReturn(
-            family_id=child.family_id,
-            child_id=child.id,
-            returned_on=on,
-            return_type="planned",
-            planned=True,
-            carer_name="Their mother",
-            carer_has_parental_responsibility=True,
-            legal_status="care-order",
-            monitor_until=on + timedelta(days=180),
-            content_version="test",
-        )
-    )
-
-
 def test_the_task_state_reads_returns_visits_and_counts_in_one_statement(db: Session) -> None:
     """The state's five statements: statuses, decisions, proposals, reviews, and one for the
     children's moves with the counts of children and visits (deleted ones left out)."""
@@ -138,8 +122,8 @@ def test_the_task_state_reads_returns_visits_and_counts_in_one_statement(db: Ses
     make_child(db, family, name="Cal")
     gone = make_child(db, family, name="Dee")
     gone.deleted_at = now_utc()
-    _went_home(db, amy, date(2026, 2, 1))
-    _went_home(db, ben, date(2026, 1, 10))
+    make_child_return(db, amy, returned_on=date(2026, 2, 1))
+    make_child_return(db, ben, returned_on=date(2026, 1, 10))
     db.add(
         CareReentry(family_id=family.id, child_id=ben.id, entered_on=date(2026, 3, 1), reason="x")
     )
