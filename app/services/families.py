@@ -416,16 +416,8 @@ def _check_child(content: FrameworkContent, details: ChildDetails) -> dict[str, 
 
 def children(session: Session, family: Family, *, include_deleted: bool = False) -> Sequence[Child]:
     """Youngest last; read once per transaction (a family's pages list them in several parts)."""
-    query = select(Child).where(col(Child.family_id) == family.id)
-    if not include_deleted:
-        query = query.where(col(Child.deleted_at).is_(None))
-    query = query.order_by(col(Child.date_of_birth), col(Child.name))
-    return read_once(
-        session,
-        ("children", family.id, include_deleted),
-        ["child"],
-        lambda: tuple(session.exec(query).all()),
-    )
+    order = (col(Child.date_of_birth), col(Child.name))
+    return _people_of_family(session, Child, family, include_deleted, order)
 
 
 def get_child(session: Session, family: Family, child_id: uuid.UUID) -> Child:
@@ -838,14 +830,30 @@ def _check_adult(
 
 def adults(session: Session, family: Family, *, include_deleted: bool = False) -> Sequence[Adult]:
     """In the order they were added; read once per transaction, as `children`."""
-    query = select(Adult).where(col(Adult.family_id) == family.id)
+    order = (col(Adult.created_at), col(Adult.name))
+    return _people_of_family(session, Adult, family, include_deleted, order)
+
+
+Person = TypeVar("Person", Child, Adult)
+
+
+def _people_of_family(
+    session: Session,
+    model: type[Person],
+    family: Family,
+    include_deleted: bool,
+    order: tuple[Any, ...],
+) -> Sequence[Person]:
+    """The family's children or adults, in `order`, read once per transaction."""
+    query = select(model).where(col(model.family_id) == family.id)
     if not include_deleted:
-        query = query.where(col(Adult.deleted_at).is_(None))
-    query = query.order_by(col(Adult.created_at), col(Adult.name))
+        query = query.where(col(model.deleted_at).is_(None))
+    query = query.order_by(*order)
+    table = str(model.__tablename__)
     return read_once(
         session,
-        ("adults", family.id, include_deleted),
-        ["adult"],
+        (table, family.id, include_deleted),
+        [table],
         lambda: tuple(session.exec(query).all()),
     )
 
