@@ -140,10 +140,12 @@ def database_name(seed: Seed) -> str:
 
 
 def cut_connections(seed: Seed) -> None:
+    """End the apps' connections. Only the apps' own role: an autovacuum worker on the
+    database has no role, and ending it needs a superuser."""
     with admin_connection() as connection:
         connection.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            "WHERE datname = %s AND usename = current_user AND pid <> pg_backend_pid()",
             (database_name(seed),),
         )
 
