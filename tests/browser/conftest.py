@@ -38,7 +38,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-AXE_SCRIPT = Path(__file__).resolve().parent.parent / "vendor" / "axe-core-4.14.1.min.js"
 # Upper limits of waits, not waits: see open_context.
 ACTION_TIMEOUT_MS = 90_000
 STARTUP_LIMIT_SECONDS = 180
@@ -219,17 +218,14 @@ def browser(chromium_path: str) -> Iterator[object]:
 
 
 def open_context(browser: Browser, base_url: str, *, javascript: bool = True) -> BrowserContext:
-    """A fresh browser context. axe-core is added by Playwright as an init script, outside
-    the page's Content Security Policy.
+    """A fresh browser context (axe-core is added to a page when it is checked).
 
     Tests wait for what the page says (its ready signal, an element, a URL), never for a
     fixed time; the limits below only decide when such a wait counts as failed, and are
     generous because a busy machine can take many seconds to answer."""
     context = browser.new_context(base_url=base_url, java_script_enabled=javascript)
     context.set_default_timeout(ACTION_TIMEOUT_MS)
-    if javascript:
-        context.add_init_script(path=str(AXE_SCRIPT))
-    else:
+    if not javascript:
         without_javascript(context)
     return context
 

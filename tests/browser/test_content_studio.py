@@ -28,7 +28,7 @@ from app.models.accounts import Team, User
 from app.models.content import ContentOrigin
 from app.models.family import Family
 from app.services.content_store import changed, publish_loaded
-from tests.browser.conftest import AXE_SCRIPT, LiveServer, sign_in
+from tests.browser.conftest import LiveServer, open_context, sign_in
 from tests.factories import make_adult, make_child, make_family
 from tests.support.axe import assert_accessible
 
@@ -95,9 +95,7 @@ def second_server(live_server: LiveServer) -> Iterator[LiveServer]:
 
 
 def other_page(browser: Browser, server: LiveServer) -> Page:
-    context = browser.new_context(base_url=server.url)
-    context.add_init_script(path=str(AXE_SCRIPT))
-    return context.new_page()
+    return open_context(browser, server.url).new_page()
 
 
 def test_a_trainer_changes_publishes_and_a_family_moves(

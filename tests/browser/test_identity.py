@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from app.db import open_session
 from app.models.accounts import Role, User
 from app.models.base import utcnow
-from tests.browser.conftest import AXE_SCRIPT, LANDED, LiveServer, free_port
+from tests.browser.conftest import LANDED, LiveServer, free_port, open_context
 from tests.factories import DEFAULT_PASSWORD, make_team, make_user
 from tests.support.axe import assert_accessible
 from tests.support.oidc import IdentityProvider
@@ -81,8 +81,7 @@ def people(servers: tuple[LiveServer, IdentityProvider]) -> dict[str, User]:
 def browser_page(browser, servers: tuple[LiveServer, IdentityProvider]) -> Iterator[Page]:  # type: ignore[no-untyped-def]
     """A page on this module's server (the shared `page` fixture is on another)."""
     server, _ = servers
-    context = browser.new_context(base_url=server.url)
-    context.add_init_script(path=str(AXE_SCRIPT))
+    context = open_context(browser, server.url)
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)

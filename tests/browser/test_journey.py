@@ -27,7 +27,7 @@ from app.demo.journey import Story
 from app.models.accounts import Team, User
 from app.models.family import Family
 from app.timeutil import LONDON, london_today
-from tests.browser.conftest import AXE_SCRIPT, LiveServer, sign_in
+from tests.browser.conftest import LiveServer, open_context, sign_in
 from tests.factories import CONTENT, make_adult, make_child, make_entry, make_family
 from tests.support.axe import assert_accessible
 
@@ -44,8 +44,7 @@ class Person:
     """One person's browser, whose requests are all served as of the moment set last."""
 
     def __init__(self, browser: Browser, server: LiveServer, user: User) -> None:
-        self.context = browser.new_context(base_url=server.url)
-        self.context.add_init_script(path=str(AXE_SCRIPT))
+        self.context = open_context(browser, server.url)
         self.page = self.context.new_page()
         self.user = user
         self.errors: list[str] = []

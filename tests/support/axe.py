@@ -3,12 +3,30 @@
 from __future__ import annotations
 
 import weakref
+from functools import cache
+from pathlib import Path
 from typing import Any
 
+AXE_SCRIPT = Path(__file__).resolve().parent.parent / "vendor" / "axe-core-4.14.1.min.js"
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 
 
+@cache
+def _axe_source() -> str:
+    return AXE_SCRIPT.read_text(encoding="utf-8")
+
+
+def _add_axe(page: Any) -> None:
+    """axe-core goes into a page only when the page is checked. (As an init script, Chromium
+    compiled its half a megabyte again at every navigation, checked or not: about a quarter
+    of its work in the browser tests.) Evaluated through the DevTools protocol, so the page's
+    Content Security Policy does not apply to it."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(_axe_source())
+
+
 def axe_violations(page: Any) -> list[dict[str, Any]]:
+    _add_axe(page)
     results = page.evaluate(
         """async (tags) => {
             // Only violations are reported, so only theirs get selectors built (axe builds a
