@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from app.config import ConfigError, Settings, load_settings
+from app.config import ConfigError, Environment, Settings, load_settings
 from app.content.validate import validate_path
 from app.db import (
     check_database,
@@ -21,6 +21,7 @@ from app.db import (
     migrate,
     open_session,
 )
+from app.security import passwords
 from app.services.content_store import ContentStore, inspect_bundled
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -392,7 +393,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler: Command = args.handler
     try:
-        return handler(args, load_settings())
+        settings = load_settings()
+        if settings.environment is Environment.TEST:
+            passwords.use_test_parameters()
+        return handler(args, settings)
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 1

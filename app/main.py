@@ -45,6 +45,7 @@ from app.routes import (
     sso,
     summary,
 )
+from app.security import passwords
 from app.services.content_store import ContentStore
 from app.templating import STATIC_PATH, create_templates
 
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.environment is Environment.TEST:
         # Browser tests walk journeys that take months: each request may name its moment.
         app.add_middleware(TestClockMiddleware)
+        passwords.use_test_parameters()
     install_error_handlers(app)
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(pages.router)

@@ -27,7 +27,7 @@ from app.models.chronology import (
 from app.models.family import Adult, CareEpisode, Child, EarlierReturn, Family, FamilyContact
 from app.models.journey import ChildReturn
 from app.models.progress import SectionProgress, SectionStatus
-from app.security.passwords import hash_password
+from app.security.passwords import hash_password, use_test_parameters
 from app.security.secretbox import keyed_digest
 from app.services.chronology import prerequisite_forms
 from app.services.progress import refresh_family
@@ -38,7 +38,9 @@ from tests.support.client import CheckingClient
 DEFAULT_PASSWORD = "correct-horse-battery-staple"
 CONTENT = load_registry(PROJECT_ROOT / "framework_content")
 _counter = itertools.count(1)
-# Hashing is deliberately slow; tests share one hash of the default password.
+# Hashing is deliberately slow: the test environment's parameters, as the apps the tests start
+# use, and one hash of the default password shared by the tests.
+use_test_parameters()
 _DEFAULT_HASH = hash_password(DEFAULT_PASSWORD)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
 MINIMUM_LENGTH = 12
@@ -13,6 +13,16 @@ MAXIMUM_LENGTH = 128
 MINIMUM_STRENGTH = 3
 
 _hasher = PasswordHasher()
+
+
+def use_test_parameters() -> None:
+    """argon2's cheapest parameters, in the test environment only (which also lets each
+    request name its own moment, so never serves people): a hash at the default parameters
+    costs about a fifth of a second, and the test suite signs in hundreds of times. A hash
+    keeps its parameters, so hashes of either kind verify under both."""
+    global _hasher  # one hasher per process, chosen at start-up
+    _hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    _unusable_hash.cache_clear()
 
 
 @cache
