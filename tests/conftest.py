@@ -6,6 +6,12 @@ REQUIRE_POSTGRES=1, which then fails if PostgreSQL cannot be reached), once on P
 `make test` runs the suite in one process per core (pytest-xdist): each worker has its own
 temporary folders (so its own SQLite files and browser servers) and its own PostgreSQL
 database beside TEST_DATABASE_URL's (see worker_database_url).
+
+With SQLITE_TESTS=backend (as CI runs, to stay under 20 minutes on 2 cores) the SQLite leg
+runs only for the modules about what differs between the backends (BACKEND_MODULES) and the
+walks done on SQLite only; every other test runs on PostgreSQL, production's database. The
+browser tests' servers use SQLite throughout, and `make test` without TEST_DATABASE_URL (a
+fresh machine) runs every test on SQLite.
 """
 
 from __future__ import annotations
@@ -34,6 +40,22 @@ from tests.support.journey import story  # noqa: F401  (a fixture for the journe
 REQUIRE_POSTGRES = os.environ.get("REQUIRE_POSTGRES") == "1"
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if TEST_DATABASE_URL or REQUIRE_POSTGRES else [])
+SQLITE_TESTS = os.environ.get("SQLITE_TESTS", "all")
+# Modules whose subject differs between SQLite and PostgreSQL (transactions and locks,
+# migrations and triggers, backups, the reports' SQL, the chronology's date arithmetic,
+# sessions' and content's dialect branches): both legs run in every mode.
+BACKEND_MODULES = (
+    "tests/test_",
+    "tests/services/test_retention.py",
+    "tests/services/test_reports.py",
+    "tests/services/test_content_store.py",
+    "tests/routes/test_deleted_families.py",
+    "tests/routes/test_reports.py",
+    "tests/routes/test_auth.py",
+    "tests/routes/test_clean_failures.py",
+    "tests/unit/test_chronology_analysis.py",
+    "tests/unit/test_read_once.py",
+)
 
 
 # The longest modules first: pytest-xdist hands whole modules to the workers in collection
@@ -51,7 +73,7 @@ LONGEST_FIRST = (
 )
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     def rank(item: pytest.Item) -> int:
         path = item.path.relative_to(PROJECT_ROOT).as_posix()
         return next(
@@ -60,6 +82,27 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         )
 
     items.sort(key=rank)  # stable: each module's tests keep their order
+
+    kept, deselected = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        backend = callspec.params.get("backend") if callspec else None
+        once = item.get_closest_marker("on_sqlite_only")
+        if once and backend == "postgresql":
+            item.add_marker(pytest.mark.skip(reason=once.args[0]))
+        path = item.path.relative_to(PROJECT_ROOT).as_posix()
+        if (
+            backend == "sqlite"
+            and SQLITE_TESTS == "backend"
+            and not once
+            and not path.startswith(BACKEND_MODULES)
+        ):
+            deselected.append(item)
+        else:
+            kept.append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
 
 
 def worker_database_url(url: str) -> str:

@@ -322,11 +322,10 @@ def outcome(response) -> str:  # type: ignore[no-untyped-def]
     return "allowed"
 
 
+# Who may call what is decided before any query; PostgreSQL's side of the same rules (other
+# teams' families not found, audit entries) is walked by the tests below.
+@pytest.mark.on_sqlite_only("the role matrix does not depend on the database: walked on SQLite")
 def test_role_matrix(app: FastAPI, client: CheckingClient, db: Session, world: World) -> None:
-    if db.get_bind().dialect.name != "sqlite":
-        # Who may call what is decided before any query; PostgreSQL's side of the same rules
-        # (other teams' families not found, audit entries) is walked by the tests below.
-        pytest.skip("the role matrix does not depend on the database: walked once, on SQLite")
     routes, _ = registered_routes(app)
     failures = []
     checked = 0
