@@ -416,8 +416,7 @@ def _check_child(content: FrameworkContent, details: ChildDetails) -> dict[str, 
 
 def children(session: Session, family: Family, *, include_deleted: bool = False) -> Sequence[Child]:
     """Youngest last; read once per transaction (a family's pages list them in several parts)."""
-    order = (col(Child.date_of_birth), col(Child.name))
-    return _people_of_family(session, Child, family, include_deleted, order)
+    return _people_of_family(session, Child, family, include_deleted)
 
 
 def get_child(session: Session, family: Family, child_id: uuid.UUID) -> Child:
@@ -830,25 +829,25 @@ def _check_adult(
 
 def adults(session: Session, family: Family, *, include_deleted: bool = False) -> Sequence[Adult]:
     """In the order they were added; read once per transaction, as `children`."""
-    order = (col(Adult.created_at), col(Adult.name))
-    return _people_of_family(session, Adult, family, include_deleted, order)
+    return _people_of_family(session, Adult, family, include_deleted)
 
 
 Person = TypeVar("Person", Child, Adult)
+# The order a family's pages list its people in: children youngest last, adults as added.
+_ORDER: dict[type[SQLModel], tuple[Any, ...]] = {
+    Child: (col(Child.date_of_birth), col(Child.name)),
+    Adult: (col(Adult.created_at), col(Adult.name)),
+}
 
 
 def _people_of_family(
-    session: Session,
-    model: type[Person],
-    family: Family,
-    include_deleted: bool,
-    order: tuple[Any, ...],
+    session: Session, model: type[Person], family: Family, include_deleted: bool
 ) -> Sequence[Person]:
-    """The family's children or adults, in `order`, read once per transaction."""
+    """The family's children or adults, in their order, read once per transaction."""
     query = select(model).where(col(model.family_id) == family.id)
     if not include_deleted:
         query = query.where(col(model.deleted_at).is_(None))
-    query = query.order_by(*order)
+    query = query.order_by(*_ORDER[model])
     table = str(model.__tablename__)
     return read_once(
         session,
@@ -856,6 +855,27 @@ def _people_of_family(
         [table],
         lambda: tuple(session.exec(query).all()),
     )
+
+
+def people_by_family(
+    session: Session, model: type[Person], families: Sequence[Family]
+) -> dict[uuid.UUID, list[Person]]:
+    """Each family's children or adults (deleted ones left out), in their order: one family's
+    through the read its pages share, many families' (reports) in one statement."""
+    if len(families) == 1:
+        return {families[0].id: list(_people_of_family(session, model, families[0], False))}
+    rows = session.exec(
+        select(model)
+        .where(
+            col(model.family_id).in_([family.id for family in families]),
+            col(model.deleted_at).is_(None),
+        )
+        .order_by(*_ORDER[model])
+    ).all()
+    found: dict[uuid.UUID, list[Person]] = {}
+    for person in rows:
+        found.setdefault(person.family_id, []).append(person)
+    return found
 
 
 def get_adult(session: Session, family: Family, adult_id: uuid.UUID) -> Adult:

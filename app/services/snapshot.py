@@ -231,20 +231,7 @@ def _factor_states(
 
 def _children(session: Session, families: Sequence[Family]) -> dict[uuid.UUID, list[Child]]:
     """Each family's children (deleted ones left out), youngest last, as people_of lists them."""
-    if len(families) == 1:
-        return {families[0].id: list(family_records.children(session, families[0]))}
-    rows = session.exec(
-        select(Child)
-        .where(
-            col(Child.family_id).in_([family.id for family in families]),
-            col(Child.deleted_at).is_(None),
-        )
-        .order_by(col(Child.date_of_birth), col(Child.name))
-    ).all()
-    found: dict[uuid.UUID, list[Child]] = {}
-    for child in rows:
-        found.setdefault(child.family_id, []).append(child)
-    return found
+    return family_records.people_by_family(session, Child, families)
 
 
 def _parents(
@@ -252,22 +239,13 @@ def _parents(
 ) -> dict[uuid.UUID, list[tuple[str, str, frozenset[str]]]]:
     """Each family's adults as (id, name, roles held toward the children), in the order
     people_of lists them."""
-    if len(families) == 1:
-        rows: Sequence[Adult] = family_records.adults(session, families[0])
-    else:
-        rows = session.exec(
-            select(Adult)
-            .where(
-                col(Adult.family_id).in_([family.id for family in families]),
-                col(Adult.deleted_at).is_(None),
-            )
-            .order_by(col(Adult.created_at), col(Adult.name))
-        ).all()
-    found: dict[uuid.UUID, list[tuple[str, str, frozenset[str]]]] = {}
-    for adult in rows:
-        held = people.held(adult, children.get(adult.family_id, []))
-        found.setdefault(adult.family_id, []).append((str(adult.id), adult.name, held))
-    return found
+    return {
+        family_id: [
+            (str(adult.id), adult.name, people.held(adult, children.get(family_id, [])))
+            for adult in adults
+        ]
+        for family_id, adults in family_records.people_by_family(session, Adult, families).items()
+    }
 
 
 def _children_facts(
