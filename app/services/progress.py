@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     BindParameter,
@@ -247,23 +247,20 @@ _CYCLES = (
     .where(col(ReviewCycle.family_id) == _FAMILY)
     .order_by(col(ReviewCycle.number))
 )
+
+
+def _moves_of(what: str, model: type[ChildReturn] | type[CareReentry], on: Any) -> Any:
+    """The family's moves of one kind, as rows of _MOVES: (what, child, date, None, None)."""
+    return select_rows(
+        literal(what), col(model.child_id), col(on), cast(null(), Integer), cast(null(), Integer)
+    ).where(col(model.family_id) == _FAMILY, col(model.deleted_at).is_(None))
+
+
 # Each child's returns home and returns to care, and how many children and visits the family
 # has, in one statement: (what, child, date, children, visits).
 _MOVES = union_all(
-    select_rows(
-        literal("home"),
-        col(ChildReturn.child_id),
-        col(ChildReturn.returned_on),
-        cast(null(), Integer),
-        cast(null(), Integer),
-    ).where(col(ChildReturn.family_id) == _FAMILY, col(ChildReturn.deleted_at).is_(None)),
-    select_rows(
-        literal("care"),
-        col(CareReentry.child_id),
-        col(CareReentry.entered_on),
-        cast(null(), Integer),
-        cast(null(), Integer),
-    ).where(col(CareReentry.family_id) == _FAMILY, col(CareReentry.deleted_at).is_(None)),
+    _moves_of("home", ChildReturn, ChildReturn.returned_on),
+    _moves_of("care", CareReentry, CareReentry.entered_on),
     select_rows(
         literal("counts"),
         cast(null(), Uuid),
