@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request, Response
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from app.config import Settings
 from app.content.registry import ContentRegistry
@@ -188,9 +189,10 @@ class Requirement:
         self.permission = permission
         self.before_password_change = before_password_change
 
-    def __call__(
+    async def __call__(
         self, request: Request, session: SessionDep, _: None = Depends(authenticate)
     ) -> User | None:
+        # Async: only a refusal waits for the database (its audit entry), in the thread pool.
         user: User | None = request.state.user
         if self.permission is Permission.PUBLIC:
             return user
@@ -199,7 +201,9 @@ class Requirement:
         if user.must_change_password and not self.before_password_change:
             raise PasswordChangeRequired
         if not has_permission(user, self.permission):
-            _record_denial(request, session, reason=f"needs permission {self.permission.value}")
+            await run_in_threadpool(
+                _record_denial, request, session, reason=f"needs permission {self.permission.value}"
+            )
             raise PermissionDenied(self.permission)
         return user
 
@@ -240,12 +244,13 @@ def actor_for(request: Request) -> Actor:
     )
 
 
-def get_settings(request: Request) -> Settings:
+# The next two are async because they wait for nothing: see app.db.get_session.
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_actor(request: Request, _: None = Depends(authenticate)) -> Actor:
+async def get_actor(request: Request, _: None = Depends(authenticate)) -> Actor:
     return actor_for(request)
 
 
