@@ -13,6 +13,7 @@ from sqlalchemy import func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from app.db import read_once
 from app.models.accounts import ReportTeam, Role, Team, User, UserRole
 from app.models.audit import AuditAction
 from app.models.base import utcnow
@@ -237,13 +238,18 @@ def get_user(session: Session, user_id: uuid.UUID) -> User:
 
 
 def staff_names(session: Session, user_ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
-    """Staff names by id, for "recorded by", "decided by" and the like (one query)."""
+    """Staff names by id, for "recorded by", "decided by" and the like. Names read once in a
+    transaction are kept for its other parts (a summary asks for them three times), so only
+    names not read yet cost a query."""
     wanted = {user_id for user_id in user_ids if user_id is not None}
     if not wanted:
         return {}
-    # The two columns, not the accounts: an account brings its roles in a second statement.
-    rows = session.execute(select(User.id, User.name).where(col(User.id).in_(wanted)))
-    return {user_id: name for user_id, name in rows}
+    known: dict[uuid.UUID, str] = read_once(session, "staff_names", ["user_account"], dict)
+    if missing := wanted - known.keys():
+        # The two columns, not the accounts: an account brings its roles in a second statement.
+        rows = session.execute(select(User.id, User.name).where(col(User.id).in_(missing)))
+        known.update((user_id, name) for user_id, name in rows)
+    return {user_id: known[user_id] for user_id in wanted if user_id in known}
 
 
 def find_user_by_email(session: Session, email: str) -> User | None:

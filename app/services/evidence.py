@@ -113,6 +113,29 @@ def evidence_for(
     return sorted(items, key=lambda item: (item.on or date.max, item.description))
 
 
+def counts_by_factor(
+    session: Session, family_ids: Collection[uuid.UUID]
+) -> dict[tuple[uuid.UUID, str], int]:
+    """How many pieces of evidence back each factor of each family, by (family, factor),
+    counted as `evidence_for` lists them: evidence linked to a chronology entry deleted since
+    no longer counts (for the rules' minimum evidence, the pages' counts, frozen revisions)."""
+    rows = session.execute(
+        select_rows(col(FactorEvidence.family_id), col(FactorEvidence.factor_id), func.count())
+        .join(
+            ChronologyEntry,
+            col(ChronologyEntry.id) == col(FactorEvidence.chronology_entry_id),
+            isouter=True,
+        )
+        .where(
+            col(FactorEvidence.family_id).in_(list(family_ids)),
+            col(FactorEvidence.deleted_at).is_(None),
+            col(ChronologyEntry.deleted_at).is_(None),
+        )
+        .group_by(col(FactorEvidence.family_id), col(FactorEvidence.factor_id))
+    )
+    return {(family_id, factor_id): count for family_id, factor_id, count in rows}
+
+
 def search_entries(
     session: Session, family: Family, *, text: str = "", limit: int = PICKER_LIMIT
 ) -> tuple[list[ChronologyEntry], int]:

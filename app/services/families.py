@@ -564,14 +564,18 @@ def _check_return(
     }
 
 
-def earlier_returns(session: Session, child_ids: Sequence[uuid.UUID]) -> Sequence[EarlierReturn]:
+def earlier_returns(session: Session, child_ids: Sequence[uuid.UUID]) -> list[EarlierReturn]:
+    """The children's earlier returns home, oldest first; read once per transaction (a summary
+    shows them and gives them to the rules)."""
     if not child_ids:
         return []
-    return session.exec(
+    query = (
         select(EarlierReturn)
         .where(col(EarlierReturn.child_id).in_(child_ids), col(EarlierReturn.deleted_at).is_(None))
         .order_by(col(EarlierReturn.returned_on))
-    ).all()
+    )
+    key = ("earlier_returns", frozenset(child_ids))
+    return list(read_once(session, key, ["earlier_return"], lambda: session.exec(query).all()))
 
 
 def get_return(session: Session, child: Child, return_id: uuid.UUID) -> EarlierReturn:

@@ -15,7 +15,6 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.content.model import FrameworkContent
@@ -32,13 +31,12 @@ from app.models.assessment import (
     AssessmentAnswer,
     Classification,
     ClassificationStatus,
-    FactorEvidence,
     FactorRating,
     FactorStatus,
 )
 from app.models.family import Adult, Child, EarlierReturn, Family
 from app.models.journey import ChildReturn, MonitoringVisit, MonitoringVisitChild
-from app.services import breakdowns, people, questions
+from app.services import breakdowns, evidence, people, questions
 from app.services import families as family_records
 from app.services.chronology_analysis import CACHED_ANALYSES, SOURCES, chronology_version
 from app.services.chronology_stats import chronology_stats_of
@@ -207,12 +205,7 @@ def _factor_states(
     session: Session, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, dict[str, FactorState]]:
     """Each rated factor's status and how much evidence backs it."""
-    evidence = session.exec(
-        select(col(FactorEvidence.family_id), col(FactorEvidence.factor_id), func.count())
-        .where(col(FactorEvidence.family_id).in_(ids), col(FactorEvidence.deleted_at).is_(None))
-        .group_by(col(FactorEvidence.family_id), col(FactorEvidence.factor_id))
-    ).all()
-    counts = {(family_id, factor_id): count for family_id, factor_id, count in evidence}
+    counts = evidence.counts_by_factor(session, ids)
     statuses = {status.value for status in FactorStatus}
     rows = session.exec(
         select(
@@ -258,11 +251,7 @@ def _children_facts(
     """What the rules may ask about each child of each family."""
     child_ids = [child.id for family in children.values() for child in family]
     returns: dict[uuid.UUID, list[EarlierReturn]] = {}
-    for item in session.exec(
-        select(EarlierReturn).where(
-            col(EarlierReturn.child_id).in_(child_ids), col(EarlierReturn.deleted_at).is_(None)
-        )
-    ).all():
+    for item in family_records.earlier_returns(session, child_ids):
         returns.setdefault(item.child_id, []).append(item)
     home = _latest_returns(session, ids)
     seen_alone = _seen_alone_at_latest_visit(session, ids, home)

@@ -6,7 +6,10 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 from app.content.rules import evaluate
+from app.models.assessment import FactorEvidence, FactorRating
 from app.models.chronology import ChronologyEntry, ChronologyEntryTheme
+from app.services.evidence import evidence_for
+from app.services.questions import evidence_counts
 from app.services.snapshot import build_family_snapshot
 from tests.factories import (
     CONTENT,
@@ -101,3 +104,53 @@ def test_chronology_counts_are_kept_until_the_chronology_changes(db: Session) ->
     db.add(entry)
     db.commit()
     assert counts() == (1, {"red": 1})
+
+
+def test_evidence_from_a_deleted_entry_no_longer_counts_for_the_rules(db: Session) -> None:
+    """The rules and the section page count a factor's evidence as its list shows it: a
+    chronology entry deleted since it was linked backs nothing, a report (no entry) still does."""
+    team = make_team(db)
+    author = make_user(db, team=team)
+    family = make_family(db, team=team, allocated_to=author)
+    factor = REUNIFICATION.domains[0].risk_factors[0].id
+    db.add(
+        FactorRating(
+            family_id=family.id,
+            section_id="factors",
+            factor_id=factor,
+            content_version=REUNIFICATION.version,
+            status="present",
+        )
+    )
+    kept, deleted = (make_entry(db, family, author=author) for _ in range(2))
+    for entry in (kept, deleted):
+        db.add(
+            FactorEvidence(
+                family_id=family.id,
+                factor_id=factor,
+                kind="chronology",
+                chronology_entry_id=entry.id,
+            )
+        )
+    db.add(
+        FactorEvidence(
+            family_id=family.id,
+            factor_id=factor,
+            kind="report",
+            evidence_date=date(2026, 1, 5),
+            source="School",
+            description="Attendance report",
+        )
+    )
+    deleted.deleted_at = datetime(2026, 2, 1, tzinfo=UTC)
+    db.add(deleted)
+    db.flush()
+
+    snapshot = build_family_snapshot(
+        db, family=family, content=REUNIFICATION, as_of=date(2026, 6, 14)
+    )
+
+    assert snapshot.factors[factor].evidence_count == 2
+    assert len(evidence_for(db, family.id, factor)) == 2
+    # The count beside the factor on its section page, and in a frozen revision.
+    assert evidence_counts(db, family.id) == {factor: 2}

@@ -14,7 +14,6 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -32,7 +31,6 @@ from app.db import atomic, read_once
 from app.models.assessment import (
     AssessmentAnswer,
     AssessmentSection,
-    FactorEvidence,
     FactorRating,
     FactorStatus,
 )
@@ -42,7 +40,7 @@ from app.models.chronology import ChronologyEntry
 from app.models.family import Family
 from app.models.journey import FamilyStatus
 from app.models.progress import SectionStatus
-from app.services import audit, progress
+from app.services import audit, evidence, progress
 from app.services.errors import Conflict, InvalidInput, NotFound
 from app.services.locking import check_version, saving
 from app.services.questions import plan_checks
@@ -179,12 +177,9 @@ def section_question_ids(content: FrameworkContent, section_id: str) -> list[str
 
 
 def evidence_counts(session: Session, family_id: uuid.UUID) -> dict[str, int]:
-    rows = session.exec(
-        select(col(FactorEvidence.factor_id), func.count())
-        .where(col(FactorEvidence.family_id) == family_id, col(FactorEvidence.deleted_at).is_(None))
-        .group_by(col(FactorEvidence.factor_id))
-    ).all()
-    return {factor_id: count for factor_id, count in rows}
+    """How many pieces of evidence back each of the family's factors."""
+    counts = evidence.counts_by_factor(session, [family_id])
+    return {factor_id: count for (_family, factor_id), count in counts.items()}
 
 
 def section_row(
