@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from app.models.accounts import Role
 from app.models.family import Child
 from app.models.journey import CareReentry, MonitoringVisit
-from app.services import chronology, families, progress, sessions
+from app.services import accounts, chronology, families, progress, sessions
 from app.services.questions import people_of
 from app.timeutil import now_utc
 from tests.factories import (
@@ -191,3 +191,23 @@ def test_a_signed_in_request_reads_its_session_user_and_roles_in_one_statement(
     roles, sent = statements(db, resolve)
     assert roles == {Role.PRACTITIONER, Role.SUPERVISOR}
     assert sent == 1
+
+
+def test_staff_names_read_once_are_kept_and_only_new_ones_are_asked_for(db: Session) -> None:
+    team = make_team(db)
+    amy, ben, cat = (make_user(db, team=team, name=name) for name in ("Amy", "Ben", "Cat"))
+    db.commit()
+
+    names, sent = statements(db, lambda: accounts.staff_names(db, [amy.id, ben.id, None]))
+    assert (names, sent) == ({amy.id: "Amy", ben.id: "Ben"}, 1)
+    # The summary asks again for some of them (and for one more): only the new one is read.
+    names, sent = statements(db, lambda: accounts.staff_names(db, [ben.id]))
+    assert (names, sent) == ({ben.id: "Ben"}, 0)
+    names, sent = statements(db, lambda: accounts.staff_names(db, [amy.id, cat.id]))
+    assert (names, sent) == ({amy.id: "Amy", cat.id: "Cat"}, 1)
+    # A change of name in the same transaction is read afresh.
+    ben.name = "Benedict"
+    db.add(ben)
+    db.flush()
+    names, sent = statements(db, lambda: accounts.staff_names(db, [ben.id]))
+    assert (names, sent) == ({ben.id: "Benedict"}, 1)
