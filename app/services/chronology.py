@@ -695,28 +695,7 @@ def list_entries(
     paging are done by the database; only the page's rows are loaded. `children`: the
     family's `child_names`, when the caller has read them already."""
     conditions = _filters(family, query)
-
-    def read(page: int) -> tuple[list[ChronologyEntry], int | None]:
-        # The page's rows and, beside each, how many rows match in all: one statement.
-        rows = session.exec(
-            select(ChronologyEntry, func.count().over())
-            .where(*conditions)
-            .order_by(*_order(content, query.sort))
-            .offset((page - 1) * query.page_size)
-            .limit(query.page_size)
-        ).all()
-        return [entry for entry, _total in rows], rows[0][1] if rows else None
-
-    page = max(1, query.page)
-    entries, total = read(page)
-    if total is None:
-        # Past the last page (or nothing matches): count, and show the last page.
-        total = session.exec(
-            select(func.count()).select_from(ChronologyEntry).where(*conditions)
-        ).one()
-        page = min(page, max(1, -(-total // query.page_size)))
-        if total:
-            entries, _total = read(page)
+    total = session.exec(select(func.count()).select_from(ChronologyEntry).where(*conditions)).one()
     family_total = (
         session.exec(
             select(func.count()).select_from(ChronologyEntry).where(*_filters(family, EntryQuery()))
@@ -724,6 +703,15 @@ def list_entries(
         if query.filtered
         else total
     )
+    pages = max(1, -(-total // query.page_size))
+    page = min(max(1, query.page), pages)
+    entries = session.exec(
+        select(ChronologyEntry)
+        .where(*conditions)
+        .order_by(*_order(content, query.sort))
+        .offset((page - 1) * query.page_size)
+        .limit(query.page_size)
+    ).all()
     ids = [entry.id for entry in entries]
     theme_map, child_map = entry_links(session, ids)
     comment_counts: dict[uuid.UUID, int] = {}
