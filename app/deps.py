@@ -161,7 +161,10 @@ async def protect_from_csrf(
     try:
         await csrf.verify(request)
     except csrf.CsrfFailure:
-        _record_denial(request, session, reason="missing or wrong CSRF token")
+        # Its audit entry waits for the database: in the thread pool, not on the event loop.
+        await run_in_threadpool(
+            _record_denial, request, session, reason="missing or wrong CSRF token"
+        )
         raise
 
 
