@@ -161,10 +161,7 @@ async def protect_from_csrf(
     try:
         await csrf.verify(request)
     except csrf.CsrfFailure:
-        # Its audit entry waits for the database: in the thread pool, not on the event loop.
-        await run_in_threadpool(
-            _record_denial, request, session, reason="missing or wrong CSRF token"
-        )
+        await _refuse(request, session, reason="missing or wrong CSRF token")
         raise
 
 
@@ -195,7 +192,7 @@ class Requirement:
     async def __call__(
         self, request: Request, session: SessionDep, _: None = Depends(authenticate)
     ) -> User | None:
-        # Async: only a refusal waits for the database (its audit entry), in the thread pool.
+        # Async: only a refusal waits for the database (its audit entry: _refuse).
         user: User | None = request.state.user
         if self.permission is Permission.PUBLIC:
             return user
@@ -204,9 +201,7 @@ class Requirement:
         if user.must_change_password and not self.before_password_change:
             raise PasswordChangeRequired
         if not has_permission(user, self.permission):
-            await run_in_threadpool(
-                _record_denial, request, session, reason=f"needs permission {self.permission.value}"
-            )
+            await _refuse(request, session, reason=f"needs permission {self.permission.value}")
             raise PermissionDenied(self.permission)
         return user
 
@@ -217,6 +212,12 @@ def requires(permission: Permission, *, before_password_change: bool = False) ->
     temporary password reaches only the routes marked `before_password_change` (changing it,
     keeping the session alive) until they have changed it."""
     return Depends(Requirement(permission, before_password_change=before_password_change))
+
+
+async def _refuse(request: Request, session: Session, *, reason: str) -> None:
+    """Record a refusal from an async dependency: its audit entry waits for the database, so
+    it is written in the thread pool, not on the event loop."""
+    await run_in_threadpool(_record_denial, request, session, reason=reason)
 
 
 def _record_denial(request: Request, session: Session, *, reason: str) -> None:
