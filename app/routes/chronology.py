@@ -311,9 +311,12 @@ def _entry_form_page(
 
 
 def _entry_row(session: Session, entry: ChronologyEntry) -> chronology.EntryRow:
-    theme_map, child_map = chronology.entry_links(session, [entry.id])
+    links = chronology.entry_links(session, [entry.id])
     return chronology.EntryRow(
-        entry=entry, theme_ids=theme_map[entry.id], child_ids=child_map[entry.id], comments=0
+        entry=entry,
+        theme_ids=links.themes[entry.id],
+        child_ids=links.children[entry.id],
+        comments=0,
     )
 
 

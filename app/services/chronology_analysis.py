@@ -308,10 +308,10 @@ def _patterns(
 
     gaps = _gaps(session, family, gap_days, third_party)
     returns, preceding_rows = _returns(session, family, third_party)
-    theme_map, _children = entry_links(
+    theme_map = entry_links(
         session,
         list({entry.id for entry in high_rows} | {entry.id for _id, entry in preceding_rows}),
-    )
+    ).themes
 
     def summary(entry: ChronologyEntry) -> EntrySummary:
         text = entry.what_happened

@@ -716,7 +716,7 @@ def export_csv(session: Session, *, family: Family, content: FrameworkContent) -
         )
         .order_by(col(ChronologyEntry.occurred_on), col(ChronologyEntry.created_at))
     ).all()
-    theme_map, child_map = chronology.entry_links(session, [row[0] for row in rows])
+    links = chronology.entry_links(session, [row[0] for row in rows])
     names = chronology.child_names(session, family)
     source_labels = chronology.sources(content)
     theme_labels = chronology.themes(content)
@@ -735,13 +735,13 @@ def export_csv(session: Session, *, family: Family, content: FrameworkContent) -
             [entry["source_detail"] or ""],
             [entry["what_happened"]],
             [entry["who_was_involved"] or ""],
-            [name for child, name in names.items() if child in child_map[entry_id]],
+            [name for child, name in names.items() if child in links.children[entry_id]],
             [entry["impact_on_child"] or ""],
             [entry["response"] or ""],
             [entry["outcome"] or ""],
             [
                 theme_labels.get(theme, theme)
-                for theme in chronology.in_content_order(theme_map[entry_id], theme_labels)
+                for theme in chronology.in_content_order(links.themes[entry_id], theme_labels)
             ],
             [grade_labels.get(entry["significance"], entry["significance"])],
             [entry["parents_comments"] or ""],

@@ -86,12 +86,12 @@ def _fingerprints(
     if entry_ids is not None:
         query = query.where(col(ChronologyEntry.id).in_(entry_ids))
     rows: Sequence[Any] = session.exec(query).all()
-    themes, children = entry_links(session, [row[0] for row in rows])
+    links = entry_links(session, [row[0] for row in rows])
     result: dict[str, dict[str, Any]] = {}
     for entry_id, version, *values in rows:
         fields = {name: _digest(value) for name, value in zip(COMPARED, values, strict=True)}
-        fields["themes"] = _digest(sorted(themes[entry_id]))
-        fields["children"] = _digest(sorted(str(child) for child in children[entry_id]))
+        fields["themes"] = _digest(sorted(links.themes[entry_id]))
+        fields["children"] = _digest(sorted(str(child) for child in links.children[entry_id]))
         result[str(entry_id)] = {"version": version, "fields": fields}
     return result
 

@@ -8,7 +8,12 @@ from sqlmodel import Session, col, select
 
 from app.models.accounts import Role, Team, User
 from app.models.audit import AuditAction, AuditEvent
-from app.models.chronology import ChronologyEntry, ChronologyEntryChild, ChronologyEntryTheme
+from app.models.chronology import (
+    ChronologyComment,
+    ChronologyEntry,
+    ChronologyEntryChild,
+    ChronologyEntryTheme,
+)
 from app.models.family import Child, Family
 from app.timeutil import london_today
 from tests.factories import (
@@ -104,6 +109,54 @@ def test_the_page_lists_entries_and_links_from_the_family_navigation(
     assert "Amy Harper" in text
     assert "Domestic abuse incident (risk)" in text
     assert "Red, serious" in text
+
+
+def test_each_row_shows_its_own_themes_children_and_comments(
+    client: CheckingClient, db: Session, family: Family, practitioner: User, child: Child
+) -> None:
+    other = make_child(db, family, name="Sol Harper")
+    both = make_entry(
+        db,
+        family,
+        author=practitioner,
+        occurred_on=date(2024, 3, 3),
+        what="Both children at the contact",
+        themes=["domestic-abuse-incident", "neglect-of-care"],
+        children=[child, other],
+    )
+    one = make_entry(
+        db,
+        family,
+        author=practitioner,
+        occurred_on=date(2024, 2, 2),
+        what="Sol alone at school",
+        themes=[],
+        children=[other],
+    )
+    make_entry(db, family, author=practitioner, occurred_on=date(2024, 1, 1), what="Nobody")
+    for entry, count in ((both, 2), (one, 1)):
+        for number in range(count):
+            db.add(
+                ChronologyComment(
+                    family_id=family.id,
+                    entry_id=entry.id,
+                    author_id=practitioner.id,
+                    body=f"{number}",
+                )
+            )
+    # A comment on the whole chronology belongs to no row.
+    db.add(ChronologyComment(family_id=family.id, author_id=practitioner.id, body="Overall"))
+    db.flush()
+    rows = soup(client.get(f"/families/{family.id}/chronology")).select(
+        ".hw-chronology-table tbody tr"
+    )
+    texts = [row.get_text(" ", strip=True) for row in rows]
+    assert len(texts) == 3
+    assert "Domestic abuse incident" in texts[0] and "Neglect" in texts[0]
+    assert "Amy Harper, Sol Harper" in texts[0] and "(2 comments)" in texts[0]
+    assert "Sol Harper" in texts[1] and "Amy Harper" not in texts[1]
+    assert "Domestic abuse" not in texts[1] and "(1 comment)" in texts[1]
+    assert "Harper" not in texts[2] and "comment" not in texts[2]
 
 
 def test_adding_an_entry_without_javascript(

@@ -124,7 +124,7 @@ def test_a_good_file_is_previewed_then_imported_in_one_go(
     ]
     assert [e.third_party for e in saved] == [True, False, False]
     assert all(e.author_id == practitioner.id for e in saved)
-    themes, children = chronology.entry_links(db, [e.id for e in saved])
+    themes, children, _comments = chronology.entry_links(db, [e.id for e in saved])
     assert themes[saved[1].id] == ["child-progress"]
     assert children[saved[2].id] == [child.id]
     event = db.exec(
@@ -468,7 +468,7 @@ def test_export_then_import_is_a_round_trip(db: Session, team: Team) -> None:
             .where(col(ChronologyEntry.family_id) == family.id)
             .order_by(col(ChronologyEntry.occurred_on))
         ).all()
-        themes, children = chronology.entry_links(db, [row.id for row in rows])
+        themes, children, _comments = chronology.entry_links(db, [row.id for row in rows])
         child_names = chronology.child_names(db, family)
         return [
             (

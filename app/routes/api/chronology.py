@@ -147,8 +147,8 @@ EXAMPLE_ENTRY = {
 
 
 def _public(session: Session, entry: ChronologyEntry) -> EntryPublic:
-    themes, children = chronology.entry_links(session, [entry.id])
-    return _entry(entry, themes[entry.id], children[entry.id], 0)
+    links = chronology.entry_links(session, [entry.id])
+    return _entry(entry, links.themes[entry.id], links.children[entry.id], 0)
 
 
 def _entry(
