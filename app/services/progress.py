@@ -25,6 +25,7 @@ from sqlalchemy import (
     BindParameter,
     Date,
     Integer,
+    String,
     Uuid,
     bindparam,
     cast,
@@ -231,9 +232,6 @@ def load_state(session: Session, family: Family, *, fresh: bool = False) -> Stat
 # The state's statements, built once: building and keying a statement afresh costs more in
 # Python than sending it, and every family page reads the state.
 _FAMILY: BindParameter[uuid.UUID] = bindparam("family_id")
-_STATUSES = select(SectionProgress.section_id, SectionProgress.cycle, SectionProgress.status).where(
-    col(SectionProgress.family_id) == _FAMILY
-)
 _DECISIONS = (
     select(GateDecision)
     .where(col(GateDecision.family_id) == _FAMILY, col(GateDecision.superseded_at).is_(None))
@@ -249,53 +247,118 @@ _CYCLES = (
 )
 
 
+def _no_text() -> list[Any]:
+    return [cast(null(), String), cast(null(), String)]
+
+
+def _numbers(*given: Any) -> list[Any]:
+    """The five number columns of _FACTS: those given, then nothing."""
+    return [*given, *(cast(null(), Integer) for _ in range(5 - len(given)))]
+
+
 def _moves_of(what: str, model: type[ChildReturn] | type[CareReentry], on: Any) -> Any:
-    """The family's moves of one kind, as rows of _MOVES: (what, child, date, None, None)."""
-    return select_rows(
-        literal(what), col(model.child_id), col(on), cast(null(), Integer), cast(null(), Integer)
-    ).where(col(model.family_id) == _FAMILY, col(model.deleted_at).is_(None))
+    """The family's moves of one kind, as rows of _FACTS."""
+    return select_rows(literal(what), col(model.child_id), col(on), *_no_text(), *_numbers()).where(
+        col(model.family_id) == _FAMILY, col(model.deleted_at).is_(None)
+    )
 
 
-# Each child's returns home and returns to care, and how many children and visits the family
-# has, in one statement: (what, child, date, children, visits).
-_MOVES = union_all(
+def _count(model: Any, *where: Any) -> Any:
+    return (
+        select(func.count()).select_from(model).where(col(model.family_id) == _FAMILY, *where)
+    ).scalar_subquery()
+
+
+# What every family page needs first, in one statement. Rows: (kind, child, date, two texts,
+# five numbers):
+# - each child's returns home and returns to care: ("home" or "care", child, date);
+# - each section's status in each review: ("status", -, -, section, status, cycle);
+# - how many children, visits, decisions, pending proposals and reviews the family has
+#   ("counts"): the decisions, proposals and reviews themselves are read only if there are any.
+_FACTS = union_all(
     _moves_of("home", ChildReturn, ChildReturn.returned_on),
     _moves_of("care", CareReentry, CareReentry.entered_on),
+    select_rows(
+        literal("status"),
+        cast(null(), Uuid),
+        cast(null(), Date),
+        col(SectionProgress.section_id),
+        col(SectionProgress.status),
+        *_numbers(col(SectionProgress.cycle)),
+    ).where(col(SectionProgress.family_id) == _FAMILY),
     select_rows(
         literal("counts"),
         cast(null(), Uuid),
         cast(null(), Date),
-        select(func.count())
-        .select_from(Child)
-        .where(col(Child.family_id) == _FAMILY, col(Child.deleted_at).is_(None))
-        .scalar_subquery(),
-        select(func.count())
-        .select_from(MonitoringVisit)
-        .where(col(MonitoringVisit.family_id) == _FAMILY, col(MonitoringVisit.deleted_at).is_(None))
-        .scalar_subquery(),
+        *_no_text(),
+        _count(Child, col(Child.deleted_at).is_(None)),
+        _count(MonitoringVisit, col(MonitoringVisit.deleted_at).is_(None)),
+        _count(GateDecision, col(GateDecision.superseded_at).is_(None)),
+        _count(GateProposal, col(GateProposal.status) == "pending"),
+        _count(ReviewCycle),
     ),
 )
 
 
+class Facts(NamedTuple):
+    """What _FACTS reads: the moves, the statuses, and how many of each record there are."""
+
+    moves: Moves
+    statuses: dict[Key, SectionStatus]
+    decisions: int
+    proposals: int
+    cycles: int
+
+
+def _facts(session: Session, family_id: uuid.UUID, *, fresh: bool = False) -> Facts:
+    """Read once per transaction unless `fresh`: the task state and the children at home both
+    need them, on the same page."""
+
+    def read() -> Facts:
+        returns: list[Moved] = []
+        reentries: list[Moved] = []
+        # Columns, not rows: statuses are also claimed by single UPDATE statements, behind the
+        # session, so its copies could be stale.
+        statuses: dict[Key, SectionStatus] = {}
+        counts = (0, 0, 0, 0, 0)
+        for kind, child_id, on, section_id, status, *numbers in session.execute(
+            _FACTS, {"family_id": family_id}
+        ):
+            if kind == "home":
+                returns.append(Moved(child_id, on))
+            elif kind == "care":
+                reentries.append(Moved(child_id, on))
+            elif kind == "status":
+                statuses[(section_id, numbers[0])] = SectionStatus(status)
+            else:
+                counts = tuple(numbers)
+        children, visits, decisions, proposals, cycles = counts
+        return Facts(
+            Moves(returns, reentries, children, visits), statuses, decisions, proposals, cycles
+        )
+
+    return read_once(session, ("facts", family_id), STATE_TABLES, read, fresh=fresh)
+
+
 def _read_state(session: Session, family: Family) -> State:
     given = {"family_id": family.id}
-    # Columns, not rows: statuses are also claimed by single UPDATE statements, behind the
-    # session, so its copies could be stale.
-    statuses = {
-        (row.section_id, row.cycle): SectionStatus(row.status)
-        for row in session.execute(_STATUSES, given)
-    }
-    decisions: dict[Key, GateDecision] = {}
-    for row in session.scalars(_DECISIONS, given):
-        decisions[(row.gate_id, row.cycle)] = row
-    proposals = {(row.gate_id, row.cycle): row for row in session.scalars(_PROPOSALS, given)}
-    cycles = list(session.scalars(_CYCLES, given))
     # Afresh with the state (which may be read afresh under the family's lock); kept for the
     # page's other parts.
-    moves = _moves(session, family.id, fresh=True)
+    facts = _facts(session, family.id, fresh=True)
+    decisions: dict[Key, GateDecision] = {}
+    if facts.decisions:
+        for row in session.scalars(_DECISIONS, given):
+            decisions[(row.gate_id, row.cycle)] = row
+    proposals = (
+        {(row.gate_id, row.cycle): row for row in session.scalars(_PROPOSALS, given)}
+        if facts.proposals
+        else {}
+    )
+    cycles = list(session.scalars(_CYCLES, given)) if facts.cycles else []
+    moves = facts.moves
     home = _at_home(moves.returns, moves.reentries)
     return State(
-        statuses=statuses,
+        statuses=facts.statuses,
         decisions=decisions,
         proposals=proposals,
         cycles=cycles,
@@ -312,32 +375,8 @@ def children_at_home(
 ) -> dict[uuid.UUID, date]:
     """Children at home now: gone home in this plan and not come back into care since (by the
     date they went home); read once per transaction unless `fresh`."""
-    moves = _moves(session, family_id, fresh=fresh)
+    moves = _facts(session, family_id, fresh=fresh).moves
     return _at_home(moves.returns, moves.reentries)
-
-
-def _moves(session: Session, family_id: uuid.UUID, *, fresh: bool = False) -> Moves:
-    """Read once per transaction unless `fresh`: the task state and the children at home both
-    need them, on the same page."""
-
-    def read() -> Moves:
-        moves = Moves([], [], 0, 0)
-        for what, child_id, on, children, visits in session.execute(
-            _MOVES, {"family_id": family_id}
-        ):
-            if what == "counts":
-                moves = moves._replace(children=children, visits=visits)
-            else:
-                (moves.returns if what == "home" else moves.reentries).append(Moved(child_id, on))
-        return moves
-
-    return read_once(
-        session,
-        ("moves", family_id),
-        ("child_return", "care_reentry", "child", "monitoring_visit"),
-        read,
-        fresh=fresh,
-    )
 
 
 class Moved(NamedTuple):
