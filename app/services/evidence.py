@@ -14,6 +14,7 @@ from sqlalchemy import select as select_rows
 from sqlmodel import Session, col, func, select
 
 from app.content.model import FactorInfo, FrameworkContent
+from app.db import read_once
 from app.models.assessment import EVIDENCE_KIND_LABELS, EvidenceKind, FactorEvidence
 from app.models.audit import AuditAction
 from app.models.base import utcnow
@@ -111,6 +112,28 @@ def evidence_for(
             )
         )
     return sorted(items, key=lambda item: (item.on or date.max, item.description))
+
+
+def by_factor(
+    session: Session, family_id: uuid.UUID, factor_ids: Collection[str], *, fresh: bool = False
+) -> dict[str, list[EvidenceItem]]:
+    """The evidence of these factors, by factor, read once per transaction unless `fresh`: a
+    section's page counts it for the section's factors and lists it under each."""
+    wanted = frozenset(factor_ids)
+
+    def read() -> dict[str, list[EvidenceItem]]:
+        found: dict[str, list[EvidenceItem]] = {factor_id: [] for factor_id in sorted(wanted)}
+        for item in evidence_for(session, family_id, factor_ids=wanted):
+            found[item.factor_id].append(item)
+        return found
+
+    return read_once(
+        session,
+        ("evidence", family_id, wanted),
+        ("factor_evidence", "chronology_entry"),
+        read,
+        fresh=fresh,
+    )
 
 
 def counts_by_factor(

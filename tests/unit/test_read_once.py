@@ -8,13 +8,17 @@ from typing import Any, TypeVar
 from sqlalchemy import event
 from sqlmodel import Session, col, select
 
+from app.content.schema import FactorsSection, QuestionsSection
 from app.models.accounts import Role
+from app.models.assessment import FactorEvidence
 from app.models.family import Child
-from app.models.journey import CareReentry, MonitoringVisit
-from app.services import accounts, chronology, families, progress, sessions
-from app.services.questions import people_of
+from app.models.journey import CareReentry, MonitoringVisit, ReviewCycle
+from app.models.progress import GateDecision, GateProposal, SectionProgress, SectionStatus
+from app.services import accounts, chronology, evidence, families, progress, sessions
+from app.services.questions import evidence_counts, people_of
 from app.timeutil import now_utc
 from tests.factories import (
+    CONTENT,
     make_adult,
     make_child,
     make_child_return,
@@ -25,6 +29,7 @@ from tests.factories import (
 )
 
 T = TypeVar("T")
+REUNIFICATION = CONTENT.latest("reunification")
 
 
 def statements(db: Session, work: Callable[[], T]) -> tuple[T, int]:
@@ -109,12 +114,15 @@ def test_the_state_and_the_children_at_home_read_returns_once(db: Session) -> No
 
 
 def test_the_task_state_reads_returns_visits_and_counts_in_one_statement(db: Session) -> None:
-    """The state's five statements: statuses, decisions, proposals, reviews, and one for the
-    children's moves with the counts of children and visits (deleted ones left out)."""
+    """One statement for the children's moves, the sections' statuses and the counts of
+    children, visits (deleted ones left out), decisions, pending proposals and reviews; one
+    more for each of the last three only when there are some."""
     team = make_team(db)
-    family = make_family(db, team=team, allocated_to=make_user(db, team=team))
+    user = make_user(db, team=team)
+    family = make_family(db, team=team, allocated_to=user)
     empty, sent = statements(db, lambda: progress.load_state(db, family, fresh=True))
-    assert sent == 5
+    assert sent == 1
+    assert (empty.statuses, empty.decisions, empty.proposals, empty.cycles) == ({}, {}, {}, [])
     assert (empty.children, empty.returns, empty.children_home, empty.visits) == (0, 0, 0, 0)
     assert empty.first_home_on is None
 
@@ -138,12 +146,51 @@ def test_the_task_state_reads_returns_visits_and_counts_in_one_statement(db: Ses
         )
     db.flush()
     state, sent = statements(db, lambda: progress.load_state(db, family))
-    assert sent == 5
+    assert sent == 1
     assert (state.children, state.returns, state.children_home, state.visits) == (3, 2, 1, 1)
     # Ben went home first but came back into care: Amy is the one at home.
     assert state.first_home_on == date(2026, 2, 1)
     home, sent = statements(db, lambda: progress.children_at_home(db, family.id))
     assert (home, sent) == ({amy.id: date(2026, 2, 1)}, 0)
+
+    db.add(SectionProgress(family_id=family.id, section_id="chronology", status="completed"))
+    db.add(
+        SectionProgress(family_id=family.id, section_id="progress", cycle=1, status="in_progress")
+    )
+    for gate, superseded in (("first", None), ("second", now_utc())):
+        db.add(
+            GateDecision(
+                family_id=family.id,
+                gate_id=gate,
+                option_id="proceed",
+                rationale="Reasons",
+                decided_by_id=user.id,
+                framework_version="1.0.0",
+                superseded_at=superseded,
+            )
+        )
+    db.add(ReviewCycle(family_id=family.id, number=1, phase="before", due_on=date(2026, 4, 1)))
+    db.add(
+        GateProposal(
+            family_id=family.id,
+            gate_id="first",
+            option_id="proceed",
+            reason="Proposed",
+            proposed_by_id=user.id,
+            status="withdrawn",
+        )
+    )
+    db.flush()
+    state, sent = statements(db, lambda: progress.load_state(db, family))
+    # The decision still standing and the review; no pending proposal, so no statement for it.
+    assert sent == 3
+    assert state.statuses == {
+        ("chronology", 0): SectionStatus.COMPLETED,
+        ("progress", 1): SectionStatus.IN_PROGRESS,
+    }
+    assert list(state.decisions) == [("first", 0)]
+    assert [cycle.number for cycle in state.cycles] == [1]
+    assert state.proposals == {}
 
 
 def test_a_familys_people_are_read_once_for_every_part_that_lists_them(db: Session) -> None:
@@ -211,3 +258,45 @@ def test_staff_names_read_once_are_kept_and_only_new_ones_are_asked_for(db: Sess
     db.flush()
     names, sent = statements(db, lambda: accounts.staff_names(db, [ben.id]))
     assert (names, sent) == ({ben.id: "Benedict"}, 1)
+
+
+def test_a_sections_evidence_is_counted_and_listed_from_one_read(db: Session) -> None:
+    """A factors section's page counts its factors' evidence and lists it: one statement, read
+    again after evidence is added. A section without factors counts nothing and reads nothing."""
+    team = make_team(db)
+    family = make_family(db, team=team, allocated_to=make_user(db, team=team))
+    factors = next(
+        info.section
+        for info in REUNIFICATION.sections.values()
+        if isinstance(info.section, FactorsSection)
+    )
+    questions_section = next(
+        info.section
+        for info in REUNIFICATION.sections.values()
+        if isinstance(info.section, QuestionsSection)
+    )
+    factor = REUNIFICATION.domain(factors.domain).risk_factors[0].id
+
+    def count_then_list() -> tuple[dict[str, int], list[str]]:
+        counts = evidence_counts(db, family.id, REUNIFICATION, factors)
+        listed = evidence.by_factor(db, family.id, list(counts))
+        return counts, [item.description for item in listed[factor]]
+
+    (counts, listed), sent = statements(db, count_then_list)
+    assert (sum(counts.values()), listed, sent) == (0, [], 1)
+    db.add(
+        FactorEvidence(
+            family_id=family.id,
+            factor_id=factor,
+            kind="report",
+            evidence_date=date(2026, 1, 5),
+            source="School",
+            description="Attendance report",
+        )
+    )
+    db.flush()
+    (counts, listed), sent = statements(db, count_then_list)
+    assert (counts[factor], listed, sent) == (1, ["Attendance report"], 1)
+    assert statements(
+        db, lambda: evidence_counts(db, family.id, REUNIFICATION, questions_section)
+    ) == ({}, 0)

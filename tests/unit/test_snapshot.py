@@ -6,6 +6,7 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 from app.content.rules import evaluate
+from app.content.schema import FactorsSection
 from app.models.assessment import FactorEvidence, FactorRating
 from app.models.chronology import ChronologyEntry, ChronologyEntryTheme
 from app.services.evidence import evidence_for
@@ -153,4 +154,12 @@ def test_evidence_from_a_deleted_entry_no_longer_counts_for_the_rules(db: Sessio
     assert snapshot.factors[factor].evidence_count == 2
     assert len(evidence_for(db, family.id, factor)) == 2
     # The count beside the factor on its section page, and in a frozen revision.
-    assert evidence_counts(db, family.id) == {factor: 2}
+    section = next(
+        info.section
+        for info in REUNIFICATION.sections.values()
+        if isinstance(info.section, FactorsSection)
+        and info.section.domain == REUNIFICATION.domains[0].id
+    )
+    counts = evidence_counts(db, family.id, REUNIFICATION, section)
+    assert counts[factor] == 2
+    assert sum(counts.values()) == 2

@@ -63,7 +63,7 @@ def section_snapshot(
     }
     factors: dict[str, Any] = {}
     if isinstance(section, FactorsSection):
-        counts = evidence_counts(session, family.id)
+        counts = evidence_counts(session, family.id, content, section, fresh=True)
         fields = factor_fields(content, section, counts)
         saved = ratings(session, family.id, cycle, [factor.factor_id for factor in fields])
         for factor in fields:

@@ -176,10 +176,26 @@ def section_question_ids(content: FrameworkContent, section_id: str) -> list[str
     return [qid for qid, info in content.questions.items() if info.section_id == section_id]
 
 
-def evidence_counts(session: Session, family_id: uuid.UUID) -> dict[str, int]:
-    """How many pieces of evidence back each of the family's factors."""
-    counts = evidence.counts_by_factor(session, [family_id])
-    return {factor_id: count for (_family, factor_id), count in counts.items()}
+def evidence_counts(
+    session: Session,
+    family_id: uuid.UUID,
+    content: FrameworkContent,
+    section: Section,
+    *,
+    fresh: bool = False,
+) -> dict[str, int]:
+    """How many pieces of evidence back each of the section's factors (none outside a factors
+    section); read once per transaction unless `fresh`."""
+    if not isinstance(section, FactorsSection):
+        return {}
+    domain = content.domain(section.domain)
+    factor_ids = [factor.id for factor in (*domain.risk_factors, *domain.protective_factors)]
+    return {
+        factor_id: len(items)
+        for factor_id, items in evidence.by_factor(
+            session, family_id, factor_ids, fresh=fresh
+        ).items()
+    }
 
 
 def section_row(
@@ -309,7 +325,7 @@ def section_state(
     for node, _labels in walk(nodes):
         if not node.is_group and node.key in answers:
             values.update(form_fields(node.key, node.question, answers[node.key]))
-    factors = factor_fields(content, section, evidence_counts(session, family.id))
+    factors = factor_fields(content, section, evidence_counts(session, family.id, content, section))
     saved = ratings(session, family.id, cycle, [factor.factor_id for factor in factors])
     for factor in factors:
         rating = saved.get(factor.factor_id)
@@ -371,7 +387,7 @@ def posted_state(
                 values[node.name + suffix] = form[node.name + suffix]
     for target, message in plan_checks.service_problems(nodes, parsed).items():
         problems.add(target, message)
-    factors = factor_fields(content, section, evidence_counts(session, family.id))
+    factors = factor_fields(content, section, evidence_counts(session, family.id, content, section))
     for factor in factors:
         status = posted(form, factor.status_name)
         if status and status not in {item.value for item in FactorStatus}:
