@@ -116,6 +116,10 @@ class _Built:
     registry: ContentRegistry
 
 
+# Asked on every request: built once.
+_GENERATION = select(ContentState.generation)
+
+
 class ContentStore:
     """The content an app instance serves, rebuilt from the database when it changes."""
 
@@ -129,7 +133,7 @@ class ContentStore:
 
     def registry(self, session: Session) -> ContentRegistry:
         """The registry for the content the database holds now."""
-        generation = session.exec(select(ContentState.generation)).first()
+        generation = session.exec(_GENERATION).first()
         built = self._built
         if generation is not None and generation == built.generation:
             return built.registry

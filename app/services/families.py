@@ -3,13 +3,14 @@ network and the professionals involved. Validation here serves pages and the API
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import func, or_
+from sqlalchemy import bindparam, func, or_
 from sqlmodel import Session, SQLModel, col, select
 
 from app.content.model import FrameworkContent
@@ -564,18 +565,40 @@ def _check_return(
     }
 
 
+# The children's earlier returns and times in care, built once: the chronology page and the
+# summary list them.
+_EARLIER_RETURNS = (
+    select(EarlierReturn)
+    .where(
+        col(EarlierReturn.child_id).in_(bindparam("child_ids", expanding=True)),
+        col(EarlierReturn.deleted_at).is_(None),
+    )
+    .order_by(col(EarlierReturn.returned_on))
+)
+_CARE_EPISODES = (
+    select(CareEpisode)
+    .where(
+        col(CareEpisode.child_id).in_(bindparam("child_ids", expanding=True)),
+        col(CareEpisode.deleted_at).is_(None),
+    )
+    .order_by(col(CareEpisode.started_on))
+)
+
+
 def earlier_returns(session: Session, child_ids: Sequence[uuid.UUID]) -> list[EarlierReturn]:
     """The children's earlier returns home, oldest first; read once per transaction (a summary
     shows them and gives them to the rules)."""
     if not child_ids:
         return []
-    query = (
-        select(EarlierReturn)
-        .where(col(EarlierReturn.child_id).in_(child_ids), col(EarlierReturn.deleted_at).is_(None))
-        .order_by(col(EarlierReturn.returned_on))
-    )
     key = ("earlier_returns", frozenset(child_ids))
-    return list(read_once(session, key, ["earlier_return"], lambda: session.exec(query).all()))
+    return list(
+        read_once(
+            session,
+            key,
+            ["earlier_return"],
+            lambda: session.scalars(_EARLIER_RETURNS, {"child_ids": list(child_ids)}).all(),
+        )
+    )
 
 
 def get_return(session: Session, child: Child, return_id: uuid.UUID) -> EarlierReturn:
@@ -693,11 +716,7 @@ def care_episodes(session: Session, child_ids: Sequence[uuid.UUID]) -> Sequence[
     """The children's earlier times in care, oldest first."""
     if not child_ids:
         return []
-    return session.exec(
-        select(CareEpisode)
-        .where(col(CareEpisode.child_id).in_(child_ids), col(CareEpisode.deleted_at).is_(None))
-        .order_by(col(CareEpisode.started_on))
-    ).all()
+    return session.scalars(_CARE_EPISODES, {"child_ids": list(child_ids)}).all()
 
 
 def get_episode(session: Session, child: Child, episode_id: uuid.UUID) -> CareEpisode:
@@ -844,20 +863,29 @@ _ORDER: dict[type[SQLModel], tuple[Any, ...]] = {
 }
 
 
+@functools.cache
+def _people_statement(model: type[Person], include_deleted: bool) -> Any:
+    """Built once for each kind: every family page lists its people."""
+    query = select(model).where(col(model.family_id) == bindparam("family_id"))
+    if not include_deleted:
+        query = query.where(col(model.deleted_at).is_(None))
+    return query.order_by(*_ORDER[model])
+
+
 def _people_of_family(
     session: Session, model: type[Person], family: Family, include_deleted: bool
 ) -> Sequence[Person]:
     """The family's children or adults, in their order, read once per transaction."""
-    query = select(model).where(col(model.family_id) == family.id)
-    if not include_deleted:
-        query = query.where(col(model.deleted_at).is_(None))
-    query = query.order_by(*_ORDER[model])
     table = str(model.__tablename__)
     return read_once(
         session,
         (table, family.id, include_deleted),
         [table],
-        lambda: tuple(session.exec(query).all()),
+        lambda: tuple(
+            session.scalars(
+                _people_statement(model, include_deleted), {"family_id": family.id}
+            ).all()
+        ),
     )
 
 

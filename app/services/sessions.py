@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import delete, func, text, update
+from sqlalchemy import bindparam, delete, func, text, update
 from sqlalchemy.orm import joinedload
 from sqlmodel import Session, col, select
 
@@ -347,24 +347,23 @@ def _failure_reason(user: User | None, password_ok: bool, throttled: bool, expir
     return "temporary password expired" if expired else "refused"
 
 
+# The session, its user and their roles in one statement, built once: every signed-in request
+# starts here, and building and keying it cost a fifth of a millisecond each time.
+_RESOLVE = (
+    select(UserSession, User)
+    .join(User, col(User.id) == col(UserSession.user_id), isouter=True)
+    .where(col(UserSession.id) == bindparam("token_hash"))
+    .options(joinedload(User.role_rows))  # type: ignore[arg-type]  # SQLModel types the list
+)
+
+
 def resolve(
     session: Session, *, token: str, policy: SessionPolicy, now: datetime | None = None
 ) -> tuple[UserSession, User] | None:
     """The live session and its user for a cookie token, or None (expired, revoked, unknown,
     or the user was deactivated). Marks the session as seen."""
     now = now or utcnow()
-    # The session, its user and their roles in one statement: every signed-in request starts
-    # here.
-    found = (
-        session.execute(
-            select(UserSession, User)
-            .join(User, col(User.id) == col(UserSession.user_id), isouter=True)
-            .where(col(UserSession.id) == hash_token(token))
-            .options(joinedload(User.role_rows))  # type: ignore[arg-type]  # SQLModel types the list
-        )
-        .unique()
-        .first()
-    )
+    found = session.execute(_RESOLVE, {"token_hash": hash_token(token)}).unique().first()
     if found is None:
         return None
     record, user = found
