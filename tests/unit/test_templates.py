@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from jinja2 import ChoiceLoader, DictLoader
+from jinja2 import Environment as JinjaEnvironment
 from jinja2_fragments import render_block
 from markupsafe import Markup
 
@@ -86,3 +87,33 @@ def test_no_character_html_forbids_reaches_a_page_whichever_way_it_comes() -> No
     assert render_block(environment, "page.html", "rest", values) == (
         "<p>a\ufffdb\ufffdc\ufffdd\te</p>"
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        Markup('<div class="a">\n  <p>One &amp; two</p>\n\n<span>x</span>\r\nend\n'),
+        Markup("single line"),
+        Markup(""),
+        "plain <b>text</b>\nsecond line\n\n",
+        "\u2028odd\x0bline\x0cbreaks\x85",
+    ],
+)
+@pytest.mark.parametrize(
+    ("width", "first", "blank"),
+    [(4, False, False), (2, True, False), (6, True, True), ("> ", False, True)],
+)
+def test_indent_is_jinjas_own_on_markup_and_text(
+    text: str, width: int | str, first: bool, blank: bool
+) -> None:
+    """The environment's quicker `indent` gives what Jinja's gives, markup staying markup and
+    text staying text to be escaped when written."""
+    jinja = JinjaEnvironment(autoescape=True)
+    template = "{{ text | indent(width, first, blank) }}"
+    ours = ENVIRONMENT.from_string(template).render(
+        text=text, width=width, first=first, blank=blank
+    )
+    theirs = jinja.from_string(template).render(text=text, width=width, first=first, blank=blank)
+    assert ours == theirs
+    filtered = ENVIRONMENT.filters["indent"](text, width, first, blank)
+    assert type(filtered) is type(jinja.filters["indent"](text, width, first, blank))
