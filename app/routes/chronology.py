@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import replace
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -958,6 +959,8 @@ def _entry_page(
     family, content = page.family, page.content
     form = form or FormState()
     author = session.get(User, entry.author_id)
+    children = chronology.child_names(session, family)
+    row = _entry_row(session, entry)
     return render(
         request,
         "views/chronology/entry.html",
@@ -965,9 +968,9 @@ def _entry_page(
             **_vocabulary(content),
             **page.context,
             "entry": entry,
-            "row": _entry_row(session, entry),
+            "row": replace(row, child_ids=chronology.in_family_order(row.child_ids, children)),
             "author_name": author.name if author else "",
-            "children": chronology.child_names(session, family),
+            "children": children,
             "comments": chronology_review.comments(session, family, entry=entry),
             "form": form,
             "errors": form.error_list(),

@@ -790,12 +790,14 @@ def list_entries(
         found = rows_of(page)
     entries = [row[0] for row in found]
     links = entry_links(session, [entry.id for entry in entries], comments=True)
+    if children is None:
+        children = child_names(session, family)
     return EntryPage(
         rows=[
             EntryRow(
                 entry=entry,
                 theme_ids=in_content_order(links.themes[entry.id], themes(content)),
-                child_ids=links.children[entry.id],
+                child_ids=in_family_order(links.children[entry.id], children),
                 comments=links.comments.get(entry.id, 0),
             )
             for entry in entries
@@ -804,8 +806,17 @@ def list_entries(
         page=page,
         page_size=query.page_size,
         family_total=in_family[0] if in_family else matching,
-        children=children if children is not None else child_names(session, family),
+        children=children,
     )
+
+
+def in_family_order(
+    child_ids: Iterable[uuid.UUID], children: Mapping[uuid.UUID, str]
+) -> list[uuid.UUID]:
+    """Children in the order `children` (the family's `child_names`) lists them; a former
+    child of the family last."""
+    order = {child_id: position for position, child_id in enumerate(children)}
+    return sorted(child_ids, key=lambda child_id: (order.get(child_id, len(order)), str(child_id)))
 
 
 def child_names(session: Session, family: Family) -> dict[uuid.UUID, str]:

@@ -18,12 +18,15 @@ from sqlalchemy import (
     ColumnElement,
     Date,
     Integer,
+    String,
     bindparam,
     cast,
     func,
     literal,
+    null,
     union_all,
 )
+from sqlalchemy import select as select_rows
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -271,20 +274,26 @@ def _patterns(
     labels = themes(content)
     polarity = {theme.id: theme.polarity for theme in content.chronology.themes}
 
-    # Counts per theme per year, with first and last dates.
-    year = cast(func.extract("year", day), Integer)
-    aggregates: list[Any] = [year, func.count(), func.min(day), func.max(day)]
     per_theme: dict[str, dict[int, int]] = {}
     bounds: dict[str, tuple[date, date]] = {}
-    for theme_id, in_year, count, first, last in session.exec(
-        select(col(ChronologyEntryTheme.theme_id), *aggregates)
-        .join(ChronologyEntry, col(ChronologyEntry.id) == col(ChronologyEntryTheme.entry_id))
-        .where(*live)
-        .group_by(col(ChronologyEntryTheme.theme_id), year)
-    ).all():
-        per_theme.setdefault(theme_id, {})[int(in_year)] = count
-        earliest, latest = bounds.get(theme_id, (first, last))
-        bounds[theme_id] = (min(earliest, first), max(latest, last))
+    grade_counts: dict[str, int] = {}
+    total, first_day, last_day = 0, None, None
+    gaps: list[Gap] = []
+    for kind, key, in_year, count, first, last in session.execute(
+        _counts_and_gaps(session, family, gap_days, third_party)
+    ):
+        if kind == "theme":
+            per_theme.setdefault(key, {})[int(in_year)] = count
+            earliest, latest = bounds.get(key, (first, last))
+            bounds[key] = (min(earliest, first), max(latest, last))
+        elif kind == "grade":
+            grade_counts[key] = count
+            total += count
+            first_day = first if first_day is None else min(first_day, first)
+            last_day = last if last_day is None else max(last_day, last)
+        else:
+            gaps.append(Gap(start=first, end=last))
+    gaps.sort(key=lambda gap: gap.end)
     theme_rows = [
         ThemeSummary(
             theme_id=theme_id,
@@ -297,19 +306,6 @@ def _patterns(
         )
         for theme_id in in_content_order(per_theme, labels)
     ]
-
-    # Totals and counts per significance grade.
-    grade_counts: dict[str, int] = {}
-    total, first_day, last_day = 0, None, None
-    for grade, count, first, last in session.exec(
-        select(col(ChronologyEntry.significance), func.count(), func.min(day), func.max(day))
-        .where(*live)
-        .group_by(col(ChronologyEntry.significance))
-    ).all():
-        grade_counts[grade] = count
-        total += count
-        first_day = first if first_day is None else min(first_day, first)
-        last_day = last if last_day is None else max(last_day, last)
     years = list(range(first_day.year, last_day.year + 1)) if first_day and last_day else []
 
     # Entries of the highest significance (the first grade of the content's scale).
@@ -321,7 +317,6 @@ def _patterns(
         .limit(HIGH_SHOWN)
     ).all()
 
-    gaps = _gaps(session, family, gap_days, third_party)
     returns, preceding_rows = _returns(session, family, third_party)
     theme_map = entry_links(
         session,
@@ -391,23 +386,42 @@ def _patterns(
     )
 
 
-def _gaps(session: Session, family: Family, gap_days: int, third_party: bool) -> list[Gap]:
-    """Stretches longer than `gap_days` between one entry and the next (SQL window)."""
+def _counts_and_gaps(session: Session, family: Family, gap_days: int, third_party: bool) -> Any:
+    """One statement of rows (kind, key, year, count, first, last): per theme and year, and
+    per significance grade, how many entries and the first and last dates ("theme", "grade");
+    and each stretch longer than `gap_days` between one entry and the next ("gap": its first
+    and last day, by an SQL window)."""
+    live = _live(family, third_party)
     day = col(ChronologyEntry.occurred_on)
+    span = (func.count(), func.min(day), func.max(day))
     ordered = (
         select(day.label("day"), func.lag(day, type_=Date()).over(order_by=day).label("previous"))
-        .where(*_live(family, third_party))
+        .where(*live)
         .subquery()
     )
-    rows = session.exec(
-        select(ordered.c.previous, ordered.c.day)
-        .where(
+    year = cast(func.extract("year", day), Integer)
+    return union_all(
+        select_rows(literal("theme"), col(ChronologyEntryTheme.theme_id), year, *span)
+        .join(ChronologyEntry, col(ChronologyEntry.id) == col(ChronologyEntryTheme.entry_id))
+        .where(*live)
+        .group_by(col(ChronologyEntryTheme.theme_id), year),
+        select_rows(
+            literal("grade"), col(ChronologyEntry.significance), cast(null(), Integer), *span
+        )
+        .where(*live)
+        .group_by(col(ChronologyEntry.significance)),
+        select_rows(
+            literal("gap"),
+            cast(null(), String),
+            cast(null(), Integer),
+            cast(null(), Integer),
+            ordered.c.previous,
+            ordered.c.day,
+        ).where(
             ordered.c.previous.is_not(None),
             _days_between(session, ordered.c.day, ordered.c.previous) > gap_days,
-        )
-        .order_by(ordered.c.day)
-    ).all()
-    return [Gap(start=start, end=end) for start, end in rows]
+        ),
+    )
 
 
 def _returns(

@@ -114,7 +114,8 @@ def test_the_page_lists_entries_and_links_from_the_family_navigation(
 def test_each_row_shows_its_own_themes_children_and_comments(
     client: CheckingClient, db: Session, family: Family, practitioner: User, child: Child
 ) -> None:
-    other = make_child(db, family, name="Sol Harper")
+    # Older than Amy: each row names the children oldest first, as the family's record does.
+    other = make_child(db, family, name="Sol Harper", born=date(2012, 1, 1))
     both = make_entry(
         db,
         family,
@@ -153,10 +154,12 @@ def test_each_row_shows_its_own_themes_children_and_comments(
     texts = [row.get_text(" ", strip=True) for row in rows]
     assert len(texts) == 3
     assert "Domestic abuse incident" in texts[0] and "Neglect" in texts[0]
-    assert "Amy Harper, Sol Harper" in texts[0] and "(2 comments)" in texts[0]
+    assert "Sol Harper, Amy Harper" in texts[0] and "(2 comments)" in texts[0]
     assert "Sol Harper" in texts[1] and "Amy Harper" not in texts[1]
     assert "Domestic abuse" not in texts[1] and "(1 comment)" in texts[1]
     assert "Harper" not in texts[2] and "comment" not in texts[2]
+    entry_page = client.get(f"/families/{family.id}/chronology/{both.id}")
+    assert "Sol Harper, Amy Harper" in soup(entry_page).main.get_text(" ", strip=True)
 
 
 def test_adding_an_entry_without_javascript(
