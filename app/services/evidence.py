@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import or_
+from sqlalchemy import Subquery, or_
 from sqlalchemy import select as select_rows
 from sqlmodel import Session, col, func, select
 
@@ -136,14 +136,17 @@ def by_factor(
     )
 
 
-def counts_by_factor(
-    session: Session, family_ids: Collection[uuid.UUID]
-) -> dict[tuple[uuid.UUID, str], int]:
-    """How many pieces of evidence back each factor of each family, by (family, factor),
-    counted as `evidence_for` lists them: evidence linked to a chronology entry deleted since
-    no longer counts (for the rules' minimum evidence, the pages' counts, frozen revisions)."""
-    rows = session.execute(
-        select_rows(col(FactorEvidence.family_id), col(FactorEvidence.factor_id), func.count())
+def counts_by_factor(family_ids: Collection[uuid.UUID]) -> Subquery:
+    """How many pieces of evidence back each factor of each family (family_id, factor_id,
+    count), counted as `evidence_for` lists them: evidence linked to a chronology entry deleted
+    since no longer counts (for the rules' minimum evidence). A subquery, to join to the
+    ratings it backs."""
+    return (
+        select_rows(
+            col(FactorEvidence.family_id),
+            col(FactorEvidence.factor_id),
+            func.count().label("count"),
+        )
         .join(
             ChronologyEntry,
             col(ChronologyEntry.id) == col(FactorEvidence.chronology_entry_id),
@@ -155,8 +158,8 @@ def counts_by_factor(
             col(ChronologyEntry.deleted_at).is_(None),
         )
         .group_by(col(FactorEvidence.family_id), col(FactorEvidence.factor_id))
+        .subquery()
     )
-    return {(family_id, factor_id): count for family_id, factor_id, count in rows}
 
 
 def search_entries(

@@ -15,6 +15,8 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
+from sqlalchemy import and_, func
+from sqlalchemy import select as select_rows
 from sqlmodel import Session, col, select
 
 from app.content.model import FrameworkContent
@@ -204,20 +206,31 @@ def _answer_rows(
 def _factor_states(
     session: Session, ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, dict[str, FactorState]]:
-    """Each rated factor's status and how much evidence backs it."""
-    counts = evidence.counts_by_factor(session, ids)
+    """Each rated factor's status and how much evidence backs it, in one statement."""
+    counts = evidence.counts_by_factor(ids)
     statuses = {status.value for status in FactorStatus}
-    rows = session.exec(
-        select(
-            col(FactorRating.family_id), col(FactorRating.factor_id), col(FactorRating.status)
-        ).where(col(FactorRating.family_id).in_(ids), col(FactorRating.cycle) == 0)
+    rows = session.execute(
+        select_rows(
+            col(FactorRating.family_id),
+            col(FactorRating.factor_id),
+            col(FactorRating.status),
+            func.coalesce(counts.c.count, 0),
+        )
+        .join(
+            counts,
+            and_(
+                counts.c.family_id == col(FactorRating.family_id),
+                counts.c.factor_id == col(FactorRating.factor_id),
+            ),
+            isouter=True,
+        )
+        .where(col(FactorRating.family_id).in_(ids), col(FactorRating.cycle) == 0)
     ).all()
     found: dict[uuid.UUID, dict[str, FactorState]] = {}
-    for family_id, factor_id, status in rows:
+    for family_id, factor_id, status, count in rows:
         if status in statuses:
             found.setdefault(family_id, {})[factor_id] = FactorState(
-                status=status,  # type: ignore[arg-type]
-                evidence_count=counts.get((family_id, factor_id), 0),
+                status=status, evidence_count=count
             )
     return found
 
