@@ -17,6 +17,7 @@ from sqlmodel import Session
 from app.config import PLACEHOLDER_SECRET_KEY, PROJECT_ROOT
 from app.content.registry import load_registry
 from app.models.accounts import Role, SignInAttempt, Team, User, UserRole, UserSession
+from app.models.assessment import FactorEvidence
 from app.models.base import utcnow
 from app.models.chronology import (
     ChronologyEntry,
@@ -299,6 +300,23 @@ def make_episode(
 ) -> CareEpisode:
     record = CareEpisode(
         child_id=child.id, started_on=started_on, ended_on=ended_on, legal_status="s20"
+    )
+    session.add(record)
+    session.flush()
+    return record
+
+
+def make_report_evidence(
+    session: Session, family: Family, factor_id: str, *, description: str = "Attendance report"
+) -> FactorEvidence:
+    """A school's report backing a factor: evidence that is not a chronology entry."""
+    record = FactorEvidence(
+        family_id=family.id,
+        factor_id=factor_id,
+        kind="report",
+        evidence_date=date(2026, 1, 5),
+        source="School",
+        description=description,
     )
     session.add(record)
     session.flush()

@@ -565,24 +565,21 @@ def _check_return(
     }
 
 
-# The children's earlier returns and times in care, built once: the chronology page and the
-# summary list them.
-_EARLIER_RETURNS = (
-    select(EarlierReturn)
-    .where(
-        col(EarlierReturn.child_id).in_(bindparam("child_ids", expanding=True)),
-        col(EarlierReturn.deleted_at).is_(None),
+def _of_children(model: type[EarlierReturn] | type[CareEpisode], on: Any) -> Any:
+    """The children's records of one kind (not deleted), oldest first."""
+    return (
+        select(model)
+        .where(
+            col(model.child_id).in_(bindparam("child_ids", expanding=True)),
+            col(model.deleted_at).is_(None),
+        )
+        .order_by(col(on))
     )
-    .order_by(col(EarlierReturn.returned_on))
-)
-_CARE_EPISODES = (
-    select(CareEpisode)
-    .where(
-        col(CareEpisode.child_id).in_(bindparam("child_ids", expanding=True)),
-        col(CareEpisode.deleted_at).is_(None),
-    )
-    .order_by(col(CareEpisode.started_on))
-)
+
+
+# Built once: the chronology page and the summary list them.
+_EARLIER_RETURNS = _of_children(EarlierReturn, EarlierReturn.returned_on)
+_CARE_EPISODES = _of_children(CareEpisode, CareEpisode.started_on)
 
 
 def earlier_returns(session: Session, child_ids: Sequence[uuid.UUID]) -> list[EarlierReturn]:

@@ -10,7 +10,6 @@ from sqlmodel import Session, col, select
 
 from app.content.schema import FactorsSection, QuestionsSection
 from app.models.accounts import Role
-from app.models.assessment import FactorEvidence
 from app.models.family import Child
 from app.models.journey import CareReentry, MonitoringVisit, ReviewCycle
 from app.models.progress import GateDecision, GateProposal, SectionProgress, SectionStatus
@@ -23,6 +22,7 @@ from tests.factories import (
     make_child,
     make_child_return,
     make_family,
+    make_report_evidence,
     make_team,
     make_user,
     start_session,
@@ -284,17 +284,7 @@ def test_a_sections_evidence_is_counted_and_listed_from_one_read(db: Session) ->
 
     (counts, listed), sent = statements(db, count_then_list)
     assert (sum(counts.values()), listed, sent) == (0, [], 1)
-    db.add(
-        FactorEvidence(
-            family_id=family.id,
-            factor_id=factor,
-            kind="report",
-            evidence_date=date(2026, 1, 5),
-            source="School",
-            description="Attendance report",
-        )
-    )
-    db.flush()
+    make_report_evidence(db, family, factor)
     (counts, listed), sent = statements(db, count_then_list)
     assert (counts[factor], listed, sent) == (1, ["Attendance report"], 1)
     assert statements(

@@ -17,6 +17,7 @@ from tests.factories import (
     make_child,
     make_entry,
     make_family,
+    make_report_evidence,
     make_return,
     make_team,
     make_user,
@@ -133,16 +134,7 @@ def test_evidence_from_a_deleted_entry_no_longer_counts_for_the_rules(db: Sessio
                 chronology_entry_id=entry.id,
             )
         )
-    db.add(
-        FactorEvidence(
-            family_id=family.id,
-            factor_id=factor,
-            kind="report",
-            evidence_date=date(2026, 1, 5),
-            source="School",
-            description="Attendance report",
-        )
-    )
+    make_report_evidence(db, family, factor)
     deleted.deleted_at = datetime(2026, 2, 1, tzinfo=UTC)
     db.add(deleted)
     db.flush()
