@@ -45,6 +45,7 @@ from app.models.family import Child, Family
 from app.services import audit, families, progress
 from app.services.errors import Conflict, NotFound
 from app.services.locking import check_version, saving
+from app.services.paging import page_count
 from app.services.records import (
     CONFLICT_MESSAGE,
     LIKE_ESCAPE,
@@ -671,7 +672,7 @@ class EntryPage:
 
     @property
     def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
+        return page_count(self.total, self.page_size)
 
 
 def _filters(family: Family, query: EntryQuery) -> list[ColumnElement[bool]]:
@@ -784,7 +785,7 @@ def list_entries(
     found = rows_of(page)
     # No rows: nothing matches, or the page is past the last (a link from before a deletion).
     matching, *in_family = found[0][1:] if found else session.execute(select_rows(*counts)).one()
-    last_page = max(1, -(-matching // query.page_size))
+    last_page = page_count(matching, query.page_size)
     if not found and page > last_page:
         page = last_page
         found = rows_of(page)

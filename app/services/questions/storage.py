@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 from app.content.journey import shape
 from app.content.model import FrameworkContent
 from app.content.schema import (
+    Factor,
     FactorsSection,
     PerItem,
     QuestionsSection,
@@ -186,16 +187,11 @@ def evidence_counts(
 ) -> dict[str, int]:
     """How many pieces of evidence back each of the section's factors (none outside a factors
     section); read once per transaction unless `fresh`."""
-    if not isinstance(section, FactorsSection):
+    factor_ids = [factor.id for _kind, factor in _factors_of(content, section)]
+    if not factor_ids:
         return {}
-    domain = content.domain(section.domain)
-    factor_ids = [factor.id for factor in (*domain.risk_factors, *domain.protective_factors)]
-    return {
-        factor_id: len(items)
-        for factor_id, items in evidence.by_factor(
-            session, family_id, factor_ids, fresh=fresh
-        ).items()
-    }
+    found = evidence.by_factor(session, family_id, factor_ids, fresh=fresh)
+    return {factor_id: len(items) for factor_id, items in found.items()}
 
 
 def section_row(
@@ -269,16 +265,20 @@ class SectionState:
 def factor_fields(
     content: FrameworkContent, section: Section, counts: Mapping[str, int]
 ) -> list[FactorField]:
+    return [
+        FactorField(factor.id, factor.text, factor.guidance, kind, counts.get(factor.id, 0))
+        for kind, factor in _factors_of(content, section)
+    ]
+
+
+def _factors_of(content: FrameworkContent, section: Section) -> list[tuple[str, Factor]]:
+    """A factors section's factors with their kind, risks first; none for other sections."""
     if not isinstance(section, FactorsSection):
         return []
     domain = content.domain(section.domain)
     return [
-        FactorField(factor.id, factor.text, factor.guidance, kind, counts.get(factor.id, 0))
-        for kind, factors in (
-            ("risk", domain.risk_factors),
-            ("protective", domain.protective_factors),
-        )
-        for factor in factors
+        *(("risk", factor) for factor in domain.risk_factors),
+        *(("protective", factor) for factor in domain.protective_factors),
     ]
 
 
