@@ -102,16 +102,26 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     """Check the set-up, then serve the app with uvicorn."""
     import uvicorn
 
+    from app import serving
+
     cmd_check(args, settings)
+    options = {
+        "factory": True,
+        "host": args.host,
+        "port": args.port,
+        "proxy_headers": True,
+        "forwarded_allow_ips": args.forwarded_allow_ips,
+    }
+    if not args.reload:
+        config = uvicorn.Config("app.main:create_app", workers=args.workers, **options)
+        if serving.can_spread(config):
+            serving.run(config)
+            return 0
     uvicorn.run(
         "app.main:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
         reload=args.reload,
         workers=None if args.reload else args.workers,
-        proxy_headers=True,
-        forwarded_allow_ips=args.forwarded_allow_ips,
+        **options,
     )
     return 0
 

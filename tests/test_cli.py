@@ -5,12 +5,17 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import time
+from collections import Counter
 from pathlib import Path
 
+import pytest
 import uvicorn
 
+from app import serving
 from app.config import PLACEHOLDER_SECRET_KEY
 from app.services import api_tokens
+from tests.support.processes import START_LIMIT_SECONDS, free_port
 
 
 def run_cli(*args: str, timeout: int = 60, **env: str) -> subprocess.CompletedProcess[str]:
@@ -216,11 +221,104 @@ def test_retention_reports_what_it_removed(tmp_path: Path) -> None:
     assert "sign-in attempts older than 90 days" in done.stdout
 
 
-def test_the_socket_workers_share_is_tcp() -> None:
-    """`serve --workers N` binds one socket and hands it to each worker. asyncio turns off
-    Nagle's algorithm (TCP_NODELAY) only on connections accepted from a socket that says it is
-    TCP; uvicorn before 0.55 bound it with protocol 0, and every keep-alive response waited
-    about 40 ms for the client's delayed acknowledgement (uvicorn issue 3149)."""
+def test_the_workers_sockets_are_tcp() -> None:
+    """asyncio turns off Nagle's algorithm (TCP_NODELAY) only on connections accepted from a
+    socket that says it is TCP; uvicorn before 0.55 bound its shared socket with protocol 0, and
+    every keep-alive response waited about 40 ms for the client's delayed acknowledgement
+    (uvicorn issue 3149). Both the shared socket (one worker elsewhere than on Linux) and each
+    worker's own say they are TCP."""
     listener = uvicorn.Config("app.main:create_app", host="127.0.0.1", port=0).bind_socket()
     with listener:
         assert listener.proto == socket.IPPROTO_TCP
+    with serving._bind(socket.AF_INET, "127.0.0.1", 0) as own:
+        assert own.proto == socket.IPPROTO_TCP
+
+
+def _sockets_at(port: int, state: str) -> set[int]:
+    """The inodes of the TCP sockets on local `port` in `state` (/proc/net/tcp's hex codes)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == state:
+                inodes.add(int(fields[9]))
+    return inodes
+
+
+def _holders(inodes: set[int]) -> Counter[int]:
+    """How many of the sockets `inodes` each process holds open."""
+    held: Counter[int] = Counter()
+    for process in Path("/proc").iterdir():
+        if not process.name.isdigit():
+            continue
+        try:
+            links = [os.readlink(fd) for fd in (process / "fd").iterdir()]
+        except OSError:  # gone, or not ours to read
+            continue
+        for link in links:
+            if link.startswith("socket:[") and int(link[8:-1]) in inodes:
+                held[int(process.name)] += 1
+    return held
+
+
+LISTENING, ESTABLISHED = "0A", "01"
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="SO_REUSEPORT spreads connections on Linux")
+def test_connections_opened_at_once_are_spread_over_the_workers(tmp_path: Path) -> None:
+    """With one socket shared by the workers, the first to wake accepted every connection
+    waiting: a load test's 16 keep-alive connections all went to one of two workers. Each
+    worker now listens on a socket of its own and the kernel spreads the connections (all 32
+    on one of two by chance: about 1 in 2,000 million)."""
+    assert run_cli("migrate", HOMEWARD_DATA_DIR=str(tmp_path)).returncode == 0
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HOMEWARD_")}
+    env.pop("DATABASE_URL", None)
+    log = (tmp_path / "serve.log").open("wb")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "app", "serve", "--workers", "2", "--port", str(port)],
+        env={**env, "HOMEWARD_DATA_DIR": str(tmp_path)},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    connections: list[socket.socket] = []
+    try:
+        deadline = time.monotonic() + START_LIMIT_SECONDS
+        while len(_holders(_sockets_at(port, LISTENING))) < 2:
+            assert server.poll() is None, (tmp_path / "serve.log").read_text()
+            assert time.monotonic() < deadline, "the two workers did not both listen"
+            time.sleep(0.1)
+        for _ in range(32):
+            connection = socket.create_connection(("127.0.0.1", port), timeout=60)
+            connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            connections.append(connection)
+        for connection in connections:
+            assert connection.recv(4096).startswith(b"HTTP/1.1 200"), "not served"
+        held = _holders(_sockets_at(port, ESTABLISHED))
+        # The client's ends are established on the port too, from this process.
+        del held[os.getpid()]
+        assert sum(held.values()) == 32
+        assert len(held) == 2, held
+    finally:
+        for connection in connections:
+            connection.close()
+        server.terminate()
+        server.wait(timeout=60)
+        log.close()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="SO_REUSEPORT spreads connections on Linux")
+def test_workers_refuse_a_port_another_process_serves(tmp_path: Path) -> None:
+    """SO_REUSEPORT would let a second instance share the port of one already running; like
+    uvicorn with its shared socket, it is refused."""
+    assert run_cli("migrate", HOMEWARD_DATA_DIR=str(tmp_path)).returncode == 0
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        port = other.getsockname()[1]
+        result = run_cli(
+            "serve", "--workers", "2", "--port", str(port), HOMEWARD_DATA_DIR=str(tmp_path)
+        )
+    assert result.returncode == 3
+    assert f"127.0.0.1:{port} is already in use" in result.stderr
+    assert "Traceback" not in result.stderr
