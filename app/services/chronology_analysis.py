@@ -245,21 +245,16 @@ def analyse_chronology(
     The patterns are kept by the chronology's version (and today's date, which ends a return
     home that has not ended): a page shown again costs one statement, not ten, and any write
     changes the version, so a kept analysis is never out of date. The written analysis is
-    always read afresh."""
-    key = (
-        family.id,
-        content.content_hash,
-        gap_days,
-        third_party,
-        london_today(),
-        chronology_version(session, family),
-    )
+    always read afresh, unless the version counts none, deleted ones included (most families)."""
+    version = chronology_version(session, family)
+    key = (family.id, content.content_hash, gap_days, third_party, london_today(), version)
     patterns = _analyses.get_or_make(
         key,
         lambda: _patterns(session, family, content, gap_days, third_party),
         shared=not has_written(session, *SOURCES),
     )
-    return replace(patterns, written=written_analyses(session, family))
+    written = any(table == "written" and rows for table, rows, *_ in version)
+    return replace(patterns, written=written_analyses(session, family) if written else {})
 
 
 def _patterns(
