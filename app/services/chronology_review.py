@@ -26,7 +26,7 @@ from app.models.chronology import (
     ChronologyWrittenAnalysis,
 )
 from app.models.family import Family
-from app.services import access, audit
+from app.services import access, audit, progress
 from app.services.chronology import FIELD_LABELS, describe_event_date, entry_links
 from app.services.chronology_analysis import OVERALL, SOURCES, chronology_version, scope_label
 from app.services.records import Problems
@@ -111,6 +111,8 @@ def _analysis_fingerprints(session: Session, family: Family) -> dict[str, dict[s
 def latest_review(session: Session, family: Family) -> tuple[ChronologyReview, str] | None:
     """The most recent review and the name of who made it. Its snapshot (a fingerprint of
     every entry: megabytes for a long history) is read only if `changes_since` needs it."""
+    if not progress.records(session, family.id).chronology_reviews:
+        return None
     row = session.exec(
         select(ChronologyReview, col(User.name))
         .options(defer(ChronologyReview.snapshot))  # type: ignore[arg-type]

@@ -34,7 +34,7 @@ from app.models.accounts import Role, User, UserRole
 from app.models.assessment import FactorStatus
 from app.models.chronology import ChronologyEntry, ChronologyEntryChild, ChronologyEntryTheme
 from app.models.family import Adult, Child, Family
-from app.services import assessment_summary, audit, chronology, families, questions
+from app.services import assessment_summary, audit, chronology, families, progress, questions
 from app.services.errors import InvalidInput
 from app.timeutil import format_date
 
@@ -366,6 +366,8 @@ def record_entries(
         return []
     names = {child.id: child.name for child in children}
     ids = list(names)
+    # Most families have no earlier times in care or returns: then they are not asked for.
+    has = progress.records(session, family.id)
     found: list[RecordEntry] = []
     for child in children:
         legal = content.term_label("legal_statuses", child.legal_status)
@@ -378,7 +380,7 @@ def record_entries(
                 child.id,
             )
         )
-    for episode in families.care_episodes(session, ids):
+    for episode in families.care_episodes(session, ids) if has.care_episodes else ():
         legal = content.term_label("legal_statuses", episode.legal_status)
         found.append(
             RecordEntry(
@@ -390,7 +392,7 @@ def record_entries(
         )
     causes = families.breakdown_causes(content)
     known_themes = chronology.themes(content)
-    for item in families.earlier_returns(session, ids):
+    for item in families.earlier_returns(session, ids) if has.earlier_returns else ():
         name = names[item.child_id]
         how = {"planned": " (a planned return)", "unplanned": " (an unplanned return)"}
         to = f" to {item.returned_to}" if item.returned_to else ""

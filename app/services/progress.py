@@ -44,7 +44,8 @@ from app.content.schema import GateSection, Section
 from app.db import read_once, write_lock
 from app.models.audit import AuditAction
 from app.models.base import utcnow
-from app.models.family import Child, Family
+from app.models.chronology import ChronologyReview
+from app.models.family import CareEpisode, Child, EarlierReturn, Family
 from app.models.journey import (
     CareReentry,
     ChildReturn,
@@ -224,7 +225,7 @@ def load_state(session: Session, family: Family, *, fresh: bool = False) -> Stat
         session,
         ("load_state", family.id),
         STATE_TABLES,
-        lambda: _read_state(session, family),
+        lambda: _read_state(session, family, fresh=fresh),
         fresh=fresh,
     )
 
@@ -252,8 +253,8 @@ def _no_text() -> list[Any]:
 
 
 def _numbers(*given: Any) -> list[Any]:
-    """The five number columns of _FACTS: those given, then nothing."""
-    return [*given, *(cast(null(), Integer) for _ in range(5 - len(given)))]
+    """The eight number columns of _FACTS: those given, then nothing."""
+    return [*given, *(cast(null(), Integer) for _ in range(8 - len(given)))]
 
 
 def _moves_of(what: str, model: type[ChildReturn] | type[CareReentry], on: Any) -> Any:
@@ -269,12 +270,24 @@ def _count(model: Any, *where: Any) -> Any:
     ).scalar_subquery()
 
 
+def _count_of_children(model: type[CareEpisode] | type[EarlierReturn]) -> Any:
+    """Records of the family's children (deleted children included: never fewer than a read
+    of the children's records finds)."""
+    return (
+        select(func.count())
+        .select_from(model)
+        .join(Child, col(Child.id) == col(model.child_id))
+        .where(col(Child.family_id) == _FAMILY, col(model.deleted_at).is_(None))
+    ).scalar_subquery()
+
+
 # What every family page needs first, in one statement. Rows: (kind, child, date, two texts,
 # five numbers):
 # - each child's returns home and returns to care: ("home" or "care", child, date);
 # - each section's status in each review: ("status", -, -, section, status, cycle);
-# - how many children, visits, decisions, pending proposals and reviews the family has
-#   ("counts"): the decisions, proposals and reviews themselves are read only if there are any.
+# - how many children, visits, decisions, pending proposals and reviews the family has, and
+#   how many earlier times in care, earlier returns and chronology reviews ("counts"): each of
+#   the last six is read only if there are any.
 _FACTS = union_all(
     _moves_of("home", ChildReturn, ChildReturn.returned_on),
     _moves_of("care", CareReentry, CareReentry.entered_on),
@@ -296,8 +309,21 @@ _FACTS = union_all(
         _count(GateDecision, col(GateDecision.superseded_at).is_(None)),
         _count(GateProposal, col(GateProposal.status) == "pending"),
         _count(ReviewCycle),
+        _count_of_children(CareEpisode),
+        _count_of_children(EarlierReturn),
+        _count(ChronologyReview),
     ),
 )
+# The facts' tables: the state's, and those only counted.
+_FACTS_TABLES = (*STATE_TABLES, "care_episode", "earlier_return", "chronology_review")
+
+
+class Records(NamedTuple):
+    """How many records of these kinds the family has: none means nothing to read."""
+
+    care_episodes: int
+    earlier_returns: int
+    chronology_reviews: int
 
 
 class Facts(NamedTuple):
@@ -308,6 +334,7 @@ class Facts(NamedTuple):
     decisions: int
     proposals: int
     cycles: int
+    records: Records
 
 
 def _facts(session: Session, family_id: uuid.UUID, *, fresh: bool = False) -> Facts:
@@ -320,7 +347,7 @@ def _facts(session: Session, family_id: uuid.UUID, *, fresh: bool = False) -> Fa
         # Columns, not rows: statuses are also claimed by single UPDATE statements, behind the
         # session, so its copies could be stale.
         statuses: dict[Key, SectionStatus] = {}
-        counts = (0, 0, 0, 0, 0)
+        counts = (0,) * 8
         for kind, child_id, on, section_id, status, *numbers in session.execute(
             _FACTS, {"family_id": family_id}
         ):
@@ -332,19 +359,31 @@ def _facts(session: Session, family_id: uuid.UUID, *, fresh: bool = False) -> Fa
                 statuses[(section_id, numbers[0])] = SectionStatus(status)
             else:
                 counts = tuple(numbers)
-        children, visits, decisions, proposals, cycles = counts
+        children, visits, decisions, proposals, cycles, *records = counts
         return Facts(
-            Moves(returns, reentries, children, visits), statuses, decisions, proposals, cycles
+            Moves(returns, reentries, children, visits),
+            statuses,
+            decisions,
+            proposals,
+            cycles,
+            Records(*records),
         )
 
-    return read_once(session, ("facts", family_id), STATE_TABLES, read, fresh=fresh)
+    return read_once(session, ("facts", family_id), _FACTS_TABLES, read, fresh=fresh)
 
 
-def _read_state(session: Session, family: Family) -> State:
+def records(session: Session, family_id: uuid.UUID) -> Records:
+    """How many earlier times in care, earlier returns and chronology reviews the family has,
+    from the statement every family page sends first (pages skip reading what there is none
+    of)."""
+    return _facts(session, family_id).records
+
+
+def _read_state(session: Session, family: Family, *, fresh: bool) -> State:
     given = {"family_id": family.id}
-    # Afresh with the state (which may be read afresh under the family's lock); kept for the
-    # page's other parts.
-    facts = _facts(session, family.id, fresh=True)
+    # Afresh when the state is (under the family's lock, say); otherwise as another part of
+    # the page read them already, if nothing they count was written since.
+    facts = _facts(session, family.id, fresh=fresh)
     decisions: dict[Key, GateDecision] = {}
     if facts.decisions:
         for row in session.scalars(_DECISIONS, given):

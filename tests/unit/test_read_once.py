@@ -13,7 +13,17 @@ from app.models.accounts import Role
 from app.models.family import Child
 from app.models.journey import CareReentry, MonitoringVisit, ReviewCycle
 from app.models.progress import GateDecision, GateProposal, SectionProgress, SectionStatus
-from app.services import accounts, chronology, evidence, families, progress, sessions
+from app.services import (
+    accounts,
+    chronology,
+    chronology_review,
+    evidence,
+    families,
+    prefill,
+    progress,
+    sessions,
+)
+from app.services.audit import Actor
 from app.services.questions import evidence_counts, people_of
 from app.timeutil import now_utc
 from tests.factories import (
@@ -21,8 +31,10 @@ from tests.factories import (
     make_adult,
     make_child,
     make_child_return,
+    make_episode,
     make_family,
     make_report_evidence,
+    make_return,
     make_team,
     make_user,
     start_session,
@@ -290,3 +302,35 @@ def test_a_sections_evidence_is_counted_and_listed_from_one_read(db: Session) ->
     assert statements(
         db, lambda: evidence_counts(db, family.id, REUNIFICATION, questions_section)
     ) == ({}, 0)
+
+
+def test_records_a_family_has_none_of_are_not_asked_for(db: Session) -> None:
+    """The statement every family page sends first also counts the children's earlier times in
+    care and earlier returns home and the chronology's reviews. Where there are none (most
+    families), the chronology page's events from the children's records and its latest review
+    ask for none; once there are some, they are read and shown."""
+    team = make_team(db)
+    practitioner = make_user(db, team=team)
+    supervisor = make_user(db, team=team, roles=(Role.SUPERVISOR,))
+    family = make_family(db, team=team, allocated_to=practitioner)
+    amy = make_child(db, family, name="Amy")
+    # As the chronology page does first: the task state, the children.
+    progress.load_state(db, family)
+    families.children(db, family)
+
+    def offered() -> list[str]:
+        entries = prefill.record_entries(db, family=family, content=REUNIFICATION)
+        return [entry.key.split(":")[0] for entry in entries]
+
+    kinds, sent = statements(db, offered)
+    assert kinds == ["care"]
+    assert sent == 1  # which of them the chronology already tells
+    assert statements(db, lambda: chronology_review.latest_review(db, family)) == (None, 0)
+
+    make_episode(db, amy)
+    make_return(db, amy)
+    chronology_review.mark_reviewed(db, actor=Actor(user=supervisor), family=family, note=None)
+    assert sorted(offered()) == ["breakdown", "care", "episode", "return"]
+    latest = chronology_review.latest_review(db, family)
+    assert latest is not None
+    assert latest[1] == supervisor.name
