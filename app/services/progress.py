@@ -282,12 +282,13 @@ def _count_of_children(model: type[CareEpisode] | type[EarlierReturn]) -> Any:
 
 
 # What every family page needs first, in one statement. Rows: (kind, child, date, two texts,
-# five numbers):
+# eight numbers):
 # - each child's returns home and returns to care: ("home" or "care", child, date);
 # - each section's status in each review: ("status", -, -, section, status, cycle);
 # - how many children, visits, decisions, pending proposals and reviews the family has, and
-#   how many earlier times in care, earlier returns and chronology reviews ("counts"): each of
-#   the last six is read only if there are any.
+#   how many earlier times in care, earlier returns and chronology reviews ("counts"): the
+#   decisions, proposals and reviews are read only if there are any, and the chronology page
+#   reads the last three only if there are any (see `records`).
 _FACTS = union_all(
     _moves_of("home", ChildReturn, ChildReturn.returned_on),
     _moves_of("care", CareReentry, CareReentry.entered_on),
