@@ -112,11 +112,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         "proxy_headers": True,
         "forwarded_allow_ips": args.forwarded_allow_ips,
     }
-    if not args.reload:
-        config = uvicorn.Config("app.main:create_app", workers=args.workers, **options)
-        if serving.can_spread(config):
-            serving.run(config)
-            return 0
+    if not args.reload and serving.can_spread(args.workers, args.port):
+        serving.run(uvicorn.Config("app.main:create_app", workers=args.workers, **options))
+        return 0
     uvicorn.run(
         "app.main:create_app",
         reload=args.reload,

@@ -25,18 +25,11 @@ from uvicorn.supervisors import Multiprocess
 logger = logging.getLogger("uvicorn.error")
 
 
-def can_spread(config: Config) -> bool:
-    """Whether `config`'s workers can each have a socket of their own: on Linux (elsewhere
-    SO_REUSEPORT does not spread connections), on a fixed TCP port (with port 0 each worker
-    would be given a different one)."""
-    return (
-        config.workers > 1
-        and sys.platform == "linux"
-        and hasattr(socket, "SO_REUSEPORT")
-        and config.uds is None
-        and config.fd is None
-        and config.port != 0
-    )
+def can_spread(workers: int, port: int) -> bool:
+    """Whether the workers can each have a socket of their own: several of them, on Linux
+    (elsewhere SO_REUSEPORT does not spread connections), on a fixed port (with port 0 each
+    worker would be given a different one)."""
+    return workers > 1 and sys.platform == "linux" and port != 0
 
 
 def run(config: Config) -> None:
