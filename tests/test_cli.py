@@ -15,7 +15,7 @@ import uvicorn
 from app import serving
 from app.config import PLACEHOLDER_SECRET_KEY
 from app.services import api_tokens
-from tests.support.processes import START_LIMIT_SECONDS, free_port
+from tests.support.processes import START_LIMIT_SECONDS, AppProcess
 
 
 def run_cli(*args: str, timeout: int = 60, **env: str) -> subprocess.CompletedProcess[str]:
@@ -273,39 +273,29 @@ def test_connections_opened_at_once_are_spread_over_the_workers(tmp_path: Path) 
     worker now listens on a socket of its own and the kernel spreads the connections (all 32
     on one of two by chance: about 1 in 2,000 million)."""
     assert run_cli("migrate", HOMEWARD_DATA_DIR=str(tmp_path)).returncode == 0
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HOMEWARD_")}
-    env.pop("DATABASE_URL", None)
-    log = (tmp_path / "serve.log").open("wb")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "app", "serve", "--workers", "2", "--port", str(port)],
-        env={**env, "HOMEWARD_DATA_DIR": str(tmp_path)},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    server = AppProcess("serve", tmp_path, {"HOMEWARD_DATA_DIR": str(tmp_path)}, workers=2)
+    server.start()
     connections: list[socket.socket] = []
     try:
         deadline = time.monotonic() + START_LIMIT_SECONDS
-        while len(_holders(_sockets_at(port, LISTENING))) < 2:
-            assert server.poll() is None, (tmp_path / "serve.log").read_text()
+        while len(_holders(_sockets_at(server.port, LISTENING))) < 2:
+            assert server.alive(), server.logs()
             assert time.monotonic() < deadline, "the two workers did not both listen"
             time.sleep(0.1)
         for _ in range(32):
-            connection = socket.create_connection(("127.0.0.1", port), timeout=60)
+            connection = socket.create_connection(("127.0.0.1", server.port), timeout=60)
             connection.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
             connections.append(connection)
         for connection in connections:
             assert connection.recv(4096).startswith(b"HTTP/1.1 200"), "not served"
         # The server's ends: their local port is the app's (the client's ends have their own).
-        held = _holders(_sockets_at(port, ESTABLISHED))
+        held = _holders(_sockets_at(server.port, ESTABLISHED))
         assert sum(held.values()) == 32
         assert len(held) == 2, held
     finally:
         for connection in connections:
             connection.close()
-        server.terminate()
-        server.wait(timeout=60)
-        log.close()
+        server.stop()
 
 
 @pytest.mark.skipif(sys.platform != "linux", reason="SO_REUSEPORT spreads connections on Linux")

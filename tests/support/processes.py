@@ -24,11 +24,14 @@ def free_port() -> int:
 
 
 class AppProcess:
-    """One uvicorn process of the app; `kill()` and `start()` may alternate any number of
-    times, always on the same port."""
+    """One uvicorn process of the app (with `workers`, the supervisor of that many); `kill()`
+    and `start()` may alternate any number of times, always on the same port."""
 
-    def __init__(self, name: str, log_dir: Path, environment: dict[str, str]) -> None:
+    def __init__(
+        self, name: str, log_dir: Path, environment: dict[str, str], *, workers: int = 1
+    ) -> None:
         self.name = name
+        self.workers = workers
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_dir / f"{name}.log"
@@ -42,7 +45,10 @@ class AppProcess:
         env.update(self.environment)
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "app", "serve", "--port", str(self.port)],
+                [
+                    *(sys.executable, "-m", "app", "serve", "--port", str(self.port)),
+                    *(("--workers", str(self.workers)) if self.workers > 1 else ()),
+                ],
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
