@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     database_statement_timeout_seconds: int = Field(default=10, ge=1, le=3600)
     database_pool_timeout_seconds: int = Field(default=5, ge=1, le=300)
     database_connect_timeout_seconds: int = Field(default=5, ge=2, le=300)
+    # Requests each app process works on at once; the others wait, first come, first served
+    # (app.admission). Documents, exports and sign-in through the identity provider do not.
+    requests_at_once: int = Field(default=2, ge=1, le=64)
     # The retention schedule (app.services.retention, docs/operations.md): how long each kind
     # of record is kept before `python -m app retention` removes it.
     retention_deleted_family_days: int = Field(default=90, ge=1, le=3650)

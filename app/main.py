@@ -10,6 +10,7 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
+from app import admission
 from app.config import Environment, Settings, load_settings
 from app.db import app_engine
 from app.deps import protect_from_csrf
@@ -55,6 +56,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the app from settings (read from the environment when not given)."""
     settings = settings or load_settings()
+    queue = admission.Queue(settings.requests_at_once)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -73,10 +75,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # No automatic redirect from /path/ to /path: it would re-send a POST to a URL built
         # from the Host header. A trailing slash is simply not found.
         redirect_slashes=False,
-        # Every request resolves its session; every state-changing one must carry a CSRF token.
-        dependencies=[Depends(protect_from_csrf)],
+        # Every request waits its turn (app.admission), then resolves its session; every
+        # state-changing one must carry a CSRF token.
+        dependencies=[
+            Depends(queue, scope="function"),
+            Depends(protect_from_csrf),
+        ],
     )
     app.state.settings = settings
+    app.state.queue = queue
     app.state.engine = app_engine(settings)
     app.state.templates = create_templates(settings)
     # Every family page's header and task list find their links here.

@@ -7,6 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from sqlmodel import Session
 
+from app.admission import outside_queue
 from app.deps import ActorDep, SessionDep
 from app.routes.family_pages import FamilyPage, ViewPage, section_url
 from app.routes.summary import DOCX, PDF, download, file_name
@@ -139,6 +140,7 @@ def _copy_file(
 
 
 @router.get("/{family_id}/agreement/{adult_id}/copy.pdf")
+@outside_queue
 def family_copy_pdf(
     request: Request,
     session: SessionDep,
@@ -152,6 +154,7 @@ def family_copy_pdf(
 
 
 @router.get("/{family_id}/agreement/{adult_id}/copy.docx")
+@outside_queue
 def family_copy_docx(
     request: Request,
     session: SessionDep,

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
+from app.admission import outside_queue
 from app.content.model import FrameworkContent
 from app.deps import ActorDep, FormValues, SessionDep
 from app.forms import FormState, read_form_data
@@ -530,6 +531,7 @@ def finish_import(
 
 
 @router.get("/{family_id}/chronology/export.csv")
+@outside_queue
 def export_entries(session: SessionDep, actor: ActorDep, page: ViewPage) -> Response:
     """The chronology as a CSV file, in the columns the import reads."""
     family, content = page.family, page.content

@@ -7,6 +7,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from sqlmodel import Session
 
+from app.admission import outside_queue
 from app.deps import ActorDep, SessionDep
 from app.routes.family_pages import FamilyPage, ViewPage
 from app.routes.summary import document_file
@@ -57,6 +58,7 @@ def _pack_file(
 
 # The files come before the page: /reviews/{number} would also match "2.pdf".
 @router.get("/{family_id}/reviews/{number}.pdf")
+@outside_queue
 def review_pack_pdf(
     request: Request,
     session: SessionDep,
@@ -70,6 +72,7 @@ def review_pack_pdf(
 
 
 @router.get("/{family_id}/reviews/{number}.docx")
+@outside_queue
 def review_pack_docx(
     request: Request,
     session: SessionDep,

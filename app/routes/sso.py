@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 
+from app.admission import outside_queue
 from app.config import Settings
 from app.db import writes_on_get
 from app.deps import (
@@ -40,6 +41,7 @@ def _provider_problem(request: Request, refusal: sso.Refusal, settings: Settings
 
 
 @router.get("/sign-in/provider")
+@outside_queue
 @writes_on_get
 def sign_in_with_provider(
     request: Request,
@@ -62,6 +64,7 @@ def sign_in_with_provider(
 
 
 @router.get("/sign-in/provider/callback")
+@outside_queue
 @writes_on_get
 def provider_callback(
     request: Request,

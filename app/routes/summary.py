@@ -8,6 +8,7 @@ import re
 from fastapi import APIRouter, Request, Response
 from sqlmodel import Session
 
+from app.admission import outside_queue
 from app.deps import ActorDep, SessionDep
 from app.models.base import utcnow
 from app.models.family import Family
@@ -151,6 +152,7 @@ def summary_file(
 
 
 @router.get("/{family_id}/summary.pdf")
+@outside_queue
 def summary_pdf(
     request: Request,
     session: SessionDep,
@@ -172,6 +174,7 @@ def summary_pdf(
 
 
 @router.get("/{family_id}/summary.docx")
+@outside_queue
 def summary_docx(
     request: Request,
     session: SessionDep,
@@ -205,6 +208,7 @@ def _record(
 
 
 @router.get("/{family_id}/export.json")
+@outside_queue
 def export_json(session: SessionDep, actor: ActorDep, page: RecordExportPage) -> Response:
     """The family's whole record as JSON, for a subject access request (supervisors)."""
     with turns.turn():
@@ -214,6 +218,7 @@ def export_json(session: SessionDep, actor: ActorDep, page: RecordExportPage) ->
 
 
 @router.get("/{family_id}/export.csv")
+@outside_queue
 def export_csv(session: SessionDep, actor: ActorDep, page: RecordExportPage) -> Response:
     """The family's whole record as CSV files in a zip, for a subject access request
     (supervisors)."""

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 
+from app.admission import outside_queue
 from app.content.model import FrameworkContent
 from app.deps import ActorDep, SessionDep
 from app.forms import read_form_data
@@ -314,6 +315,7 @@ def create_entry(
 
 
 @router.get("/export", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
+@outside_queue
 def export_entries(session: SessionDep, actor: ActorDep, page: ViewPage) -> Response:
     """Every entry as CSV, oldest first, in the columns the import reads (the page's export)."""
     text = chronology_csv.export_csv(session, family=page.family, content=page.content)

@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
+from app.admission import outside_queue
 from app.deps import ActorDep, SessionDep
 from app.routes.api.common import ApiRoute
 from app.routes.family_pages import ViewPage
@@ -191,6 +192,7 @@ def summary(
 
 
 @router.get("/summary.pdf", response_class=Response, responses={200: {"content": {PDF: {}}}})
+@outside_queue
 def summary_pdf(
     request: Request,
     session: SessionDep,
@@ -212,6 +214,7 @@ def summary_pdf(
 
 
 @router.get("/summary.docx", response_class=Response, responses={200: {"content": {DOCX: {}}}})
+@outside_queue
 def summary_docx(
     request: Request,
     session: SessionDep,

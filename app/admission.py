@@ -1,0 +1,59 @@
+"""Each app process works on a few requests at a time; the others wait, first come, first
+served.
+
+Python runs one thread at a time. With 16 requests at work in one process's thread pool, a
+request that has waited for the database waits again for the interpreter after each statement
+(and, on SQLite, each row), while 15 others take turns at it. The slowest requests then took
+several times as long as the median: on SQLite with 16 readers and 2 writers, 2.2 s at the
+95th percentile against 0.7 s, and 17 pages a second. Two at a time, in the order they came,
+served 43 a second, none over 0.9 s (`bench/run.py --mixed`; docs/performance.md).
+
+Routes that mostly wait for something other than this process are marked `outside_queue`:
+documents and exports, which take turns among themselves (app.summary.turns), and a PDF's
+seconds are spent waiting for its drawing process; sign-in through the identity provider,
+which waits for the provider. They neither wait here nor hold a place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import ParamSpec, TypeVar
+
+from anyio import CapacityLimiter
+from fastapi import Request
+
+from app.preview import PREVIEW
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def outside_queue(endpoint: Callable[P, R]) -> Callable[P, R]:
+    """Mark a route whose requests do not wait in the queue (see the module's docstring)."""
+    endpoint.outside_queue = True  # type: ignore[attr-defined]
+    return endpoint
+
+
+class Queue:
+    """At most `at_once` requests of this process at work; the rest wait in the order they
+    came (anyio's limiter wakes its waiters first in, first out)."""
+
+    def __init__(self, at_once: int) -> None:
+        self.at_once = at_once
+        # Made in the event loop, on the first request.
+        self._limiter: CapacityLimiter | None = None
+
+    @property
+    def waiting(self) -> int:
+        """How many requests are waiting for their turn."""
+        return self._limiter.statistics().tasks_waiting if self._limiter else 0
+
+    async def __call__(self, request: Request) -> AsyncIterator[None]:
+        # A draft's preview is drawn by a request inside the trainer's, which has its place.
+        if getattr(request.scope.get("endpoint"), "outside_queue", False) or PREVIEW.get():
+            yield
+            return
+        if self._limiter is None:
+            self._limiter = CapacityLimiter(self.at_once)
+        async with self._limiter:
+            yield
