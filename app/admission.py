@@ -3,10 +3,10 @@ served.
 
 Python runs one thread at a time. With 16 requests at work in one process's thread pool, a
 request that has waited for the database waits again for the interpreter after each statement
-(and, on SQLite, each row), while 15 others take turns at it. The slowest requests then took
-several times as long as the median: on SQLite with 16 readers and 2 writers, 2.2 s at the
-95th percentile against 0.7 s, and 17 pages a second. Two at a time, in the order they came,
-served 43 a second, none over 0.9 s (`bench/run.py --mixed`; docs/performance.md).
+(and, on SQLite, each row), while 15 others take turns at it, and nothing keeps the order in
+which they came. On SQLite with 16 readers and 2 writers the slowest reader took 1.7 to 2.8 s,
+at 24 to 35 pages a second; two at a time, in the order they came, 0.9 to 1.0 s, at 36 to 38
+(`bench/run.py --mixed`, docs/performance.md).
 
 Routes that mostly wait for something other than this process are marked `outside_queue`:
 documents and exports, which take turns among themselves (app.summary.turns), and a PDF's
