@@ -40,7 +40,7 @@ class Queue:
 
     def __init__(self, at_once: int) -> None:
         self.at_once = at_once
-        # Made in the event loop, on the first request.
+        # Made on the first request, so that anyio makes the running event loop's own kind.
         self._limiter: CapacityLimiter | None = None
 
     @property

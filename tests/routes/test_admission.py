@@ -146,3 +146,22 @@ def test_every_document_and_export_is_outside_the_queue(app: FastAPI) -> None:
     assert [
         route.path for route in downloads if not getattr(route.endpoint, "outside_queue", 0)
     ] == []
+
+
+def test_sign_in_through_the_identity_provider_is_outside_the_queue(
+    database_url: str, tmp_path: Path
+) -> None:
+    """It waits for the provider, not for this process."""
+    settings = test_settings(
+        database_url,
+        tmp_path,
+        oidc_issuer="https://login.council.test",
+        oidc_client_id="homeward",
+        oidc_client_secret="a secret",
+        public_url="https://homeward.council.test",
+    )
+    routes = {
+        route.path: route.endpoint for route in iter_route_contexts(create_app(settings).routes)
+    }
+    assert getattr(routes["/sign-in/provider"], "outside_queue", False)
+    assert getattr(routes["/sign-in/provider/callback"], "outside_queue", False)
