@@ -16,7 +16,7 @@ from app.db import app_engine
 from app.deps import protect_from_csrf
 from app.errors import error_response, install_error_handlers
 from app.health import HealthCheckMiddleware
-from app.memory import GiveBackWhenIdle
+from app.memory import GiveBackWhenIdle, keep_what_start_up_made
 from app.middleware import (
     RequestIdMiddleware,
     RequestLimitsMiddleware,
@@ -62,6 +62,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Every instance imports the bundled content when it starts: idempotent, by hash.
         await run_in_threadpool(app.state.content.import_bundled, app.state.engine)
+        if settings.environment is not Environment.TEST:
+            # Not in tests: each test's app would collect the whole test process's objects.
+            keep_what_start_up_made()
         yield
 
     app = FastAPI(

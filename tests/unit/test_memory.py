@@ -4,15 +4,22 @@ request is being served, and once per quiet spell."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 from starlette.types import Message, Receive, Scope, Send
 
 from app import memory
+from app.config import Environment
+from app.main import create_app
+from tests.conftest import test_settings
 
 HTTP: Scope = {"type": "http", "method": "GET", "path": "/", "headers": []}
 
@@ -97,3 +104,21 @@ def test_what_is_not_a_request_passes_straight_through(given_back: list[str]) ->
 
     _run(run())
     assert seen == ["lifespan"]
+
+
+@pytest.mark.parametrize(
+    ("environment", "frozen"), [(Environment.DEVELOPMENT, True), (Environment.TEST, False)]
+)
+def test_start_up_objects_are_left_out_of_garbage_collection(
+    environment: Environment, frozen: bool, database_url: str, tmp_path: Path, engine: Engine
+) -> None:
+    """Once the app has started, what it made so far is left out of every later collection;
+    except in tests, where it would be the whole test process's objects, again and again."""
+    gc.unfreeze()
+    app = create_app(test_settings(database_url, tmp_path, environment=environment))
+    app.state.engine = engine
+    try:
+        with TestClient(app):
+            assert (gc.get_freeze_count() > 0) is frozen
+    finally:
+        gc.unfreeze()
