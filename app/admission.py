@@ -6,7 +6,8 @@ request that has waited for the database waits again for the interpreter after e
 (and, on SQLite, each row), while 15 others take turns at it, and nothing keeps the order in
 which they came. On SQLite with 16 readers and 2 writers the slowest reader took 1.7 to 2.8 s,
 at 24 to 35 pages a second; two at a time, in the order they came, 0.9 to 1.0 s, at 36 to 38
-(`bench/run.py --mixed`, docs/performance.md).
+(`bench/run.py --mixed`, docs/performance.md; the 95th percentile fell from 0.85 to 2.2 s to
+about 0.6 s).
 
 Routes that mostly wait for something other than this process are marked `outside_queue`:
 documents and exports, which take turns among themselves (app.summary.turns), and a PDF's

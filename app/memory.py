@@ -30,9 +30,8 @@ def keep_what_start_up_made() -> None:
     (`gc.freeze`).
 
     A full collection walks every object the process holds. With 16 readers and 2 writers on
-    SQLite, a worker ran one every 3 to 4 s, each stopping every request for 150 to 210 ms
-    (1.9 s in a 40 s run), and the slowest request took 1.1 s. With start-up's objects left
-    out: 0.5 s in all, and 0.78 s for the slowest request (docs/performance.md)."""
+    SQLite, a worker ran one every 3 to 4 s, each stopping every request for 150 to 210 ms:
+    1.9 s in a 40 s run. With start-up's objects left out, 0.5 s (docs/performance.md)."""
     gc.collect()
     gc.freeze()
 

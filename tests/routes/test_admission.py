@@ -2,6 +2,7 @@
 (app.admission). Documents and exports do not wait."""
 
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,12 +24,12 @@ from tests.factories import make_family, make_team, make_user, start_session
 
 
 def _until(condition: Callable[[], bool], what: str) -> None:
-    """Wait for the app's own signal (a request in the queue, a request begun)."""
-    done = threading.Event()
+    """Wait for the app's own signal (a request in the queue, a request begun), looking every
+    hundredth of a second for up to 30 s."""
     for _ in range(3000):
         if condition():
             return
-        done.wait(0.01)
+        time.sleep(0.01)
     raise AssertionError(f"never happened: {what}")
 
 
