@@ -60,6 +60,8 @@ from app.models.family import Family
 from bench.generate import BENCH_PASSWORD, REFERENCE, analyse
 
 MAX_SECONDS = 180
+# Each measurement follows this long of its requests, unmeasured (see measure_page).
+WARM_UP_SECONDS = 2.0
 STARTUP_SECONDS = 600
 RESULTS = PROJECT_ROOT / "bench" / "results"
 WRK = shutil.which("wrk") or "wrk"
@@ -537,7 +539,7 @@ def measure_page(
     for longer, so that every figure rests on enough requests."""
     memory.settle()
     single = check(base, page, headers)
-    wrk(base, page.paths, headers, users=1, seconds=min(2.0, seconds))  # warm up
+    wrk(base, page.paths, headers, users=1, seconds=min(WARM_UP_SECONDS, seconds))  # warm up
     result = PageResult(page.name, page.paths)
     for count in users:
         memory.settle()
@@ -588,6 +590,14 @@ def mixed(
             "significance": "amber",
         }
     )
+    post: dict[str, Any] = {"method": "POST", "body": body}
+    writing = [f"/families/{target}/chronology/new"]
+    # Warmed as every page is (measure_page), here by as many users as are measured, so that
+    # each worker has drawn these pages once: a worker's first request of a page compiles its
+    # templates and statements (0.2 to 0.5 s), which the figures below are not about.
+    wrk(base, reading, reader_headers, users=readers, seconds=WARM_UP_SECONDS)
+    if writers:
+        wrk(base, writing, writer_headers, users=writers, seconds=WARM_UP_SECONDS, **post)
     results: dict[str, Figures] = {}
 
     def run(name: str, *args: Any, **kwargs: Any) -> None:
@@ -604,8 +614,8 @@ def mixed(
         threads.append(
             threading.Thread(
                 target=run,
-                args=("writers", base, [f"/families/{target}/chronology/new"], writer_headers),
-                kwargs={"users": writers, "seconds": seconds, "method": "POST", "body": body},
+                args=("writers", base, writing, writer_headers),
+                kwargs={"users": writers, "seconds": seconds, **post},
             )
         )
     for thread in threads:
