@@ -625,7 +625,25 @@ def mixed(
     return results
 
 
-def machine() -> dict[str, Any]:
+def cpu_times() -> list[int]:
+    """The machine's CPU time so far, by kind (the first line of /proc/stat; none elsewhere)."""
+    stat = Path("/proc/stat")
+    if not stat.exists():
+        return []
+    return [int(value) for value in stat.read_text().split("\n", 1)[0].split()[1:]]
+
+
+def stolen_percent(before: list[int], after: list[int]) -> float | None:
+    """How much of the machine's CPU time between the two readings the hypervisor gave to
+    other machines ("steal", the eighth figure): a run on a shared machine can be slow for
+    that alone."""
+    spent = [end - start for start, end in zip(before, after, strict=True)][:8]
+    if len(spent) < 8 or not sum(spent):
+        return None
+    return round(100 * spent[7] / sum(spent), 1)
+
+
+def machine(cpu_before: list[int]) -> dict[str, Any]:
     load = os.getloadavg()
     cpu = ""
     cpuinfo = Path("/proc/cpuinfo")
@@ -637,6 +655,7 @@ def machine() -> dict[str, Any]:
         "cpu": cpu,
         "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
         "load_average_1_5_15": [round(value, 2) for value in load],
+        "stolen_percent": stolen_percent(cpu_before, cpu_times()) if cpu_before else None,
         "python": platform.python_version(),
         "system": platform.platform(),
     }
@@ -693,7 +712,7 @@ def main() -> None:
     wanted = [text.strip() for text in (args.only or "").split(",") if text.strip()]
     chosen = [page for page in pages(data) if not wanted or any(t in page.name for t in wanted)]
     static = Page("static page (signed out)", ("/accessibility",), user="")
-    started = datetime.now(UTC)
+    started, cpu_before = datetime.now(UTC), cpu_times()
     out = args.out or RESULTS / f"run-{backend}-{started:%Y%m%dT%H%M%S}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     with (
@@ -794,7 +813,7 @@ def main() -> None:
         "entries": data.entries,
         "workers": args.workers,
         "seconds": args.seconds,
-        "machine": machine(),
+        "machine": (found := machine(cpu_before)),
         "static": [asdict(figures) for figures in static_result.figures],
         "static_before": [asdict(figures) for figures in before.figures],
         "static_after": [asdict(figures) for figures in after.figures],
@@ -816,6 +835,11 @@ def main() -> None:
         },
     }
     out.write_text(json.dumps(record, indent=2) + "\n")
+    if found["stolen_percent"] is not None:
+        print(
+            f"the hypervisor gave {found['stolen_percent']:g}% of this machine's CPU time to "
+            "others during the run (steal)"
+        )
     print(f"written to {out}, the app's log to {out.with_suffix('.log')}")
 
 
