@@ -594,7 +594,8 @@ def mixed(
     writing = [f"/families/{target}/chronology/new"]
     # Warmed as every page is (measure_page), here by as many users as are measured, so that
     # each worker has drawn these pages once: a worker's first request of a page compiles its
-    # templates and statements (0.2 to 0.5 s), which the figures below are not about.
+    # templates and statements (0.16 to 0.48 s, docs/performance.md), which the figures below
+    # are not about.
     wrk(base, reading, reader_headers, users=readers, seconds=WARM_UP_SECONDS)
     if writers:
         wrk(base, writing, writer_headers, users=writers, seconds=WARM_UP_SECONDS, **post)
