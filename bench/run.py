@@ -644,7 +644,7 @@ def stolen_percent(before: list[int], after: list[int]) -> float | None:
     return round(100 * spent[7] / sum(spent), 1)
 
 
-def machine(cpu_before: list[int]) -> dict[str, Any]:
+def machine() -> dict[str, Any]:
     load = os.getloadavg()
     cpu = ""
     cpuinfo = Path("/proc/cpuinfo")
@@ -656,7 +656,6 @@ def machine(cpu_before: list[int]) -> dict[str, Any]:
         "cpu": cpu,
         "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
         "load_average_1_5_15": [round(value, 2) for value in load],
-        "stolen_percent": stolen_percent(cpu_before, cpu_times()) if cpu_before else None,
         "python": platform.python_version(),
         "system": platform.platform(),
     }
@@ -806,6 +805,7 @@ def main() -> None:
             f"  {len(drawing)} children that each drew a PDF and ended: "
             f"{min(drawing) / mib:.0f} to {max(drawing) / mib:.0f} at their peak"
         )
+    stolen = stolen_percent(cpu_before, cpu_times())
     record = {
         "started": started.isoformat(),
         "database": describe_database(args.database_url),
@@ -814,7 +814,7 @@ def main() -> None:
         "entries": data.entries,
         "workers": args.workers,
         "seconds": args.seconds,
-        "machine": (found := machine(cpu_before)),
+        "machine": {**machine(), "stolen_percent": stolen},
         "static": [asdict(figures) for figures in static_result.figures],
         "static_before": [asdict(figures) for figures in before.figures],
         "static_after": [asdict(figures) for figures in after.figures],
@@ -836,10 +836,10 @@ def main() -> None:
         },
     }
     out.write_text(json.dumps(record, indent=2) + "\n")
-    if found["stolen_percent"] is not None:
+    if stolen is not None:
         print(
-            f"the hypervisor gave {found['stolen_percent']:g}% of this machine's CPU time to "
-            "others during the run (steal)"
+            f"the hypervisor gave {stolen:g}% of this machine's CPU time to others during the "
+            "run (steal)"
         )
     print(f"written to {out}, the app's log to {out.with_suffix('.log')}")
 
