@@ -6,12 +6,11 @@ COPY pyproject.toml ./
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" > requirements.txt \
  && /opt/venv/bin/pip install --no-cache-dir --disable-pip-version-check -r requirements.txt
 
-# Runtime stage: slim Python, the libraries WeasyPrint draws PDFs with, the PostgreSQL client
+# Runtime stage: slim Python, the fonts the PDFs are typeset in, the PostgreSQL client
 # tools `python -m app backup` and `restore` run, and a non-root user.
 FROM python:3.11-slim
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
-  fonts-noto-color-emoji postgresql-client \
+ && apt-get install -y --no-install-recommends fonts-dejavu-core fonts-noto-color-emoji postgresql-client \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --create-home --home-dir /srv/homeward homeward
 WORKDIR /srv/homeward

@@ -2,7 +2,7 @@
 
 Prints the median and slowest time, over a few rounds, to build the summary document alone,
 and to serve the summary page, the PDF and the Word file through the real app (session,
-permissions, audit, templates, WeasyPrint, python-docx)."""
+permissions, audit, templates, Typst, python-docx)."""
 
 from __future__ import annotations
 

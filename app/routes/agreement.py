@@ -125,7 +125,7 @@ def _copy_file(
 ) -> Response:
     doc = _copy(session, page, adult_id, large)
     if file_format == "pdf":
-        body, media_type = render_pdf(request.app.state.templates.env, doc), PDF
+        body, media_type = render_pdf(doc), PDF
     else:
         body, media_type = render_docx(doc), DOCX
     record_export(

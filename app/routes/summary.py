@@ -104,7 +104,7 @@ def document_file(
 ) -> Response:
     """A document of the summary's model as a PDF or a Word file, audited as an export."""
     if file_format == "pdf":
-        body, media_type = render_pdf(request.app.state.templates.env, doc), PDF
+        body, media_type = render_pdf(doc), PDF
     else:
         body, media_type = render_docx(doc), DOCX
     record_export(

@@ -13,6 +13,9 @@ from datetime import date, datetime
 from string import ascii_uppercase
 from typing import TYPE_CHECKING, ClassVar, Literal
 
+from app.summary.text import one_line
+from app.timeutil import format_date, format_datetime
+
 if TYPE_CHECKING:
     from app.content.model import FrameworkContent
     from app.models.accounts import User
@@ -54,9 +57,9 @@ class Table:
     caption: str
     headers: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
-    # Column widths in per cent, in steps of 5 (the stylesheets have a class for each), adding
-    # up to 100. Fixed widths keep long words from squeezing the other columns, and WeasyPrint
-    # lays out fixed tables many times faster than tables sized to their content.
+    # Column widths in per cent, in steps of 5 (the page's stylesheet has a class for each),
+    # adding up to 100. Fixed widths keep long words from squeezing the other columns, and a
+    # browser lays out fixed tables faster than tables sized to their content.
     widths: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
@@ -205,3 +208,30 @@ class SummaryDocument:
             else:
                 headings.append((section, section.title))
         return headings
+
+
+def provenance_text(p: Provenance) -> str:
+    """The provenance under the title of the PDF and the Word file."""
+    text = (
+        f"Made with {p.framework_title} ({p.framework_id}) version {p.framework_version}, "
+        f"content hash {p.short_hash}. Data as at {format_datetime(p.data_as_at)}. "
+        f"Produced by {one_line(p.produced_by)}."
+    )
+    if p.disclosure:
+        text += " Disclosure copy: information marked as third-party is left out."
+    return text
+
+
+def footer_text(doc: SummaryDocument) -> str:
+    """The footer of every page of the PDF and the Word file: the family's own copy gives their
+    name and the date, none of the staff's provenance."""
+    name = one_line(doc.family_name)
+    if doc.family_copy:
+        return f"{doc.title} · {name} · {format_date(doc.as_of)}"
+    p = doc.provenance
+    text = (
+        f"{name} ({one_line(doc.reference)}) · {p.framework_id} {p.framework_version} "
+        f"({p.short_hash}) · data as at {format_datetime(p.data_as_at)} · produced by "
+        f"{one_line(p.produced_by)}"
+    )
+    return text + " · disclosure copy" if p.disclosure else text

@@ -1,15 +1,15 @@
-"""PDFs drawn by WeasyPrint in processes of their own, one at a time in each app process.
+"""PDFs typeset by Typst in processes of their own, one at a time in each app process.
 
-Drawn in the app process, the 5,000-entry summary held Python's lock for its 2.5 s of CPU, so
-every other request of that process waited; the process kept about 65 MiB of WeasyPrint and
-its layout afterwards; and a crash in Pango or cairo would have taken the process and its
-requests with it.
+A PDF drawn in the app process would hold Python's lock while it is typeset, so every other
+request of that process would wait; its memory would stay with the process; and a crash in
+the typesetter would take the process and its requests with it.
 
 So each app process starts a drawing server (`python -m app.summary.drawing`) the first time
-it draws a PDF. The server loads WeasyPrint and its fonts once, then forks a child for each
-PDF: the child draws it, hands it back and exits, and its memory goes back to the system. The
-server is single-threaded, so forking it is safe; it exits when the app process closes its
-pipe. The pipes carry whole messages (`multiprocessing.connection`).
+it draws a PDF. The server forks a child for each PDF: the child typesets it, hands it back
+and exits, and its memory goes back to the system. The server loads Typst but never runs it:
+Typst starts threads, and a process forked from one with threads may hang. The server is
+single-threaded, so forking it is safe; it exits when the app process closes its pipe. The
+pipes carry whole messages (`multiprocessing.connection`).
 """
 
 from __future__ import annotations
@@ -31,6 +31,9 @@ from app.summary import turns
 DRAWING_SECONDS = 180.0
 
 _PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# The template and its folder, the only files it may read.
+_TEMPLATES = _PROJECT_ROOT / "templates" / "documents"
+TEMPLATE = _TEMPLATES / "summary.typ"
 _OK = b"ok"
 
 
@@ -49,14 +52,13 @@ class DrawingFailed(RuntimeError):
     """The PDF was not drawn: the drawing stopped, or took too long."""
 
 
-def draw_pdf(html: str, css: str) -> bytes:
-    """The tagged PDF of `html` styled by `css`, drawn in a child process in this process's
-    turn."""
+def draw_pdf(document: bytes) -> bytes:
+    """The tagged PDF of `document` (the JSON that `TEMPLATE` reads), typeset in a child
+    process in this process's turn."""
     with turns.turn():
         server = _running_server()
         try:
-            server.requests.send_bytes(html.encode())
-            server.requests.send_bytes(css.encode())
+            server.requests.send_bytes(document)
             if not server.replies.poll(DRAWING_SECONDS):
                 raise DrawingFailed(f"The PDF was not drawn within {DRAWING_SECONDS:.0f} seconds.")
             status, payload = server.replies.recv_bytes(), server.replies.recv_bytes()
@@ -109,27 +111,23 @@ def _stop_server() -> None:
         _server = None
 
 
-def _draw(html: bytes, css: bytes) -> bytes:
-    from weasyprint import CSS, HTML
-    from weasyprint.text.fonts import FontConfiguration
-    from weasyprint.urls import URLFetcher
+def _draw(document: bytes) -> bytes:
+    import typst
 
-    fonts = FontConfiguration()
-    # The document is ours and fetches nothing: no address in anyone's text is ever opened.
-    document = HTML(string=html.decode(), url_fetcher=URLFetcher(allowed_protocols=()))
-    pdf: bytes = document.write_pdf(
-        stylesheets=[CSS(string=css.decode(), font_config=fonts)], font_config=fonts, pdf_tags=True
+    # Tagged, so that screen readers follow the headings, lists and tables.
+    pdf: bytes = typst.compile(
+        TEMPLATE, root=_TEMPLATES, sys_inputs={"document": document.decode()}, pdf_tags=True
     )
     return pdf
 
 
 def _serve(requests: Connection, replies: Connection) -> None:
     """The drawing server: a child per PDF, until the app process closes `requests`."""
-    # Fonts found and Pango loaded once, here, rather than again in every child.
-    _draw(b"<p>Homeward</p>", b"")
+    import typst  # noqa: F401 (loaded once, here, rather than again in every child)
+
     while True:
         try:
-            html, css = requests.recv_bytes(), requests.recv_bytes()
+            document = requests.recv_bytes()
         except EOFError:
             return
         result, into = multiprocessing.Pipe(duplex=False)
@@ -138,7 +136,7 @@ def _serve(requests: Connection, replies: Connection) -> None:
             result.close()
             code = 1
             try:
-                into.send_bytes(_draw(html, css))
+                into.send_bytes(_draw(document))
                 code = 0
             except BaseException:
                 traceback.print_exc()  # to the app's log, which the server shares

@@ -1,9 +1,9 @@
 """Text as entered, made safe to show in a page, a PDF, a Word file or a spreadsheet.
 
-Nothing here escapes markup: Jinja's autoescaping does that for HTML (and so for the PDF), and
-python-docx writes text nodes. What these helpers handle is what escaping does not: control
-characters that XML forbids, words too long to wrap, right-to-left writing, Markdown from the
-framework content, and cells a spreadsheet would run as formulas.
+Nothing here escapes markup: Jinja's autoescaping does that for HTML, python-docx writes text
+nodes, and the PDF's template is given its texts as data. What these helpers handle is what
+escaping does not: control characters that XML forbids, words too long to wrap, right-to-left
+writing, Markdown from the framework content, and cells a spreadsheet would run as formulas.
 """
 
 from __future__ import annotations
@@ -45,8 +45,8 @@ def direction(text: str | None) -> str:
     right-to-left, else "ltr". Isolated runs (a name inside one of our sentences) are skipped,
     as the Unicode bidirectional algorithm does.
 
-    Browsers understand dir="auto" but WeasyPrint does not, so the direction is worked out
-    here and set explicitly in both."""
+    Browsers understand dir="auto" but the PDF and Word need to be told, so the direction is
+    worked out here and set explicitly in every format."""
     depth = 0
     for character in text or "":
         if character in _ISOLATE_OPEN:
@@ -87,13 +87,14 @@ def one_line(text: str | None) -> str:
     return isolate(clean(text).replace("\n", " "))
 
 
-def breakable(text: str) -> str:
-    """Long runs without spaces given zero-width break opportunities, for Word, which otherwise
-    widens a table column to fit them (HTML and the PDF use CSS overflow-wrap instead)."""
+def breakable(text: str, every: int = LONG_WORD) -> str:
+    """Runs longer than any word given a zero-width break opportunity every `every` characters:
+    Word would otherwise widen a table column to fit them, and the PDF let them run out of it
+    (HTML uses CSS `overflow-wrap` instead)."""
 
     def split(match: re.Match[str]) -> str:
         run = match.group(0)
-        return ZERO_WIDTH_SPACE.join(run[i : i + LONG_WORD] for i in range(0, len(run), LONG_WORD))
+        return ZERO_WIDTH_SPACE.join(run[i : i + every] for i in range(0, len(run), every))
 
     return _LONG_RUN.sub(split, text)
 

@@ -1,12 +1,12 @@
 """One document or export (a PDF, a Word file, a CSV or a whole record) built at a time in
 each process.
 
-Drawn in several threads at once, Pango reported corrupted memory ("corrupted double-linked
-list", 16 PDFs at once in bench/run.py), and each layout held hundreds of megabytes (a process
-grew past 1 GB); PDFs are now drawn in processes of their own (`app.summary.drawing`), one at
-a time. Sixteen CSV files of a chronology of 5,000 entries built at once left a worker at 452
-MiB. Python runs one thread at a time anyway, so taking turns costs no throughput; an export
-waiting for its turn holds no memory yet.
+Drawn in several threads at once, the PDF library the app used before Typst reported corrupted
+memory ("corrupted double-linked list", 16 PDFs at once in bench/run.py), and each layout held
+hundreds of megabytes (a process grew past 1 GB); PDFs are now drawn in processes of their own
+(`app.summary.drawing`), one at a time. Sixteen CSV files of a chronology of 5,000 entries
+built at once left a worker at 452 MiB. Python runs one thread at a time anyway, so taking
+turns costs no throughput; an export waiting for its turn holds no memory yet.
 """
 
 from __future__ import annotations

@@ -22,16 +22,16 @@ from app.summary.document import (
     BulletList,
     FactList,
     Paragraph,
-    Provenance,
     SourceList,
     Subheading,
     Suggestion,
     SummaryDocument,
     Table,
+    footer_text,
+    provenance_text,
     references,
 )
 from app.summary.text import breakable, clean, direction, isolate
-from app.timeutil import format_date, format_datetime
 
 MISSING_LABEL = "Not recorded yet: "
 W_B, W_BR, W_P, W_R, W_RPR, W_RTL, W_T, W_TAB = (
@@ -118,17 +118,6 @@ def _render_docx(doc: SummaryDocument) -> bytes:
     buffer = BytesIO()
     word.save(buffer)
     return buffer.getvalue()
-
-
-def provenance_text(p: Provenance) -> str:
-    text = (
-        f"Made with {p.framework_title} ({p.framework_id}) version {p.framework_version}, "
-        f"content hash {p.short_hash}. Data as at {format_datetime(p.data_as_at)}. "
-        f"Produced by {_plain(p.produced_by)}."
-    )
-    if p.disclosure:
-        text += " Disclosure copy: information marked as third-party is left out."
-    return text
 
 
 def _plain(text: str) -> str:
@@ -258,19 +247,8 @@ def _large_print(word: WordDocument) -> None:
 
 
 def _footer(word: WordDocument, doc: SummaryDocument) -> None:
-    p = doc.provenance
     paragraph = word.sections[0].footer.paragraphs[0]
-    if doc.family_copy:
-        text = f"{doc.title} · {isolate(_plain(doc.family_name))} · {format_date(doc.as_of)}"
-    else:
-        text = (
-            f"{isolate(_plain(doc.family_name))} ({_plain(doc.reference)}) · {p.framework_id} "
-            f"{p.framework_version} ({p.short_hash}) · data as at "
-            f"{format_datetime(p.data_as_at)} · produced by {_plain(p.produced_by)}"
-        )
-        if p.disclosure:
-            text += " · disclosure copy"
-    run = paragraph.add_run(breakable(text) + " · page ")
+    run = paragraph.add_run(breakable(footer_text(doc)) + " · page ")
     run.font.size = Pt(12 if doc.large_print else 8)
     field = OxmlElement("w:fldSimple")
     field.set(qn("w:instr"), "PAGE")

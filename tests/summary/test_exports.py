@@ -223,8 +223,12 @@ def test_bad_input_in_the_appendix_is_escaped_in_page_pdf_and_word(
     full = f"{BAD['html']} {BAD['formula']}"
     assert full in page
     assert full in docx_text(word)
-    assert "<script>alert('x')</script><b>bold?</b>" in pdf
-    assert '=HYPERLINK("https://example.test","click")' in pdf
+    # Runs longer than any word may break at the end of a line in the PDF.
+    assert unbroken(full) in unbroken(pdf)
+
+
+def unbroken(text: str) -> str:
+    return "".join(text.split())
 
 
 BAD = {
@@ -263,7 +267,7 @@ def test_bad_input_renders_escaped_in_page_pdf_and_word(
         assert expected in word_text
     assert "bold?" in pdf
     assert "**not bold**" in pdf
-    assert "=HYPERLINK(" in pdf
+    assert unbroken(BAD["formula"]) in unbroken(pdf)
     assert "and a dog" in pdf
     assert "and a dog" in page
     assert "and a dog" in word_text

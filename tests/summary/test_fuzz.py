@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from bs4 import BeautifulSoup
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from app.config import PROJECT_ROOT, Environment, Settings
@@ -31,6 +31,11 @@ FUZZ = settings(deadline=None, max_examples=150, suppress_health_check=[HealthCh
 ENVIRONMENT = create_templates(
     Settings(environment=Environment.TEST, data_dir=PROJECT_ROOT / "data")
 ).env
+PAGE_BLOCKS = ENVIRONMENT.from_string(
+    '{% import "components/summary.html" as summary %}{{ summary.sections(doc) }}'
+)
+# Typst's markup and code characters, and letters between them.
+TYPST_SYNTAX = "#$*_`<>@[]{}()=+-/\\~'\":;,.! abcxyz019"
 
 
 def document(text: str) -> SummaryDocument:
@@ -75,7 +80,7 @@ def visible(text: str) -> str:
 @FUZZ
 @given(st.text(min_size=1, max_size=200))
 def test_any_text_renders_escaped_in_the_page_blocks(text: str) -> None:
-    html = ENVIRONMENT.get_template("documents/summary-pdf.html").render(doc=document(text))
+    html = PAGE_BLOCKS.render(doc=document(text))
     page = BeautifulSoup(html, "html.parser")
     paragraph = page.select_one(".hw-summary-section p.govuk-body .hw-summary-text")
     assert paragraph is not None
@@ -92,4 +97,13 @@ def test_any_text_renders_in_word(text: str) -> None:
 @settings(deadline=None, max_examples=8, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=60))
 def test_any_text_renders_in_the_pdf(text: str) -> None:
-    assert pdf_text(render_pdf(ENVIRONMENT, document(text)))
+    assert pdf_text(render_pdf(document(text)))
+
+
+@settings(deadline=None, max_examples=8, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=TYPST_SYNTAX, min_size=1, max_size=60))
+@example('#read("summary.typ") #panic("x") $x^2$ *bold* _it_ <here> @here = Heading')
+def test_text_in_typsts_syntax_is_shown_as_typed_in_the_pdf(text: str) -> None:
+    # The template is given texts as data: none is read as markup or run as code.
+    shown = pdf_text(render_pdf(document("Start " + text + " end")))
+    assert "".join(f"Start {clean(text)} end".split()) in "".join(shown.split())

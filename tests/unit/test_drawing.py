@@ -1,25 +1,47 @@
-"""PDFs are drawn in processes of their own: the app process never loads WeasyPrint, a drawing
-that crashes or runs too long is a clear error, and the next PDF is drawn as usual."""
+"""PDFs are drawn in processes of their own: the app process never loads Typst, a drawing that
+crashes or runs too long is a clear error, and the next PDF is drawn as usual."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import threading
 import time
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from app.config import PROJECT_ROOT
 from app.summary import drawing
+from app.summary.document import Paragraph, Provenance, Section, SummaryDocument
+from app.summary.pdf import typst_data
 from tests.summary.support import pdf_text
 
-CSS = "p { font-size: 12pt; }"
+
+def document(*paragraphs: str) -> bytes:
+    """What the template reads for a summary of `paragraphs`."""
+    provenance = Provenance(
+        "reunification",
+        "Framework",
+        "1.0.0",
+        "0" * 64,
+        datetime(2026, 12, 7, tzinfo=UTC),
+        "Tess Tester",
+        disclosure=False,
+    )
+    section = Section("notes", "Notes", tuple(Paragraph(text) for text in paragraphs))
+    doc = SummaryDocument(
+        "Kowalski family", "K-1", "Summary", date(2026, 12, 7), provenance, (section,)
+    )
+    return json.dumps(typst_data(doc)).encode()
+
+
 # Long enough that the drawing is still going when the test stops it (seconds, not ms).
-LONG = "".join(f"<p>Paragraph {n} of a long document.</p>" for n in range(6000))
+LONG = document(*(f"Paragraph {n} of a long document." for n in range(30000)))
 
 
 def _children(pid: int) -> list[int]:
@@ -40,12 +62,13 @@ def _drawing_child(server: int) -> int:
     raise AssertionError("the drawing server forked no child")
 
 
-def test_a_pdf_is_drawn_without_loading_weasyprint_in_the_app_process() -> None:
+def test_a_pdf_is_drawn_without_loading_typst_in_the_app_process() -> None:
     script = (
         "import sys\n"
         "from app.summary import drawing\n"
-        "pdf = drawing.draw_pdf('<h1>Kowalski family</h1><p>Café &amp; more</p>', '')\n"
-        "assert 'weasyprint' not in sys.modules, 'WeasyPrint was loaded in the app process'\n"
+        "from tests.unit.test_drawing import document\n"
+        "pdf = drawing.draw_pdf(document('Café & more'))\n"
+        "assert 'typst' not in sys.modules, 'Typst was loaded in the app process'\n"
         "sys.stdout.buffer.write(pdf)\n"
     )
     result = subprocess.run(
@@ -63,7 +86,7 @@ def test_the_drawing_server_is_given_none_of_the_apps_settings(
     monkeypatch.setenv("HOMEWARD_SECRET_KEY", "a-secret-the-drawing-does-not-need")
     monkeypatch.setenv("DATABASE_URL", "postgresql://someone:secret@database/homeward")
     drawing._stop_server()  # a server started before the settings above would not show them
-    drawing.draw_pdf("<p>Settings</p>", CSS)
+    drawing.draw_pdf(document("Settings"))
     assert drawing._server is not None
     environment = Path(f"/proc/{drawing._server.process.pid}/environ").read_bytes().split(b"\0")
     names = {entry.partition(b"=")[0] for entry in environment}
@@ -73,14 +96,14 @@ def test_the_drawing_server_is_given_none_of_the_apps_settings(
 
 
 def test_a_drawing_that_crashes_is_an_error_and_the_next_pdf_is_drawn() -> None:
-    drawing.draw_pdf("<p>Warm</p>", CSS)  # the server is running
+    drawing.draw_pdf(document("Warm"))  # the server is running
     assert drawing._server is not None
     server = drawing._server.process.pid
     failure: list[BaseException] = []
 
     def draw_long() -> None:
         try:
-            drawing.draw_pdf(LONG, CSS)
+            drawing.draw_pdf(LONG)
         except drawing.DrawingFailed as error:
             failure.append(error)
 
@@ -94,29 +117,29 @@ def test_a_drawing_that_crashes_is_an_error_and_the_next_pdf_is_drawn() -> None:
     # The server lived on and draws the next PDF.
     assert drawing._server is not None
     assert drawing._server.process.pid == server
-    assert "Next" in pdf_text(drawing.draw_pdf("<p>Next</p>", CSS))
+    assert "Next" in pdf_text(drawing.draw_pdf(document("Next")))
 
 
 def test_a_drawing_that_runs_too_long_is_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
-    drawing.draw_pdf("<p>Warm</p>", CSS)
+    drawing.draw_pdf(document("Warm"))
     assert drawing._server is not None
     server = drawing._server.process.pid
     monkeypatch.setattr(drawing, "DRAWING_SECONDS", 0.2)
     with pytest.raises(drawing.DrawingFailed, match="not drawn within"):
-        drawing.draw_pdf(LONG, CSS)
+        drawing.draw_pdf(LONG)
     # The server and the child drawing are both gone, not left drawing.
     assert drawing._server is None
     assert not Path(f"/proc/{server}").exists()
     monkeypatch.setattr(drawing, "DRAWING_SECONDS", 180.0)
-    assert "After" in pdf_text(drawing.draw_pdf("<p>After</p>", CSS))
+    assert "After" in pdf_text(drawing.draw_pdf(document("After")))
 
 
 def test_a_server_that_went_away_is_started_again() -> None:
-    drawing.draw_pdf("<p>Warm</p>", CSS)
+    drawing.draw_pdf(document("Warm"))
     assert drawing._server is not None
     gone = drawing._server.process
     os.killpg(gone.pid, signal.SIGKILL)
     gone.wait()
-    assert "Again" in pdf_text(drawing.draw_pdf("<p>Again</p>", CSS))
+    assert "Again" in pdf_text(drawing.draw_pdf(document("Again")))
     assert drawing._server is not None
     assert drawing._server.process.pid != gone.pid
