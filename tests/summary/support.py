@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import subprocess
+from collections import Counter
 from io import BytesIO
+from typing import Any
 
 from docx import Document
 from docx.oxml.ns import qn
+from pypdf import PdfReader
 
 
 def pdf_text(body: bytes) -> str:
@@ -16,6 +19,28 @@ def pdf_text(body: bytes) -> str:
     command = ["pdftotext", "-raw", "-enc", "UTF-8", "-", "-"]
     result = subprocess.run(command, input=body, capture_output=True, check=True)
     return " ".join(result.stdout.decode("utf-8").split())
+
+
+def pdf_structure(body: bytes) -> tuple[str, Counter[str]]:
+    """The PDF's language, and how many of each kind of element (H1, Table, TH, LI...) its
+    structure tree holds: what a screen reader navigates by."""
+    root = PdfReader(BytesIO(body)).trailer["/Root"]
+    assert root["/MarkInfo"]["/Marked"], "the PDF is not tagged"
+    kinds: Counter[str] = Counter()
+
+    def walk(node: Any) -> None:
+        node = node.get_object()
+        if isinstance(node, list):
+            for child in node:
+                walk(child)
+        elif isinstance(node, dict):
+            if "/S" in node:
+                kinds[str(node["/S"]).removeprefix("/")] += 1
+            if "/K" in node:
+                walk(node["/K"])
+
+    walk(root["/StructTreeRoot"])
+    return str(root["/Lang"]), kinds
 
 
 def docx_paragraphs(body: bytes) -> list[tuple[str, str]]:

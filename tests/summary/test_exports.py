@@ -28,7 +28,13 @@ from app.summary.document import SourceList
 from app.summary.sections import SUMMARY_SECTIONS, THIRD_PARTY_LEFT_OUT
 from tests.factories import make_child, make_family, make_team, make_user, sign_in_as
 from tests.summary.conftest import Rich, make_entry
-from tests.summary.support import docx_headings, docx_paragraphs, docx_text, pdf_text
+from tests.summary.support import (
+    docx_headings,
+    docx_paragraphs,
+    docx_text,
+    pdf_structure,
+    pdf_text,
+)
 from tests.support.assessment import CURRENT, actor, rate
 from tests.support.client import CheckingClient, soup
 
@@ -89,6 +95,12 @@ def test_every_section_fact_and_heading_is_in_page_pdf_and_word(
         item.title for item in PdfReader(BytesIO(pdf_file)).outline if not isinstance(item, list)
     ]
     assert outline[0] == "Summary"
+    # Tagged: its headings, tables with header cells, lists and links are there to navigate.
+    language, kinds = pdf_structure(pdf_file)
+    assert language == "en-GB"
+    assert kinds["H1"] == 1
+    assert kinds["H2"] >= len(main)
+    assert all(kinds[kind] for kind in ("Table", "TH", "LI", "Link")), kinds
 
 
 def test_provenance_is_on_the_page_and_every_page_of_the_exports(
