@@ -53,7 +53,8 @@ def typst_data(doc: SummaryDocument) -> dict[str, Any]:
 def _text(value: str) -> Text:
     # A run longer than any word may break anywhere, so that pasted noise stays inside its
     # table cell: Typst lets a word it cannot break run out of its column.
-    value = breakable(clean(value), every=1)
+    # Typst shows a tab as nothing; the page shows it as a space.
+    value = breakable(clean(value).replace("\t", " "), every=1)
     return {"rtl": value} if direction(value) == "rtl" else value
 
 

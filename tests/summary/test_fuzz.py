@@ -107,3 +107,7 @@ def test_text_in_typsts_syntax_is_shown_as_typed_in_the_pdf(text: str) -> None:
     # The template is given texts as data: none is read as markup or run as code.
     shown = pdf_text(render_pdf(document("Start " + text + " end")))
     assert "".join(f"Start {clean(text)} end".split()) in "".join(shown.split())
+
+
+def test_a_tab_in_the_pdf_shows_as_a_space_as_on_the_page() -> None:
+    assert "Tab here" in pdf_text(render_pdf(document("Tab\there")))
