@@ -26,14 +26,6 @@ from app.services.content_store import ContentStore, inspect_bundled
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
-# Between processes, SQLite's wait for its write lock polls (docs/performance.md, Workers): with
-# 12 people saving at once, 2 workers kept some waiting 3.6 s, where 1 kept all under 0.5 s.
-SQLITE_WORKERS = (
-    "Warning: {workers} workers on SQLite. Saves made in different workers wait for each other "
-    "by polling, so when many people save at once some wait seconds; one worker serves them in "
-    "turn (docs/performance.md, Workers)."
-)
-
 
 def _prepare(settings: Settings) -> None:
     if settings.is_sqlite:
@@ -113,8 +105,6 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from app import serving
 
     cmd_check(args, settings)
-    if settings.is_sqlite and args.workers > 1 and not args.reload:
-        print(SQLITE_WORKERS.format(workers=args.workers), file=sys.stderr)
     options = {
         "factory": True,
         "host": args.host,

@@ -298,38 +298,18 @@ def test_connections_opened_at_once_are_spread_over_the_workers(tmp_path: Path) 
         server.stop()
 
 
-def _serve_on_a_taken_port(
-    tmp_path: Path, *, workers: int
-) -> tuple[subprocess.CompletedProcess[str], int]:
-    """`serve` on SQLite, on a port another socket listens on: it stops once it tries to bind."""
+@pytest.mark.skipif(sys.platform != "linux", reason="SO_REUSEPORT spreads connections on Linux")
+def test_workers_refuse_a_port_another_process_serves(tmp_path: Path) -> None:
+    """SO_REUSEPORT would let a second instance share the port of one already running; like
+    uvicorn with its shared socket, it is refused."""
     assert run_cli("migrate", HOMEWARD_DATA_DIR=str(tmp_path)).returncode == 0
     with socket.socket() as other:
         other.bind(("127.0.0.1", 0))
         other.listen()
         port = other.getsockname()[1]
         result = run_cli(
-            "serve", "--workers", str(workers), "--port", str(port), HOMEWARD_DATA_DIR=str(tmp_path)
+            "serve", "--workers", "2", "--port", str(port), HOMEWARD_DATA_DIR=str(tmp_path)
         )
-    return result, port
-
-
-@pytest.mark.skipif(sys.platform != "linux", reason="SO_REUSEPORT spreads connections on Linux")
-def test_workers_refuse_a_port_another_process_serves(tmp_path: Path) -> None:
-    """SO_REUSEPORT would let a second instance share the port of one already running; like
-    uvicorn with its shared socket, it is refused."""
-    result, port = _serve_on_a_taken_port(tmp_path, workers=2)
     assert result.returncode == 3
     assert f"127.0.0.1:{port} is already in use" in result.stderr
     assert "Traceback" not in result.stderr
-
-
-@pytest.mark.parametrize("workers", [1, 2])
-def test_several_workers_on_sqlite_are_warned_about(tmp_path: Path, workers: int) -> None:
-    """Between processes SQLite's wait for the write lock polls: an administrator starting
-    several workers on it is told, with the start-up checks (before anything is served; here
-    the port is taken, so the start stops there)."""
-    result, _port = _serve_on_a_taken_port(tmp_path, workers=workers)
-    assert result.returncode != 0
-    assert "OK: the SQLite file" in result.stdout
-    warned = f"Warning: {workers} workers on SQLite." in result.stderr
-    assert warned == (workers > 1), result.stderr

@@ -2,6 +2,10 @@
 nothing. Real separate database connections, on SQLite and PostgreSQL."""
 
 import contextlib
+import fcntl
+import os
+import subprocess
+import sys
 import threading
 import uuid
 
@@ -13,6 +17,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session, col, select
 
+from app import db
+from app.config import PROJECT_ROOT
 from app.db import make_probe_engine, open_session, write_lock
 from app.models.accounts import Role
 from app.models.assessment import AssessmentAnswer
@@ -271,6 +277,65 @@ def test_a_writer_waits_its_turn_at_most_the_busy_timeout(backend: str, database
             holding.rollback()
             second.begin().commit()
     finally:
+        engine.dispose()
+
+
+# Another app process's writer: it takes its turn (within `timeout` seconds), then says so.
+OTHER_PROCESS_WRITER = """
+import sys
+from app.db import make_probe_engine
+engine = make_probe_engine(sys.argv[1], timeout=float(sys.argv[2]))
+with engine.connect() as connection:
+    connection.begin()
+    print("wrote", flush=True)
+    connection.rollback()
+"""
+
+
+def _other_process_writes(database_url: str, timeout: float) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-c", OTHER_PROCESS_WRITER, database_url, str(timeout)],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_writers_of_two_processes_take_turns_through_a_lock_file(
+    backend: str, database_url: str
+) -> None:
+    """Several app processes on one SQLite file: a writer holds the lock file beside it from
+    its turn to its commit, and another process's writer waits for that file, not for
+    SQLite's own polling: within its time limit, and writing as soon as the file is free."""
+    _sqlite_only(backend)
+    engine = make_probe_engine(database_url, timeout=30)
+    turn_file = db._WRITERS[engine.pool].turn_file
+    assert turn_file is not None
+    mine = os.open(turn_file.path, os.O_RDWR | os.O_CREAT)
+    try:
+        with engine.connect() as connection:
+            writing = connection.begin()
+            with pytest.raises(BlockingIOError):
+                fcntl.flock(mine, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            writing.rollback()
+        # Free once the writer is done; held now by this test alone, as another process's
+        # writer would hold it (SQLite's own lock stays free).
+        fcntl.flock(mine, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        hurried = _other_process_writes(database_url, timeout=1)
+        output, errors = hurried.communicate(timeout=60)
+        assert hurried.returncode != 0
+        assert "database is locked" in errors
+        assert "wrote" not in output
+        patient = _other_process_writes(database_url, timeout=60)
+        with pytest.raises(subprocess.TimeoutExpired):
+            patient.wait(timeout=2)
+        fcntl.flock(mine, fcntl.LOCK_UN)
+        output, errors = patient.communicate(timeout=60)
+        assert patient.returncode == 0, errors
+        assert output.strip() == "wrote"
+    finally:
+        os.close(mine)
         engine.dispose()
 
 
