@@ -158,45 +158,46 @@ class _Writers:
         locked = OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError(LOCKED))
         if not self.lock.acquire(timeout=self.timeout):
             raise locked
-        if self.turn_file is not None and not self.turn_file.take(deadline):
+        try:
+            if self.turn_file is not None and not self.turn_file.take(deadline):
+                raise locked
+        except BaseException:
             self.lock.release()
-            raise locked
+            raise
         connection.info[self.HELD] = True
 
 
 class _TurnFile:
     """The write turn between processes: an exclusive `flock` on a file beside the database.
-    Only the thread holding its process's turn takes it, so one descriptor per process does.
-    The wait polls every millisecond until the writer's deadline: `flock` itself either waits
-    without a limit or does not wait."""
+    Only the thread holding its process's turn takes it, so it holds one descriptor at a time,
+    opened for the turn and closed (which gives the lock back) at its end. The wait polls every
+    millisecond until the writer's deadline: `flock` itself either waits without a limit or
+    does not wait."""
 
     POLL_SECONDS = 0.001
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._descriptor: int | None = None
-        self._pid = 0
+        self._held: int | None = None
 
     def take(self, deadline: float) -> bool:
-        descriptor = self._open()
+        descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         while True:
             try:
                 fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return True
             except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    return False
-                time.sleep(self.POLL_SECONDS)
+                if time.monotonic() < deadline:
+                    time.sleep(self.POLL_SECONDS)
+                    continue
+                os.close(descriptor)
+                return False
+            self._held = descriptor
+            return True
 
     def give(self) -> None:
-        fcntl.flock(self._open(), fcntl.LOCK_UN)
-
-    def _open(self) -> int:
-        # A process forked from this one would share the open file, and with it the lock.
-        if self._descriptor is None or self._pid != os.getpid():
-            self._descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            self._pid = os.getpid()
-        return self._descriptor
+        descriptor, self._held = self._held, None
+        if descriptor is not None:
+            os.close(descriptor)
 
 
 # By pool, which an engine's copies with other options share.
