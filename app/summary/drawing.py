@@ -6,10 +6,10 @@ the typesetter would take the process and its requests with it.
 
 So each app process starts a drawing server (`python -m app.summary.drawing`) the first time
 it draws a PDF. The server forks a child for each PDF: the child typesets it, hands it back
-and exits, and its memory goes back to the system. The server loads Typst but never runs it:
-Typst starts threads, and a process forked from one with threads may hang. The server is
-single-threaded, so forking it is safe; it exits when the app process closes its pipe. The
-pipes carry whole messages (`multiprocessing.connection`).
+and exits, and its memory goes back to the system. The server loads Typst and finds the fonts
+once, but never typesets: that starts threads, and a process forked from one with threads may
+hang. The server is single-threaded, so forking it is safe; it exits when the app process
+closes its pipe. The pipes carry whole messages (`multiprocessing.connection`).
 """
 
 from __future__ import annotations
@@ -24,8 +24,12 @@ import traceback
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from app.summary import turns
+
+if TYPE_CHECKING:
+    import typst
 
 # A drawing not finished by then is stopped: the person is told, not left waiting.
 DRAWING_SECONDS = 180.0
@@ -111,20 +115,26 @@ def _stop_server() -> None:
         _server = None
 
 
-def _draw(document: bytes) -> bytes:
+def _draw(document: bytes, fonts: typst.Fonts) -> bytes:
     import typst
 
     # Tagged, so that screen readers follow the headings, lists and tables.
     pdf: bytes = typst.compile(
-        TEMPLATE, root=_TEMPLATES, sys_inputs={"document": document.decode()}, pdf_tags=True
+        TEMPLATE,
+        root=_TEMPLATES,
+        font_paths=fonts,
+        sys_inputs={"document": document.decode()},
+        pdf_tags=True,
     )
     return pdf
 
 
 def _serve(requests: Connection, replies: Connection) -> None:
     """The drawing server: a child per PDF, until the app process closes `requests`."""
-    import typst  # noqa: F401 (loaded once, here, rather than again in every child)
+    import typst
 
+    # Found once, here, rather than again in every child; finding them starts no thread.
+    fonts = typst.Fonts()
     while True:
         try:
             document = requests.recv_bytes()
@@ -136,7 +146,7 @@ def _serve(requests: Connection, replies: Connection) -> None:
             result.close()
             code = 1
             try:
-                into.send_bytes(_draw(document))
+                into.send_bytes(_draw(document, fonts))
                 code = 0
             except BaseException:
                 traceback.print_exc()  # to the app's log, which the server shares

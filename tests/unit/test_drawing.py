@@ -95,6 +95,13 @@ def test_the_drawing_server_is_given_none_of_the_apps_settings(
     assert b"DATABASE_URL" not in names
 
 
+def test_the_drawing_server_stays_single_threaded_so_that_forking_it_is_safe() -> None:
+    # Typst's typesetting starts threads; the server only loads it and finds the fonts.
+    drawing.draw_pdf(document("Threads"))
+    assert drawing._server is not None
+    assert len(list(Path(f"/proc/{drawing._server.process.pid}/task").iterdir())) == 1
+
+
 def test_a_drawing_that_crashes_is_an_error_and_the_next_pdf_is_drawn() -> None:
     drawing.draw_pdf(document("Warm"))  # the server is running
     assert drawing._server is not None
