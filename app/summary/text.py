@@ -24,7 +24,6 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 REPLACEMENT = "\ufffd"
 # Longer than any real word: such a run is an identifier, a link or pasted noise.
 LONG_WORD = 30
-_LONG_RUN = re.compile(rf"\S{{{LONG_WORD + 1},}}")
 ZERO_WIDTH_SPACE = "\u200b"
 
 
@@ -87,16 +86,22 @@ def one_line(text: str | None) -> str:
     return isolate(clean(text).replace("\n", " "))
 
 
-def breakable(text: str, every: int = LONG_WORD) -> str:
-    """Runs longer than any word given a zero-width break opportunity every `every` characters:
-    Word would otherwise widen a table column to fit them, and the PDF let them run out of it
-    (HTML uses CSS `overflow-wrap` instead)."""
+def breakable(text: str) -> str:
+    """Long runs without spaces given zero-width break opportunities, for Word, which otherwise
+    widens a table column to fit them (HTML uses CSS overflow-wrap instead, and the PDF's
+    template a line of their own: app.summary.pdf)."""
 
     def split(match: re.Match[str]) -> str:
         run = match.group(0)
-        return ZERO_WIDTH_SPACE.join(run[i : i + every] for i in range(0, len(run), every))
+        return ZERO_WIDTH_SPACE.join(run[i : i + LONG_WORD] for i in range(0, len(run), LONG_WORD))
 
-    return _LONG_RUN.sub(split, text)
+    return long_runs(LONG_WORD).sub(split, text)
+
+
+@lru_cache(maxsize=64)
+def long_runs(longer_than: int) -> re.Pattern[str]:
+    """Runs of more than `longer_than` characters without a space."""
+    return re.compile(rf"\S{{{longer_than + 1},}}")
 
 
 @lru_cache(maxsize=1)

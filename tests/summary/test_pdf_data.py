@@ -1,0 +1,63 @@
+"""What the PDF's template is given (app.summary.pdf.typst_data): texts cleaned, their
+direction, and the runs too long for their line marked, so that the template breaks them
+there and nowhere else."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from app.summary.document import Paragraph, Provenance, Section, SummaryDocument, Table
+from app.summary.pdf import column_characters, typst_data
+
+PROVENANCE = Provenance(
+    "reunification",
+    "Framework",
+    "1.0.0",
+    "0" * 64,
+    datetime(2026, 12, 7, tzinfo=UTC),
+    "Tess",
+    disclosure=False,
+)
+
+
+def blocks(*blocks: Paragraph | Table, large_print: bool = False) -> list[dict[str, Any]]:
+    section = Section("notes", "Notes", blocks)
+    doc = SummaryDocument(
+        "Nowak family",
+        "N-1",
+        "Summary",
+        date(2026, 12, 7),
+        PROVENANCE,
+        (section,),
+        large_print=large_print,
+    )
+    found: list[dict[str, Any]] = typst_data(doc)["sections"][0]["blocks"]
+    return found
+
+
+def test_plain_text_is_a_string_and_a_run_longer_than_any_word_is_marked() -> None:
+    plain, pasted = blocks(
+        Paragraph("Seen at home.\tAll well."),
+        Paragraph("See https://example.test/" + "a" * 40 + " for it."),
+    )
+    assert plain["text"] == "Seen at home. All well."
+    assert pasted["text"] == {
+        "parts": ["See ", {"long": "https://example.test/" + "a" * 40}, " for it."],
+        "rtl": False,
+    }
+
+
+def test_a_word_wider_than_its_column_is_marked_and_one_that_fits_is_not() -> None:
+    table = Table("Entries", ("Date", "Source"), (("Safeguarding", "Safeguarding"),), (10, 90))
+    narrow, wide = column_characters(table, large_print=False)
+    assert narrow < len("Safeguarding") < wide
+    (data,) = blocks(table)
+    assert data["rows"] == [[{"parts": [{"long": "Safeguarding"}], "rtl": False}, "Safeguarding"]]
+    # Large print holds fewer characters in the same column.
+    assert column_characters(table, large_print=True)[1] < wide
+
+
+def test_right_to_left_text_says_so() -> None:
+    (data,) = blocks(Paragraph("قالت الأم"))
+    assert data["text"] == {"parts": ["قالت الأم"], "rtl": True}
