@@ -80,8 +80,9 @@ def _text(value: str, fits: int = LONG_WORD) -> Text:
 
 
 def column_characters(table: Table, large_print: bool) -> list[int]:
-    """How many characters each of `table`'s columns holds on a line, at the least."""
-    widths = table.widths or (100 / len(table.headers),) * len(table.headers)
+    """About how many characters each of `table`'s columns holds on a line."""
+    columns = len(table.headers)
+    widths = table.widths or (100 / max(columns, 1),) * columns
     return [
         max(1, int((TEXT_WIDTH_MM * width / 100 - CELL_PADDING_MM) / CHARACTER_MM[large_print]))
         for width in widths
