@@ -4,12 +4,38 @@ from __future__ import annotations
 
 import subprocess
 from collections import Counter
+from datetime import UTC, date, datetime
 from io import BytesIO
 from typing import Any
 
 from docx import Document
 from docx.oxml.ns import qn
 from pypdf import PdfReader
+
+from app.summary.document import Block, Provenance, Section, SummaryDocument
+
+
+def summary_of(*blocks: Block, large_print: bool = False) -> SummaryDocument:
+    """A one-section summary of `blocks`, for the Kowalski family."""
+    provenance = Provenance(
+        "reunification",
+        "Framework",
+        "1.0.0",
+        "0" * 64,
+        datetime(2026, 12, 7, tzinfo=UTC),
+        "Tess Tester",
+        disclosure=False,
+    )
+    section = Section("notes", "Notes", blocks)
+    return SummaryDocument(
+        "Kowalski family",
+        "K-1",
+        "Summary",
+        date(2026, 12, 7),
+        provenance,
+        (section,),
+        large_print=large_print,
+    )
 
 
 def pdf_text(body: bytes) -> str:

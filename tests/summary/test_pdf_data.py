@@ -4,34 +4,15 @@ there and nowhere else."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from typing import Any
 
-from app.summary.document import Paragraph, Provenance, Section, SummaryDocument, Table
+from app.summary.document import Paragraph, Table
 from app.summary.pdf import column_characters, typst_data
-
-PROVENANCE = Provenance(
-    "reunification",
-    "Framework",
-    "1.0.0",
-    "0" * 64,
-    datetime(2026, 12, 7, tzinfo=UTC),
-    "Tess",
-    disclosure=False,
-)
+from tests.summary.support import summary_of
 
 
 def blocks(*blocks: Paragraph | Table, large_print: bool = False) -> list[dict[str, Any]]:
-    section = Section("notes", "Notes", blocks)
-    doc = SummaryDocument(
-        "Nowak family",
-        "N-1",
-        "Summary",
-        date(2026, 12, 7),
-        PROVENANCE,
-        (section,),
-        large_print=large_print,
-    )
+    doc = summary_of(*blocks, large_print=large_print)
     found: list[dict[str, Any]] = typst_data(doc)["sections"][0]["blocks"]
     return found
 

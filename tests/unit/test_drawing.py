@@ -10,34 +10,20 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from app.config import PROJECT_ROOT
 from app.summary import drawing
-from app.summary.document import Paragraph, Provenance, Section, SummaryDocument
+from app.summary.document import Paragraph
 from app.summary.pdf import typst_data
-from tests.summary.support import pdf_text
+from tests.summary.support import pdf_text, summary_of
 
 
 def document(*paragraphs: str) -> bytes:
     """What the template reads for a summary of `paragraphs`."""
-    provenance = Provenance(
-        "reunification",
-        "Framework",
-        "1.0.0",
-        "0" * 64,
-        datetime(2026, 12, 7, tzinfo=UTC),
-        "Tess Tester",
-        disclosure=False,
-    )
-    section = Section("notes", "Notes", tuple(Paragraph(text) for text in paragraphs))
-    doc = SummaryDocument(
-        "Kowalski family", "K-1", "Summary", date(2026, 12, 7), provenance, (section,)
-    )
-    return json.dumps(typst_data(doc)).encode()
+    return json.dumps(typst_data(summary_of(*(Paragraph(text) for text in paragraphs)))).encode()
 
 
 # Long enough that the drawing is still going when the test stops it (seconds, not ms).
