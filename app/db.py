@@ -154,17 +154,20 @@ class _Writers:
 
     def _take_turn(self, connection: Connection) -> None:
         deadline = time.monotonic() + self.timeout
-        # As SQLite says when its own wait runs out (a 503 for the person).
-        locked = OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError(LOCKED))
         if not self.lock.acquire(timeout=self.timeout):
-            raise locked
+            raise _locked()
         try:
             if self.turn_file is not None and not self.turn_file.take(deadline):
-                raise locked
+                raise _locked()
         except BaseException:
             self.lock.release()
             raise
         connection.info[self.HELD] = True
+
+
+def _locked() -> OperationalError:
+    """As SQLite says when its own wait runs out (a 503 for the person)."""
+    return OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError(LOCKED))
 
 
 class _TurnFile:

@@ -36,7 +36,6 @@ def typst_data(doc: SummaryDocument) -> dict[str, Any]:
     """What the template reads: `doc` with every text cleaned and given its direction."""
     name, reference = one_line(doc.family_name), one_line(doc.reference)
     p = doc.provenance
-    headings = doc.headings()
     return {
         "title": doc.title,
         "metadata": {
@@ -48,17 +47,15 @@ def typst_data(doc: SummaryDocument) -> dict[str, Any]:
         "provenance": None if doc.family_copy else _text(provenance_text(p)),
         "footer": _text(footer_text(doc)),
         "large_print": doc.large_print,
-        "contents": [
-            {"id": section.id, "title": section.title, "heading": heading, "part": section.part}
-            for section, heading in headings
-        ],
         "sections": [
             {
                 "id": section.id,
+                "title": section.title,
                 "heading": heading,
+                "part": section.part,
                 "blocks": [_block(b, doc.large_print) for b in section.blocks],
             }
-            for section, heading in headings
+            for section, heading in doc.headings()
         ],
     }
 
