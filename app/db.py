@@ -376,17 +376,24 @@ def keep_on_failure(session: Session, factory: Callable[..., Any], **values: Any
     session.info.setdefault(KEPT_ON_FAILURE, []).append((factory, values))
 
 
-def request_transaction(request: Request, session: Session) -> Iterator[Session]:
+def request_transaction(
+    request: Request,
+    session: Session,
+    first: Callable[[Request, Session], None] | None = None,
+) -> Iterator[Session]:
     """The one place a request's work is committed: after the route returns and before the
     response is sent, so a failed commit is never acknowledged. When the route (or a
-    dependency) raises, everything is rolled back and only what must outlive the failure
-    (the audit of a refusal or a read) is written, in a transaction of its own."""
+    dependency, or `first`, run once the transaction is open) raises, everything is rolled
+    back and only what must outlive the failure (the audit of a refusal or a read) is
+    written, in a transaction of its own."""
     request.state.db = session
     for key in (KEPT_ON_FAILURE, READS_FIRST, AFTER_READS, _READ_ONCE):
         session.info.pop(key, None)
     session.info[IN_REQUEST] = True
     _begin_reads(request, session)
     try:
+        if first is not None:
+            first(request, session)
         yield session
     except BaseException:
         _fail(request, session)

@@ -30,12 +30,23 @@ def request_session(
     """The request's session, committed once when the route has returned (see
     app.db.request_transaction); "function" scope runs that before the response is sent.
     While a draft's preview is drawn, the preview's own session instead, which is never
-    committed (see app.preview)."""
+    committed (see app.preview).
+
+    Who is asking (`authenticate`) and, for someone signed in, the content the database holds
+    now are read here, in the trip to the thread pool that opens the transaction: each
+    dependency of its own made a trip of its own (docs/performance.md)."""
     preview = PREVIEW.get()
     if preview is not None:
+        _identify(request, preview.session)
         yield preview.session
         return
-    yield from request_transaction(request, session)
+    yield from request_transaction(request, session, first=_identify)
+
+
+def _identify(request: Request, session: Session) -> None:
+    authenticate(request, session)
+    if request.state.user is not None:
+        request.state.content_registry = _registry(request, session)
 
 
 SessionDep = Annotated[Session, Depends(request_session, scope="function")]
@@ -50,8 +61,16 @@ async def read_form(request: Request) -> dict[str, Any]:
 FormValues = Annotated[dict[str, Any], Depends(read_form)]
 
 
-def get_content(request: Request, session: SessionDep) -> ContentRegistry:
-    """The framework content the database holds now (see app.services.content_store)."""
+async def get_content(request: Request, session: SessionDep) -> ContentRegistry:
+    """The framework content the database holds now (see app.services.content_store): read
+    with the session for someone signed in, and only a page open to anyone waits for it here."""
+    registry: ContentRegistry | None = getattr(request.state, "content_registry", None)
+    if registry is None:
+        registry = await run_in_threadpool(_registry, request, session)
+    return registry
+
+
+def _registry(request: Request, session: Session) -> ContentRegistry:
     preview = PREVIEW.get()
     if preview is not None:
         return preview.registry
@@ -84,9 +103,9 @@ class TokenRefused(Exception):
     an Authorization header that is not a bearer token."""
 
 
-def authenticate(request: Request, session: SessionDep) -> None:
+def authenticate(request: Request, session: Session) -> None:
     """Resolve the session cookie, or on the JSON API a bearer token (on every request), into
-    request.state.user."""
+    request.state.user; done as the request's transaction opens (`request_session`)."""
     request.state.user = None
     request.state.session_record = None
     request.state.session_id = None
@@ -152,9 +171,7 @@ def _authenticate_token(request: Request, session: Session, credentials: str) ->
     )
 
 
-async def protect_from_csrf(
-    request: Request, session: SessionDep, _: None = Depends(authenticate)
-) -> None:
+async def protect_from_csrf(request: Request, session: SessionDep) -> None:
     """Refuse state-changing requests without the right CSRF token, and audit the refusal."""
     if request.state.api_token is not None:
         return
@@ -189,9 +206,7 @@ class Requirement:
         self.permission = permission
         self.before_password_change = before_password_change
 
-    async def __call__(
-        self, request: Request, session: SessionDep, _: None = Depends(authenticate)
-    ) -> User | None:
+    async def __call__(self, request: Request, session: SessionDep) -> User | None:
         # Async: only a refusal waits for the database (its audit entry: _refuse).
         user: User | None = request.state.user
         if self.permission is Permission.PUBLIC:
@@ -254,7 +269,7 @@ async def get_settings(request: Request) -> Settings:
     return settings
 
 
-async def get_actor(request: Request, _: None = Depends(authenticate)) -> Actor:
+async def get_actor(request: Request, _: SessionDep) -> Actor:
     return actor_for(request)
 
 
