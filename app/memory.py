@@ -24,16 +24,24 @@ _trim: Callable[[int], int] | None = getattr(_LIBC, "malloc_trim", None)
 IDLE_SECONDS = 5.0
 
 
+# Objects made (less those freed) before the youngest generation is collected; Python's default
+# is 700. A page makes tens of thousands that live until it is sent, so at 700 each was walked
+# by several collections and moved to older generations, to be walked again there: a chronology
+# page spent about 1 ms of its 30 in collections (docs/performance.md).
+YOUNG_OBJECTS = 10_000
+
+
 def keep_what_start_up_made() -> None:
     """Leave what the process made at start-up (modules, templates, the ORM's mappings) out of
     every later garbage collection, as Python's documentation suggests for long-lived objects
-    (`gc.freeze`).
+    (`gc.freeze`); and collect the youngest objects less often (YOUNG_OBJECTS).
 
     A full collection walks every object the process holds. With 16 readers and 2 writers on
     SQLite, a worker ran one every 3 to 4 s, each stopping every request for 150 to 210 ms:
     1.9 s in a 40 s run. With start-up's objects left out, 0.5 s (docs/performance.md)."""
     gc.collect()
     gc.freeze()
+    gc.set_threshold(YOUNG_OBJECTS, *gc.get_threshold()[1:])
 
 
 def give_back() -> None:

@@ -70,7 +70,15 @@ class _Environment(Environment):
         if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
             value = obj.get(attribute, _MISSING)
             return self.undefined(obj=obj, name=attribute) if value is _MISSING else value
-        return super().getattr(obj, attribute)
+        # Jinja's own, written out here: a call fewer on every other lookup.
+        try:
+            return getattr(obj, attribute)
+        except AttributeError:
+            pass
+        try:
+            return obj[attribute]
+        except (TypeError, LookupError, AttributeError):
+            return self.undefined(obj=obj, name=attribute)
 
     @staticmethod
     def concat(pieces: Iterable[str]) -> str:

@@ -112,13 +112,19 @@ def test_what_is_not_a_request_passes_straight_through(given_back: list[str]) ->
 def test_start_up_objects_are_left_out_of_garbage_collection(
     environment: Environment, frozen: bool, database_url: str, tmp_path: Path, engine: Engine
 ) -> None:
-    """Once the app has started, what it made so far is left out of every later collection;
-    except in tests, where it would be the whole test process's objects, again and again."""
+    """Once the app has started, what it made so far is left out of every later collection,
+    and the youngest objects are collected less often; except in tests, where it would be the
+    whole test process's objects, again and again."""
     gc.unfreeze()
+    threshold = gc.get_threshold()
     app = create_app(test_settings(database_url, tmp_path, environment=environment))
     app.state.engine = engine
     try:
         with TestClient(app):
             assert (gc.get_freeze_count() > 0) is frozen
+            young, *older = gc.get_threshold()
+            assert young == (memory.YOUNG_OBJECTS if frozen else threshold[0])
+            assert older == list(threshold[1:])
     finally:
         gc.unfreeze()
+        gc.set_threshold(*threshold)
