@@ -2,6 +2,7 @@
 
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from jinja2 import ChoiceLoader, DictLoader
@@ -117,3 +118,93 @@ def test_indent_is_jinjas_own_on_markup_and_text(
     assert ours == theirs
     filtered = ENVIRONMENT.filters["indent"](text, width, first, blank)
     assert type(filtered) is type(jinja.filters["indent"](text, width, first, blank))
+
+
+# The rating and notes of a factor, as GOV.UK's macros draw them: what the assessment page's
+# written-out markup (components/assessment.html, factor_field) must stay equal to.
+_GOVUK_FACTOR = """
+{%- from "govuk_frontend_jinja/components/radios/macro.html" import govukRadios -%}
+{%- from "govuk_frontend_jinja/components/textarea/macro.html" import govukTextarea -%}
+{{ govukRadios({"idPrefix": status_id, "name": factor.status_name,
+  "classes": "govuk-radios--inline govuk-radios--small",
+  "fieldset": {"legend": {"text": factor.text, "classes": "govuk-fieldset__legend--s"}},
+  "hint": {"text": hint},
+  "errorMessage": {"text": errors[status_id]} if errors.get(status_id) else none,
+  "items": [
+    {"value": "present", "text": "Present" ~ (" (suggested)" if suggested == "present" else ""),
+     "checked": current == "present"},
+    {"value": "absent", "text": "Not present" ~ (" (suggested)" if suggested == "absent" else ""),
+     "checked": current == "absent"},
+    {"value": "unknown", "text": "Not known", "checked": current == "unknown"}]}) }}
+{{ govukTextarea({"id": notes_id, "name": factor.notes_name, "rows": 2,
+  "label": {"html": ("Notes" | safe) ~ ('<span class="govuk-visually-hidden"> on ‘' | safe)
+    ~ factor.text ~ ('’</span> (optional)' | safe)},
+  "value": notes, "errorMessage": {"text": errors[notes_id]} if errors.get(notes_id) else none}) }}
+"""
+
+
+def _spaced(html: str) -> str:
+    return re.sub(r"\s+", " ", html)
+
+
+@pytest.mark.parametrize("current", ["", "present", "absent", "unknown"])
+@pytest.mark.parametrize("suggested", ["", "present", "absent", "unknown"])
+@pytest.mark.parametrize("wrong", [False, True])
+def test_a_factors_rating_and_notes_are_govuks_markup(
+    current: str, suggested: str, wrong: bool
+) -> None:
+    """The assessment page writes out govukRadios' and govukTextarea's markup for each factor
+    (their macros took half of drawing the page): it must be what they draw, in every state,
+    whitespace between tags aside."""
+    factor = {
+        "factor_id": "sm-r1",
+        "status_name": "f.sm-r1.status",
+        "notes_name": "f.sm-r1.notes",
+        "text": "Uses <drugs> & \"alcohol\" 'daily'",
+        "kind": "risk",
+        "guidance": "",
+    }
+    errors = (
+        {"f-sm-r1-status": "Choose <one>", "f-sm-r1-notes": "Notes are too long & wrong"}
+        if wrong
+        else {}
+    )
+    notes = "Seen at contact <b>drunk</b> & late\nsecond line"
+    form = SimpleNamespace(
+        values={"f.sm-r1.status": current, "f.sm-r1.notes": notes}, errors=errors
+    )
+    suggestion = (
+        SimpleNamespace(
+            status=SimpleNamespace(value=suggested), source="Family details <b>said</b> so."
+        )
+        if suggested
+        else None
+    )
+    ours = ENVIRONMENT.from_string(
+        '{% from "components/assessment.html" import factor_field %}'
+        "{{ factor_field({'id': 'f1'}, factor, form, [], false, suggestion) }}"
+    ).render(factor=factor, form=form, suggestion=suggestion)
+    hint = "Risk factor" + (
+        ". Suggested from the record: Family details <b>said</b> so."
+        + (
+            " Choose an answer to confirm or change it."
+            if not current
+            else (" Your answer differs." if current != suggested else "")
+        )
+        if suggested
+        else ""
+    )
+    theirs = ENVIRONMENT.from_string(_GOVUK_FACTOR).render(
+        factor=factor,
+        status_id="f-sm-r1-status",
+        notes_id="f-sm-r1-notes",
+        hint=hint,
+        errors=errors,
+        current=current,
+        suggested=suggested,
+        notes=notes,
+    )
+    radios, textarea = theirs.split("\n\n", 1) if "\n\n" in theirs else (theirs, "")
+    assert radios.strip() and textarea.strip()
+    assert _spaced(radios.strip()) in _spaced(ours)
+    assert _spaced(textarea.strip()) in _spaced(ours)
