@@ -1,6 +1,7 @@
 """Every template compiles: a syntax error otherwise shows only when someone opens the page."""
 
 import re
+from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -208,3 +209,39 @@ def test_a_factors_rating_and_notes_are_govuks_markup(
     assert radios.strip() and textarea.strip()
     assert _spaced(radios.strip()) in _spaced(ours)
     assert _spaced(textarea.strip()) in _spaced(ours)
+
+
+_GOVUK_RECORD_ENTRY = """
+{%- from "govuk_frontend_jinja/components/select/macro.html" import govukSelect -%}
+{%- from "govuk_frontend_jinja/components/button/macro.html" import govukButton -%}
+{%- set items = [{"value": "", "text": "Choose"}] -%}
+{%- for grade_id, label in grade_labels.items() %}{% set _ = items.append({"value": grade_id, "text": label}) %}{% endfor -%}
+{%- set label_html %}How significant was it?<span class="govuk-visually-hidden"> (the event of {{ item.occurred_on | date }})</span>{% endset -%}
+{%- set button_html %}Add to the chronology<span class="govuk-visually-hidden">: {{ item.what_happened | truncate(60) }}</span>{% endset -%}
+{{ govukSelect({"id": "record-2-significance", "name": "significance", "label": {"html": label_html},
+  "items": items, "errorMessage": {"text": problem} if problem else none,
+  "formGroup": {"classes": "govuk-!-margin-bottom-0"}}) }}
+{{ govukButton({"html": button_html, "preventDoubleClick": true}) }}
+"""
+
+
+@pytest.mark.parametrize("problem", ["", "It has been added <already> & more"])
+def test_an_event_from_the_childrens_records_is_offered_in_govuks_markup(problem: str) -> None:
+    """The chronology page writes out govukSelect's and govukButton's markup for each event
+    from the children's records that it offers: it must be what they draw, whitespace between
+    tags aside."""
+    item = SimpleNamespace(
+        occurred_on=date(2024, 3, 2),
+        what_happened="Jayden <went> home & stayed for a long weekend with his mother and sister",
+    )
+    grade_labels = {"red": "Red, <serious>", "amber": "Amber & concerning", "green": "Green"}
+    ours = ENVIRONMENT.from_string(
+        '{% from "components/chronology.html" import record_entry_choice %}'
+        "{{ record_entry_choice(2, item, problem, grade_labels) }}"
+    ).render(item=item, problem=problem, grade_labels=grade_labels)
+    theirs = ENVIRONMENT.from_string(_GOVUK_RECORD_ENTRY).render(
+        item=item, problem=problem, grade_labels=grade_labels
+    )
+    select, button = theirs.strip().split("\n\n")
+    assert _spaced(select) in _spaced(ours)
+    assert _spaced(button) in _spaced(ours)
