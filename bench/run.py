@@ -237,10 +237,10 @@ def free_port() -> int:
 
 @contextmanager
 def server(
-    url: str, workers: int, data_dir: Path, keep_log: Path
+    url: str, workers: int, data_dir: Path, keep_log: Path, root: Path = PROJECT_ROOT
 ) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """`python -m app serve` as production runs it, until the block ends; its log is copied
-    to `keep_log`."""
+    to `keep_log`. `root`: the checkout whose app it is (bench/compare.py)."""
     port = free_port()
     environment = {
         **os.environ,
@@ -253,7 +253,7 @@ def server(
     command = [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port)]
     log = (data_dir / "server.log").open("wb")
     process = subprocess.Popen(  # noqa: S603
-        command, cwd=PROJECT_ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT
+        command, cwd=root, env=environment, stdout=log, stderr=subprocess.STDOUT
     )
     base = f"http://127.0.0.1:{port}"
     try:
