@@ -1,4 +1,6 @@
-"""Every template compiles: a syntax error otherwise shows only when someone opens the page."""
+"""The templates: every one compiles (a syntax error otherwise shows only when someone opens
+the page), the environment's quicker parts answer as Jinja's own, and the GOV.UK markup written
+out is what GOV.UK's macros draw."""
 
 import re
 from datetime import date
