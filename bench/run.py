@@ -10,7 +10,9 @@ mode (a random secret key, secure cookies) and driven over loopback by `wrk` (De
 `wrk`), one page at a time, at each number of concurrent users (connections): median and 95th
 percentile latency, requests per second, errors. A signed-out page that touches no database is
 measured before and after the pages, and each page's throughput is given as a ratio to it at
-the same concurrency, so that figures compare across machines and busy moments.
+the same concurrency, so that figures compare across machines and busy moments. The same page
+signed in, and a family's smallest page, are measured first: the ratios no page that checks
+who is asking, or no family page, can pass.
 
 `--mixed` then runs readers over several pages while writers add chronology entries, for the
 slowest request under contention (SQLite's target: none over a second). The memory of every
@@ -180,6 +182,12 @@ def pages(data: Dataset) -> list[Page]:
     (except the giant family, measured on its own), so no one family's rows stay hot."""
     turn = tuple(family for family in data.caseload if family != data.giant)
     return [
+        # The floors under every key page's ratio. The static page signed in reads who is
+        # asking and the content version; the content version page is a family's smallest page:
+        # that, the family and the practitioner's access to it, the audit of the read, and a
+        # page with little of the family in it.
+        Page("static page (signed in)", ("/accessibility",)),
+        Page("content version page", tuple(f"/families/{f}/version" for f in turn)),
         Page("caseload", ("/families",)),
         Page("team view", ("/families?scope=team",), user="supervisor"),
         Page("family overview", tuple(f"/families/{f}" for f in turn)),
