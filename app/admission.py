@@ -13,6 +13,9 @@ Routes that mostly wait for something other than this process are marked `outsid
 documents and exports, which take turns among themselves (app.summary.turns), and a PDF's
 seconds are spent waiting for its drawing process; sign-in through the identity provider,
 which waits for the provider. They neither wait here nor hold a place.
+
+A page asked for by someone who has gone while it waited (a closed tab, a page asked for again)
+is not drawn when its turn comes: under load it would take a turn from someone still waiting.
 """
 
 from __future__ import annotations
@@ -33,6 +36,10 @@ def outside_queue(endpoint: Callable[P, R]) -> Callable[P, R]:
     """Mark a route whose requests do not wait in the queue (see the module's docstring)."""
     endpoint.outside_queue = True  # type: ignore[attr-defined]
     return endpoint
+
+
+class ClientGone(Exception):
+    """The browser closed its connection while its request waited for a turn."""
 
 
 class Queue:
@@ -57,4 +64,8 @@ class Queue:
         if self._limiter is None:
             self._limiter = CapacityLimiter(self.at_once)
         async with self._limiter:
+            # Asking takes the request's body from the server, so only for a GET or HEAD, which
+            # never read one (a form posted would lose its text).
+            if request.method in ("GET", "HEAD") and await request.is_disconnected():
+                raise ClientGone
             yield

@@ -13,6 +13,7 @@ from sqlalchemy.exc import DataError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.admission import ClientGone
 from app.content.registry import UnknownContentError
 from app.deps import (
     PasswordChangeRequired,
@@ -353,6 +354,21 @@ async def _drawing_failed(request: Request, exc: Exception) -> Response:
     )
 
 
+# nginx's status for a request whose client closed the connection first: nothing is sent, as
+# there is no one to send it to; it is for the logs.
+CLIENT_CLOSED_REQUEST = 499
+
+
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    logger.info(
+        "Not served, the browser had gone while it waited: %s %s (request %s)",
+        request.method,
+        request.url.path,
+        getattr(request.state, "request_id", "-"),
+    )
+    return Response(status_code=CLIENT_CLOSED_REQUEST)
+
+
 async def _conflict(request: Request, exc: Exception) -> Response:
     return error_response(request, 409, str(exc) or None)
 
@@ -369,6 +385,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Forbidden, _forbidden)
     app.add_exception_handler(InvalidInput, _invalid_input)
     app.add_exception_handler(Conflict, _conflict)
+    app.add_exception_handler(ClientGone, _client_gone)
     app.add_exception_handler(DrawingFailed, _drawing_failed)
     app.add_exception_handler(UnknownContentError, _content_unavailable)
     app.add_exception_handler(DataError, _unstorable_input)

@@ -1,6 +1,8 @@
 """Each app process works on a few requests at once; the others wait, first come, first served
 (app.admission). Documents and exports do not wait."""
 
+import logging
+import socket
 import threading
 import time
 import uuid
@@ -8,7 +10,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx2 as httpx
 import pytest
+import uvicorn
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
@@ -112,6 +116,69 @@ def test_requests_beyond_the_limit_wait_in_the_order_they_came(
     assert held.order == ["A in", "A out", "B in", "B out", "C in", "C out", "D in", "D out"]
     assert set(statuses.values()) == {200}
     assert queue.waiting == 0
+
+
+@pytest.fixture
+def served(one_at_a_time: FastAPI) -> Iterator[tuple[str, uvicorn.Server]]:
+    """The app served by uvicorn on a loopback port, in a thread of this process (so that
+    `held` holds its requests): a browser's leaving is seen only by a real server."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(one_at_a_time, log_level="warning"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]})
+    thread.start()
+    try:
+        _until(lambda: server.started, "the server started")
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}", server
+    finally:
+        server.should_exit = True
+        thread.join(60)
+        listener.close()
+
+
+def test_a_page_whose_browser_has_gone_is_not_drawn(
+    one_at_a_time: FastAPI,
+    people: dict[str, str],
+    held: Held,
+    served: tuple[str, uvicorn.Server],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """B asks for a page while A's holds the only place, then closes the connection (a tab
+    closed, a page asked for again): when B's turn comes nothing of it is done, and C, who
+    came after B and is still waiting, is served."""
+    base, server = served
+    queue: Queue = one_at_a_time.state.queue
+    statuses: dict[str, int] = {}
+
+    def get(name: str) -> threading.Thread:
+        def run() -> None:
+            cookies = {"homeward_session": people[name]}
+            statuses[name] = httpx.get(f"{base}/families", cookies=cookies, timeout=60).status_code
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    first = get("A")
+    _until(held.begun.is_set, "A's request begun")
+    with socket.create_connection(server.servers[0].sockets[0].getsockname()[:2]) as browser:
+        browser.sendall(
+            b"GET /families HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            + f"Cookie: homeward_session={people['B']}\r\n\r\n".encode()
+        )
+        _until(lambda: queue.waiting == 1, "B waiting")
+    # The server has seen B's connection close when only A's is left.
+    _until(lambda: len(server.server_state.connections) == 1, "B's connection closed")
+    last = get("C")
+    _until(lambda: queue.waiting == 2, "C waiting behind B")
+    with caplog.at_level(logging.INFO, logger="app.errors"):
+        held.release.set()
+        first.join(60)
+        last.join(60)
+    assert held.order == ["A in", "A out", "C in", "C out"]
+    assert statuses == {"A": 200, "C": 200}
+    assert queue.waiting == 0
+    assert "Not served, the browser had gone while it waited: GET /families" in caplog.text
 
 
 def test_an_export_does_not_wait_behind_pages(
