@@ -107,14 +107,15 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
     )
 
 
+def _logged(request: Request) -> str:
+    """The request as the log names it: method, path and request id."""
+    request_id = getattr(request.state, "request_id", "-")
+    return f"{request.method} {request.url.path} (request {request_id})"
+
+
 async def _unexpected_error(request: Request, exc: Exception) -> Response:
     # Logged with the request id; the person sees no details (no stack traces, no secrets).
-    logger.exception(
-        "Unhandled error on %s %s (request %s)",
-        request.method,
-        request.url.path,
-        getattr(request.state, "request_id", "-"),
-    )
+    logger.exception("Unhandled error on %s", _logged(request))
     # This handler runs outside the other middleware, so it sets their headers itself.
     response = failure_response(request, 500)
     response.headers.update(security_headers(request.app.state.settings))
@@ -128,10 +129,8 @@ def _database_unavailable(request: Request, exc: Exception) -> Response:
     next request tries a fresh connection (the pool checks each one before use)."""
     reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
     logger.error(
-        "Database unavailable on %s %s (request %s): %s: %s",
-        request.method,
-        request.url.path,
-        getattr(request.state, "request_id", "-"),
+        "Database unavailable on %s: %s: %s",
+        _logged(request),
         type(exc).__name__,
         reason[0] if reason else "",
     )
@@ -184,13 +183,7 @@ def _unstorable_input(request: Request, exc: Exception) -> Response:
     """The backstop for a value that got past validation to the database (PostgreSQL refuses
     NUL in text and numbers beyond its column types) or to date arithmetic: the person is
     told, not shown a 500. Validation should have caught it, so it is logged."""
-    logger.warning(
-        "Unstorable input on %s %s (request %s): %s",
-        request.method,
-        request.url.path,
-        getattr(request.state, "request_id", "-"),
-        type(exc).__name__,
-    )
+    logger.warning("Unstorable input on %s: %s", _logged(request), type(exc).__name__)
     session = getattr(request.state, "db", None)
     if session is not None:
         # The failed statement aborted the transaction; the error page must still render.
@@ -360,12 +353,7 @@ CLIENT_CLOSED_REQUEST = 499
 
 
 async def _client_gone(request: Request, exc: Exception) -> Response:
-    logger.info(
-        "Not served, the browser had gone while it waited: %s %s (request %s)",
-        request.method,
-        request.url.path,
-        getattr(request.state, "request_id", "-"),
-    )
+    logger.info("Not served, the browser had gone while it waited: %s", _logged(request))
     return Response(status_code=CLIENT_CLOSED_REQUEST)
 
 
