@@ -119,9 +119,10 @@ def test_requests_beyond_the_limit_wait_in_the_order_they_came(
 
 
 @pytest.fixture
-def served(one_at_a_time: FastAPI) -> Iterator[tuple[str, uvicorn.Server]]:
+def served(one_at_a_time: FastAPI) -> Iterator[tuple[int, uvicorn.Server]]:
     """The app served by uvicorn on a loopback port, in a thread of this process (so that
-    `held` holds its requests): a browser's leaving is seen only by a real server."""
+    `held` holds its requests): a browser's leaving is seen only by a real server. Gives the
+    port and the server."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     server = uvicorn.Server(uvicorn.Config(one_at_a_time, log_level="warning"))
@@ -129,7 +130,7 @@ def served(one_at_a_time: FastAPI) -> Iterator[tuple[str, uvicorn.Server]]:
     thread.start()
     try:
         _until(lambda: server.started, "the server started")
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}", server
+        yield listener.getsockname()[1], server
     finally:
         server.should_exit = True
         thread.join(60)
@@ -140,20 +141,21 @@ def test_a_page_whose_browser_has_gone_is_not_drawn(
     one_at_a_time: FastAPI,
     people: dict[str, str],
     held: Held,
-    served: tuple[str, uvicorn.Server],
+    served: tuple[int, uvicorn.Server],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """B asks for a page while A's holds the only place, then closes the connection (a tab
     closed, a page asked for again): when B's turn comes nothing of it is done, and C, who
     came after B and is still waiting, is served."""
-    base, server = served
+    port, server = served
     queue: Queue = one_at_a_time.state.queue
     statuses: dict[str, int] = {}
 
     def get(name: str) -> threading.Thread:
         def run() -> None:
             cookies = {"homeward_session": people[name]}
-            statuses[name] = httpx.get(f"{base}/families", cookies=cookies, timeout=60).status_code
+            url = f"http://127.0.0.1:{port}/families"
+            statuses[name] = httpx.get(url, cookies=cookies, timeout=60).status_code
 
         thread = threading.Thread(target=run)
         thread.start()
@@ -161,7 +163,7 @@ def test_a_page_whose_browser_has_gone_is_not_drawn(
 
     first = get("A")
     _until(held.begun.is_set, "A's request begun")
-    with socket.create_connection(server.servers[0].sockets[0].getsockname()[:2]) as browser:
+    with socket.create_connection(("127.0.0.1", port)) as browser:
         browser.sendall(
             b"GET /families HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             + f"Cookie: homeward_session={people['B']}\r\n\r\n".encode()
