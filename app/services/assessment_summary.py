@@ -59,21 +59,20 @@ def factors_by_domain(
     session: Session, *, family: Family, content: FrameworkContent
 ) -> list[DomainFactors]:
     """Every domain of the pinned content with each factor's rating, notes and evidence."""
-    saved = questions.ratings(session, family.id)
+    saved = questions.rating_texts(session, family.id)
     evidence: dict[str, list[EvidenceItem]] = {}
     for item in evidence_for(session, family.id):
         evidence.setdefault(item.factor_id, []).append(item)
 
     def summary(factor_id: str, text: str, kind: str) -> FactorSummary:
-        rating = saved.get(factor_id)
-        status = rating.status if rating and rating.status else None
+        status, notes = saved.get(factor_id, (None, None))
         return FactorSummary(
             factor_id=factor_id,
             text=text,
             kind=kind,
-            status=status,
+            status=status or None,
             status_label=FACTOR_STATUS_LABELS[FactorStatus(status)] if status else "Not rated",
-            notes=rating.notes if rating else None,
+            notes=notes,
             evidence=tuple(evidence.get(factor_id, ())),
         )
 

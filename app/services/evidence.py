@@ -67,10 +67,18 @@ def evidence_for(
 ) -> list[EvidenceItem]:
     """The evidence linked to the family's factors (or one factor, or `factor_ids`), oldest
     event first."""
-    # The entry's columns shown, not the whole entry: a summary lists every piece of evidence.
+    # The columns shown, not whole records: a summary lists every piece of evidence, and
+    # building a record for each row cost as much as the rest of the read.
     query = (
         select_rows(
-            FactorEvidence,
+            col(FactorEvidence.id),
+            col(FactorEvidence.factor_id),
+            col(FactorEvidence.kind),
+            col(FactorEvidence.evidence_date),
+            col(FactorEvidence.source),
+            col(FactorEvidence.description),
+            col(FactorEvidence.chronology_entry_id),
+            col(FactorEvidence.version),
             col(ChronologyEntry.id),
             col(ChronologyEntry.deleted_at),
             col(ChronologyEntry.occurred_on),
@@ -91,23 +99,37 @@ def evidence_for(
     if factor_ids is not None:
         query = query.where(col(FactorEvidence.factor_id).in_(list(factor_ids)))
     items = []
-    for evidence, entry_id, deleted_at, on, detail, source, happened, precision in session.execute(
-        query
-    ).all():
+    for (
+        evidence_id,
+        factor,
+        kind,
+        dated,
+        document,
+        described,
+        linked,
+        version,
+        entry_id,
+        deleted_at,
+        on,
+        detail,
+        source,
+        happened,
+        precision,
+    ) in session.execute(query).all():
         entry = entry_id is not None
         if entry and deleted_at is not None:
             continue  # a deleted chronology entry no longer counts as evidence
         items.append(
             EvidenceItem(
-                id=evidence.id,
-                factor_id=evidence.factor_id,
-                kind=evidence.kind,
-                kind_label=EVIDENCE_KIND_LABELS[EvidenceKind(evidence.kind)],
-                on=on if entry else evidence.evidence_date,
-                source=detail or source if entry else evidence.source,
-                description=happened if entry else evidence.description or "",
-                chronology_entry_id=evidence.chronology_entry_id,
-                version=evidence.version,
+                id=evidence_id,
+                factor_id=factor,
+                kind=kind,
+                kind_label=EVIDENCE_KIND_LABELS[EvidenceKind(kind)],
+                on=on if entry else dated,
+                source=detail or source if entry else document,
+                description=happened if entry else described or "",
+                chronology_entry_id=linked,
+                version=version,
                 precision=precision if entry else "day",
             )
         )

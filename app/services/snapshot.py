@@ -328,7 +328,11 @@ def _earlier_levels(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUI
     """The levels of the classifications signed off so far, oldest first: the supervisor's
     where they gave one, otherwise the practitioner's."""
     rows = session.exec(
-        select(Classification)
+        select(
+            col(Classification.family_id),
+            col(Classification.supervisor_level),
+            col(Classification.practitioner_level),
+        )
         .where(
             col(Classification.family_id).in_(ids),
             col(Classification.status) == ClassificationStatus.AGREED.value,
@@ -336,9 +340,6 @@ def _earlier_levels(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUI
         .order_by(col(Classification.reviewed_at))
     ).all()
     found: dict[uuid.UUID, tuple[str, ...]] = {}
-    for row in rows:
-        found[row.family_id] = (
-            *found.get(row.family_id, ()),
-            row.supervisor_level or row.practitioner_level,
-        )
+    for family_id, supervisor_level, practitioner_level in rows:
+        found[family_id] = (*found.get(family_id, ()), supervisor_level or practitioner_level)
     return found

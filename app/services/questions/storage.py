@@ -171,6 +171,18 @@ def ratings(
     return {row.factor_id: row for row in session.exec(query).all()}
 
 
+def rating_texts(
+    session: Session, family_id: uuid.UUID, cycle: int = 0
+) -> dict[str, tuple[str | None, str | None]]:
+    """Each rated factor's status and notes in review `cycle`, by factor: what a summary shows
+    of every factor, read as columns rather than records (a record for each cost more than
+    the read)."""
+    query = select(
+        col(FactorRating.factor_id), col(FactorRating.status), col(FactorRating.notes)
+    ).where(col(FactorRating.family_id) == family_id, col(FactorRating.cycle) == cycle)
+    return {factor_id: (status, notes) for factor_id, status, notes in session.exec(query)}
+
+
 def section_question_ids(content: FrameworkContent, section_id: str) -> list[str]:
     """The ids of every question in a section, nested ones included: what the section's own
     reads ask the database for, rather than the whole family's answers."""
