@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Row, update
+from sqlalchemy import select as select_rows
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -137,7 +138,8 @@ def evidence_json(item: EvidenceItem) -> dict[str, Any]:
     }
 
 
-def entry_json(entry: ChronologyEntry) -> dict[str, Any]:
+def entry_json(entry: ChronologyEntry | Row[Any]) -> dict[str, Any]:
+    """An entry (or a row of the columns `_entries_for` reads) as an explanation shows it."""
     return {
         "id": str(entry.id),
         "on": describe_date(entry.occurred_on, entry.date_precision),
@@ -237,16 +239,22 @@ def explanation_json(
 def _entries_for(
     session: Session, family_id: uuid.UUID, ref: str, *, is_theme: bool
 ) -> list[dict[str, Any]]:
-    query = select(ChronologyEntry).where(
-        col(ChronologyEntry.family_id) == family_id, col(ChronologyEntry.deleted_at).is_(None)
-    )
+    # The columns shown, not whole entries (a page explains several reasons).
+    query = select_rows(
+        col(ChronologyEntry.id),
+        col(ChronologyEntry.occurred_on),
+        col(ChronologyEntry.date_precision),
+        col(ChronologyEntry.source_detail),
+        col(ChronologyEntry.source_id),
+        col(ChronologyEntry.what_happened),
+    ).where(col(ChronologyEntry.family_id) == family_id, col(ChronologyEntry.deleted_at).is_(None))
     if is_theme:
         query = query.join(
             ChronologyEntryTheme, col(ChronologyEntryTheme.entry_id) == col(ChronologyEntry.id)
         ).where(col(ChronologyEntryTheme.theme_id) == ref)
     else:
         query = query.where(col(ChronologyEntry.significance) == ref)
-    rows = session.exec(
+    rows = session.execute(
         query.order_by(col(ChronologyEntry.occurred_on).desc()).limit(ENTRIES_PER_REASON)
     ).all()
     return [entry_json(row) for row in rows]
