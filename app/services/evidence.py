@@ -68,25 +68,26 @@ def evidence_for(
     """The evidence linked to the family's factors (or one factor, or `factor_ids`), oldest
     event first."""
     # The columns shown, not whole records: a summary lists every piece of evidence, and
-    # building a record for each row cost as much as the rest of the read.
+    # building a record for each row cost more than the rest of the read.
+    shown: tuple[Any, ...] = (
+        col(FactorEvidence.id),
+        col(FactorEvidence.factor_id),
+        col(FactorEvidence.kind),
+        col(FactorEvidence.evidence_date),
+        col(FactorEvidence.source),
+        col(FactorEvidence.description),
+        col(FactorEvidence.chronology_entry_id),
+        col(FactorEvidence.version),
+        col(ChronologyEntry.id).label("entry_id"),
+        col(ChronologyEntry.deleted_at).label("entry_deleted_at"),
+        col(ChronologyEntry.occurred_on),
+        col(ChronologyEntry.source_detail),
+        col(ChronologyEntry.source_id),
+        col(ChronologyEntry.what_happened),
+        col(ChronologyEntry.date_precision),
+    )
     query = (
-        select_rows(
-            col(FactorEvidence.id),
-            col(FactorEvidence.factor_id),
-            col(FactorEvidence.kind),
-            col(FactorEvidence.evidence_date),
-            col(FactorEvidence.source),
-            col(FactorEvidence.description),
-            col(FactorEvidence.chronology_entry_id),
-            col(FactorEvidence.version),
-            col(ChronologyEntry.id),
-            col(ChronologyEntry.deleted_at),
-            col(ChronologyEntry.occurred_on),
-            col(ChronologyEntry.source_detail),
-            col(ChronologyEntry.source_id),
-            col(ChronologyEntry.what_happened),
-            col(ChronologyEntry.date_precision),
-        )
+        select_rows(*shown)
         .join(
             ChronologyEntry,
             col(ChronologyEntry.id) == col(FactorEvidence.chronology_entry_id),
@@ -99,38 +100,22 @@ def evidence_for(
     if factor_ids is not None:
         query = query.where(col(FactorEvidence.factor_id).in_(list(factor_ids)))
     items = []
-    for (
-        evidence_id,
-        factor,
-        kind,
-        dated,
-        document,
-        described,
-        linked,
-        version,
-        entry_id,
-        deleted_at,
-        on,
-        detail,
-        source,
-        happened,
-        precision,
-    ) in session.execute(query).all():
-        entry = entry_id is not None
-        if entry and deleted_at is not None:
+    for row in session.execute(query):
+        entry = row.entry_id is not None
+        if entry and row.entry_deleted_at is not None:
             continue  # a deleted chronology entry no longer counts as evidence
         items.append(
             EvidenceItem(
-                id=evidence_id,
-                factor_id=factor,
-                kind=kind,
-                kind_label=EVIDENCE_KIND_LABELS[EvidenceKind(kind)],
-                on=on if entry else dated,
-                source=detail or source if entry else document,
-                description=happened if entry else described or "",
-                chronology_entry_id=linked,
-                version=version,
-                precision=precision if entry else "day",
+                id=row.id,
+                factor_id=row.factor_id,
+                kind=row.kind,
+                kind_label=EVIDENCE_KIND_LABELS[EvidenceKind(row.kind)],
+                on=row.occurred_on if entry else row.evidence_date,
+                source=row.source_detail or row.source_id if entry else row.source,
+                description=row.what_happened if entry else row.description or "",
+                chronology_entry_id=row.chronology_entry_id,
+                version=row.version,
+                precision=row.date_precision if entry else "day",
             )
         )
     return sorted(items, key=lambda item: (item.on or date.max, item.description))
